@@ -1,0 +1,111 @@
+# mf - memory flame graphs as Unix filters.
+#
+#   make            build every binary into bin/
+#   make check      install what the tests need, build, run every test
+#   make demo       install what is missing, build, record examples/demo, write demo.html
+#   make bench      benchmarks (ratios against references measured in the same run)
+#   make install PREFIX=/usr/local
+#
+# Each filter lives in its own folder mf-NAME/ and builds into bin/mf-NAME
+# from its .c files and build/libmf.a (the shared code in lib/).  A folder
+# with special needs (the recorder's preload library, the report's inline
+# assets) says so in its own build.mk, included below.
+
+PREFIX ?= /usr/local
+CC ?= cc
+CXX ?= c++
+CFLAGS ?= -O2 -g
+MF_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib -MMD -MP
+ifdef SANITIZE
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+endif
+ALL_CFLAGS = $(MF_CFLAGS) $(CFLAGS)
+LDLIBS_COMMON = -lz
+
+BIN = bin
+BUILD = build
+
+# Debian packages: to build, to run the tests, to run the demo.
+BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libunwind-dev libdw-dev libelf-dev
+TEST_PKGS = bats jq nodejs npm chromium python3
+DEMO_PKGS =
+
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIBMF = $(BUILD)/libmf.a
+
+FILTER_DIRS = $(patsubst %/,%,$(wildcard mf-*/))
+CUSTOM_DIRS = $(patsubst %/build.mk,%,$(wildcard mf*/build.mk))
+SIMPLE_DIRS = $(filter-out $(CUSTOM_DIRS),$(FILTER_DIRS))
+# A folder that has no sources yet builds nothing.
+SIMPLE_BINS = $(foreach d,$(SIMPLE_DIRS),$(if $(wildcard $(d)/*.c),$(BIN)/$(d)))
+
+# build.mk files append their targets to PROGRAMS.
+PROGRAMS = $(SIMPLE_BINS)
+
+.PHONY: all check test demo bench install clean deps deps-build deps-test fuzz
+all: $(LIBMF) programs
+
+include $(wildcard mf*/build.mk)
+include $(wildcard tests/build.mk)
+include $(wildcard bench/build.mk)
+
+.PHONY: programs
+programs: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBMF): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+define simple_filter
+$(BIN)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)/*.c)) $(LIBMF)
+	@mkdir -p $(BIN)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS_COMMON)
+endef
+$(foreach d,$(SIMPLE_DIRS),$(if $(wildcard $(d)/*.c),$(eval $(call simple_filter,$(d)))))
+
+deps-build:
+	@scripts/need-packages $(BUILD_PKGS)
+
+deps-test: deps-build
+	@scripts/need-packages $(TEST_PKGS)
+
+deps: deps-test
+
+# Recursive make so the build sees the packages deps-build just installed.
+check: deps-test
+	@$(MAKE) --no-print-directory all test-programs
+	@tests/run
+
+test: all test-programs
+	@tests/run
+
+demo: deps-build
+	@$(MAKE) --no-print-directory all $(BUILD)/examples/demo
+	$(BIN)/mf-record -f -o demo.mft.gz $(BUILD)/examples/demo
+	$(BIN)/mf-peak demo.mft.gz | $(BIN)/mf-html -f -o demo.html
+	@echo "wrote demo.html (peak memory flame graph of examples/demo.c); open it in a browser"
+
+$(BUILD)/examples/%: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O0 -g -fno-omit-frame-pointer -o $@ $<
+
+bench: deps-test
+	@$(MAKE) --no-print-directory all
+	@bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/mf
+	install -m 755 $(filter $(BIN)/mf%,$(PROGRAMS)) $(DESTDIR)$(PREFIX)/bin/
+	$(INSTALL_EXTRA)
+
+clean:
+	rm -rf $(BIN) $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

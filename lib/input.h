@@ -1,0 +1,49 @@
+/*
+ * input.h - read lines from a file or stdin, plain or gzip, transparently.
+ *
+ * Every reader in mf goes through here, so every input error has the same
+ * shape: "PROG: NAME:LINE: what was expected".  Lines have no length limit.
+ * A read error or a truncated or corrupt gzip stream is an error (exit 1),
+ * never a silent end of file.
+ *
+ *	struct input in;
+ *	input_open(&in, path);		// "-" or NULL is stdin, named "-"
+ *	while (input_getline(&in)) use(in.line, in.len);
+ *	input_close(&in);
+ */
+#ifndef MF_INPUT_H
+#define MF_INPUT_H
+
+#include <stddef.h>
+#include <stdnoreturn.h>
+
+struct input {
+	const char *name;	/* as given, or "-" for stdin */
+	unsigned long lineno;	/* of the line last returned, from 1 */
+	char *line;		/* the line, NUL-terminated, no newline */
+	size_t len;
+	int missing_newline;	/* the last line had no final newline */
+	/* private */
+	void *gz;
+	char *buf;
+	size_t cap, bufpos, buflen;
+	int eof;
+};
+
+/* Open path ("-" or NULL for stdin); dies with "cannot open 'path': ..." */
+void input_open(struct input *in, const char *path);
+/*
+ * Read the next line into in->line (owned by in, valid until the next
+ * call).  Returns 1, or 0 at end of input.  Dies on a read error, a
+ * truncated or corrupt gzip stream, or a NUL byte in a line.
+ */
+int input_getline(struct input *in);
+void input_close(struct input *in);
+/* Die with "PROG: NAME:LINE: message". */
+noreturn void input_error(const struct input *in, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Warn with "PROG: NAME:LINE: message". */
+void input_warn(const struct input *in, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,17 @@
+# Test programs: tests/progs/NAME.c or NAME.cc builds build/tests/NAME,
+# unoptimised and with debug information so that their stacks and lines are
+# exactly what the source says.
+TEST_PROG_SRC = $(wildcard tests/progs/*.c tests/progs/*.cc)
+TEST_PROGS = $(patsubst tests/progs/%,$(BUILD)/tests/%,$(basename $(TEST_PROG_SRC)))
+TEST_PROG_FLAGS = -O0 -g -fno-omit-frame-pointer -fno-inline -pthread
+
+.PHONY: test-programs
+test-programs: $(TEST_PROGS)
+
+$(BUILD)/tests/%: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -o $@ $< -ldl
+
+$(BUILD)/tests/%: tests/progs/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(TEST_PROG_FLAGS) -o $@ $< -ldl
