@@ -1,0 +1,191 @@
+/* folded.c - folded-stack reading, writing and escaping. */
+#include "folded.h"
+
+#include <string.h>
+
+#include "err.h"
+#include "num.h"
+
+void folded_open(struct folded_reader *r, const char *path)
+{
+	memset(r, 0, sizeof *r);
+	input_open(&r->in, path);
+}
+
+void folded_close(struct folded_reader *r)
+{
+	input_close(&r->in);
+}
+
+static int is_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * "# key=value" -> key and value split in place (the '=' becomes NUL).
+ * Returns 0 when the line is a plain comment.
+ */
+static int split_meta(char *line, size_t len, struct folded_line *out)
+{
+	if (len < 4 || line[1] != ' ')
+		return 0;
+	char *key = line + 2, *p = key;
+	while (is_key_char(*p))
+		p++;
+	if (p == key || *p != '=')
+		return 0;
+	*p = '\0';
+	out->kind = FOLDED_META;
+	out->key = key;
+	out->json = p + 1;
+	return 1;
+}
+
+static void parse_stack(struct folded_reader *r, char *line, size_t len,
+			struct folded_line *out)
+{
+	char *space = memrchr(line, ' ', len);
+	/* flamegraph.pl accepts any white space before the value; so do we. */
+	char *tab = memrchr(line, '\t', len);
+	if (tab && (!space || tab > space))
+		space = tab;
+	if (!space)
+		input_error(&r->in, "expected 'FRAME;FRAME;... VALUE', found no value");
+	char *num = space + 1;
+	size_t numlen = len - (size_t)(num - line);
+	if (parse_u64n(num, numlen, &out->value))
+		input_error(&r->in, "expected a whole number of at most 20 digits after the stack, found '%.*s'",
+			    numlen > 40 ? 40 : (int)numlen, num);
+	char *end = space;
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (end == line)
+		input_error(&r->in, "expected 'FRAME;FRAME;... VALUE', found an empty stack");
+	*end = '\0';
+	out->kind = FOLDED_STACK;
+	out->stack = line;
+	out->stack_len = (size_t)(end - line);
+	out->has_count = r->has_count;
+	out->count = r->count;
+	r->has_count = 0;
+}
+
+int folded_next(struct folded_reader *r, struct folded_line *out)
+{
+	memset(out, 0, sizeof *out);
+	while (input_getline(&r->in)) {
+		char *line = r->in.line;
+		size_t len = r->in.len;
+		if (len && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (line[0] != '#') {
+			parse_stack(r, line, len, out);
+			return 1;
+		}
+		if (!split_meta(line, len, out))
+			continue;
+		if (strcmp(out->key, "count") == 0) {
+			if (parse_u64(out->json, &r->count))
+				input_error(&r->in, "expected '# count=N' with a whole number N, found '%.40s'",
+					    out->json);
+			r->has_count = 1;
+			r->count_line = r->in.lineno;
+			continue;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+void folded_escape_frame(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	buf_grow(b, n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || c == '\\' || c == ';') {
+			char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+			buf_add(b, esc, 4);
+		} else {
+			buf_addc(b, (char)c);
+		}
+	}
+}
+
+void json_quote(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	buf_grow(b, n + 2);
+	buf_addc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)c);
+		} else if (c < 0x20 || c == 0x7f) {
+			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			buf_add(b, esc, 6);
+		} else if (c == '<' || c == '>' || c == '&') {
+			/* Keep a value harmless inside an HTML <script>. */
+			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			buf_add(b, esc, 6);
+		} else {
+			buf_addc(b, (char)c);
+		}
+	}
+	buf_addc(b, '"');
+}
+
+size_t folded_frame_split(const char *frame, size_t n, const char **loc, size_t *loc_len)
+{
+	*loc = frame + n;
+	*loc_len = 0;
+	if (n < 4 || frame[n - 1] != ')')
+		return n;
+	/* The location is the last " (...)" group; it holds no parentheses. */
+	for (size_t i = n - 1; i-- > 0;) {
+		if (frame[i] == ')')
+			return n;
+		if (frame[i] == '(') {
+			if (i == 0 || frame[i - 1] != ' ' || i + 1 == n - 1)
+				return n;
+			*loc = frame + i + 1;
+			*loc_len = n - 1 - (i + 1);
+			return i - 1;
+		}
+	}
+	return n;
+}
+
+void folded_meta_str(struct output *out, const char *key, const char *s, size_t n)
+{
+	struct buf b = BUF_INIT;
+	json_quote(&b, s, n);
+	folded_meta_json(out, key, b.data);
+	buf_release(&b);
+}
+
+void folded_meta_u64(struct output *out, const char *key, uint64_t v)
+{
+	output_printf(out, "# %s=%llu\n", key, (unsigned long long)v);
+}
+
+void folded_meta_json(struct output *out, const char *key, const char *json)
+{
+	output_puts(out, "# ");
+	output_puts(out, key);
+	output_puts(out, "=");
+	output_puts(out, json);
+	output_puts(out, "\n");
+}
+
+void folded_write_stack(struct output *out, const char *stack, size_t n,
+			uint64_t value, uint64_t count)
+{
+	output_printf(out, "# count=%llu\n", (unsigned long long)count);
+	output_write(out, stack, n);
+	output_printf(out, " %llu\n", (unsigned long long)value);
+}

@@ -1,0 +1,75 @@
+/*
+ * folded.h - folded stacks (docs/FORMAT.md, "Folded stacks"): read, write,
+ * escape.
+ *
+ * Reading: folded_next() returns stack lines and metadata lines in file
+ * order.  A "# count=N" line is not returned: it is attached to the stack
+ * line after it (has_count, count).  Blank lines and comments that are not
+ * "# key=value" are skipped.  A malformed stack line is an input error
+ * naming FILE:LINE.  Strings in struct folded_line point into the reader's
+ * line buffer: valid until the next folded_next().
+ *
+ * Writing: metadata first (folded_meta_*), then stack lines, each preceded
+ * by its "# count=N" (folded_write_stack does both).  The caller sorts.
+ */
+#ifndef MF_FOLDED_H
+#define MF_FOLDED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "input.h"
+#include "output.h"
+
+#define FOLDED_FORMAT "mf-folded/1"
+
+enum folded_kind { FOLDED_STACK, FOLDED_META };
+
+struct folded_line {
+	enum folded_kind kind;
+	/* FOLDED_STACK */
+	const char *stack;	/* "frame;frame;...", escaped as in the file */
+	size_t stack_len;
+	uint64_t value;
+	int has_count;		/* a "# count=N" came right before */
+	uint64_t count;
+	/* FOLDED_META */
+	const char *key;	/* NUL-terminated */
+	const char *json;	/* the raw JSON value, NUL-terminated */
+};
+
+struct folded_reader {
+	struct input in;
+	int has_count;
+	uint64_t count;
+	unsigned long count_line;
+};
+
+void folded_open(struct folded_reader *r, const char *path);
+/* Returns 1 with *line filled, or 0 at end of input. Dies on bad input. */
+int folded_next(struct folded_reader *r, struct folded_line *line);
+void folded_close(struct folded_reader *r);
+
+/* Append s[0..n) to b as frame text: '\\', ';' and control bytes as \xHH. */
+void folded_escape_frame(struct buf *b, const char *s, size_t n);
+/* Append s[0..n) to b as a JSON string literal, quotes included. */
+void json_quote(struct buf *b, const char *s, size_t n);
+
+/*
+ * Split an (escaped) frame into function and location: "f (loc)" gives
+ * "f" and "loc"; a frame without a trailing " (...)" gives itself and an
+ * empty location.  Returns the function's length; *loc and *loc_len get
+ * the location (inside the parentheses).
+ */
+size_t folded_frame_split(const char *frame, size_t n, const char **loc, size_t *loc_len);
+
+/* "# key=<json string>", "# key=<number>", "# key=<raw json>" lines. */
+void folded_meta_str(struct output *out, const char *key, const char *s, size_t n);
+void folded_meta_u64(struct output *out, const char *key, uint64_t v);
+void folded_meta_json(struct output *out, const char *key, const char *json);
+/* "# count=COUNT" then "STACK VALUE". */
+void folded_write_stack(struct output *out, const char *stack, size_t n,
+			uint64_t value, uint64_t count);
+
+#endif
