@@ -1,6 +1,7 @@
 /* folded.c - folded-stack reading, writing and escaping. */
 #include "folded.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -188,4 +189,71 @@ void folded_write_stack(struct output *out, const char *stack, size_t n,
 	output_printf(out, "# count=%llu\n", (unsigned long long)count);
 	output_write(out, stack, n);
 	output_printf(out, " %llu\n", (unsigned long long)value);
+}
+
+void folded_set_add(struct folded_set *s, const char *stack, size_t n,
+		    uint64_t value, uint64_t count)
+{
+	uint32_t id = intern(&s->stacks, stack, n);
+	if (id >= s->cap) {
+		size_t cap = s->cap;
+		s->values = xgrow(s->values, &cap, (size_t)id + 1, sizeof *s->values);
+		cap = s->cap;
+		s->counts = xgrow(s->counts, &cap, (size_t)id + 1, sizeof *s->counts);
+		memset(s->values + s->cap, 0, (cap - s->cap) * sizeof *s->values);
+		memset(s->counts + s->cap, 0, (cap - s->cap) * sizeof *s->counts);
+		s->cap = cap;
+	}
+	if (s->values[id] + value < value || s->counts[id] + count < count)
+		die("the total of a stack overflows 64 bits");
+	s->values[id] += value;
+	s->counts[id] += count;
+}
+
+uint64_t folded_set_total(const struct folded_set *s, uint64_t *count)
+{
+	uint64_t total = 0, n = 0;
+	for (size_t i = 0; i < s->stacks.count; i++) {
+		if (total + s->values[i] < total || n + s->counts[i] < n)
+			die("the total of all stacks overflows 64 bits");
+		total += s->values[i];
+		n += s->counts[i];
+	}
+	if (count)
+		*count = n;
+	return total;
+}
+
+static const struct intern *sort_table;
+
+static int by_text(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	size_t nx = intern_len(sort_table, x), ny = intern_len(sort_table, y);
+	int c = memcmp(intern_str(sort_table, x), intern_str(sort_table, y), nx < ny ? nx : ny);
+	return c ? c : (nx > ny) - (nx < ny);
+}
+
+void folded_set_write(const struct folded_set *s, struct output *out)
+{
+	size_t n = s->stacks.count;
+	uint32_t *order = xmalloc(n * sizeof *order);
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	sort_table = &s->stacks;
+	qsort(order, n, sizeof *order, by_text);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = order[i];
+		folded_write_stack(out, intern_str(&s->stacks, id), intern_len(&s->stacks, id),
+				   s->values[id], s->counts[id]);
+	}
+	free(order);
+}
+
+void folded_set_release(struct folded_set *s)
+{
+	intern_release(&s->stacks);
+	free(s->values);
+	free(s->counts);
+	memset(s, 0, sizeof *s);
 }

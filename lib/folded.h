@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "input.h"
+#include "intern.h"
 #include "output.h"
 
 #define FOLDED_FORMAT "mf-folded/1"
@@ -71,5 +72,26 @@ void folded_meta_json(struct output *out, const char *key, const char *json);
 /* "# count=COUNT" then "STACK VALUE". */
 void folded_write_stack(struct output *out, const char *stack, size_t n,
 			uint64_t value, uint64_t count);
+
+/*
+ * A set of stacks with their summed values and counts, written sorted and
+ * merged: what every reducer ends with.  Sums that overflow 64 bits are an
+ * error.
+ */
+struct folded_set {
+	struct intern stacks;
+	uint64_t *values, *counts;
+	size_t cap;
+};
+
+#define FOLDED_SET_INIT { INTERN_INIT, NULL, NULL, 0 }
+
+void folded_set_add(struct folded_set *s, const char *stack, size_t n,
+		    uint64_t value, uint64_t count);
+/* Sum of all values (and counts, if count is not NULL). */
+uint64_t folded_set_total(const struct folded_set *s, uint64_t *count);
+/* Every stack, sorted bytewise, each with its count line. */
+void folded_set_write(const struct folded_set *s, struct output *out);
+void folded_set_release(struct folded_set *s);
 
 #endif

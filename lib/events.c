@@ -1,0 +1,594 @@
+/* events.c - the event-stream reader: parsing, checking, tables, live allocations. */
+#include "events.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "folded.h"
+#include "num.h"
+#include "output.h"
+
+enum { MAX_FIELDS = 8 };
+
+struct ev_live {
+	uint64_t stack, size, time_ms;
+	uint32_t thread;
+	uint64_t next_free;	/* pool free list, index + 1 */
+};
+
+static const char *const allocators[] = {
+	"malloc", "calloc", "realloc", "reallocarray", "posix_memalign",
+	"aligned_alloc", "memalign", "valloc", "pvalloc", "mmap", "mremap",
+};
+
+struct fields {
+	const char *f[MAX_FIELDS];
+	size_t len[MAX_FIELDS];
+	size_t n;
+	const char *rest;	/* after the fields taken, for a text field */
+	size_t rest_len;
+};
+
+/*
+ * Split the line after its type into at most max words; with text set,
+ * whatever follows the max-th word (possibly empty) is the text field.
+ */
+static void split(const struct input *in, struct fields *fs, size_t max, int text)
+{
+	const char *p = in->line + 1, *end = in->line + in->len;
+	fs->n = 0;
+	fs->rest = NULL;
+	fs->rest_len = 0;
+	while (p < end) {
+		if (*p != ' ')
+			input_error(in, "expected one space between fields");
+		p++;
+		if (text && fs->n == max) {
+			fs->rest = p;
+			fs->rest_len = (size_t)(end - p);
+			return;
+		}
+		const char *q = memchr(p, ' ', (size_t)(end - p));
+		if (!q)
+			q = end;
+		if (fs->n == MAX_FIELDS)
+			input_error(in, "too many fields");
+		fs->f[fs->n] = p;
+		fs->len[fs->n] = (size_t)(q - p);
+		fs->n++;
+		p = q;
+	}
+	if (text && fs->n == max) {
+		fs->rest = end;
+		fs->rest_len = 0;
+	}
+}
+
+static uint64_t num(const struct input *in, const struct fields *fs, size_t i,
+		    const char *what)
+{
+	uint64_t v;
+	if (parse_u64n(fs->f[i], fs->len[i], &v))
+		input_error(in, "expected %s as a whole number of at most 20 digits, found '%.*s'",
+			    what, fs->len[i] > 40 ? 40 : (int)fs->len[i], fs->f[i]);
+	return v;
+}
+
+static uint64_t id_field(const struct input *in, const struct fields *fs, size_t i,
+			 const char *what)
+{
+	uint64_t v = num(in, fs, i, what);
+	if (v == 0 || v == HASH_EMPTY)
+		input_error(in, "expected %s to be a positive id, found '%.*s'", what,
+			    (int)fs->len[i], fs->f[i]);
+	return v;
+}
+
+static void expect(const struct input *in, const struct fields *fs, size_t min,
+		   size_t max, const char *form)
+{
+	if (fs->n < min || fs->n > max)
+		input_error(in, "expected '%s'", form);
+}
+
+char *ev_unescape(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1), *o = out;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+		char hex[3] = { 0, 0, 0 };
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x') {
+			hex[0] = s[i + 2];
+			hex[1] = s[i + 3];
+			if (parse_hex64(hex, &v) == 0 && v != 0) {
+				*o++ = (char)v;
+				i += 3;
+				continue;
+			}
+		}
+		*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Dense index of id in ids, or die naming what is undefined. */
+static size_t lookup(const struct input *in, const struct hash *ids, uint64_t id,
+		     const char *what)
+{
+	uint64_t *idx = hash_get(ids, id);
+	if (!idx)
+		input_error(in, "undefined %s %llu", what, (unsigned long long)id);
+	return (size_t)*idx;
+}
+
+static size_t define(const struct input *in, struct hash *ids, uint64_t id,
+		     size_t next, const char *what)
+{
+	int added;
+	uint64_t *idx = hash_put(ids, id, &added);
+	if (!added)
+		input_error(in, "%s %llu defined twice", what, (unsigned long long)id);
+	*idx = next;
+	return next;
+}
+
+static void read_header(struct ev_reader *r)
+{
+	struct input *in = &r->in;
+	struct fields fs;
+	if (!input_getline(in))
+		die("%s: empty input: expected an mf event stream (docs/FORMAT.md)", in->name);
+	if (in->len < 1 || in->line[0] != 'H') {
+		if (in->line[0] == '#' || strchr(in->line, ';'))
+			input_error(in, "expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' "
+					"of an event stream; this looks like folded stacks");
+		input_error(in, "expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream");
+	}
+	split(in, &fs, 5, 1);
+	expect(in, &fs, 5, 5, "H 1 KIND PID START_MS INTERVAL_MS ARGV");
+	uint64_t version = num(in, &fs, 0, "VERSION");
+	if (version != 1)
+		input_error(in, "unsupported event stream version %llu (this reader knows version 1)",
+			    (unsigned long long)version);
+	if (fs.len[1] == 4 && memcmp(fs.f[1], "full", 4) == 0)
+		r->aggregate = 0;
+	else if (fs.len[1] == 9 && memcmp(fs.f[1], "aggregate", 9) == 0)
+		r->aggregate = 1;
+	else
+		input_error(in, "expected KIND 'full' or 'aggregate', found '%.*s'",
+			    (int)fs.len[1], fs.f[1]);
+	r->pid = num(in, &fs, 2, "PID");
+	r->start_ms = num(in, &fs, 3, "START_MS");
+	r->interval_ms = num(in, &fs, 4, "INTERVAL_MS");
+	if (r->interval_ms == 0)
+		input_error(in, "expected INTERVAL_MS of at least 1");
+	/* Words of ARGV are escaped; decoding keeps the spaces between them. */
+	r->command = ev_unescape(fs.rest, fs.rest_len);
+}
+
+void ev_open(struct ev_reader *r, const char *path)
+{
+	memset(r, 0, sizeof *r);
+	input_open(&r->in, path);
+	read_header(r);
+}
+
+void ev_close(struct ev_reader *r)
+{
+	for (size_t i = 0; i < r->nmodules; i++)
+		free(r->modules[i]);
+	for (size_t i = 0; i < r->nframes; i++) {
+		free(r->frames[i].file);
+		free(r->frames[i].function);
+		free(r->frames[i].text);
+	}
+	for (size_t i = 0; i < r->nthreads; i++)
+		free(r->threads[i].name);
+	free(r->modules);
+	free(r->frames);
+	free(r->stack_parent);
+	free(r->stack_frame);
+	free(r->threads);
+	free(r->thread_numbers);
+	free(r->pool);
+	free(r->command);
+	free(r->how);
+	hash_release(&r->module_ids);
+	hash_release(&r->frame_ids);
+	hash_release(&r->stack_ids);
+	hash_release(&r->thread_ids);
+	hash_release(&r->live);
+	buf_release(&r->scratch);
+	input_close(&r->in);
+	memset(r, 0, sizeof *r);
+}
+
+static void read_module(struct ev_reader *r)
+{
+	struct fields fs;
+	split(&r->in, &fs, 1, 1);
+	expect(&r->in, &fs, 1, 1, "M ID PATH");
+	uint64_t id = id_field(&r->in, &fs, 0, "module ID");
+	size_t i = define(&r->in, &r->module_ids, id, r->nmodules, "module");
+	r->modules = xgrow(r->modules, &r->cap_modules, i + 1, sizeof *r->modules);
+	r->modules[i] = ev_unescape(fs.rest, fs.rest_len);
+	r->nmodules++;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* "function (file:line)", "function (module)" or "function", escaped. */
+static void frame_text(struct ev_reader *r, struct ev_frame *f)
+{
+	struct buf *b = &r->scratch;
+	buf_clear(b);
+	buf_adds(b, f->function);
+	if (f->file && f->line) {
+		buf_printf(b, " (%s:%llu)", f->file, (unsigned long long)f->line);
+	} else if (f->module) {
+		size_t m = lookup(&r->in, &r->module_ids, f->module, "module");
+		buf_printf(b, " (%s)", basename_of(r->modules[m]));
+	}
+	struct buf esc = BUF_INIT;
+	folded_escape_frame(&esc, b->data, b->len);
+	f->text_len = esc.len;
+	f->text = buf_detach(&esc);
+}
+
+static void read_frame(struct ev_reader *r)
+{
+	struct fields fs;
+	split(&r->in, &fs, 4, 1);
+	expect(&r->in, &fs, 4, 4, "F ID MODULE FILE LINE FUNCTION");
+	uint64_t id = id_field(&r->in, &fs, 0, "frame ID");
+	struct ev_frame f = { 0 };
+	f.module = num(&r->in, &fs, 1, "MODULE");
+	if (f.module)
+		lookup(&r->in, &r->module_ids, f.module, "module");
+	if (!(fs.len[2] == 1 && fs.f[2][0] == '?'))
+		f.file = ev_unescape(fs.f[2], fs.len[2]);
+	f.line = num(&r->in, &fs, 3, "LINE");
+	if (fs.rest_len == 0) {
+		free(f.file);
+		input_error(&r->in, "expected a FUNCTION name at the end of the frame");
+	}
+	f.function = ev_unescape(fs.rest, fs.rest_len);
+	size_t i = define(&r->in, &r->frame_ids, id, r->nframes, "frame");
+	r->frames = xgrow(r->frames, &r->cap_frames, i + 1, sizeof *r->frames);
+	frame_text(r, &f);
+	r->frames[i] = f;
+	r->nframes++;
+}
+
+static void read_stack(struct ev_reader *r)
+{
+	struct fields fs;
+	split(&r->in, &fs, 3, 0);
+	expect(&r->in, &fs, 3, 3, "S ID PARENT FRAME");
+	uint64_t id = id_field(&r->in, &fs, 0, "stack ID");
+	uint64_t parent = num(&r->in, &fs, 1, "PARENT");
+	uint64_t frame = id_field(&r->in, &fs, 2, "FRAME");
+	uint64_t parent_index = parent ? lookup(&r->in, &r->stack_ids, parent, "stack") + 1 : 0;
+	size_t frame_index = lookup(&r->in, &r->frame_ids, frame, "frame");
+	size_t i = define(&r->in, &r->stack_ids, id, r->nstacks, "stack");
+	size_t cap = r->cap_stacks;
+	r->stack_parent = xgrow(r->stack_parent, &cap, i + 1, sizeof *r->stack_parent);
+	cap = r->cap_stacks;
+	r->stack_frame = xgrow(r->stack_frame, &cap, i + 1, sizeof *r->stack_frame);
+	r->cap_stacks = cap;
+	r->stack_parent[i] = parent_index;
+	r->stack_frame[i] = frame_index;
+	r->nstacks++;
+}
+
+static void read_thread(struct ev_reader *r, struct ev *ev)
+{
+	struct fields fs;
+	split(&r->in, &fs, 2, 1);
+	expect(&r->in, &fs, 2, 2, "T THREAD TID NAME");
+	uint64_t thread = id_field(&r->in, &fs, 0, "THREAD");
+	if (thread > UINT32_MAX)
+		input_error(&r->in, "expected THREAD below 2^32, found %llu", (unsigned long long)thread);
+	uint64_t tid = num(&r->in, &fs, 1, "TID");
+	int added;
+	uint64_t *idx = hash_put(&r->thread_ids, thread, &added);
+	if (added) {
+		*idx = r->nthreads++;
+		size_t cap = r->cap_threads;
+		r->threads = xgrow(r->threads, &cap, r->nthreads, sizeof *r->threads);
+		cap = r->cap_threads;
+		r->thread_numbers = xgrow(r->thread_numbers, &cap, r->nthreads,
+					  sizeof *r->thread_numbers);
+		r->cap_threads = cap;
+		r->threads[*idx].name = NULL;
+	}
+	struct ev_thread *t = &r->threads[*idx];
+	r->thread_numbers[*idx] = (uint32_t)thread;
+	t->tid = tid;
+	free(t->name);
+	t->name = ev_unescape(fs.rest, fs.rest_len);
+	ev->thread = (uint32_t)thread;
+}
+
+static void set_time(struct ev_reader *r, uint64_t ms)
+{
+	if (ms < r->now_ms)
+		input_error(&r->in, "time goes backwards: %llu ms after %llu ms",
+			    (unsigned long long)ms, (unsigned long long)r->now_ms);
+	r->now_ms = ms;
+}
+
+static uint32_t thread_field(struct ev_reader *r, const struct fields *fs, size_t i)
+{
+	uint64_t thread = id_field(&r->in, fs, i, "THREAD");
+	lookup(&r->in, &r->thread_ids, thread, "thread");
+	return (uint32_t)thread;
+}
+
+static uint64_t stack_field(struct ev_reader *r, const struct fields *fs, size_t i)
+{
+	uint64_t stack = id_field(&r->in, fs, i, "STACK");
+	lookup(&r->in, &r->stack_ids, stack, "stack");
+	return stack;
+}
+
+static void full_only(const struct ev_reader *r, char type)
+{
+	if (r->aggregate)
+		input_error(&r->in, "'%c' record in an aggregated capture (KIND 'aggregate' has P, L and K instead)", type);
+}
+
+static void aggregate_only(const struct ev_reader *r, char type)
+{
+	if (!r->aggregate)
+		input_error(&r->in, "'%c' record in a full capture (only KIND 'aggregate' has it)", type);
+}
+
+static void read_alloc(struct ev_reader *r, struct ev *ev)
+{
+	struct fields fs;
+	full_only(r, 'a');
+	split(&r->in, &fs, 4, 0);
+	expect(&r->in, &fs, 3, 4, "a THREAD STACK SIZE [ALLOCATOR]");
+	ev->thread = thread_field(r, &fs, 0);
+	ev->stack = stack_field(r, &fs, 1);
+	ev->size = num(&r->in, &fs, 2, "SIZE");
+	ev->allocator = allocators[0];
+	if (fs.n == 4) {
+		size_t k;
+		for (k = 1; k < sizeof allocators / sizeof *allocators; k++)
+			if (strlen(allocators[k]) == fs.len[3] &&
+			    memcmp(allocators[k], fs.f[3], fs.len[3]) == 0)
+				break;
+		if (k == sizeof allocators / sizeof *allocators)
+			input_error(&r->in, "unknown ALLOCATOR '%.*s'", (int)fs.len[3], fs.f[3]);
+		ev->allocator = allocators[k];
+	}
+	if (r->heap + ev->size < r->heap || r->total_bytes + ev->size < r->total_bytes)
+		input_error(&r->in, "total heap size overflows 64 bits");
+	r->heap += ev->size;
+	r->total_bytes += ev->size;
+	ev->alloc_id = ++r->nallocs;
+
+	size_t slot;
+	if (r->free_head) {
+		slot = r->free_head - 1;
+		r->free_head = r->pool[slot].next_free;
+	} else {
+		r->pool = xgrow(r->pool, &r->cap_pool, r->npool + 1, sizeof *r->pool);
+		slot = r->npool++;
+	}
+	r->pool[slot] = (struct ev_live){ ev->stack, ev->size, r->now_ms, ev->thread, 0 };
+	*hash_put(&r->live, ev->alloc_id, NULL) = slot;
+}
+
+static void read_free(struct ev_reader *r, struct ev *ev)
+{
+	struct fields fs;
+	full_only(r, 'f');
+	split(&r->in, &fs, 2, 0);
+	expect(&r->in, &fs, 2, 2, "f THREAD BACK");
+	ev->thread = thread_field(r, &fs, 0);
+	uint64_t back = num(&r->in, &fs, 1, "BACK");
+	if (back >= r->nallocs)
+		input_error(&r->in, "free of allocation %llu back, but only %llu were made",
+			    (unsigned long long)back, (unsigned long long)r->nallocs);
+	ev->alloc_id = r->nallocs - back;
+	uint64_t slot;
+	if (!hash_remove(&r->live, ev->alloc_id, &slot))
+		input_error(&r->in, "free of allocation %llu, which is not live (freed twice?)",
+			    (unsigned long long)ev->alloc_id);
+	struct ev_live *l = &r->pool[slot];
+	ev->stack = l->stack;
+	ev->size = l->size;
+	ev->alloc_time_ms = l->time_ms;
+	ev->alloc_thread = l->thread;
+	l->next_free = r->free_head;
+	r->free_head = slot + 1;
+	r->heap -= ev->size;
+	r->nfrees++;
+}
+
+static void read_live(struct ev_reader *r, struct ev *ev, char type)
+{
+	struct fields fs;
+	aggregate_only(r, type);
+	split(&r->in, &fs, 4, 0);
+	expect(&r->in, &fs, 4, 4, type == 'P' ? "P THREAD STACK COUNT BYTES"
+					       : "L THREAD STACK COUNT BYTES");
+	ev->thread = thread_field(r, &fs, 0);
+	ev->stack = stack_field(r, &fs, 1);
+	ev->count = num(&r->in, &fs, 2, "COUNT");
+	ev->size = num(&r->in, &fs, 3, "BYTES");
+}
+
+static void read_end(struct ev_reader *r)
+{
+	struct fields fs;
+	split(&r->in, &fs, 7, 0);
+	expect(&r->in, &fs, 7, 7, "E MS ALLOCS FREES UNTRACKED LOST HOW CODE");
+	set_time(r, num(&r->in, &fs, 0, "MS"));
+	r->end_ms = r->now_ms;
+	r->end_allocs = num(&r->in, &fs, 1, "ALLOCS");
+	r->end_frees = num(&r->in, &fs, 2, "FREES");
+	r->untracked = num(&r->in, &fs, 3, "UNTRACKED");
+	r->lost = num(&r->in, &fs, 4, "LOST");
+	int is_exit = fs.len[5] == 4 && memcmp(fs.f[5], "exit", 4) == 0;
+	int is_signal = fs.len[5] == 6 && memcmp(fs.f[5], "signal", 6) == 0;
+	if (!is_exit && !is_signal)
+		input_error(&r->in, "expected HOW 'exit' or 'signal', found '%.*s'",
+			    (int)fs.len[5], fs.f[5]);
+	uint64_t code = num(&r->in, &fs, 6, "CODE");
+	if (!r->aggregate && (r->end_allocs != r->nallocs || r->end_frees != r->nfrees))
+		input_error(&r->in, "the end record counts %llu allocations and %llu frees, but the stream has %llu and %llu",
+			    (unsigned long long)r->end_allocs, (unsigned long long)r->end_frees,
+			    (unsigned long long)r->nallocs, (unsigned long long)r->nfrees);
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s %llu", is_exit ? "exit" : "signal", (unsigned long long)code);
+	r->how = buf_detach(&b);
+	r->ended = 1;
+}
+
+int ev_next(struct ev_reader *r, struct ev *ev)
+{
+	struct fields fs;
+	memset(ev, 0, sizeof *ev);
+	for (;;) {
+		if (!input_getline(&r->in)) {
+			if (!r->ended)
+				r->truncated = 1;
+			return 0;
+		}
+		if (r->in.len == 0)
+			input_error(&r->in, "empty line where a record was expected");
+		if (r->in.line[0] != '#')
+			break;
+	}
+	if (r->ended)
+		input_error(&r->in, "record after the end record (E)");
+	ev->type = (unsigned char)r->in.line[0];
+	if (r->in.len > 1 && r->in.line[1] != ' ')
+		input_error(&r->in, "expected a one-character record type followed by a space, found '%.20s'",
+			    r->in.line);
+	switch (ev->type) {
+	case EV_HEADER:
+		input_error(&r->in, "a second header record");
+	case EV_MODULE: read_module(r); break;
+	case EV_FRAME: read_frame(r); break;
+	case EV_STACK: read_stack(r); break;
+	case EV_THREAD: read_thread(r, ev); break;
+	case EV_TIME:
+		split(&r->in, &fs, 1, 0);
+		expect(&r->in, &fs, 1, 1, "t MS");
+		set_time(r, num(&r->in, &fs, 0, "MS"));
+		break;
+	case EV_MEMORY:
+		split(&r->in, &fs, 3, 0);
+		expect(&r->in, &fs, 3, 3, "m MS HEAP RSS");
+		set_time(r, num(&r->in, &fs, 0, "MS"));
+		ev->heap = num(&r->in, &fs, 1, "HEAP");
+		ev->rss = num(&r->in, &fs, 2, "RSS");
+		break;
+	case EV_ALLOC: read_alloc(r, ev); break;
+	case EV_FREE: read_free(r, ev); break;
+	case EV_PEAK_LIVE: read_live(r, ev, 'P'); break;
+	case EV_END_LIVE: read_live(r, ev, 'L'); break;
+	case EV_PEAK:
+		aggregate_only(r, 'K');
+		split(&r->in, &fs, 2, 0);
+		expect(&r->in, &fs, 2, 2, "K MS BYTES");
+		ev->time_ms = num(&r->in, &fs, 0, "MS");
+		ev->heap = num(&r->in, &fs, 1, "BYTES");
+		return 1;
+	case EV_END: read_end(r); break;
+	default:
+		input_error(&r->in, "unknown record type '%c' (expected one of H M F S T t m a f P L K E)",
+			    ev->type >= 0x21 && ev->type < 0x7f ? ev->type : '?');
+	}
+	ev->time_ms = r->now_ms;
+	return 1;
+}
+
+void ev_require_full(const struct ev_reader *r, const char *what)
+{
+	if (r->aggregate)
+		die("%s: %s need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate",
+		    r->in.name, what);
+}
+
+const struct ev_thread *ev_thread(const struct ev_reader *r, uint32_t thread)
+{
+	uint64_t *idx = hash_get(&r->thread_ids, thread);
+	return idx ? &r->threads[*idx] : NULL;
+}
+
+void ev_thread_frame(const struct ev_reader *r, uint32_t thread, struct buf *b)
+{
+	const struct ev_thread *t = ev_thread(r, thread);
+	struct buf tmp = BUF_INIT;
+	buf_printf(&tmp, "thread %u", thread);
+	if (t && t->name && *t->name)
+		buf_printf(&tmp, " (%s)", t->name);
+	folded_escape_frame(b, tmp.data, tmp.len);
+	buf_release(&tmp);
+}
+
+void ev_stack_folded(const struct ev_reader *r, uint64_t stack, struct buf *b)
+{
+	if (stack == 0)
+		return;
+	uint64_t *idx = hash_get(&r->stack_ids, stack);
+	if (!idx)
+		die("internal error: stack %llu unknown", (unsigned long long)stack);
+	/* Parents come first in the output: collect innermost-first, then reverse. */
+	size_t depth = 0;
+	for (uint64_t i = *idx + 1; i; i = r->stack_parent[i - 1])
+		depth++;
+	size_t *order = xmalloc(depth * sizeof *order);
+	size_t k = depth;
+	for (uint64_t i = *idx + 1; i; i = r->stack_parent[i - 1])
+		order[--k] = (size_t)r->stack_frame[i - 1];
+	for (size_t j = 0; j < depth; j++) {
+		const struct ev_frame *f = &r->frames[order[j]];
+		if (j)
+			buf_addc(b, ';');
+		buf_add(b, f->text, f->text_len);
+	}
+	free(order);
+}
+
+void ev_write_metadata(const struct ev_reader *r, struct output *out)
+{
+	folded_meta_str(out, "command", r->command, strlen(r->command));
+	folded_meta_u64(out, "pid", r->pid);
+	folded_meta_u64(out, "start_ms", r->start_ms);
+	folded_meta_u64(out, "duration_ms", r->ended ? r->end_ms : r->now_ms);
+	folded_meta_u64(out, "interval_ms", r->interval_ms);
+	if (r->ended)
+		folded_meta_str(out, "ended", r->how, strlen(r->how));
+	folded_meta_u64(out, "total_allocations", r->aggregate ? r->end_allocs : r->nallocs);
+	folded_meta_u64(out, "total_frees", r->aggregate ? r->end_frees : r->nfrees);
+	if (!r->aggregate)
+		folded_meta_u64(out, "total_bytes", r->total_bytes);
+	folded_meta_u64(out, "untracked_frees", r->untracked);
+	if (r->lost)
+		folded_meta_u64(out, "lost_events", r->lost);
+	for (size_t i = 0; i < r->nthreads; i++) {
+		struct buf b = BUF_INIT;
+		const char *name = r->threads[i].name ? r->threads[i].name : "";
+		buf_printf(&b, "{\"thread\":%u,\"tid\":%llu,\"name\":", r->thread_numbers[i],
+			   (unsigned long long)r->threads[i].tid);
+		json_quote(&b, name, strlen(name));
+		buf_addc(&b, '}');
+		folded_meta_json(out, "thread", b.data);
+		buf_release(&b);
+	}
+	if (r->truncated)
+		folded_meta_json(out, "truncated", "true");
+}

@@ -1,0 +1,142 @@
+/*
+ * events.h - read the event stream (docs/FORMAT.md, "The event stream").
+ *
+ * The reader checks every record (field count, numbers, ids defined before
+ * use and only once, time never going backwards, record kinds that fit the
+ * capture's KIND) and dies with "PROG: FILE:LINE: what was expected" on the
+ * first violation.  It keeps the tables (modules, frames, stacks, threads)
+ * and the live allocations, so a reducer sees each `f` record with the
+ * allocation it frees already resolved.  Memory use is proportional to the
+ * live allocations and the distinct frames and stacks, never to the number
+ * of records.
+ *
+ *	struct ev_reader r;
+ *	struct ev ev;
+ *	ev_open(&r, path);
+ *	while (ev_next(&r, &ev)) switch (ev.type) { ... }
+ *	if (r.truncated) ...;	// no E record: report and exit 1 after output
+ *	ev_close(&r);
+ *
+ * Strings returned point into the reader and stay valid until ev_close().
+ */
+#ifndef MF_EVENTS_H
+#define MF_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "hash.h"
+#include "input.h"
+
+#define EV_MARKER_FRAME "<STACK TOO DEEP>"
+
+struct ev_live;	/* a live allocation; private to events.c */
+struct output;
+
+enum ev_type {
+	EV_HEADER = 'H', EV_MODULE = 'M', EV_FRAME = 'F', EV_STACK = 'S',
+	EV_THREAD = 'T', EV_TIME = 't', EV_MEMORY = 'm', EV_ALLOC = 'a',
+	EV_FREE = 'f', EV_PEAK_LIVE = 'P', EV_END_LIVE = 'L', EV_PEAK = 'K',
+	EV_END = 'E',
+};
+
+/* One record, with what the reader resolved.  Fields not listed are 0. */
+struct ev {
+	int type;
+	uint64_t time_ms;	/* every record: the time of the stream at it */
+	uint32_t thread;	/* a, f (the freeing thread), P, L, T */
+	uint64_t stack;		/* a; f: the freed allocation's; P, L */
+	uint64_t size;		/* a; f: the freed allocation's; P, L: bytes */
+	uint64_t count;		/* P, L */
+	uint64_t alloc_id;	/* a: its number (1, 2, ...); f: the freed one's */
+	uint64_t alloc_time_ms;	/* f: when the freed allocation was made */
+	uint32_t alloc_thread;	/* f: the thread that made it */
+	const char *allocator;	/* a: "malloc", "calloc", ... */
+	uint64_t heap, rss;	/* m; K: heap is the peak's bytes */
+};
+
+struct ev_frame {
+	uint64_t module;	/* module id, 0 if unknown */
+	char *file;		/* decoded; NULL when unknown */
+	uint64_t line;
+	char *function;		/* decoded */
+	char *text;		/* the folded frame text, escaped */
+	size_t text_len;
+};
+
+struct ev_thread {
+	uint64_t tid;
+	char *name;		/* decoded, latest */
+};
+
+struct ev_reader {
+	struct input in;
+	/* header */
+	int aggregate;		/* KIND is "aggregate" */
+	uint64_t pid, start_ms, interval_ms;
+	char *command;		/* argv decoded, joined by spaces */
+	/* end record, once seen */
+	int ended;
+	uint64_t end_ms, end_allocs, end_frees, untracked, lost;
+	char *how;		/* "exit 0", "signal 11" */
+	int truncated;		/* input ended without an E record */
+	/* running state */
+	uint64_t now_ms;
+	uint64_t heap;		/* live bytes after the last record */
+	uint64_t nallocs, nfrees;
+	uint64_t total_bytes;	/* allocated over the stream so far */
+	/* tables: ids -> dense indexes */
+	struct hash module_ids, frame_ids, stack_ids, thread_ids;
+	char **modules;
+	size_t nmodules, cap_modules;
+	struct ev_frame *frames;
+	size_t nframes, cap_frames;
+	uint64_t *stack_parent;	/* dense index of parent + 1, 0 for the root */
+	uint64_t *stack_frame;	/* dense index of the frame */
+	size_t nstacks, cap_stacks;
+	struct ev_thread *threads;
+	size_t nthreads, cap_threads;
+	uint32_t *thread_numbers;	/* dense index -> thread number */
+	/* live allocations: number -> index in the pool */
+	struct hash live;
+	struct ev_live *pool;
+	size_t npool, cap_pool, free_head;
+	struct buf scratch;
+};
+
+/* Open path ("-" or NULL: stdin) and read the header. Dies on error. */
+void ev_open(struct ev_reader *r, const char *path);
+/* The next record in *ev; 0 at the end of input. Dies on bad input. */
+int ev_next(struct ev_reader *r, struct ev *ev);
+void ev_close(struct ev_reader *r);
+
+/*
+ * Die unless the capture is full (not aggregated), with a message saying
+ * what needs the full capture, e.g. ev_require_full(&r, "temporary allocations").
+ */
+void ev_require_full(const struct ev_reader *r, const char *what);
+
+/* The thread's latest record, or NULL if the thread is undefined. */
+const struct ev_thread *ev_thread(const struct ev_reader *r, uint32_t thread);
+/* The folded frame "thread N (NAME)" or "thread N", appended to b. */
+void ev_thread_frame(const struct ev_reader *r, uint32_t thread, struct buf *b);
+
+/*
+ * Append the folded stack of stack id (outermost frame first, ';'
+ * between frames, escaped) to b.  Stack 0 (the root) appends nothing.
+ */
+void ev_stack_folded(const struct ev_reader *r, uint64_t stack, struct buf *b);
+
+/*
+ * Write the metadata every reducer passes through: command, pid, start,
+ * duration, interval, how it ended, totals, untracked frees, the threads,
+ * and truncated=true when the input had no end record.  Call it after the
+ * last ev_next().
+ */
+void ev_write_metadata(const struct ev_reader *r, struct output *out);
+
+/* Decode \xHH escapes of s[0..n) into a new string (caller frees). */
+char *ev_unescape(const char *s, size_t n);
+
+#endif
