@@ -9,6 +9,14 @@
 #include <string.h>
 
 const char *progname = "mf";
+void (*mf_exit_hook)(int status);
+
+noreturn void mf_exit(int status)
+{
+	if (mf_exit_hook)
+		mf_exit_hook(status);
+	exit(status);
+}
 
 void set_progname(const char *argv0)
 {
@@ -33,7 +41,7 @@ noreturn void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(fmt, ap, 0);
 	va_end(ap);
-	exit(EXIT_INPUT);
+	mf_exit(EXIT_INPUT);
 }
 
 noreturn void die_errno(const char *fmt, ...)
@@ -43,7 +51,7 @@ noreturn void die_errno(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(fmt, ap, errnum);
 	va_end(ap);
-	exit(EXIT_INPUT);
+	mf_exit(EXIT_INPUT);
 }
 
 void warn(const char *fmt, ...)
@@ -61,7 +69,7 @@ noreturn void usage_error(const char *usage, const char *fmt, ...)
 	vmessage(fmt, ap, 0);
 	va_end(ap);
 	fputs(usage, stderr);
-	exit(EXIT_USAGE);
+	mf_exit(EXIT_USAGE);
 }
 
 void *xmalloc(size_t n)

@@ -24,6 +24,16 @@ noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "PROG: message" to stderr and carry on. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Every exit on error goes through mf_exit(status).  A program never sets
+ * mf_exit_hook, so mf_exit() is exactly exit(status).  A fuzzing harness
+ * (tests/fuzz/) sets it to a function that longjmps back to the harness,
+ * so one bad input ends one run instead of the process; such a hook must
+ * not return (if it does, mf_exit exits anyway).
+ */
+extern void (*mf_exit_hook)(int status);
+noreturn void mf_exit(int status);
+
 /* Print "PROG: message", then the usage text, to stderr and exit 2. */
 noreturn void usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -251,15 +251,14 @@ static void read_frame(struct ev_reader *r)
 	f.module = num(&r->in, &fs, 1, "MODULE");
 	if (f.module)
 		lookup(&r->in, &r->module_ids, f.module, "module");
+	f.line = num(&r->in, &fs, 3, "LINE");
+	if (fs.rest_len == 0)
+		input_error(&r->in, "expected a FUNCTION name at the end of the frame");
+	/* Every check comes before the strings are made, so an error leaks nothing. */
+	size_t i = define(&r->in, &r->frame_ids, id, r->nframes, "frame");
 	if (!(fs.len[2] == 1 && fs.f[2][0] == '?'))
 		f.file = ev_unescape(fs.f[2], fs.len[2]);
-	f.line = num(&r->in, &fs, 3, "LINE");
-	if (fs.rest_len == 0) {
-		free(f.file);
-		input_error(&r->in, "expected a FUNCTION name at the end of the frame");
-	}
 	f.function = ev_unescape(fs.rest, fs.rest_len);
-	size_t i = define(&r->in, &r->frame_ids, id, r->nframes, "frame");
 	r->frames = xgrow(r->frames, &r->cap_frames, i + 1, sizeof *r->frames);
 	frame_text(r, &f);
 	r->frames[i] = f;

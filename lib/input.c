@@ -124,7 +124,7 @@ noreturn void input_error(const struct input *in, const char *fmt, ...)
 	va_start(ap, fmt);
 	vinput_message(in, fmt, ap);
 	va_end(ap);
-	exit(EXIT_INPUT);
+	mf_exit(EXIT_INPUT);
 }
 
 void input_warn(const struct input *in, const char *fmt, ...)
