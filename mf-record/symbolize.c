@@ -1,44 +1,218 @@
 /*
- * symbolize.c - return addresses to frames (placeholder: module+offset only).
+ * symbolize.c - return addresses to frames, with elfutils libdwfl.
  *
- * This first version only knows which module an address falls in; the
- * DWARF lookup comes next.  It exists so the launcher can link against the
- * interface in symbolize.h.
+ * One Dwfl holds every module of the recorded process, each reported from
+ * its file at its load bias as the recorder learns about it.  A lookup
+ * finds the module in our own table (so a library loaded again elsewhere
+ * after a dlclose is still found), asks libdw for the scopes around the
+ * call site and turns them into frames: the innermost function (maybe an
+ * inlined one) at the call site's line, then each inlining caller at the
+ * DW_AT_call_file/DW_AT_call_line of the inlined call, out to the function
+ * the code really is in.  Without DWARF, the symbol table names the
+ * function; without a symbol, the frame is "MODULE+0xOFF".
+ *
+ * Results are cached per address and every string is interned, so a big
+ * program's tens of thousands of return addresses cost one DWARF lookup
+ * each, and the frames of one function share their strings.
+ *
+ * Separate debug files are found by build id (/usr/lib/debug/.build-id/)
+ * and by .gnu_debuglink, never by debuginfod: the standard libdwfl
+ * callback would ask the network when DEBUGINFOD_URLS is set, and a
+ * recording must not wait on a server (or leak paths to one).
  */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
+#include "buf.h"
 #include "err.h"
 #include "hash.h"
 #include "intern.h"
 #include "symbolize.h"
 
+/* From libstdc++ (extern "C"); <cxxabi.h> is C++ only. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
 struct module {
 	const char *path;	/* interned */
 	const char *name;	/* basename of path, interned */
 	uint64_t bias, start, end;
+	Dwfl_Module *dwmod;	/* NULL when the file could not be read */
+};
+
+/* A cached lookup: frames pool[first .. first + count). */
+struct entry {
+	uint32_t first, count;
 };
 
 struct symbolizer {
+	Dwfl *dwfl;
 	struct intern strings;
+	struct hash demangled;	/* intern id of a name -> id of its demangling */
 	struct module *modules;
-	size_t nmodules, cap;
-	struct sym_frame frame;	/* the result of the last lookup */
+	size_t nmodules, modcap;
+	struct hash cache;	/* pc -> index in entries */
+	struct entry *entries;
+	size_t nentries, entcap;
+	struct sym_frame *pool;
+	size_t npool, poolcap;
+	struct sym_frame uncached;	/* for the one pc the cache can't key */
+	struct buf scratch;
 };
+
+static const char *intern_n(struct symbolizer *s, const char *str, size_t n)
+{
+	return intern_str(&s->strings, intern(&s->strings, str, n));
+}
 
 static const char *intern_cstr(struct symbolizer *s, const char *str)
 {
-	return intern_str(&s->strings, intern(&s->strings, str, strlen(str)));
+	return intern_n(s, str, strlen(str));
 }
+
+/* ---- finding separate debug information, offline ---- */
+
+/* The modules are reported from their files, so this is never needed. */
+static int find_no_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+		       Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	(void)mod, (void)userdata, (void)modname, (void)base;
+	(void)file_name, (void)elfp;
+	return -1;
+}
+
+static int file_crc_is(int fd, uint32_t want)
+{
+	unsigned char block[65536];
+	uLong crc = crc32(0, Z_NULL, 0);
+	ssize_t n;
+
+	while ((n = read(fd, block, sizeof(block))) > 0)
+		crc = crc32(crc, block, (uInt)n);
+	lseek(fd, 0, SEEK_SET);
+	return n == 0 && (uint32_t)crc == want;
+}
+
+/* Does the file open on fd have the module's build id? */
+static int build_id_matches(Dwfl_Module *mod, int fd)
+{
+	const unsigned char *want;
+	const void *have;
+	GElf_Addr vaddr;
+	int nwant = dwfl_module_build_id(mod, &want, &vaddr);
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	ssize_t nhave = elf ? dwelf_elf_gnu_build_id(elf, &have) : -1;
+	int same = nwant > 0 && nhave == nwant && memcmp(want, have, nwant) == 0;
+
+	elf_end(elf);
+	return same;
+}
+
+/*
+ * Open dir/subdir/name if it is the debug file of mod: the build id must
+ * match when the module has one, else the debuglink CRC.
+ */
+static int try_debug_file(Dwfl_Module *mod, const char *dir, const char *subdir,
+			  const char *name, uint32_t crc, char **found)
+{
+	const unsigned char *id;
+	GElf_Addr vaddr;
+	struct buf path = BUF_INIT;
+	int fd, ok;
+
+	buf_printf(&path, "%s%s%s", dir, subdir, name);
+	fd = open(buf_str(&path), O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		buf_release(&path);
+		return -1;
+	}
+	if (dwfl_module_build_id(mod, &id, &vaddr) > 0)
+		ok = build_id_matches(mod, fd);
+	else
+		ok = crc != 0 && file_crc_is(fd, crc);
+	if (!ok) {
+		close(fd);
+		buf_release(&path);
+		return -1;
+	}
+	*found = buf_detach(&path);
+	return fd;
+}
+
+/*
+ * The .gnu_debuglink search of gdb and libdwfl: next to the file, in its
+ * .debug/ folder, and under /usr/lib/debug with the file's folder.
+ */
+static int find_by_debuglink(Dwfl_Module *mod, const char *file_name,
+			     const char *link, uint32_t crc, char **found)
+{
+	const char *slash;
+	char *dir;
+	int fd;
+
+	if (!link || !file_name || !(slash = strrchr(file_name, '/')))
+		return -1;
+	if (link[0] == '/')
+		return try_debug_file(mod, "", "", link, crc, found);
+	dir = xstrndup(file_name, slash + 1 - file_name);
+	fd = try_debug_file(mod, dir, "", link, crc, found);
+	if (fd < 0)
+		fd = try_debug_file(mod, dir, ".debug/", link, crc, found);
+	if (fd < 0 && dir[0] == '/')
+		fd = try_debug_file(mod, "/usr/lib/debug", dir, link, crc, found);
+	free(dir);
+	return fd;
+}
+
+static int find_debuginfo(Dwfl_Module *mod, void **userdata,
+			  const char *modname, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base,
+					      file_name, debuglink_file,
+					      debuglink_crc,
+					      debuginfo_file_name);
+
+	if (fd < 0)
+		fd = find_by_debuglink(mod, file_name, debuglink_file,
+				       debuglink_crc, debuginfo_file_name);
+	return fd;
+}
+
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = find_no_elf,
+	.find_debuginfo = find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = NULL,	/* the default, ":.debug:/usr/lib/debug" */
+};
+
+/* ---- modules ---- */
 
 struct symbolizer *symbolizer_new(void)
 {
 	struct symbolizer *s = xcalloc(1, sizeof(*s));
-	struct intern init = INTERN_INIT;
+	struct intern strings = INTERN_INIT;
+	struct hash empty = HASH_INIT;
+	struct buf scratch = BUF_INIT;
 
-	s->strings = init;
+	elf_version(EV_CURRENT);
+	s->dwfl = dwfl_begin(&callbacks);
+	if (!s->dwfl)
+		die("cannot start libdwfl: %s", dwfl_errmsg(-1));
+	s->strings = strings;
+	s->demangled = empty;
+	s->cache = empty;
+	s->scratch = scratch;
 	return s;
 }
 
@@ -46,49 +220,349 @@ void symbolizer_free(struct symbolizer *s)
 {
 	if (!s)
 		return;
+	dwfl_end(s->dwfl);
 	intern_release(&s->strings);
+	hash_release(&s->demangled);
+	hash_release(&s->cache);
+	buf_release(&s->scratch);
 	free(s->modules);
+	free(s->entries);
+	free(s->pool);
 	free(s);
+}
+
+static struct module *find_module(struct symbolizer *s, const char *path,
+				  uint64_t bias)
+{
+	for (size_t i = 0; i < s->nmodules; i++)
+		if (s->modules[i].bias == bias && !strcmp(s->modules[i].path, path))
+			return &s->modules[i];
+	return NULL;
+}
+
+/* Report the file to libdwfl; NULL when it is not a readable ELF file. */
+static Dwfl_Module *report_file(struct symbolizer *s, const char *path,
+				uint64_t bias)
+{
+	Dwfl_Module *mod;
+
+	dwfl_report_begin_add(s->dwfl);
+	mod = dwfl_report_elf(s->dwfl, path, path, -1, bias, false);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+	return mod;
 }
 
 void symbolizer_add_module(struct symbolizer *s, const char *path,
 			   uint64_t bias, uint64_t start, uint64_t end)
 {
 	const char *slash = strrchr(path, '/');
-	struct module *m;
+	struct module *m = find_module(s, path, bias);
 
-	s->modules = xgrow(s->modules, &s->cap, s->nmodules + 1, sizeof(*m));
+	if (m) {
+		m->start = start;
+		m->end = end;
+		return;
+	}
+	s->modules = xgrow(s->modules, &s->modcap, s->nmodules + 1, sizeof(*m));
 	m = &s->modules[s->nmodules++];
 	m->path = intern_cstr(s, path);
 	m->name = intern_cstr(s, slash ? slash + 1 : path);
 	m->bias = bias;
 	m->start = start;
 	m->end = end;
+	m->dwmod = report_file(s, path, bias);
 }
 
-static const struct module *module_of(const struct symbolizer *s, uint64_t pc)
+/* The module mapped at addr; the one added last wins. */
+static const struct module *module_at(const struct symbolizer *s,
+				      uint64_t addr)
 {
 	for (size_t i = s->nmodules; i-- > 0;)
-		if (pc >= s->modules[i].start && pc < s->modules[i].end)
+		if (addr >= s->modules[i].start && addr < s->modules[i].end)
 			return &s->modules[i];
 	return NULL;
+}
+
+/* ---- names ---- */
+
+/* The readable form of a (maybe mangled) name, demangled once per name. */
+static const char *demangle(struct symbolizer *s, const char *name)
+{
+	uint32_t id = intern(&s->strings, name, strlen(name));
+	int added, status;
+	uint64_t *slot = hash_put(&s->demangled, id, &added);
+	char *plain;
+
+	if (added) {
+		plain = name[0] == '_' && name[1] == 'Z'
+			? __cxa_demangle(name, NULL, NULL, &status) : NULL;
+		*slot = plain ? intern(&s->strings, plain, strlen(plain)) : id;
+		free(plain);
+	}
+	return intern_str(&s->strings, (uint32_t)*slot);
+}
+
+static const char *die_string(Dwarf_Die *die, int name)
+{
+	Dwarf_Attribute attr;
+
+	return dwarf_formstring(dwarf_attr_integrate(die, name, &attr));
+}
+
+static const char *die_linkage_name(Dwarf_Die *die)
+{
+	const char *name = die_string(die, DW_AT_linkage_name);
+
+	return name ? name : die_string(die, DW_AT_MIPS_linkage_name);
+}
+
+/*
+ * The name of a function DIE: its linkage name demangled (the full C++
+ * signature), else its plain name.  An out-of-line function with no
+ * linkage name in DWARF (GCC leaves it off constructors) takes the
+ * symbol table's, which is mangled.
+ */
+static const char *function_name(struct symbolizer *s, Dwarf_Die *die,
+				 const struct module *m, uint64_t addr)
+{
+	const char *name = die_linkage_name(die);
+	GElf_Off off;
+	GElf_Sym sym;
+
+	if (!name && dwarf_tag(die) == DW_TAG_subprogram) {
+		const char *symname = dwfl_module_addrinfo(m->dwmod, addr, &off,
+							   &sym, NULL, NULL, NULL);
+		if (symname && symname[0] == '_' && symname[1] == 'Z')
+			name = symname;
+	}
+	if (!name)
+		name = die_string(die, DW_AT_name);
+	return name ? demangle(s, name) : NULL;
+}
+
+/* ---- frames ---- */
+
+static void push_frame(struct symbolizer *s, const char *function,
+		       const char *file, unsigned line, const char *module)
+{
+	struct sym_frame *f;
+
+	s->pool = xgrow(s->pool, &s->poolcap, s->npool + 1, sizeof(*f));
+	f = &s->pool[s->npool++];
+	f->function = function;
+	f->file = line ? file : NULL;
+	f->line = file ? line : 0;
+	f->module = module;
+}
+
+static const char *module_offset_name(struct symbolizer *s,
+				      const struct module *m, uint64_t addr)
+{
+	buf_clear(&s->scratch);
+	if (m)
+		buf_printf(&s->scratch, "%s+0x%" PRIx64, m->name, addr - m->bias);
+	else
+		buf_printf(&s->scratch, "0x%" PRIx64, addr);
+	return intern_cstr(s, buf_str(&s->scratch));
+}
+
+/*
+ * A source file name as the compiler saw it made absolute with the CU's
+ * compilation directory, so that a file is named the same in every CU and
+ * in every build directory's output.
+ */
+static const char *source_path(struct symbolizer *s, Dwarf_Die *cu,
+			       const char *src)
+{
+	Dwarf_Attribute attr;
+	const char *dir;
+
+	if (src[0] == '/')
+		return intern_cstr(s, src);
+	dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
+	if (!dir || !dir[0])
+		return intern_cstr(s, src);
+	buf_clear(&s->scratch);
+	buf_printf(&s->scratch, "%s%s%s", dir,
+		   dir[strlen(dir) - 1] == '/' ? "" : "/", src);
+	return intern_cstr(s, buf_str(&s->scratch));
+}
+
+/* The source line of addr (CU-relative) from the line table. */
+static void line_at(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Addr addr,
+		    const char **file, unsigned *line)
+{
+	Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, addr) : NULL;
+	const char *src = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+	int n = 0;
+
+	*file = NULL;
+	*line = 0;
+	if (src && dwarf_lineno(l, &n) == 0 && n > 0) {
+		*file = source_path(s, cu, src);
+		*line = (unsigned)n;
+	}
+}
+
+/* Where the inlined call of the inlined_subroutine DIE is. */
+static void call_site(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Die *inlined,
+		      const char **file, unsigned *line)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word fileno, lineno;
+	Dwarf_Files *files;
+	size_t nfiles;
+	const char *src = NULL;
+
+	*file = NULL;
+	*line = 0;
+	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &fileno) ||
+	    dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &lineno))
+		return;
+	if (dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && fileno < nfiles)
+		src = dwarf_filesrc(files, fileno, NULL, NULL);
+	if (src && lineno > 0 && lineno <= UINT32_MAX) {
+		*file = source_path(s, cu, src);
+		*line = (unsigned)lineno;
+	}
+}
+
+static int has_inlined(Dwarf_Die *scopes, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine)
+			return 1;
+	return 0;
+}
+
+/*
+ * The scopes around addr, innermost first, along the concrete tree.
+ * dwarf_getscopes continues past an inlined subroutine with the scopes of
+ * its abstract definition, not with the function it was inlined into, so
+ * then the innermost scope's real parents come from dwarf_getscopes_die
+ * (as eu-addr2line -i does).  Returns the count; *scopes is malloc'd.
+ */
+static int scopes_at(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die **scopes)
+{
+	int n = dwarf_getscopes(cu, addr, scopes);
+	Dwarf_Die innermost;
+
+	if (n <= 0 || !has_inlined(*scopes, n))
+		return n;
+	innermost = (*scopes)[0];
+	free(*scopes);
+	*scopes = NULL;
+	return dwarf_getscopes_die(&innermost, scopes);
+}
+
+/*
+ * Frames from the DWARF scopes around addr, innermost first: the innermost
+ * function at the line of addr, then each function an inlined call was
+ * expanded into at the line of that call.  Returns how many were pushed:
+ * 0 when DWARF has no function there.
+ */
+static size_t push_dwarf_frames(struct symbolizer *s, const struct module *m,
+				Dwarf_Die *cu, Dwarf_Addr addr, uint64_t pc_addr)
+{
+	Dwarf_Die *scopes = NULL;
+	int nscopes = scopes_at(cu, addr, &scopes);
+	const char *file, *name;
+	unsigned line;
+	size_t pushed = 0;
+
+	if (nscopes <= 0) {
+		free(scopes);
+		return 0;
+	}
+	line_at(s, cu, addr, &file, &line);
+	for (int i = 0; i < nscopes; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
+			continue;
+		name = function_name(s, &scopes[i], m, pc_addr);
+		push_frame(s, name ? name : module_offset_name(s, m, pc_addr),
+			   file, line, m->path);
+		pushed++;
+		if (tag == DW_TAG_subprogram)
+			break;
+		call_site(s, cu, &scopes[i], &file, &line);
+	}
+	free(scopes);
+	return pushed;
+}
+
+/*
+ * One frame named from the symbol table, or "MODULE+0xOFF", at the line
+ * table's line when there is one (the scopes can miss a function, as
+ * with GCC's lambdas, that the line table has).
+ */
+static void push_symbol_frame(struct symbolizer *s, const struct module *m,
+			      Dwarf_Die *cu, Dwarf_Addr addr, uint64_t pc_addr)
+{
+	const char *name = NULL, *file = NULL;
+	unsigned line = 0;
+	GElf_Off off;
+	GElf_Sym sym;
+
+	if (m->dwmod)
+		name = dwfl_module_addrinfo(m->dwmod, pc_addr, &off, &sym,
+					    NULL, NULL, NULL);
+	if (cu)
+		line_at(s, cu, addr, &file, &line);
+	push_frame(s, name ? demangle(s, name) : module_offset_name(s, m, pc_addr),
+		   file, line, m->path);
+}
+
+/* Resolve pc into frames appended to the pool; returns their number. */
+static size_t resolve(struct symbolizer *s, uint64_t pc)
+{
+	uint64_t addr = pc ? pc - 1 : 0;	/* the call instruction */
+	const struct module *m = module_at(s, addr);
+	Dwarf_Die *cu = NULL;
+	Dwarf_Addr bias = 0;
+
+	if (!m) {
+		push_frame(s, module_offset_name(s, NULL, addr), NULL, 0, NULL);
+		return 1;
+	}
+	if (m->dwmod)
+		cu = dwfl_module_addrdie(m->dwmod, addr, &bias);
+	if (cu) {
+		size_t n = push_dwarf_frames(s, m, cu, addr - bias, addr);
+		if (n)
+			return n;
+	}
+	push_symbol_frame(s, m, cu, addr - bias, addr);
+	return 1;
 }
 
 size_t symbolizer_lookup(struct symbolizer *s, uint64_t pc,
 			 const struct sym_frame **frames)
 {
-	const struct module *m = module_of(s, pc - 1);
-	char name[512];
+	struct entry *e;
+	uint64_t *slot;
+	int added;
 
-	if (m)
-		snprintf(name, sizeof(name), "%s+0x%" PRIx64, m->name,
-			 pc - 1 - m->bias);
-	else
-		snprintf(name, sizeof(name), "0x%" PRIx64, pc - 1);
-	s->frame.function = intern_cstr(s, name);
-	s->frame.file = NULL;
-	s->frame.line = 0;
-	s->frame.module = m ? m->path : NULL;
-	*frames = &s->frame;
-	return 1;
+	if (pc == HASH_EMPTY) {
+		/* Not a key the cache can hold; never a real return address. */
+		const struct module *m = module_at(s, pc - 1);
+
+		s->uncached.function = module_offset_name(s, m, pc - 1);
+		s->uncached.module = m ? m->path : NULL;
+		*frames = &s->uncached;
+		return 1;
+	}
+	slot = hash_put(&s->cache, pc, &added);
+	if (added) {
+		s->entries = xgrow(s->entries, &s->entcap, s->nentries + 1,
+				   sizeof(*e));
+		*slot = s->nentries;
+		e = &s->entries[s->nentries++];
+		e->first = (uint32_t)s->npool;
+		e->count = (uint32_t)resolve(s, pc);
+	}
+	e = &s->entries[*slot];
+	*frames = &s->pool[e->first];
+	return e->count;
 }

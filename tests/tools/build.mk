@@ -1,0 +1,46 @@
+# tests/tools: test-only drivers, and the test programs that need more than
+# tests/build.mk's generic rule.  Built by `make test-programs`.
+
+# symtest: the symbolizer of mf-record driven from text (tests/symbolize.bats).
+SYMTEST = $(BUILD)/tests/symtest
+SYMTEST_LIBS = -ldw -lelf -lstdc++
+
+$(SYMTEST): $(BUILD)/tests/tools/symtest.o $(BUILD)/mf-record/symbolize.o $(LIBMF)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SYMTEST_LIBS) $(LDLIBS_COMMON)
+
+# The sym_* programs share a header the generic rule does not know about.
+SYM_PROGS = $(filter $(BUILD)/tests/sym_%,$(TEST_PROGS))
+$(SYM_PROGS): tests/progs/sym_common.h
+
+# Inlining needs the optimiser: -O2, so that outer() and inner() are
+# expanded into main() and one return address stands for three frames.
+$(BUILD)/tests/sym_inline: tests/progs/sym_inline.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -o $@ $<
+
+# The library sym_dl loads: with debug information; stripped bare; and
+# stripped with its debug information in a separate file found by build id
+# (then checked against it) or, without a build id, by its debuglink CRC.
+SYM_DL = $(BUILD)/tests/libsym_dl
+SYM_DL_LIBS = $(SYM_DL).so $(SYM_DL)_stripped.so $(SYM_DL)_split.so $(SYM_DL)_crc.so
+
+$(SYM_DL).so: tests/tools/sym_dl_lib.c tests/progs/sym_common.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -shared -fPIC -o $@ $<
+
+$(SYM_DL)_stripped.so: $(SYM_DL).so
+	strip --strip-all -o $@ $<
+
+$(SYM_DL)_split.so: $(SYM_DL).so
+	objcopy --only-keep-debug $< $@.debug
+	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
+
+$(SYM_DL)_crc.so: tests/tools/sym_dl_lib.c tests/progs/sym_common.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -shared -fPIC -Wl,--build-id=none -o $@.full $<
+	objcopy --only-keep-debug $@.full $@.debug
+	objcopy --strip-all --add-gnu-debuglink=$@.debug $@.full $@
+	rm -f $@.full
+
+test-programs: $(SYMTEST) $(SYM_DL_LIBS)
