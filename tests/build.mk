@@ -16,4 +16,3 @@ $(BUILD)/tests/%: tests/progs/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(TEST_PROG_FLAGS) -o $@ $< -ldl
 include tests/tools/build.mk
-include tests/fuzz/build.mk
