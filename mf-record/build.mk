@@ -1,0 +1,34 @@
+# mf-record/build.mk - the recorder is two binaries: the preload library
+# (bin/libmf-record.so, built by the shim's block, which goes above this
+# one) and the launcher below.
+
+# --- shim block (owned by the shim's author) --------------------------------
+# The preload library: position-independent, only the interposed functions
+# exported (-fvisibility=hidden, hooks marked default).  Never sanitized: it
+# runs inside other programs, before any sanitizer runtime could.  No
+# builtin malloc/calloc/free: GCC must not turn the hooks' own code into
+# calls of the functions they define.
+SHIM_SRC = $(wildcard mf-record/shim*.c)
+SHIM_OBJ = $(SHIM_SRC:%.c=$(BUILD)/shim/%.o)
+SHIM_CFLAGS = $(MF_CFLAGS) $(filter-out $(SAN_FLAGS),$(CFLAGS)) -fPIC -fvisibility=hidden \
+	-fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free
+$(BUILD)/shim/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+$(BIN)/libmf-record.so: $(SHIM_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(filter-out $(SAN_FLAGS),$(LDFLAGS)) -shared -Wl,-z,now -o $@ $^ -lunwind -ldl -pthread
+PROGRAMS += $(BIN)/libmf-record.so
+# --- end of the shim block; the launcher block goes below -------------------
+
+# The launcher: starts the program with the shim preloaded, reads its events
+# from shared memory, symbolizes them with libdw and writes the event stream.
+# -lstdc++ gives the symbolizer __cxa_demangle.
+MF_RECORD_SRC = mf-record/mf-record.c mf-record/symbolize.c \
+	$(wildcard mf-record/launch_*.c mf-record/writer_*.c)
+$(BIN)/mf-record: $(MF_RECORD_SRC:%.c=$(BUILD)/%.o) $(LIBMF)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ -ldw -lelf -lz -lstdc++
+PROGRAMS += $(BIN)/mf-record
+# make install: the launcher finds the shim in ../lib/mf/ next to its bin/.
+INSTALL_EXTRA = install -m 644 $(BIN)/libmf-record.so $(DESTDIR)$(PREFIX)/lib/mf/

@@ -1,0 +1,604 @@
+/*
+ * shim.c - the preloaded tracker (bin/libmf-record.so): interposes the
+ * allocation functions of the recorded program and writes one event per
+ * call into shared memory for the launcher (mf-record).  See proto.h for
+ * the protocol and shim.h for the other parts.
+ *
+ * Each hook calls the real function (found with dlsym(RTLD_NEXT)) and
+ * records what happened: an allocation after the real call returned, a
+ * free before the real free (so an address freed here and handed out
+ * again in another thread appears freed first).  A per-thread guard
+ * keeps the tracker from tracking itself: whatever libunwind or the
+ * tracker does inside a hook goes straight to the real functions.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct mf_shared_header *shim_hdr;
+
+enum { SHIM_UNINIT, SHIM_STARTING, SHIM_ON, SHIM_OFF };
+/* Process-local: a forked child sets SHIM_OFF and never tracks again. */
+static _Atomic int shim_state;
+
+static void *(*real_malloc)(size_t);
+static void *(*real_calloc)(size_t, size_t);
+static void *(*real_realloc)(void *, size_t);
+static void *(*real_reallocarray)(void *, size_t, size_t);
+static void (*real_free)(void *);
+static int (*real_posix_memalign)(void **, size_t, size_t);
+static void *(*real_aligned_alloc)(size_t, size_t);
+static void *(*real_memalign)(size_t, size_t);
+static void *(*real_valloc)(size_t);
+static void *(*real_pvalloc)(size_t);
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+static void *(*real_mmap64)(void *, size_t, int, int, int, off64_t);
+static int (*real_munmap)(void *, size_t);
+static void *(*real_mremap)(void *, size_t, size_t, int, ...);
+static int (*real_pthread_setname_np)(pthread_t, const char *);
+static int (*real_prctl)(int, ...);
+
+/* --- bootstrap: dlsym itself calls calloc before we know the real one --- */
+
+static char pool[64 << 10] __attribute__((aligned(64)));
+static _Atomic size_t pool_used;
+
+/* A block of the static pool, with its size kept just before it (for realloc). */
+static void *pool_alloc(size_t n, size_t align)
+{
+	size_t start, end;
+
+	if (align < 16)
+		align = 16;
+	if (n > sizeof pool || (align & (align - 1)) || align > 4096)
+		return NULL;
+	size_t old = atomic_load(&pool_used);
+	do {
+		start = (old + 16 + align - 1) & ~(align - 1);
+		end = start + n;
+		if (end > sizeof pool)
+			return NULL;
+	} while (!atomic_compare_exchange_weak(&pool_used, &old, end));
+	memcpy(pool + start - sizeof(size_t), &n, sizeof n);
+	return pool + start;
+}
+
+static int in_pool(const void *p)
+{
+	return (const char *)p >= pool && (const char *)p < pool + sizeof pool;
+}
+
+static size_t pool_size(const void *p)
+{
+	size_t n;
+
+	memcpy(&n, (const char *)p - sizeof n, sizeof n);
+	return n;
+}
+
+#define RESOLVE(name) (real_##name = (__typeof__(real_##name))dlsym(RTLD_NEXT, #name))
+
+static void resolve_real_functions(void)
+{
+	RESOLVE(calloc);
+	RESOLVE(malloc);
+	RESOLVE(free);
+	RESOLVE(realloc);
+	RESOLVE(reallocarray);
+	RESOLVE(posix_memalign);
+	RESOLVE(aligned_alloc);
+	RESOLVE(memalign);
+	RESOLVE(valloc);
+	RESOLVE(pvalloc);
+	RESOLVE(mmap);
+	RESOLVE(mmap64);
+	RESOLVE(munmap);
+	RESOLVE(mremap);
+	RESOLVE(pthread_setname_np);
+	RESOLVE(prctl);
+}
+
+/* --- attaching to the launcher's shared memory --- */
+
+void *shim_mmap(size_t len)
+{
+	void *p = real_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void shim_munmap(void *p, size_t len)
+{
+	real_munmap(p, len);
+}
+
+void shim_give_up(void)
+{
+	atomic_store(&shim_state, SHIM_OFF);
+}
+
+/* A forked child is not the recorded process: it never tracks. */
+static void fork_child(void)
+{
+	atomic_store(&shim_state, SHIM_OFF);
+	if (shim_hdr)
+		real_munmap(shim_hdr, MF_SHM_SIZE);
+	shim_hdr = NULL;
+}
+
+/* The descriptor in MF_SHM_FD, or -1 (digits only: no strtol, no locale). */
+static int shm_fd_from_env(void)
+{
+	const char *s = getenv(MF_ENV_SHM_FD);
+	int fd = 0;
+
+	if (!s || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || fd > 100000000)
+			return -1;
+		fd = fd * 10 + (*s - '0');
+	}
+	return fd;
+}
+
+/*
+ * Map the shared region and close its descriptor, so a program that
+ * closes every descriptor, or dup2s over this one, is unharmed.
+ * Returns 1 when tracking.
+ */
+static int attach(void)
+{
+	int fd = shm_fd_from_env();
+	void *m;
+
+	if (fd < 0)
+		return 0;
+	m = real_mmap(NULL, MF_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return 0;
+	shim_hdr = m;
+	if (shim_hdr->magic != MF_PROTO_MAGIC || shim_hdr->version != MF_PROTO_VERSION) {
+		real_munmap(m, MF_SHM_SIZE);
+		shim_hdr = NULL;
+		return 0;
+	}
+	thread_init();
+	stack_init();
+	modules_init();
+	pthread_atfork(NULL, NULL, fork_child);
+	atomic_store(&shim_hdr->attached, 1);
+	return 1;
+}
+
+/*
+ * Runs on the first call of any hook (a library constructor may allocate
+ * before ours runs).  Other threads arriving meanwhile wait; the thread
+ * initialising has its guard set, so its own calls (dlsym's calloc) go to
+ * the pool or the real functions.
+ */
+static void shim_init(void)
+{
+	struct shim_thread *t = &shim_self;
+	int expect = SHIM_UNINIT;
+
+	if (!atomic_compare_exchange_strong(&shim_state, &expect, SHIM_STARTING)) {
+		while (t->guard == 0 && atomic_load(&shim_state) == SHIM_STARTING)
+			sched_yield();
+		return;
+	}
+	t->guard++;
+	resolve_real_functions();
+	expect = attach() ? SHIM_ON : SHIM_OFF;
+	t->guard--;
+	atomic_store(&shim_state, expect);
+}
+
+/* Remove the variables that start tracking, so programs we exec run untracked. */
+static void forget_environment(void)
+{
+	unsetenv("LD_PRELOAD");
+	unsetenv(MF_ENV_SHM_FD);
+}
+
+__attribute__((constructor)) static void shim_start(void)
+{
+	struct shim_thread *t = &shim_self;
+
+	if (atomic_load(&shim_state) == SHIM_UNINIT)
+		shim_init();
+	forget_environment();
+	if (atomic_load(&shim_state) != SHIM_ON)
+		return;
+	/* The main thread is thread 1; every module is known from the start. */
+	t->guard++;
+	if (thread_slot(t))
+		modules_check(t);
+	t->guard--;
+}
+
+/* --- what each call records --- */
+
+/* Should this call be recorded?  Initialises on the very first call. */
+static inline int tracking(struct shim_thread *t)
+{
+	int state = atomic_load_explicit(&shim_state, memory_order_relaxed);
+
+	if (likely(state == SHIM_ON))
+		return t->guard == 0;
+	if (state == SHIM_UNINIT || state == SHIM_STARTING) {
+		shim_init();
+		return atomic_load(&shim_state) == SHIM_ON && t->guard == 0;
+	}
+	return 0;
+}
+
+static void record_alloc(struct shim_thread *t, void *p, size_t n, enum mf_allocator how)
+{
+	uint64_t stack;
+
+	if (!thread_slot(t))
+		return;
+	stack = stack_id(t);
+	emit(t, MF_EV_ALLOC, how, next_seq(), (uintptr_t)p, n, stack);
+}
+
+/* A free, or a munmap (len > 0); written before the memory is given back. */
+static void record_release(struct shim_thread *t, void *p, uint16_t type, size_t len)
+{
+	if (!thread_slot(t))
+		return;
+	emit(t, type, 0, next_seq(), (uintptr_t)p, len, 0);
+}
+
+/* Call is the real allocation; p its result; n the size to record. */
+#define TRACK_ALLOC(call, how, n) do {					\
+		struct shim_thread *t_ = &shim_self;			\
+		if (!tracking(t_))					\
+			return (call);					\
+		t_->guard++;						\
+		void *p_ = (call);					\
+		if (p_)							\
+			record_alloc(t_, p_, (n), (how));		\
+		t_->guard--;						\
+		return p_;						\
+	} while (0)
+
+EXPORT void *malloc(size_t n)
+{
+	if (unlikely(!real_malloc)) {
+		tracking(&shim_self);
+		if (!real_malloc)
+			return pool_alloc(n, 16);
+	}
+	TRACK_ALLOC(real_malloc(n), MF_MALLOC, n);
+}
+
+EXPORT void *calloc(size_t count, size_t size)
+{
+	if (unlikely(!real_calloc)) {
+		tracking(&shim_self);
+		if (!real_calloc)
+			return size && count > SIZE_MAX / size ? NULL : pool_alloc(count * size, 16);
+	}
+	TRACK_ALLOC(real_calloc(count, size), MF_CALLOC, count * size);
+}
+
+EXPORT void free(void *p)
+{
+	struct shim_thread *t = &shim_self;
+
+	if (!p || unlikely(in_pool(p)))
+		return;
+	if (!tracking(t)) {
+		if (real_free)
+			real_free(p);
+		return;
+	}
+	t->guard++;
+	record_release(t, p, MF_EV_FREE, 0);
+	real_free(p);
+	t->guard--;
+}
+
+/* A pool block cannot grow in place: move it to the real heap. */
+static void *pool_realloc(void *p, size_t n)
+{
+	void *q;
+
+	if (n == 0)
+		return NULL;
+	q = malloc(n);
+	if (q)
+		memcpy(q, p, pool_size(p) < n ? pool_size(p) : n);
+	return q;
+}
+
+/*
+ * realloc(p, n) is a free of p and an allocation of n bytes.  The free's
+ * number is taken before the real call (p may be reused by another thread
+ * as soon as it returns) and written as a NOP if the call fails.
+ */
+static void *tracked_realloc(struct shim_thread *t, void *p, size_t n, void *q,
+			     uint64_t seq, enum mf_allocator how)
+{
+	if (!q) {
+		if (n)
+			emit(t, MF_EV_NOP, 0, seq, 0, 0, 0);
+		else	/* realloc(p, 0) freed p */
+			emit(t, MF_EV_FREE, 0, seq, (uintptr_t)p, 0, 0);
+		return q;
+	}
+	emit(t, MF_EV_FREE, 0, seq, (uintptr_t)p, 0, 0);
+	emit(t, MF_EV_ALLOC, how, next_seq(), (uintptr_t)q, n, stack_id(t));
+	return q;
+}
+
+EXPORT void *realloc(void *p, size_t n)
+{
+	struct shim_thread *t = &shim_self;
+	uint64_t seq;
+	void *q;
+
+	if (unlikely(in_pool(p)))
+		return pool_realloc(p, n);
+	if (!p)
+		TRACK_ALLOC(real_realloc(NULL, n), MF_REALLOC, n);
+	if (!tracking(t))
+		return real_realloc(p, n);
+	t->guard++;
+	if (!thread_slot(t)) {
+		q = real_realloc(p, n);
+	} else {
+		seq = next_seq();
+		q = tracked_realloc(t, p, n, real_realloc(p, n), seq, MF_REALLOC);
+	}
+	t->guard--;
+	return q;
+}
+
+EXPORT void *reallocarray(void *p, size_t count, size_t size)
+{
+	struct shim_thread *t = &shim_self;
+	uint64_t seq;
+	void *q;
+
+	if (unlikely(in_pool(p))) {
+		if (size && count > SIZE_MAX / size) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		return pool_realloc(p, count * size);
+	}
+	/* An overflowing size fails without touching p: nothing to record. */
+	if (!p || (size && count > SIZE_MAX / size))
+		TRACK_ALLOC(real_reallocarray(p, count, size), MF_REALLOCARRAY, count * size);
+	if (!tracking(t))
+		return real_reallocarray(p, count, size);
+	t->guard++;
+	if (!thread_slot(t)) {
+		q = real_reallocarray(p, count, size);
+	} else {
+		seq = next_seq();
+		q = tracked_realloc(t, p, count * size, real_reallocarray(p, count, size), seq,
+				    MF_REALLOCARRAY);
+	}
+	t->guard--;
+	return q;
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	struct shim_thread *t = &shim_self;
+	int err;
+
+	if (unlikely(!real_posix_memalign)) {
+		tracking(t);
+		if (!real_posix_memalign)
+			return (*out = pool_alloc(n, align)) ? 0 : ENOMEM;
+	}
+	if (!tracking(t))
+		return real_posix_memalign(out, align, n);
+	t->guard++;
+	err = real_posix_memalign(out, align, n);
+	if (err == 0)
+		record_alloc(t, *out, n, MF_POSIX_MEMALIGN);
+	t->guard--;
+	return err;
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+	if (unlikely(!real_aligned_alloc)) {
+		tracking(&shim_self);
+		if (!real_aligned_alloc)
+			return pool_alloc(n, align);
+	}
+	TRACK_ALLOC(real_aligned_alloc(align, n), MF_ALIGNED_ALLOC, n);
+}
+
+EXPORT void *memalign(size_t align, size_t n)
+{
+	if (unlikely(!real_memalign)) {
+		tracking(&shim_self);
+		if (!real_memalign)
+			return pool_alloc(n, align);
+	}
+	TRACK_ALLOC(real_memalign(align, n), MF_MEMALIGN, n);
+}
+
+EXPORT void *valloc(size_t n)
+{
+	if (unlikely(!real_valloc)) {
+		tracking(&shim_self);
+		if (!real_valloc)
+			return pool_alloc(n, 4096);
+	}
+	TRACK_ALLOC(real_valloc(n), MF_VALLOC, n);
+}
+
+EXPORT void *pvalloc(size_t n)
+{
+	if (unlikely(!real_pvalloc)) {
+		tracking(&shim_self);
+		if (!real_pvalloc)
+			return pool_alloc(n, 4096);
+	}
+	TRACK_ALLOC(real_pvalloc(n), MF_PVALLOC, n);
+}
+
+/* --- mappings: only anonymous ones are allocations --- */
+
+static void *track_mmap(void *p, size_t len, int flags)
+{
+	struct shim_thread *t = &shim_self;
+
+	if (p != MAP_FAILED && (flags & MAP_ANONYMOUS) && tracking(t)) {
+		t->guard++;
+		record_alloc(t, p, len, MF_MMAP);
+		t->guard--;
+	}
+	return p;
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (unlikely(!real_mmap))
+		tracking(&shim_self);
+	if (unlikely(!real_mmap))
+		return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	return track_mmap(real_mmap(addr, len, prot, flags, fd, off), len, flags);
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	if (unlikely(!real_mmap64))
+		tracking(&shim_self);
+	if (unlikely(!real_mmap64))
+		return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	return track_mmap(real_mmap64(addr, len, prot, flags, fd, off), len, flags);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	struct shim_thread *t = &shim_self;
+	int r;
+
+	if (unlikely(!real_munmap))
+		tracking(t);
+	if (unlikely(!real_munmap))
+		return syscall(SYS_munmap, addr, len);
+	if (!tracking(t))
+		return real_munmap(addr, len);
+	t->guard++;
+	record_release(t, addr, MF_EV_MUNMAP, len);
+	r = real_munmap(addr, len);
+	t->guard--;
+	return r;
+}
+
+EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+	struct shim_thread *t = &shim_self;
+	void *want = NULL, *q;
+	uint64_t seq;
+
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+
+		va_start(ap, flags);
+		want = va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (unlikely(!real_mremap))
+		tracking(t);
+	if (unlikely(!real_mremap))
+		return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, want);
+	if (!tracking(t))
+		return real_mremap(old, old_len, new_len, flags, want);
+	t->guard++;
+	if (!thread_slot(t)) {
+		q = real_mremap(old, old_len, new_len, flags, want);
+	} else {
+		seq = next_seq();
+		q = real_mremap(old, old_len, new_len, flags, want);
+		if (q == MAP_FAILED) {
+			emit(t, MF_EV_NOP, 0, seq, 0, 0, 0);
+		} else {
+			emit(t, MF_EV_FREE, 0, seq, (uintptr_t)old, 0, 0);
+			emit(t, MF_EV_ALLOC, MF_MREMAP, next_seq(), (uintptr_t)q, new_len, stack_id(t));
+		}
+	}
+	t->guard--;
+	return q;
+}
+
+/* --- thread names --- */
+
+EXPORT int pthread_setname_np(pthread_t thread, const char *name)
+{
+	struct shim_thread *t = &shim_self;
+	int r;
+
+	if (unlikely(!real_pthread_setname_np)) {
+		tracking(t);
+		if (!real_pthread_setname_np)
+			return ENOSYS;
+	}
+	r = real_pthread_setname_np(thread, name);
+	if (r == 0 && tracking(t)) {
+		t->guard++;
+		if (thread_slot(t)) {
+			if (pthread_equal(thread, pthread_self()))
+				emit_name(t, MF_EV_THREAD, 0, name);
+			else
+				emit_name(t, MF_EV_RENAME, (uint64_t)thread, name);
+		}
+		t->guard--;
+	}
+	return r;
+}
+
+EXPORT int prctl(int option, ...)
+{
+	struct shim_thread *t = &shim_self;
+	unsigned long arg[4];
+	va_list ap;
+	int r;
+
+	va_start(ap, option);
+	for (int i = 0; i < 4; i++)
+		arg[i] = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (unlikely(!real_prctl))
+		tracking(t);
+	if (unlikely(!real_prctl))
+		return syscall(SYS_prctl, option, arg[0], arg[1], arg[2], arg[3]);
+	r = real_prctl(option, arg[0], arg[1], arg[2], arg[3]);
+	if (r == 0 && option == PR_SET_NAME && tracking(t)) {
+		char name[16] = "";
+
+		t->guard++;
+		/* Read it back: the kernel cuts names to 15 bytes. */
+		syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0);
+		name[15] = '\0';
+		if (thread_slot(t))
+			emit_name(t, MF_EV_THREAD, 0, name);
+		t->guard--;
+	}
+	return r;
+}

@@ -1,0 +1,89 @@
+/*
+ * shim.h - the parts of the preloaded tracker (libmf-record.so) and how
+ * they talk to each other.  Nothing here is exported from the library.
+ *
+ * shim.c         the interposed functions: bootstrap, recursion guard,
+ *                which events each call makes
+ * shim_thread.c  per-thread slots and the ring writer
+ * shim_stack.c   unwinding, the per-thread stack cache, module records
+ *
+ * Rules for everything reachable from a hook: no stdio, no locale, no
+ * malloc (memory comes from mmap), no lock shared by all threads on the
+ * path of a repeated allocation, no system call per event.
+ */
+#ifndef MF_SHIM_H
+#define MF_SHIM_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto.h"
+
+#define SHIM_HIDDEN __attribute__((visibility("hidden")))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+struct stack_cache;
+
+/* Everything a thread keeps for itself; lives in initial-exec TLS. */
+struct shim_thread {
+	int guard;			/* > 0 while the shim runs: no tracking */
+	uint32_t number;		/* mf's thread number, 0 before the first claim */
+	struct mf_slot *slot;		/* NULL when the thread holds no slot */
+	uint64_t head;			/* our copy of slot->head */
+	uint64_t tail;			/* last tail seen from the launcher */
+	struct stack_cache *cache;	/* stack ids this thread already sent */
+};
+
+extern __thread struct shim_thread shim_self
+	__attribute__((tls_model("initial-exec"))) SHIM_HIDDEN;
+
+/* The shared region, set once by shim_init. */
+extern struct mf_shared_header *shim_hdr SHIM_HIDDEN;
+/* The real mmap/munmap, for memory the shim needs for itself. */
+void *shim_mmap(size_t len) SHIM_HIDDEN;
+void shim_munmap(void *p, size_t len) SHIM_HIDDEN;
+/* Stop tracking for good (the launcher went away). */
+void shim_give_up(void) SHIM_HIDDEN;
+
+/* shim_thread.c */
+/* Called once by shim_init. */
+void thread_init(void) SHIM_HIDDEN;
+/* The calling thread's slot, claimed on first use.  NULL when tracking stopped. */
+struct mf_slot *thread_slot(struct shim_thread *t) SHIM_HIDDEN;
+/* Give the slot back at thread exit (pthread key destructor). */
+void thread_detach(struct shim_thread *t) SHIM_HIDDEN;
+/* Room for size bytes (a multiple of 8) in the ring, waiting for the launcher if needed. */
+struct mf_event *ring_reserve(struct shim_thread *t, uint32_t size) SHIM_HIDDEN;
+/* Publish the record reserved last. */
+static inline void ring_publish(struct shim_thread *t, uint32_t size)
+{
+	t->head += size;
+	atomic_store_explicit(&t->slot->head, t->head, memory_order_release);
+}
+static inline uint64_t next_seq(void)
+{
+	return atomic_fetch_add_explicit(&shim_hdr->seq, 1, memory_order_relaxed);
+}
+uint64_t now_ns(void) SHIM_HIDDEN;
+/* One fixed-size event: ALLOC, FREE, MUNMAP, NOP. */
+void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t seq,
+	  uint64_t a, uint64_t b, uint64_t c) SHIM_HIDDEN;
+/* THREAD (thread == 0: the calling thread) or RENAME (of thread). */
+void emit_name(struct shim_thread *t, uint16_t type, uint64_t thread,
+	       const char *name) SHIM_HIDDEN;
+
+/* shim_stack.c */
+void stack_init(void) SHIM_HIDDEN;
+/* The id of the calling code's stack (the shim's own frames dropped),
+ * sending MF_EV_STACK (and new modules) first if this thread has not yet. */
+uint64_t stack_id(struct shim_thread *t) SHIM_HIDDEN;
+void stack_cache_free(struct shim_thread *t) SHIM_HIDDEN;
+/* Send MF_EV_MODULE for every loaded module not sent yet, if any was loaded since. */
+void modules_check(struct shim_thread *t) SHIM_HIDDEN;
+/* Remember the path of the main program (call once at init). */
+void modules_init(void) SHIM_HIDDEN;
+
+#endif

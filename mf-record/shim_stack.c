@@ -1,0 +1,348 @@
+/*
+ * shim_stack.c - stacks and modules for the preloaded tracker.
+ *
+ * Stacks are unwound with libunwind's unw_backtrace (its fast path caches
+ * frame layouts per thread) and the shim's own frames dropped.  Each
+ * thread keeps a hash table from return-address arrays to stack ids, in
+ * memory it maps itself, so a repeated stack costs one unwind and one hash
+ * lookup, with no lock.  A new stack takes the next id from the shared
+ * header and is sent once, as MF_EV_STACK in this thread's ring, before
+ * the event that uses it.
+ *
+ * Modules: before a new stack is sent, any module loaded since the last
+ * look is sent as MF_EV_MODULE, so the launcher knows every module a
+ * stack can point into before it sees the stack used.
+ */
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <link.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+/* The shim's own code: frames in it are dropped from stacks. */
+static uintptr_t self_start, self_end;
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *data)
+{
+	uintptr_t here = (uintptr_t)data;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && here >= start && here < start + ph->p_memsz) {
+			self_start = start;
+			self_end = start + ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void stack_init(void)
+{
+	dl_iterate_phdr(find_self, (void *)(uintptr_t)&stack_id);
+	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+}
+
+/* --- the per-thread stack cache --- */
+
+struct stack_entry {
+	uint64_t hash;
+	uint64_t id;			/* 0: empty */
+	const uint64_t *pcs;
+	uint32_t depth;			/* | MF_STACK_TRUNCATED */
+	uint32_t unused;
+};
+
+#define ARENA_CHUNK (1u << 20)
+#define FIRST_TABLE 4096u
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used;
+};
+
+struct stack_cache {
+	struct stack_entry *table;
+	uint32_t mask;			/* capacity - 1 */
+	uint32_t count;
+	struct arena_chunk *chunk;	/* newest first */
+};
+
+static struct stack_cache *cache_new(void)
+{
+	struct stack_cache *c = shim_mmap(sizeof *c);
+
+	if (!c)
+		return NULL;
+	c->table = shim_mmap(FIRST_TABLE * sizeof *c->table);
+	if (!c->table) {
+		shim_munmap(c, sizeof *c);
+		return NULL;
+	}
+	c->mask = FIRST_TABLE - 1;
+	return c;
+}
+
+void stack_cache_free(struct shim_thread *t)
+{
+	struct stack_cache *c = t->cache;
+
+	if (!c)
+		return;
+	while (c->chunk) {
+		struct arena_chunk *next = c->chunk->next;
+
+		shim_munmap(c->chunk, ARENA_CHUNK);
+		c->chunk = next;
+	}
+	shim_munmap(c->table, ((size_t)c->mask + 1) * sizeof *c->table);
+	shim_munmap(c, sizeof *c);
+	t->cache = NULL;
+}
+
+static uint64_t *arena_copy(struct stack_cache *c, const uint64_t *pcs, uint32_t n)
+{
+	size_t bytes = (size_t)n * sizeof *pcs;
+	uint64_t *p;
+
+	if (!c->chunk || c->chunk->used + bytes > ARENA_CHUNK) {
+		struct arena_chunk *chunk = shim_mmap(ARENA_CHUNK);
+
+		if (!chunk)
+			return NULL;
+		chunk->next = c->chunk;
+		chunk->used = sizeof *chunk;
+		c->chunk = chunk;
+	}
+	p = (uint64_t *)((char *)c->chunk + c->chunk->used);
+	c->chunk->used += bytes;
+	memcpy(p, pcs, bytes);
+	return p;
+}
+
+/* depth may carry MF_STACK_TRUNCATED: a cut stack differs from a whole one. */
+static uint64_t hash_pcs(const uint64_t *pcs, uint32_t depth)
+{
+	uint32_t n = depth & ~MF_STACK_TRUNCATED;
+	uint64_t h = 0x9e3779b97f4a7c15u ^ depth;
+
+	for (uint32_t i = 0; i < n; i++) {
+		h = (h ^ pcs[i]) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+static struct stack_entry *cache_find(struct stack_cache *c, uint64_t hash,
+				      const uint64_t *pcs, uint32_t depth)
+{
+	for (uint32_t i = hash & c->mask;; i = (i + 1) & c->mask) {
+		struct stack_entry *e = &c->table[i];
+
+		if (e->id == 0 ||
+		    (e->hash == hash && e->depth == depth &&
+		     memcmp(e->pcs, pcs, (depth & ~MF_STACK_TRUNCATED) * sizeof *pcs) == 0))
+			return e;
+	}
+}
+
+/* Double the table when half full.  Returns 0 when out of memory. */
+static int cache_grow(struct stack_cache *c)
+{
+	size_t old_cap = (size_t)c->mask + 1;
+	struct stack_entry *old = c->table;
+	struct stack_entry *table = shim_mmap(2 * old_cap * sizeof *table);
+
+	if (!table)
+		return 0;
+	c->table = table;
+	c->mask = 2 * old_cap - 1;
+	for (size_t i = 0; i < old_cap; i++) {
+		if (old[i].id) {
+			uint32_t j = old[i].hash & c->mask;
+
+			while (table[j].id)
+				j = (j + 1) & c->mask;
+			table[j] = old[i];
+		}
+	}
+	shim_munmap(old, old_cap * sizeof *old);
+	return 1;
+}
+
+static void send_stack(struct shim_thread *t, uint64_t id, const uint64_t *pcs, uint32_t depth)
+{
+	uint32_t n = depth & ~MF_STACK_TRUNCATED;
+	uint32_t size = sizeof(struct mf_event) + n * sizeof *pcs;
+	struct mf_event *e = ring_reserve(t, size);
+
+	if (!e)
+		return;
+	e->type = MF_EV_STACK;
+	e->size = size;
+	e->aux = depth;
+	e->seq = id;
+	e->time_ns = 0;
+	e->a = e->b = e->c = 0;
+	memcpy(e + 1, pcs, n * sizeof *pcs);
+	ring_publish(t, size);
+}
+
+/* A few more than we keep, to see whether the stack was cut. */
+#define UNWIND_MAX (MF_MAX_DEPTH + 8)
+
+uint64_t stack_id(struct shim_thread *t)
+{
+	void *buf[UNWIND_MAX];
+	int n = unw_backtrace(buf, UNWIND_MAX);
+	int skip = 0;
+	uint32_t depth;
+	const uint64_t *pcs;
+	uint64_t hash, id;
+	struct stack_entry *e;
+
+	while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
+		skip++;
+	depth = n - skip;
+	if (depth > MF_MAX_DEPTH)
+		depth = MF_MAX_DEPTH | MF_STACK_TRUNCATED;
+	pcs = (const uint64_t *)(buf + skip);
+	hash = hash_pcs(pcs, depth);
+	if (unlikely(!t->cache) && !(t->cache = cache_new()))
+		return 0;
+	e = cache_find(t->cache, hash, pcs, depth);
+	if (likely(e->id))
+		return e->id;
+
+	id = atomic_fetch_add(&shim_hdr->next_stack, 1);
+	e->pcs = arena_copy(t->cache, pcs, depth & ~MF_STACK_TRUNCATED);
+	if (e->pcs) {
+		e->hash = hash;
+		e->depth = depth;
+		e->id = id;
+		if (++t->cache->count * 2 > t->cache->mask)
+			cache_grow(t->cache);
+	}
+	modules_check(t);
+	send_stack(t, id, pcs, depth);
+	return id;
+}
+
+/* --- modules --- */
+
+static char exe_path[MF_PATH_MAX];
+
+void modules_init(void)
+{
+	ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
+
+	exe_path[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * Modules already sent, by (bias, start, path hash).  Only touched inside
+ * dl_iterate_phdr callbacks, which glibc runs under its loader lock, so
+ * threads never race on it.
+ */
+#define MAX_MODULES 4096u
+static struct { uint64_t bias, start, name; } sent[MAX_MODULES];
+static uint32_t sent_count;
+static _Atomic unsigned long long adds_seen;
+
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 14695981039346656037u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}
+
+static int already_sent(uint64_t bias, uint64_t start, uint64_t name)
+{
+	for (uint32_t i = 0; i < sent_count; i++)
+		if (sent[i].bias == bias && sent[i].start == start && sent[i].name == name)
+			return 1;
+	if (sent_count < MAX_MODULES) {
+		sent[sent_count].bias = bias;
+		sent[sent_count].start = start;
+		sent[sent_count].name = name;
+		sent_count++;
+	}
+	return 0;
+}
+
+static void send_module(struct shim_thread *t, const char *path, uint64_t bias,
+			uint64_t start, uint64_t end)
+{
+	uint32_t len = strnlen(path, MF_PATH_MAX - 1);
+	uint32_t size = sizeof(struct mf_event) + ((len + 7) & ~7u);
+	uint64_t seq = next_seq();
+	struct mf_event *e = ring_reserve(t, size);
+
+	if (!e)
+		return;
+	e->type = MF_EV_MODULE;
+	e->size = size;
+	e->aux = len;
+	e->seq = seq;
+	e->time_ns = now_ns();
+	e->a = bias;
+	e->b = start;
+	e->c = end;
+	memset(e + 1, 0, size - sizeof *e);
+	memcpy(e + 1, path, len);
+	ring_publish(t, size);
+}
+
+struct modules_pass {
+	struct shim_thread *t;
+	unsigned long long adds;
+	int index;
+};
+
+static int module_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct modules_pass *pass = data;
+	const char *path = info->dlpi_name ? info->dlpi_name : "";
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	(void)size;
+	if (pass->index++ == 0) {
+		pass->adds = info->dlpi_adds;
+		if (pass->adds == atomic_load(&adds_seen))
+			return 1;
+		path = exe_path;
+	}
+	if (path[0] == '\0' || strncmp(path, "linux-vdso", 10) == 0 ||
+	    strncmp(path, "linux-gate", 10) == 0)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (ph->p_vaddr < lo)
+			lo = ph->p_vaddr;
+		if (ph->p_vaddr + ph->p_memsz > hi)
+			hi = ph->p_vaddr + ph->p_memsz;
+	}
+	if (hi == 0 || already_sent(info->dlpi_addr, lo, hash_name(path)))
+		return 0;
+	send_module(pass->t, path, info->dlpi_addr, info->dlpi_addr + lo, info->dlpi_addr + hi);
+	return 0;
+}
+
+void modules_check(struct shim_thread *t)
+{
+	struct modules_pass pass = { t, 0, 0 };
+
+	dl_iterate_phdr(module_cb, &pass);
+	atomic_store(&adds_seen, pass.adds);
+}

@@ -1,0 +1,221 @@
+/*
+ * shim_thread.c - per-thread slots and the ring writer of the preloaded
+ * tracker.
+ *
+ * A thread claims a free slot on its first event and keeps it until its
+ * pthread key destructor runs; only it writes the slot's ring, only the
+ * launcher reads it, so writing an event is a few stores and one release
+ * store of head.  When the ring is full, or every slot is taken, the
+ * thread waits for the launcher (sched_yield) rather than drop events.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+__thread struct shim_thread shim_self __attribute__((tls_model("initial-exec")));
+
+static pthread_key_t exit_key;
+static pid_t launcher_pid;
+
+static void on_thread_exit(void *unused)
+{
+	struct shim_thread *t = &shim_self;
+
+	(void)unused;
+	t->guard++;
+	thread_detach(t);
+	t->guard--;
+}
+
+void thread_init(void)
+{
+	pthread_key_create(&exit_key, on_thread_exit);
+	launcher_pid = getppid();
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Waiting is only safe while the launcher lives: if it is gone (we were
+ * re-parented) nobody will ever make room, so stop tracking instead of
+ * hanging the program.  Returns 0 when the caller must give up.
+ */
+static int launcher_alive(unsigned spins)
+{
+	if (spins % 1024 != 1023)
+		return 1;
+	if (getppid() == launcher_pid)
+		return 1;
+	shim_give_up();
+	return 0;
+}
+
+static void note_slots_used(uint32_t used)
+{
+	uint32_t old = atomic_load_explicit(&shim_hdr->slots_used, memory_order_relaxed);
+
+	while (old < used && !atomic_compare_exchange_weak(&shim_hdr->slots_used, &old, used))
+		;
+}
+
+static struct mf_slot *claim_free_slot(void)
+{
+	for (unsigned spins = 0;; spins++) {
+		for (uint32_t i = 0; i < MF_SLOTS; i++) {
+			struct mf_slot *s = mf_slot_at(shim_hdr, i);
+			uint32_t expect = MF_SLOT_FREE;
+
+			if (atomic_load_explicit(&s->state, memory_order_relaxed) == MF_SLOT_FREE &&
+			    atomic_compare_exchange_strong(&s->state, &expect, MF_SLOT_CLAIMED)) {
+				note_slots_used(i + 1);
+				return s;
+			}
+		}
+		if (!launcher_alive(spins))
+			return NULL;
+		sched_yield();
+	}
+}
+
+/*
+ * A thread's first claim takes a new thread number and announces the
+ * thread; a claim after its key destructor ran (a later destructor
+ * allocating) keeps the number and is silent: the launcher reads the
+ * number from slot->thread, which is written before the first record.
+ */
+static struct mf_slot *claim(struct shim_thread *t)
+{
+	int first = t->number == 0;
+	struct mf_slot *s;
+
+	if (first)
+		t->number = atomic_fetch_add(&shim_hdr->next_thread, 1);
+	s = claim_free_slot();
+	if (!s)
+		return NULL;
+	s->thread = t->number;
+	t->head = atomic_load_explicit(&s->head, memory_order_acquire);
+	t->tail = atomic_load_explicit(&s->tail, memory_order_acquire);
+	t->slot = s;
+	/* Ask for the exit hook again, even from inside a key destructor. */
+	pthread_setspecific(exit_key, (void *)1);
+	if (first) {
+		char name[16] = "";
+
+		syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0);
+		name[15] = '\0';
+		emit_name(t, MF_EV_THREAD, 0, name);
+	}
+	return t->slot;
+}
+
+struct mf_slot *thread_slot(struct shim_thread *t)
+{
+	if (likely(t->slot != NULL))
+		return t->slot;
+	return claim(t);
+}
+
+void thread_detach(struct shim_thread *t)
+{
+	if (!t->slot)
+		return;
+	atomic_store_explicit(&t->slot->state, MF_SLOT_DONE, memory_order_release);
+	t->slot = NULL;
+	stack_cache_free(t);
+}
+
+static int wait_room(struct shim_thread *t, uint32_t need)
+{
+	for (unsigned spins = 0; t->head + need - t->tail > MF_RING_BYTES; spins++) {
+		t->tail = atomic_load_explicit(&t->slot->tail, memory_order_acquire);
+		if (t->head + need - t->tail <= MF_RING_BYTES)
+			break;
+		if (!launcher_alive(spins))
+			return 0;
+		sched_yield();
+	}
+	return 1;
+}
+
+/*
+ * Records never wrap.  A record that would cross the end of the ring, or
+ * leave less than a record header before it, is preceded by a padding
+ * record (MF_EV_NOP, seq 0) up to the end; so every record, padding
+ * included, starts at least sizeof(struct mf_event) bytes before the end.
+ */
+struct mf_event *ring_reserve(struct shim_thread *t, uint32_t size)
+{
+	uint32_t pos = t->head & (MF_RING_BYTES - 1);
+	uint32_t room = MF_RING_BYTES - pos;
+
+	if (unlikely(size > room || (room > size && room - size < sizeof(struct mf_event)))) {
+		struct mf_event *pad = (struct mf_event *)(t->slot->ring + pos);
+
+		if (!wait_room(t, room))
+			return NULL;
+		pad->type = MF_EV_NOP;
+		pad->size = room;
+		pad->aux = 0;
+		pad->seq = 0;
+		pad->time_ns = 0;
+		ring_publish(t, room);
+		pos = 0;
+	}
+	if (unlikely(t->head + size - t->tail > MF_RING_BYTES) && !wait_room(t, size))
+		return NULL;
+	return (struct mf_event *)(t->slot->ring + pos);
+}
+
+void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t seq,
+	  uint64_t a, uint64_t b, uint64_t c)
+{
+	struct mf_event *e = ring_reserve(t, sizeof *e);
+
+	if (!e)
+		return;
+	e->type = type;
+	e->size = sizeof *e;
+	e->aux = aux;
+	e->seq = seq;
+	e->time_ns = now_ns();
+	e->a = a;
+	e->b = b;
+	e->c = c;
+	ring_publish(t, sizeof *e);
+}
+
+void emit_name(struct shim_thread *t, uint16_t type, uint64_t thread, const char *name)
+{
+	uint32_t len = strnlen(name, MF_NAME_MAX - 1);
+	uint32_t size = sizeof(struct mf_event) + ((len + 7) & ~7u);
+	struct mf_event *e;
+	uint64_t seq = next_seq();
+
+	e = ring_reserve(t, size);
+	if (!e)
+		return;
+	e->type = type;
+	e->size = size;
+	e->aux = len;
+	e->seq = seq;
+	e->time_ns = now_ns();
+	e->a = type == MF_EV_THREAD ? (uint64_t)gettid() : 0;
+	e->b = type == MF_EV_THREAD ? (uint64_t)pthread_self() : thread;
+	e->c = 0;
+	memset(e + 1, 0, size - sizeof *e);
+	memcpy(e + 1, name, len);
+	ring_publish(t, size);
+}

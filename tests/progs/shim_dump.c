@@ -1,0 +1,337 @@
+/*
+ * shim_dump - test tool, not a product: run a program under the shim the
+ * way mf-record does (memfd, header, LD_PRELOAD, MF_SHM_FD), drain the
+ * rings while it runs, and print the raw events in seq order, one a line:
+ *
+ *   a THREAD ALLOCATOR SIZE @ADDR STACK   allocation
+ *   f THREAD @ADDR                        free
+ *   u THREAD @ADDR LEN                    munmap
+ *   n THREAD                              reserved number not used
+ *   s ID DEPTH[+] MODULE+0xOFF...         stack (+: truncated), innermost first
+ *   M PATH                                module
+ *   T THREAD NAME                         thread started or renamed itself
+ *   R THREAD TARGET NAME                  thread renamed thread TARGET
+ *
+ * @ADDR is a label: @1, @2... in order of allocation, reused labels are
+ * never printed twice for different blocks; @? is an address no live
+ * block starts at.  Stack ids are printed as given.  Then comment lines:
+ * "# gaps N" (numbers never written), "# attached N", "# threads N",
+ * "# exit N" or "# signal N".
+ *
+ * Usage: shim_dump PROGRAM [ARG...]   (the shim is ../../bin/libmf-record.so
+ * from this program's directory, or $MF_SHIM)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../mf-record/proto.h"
+
+struct rec {
+	uint64_t seq;
+	uint32_t sub;		/* order among records sharing seq (stacks first) */
+	uint32_t thread;
+	struct mf_event *ev;	/* a copy */
+};
+
+static struct rec *recs;
+static size_t nrecs, caprecs;
+
+struct pending { size_t idx[64]; int n; };
+static struct pending pending[MF_SLOTS];
+
+static void die(const char *what)
+{
+	fprintf(stderr, "shim_dump: %s: %s\n", what, strerror(errno));
+	exit(3);
+}
+
+static void keep(struct mf_event *e, uint32_t thread, uint32_t slot)
+{
+	struct pending *p = &pending[slot];
+
+	if (nrecs == caprecs) {
+		caprecs = caprecs ? 2 * caprecs : 4096;
+		recs = realloc(recs, caprecs * sizeof *recs);
+		if (!recs)
+			die("realloc");
+	}
+	struct rec *r = &recs[nrecs];
+	r->ev = malloc(e->size);
+	if (!r->ev)
+		die("malloc");
+	memcpy(r->ev, e, e->size);
+	r->thread = thread;
+	if (e->type == MF_EV_STACK) {
+		if (p->n == 64) {
+			fprintf(stderr, "shim_dump: too many stacks in a row\n");
+			exit(3);
+		}
+		p->idx[p->n++] = nrecs++;
+		return;
+	}
+	for (int i = 0; i < p->n; i++) {
+		recs[p->idx[i]].seq = e->seq;
+		recs[p->idx[i]].sub = i;
+	}
+	r->seq = e->seq;
+	r->sub = p->n;
+	p->n = 0;
+	nrecs++;
+}
+
+/* Read what the slot published; give it back when its thread is done. */
+static void drain(void *shm, uint32_t i)
+{
+	struct mf_slot *s = mf_slot_at(shm, i);
+	uint32_t state = atomic_load_explicit(&s->state, memory_order_acquire);
+	uint64_t head, tail;
+
+	if (state == MF_SLOT_FREE)
+		return;
+	head = atomic_load_explicit(&s->head, memory_order_acquire);
+	tail = atomic_load_explicit(&s->tail, memory_order_relaxed);
+	while (tail < head) {
+		struct mf_event *e = (struct mf_event *)(s->ring + (tail & (MF_RING_BYTES - 1)));
+
+		if (e->size < sizeof *e || e->size % 8) {
+			fprintf(stderr, "shim_dump: slot %u: bad record size %u\n", i, e->size);
+			exit(3);
+		}
+		if (!(e->type == MF_EV_NOP && e->seq == 0))
+			keep(e, s->thread, i);
+		tail += e->size;
+	}
+	atomic_store_explicit(&s->tail, tail, memory_order_release);
+	if (state == MF_SLOT_DONE)
+		atomic_store_explicit(&s->state, MF_SLOT_FREE, memory_order_release);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return (x->sub > y->sub) - (x->sub < y->sub);
+}
+
+/* --- address labels --- */
+
+#define NBUCKETS (1u << 16)
+struct label { uint64_t addr, id; struct label *next; };
+static struct label *buckets[NBUCKETS];
+static uint64_t next_label = 1;
+
+static struct label **find_label(uint64_t addr)
+{
+	struct label **l = &buckets[(addr >> 4) * 2654435761u % NBUCKETS];
+
+	while (*l && (*l)->addr != addr)
+		l = &(*l)->next;
+	return l;
+}
+
+static uint64_t label_new(uint64_t addr)
+{
+	struct label **l = find_label(addr);
+
+	if (!*l) {
+		*l = calloc(1, sizeof **l);
+		(*l)->addr = addr;
+	}
+	(*l)->id = next_label++;
+	return (*l)->id;
+}
+
+static void print_label_end(uint64_t addr)
+{
+	struct label **l = find_label(addr), *dead = *l;
+
+	if (!dead) {
+		printf("@?");
+		return;
+	}
+	printf("@%llu", (unsigned long long)dead->id);
+	*l = dead->next;
+	free(dead);
+}
+
+/* --- modules, for printing stacks --- */
+
+struct module { char *name; uint64_t start, end; };
+static struct module modules[1024];
+static int nmodules;
+
+static void print_frame(uint64_t pc)
+{
+	for (int i = 0; i < nmodules; i++)
+		if (pc >= modules[i].start && pc < modules[i].end) {
+			printf(" %s+0x%llx", modules[i].name,
+			       (unsigned long long)(pc - modules[i].start));
+			return;
+		}
+	printf(" 0x%llx", (unsigned long long)pc);
+}
+
+static const char *allocator_names[] = {
+	"malloc", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc",
+	"memalign", "valloc", "pvalloc", "mmap", "mremap",
+};
+
+static void print(const struct rec *r)
+{
+	const struct mf_event *e = r->ev;
+	const char *text = (const char *)(e + 1);
+	const uint64_t *pcs = (const uint64_t *)(e + 1);
+
+	switch (e->type) {
+	case MF_EV_ALLOC:
+		printf("a %u %s %llu @%llu %llu\n", r->thread,
+		       e->aux < MF_ALLOCATOR_COUNT ? allocator_names[e->aux] : "?",
+		       (unsigned long long)e->b, (unsigned long long)label_new(e->a),
+		       (unsigned long long)e->c);
+		break;
+	case MF_EV_FREE:
+		printf("f %u ", r->thread);
+		print_label_end(e->a);
+		printf("\n");
+		break;
+	case MF_EV_MUNMAP:
+		printf("u %u ", r->thread);
+		print_label_end(e->a);
+		printf(" %llu\n", (unsigned long long)e->b);
+		break;
+	case MF_EV_NOP:
+		printf("n %u\n", r->thread);
+		break;
+	case MF_EV_STACK:
+		printf("s %llu %u%s", (unsigned long long)e->seq, e->aux & ~MF_STACK_TRUNCATED,
+		       e->aux & MF_STACK_TRUNCATED ? "+" : "");
+		for (uint32_t i = 0; i < (e->aux & ~MF_STACK_TRUNCATED); i++)
+			print_frame(pcs[i]);
+		printf("\n");
+		break;
+	case MF_EV_MODULE:
+		printf("M %.*s\n", (int)e->aux, text);
+		if (nmodules < 1024) {
+			char *path = strndup(text, e->aux);
+			modules[nmodules++] = (struct module){ strdup(basename(path)), e->b, e->c };
+			free(path);
+		}
+		break;
+	case MF_EV_THREAD:
+		printf("T %u %.*s\n", r->thread, (int)e->aux, text);
+		break;
+	case MF_EV_RENAME: {
+		uint32_t target = 0;
+
+		for (size_t i = 0; i < nrecs; i++)
+			if (recs[i].ev->type == MF_EV_THREAD && recs[i].ev->b == e->b)
+				target = recs[i].thread;
+		printf("R %u %u %.*s\n", r->thread, target, (int)e->aux, text);
+		break;
+	}
+	default:
+		printf("? type %u\n", e->type);
+	}
+}
+
+static void *create_region(int *fd)
+{
+	struct mf_shared_header *h;
+	struct timespec ts;
+
+	*fd = memfd_create("mf-record", 0);
+	if (*fd < 0)
+		die("memfd_create");
+	if (ftruncate(*fd, MF_SHM_SIZE) < 0)
+		die("ftruncate");
+	h = mmap(NULL, MF_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (h == MAP_FAILED)
+		die("mmap");
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	h->magic = MF_PROTO_MAGIC;
+	h->version = MF_PROTO_VERSION;
+	h->start_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	h->seq = 1;
+	h->next_stack = 1;
+	h->next_thread = 1;
+	return h;
+}
+
+static void start(char **argv, int fd)
+{
+	char self[PATH_MAX], shim[PATH_MAX + 64], fdtext[16];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n < 0)
+		die("readlink");
+	self[n] = '\0';
+	if (getenv("MF_SHIM"))
+		snprintf(shim, sizeof shim, "%s", getenv("MF_SHIM"));
+	else
+		snprintf(shim, sizeof shim, "%s/../../bin/libmf-record.so", dirname(self));
+	snprintf(fdtext, sizeof fdtext, "%d", fd);
+	setenv("LD_PRELOAD", shim, 1);
+	setenv("MF_SHM_FD", fdtext, 1);
+	execvp(argv[0], argv);
+	die(argv[0]);
+}
+
+int main(int argc, char **argv)
+{
+	int fd, status;
+	void *shm;
+	pid_t pid;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: shim_dump PROGRAM [ARG...]\n");
+		return 2;
+	}
+	shm = create_region(&fd);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		start(argv + 1, fd);
+	close(fd);
+	for (;;) {
+		pid_t done = waitpid(pid, &status, WNOHANG);
+
+		for (uint32_t i = 0; i < MF_SLOTS; i++)
+			drain(shm, i);
+		if (done == pid)
+			break;
+		usleep(200);
+	}
+	qsort(recs, nrecs, sizeof *recs, by_seq);
+	uint64_t gaps = 0, expect = 1;
+	for (size_t i = 0; i < nrecs; i++) {
+		print(&recs[i]);
+		if (recs[i].ev->type != MF_EV_STACK) {
+			if (recs[i].seq != expect)
+				gaps += recs[i].seq - expect;
+			expect = recs[i].seq + 1;
+		}
+	}
+	struct mf_shared_header *h = shm;
+	gaps += atomic_load(&h->seq) - expect;
+	printf("# gaps %llu\n", (unsigned long long)gaps);
+	printf("# attached %u\n", atomic_load(&h->attached));
+	printf("# threads %u\n", atomic_load(&h->next_thread) - 1);
+	if (WIFEXITED(status))
+		printf("# exit %d\n", WEXITSTATUS(status));
+	else
+		printf("# signal %d\n", WTERMSIG(status));
+	return 0;
+}
