@@ -1,0 +1,153 @@
+/*
+ * mf-record - run a program and record every heap allocation it makes.
+ *
+ * The program runs with the tracker (libmf-record.so) preloaded; the
+ * tracker writes binary events into shared memory and this launcher turns
+ * them into the text event stream of docs/FORMAT.md: it merges the threads'
+ * events in their global order, symbolizes the stacks, and writes the
+ * records.  It exits with the program's exit status (128 + N when a signal
+ * N killed it).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "launch.h"
+#include "num.h"
+#include "output.h"
+#include "writer.h"
+#include "writer_rings.h"
+
+static const char usage[] =
+	"usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]\n";
+
+static const char help[] =
+	"Run PROGRAM with ARGS and write the event stream of its allocations\n"
+	"(docs/FORMAT.md) to FILE, or to standard output.\n"
+	"\n"
+	"  -o, --output FILE   write to FILE (gzip-compressed if it ends in .gz)\n"
+	"  -f, --force         overwrite FILE if it exists\n"
+	"      --interval MS   write a memory record every MS milliseconds (default 10)\n"
+	"      --aggregate     write only what was live at the peak and at the end,\n"
+	"                      per thread and stack, instead of every allocation\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"When the stream goes to standard output, the program's standard output\n"
+	"goes to standard error, so that the stream stays valid.  mf-record exits\n"
+	"with the program's exit status, or 128 + N if signal N killed it.\n";
+
+struct options {
+	const char *output;
+	int force;
+	int aggregate;
+	uint64_t interval_ms;
+};
+
+/* Parse the options; returns the index of PROGRAM in argv. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_INTERVAL = 256, OPT_AGGREGATE };
+	static const struct option longopts[] = {
+		{ "aggregate", no_argument, NULL, OPT_AGGREGATE },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	opterr = 0;
+	/* "+": options end at PROGRAM; the rest are its arguments. */
+	while ((c = getopt_long(argc, argv, "+fho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->force = 1; break;
+		case 'h': fputs(usage, stdout); fputs(help, stdout); exit(0);
+		case 'o': o->output = optarg; break;
+		case OPT_AGGREGATE: o->aggregate = 1; break;
+		case OPT_INTERVAL:
+			o->interval_ms = option_u64(usage, "--interval", optarg, 1, 3600000);
+			break;
+		case ':':
+			usage_error(usage, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		usage_error(usage, "no program to record");
+	return optind;
+}
+
+static void sleep_a_little(void)
+{
+	struct timespec ms = { 0, 1000000 };
+	nanosleep(&ms, NULL);
+}
+
+/*
+ * Read events until the program has ended and every event is written.
+ * Returns the program's wait status; *end_ns is when it was seen ending.
+ */
+static int record(pid_t pid, struct rings *rings, struct writer *w, uint64_t *end_ns)
+{
+	enum { BUDGET = 1 << 16 };	/* events between two drains */
+	int status = 0, ended = 0;
+	for (;;) {
+		if (!ended && launch_ended(pid, &status)) {
+			ended = 1;
+			*end_ns = monotonic_ns();
+			writer_process_gone(w);
+		}
+		/* Drain after learning the program ended: then nothing is left behind. */
+		size_t taken = rings_drain(rings);
+		size_t done = rings_process(rings, BUDGET, ended);
+		if (ended && !rings_pending(rings))
+			return status;
+		if (taken == 0 && done < BUDGET) {
+			if (!rings_pending(rings))
+				writer_idle(w, monotonic_ns());
+			sleep_a_little();
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .interval_ms = 10 };
+	set_progname(argv[0]);
+	char **command = argv + parse_options(argc, argv, &o);
+	char *program = launch_resolve(command[0]);
+	launch_check(program, command[0]);
+	char *shim = launch_find_shim();
+
+	struct output out;
+	output_open(&out, o.output, o.force);
+	int shm_fd;
+	uint64_t start_ns = monotonic_ns();
+	void *shm = launch_shared_memory(&shm_fd, start_ns);
+	pid_t pid = launch_start(program, command, shim, shm_fd, !o.output || !strcmp(o.output, "-"));
+	struct writer_options wo = { .aggregate = o.aggregate, .interval_ms = o.interval_ms,
+		.start_ns = start_ns, .start_ms = realtime_ms(), .pid = pid, .argv = command };
+	struct writer *w = writer_new(&out, &wo);
+	struct rings *rings = rings_new(shm, w);
+
+	uint64_t end_ns = 0;
+	int status = record(pid, rings, w, &end_ns);
+	if (!rings_attached(rings)) {
+		if (o.output && strcmp(o.output, "-"))
+			unlink(o.output);
+		die("the tracker did not attach to '%s', which ran untracked", command[0]);
+	}
+	writer_end(w, end_ns, rings_lost(rings), status);
+	output_close(&out);
+	rings_free(rings);
+	writer_free(w);
+	free(program);
+	free(shim);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}

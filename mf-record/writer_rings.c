@@ -1,0 +1,230 @@
+/*
+ * writer_rings.c - drain the rings, merge the threads' events by sequence
+ * number.
+ *
+ * Each slot has a queue here (a "lane") holding the events copied out of
+ * its ring, in increasing sequence order.  Lanes with events sit in a
+ * min-heap keyed by the sequence number of their first event; the next
+ * event is the top lane's first.  A thread usually makes several events in
+ * a row, so the top lane is drained while its next event is the next
+ * number, touching the heap once per run rather than once per event.
+ */
+#include "writer_rings.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "proto.h"
+
+struct lane {
+	unsigned char *buf;	/* copied events; 8-aligned */
+	size_t pos, len, cap;
+	uint32_t thread;	/* the slot's owner when the events were copied */
+	int queued;		/* in the heap */
+};
+
+struct rings {
+	struct mf_shared_header *hdr;
+	void *shm;
+	struct writer *w;
+	struct lane lanes[MF_SLOTS];
+	uint32_t heap[MF_SLOTS];	/* lane indexes */
+	size_t nheap;
+	uint64_t next_seq;
+	uint64_t lost;
+};
+
+struct rings *rings_new(void *shm, struct writer *w)
+{
+	struct rings *r = xcalloc(1, sizeof *r);
+	r->shm = shm;
+	r->hdr = shm;
+	r->w = w;
+	r->next_seq = 1;
+	return r;
+}
+
+void rings_free(struct rings *r)
+{
+	for (size_t i = 0; i < MF_SLOTS; i++)
+		free(r->lanes[i].buf);
+	free(r);
+}
+
+/* ---- the heap of lanes ---- */
+
+static uint64_t front_seq(const struct rings *r, uint32_t lane)
+{
+	const struct lane *l = &r->lanes[lane];
+	return ((const struct mf_event *)(l->buf + l->pos))->seq;
+}
+
+static void heap_swap(struct rings *r, size_t i, size_t j)
+{
+	uint32_t t = r->heap[i];
+	r->heap[i] = r->heap[j];
+	r->heap[j] = t;
+}
+
+static void heap_push(struct rings *r, uint32_t lane)
+{
+	size_t i = r->nheap++;
+	r->heap[i] = lane;
+	r->lanes[lane].queued = 1;
+	while (i > 0 && front_seq(r, r->heap[(i - 1) / 2]) > front_seq(r, r->heap[i])) {
+		heap_swap(r, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_pop(struct rings *r)
+{
+	r->lanes[r->heap[0]].queued = 0;
+	r->heap[0] = r->heap[--r->nheap];
+	for (size_t i = 0;;) {
+		size_t least = i, kid = 2 * i + 1;
+		for (size_t k = kid; k < kid + 2 && k < r->nheap; k++)
+			if (front_seq(r, r->heap[k]) < front_seq(r, r->heap[least]))
+				least = k;
+		if (least == i)
+			return;
+		heap_swap(r, i, least);
+		i = least;
+	}
+}
+
+/* ---- draining ---- */
+
+static noreturn void corrupt(uint32_t slot, const char *what)
+{
+	die("the event ring of slot %u is corrupt: %s", slot, what);
+}
+
+static void enqueue(struct rings *r, uint32_t slot, const struct mf_event *ev)
+{
+	struct lane *l = &r->lanes[slot];
+	if (l->pos == l->len)
+		l->pos = l->len = 0;
+	l->buf = xgrow(l->buf, &l->cap, l->len + ev->size, 1);
+	memcpy(l->buf + l->len, ev, ev->size);
+	l->len += ev->size;
+	if (!l->queued)
+		heap_push(r, slot);
+}
+
+/* One record of slot's ring: stacks and modules now, the rest queued. */
+static void take(struct rings *r, uint32_t slot, const struct mf_event *ev)
+{
+	if (ev->type == MF_EV_STACK) {
+		uint32_t depth = ev->aux & ~MF_STACK_TRUNCATED;
+		if (depth > MF_MAX_DEPTH || sizeof *ev + depth * 8u > ev->size)
+			corrupt(slot, "bad stack depth");
+		writer_stack(r->w, ev->seq, (const uint64_t *)(ev + 1), depth,
+			     (ev->aux & MF_STACK_TRUNCATED) != 0);
+		return;
+	}
+	if (ev->type == MF_EV_MODULE) {
+		if (ev->aux == 0 || ev->aux >= MF_PATH_MAX || sizeof *ev + ev->aux > ev->size)
+			corrupt(slot, "bad module path");
+		char path[MF_PATH_MAX];
+		memcpy(path, ev + 1, ev->aux);
+		path[ev->aux] = '\0';
+		writer_module(r->w, path, ev->a, ev->b, ev->c);
+	}
+	if (ev->seq < r->next_seq)
+		corrupt(slot, "an event number came twice");
+	enqueue(r, slot, ev);
+}
+
+static size_t drain_slot(struct rings *r, uint32_t i)
+{
+	struct mf_slot *s = mf_slot_at(r->shm, i);
+	uint32_t state = atomic_load_explicit(&s->state, memory_order_acquire);
+	if (state == MF_SLOT_FREE)
+		return 0;
+	/* Loaded after state: a DONE slot's head is final. */
+	uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&s->tail, memory_order_relaxed);
+	struct lane *l = &r->lanes[i];
+	size_t taken = 0;
+	if (head != tail)
+		l->thread = s->thread;	/* written before the records we saw */
+	while (tail != head) {
+		if (head - tail > MF_RING_BYTES)
+			corrupt(i, "head and tail are too far apart");
+		uint32_t off = (uint32_t)(tail & (MF_RING_BYTES - 1));
+		const struct mf_event *ev = (const struct mf_event *)(s->ring + off);
+		uint32_t room = MF_RING_BYTES - off;
+		if (room < sizeof *ev || ev->size < sizeof *ev || ev->size % 8 ||
+		    ev->size > room || ev->size > head - tail)
+			corrupt(i, "bad record size");
+		if (!(ev->type == MF_EV_NOP && ev->seq == 0))	/* padding */
+			take(r, i, ev);
+		tail += ev->size;
+		taken++;
+	}
+	atomic_store_explicit(&s->tail, tail, memory_order_release);
+	/* A finished thread's slot goes back once its events are written. */
+	if (state == MF_SLOT_DONE && !l->queued)
+		atomic_store_explicit(&s->state, MF_SLOT_FREE, memory_order_release);
+	return taken;
+}
+
+size_t rings_drain(struct rings *r)
+{
+	uint32_t used = atomic_load_explicit(&r->hdr->slots_used, memory_order_acquire);
+	if (used > MF_SLOTS)
+		used = MF_SLOTS;
+	size_t taken = 0;
+	for (uint32_t i = 0; i < used; i++)
+		taken += drain_slot(r, i);
+	return taken;
+}
+
+/* ---- merging ---- */
+
+size_t rings_process(struct rings *r, size_t budget, int process_gone)
+{
+	size_t done = 0;
+	while (r->nheap && done < budget) {
+		uint32_t lane = r->heap[0];
+		uint64_t seq = front_seq(r, lane);
+		if (seq != r->next_seq) {
+			if (!process_gone)
+				break;	/* still being written */
+			r->lost += seq - r->next_seq;
+			r->next_seq = seq;
+		}
+		heap_pop(r);
+		struct lane *l = &r->lanes[lane];
+		do {
+			const struct mf_event *ev = (const struct mf_event *)(l->buf + l->pos);
+			writer_event(r->w, l->thread, ev);
+			l->pos += ev->size;
+			r->next_seq++;
+			done++;
+		} while (l->pos < l->len && front_seq(r, lane) == r->next_seq && done < budget);
+		if (l->pos < l->len)
+			heap_push(r, lane);
+	}
+	return done;
+}
+
+int rings_pending(const struct rings *r)
+{
+	return r->nheap != 0;
+}
+
+uint64_t rings_lost(const struct rings *r)
+{
+	uint64_t taken = atomic_load_explicit(&r->hdr->seq, memory_order_acquire);
+	uint64_t never_written = taken > r->next_seq ? taken - r->next_seq : 0;
+	return r->lost + never_written;
+}
+
+int rings_attached(const struct rings *r)
+{
+	return atomic_load_explicit(&r->hdr->attached, memory_order_acquire) != 0;
+}

@@ -1,0 +1,791 @@
+/*
+ * writer_stream.c - binary events in, the text event stream out.
+ *
+ * This runs for every event the recorded program makes, so the common
+ * records (a, f, t) are formatted by hand into a small line and copied into
+ * the output buffer; everything else may take its time.  Frames and stack
+ * nodes are interned: a return address is symbolized once, a stack id is
+ * resolved to a node once, and M/F/S records are written the moment a
+ * written record first needs them.
+ */
+#include "writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "hash.h"
+#include "intern.h"
+#include "launch.h"
+#include "symbolize.h"
+
+#define TOO_DEEP "<STACK TOO DEEP>"
+
+static const char *const allocator_names[MF_ALLOCATOR_COUNT] = {
+	[MF_MALLOC] = "", [MF_CALLOC] = " calloc", [MF_REALLOC] = " realloc",
+	[MF_REALLOCARRAY] = " reallocarray", [MF_POSIX_MEMALIGN] = " posix_memalign",
+	[MF_ALIGNED_ALLOC] = " aligned_alloc", [MF_MEMALIGN] = " memalign",
+	[MF_VALLOC] = " valloc", [MF_PVALLOC] = " pvalloc", [MF_MMAP] = " mmap",
+	[MF_MREMAP] = " mremap",
+};
+
+/* A stack as the shim sent it, until a written record needs its node. */
+struct raw_stack {
+	uint64_t first;		/* index of its first address in pcs */
+	uint32_t depth;
+	uint8_t truncated, known;
+	uint32_t node;		/* 0 until resolved (or when empty) */
+	uint8_t resolved;
+};
+
+/* A live block from the malloc family. */
+struct block {
+	uint64_t number;	/* allocation number; aggregated: site index */
+	uint64_t size;
+};
+
+/* A live mapping from mmap or mremap; regions never overlap. */
+struct region {
+	uint64_t start, len;	/* len as requested; the mapping ends at the page */
+	uint64_t number;	/* as in struct block */
+	uint64_t stack;		/* the shim's stack id, for the parts that stay */
+};
+
+/* Aggregated: what one thread has live from one stack. */
+struct site {
+	uint32_t thread;
+	uint64_t stack;
+	uint64_t count, bytes;		/* live now */
+	uint64_t peak_count, peak_bytes;	/* live at the peak, see site_change */
+	uint64_t epoch;			/* the peak epoch of the last change */
+};
+
+struct thread {
+	uint64_t tid;
+	char *name;		/* NULL until a T record was written */
+};
+
+struct writer {
+	struct output *out;
+	struct writer_options o;
+	struct symbolizer *sym;
+	uint64_t page;
+	/* time */
+	uint64_t now_ms, next_m_ms, rss;
+	int process_gone;
+	/* stacks, frames, modules */
+	struct raw_stack *stacks;
+	size_t cap_stacks;
+	uint64_t *pcs;
+	size_t npcs, cap_pcs;
+	struct hash pc_frames;	/* pc -> first << 16 | count, into frame_list */
+	uint32_t *frame_list;	/* frame ids, outermost first per pc */
+	size_t nframe_list, cap_frame_list;
+	struct intern strings, frame_keys, modules;
+	struct hash nodes;	/* parent << 32 | frame -> node id */
+	uint32_t nnodes;
+	uint32_t too_deep_frame;
+	/* threads */
+	struct thread *threads;
+	size_t cap_threads;
+	struct hash pthreads;	/* pthread_t -> thread number */
+	/* live memory */
+	struct hash live;	/* address -> index in blocks */
+	struct block *blocks;
+	size_t nblocks, cap_blocks;
+	uint64_t free_blocks;	/* chain of unused blocks through number, + 1 */
+	struct region *regions;	/* sorted by start */
+	size_t nregions, cap_regions;
+	uint64_t heap;
+	/* counts */
+	uint64_t allocs, frees, untracked;
+	/* aggregated */
+	struct hash site_index;	/* thread << 40 | stack -> index in sites */
+	struct site *sites;
+	size_t nsites, cap_sites;
+	uint64_t epoch, peak_heap, peak_ms;
+	struct buf line;
+};
+
+/* ---- formatting ---- */
+
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* Escape s as docs/FORMAT.md says: word fields also escape the space. */
+static void add_escaped(struct buf *b, const char *s, int word)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\' || (word && *p == ' ')) {
+			char e[4] = { '\\', 'x', hex[*p >> 4], hex[*p & 15] };
+			buf_add(b, e, 4);
+		} else {
+			buf_addc(b, (char)*p);
+		}
+	}
+}
+
+static void write_line(struct writer *w)
+{
+	buf_addc(&w->line, '\n');
+	output_write(w->out, w->line.data, w->line.len);
+	buf_clear(&w->line);
+}
+
+/* ---- time ---- */
+
+static uint64_t ms_since_start(const struct writer *w, uint64_t ns)
+{
+	return ns > w->o.start_ns ? (ns - w->o.start_ns) / 1000000 : 0;
+}
+
+static void update_rss(struct writer *w)
+{
+	if (w->process_gone)
+		return;
+	uint64_t rss = launch_rss(w->o.pid);
+	/* A process being reaped has no memory left: keep the last value. */
+	if (rss)
+		w->rss = rss;
+}
+
+/* Write the m records due up to ms; they set the time. */
+static void write_memory_records(struct writer *w, uint64_t ms)
+{
+	if (ms < w->next_m_ms)
+		return;
+	update_rss(w);
+	while (w->next_m_ms <= ms) {
+		char line[80], *p = line;
+		*p++ = 'm';
+		*p++ = ' ';
+		p = put_u64(p, w->next_m_ms);
+		*p++ = ' ';
+		p = put_u64(p, w->heap);
+		*p++ = ' ';
+		p = put_u64(p, w->rss);
+		*p++ = '\n';
+		output_write(w->out, line, (size_t)(p - line));
+		w->now_ms = w->next_m_ms;
+		w->next_m_ms += w->o.interval_ms;
+	}
+}
+
+/* Move the stream's time to the event at ns: m records due, then t. */
+static void advance_time(struct writer *w, uint64_t ns)
+{
+	uint64_t ms = ms_since_start(w, ns);
+	if (ms <= w->now_ms)
+		return;		/* the same millisecond, or late: clamped */
+	write_memory_records(w, ms);
+	if (ms == w->now_ms)
+		return;
+	w->now_ms = ms;
+	if (w->o.aggregate)
+		return;		/* an aggregated capture has no records to time */
+	char line[32], *p = line;
+	*p++ = 't';
+	*p++ = ' ';
+	p = put_u64(p, ms);
+	*p++ = '\n';
+	output_write(w->out, line, (size_t)(p - line));
+}
+
+/* ---- modules, frames, stacks ---- */
+
+static uint32_t module_id(struct writer *w, const char *path)
+{
+	if (!path)
+		return 0;
+	size_t before = w->modules.count;
+	uint32_t id = intern(&w->modules, path, strlen(path)) + 1;
+	if (w->modules.count != before) {
+		buf_adds(&w->line, "M ");
+		buf_addu64(&w->line, id);
+		buf_addc(&w->line, ' ');
+		add_escaped(&w->line, path, 0);
+		write_line(w);
+	}
+	return id;
+}
+
+static uint32_t string_id(struct writer *w, const char *s)
+{
+	return intern(&w->strings, s, strlen(s));
+}
+
+/* The id of a frame, written as an F record the first time. */
+static uint32_t frame_id(struct writer *w, const char *function, const char *file,
+			 unsigned line, const char *module)
+{
+	if (!file || !*file)
+		file = "?";
+	/* Frames are equal when their function, file, line and module are. */
+	char key[64];
+	int n = snprintf(key, sizeof key, "%u %u %u %u", string_id(w, function),
+			 string_id(w, file), line, module ? string_id(w, module) + 1 : 0);
+	size_t before = w->frame_keys.count;
+	uint32_t id = intern(&w->frame_keys, key, (size_t)n) + 1;
+	if (w->frame_keys.count == before)
+		return id;
+	uint32_t module_number = module_id(w, module);
+	buf_adds(&w->line, "F ");
+	buf_addu64(&w->line, id);
+	buf_addc(&w->line, ' ');
+	buf_addu64(&w->line, module_number);
+	buf_addc(&w->line, ' ');
+	add_escaped(&w->line, file, 1);
+	buf_addc(&w->line, ' ');
+	buf_addu64(&w->line, line);
+	buf_addc(&w->line, ' ');
+	add_escaped(&w->line, function, 0);
+	write_line(w);
+	return id;
+}
+
+/* The node for frame called from parent, written as an S record the first time. */
+static uint32_t node_id(struct writer *w, uint32_t parent, uint32_t frame)
+{
+	int added;
+	uint64_t *v = hash_put(&w->nodes, (uint64_t)parent << 32 | frame, &added);
+	if (!added)
+		return (uint32_t)*v;
+	if (w->nnodes == UINT32_MAX - 1)
+		die("too many distinct stacks");
+	*v = ++w->nnodes;
+	char line[48], *p = line;
+	*p++ = 'S';
+	*p++ = ' ';
+	p = put_u64(p, *v);
+	*p++ = ' ';
+	p = put_u64(p, parent);
+	*p++ = ' ';
+	p = put_u64(p, frame);
+	*p++ = '\n';
+	output_write(w->out, line, (size_t)(p - line));
+	return (uint32_t)*v;
+}
+
+/*
+ * The frames of return address pc, outermost first (an inlined call is a
+ * frame of its own), symbolized once.  Returns how many; *ids points into
+ * frame_list until the next call.
+ */
+static size_t pc_frames(struct writer *w, uint64_t pc, const uint32_t **ids)
+{
+	int added;
+	uint64_t *v = hash_put(&w->pc_frames, pc, &added);
+	if (added) {
+		const struct sym_frame *f;
+		size_t n = symbolizer_lookup(w->sym, pc, &f);
+		if (n > 0xffff)
+			n = 0xffff;
+		uint64_t first = w->nframe_list;
+		/* Interning may write records but never touches pc_frames. */
+		for (size_t i = n; i-- > 0;) {
+			uint32_t id = frame_id(w, f[i].function, f[i].file, f[i].line, f[i].module);
+			w->frame_list = xgrow(w->frame_list, &w->cap_frame_list,
+					      w->nframe_list + 1, sizeof *w->frame_list);
+			w->frame_list[w->nframe_list++] = id;
+		}
+		v = hash_get(&w->pc_frames, pc);
+		*v = first << 16 | n;
+	}
+	*ids = w->frame_list + (*v >> 16);
+	return (size_t)(*v & 0xffff);
+}
+
+/* The node of stack id, resolved and written the first time. */
+static uint32_t stack_node(struct writer *w, uint64_t id)
+{
+	if (id >= w->cap_stacks || !w->stacks[id].known)
+		return 0;	/* never sent: the empty stack */
+	struct raw_stack *s = &w->stacks[id];
+	if (s->resolved)
+		return s->node;
+	uint32_t node = 0;
+	if (s->truncated) {
+		if (!w->too_deep_frame)
+			w->too_deep_frame = frame_id(w, TOO_DEEP, NULL, 0, NULL);
+		node = node_id(w, 0, w->too_deep_frame);
+	}
+	for (uint32_t i = s->depth; i-- > 0;) {
+		const uint32_t *ids;
+		size_t n = pc_frames(w, w->pcs[s->first + i], &ids);
+		for (size_t j = 0; j < n; j++)
+			node = node_id(w, node, ids[j]);
+	}
+	s = &w->stacks[id];
+	s->node = node;
+	s->resolved = 1;
+	return node;
+}
+
+void writer_stack(struct writer *w, uint64_t id, const uint64_t *pcs,
+		  uint32_t depth, int truncated)
+{
+	if (id == 0 || id > (1ull << 40))
+		die("the recorded process sent a bad stack id %llu", (unsigned long long)id);
+	if (id >= w->cap_stacks) {
+		size_t old = w->cap_stacks;
+		w->stacks = xgrow(w->stacks, &w->cap_stacks, id + 1, sizeof *w->stacks);
+		memset(w->stacks + old, 0, (w->cap_stacks - old) * sizeof *w->stacks);
+	}
+	w->pcs = xgrow(w->pcs, &w->cap_pcs, w->npcs + depth, sizeof *w->pcs);
+	memcpy(w->pcs + w->npcs, pcs, depth * sizeof *pcs);
+	w->stacks[id] = (struct raw_stack){ .first = w->npcs, .depth = depth,
+		.truncated = truncated != 0, .known = 1 };
+	w->npcs += depth;
+}
+
+void writer_module(struct writer *w, const char *path, uint64_t bias,
+		   uint64_t start, uint64_t end)
+{
+	symbolizer_add_module(w->sym, path, bias, start, end);
+}
+
+/* ---- threads ---- */
+
+static struct thread *thread_at(struct writer *w, uint32_t thread)
+{
+	if (thread == 0 || thread > (1u << 24))
+		die("the recorded process sent a bad thread number %u", thread);
+	if (thread >= w->cap_threads) {
+		size_t old = w->cap_threads;
+		w->threads = xgrow(w->threads, &w->cap_threads, thread + 1, sizeof *w->threads);
+		memset(w->threads + old, 0, (w->cap_threads - old) * sizeof *w->threads);
+	}
+	return &w->threads[thread];
+}
+
+static void write_thread(struct writer *w, uint32_t thread, uint64_t tid,
+			 const char *name, size_t len)
+{
+	struct thread *t = thread_at(w, thread);
+	if (t->name && t->tid == tid && strlen(t->name) == len && memcmp(t->name, name, len) == 0)
+		return;
+	free(t->name);
+	t->name = xstrndup(name, len);
+	t->tid = tid;
+	buf_adds(&w->line, "T ");
+	buf_addu64(&w->line, thread);
+	buf_addc(&w->line, ' ');
+	buf_addu64(&w->line, tid);
+	buf_addc(&w->line, ' ');
+	add_escaped(&w->line, t->name, 0);
+	write_line(w);
+}
+
+/* A thread the shim never introduced still gets its T record first. */
+static void ensure_thread(struct writer *w, uint32_t thread)
+{
+	if (thread >= w->cap_threads || !w->threads[thread].name)
+		write_thread(w, thread, 0, "", 0);
+}
+
+/* ---- allocations: full or aggregated ---- */
+
+static struct site *site_of(struct writer *w, uint32_t thread, uint64_t stack, uint64_t *index)
+{
+	int added;
+	uint64_t *v = hash_put(&w->site_index, (uint64_t)thread << 40 | stack, &added);
+	if (added) {
+		w->sites = xgrow(w->sites, &w->cap_sites, w->nsites + 1, sizeof *w->sites);
+		w->sites[w->nsites] = (struct site){ .thread = thread, .stack = stack };
+		*v = w->nsites++;
+	}
+	*index = *v;
+	return &w->sites[*v];
+}
+
+/*
+ * The peak snapshot, taken lazily: epoch counts the new maxima of the heap.
+ * A site changing for the first time since the latest maximum saves what
+ * it had then; a site unchanged since has its live values at the peak.
+ */
+static void site_change(struct writer *w, struct site *s, int64_t count, int64_t bytes)
+{
+	if (s->epoch < w->epoch) {
+		s->peak_count = s->count;
+		s->peak_bytes = s->bytes;
+		s->epoch = w->epoch;
+	}
+	s->count += (uint64_t)count;
+	s->bytes += (uint64_t)bytes;
+}
+
+/* Record an allocation; returns what its free will need (number or site). */
+static uint64_t record_alloc(struct writer *w, uint32_t thread, uint64_t stack,
+			     uint64_t size, unsigned allocator)
+{
+	uint64_t number;
+	w->allocs++;
+	w->heap += size;
+	if (w->o.aggregate) {
+		site_change(w, site_of(w, thread, stack, &number), 1, (int64_t)size);
+		if (w->heap > w->peak_heap) {
+			w->peak_heap = w->heap;
+			w->peak_ms = w->now_ms;
+			w->epoch++;
+		}
+		return number;
+	}
+	ensure_thread(w, thread);
+	uint32_t node = stack_node(w, stack);
+	char line[96], *p = line;
+	*p++ = 'a';
+	*p++ = ' ';
+	p = put_u64(p, thread);
+	*p++ = ' ';
+	p = put_u64(p, node);
+	*p++ = ' ';
+	p = put_u64(p, size);
+	const char *name = allocator_names[allocator];
+	size_t n = strlen(name);
+	memcpy(p, name, n);
+	p += n;
+	*p++ = '\n';
+	output_write(w->out, line, (size_t)(p - line));
+	return w->allocs;
+}
+
+static void record_free(struct writer *w, uint32_t thread, uint64_t number, uint64_t size)
+{
+	w->frees++;
+	w->heap -= size;
+	if (w->o.aggregate) {
+		site_change(w, &w->sites[number], -1, -(int64_t)size);
+		return;
+	}
+	ensure_thread(w, thread);
+	char line[64], *p = line;
+	*p++ = 'f';
+	*p++ = ' ';
+	p = put_u64(p, thread);
+	*p++ = ' ';
+	p = put_u64(p, w->allocs - number);
+	*p++ = '\n';
+	output_write(w->out, line, (size_t)(p - line));
+}
+
+/* ---- the malloc family ---- */
+
+static void block_free(struct writer *w, uint32_t thread, uint64_t index)
+{
+	struct block *b = &w->blocks[index];
+	record_free(w, thread, b->number, b->size);
+	b->number = w->free_blocks;
+	w->free_blocks = index + 1;
+}
+
+static void malloc_alloc(struct writer *w, uint32_t thread, uint64_t addr,
+			 uint64_t size, uint64_t stack, unsigned allocator)
+{
+	int added;
+	uint64_t *v = hash_put(&w->live, addr, &added);
+	if (!added) {
+		/*
+		 * The address is still live here: its free was lost.  The
+		 * memory cannot be handed out twice, so the old block is freed
+		 * first, with a comment saying why.
+		 */
+		uint64_t index = *v;
+		if (!w->o.aggregate) {
+			buf_printf(&w->line, "# implicit free: address 0x%llx allocated again",
+				   (unsigned long long)addr);
+			write_line(w);
+		}
+		block_free(w, thread, index);
+	}
+	uint64_t index;
+	if (w->free_blocks) {
+		index = w->free_blocks - 1;
+		w->free_blocks = w->blocks[index].number;
+	} else {
+		w->blocks = xgrow(w->blocks, &w->cap_blocks, w->nblocks + 1, sizeof *w->blocks);
+		index = w->nblocks++;
+	}
+	uint64_t number = record_alloc(w, thread, stack, size, allocator);
+	w->blocks[index] = (struct block){ number, size };
+	/* record_alloc may have written records but does not touch live. */
+	*v = index;
+}
+
+/* ---- mappings ---- */
+
+static uint64_t page_end(const struct writer *w, uint64_t start, uint64_t len)
+{
+	return start + ((len + w->page - 1) & ~(w->page - 1));
+}
+
+/* The index of the first region that ends after addr. */
+static size_t region_search(const struct writer *w, uint64_t addr)
+{
+	size_t lo = 0, hi = w->nregions;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct region *r = &w->regions[mid];
+		if (page_end(w, r->start, r->len) <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void region_insert(struct writer *w, struct region r)
+{
+	size_t at = region_search(w, r.start);
+	w->regions = xgrow(w->regions, &w->cap_regions, w->nregions + 1, sizeof *w->regions);
+	memmove(w->regions + at + 1, w->regions + at, (w->nregions - at) * sizeof *w->regions);
+	w->regions[at] = r;
+	w->nregions++;
+}
+
+static void region_remove(struct writer *w, size_t at)
+{
+	w->nregions--;
+	memmove(w->regions + at, w->regions + at + 1, (w->nregions - at) * sizeof *w->regions);
+}
+
+/* A part of region r that stays mapped: an mmap allocation of the same stack. */
+static void region_keep(struct writer *w, uint32_t thread, const struct region *r,
+			uint64_t start, uint64_t end)
+{
+	uint64_t req_end = r->start + r->len;
+	if (end > req_end)
+		end = req_end;
+	if (end <= start)
+		return;
+	struct region part = { .start = start, .len = end - start, .stack = r->stack };
+	part.number = record_alloc(w, thread, r->stack, part.len, MF_MMAP);
+	region_insert(w, part);
+}
+
+/*
+ * munmap of [addr, addr + len): every mapping it touches is freed, and the
+ * parts of it that stay mapped are allocated again.  Returns whether it
+ * touched any.
+ */
+static int unmap_range(struct writer *w, uint32_t thread, uint64_t addr, uint64_t len)
+{
+	uint64_t end = page_end(w, addr, len);
+	int touched = 0;
+	for (size_t at = region_search(w, addr); at < w->nregions && w->regions[at].start < end;) {
+		struct region r = w->regions[at];
+		region_remove(w, at);
+		record_free(w, thread, r.number, r.len);
+		region_keep(w, thread, &r, r.start, addr);
+		region_keep(w, thread, &r, end, page_end(w, r.start, r.len));
+		touched = 1;
+		at = region_search(w, end);
+	}
+	return touched;
+}
+
+static void mmap_alloc(struct writer *w, uint32_t thread, uint64_t addr,
+		       uint64_t size, uint64_t stack, unsigned allocator)
+{
+	/* A mapping over mapped memory replaces it (MAP_FIXED, MREMAP_FIXED). */
+	unmap_range(w, thread, addr, size);
+	struct region r = { .start = addr, .len = size, .stack = stack };
+	r.number = record_alloc(w, thread, stack, size, allocator);
+	region_insert(w, r);
+}
+
+/* free(addr): a block, or (from mremap) a whole mapping, or untracked. */
+static void free_address(struct writer *w, uint32_t thread, uint64_t addr)
+{
+	uint64_t index;
+	if (hash_remove(&w->live, addr, &index)) {
+		block_free(w, thread, index);
+		return;
+	}
+	size_t at = region_search(w, addr);
+	if (at < w->nregions && w->regions[at].start == addr) {
+		struct region r = w->regions[at];
+		region_remove(w, at);
+		record_free(w, thread, r.number, r.len);
+		return;
+	}
+	if (addr)
+		w->untracked++;
+}
+
+/* ---- events ---- */
+
+static void check_size(const struct mf_event *ev, size_t len)
+{
+	if (sizeof *ev + len > ev->size)
+		die("the recorded process sent a bad event (type %u, %u bytes)",
+		    ev->type, ev->size);
+}
+
+void writer_event(struct writer *w, uint32_t thread, const struct mf_event *ev)
+{
+	advance_time(w, ev->time_ns);
+	const char *text = (const char *)(ev + 1);
+	switch (ev->type) {
+	case MF_EV_ALLOC:
+		if (ev->aux >= MF_ALLOCATOR_COUNT)
+			die("the recorded process sent a bad allocator %u", ev->aux);
+		if (ev->aux == MF_MMAP || ev->aux == MF_MREMAP)
+			mmap_alloc(w, thread, ev->a, ev->b, ev->c, ev->aux);
+		else
+			malloc_alloc(w, thread, ev->a, ev->b, ev->c, ev->aux);
+		break;
+	case MF_EV_FREE:
+		free_address(w, thread, ev->a);
+		break;
+	case MF_EV_MUNMAP:
+		if (!unmap_range(w, thread, ev->a, ev->b))
+			w->untracked++;
+		break;
+	case MF_EV_THREAD:
+		check_size(ev, ev->aux);
+		*(uint64_t *)hash_put(&w->pthreads, ev->b, NULL) = thread;
+		write_thread(w, thread, ev->a, text, ev->aux);
+		break;
+	case MF_EV_RENAME: {
+		check_size(ev, ev->aux);
+		uint64_t *number = hash_get(&w->pthreads, ev->b);
+		if (number)
+			write_thread(w, (uint32_t)*number, w->threads[*number].tid, text, ev->aux);
+		break;
+	}
+	case MF_EV_NOP:
+	case MF_EV_MODULE:	/* handed to the symbolizer as it arrived */
+		break;
+	default:
+		die("the recorded process sent an unknown event type %u", ev->type);
+	}
+}
+
+void writer_idle(struct writer *w, uint64_t now_ns)
+{
+	write_memory_records(w, ms_since_start(w, now_ns));
+}
+
+void writer_process_gone(struct writer *w)
+{
+	w->process_gone = 1;
+}
+
+/* ---- the end ---- */
+
+/* P or L records: per (thread, stack node), merged over stack ids. */
+static void write_sites(struct writer *w, char type, int at_peak)
+{
+	struct hash merged = HASH_INIT;
+	uint64_t (*sums)[4] = xcalloc(w->nsites + 1, sizeof *sums);
+	size_t nsums = 0;
+	for (size_t i = 0; i < w->nsites; i++) {
+		struct site *s = &w->sites[i];
+		int unchanged = s->epoch < w->epoch;
+		uint64_t count = at_peak && !unchanged ? s->peak_count : s->count;
+		uint64_t bytes = at_peak && !unchanged ? s->peak_bytes : s->bytes;
+		if (!count)
+			continue;
+		ensure_thread(w, s->thread);
+		uint32_t node = stack_node(w, s->stack);
+		int added;
+		uint64_t *v = hash_put(&merged, (uint64_t)s->thread << 32 | node, &added);
+		if (added) {
+			*v = nsums++;
+			sums[*v][0] = s->thread;
+			sums[*v][1] = node;
+		}
+		sums[*v][2] += count;
+		sums[*v][3] += bytes;
+	}
+	for (size_t i = 0; i < nsums; i++)
+		output_printf(w->out, "%c %llu %llu %llu %llu\n", type,
+			      (unsigned long long)sums[i][0], (unsigned long long)sums[i][1],
+			      (unsigned long long)sums[i][2], (unsigned long long)sums[i][3]);
+	free(sums);
+	hash_release(&merged);
+}
+
+void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status)
+{
+	advance_time(w, end_ns);
+	if (w->o.aggregate) {
+		output_printf(w->out, "K %llu %llu\n", (unsigned long long)w->peak_ms,
+			      (unsigned long long)w->peak_heap);
+		write_sites(w, 'P', 1);
+		write_sites(w, 'L', 0);
+	}
+	int signaled = WIFSIGNALED(status);
+	output_printf(w->out, "E %llu %llu %llu %llu %llu %s %d\n",
+		      (unsigned long long)w->now_ms, (unsigned long long)w->allocs,
+		      (unsigned long long)w->frees, (unsigned long long)w->untracked,
+		      (unsigned long long)lost, signaled ? "signal" : "exit",
+		      signaled ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+/* ---- set-up ---- */
+
+static void write_header(struct writer *w)
+{
+	buf_printf(&w->line, "H 1 %s %ld %llu %llu", w->o.aggregate ? "aggregate" : "full",
+		   (long)w->o.pid, (unsigned long long)w->o.start_ms,
+		   (unsigned long long)w->o.interval_ms);
+	for (char *const *arg = w->o.argv; *arg; arg++) {
+		buf_addc(&w->line, ' ');
+		add_escaped(&w->line, *arg, 1);
+	}
+	write_line(w);
+}
+
+struct writer *writer_new(struct output *out, const struct writer_options *opts)
+{
+	struct writer *w = xcalloc(1, sizeof *w);
+	w->out = out;
+	w->o = *opts;
+	w->sym = symbolizer_new();
+	long page = sysconf(_SC_PAGESIZE);
+	w->page = page > 0 ? (uint64_t)page : 4096;
+	w->next_m_ms = opts->interval_ms;
+	write_header(w);
+	return w;
+}
+
+void writer_free(struct writer *w)
+{
+	symbolizer_free(w->sym);
+	free(w->stacks);
+	free(w->pcs);
+	hash_release(&w->pc_frames);
+	free(w->frame_list);
+	intern_release(&w->strings);
+	intern_release(&w->frame_keys);
+	intern_release(&w->modules);
+	hash_release(&w->nodes);
+	for (size_t i = 0; i < w->cap_threads; i++)
+		free(w->threads[i].name);
+	free(w->threads);
+	hash_release(&w->pthreads);
+	hash_release(&w->live);
+	free(w->blocks);
+	free(w->regions);
+	hash_release(&w->site_index);
+	free(w->sites);
+	buf_release(&w->line);
+	free(w);
+}
