@@ -1,0 +1,17 @@
+# mf-html/build.mk - the report's page (page.html, page.css, page.js) is
+# compiled into the binary: a small awk step turns each file into a C
+# string in build/mf-html/assets.c, so bin/mf-html needs no files at run
+# time and the page stays editable as plain HTML, CSS and JavaScript.
+MF_HTML_ASSETS = mf-html/page.html mf-html/page.css mf-html/page.js
+
+$(BUILD)/mf-html/assets.c: $(MF_HTML_ASSETS) mf-html/embed.awk
+	@mkdir -p $(dir $@)
+	awk -f mf-html/embed.awk $(MF_HTML_ASSETS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/mf-html/assets.o: $(BUILD)/mf-html/assets.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BIN)/mf-html: $(BUILD)/mf-html/mf-html.o $(BUILD)/mf-html/assets.o $(LIBMF)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
+PROGRAMS += $(BIN)/mf-html

@@ -1,0 +1,290 @@
+/*
+ * mf-html - write one self-contained interactive HTML flame graph from
+ * folded stacks (docs/FORMAT.md, "Folded stacks"; plain flamegraph.pl input
+ * works too).
+ *
+ * The page (page.html, page.css, page.js, compiled in as assets.c) gets the
+ * data as one JSON object inside <script type="application/json">:
+ *
+ *	{"title":null|"TEXT", "hide":["REGEX",...],
+ *	 "meta":[["KEY","RAW JSON"],...], "frames":["FRAME",...],
+ *	 "counted":true|false, "stacks":[SHARED,N,F1..FN,VALUE,COUNT,...]}
+ *
+ * Frames are interned and unescaped (\xHH back to the byte).  Each stack is
+ * prefix-compressed against the one before it (input is sorted, so most
+ * stacks share a long prefix): SHARED frames of the previous stack, then N
+ * new frame ids.  Metadata values travel as strings and are parsed by the
+ * page, so one malformed value cannot break the page.  Every string is
+ * escaped so that nothing in the input can close the <script> element.
+ * docs/REPORT.md describes the page.
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "folded.h"
+#include "intern.h"
+#include "output.h"
+
+/* assets.c, generated from the page's files by mf-html/build.mk. */
+extern const char mf_page_html[], mf_page_css[], mf_page_js[];
+
+static const char usage_text[] =
+	"usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [FILE]\n";
+
+struct report {
+	struct intern frames;	/* frame text, unescaped */
+	struct buf meta;	/* ["key","raw"],... */
+	struct buf stacks;	/* SHARED,N,F...,VALUE,COUNT,... */
+	uint32_t *prev, *cur;	/* frame ids of the previous and current stack */
+	size_t prev_len, prev_cap, cur_len, cur_cap;
+	size_t nstacks;
+	int all_counted;
+	struct buf frame;	/* scratch: one unescaped frame */
+};
+
+/* Append s[0..n) as a JSON string that is also safe inside <script>. */
+static void json_html_string(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	buf_addc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)c);
+		} else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') {
+			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			buf_add(b, esc, 6);
+		} else if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+			   ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9)) {
+			/* U+2028, U+2029: line terminators to older JavaScript. */
+			buf_adds(b, (unsigned char)s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029");
+			i += 2;
+		} else {
+			buf_addc(b, (char)c);
+		}
+	}
+	buf_addc(b, '"');
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Undo the folded format's \xHH escapes; anything else is kept as it is. */
+static void unescape_frame(struct buf *out, const char *s, size_t n)
+{
+	buf_clear(out);
+	buf_grow(out, n);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x') {
+			int hi = hexval(s[i + 2]), lo = hexval(s[i + 3]);
+			/* \x00 stays as it is: a NUL cannot travel in a string. */
+			if (hi >= 0 && lo >= 0 && (hi || lo)) {
+				buf_addc(out, (char)(hi << 4 | lo));
+				i += 3;
+				continue;
+			}
+		}
+		buf_addc(out, s[i]);
+	}
+}
+
+static void add_meta(struct report *r, const struct folded_line *l)
+{
+	if (r->meta.len)
+		buf_addc(&r->meta, ',');
+	buf_addc(&r->meta, '[');
+	json_html_string(&r->meta, l->key, strlen(l->key));
+	buf_addc(&r->meta, ',');
+	json_html_string(&r->meta, l->json, strlen(l->json));
+	buf_addc(&r->meta, ']');
+}
+
+static void add_number(struct buf *b, unsigned long long v)
+{
+	if (b->len)
+		buf_addc(b, ',');
+	buf_addu64(b, v);
+}
+
+/* Split the stack into interned frames, then write it prefix-compressed. */
+static void add_stack(struct report *r, struct folded_reader *fr, const struct folded_line *l)
+{
+	r->cur_len = 0;
+	const char *p = l->stack, *end = l->stack + l->stack_len;
+	for (;;) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		const char *stop = semi ? semi : end;
+		if (stop == p)
+			input_error(&fr->in, "expected a frame between ';' separators, found an empty one");
+		unescape_frame(&r->frame, p, (size_t)(stop - p));
+		r->cur = xgrow(r->cur, &r->cur_cap, r->cur_len + 1, sizeof *r->cur);
+		r->cur[r->cur_len++] = intern(&r->frames, r->frame.data, r->frame.len);
+		if (!semi)
+			break;
+		p = semi + 1;
+	}
+	size_t shared = 0;
+	while (shared < r->prev_len && shared < r->cur_len && r->prev[shared] == r->cur[shared])
+		shared++;
+	add_number(&r->stacks, shared);
+	add_number(&r->stacks, r->cur_len - shared);
+	for (size_t i = shared; i < r->cur_len; i++)
+		add_number(&r->stacks, r->cur[i]);
+	add_number(&r->stacks, l->value);
+	add_number(&r->stacks, l->has_count ? l->count : 0);
+	if (!l->has_count)
+		r->all_counted = 0;
+	r->nstacks++;
+	uint32_t *t = r->prev;
+	size_t tcap = r->prev_cap;
+	r->prev = r->cur;
+	r->prev_cap = r->cur_cap;
+	r->prev_len = r->cur_len;
+	r->cur = t;
+	r->cur_cap = tcap;
+}
+
+static void read_folded(struct report *r, const char *path)
+{
+	struct folded_reader fr;
+	struct folded_line l;
+	folded_open(&fr, path);
+	while (folded_next(&fr, &l)) {
+		if (l.kind == FOLDED_META)
+			add_meta(r, &l);
+		else
+			add_stack(r, &fr, &l);
+	}
+	folded_close(&fr);
+}
+
+/* Write text with &, <, >, " as entities: --title goes into the markup. */
+static void write_html_text(struct output *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': output_puts(out, "&amp;"); break;
+		case '<': output_puts(out, "&lt;"); break;
+		case '>': output_puts(out, "&gt;"); break;
+		case '"': output_puts(out, "&quot;"); break;
+		default: output_write(out, s, 1);
+		}
+	}
+}
+
+static void write_data(struct output *out, struct report *r, const char *title,
+		       char **hide, size_t nhide)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "{\"title\":");
+	if (title)
+		json_html_string(&b, title, strlen(title));
+	else
+		buf_adds(&b, "null");
+	buf_adds(&b, ",\"hide\":[");
+	for (size_t i = 0; i < nhide; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		json_html_string(&b, hide[i], strlen(hide[i]));
+	}
+	buf_adds(&b, "],\"meta\":[");
+	output_write(out, b.data, b.len);
+	output_write(out, buf_str(&r->meta), r->meta.len);
+	output_puts(out, "],\"frames\":[");
+	for (size_t i = 0; i < r->frames.count; i++) {
+		buf_clear(&b);
+		if (i)
+			buf_addc(&b, ',');
+		json_html_string(&b, intern_str(&r->frames, (uint32_t)i),
+				 intern_len(&r->frames, (uint32_t)i));
+		output_write(out, b.data, b.len);
+	}
+	output_printf(out, "],\"counted\":%s,\"stacks\":[",
+		      r->all_counted && r->nstacks ? "true" : "false");
+	output_write(out, buf_str(&r->stacks), r->stacks.len);
+	output_puts(out, "]}");
+	buf_release(&b);
+}
+
+/* The page template with its <!--MF:NAME--> markers filled in. */
+static void write_page(struct output *out, struct report *r, const char *title,
+		       char **hide, size_t nhide)
+{
+	const char *p = mf_page_html;
+	for (;;) {
+		const char *mark = strstr(p, "<!--MF:");
+		if (!mark) {
+			output_puts(out, p);
+			return;
+		}
+		output_write(out, p, (size_t)(mark - p));
+		const char *name = mark + 7, *close = strstr(name, "-->");
+		size_t n = (size_t)(close - name);
+		if (n == 5 && !memcmp(name, "TITLE", 5))
+			write_html_text(out, title ? title : "mf flame graph");
+		else if (n == 5 && !memcmp(name, "STYLE", 5))
+			output_puts(out, mf_page_css);
+		else if (n == 6 && !memcmp(name, "SCRIPT", 6))
+			output_puts(out, mf_page_js);
+		else if (n == 4 && !memcmp(name, "DATA", 4))
+			write_data(out, r, title, hide, nhide);
+		p = close + 3;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "hide", required_argument, NULL, 'H' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "title", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *outpath = NULL, *title = NULL;
+	char **hide = xcalloc((size_t)argc, sizeof *hide);
+	size_t nhide = 0;
+	int force = 0, c;
+
+	set_progname(argv[0]);
+	while ((c = getopt_long(argc, argv, "fho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': force = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case 'H':
+			if (!*optarg)
+				usage_error(usage_text, "--hide needs a non-empty regular expression");
+			hide[nhide++] = optarg;
+			break;
+		case 'o': outpath = optarg; break;
+		case 't': title = optarg; break;
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1)
+		usage_error(usage_text, "expected at most one FILE, found %d", argc - optind);
+
+	struct report r = { .all_counted = 1 };
+	read_folded(&r, optind < argc ? argv[optind] : "-");
+
+	struct output out;
+	output_open(&out, outpath, force);
+	write_page(&out, &r, title, hide, nhide);
+	output_close(&out);
+	return 0;
+}
