@@ -16,21 +16,31 @@ CC ?= cc
 CXX ?= c++
 CFLAGS ?= -O2 -g
 MF_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib -MMD -MP
+# make SANITIZE=1 builds everything with ASan and UBSan into bin-san/ and
+# build-san/, so that it never clobbers (or reuses) the normal build.
+# Code that runs inside the recorded program (the preload library) compiles
+# with SHIM_CFLAGS and links with SHIM_LDFLAGS, which never sanitize: it is
+# preloaded into programs that are not sanitized.
+SHIM_CFLAGS = $(MF_CFLAGS) $(CFLAGS) -fPIC
+SHIM_LDFLAGS := $(LDFLAGS)
 ifdef SANITIZE
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-CFLAGS += $(SAN_FLAGS)
-LDFLAGS += $(SAN_FLAGS)
-endif
-ALL_CFLAGS = $(MF_CFLAGS) $(CFLAGS)
-LDLIBS_COMMON = -lz
-
+override LDFLAGS += $(SAN_FLAGS)
+BIN = bin-san
+BUILD = build-san
+else
 BIN = bin
 BUILD = build
+endif
+ALL_CFLAGS = $(MF_CFLAGS) $(CFLAGS) $(SAN_FLAGS)
+LDLIBS_COMMON = -lz
 
 # Debian packages: to build, to run the tests, to run the demo.
 BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libunwind-dev libdw-dev libelf-dev
 TEST_PKGS = bats jq nodejs npm chromium python3
 DEMO_PKGS =
+# make fuzz: clang, and libFuzzer (Debian 12 ships it in libclang-rt-14-dev).
+FUZZ_PKGS = clang libclang-rt-14-dev
 
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -79,12 +89,20 @@ deps-test: deps-build
 deps: deps-test
 
 # Recursive make so the build sees the packages deps-build just installed.
+# The tests find the programs through MF_BIN and MF_BUILD (tests/helpers.bash).
 check: deps-test
 	@$(MAKE) --no-print-directory all test-programs
-	@tests/run
+	@MF_BIN=$(BIN) MF_BUILD=$(BUILD) tests/run
 
 test: all test-programs
-	@tests/run
+	@MF_BIN=$(BIN) MF_BUILD=$(BUILD) tests/run
+
+# Each harness of tests/fuzz/ runs FUZZ_SECONDS (default 60) under libFuzzer
+# with ASan and UBSan; see tests/fuzz/build.mk.
+fuzz:
+	@scripts/need-packages $(FUZZ_PKGS)
+	@$(MAKE) --no-print-directory fuzz-harnesses
+	@tests/fuzz/run $(FUZZ_SECONDS)
 
 demo: deps-build
 	@$(MAKE) --no-print-directory all $(BUILD)/examples/demo
@@ -106,6 +124,6 @@ install: all
 	$(INSTALL_EXTRA)
 
 clean:
-	rm -rf $(BIN) $(BUILD)
+	rm -rf bin build bin-san build-san
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -16,3 +16,4 @@ $(BUILD)/tests/%: tests/progs/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(TEST_PROG_FLAGS) -o $@ $< -ldl
 include tests/tools/build.mk
+include tests/fuzz/build.mk
