@@ -13,7 +13,7 @@ enum { MAX_FIELDS = 8 };
 
 struct ev_live {
 	uint64_t stack, size, time_ms;
-	uint32_t thread;
+	uint32_t thread, stack_index;
 	uint64_t next_free;	/* pool free list, index + 1 */
 };
 
@@ -175,6 +175,14 @@ void ev_open(struct ev_reader *r, const char *path)
 	read_header(r);
 }
 
+void ev_open_input(struct ev_reader *r, struct input *in)
+{
+	memset(r, 0, sizeof *r);
+	r->in = *in;
+	memset(in, 0, sizeof *in);
+	read_header(r);
+}
+
 void ev_close(struct ev_reader *r)
 {
 	for (size_t i = 0; i < r->nmodules; i++)
@@ -275,6 +283,8 @@ static void read_stack(struct ev_reader *r)
 	uint64_t frame = id_field(&r->in, &fs, 2, "FRAME");
 	uint64_t parent_index = parent ? lookup(&r->in, &r->stack_ids, parent, "stack") + 1 : 0;
 	size_t frame_index = lookup(&r->in, &r->frame_ids, frame, "frame");
+	if (r->nstacks == UINT32_MAX)
+		input_error(&r->in, "too many stacks (at most 2^32 - 1)");
 	size_t i = define(&r->in, &r->stack_ids, id, r->nstacks, "stack");
 	size_t cap = r->cap_stacks;
 	r->stack_parent = xgrow(r->stack_parent, &cap, i + 1, sizeof *r->stack_parent);
@@ -330,10 +340,12 @@ static uint32_t thread_field(struct ev_reader *r, const struct fields *fs, size_
 	return (uint32_t)thread;
 }
 
-static uint64_t stack_field(struct ev_reader *r, const struct fields *fs, size_t i)
+/* The stack id in field i, its dense index in *index. */
+static uint64_t stack_field(struct ev_reader *r, const struct fields *fs, size_t i,
+			    uint32_t *index)
 {
 	uint64_t stack = id_field(&r->in, fs, i, "STACK");
-	lookup(&r->in, &r->stack_ids, stack, "stack");
+	*index = (uint32_t)lookup(&r->in, &r->stack_ids, stack, "stack");
 	return stack;
 }
 
@@ -356,7 +368,7 @@ static void read_alloc(struct ev_reader *r, struct ev *ev)
 	split(&r->in, &fs, 4, 0);
 	expect(&r->in, &fs, 3, 4, "a THREAD STACK SIZE [ALLOCATOR]");
 	ev->thread = thread_field(r, &fs, 0);
-	ev->stack = stack_field(r, &fs, 1);
+	ev->stack = stack_field(r, &fs, 1, &ev->stack_index);
 	ev->size = num(&r->in, &fs, 2, "SIZE");
 	ev->allocator = allocators[0];
 	if (fs.n == 4) {
@@ -383,7 +395,8 @@ static void read_alloc(struct ev_reader *r, struct ev *ev)
 		r->pool = xgrow(r->pool, &r->cap_pool, r->npool + 1, sizeof *r->pool);
 		slot = r->npool++;
 	}
-	r->pool[slot] = (struct ev_live){ ev->stack, ev->size, r->now_ms, ev->thread, 0 };
+	r->pool[slot] = (struct ev_live){ ev->stack, ev->size, r->now_ms, ev->thread,
+					    ev->stack_index, 0 };
 	*hash_put(&r->live, ev->alloc_id, NULL) = slot;
 }
 
@@ -405,6 +418,7 @@ static void read_free(struct ev_reader *r, struct ev *ev)
 			    (unsigned long long)ev->alloc_id);
 	struct ev_live *l = &r->pool[slot];
 	ev->stack = l->stack;
+	ev->stack_index = l->stack_index;
 	ev->size = l->size;
 	ev->alloc_time_ms = l->time_ms;
 	ev->alloc_thread = l->thread;
@@ -422,7 +436,7 @@ static void read_live(struct ev_reader *r, struct ev *ev, char type)
 	expect(&r->in, &fs, 4, 4, type == 'P' ? "P THREAD STACK COUNT BYTES"
 					       : "L THREAD STACK COUNT BYTES");
 	ev->thread = thread_field(r, &fs, 0);
-	ev->stack = stack_field(r, &fs, 1);
+	ev->stack = stack_field(r, &fs, 1, &ev->stack_index);
 	ev->count = num(&r->in, &fs, 2, "COUNT");
 	ev->size = num(&r->in, &fs, 3, "BYTES");
 }

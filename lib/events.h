@@ -47,6 +47,7 @@ struct ev {
 	uint64_t time_ms;	/* every record: the time of the stream at it */
 	uint32_t thread;	/* a, f (the freeing thread), P, L, T */
 	uint64_t stack;		/* a; f: the freed allocation's; P, L */
+	uint32_t stack_index;	/* the same as a dense index: 0 .. nstacks-1 */
 	uint64_t size;		/* a; f: the freed allocation's; P, L: bytes */
 	uint64_t count;		/* P, L */
 	uint64_t alloc_id;	/* a: its number (1, 2, ...); f: the freed one's */
@@ -107,6 +108,8 @@ struct ev_reader {
 
 /* Open path ("-" or NULL: stdin) and read the header. Dies on error. */
 void ev_open(struct ev_reader *r, const char *path);
+/* The same on an input already opened (and possibly input_unget()); r takes it over. */
+void ev_open_input(struct ev_reader *r, struct input *in);
 /* The next record in *ev; 0 at the end of input. Dies on bad input. */
 int ev_next(struct ev_reader *r, struct ev *ev);
 void ev_close(struct ev_reader *r);

@@ -13,6 +13,13 @@ void folded_open(struct folded_reader *r, const char *path)
 	input_open(&r->in, path);
 }
 
+void folded_open_input(struct folded_reader *r, struct input *in)
+{
+	memset(r, 0, sizeof *r);
+	r->in = *in;
+	memset(in, 0, sizeof *in);
+}
+
 void folded_close(struct folded_reader *r)
 {
 	input_close(&r->in);
@@ -234,7 +241,7 @@ static int by_text(const void *a, const void *b)
 	return c ? c : (nx > ny) - (nx < ny);
 }
 
-void folded_set_write(const struct folded_set *s, struct output *out)
+static void write_sorted(const struct folded_set *s, struct output *out, int counted)
 {
 	size_t n = s->stacks.count;
 	uint32_t *order = xmalloc(n * sizeof *order);
@@ -244,10 +251,26 @@ void folded_set_write(const struct folded_set *s, struct output *out)
 	qsort(order, n, sizeof *order, by_text);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t id = order[i];
-		folded_write_stack(out, intern_str(&s->stacks, id), intern_len(&s->stacks, id),
-				   s->values[id], s->counts[id]);
+		const char *stack = intern_str(&s->stacks, id);
+		size_t n = intern_len(&s->stacks, id);
+		if (counted) {
+			folded_write_stack(out, stack, n, s->values[id], s->counts[id]);
+		} else {
+			output_write(out, stack, n);
+			output_printf(out, " %llu\n", (unsigned long long)s->values[id]);
+		}
 	}
 	free(order);
+}
+
+void folded_set_write(const struct folded_set *s, struct output *out)
+{
+	write_sorted(s, out, 1);
+}
+
+void folded_set_write_uncounted(const struct folded_set *s, struct output *out)
+{
+	write_sorted(s, out, 0);
 }
 
 void folded_set_release(struct folded_set *s)

@@ -48,6 +48,8 @@ struct folded_reader {
 };
 
 void folded_open(struct folded_reader *r, const char *path);
+/* The same on an input already opened (and possibly input_unget()); r takes it over. */
+void folded_open_input(struct folded_reader *r, struct input *in);
 /* Returns 1 with *line filled, or 0 at end of input. Dies on bad input. */
 int folded_next(struct folded_reader *r, struct folded_line *line);
 void folded_close(struct folded_reader *r);
@@ -92,6 +94,8 @@ void folded_set_add(struct folded_set *s, const char *stack, size_t n,
 uint64_t folded_set_total(const struct folded_set *s, uint64_t *count);
 /* Every stack, sorted bytewise, each with its count line. */
 void folded_set_write(const struct folded_set *s, struct output *out);
+/* The same without count lines, for input that did not carry counts. */
+void folded_set_write_uncounted(const struct folded_set *s, struct output *out);
 void folded_set_release(struct folded_set *s);
 
 #endif

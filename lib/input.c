@@ -72,9 +72,19 @@ static int refill(struct input *in)
 	return 1;
 }
 
+void input_unget(struct input *in)
+{
+	if (in->line)
+		in->pushed_back = 1;
+}
+
 int input_getline(struct input *in)
 {
 	size_t len = 0;
+	if (in->pushed_back) {
+		in->pushed_back = 0;
+		return 1;
+	}
 	for (;;) {
 		if (in->bufpos == in->buflen && !refill(in)) {
 			if (len == 0)

@@ -24,6 +24,7 @@ struct input {
 	size_t len;
 	int missing_newline;	/* the last line had no final newline */
 	/* private */
+	int pushed_back;	/* input_unget() was called */
 	void *gz;
 	char *buf;
 	size_t cap, bufpos, buflen;
@@ -38,6 +39,12 @@ void input_open(struct input *in, const char *path);
  * truncated or corrupt gzip stream, or a NUL byte in a line.
  */
 int input_getline(struct input *in);
+/*
+ * Push the line last returned back: the next input_getline() returns it
+ * again, with the same line number.  Lets a program look at the first line
+ * to choose a reader (mf-fold: event stream or folded stacks).
+ */
+void input_unget(struct input *in);
 void input_close(struct input *in);
 /* Die with "PROG: NAME:LINE: message". */
 noreturn void input_error(const struct input *in, const char *fmt, ...)

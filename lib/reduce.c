@@ -1,0 +1,190 @@
+/* reduce.c - totals per stack and the output every reducer shares. */
+#include "reduce.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+void stacktab_init(struct stacktab *t, int split_threads)
+{
+	memset(t, 0, sizeof *t);
+	t->split_threads = split_threads;
+}
+
+void stacktab_release(struct stacktab *t)
+{
+	hash_release(&t->index);
+	free(t->stack);
+	free(t->thread);
+	free(t->bytes);
+	free(t->count);
+	memset(t, 0, sizeof *t);
+}
+
+/* Room for slot i in every per-slot array, new entries zeroed. */
+static void reserve(struct stacktab *t, size_t i)
+{
+	if (i < t->cap)
+		return;
+	size_t old = t->cap, cap;
+	cap = old;
+	t->stack = xgrow(t->stack, &cap, i + 1, sizeof *t->stack);
+	cap = old;
+	t->thread = xgrow(t->thread, &cap, i + 1, sizeof *t->thread);
+	cap = old;
+	t->bytes = xgrow(t->bytes, &cap, i + 1, sizeof *t->bytes);
+	cap = old;
+	t->count = xgrow(t->count, &cap, i + 1, sizeof *t->count);
+	memset(t->stack + old, 0, (cap - old) * sizeof *t->stack);
+	memset(t->thread + old, 0, (cap - old) * sizeof *t->thread);
+	memset(t->bytes + old, 0, (cap - old) * sizeof *t->bytes);
+	memset(t->count + old, 0, (cap - old) * sizeof *t->count);
+	t->cap = cap;
+}
+
+size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
+		     uint32_t stack_index)
+{
+	size_t slot;
+	if (!t->split_threads) {
+		/* The reader's dense stack index is the slot: no hashing. */
+		slot = stack_index;
+		if (slot < t->cap && t->stack[slot])
+			return slot;
+		reserve(t, slot);
+		thread = 0;
+	} else {
+		int added;
+		uint64_t *v = hash_put(&t->index, (uint64_t)thread << 32 | stack_index, &added);
+		if (!added)
+			return (size_t)*v;
+		slot = t->n;
+		*v = slot;
+		reserve(t, slot);
+	}
+	t->stack[slot] = stack;
+	t->thread[slot] = thread;
+	if (slot >= t->n)
+		t->n = slot + 1;
+	return slot;
+}
+
+void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
+		   const uint64_t *bytes, const uint64_t *count, int value_is_count,
+		   struct folded_set *set, struct shown *shown)
+{
+	struct buf b = BUF_INIT;
+	memset(shown, 0, sizeof *shown);
+	for (size_t i = 0; i < t->n; i++) {
+		if (!t->stack[i] || !count[i])
+			continue;
+		buf_clear(&b);
+		if (t->split_threads) {
+			ev_thread_frame(r, t->thread[i], &b);
+			buf_addc(&b, ';');
+		}
+		ev_stack_folded(r, t->stack[i], &b);
+		folded_set_add(set, b.data, b.len, value_is_count ? count[i] : bytes[i], count[i]);
+		shown->bytes += bytes[i];
+		shown->count += count[i];
+	}
+	buf_release(&b);
+}
+
+void reduce_write_head(struct output *out, const char *reducer, int value_is_count,
+		       int split_threads)
+{
+	folded_meta_str(out, "format", FOLDED_FORMAT, strlen(FOLDED_FORMAT));
+	folded_meta_str(out, "reducer", reducer, strlen(reducer));
+	folded_meta_json(out, "value", value_is_count ? "\"count\"" : "\"bytes\"");
+	folded_meta_json(out, "inverted", "false");
+	folded_meta_json(out, "split_threads", split_threads ? "true" : "false");
+}
+
+void reduce_write_stacks(struct output *out, const struct folded_set *set,
+			 const struct shown *shown)
+{
+	folded_meta_u64(out, "shown_bytes", shown->bytes);
+	folded_meta_u64(out, "shown_allocations", shown->count);
+	folded_set_write(set, out);
+}
+
+void reduce_finish(struct ev_reader *r, struct output *out)
+{
+	output_close(out);
+	if (r->truncated)
+		die("%s: incomplete capture: no end record; the output covers only what was recorded",
+		    r->in.name);
+	ev_close(r);
+}
+
+noreturn void reduce_bad_option(const char *usage, int c, char **argv)
+{
+	const char *opt = argv[optind - 1];
+	char shortopt[3] = { '-', (char)optopt, 0 };
+	/* For a short option inside a group ("-xo"), argv names the group. */
+	if (optopt && strncmp(opt, "--", 2) != 0)
+		opt = shortopt;
+	if (c == ':')
+		usage_error(usage, "option '%s' needs an argument", opt);
+	usage_error(usage, "unknown option '%s'", opt);
+}
+
+void meta_add(struct meta_list *m, const char *key, const char *json)
+{
+	m->items = xgrow(m->items, &m->cap, m->n + 1, sizeof *m->items);
+	m->items[m->n].key = xstrdup(key);
+	m->items[m->n].json = xstrdup(json);
+	m->n++;
+}
+
+const char *meta_get(const struct meta_list *m, const char *key)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->items[i].key, key) == 0)
+			return m->items[i].json;
+	return NULL;
+}
+
+void meta_set(struct meta_list *m, const char *key, const char *json)
+{
+	size_t kept = 0;
+	int found = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		struct meta_item it = m->items[i];
+		if (strcmp(it.key, key) == 0) {
+			if (found) {
+				free(it.key);
+				free(it.json);
+				continue;
+			}
+			found = 1;
+			free(it.json);
+			it.json = xstrdup(json);
+		}
+		m->items[kept++] = it;
+	}
+	m->n = kept;
+	if (!found)
+		meta_add(m, key, json);
+}
+
+void meta_write(const struct meta_list *m, struct output *out)
+{
+	folded_meta_str(out, "format", FOLDED_FORMAT, strlen(FOLDED_FORMAT));
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->items[i].key, "format") != 0)
+			folded_meta_json(out, m->items[i].key, m->items[i].json);
+}
+
+void meta_release(struct meta_list *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->items[i].key);
+		free(m->items[i].json);
+	}
+	free(m->items);
+	memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,100 @@
+/*
+ * reduce.h - what the reducers (mf-peak, mf-leaks, mf-fold, mf-invert)
+ * share: totals per stack, the folded output's common metadata, metadata
+ * passed through from folded input, and the report of an incomplete capture.
+ *
+ * A stack table gives every (thread, stack) a dense slot; without
+ * --split-threads the thread is ignored, so the same stack in different
+ * threads shares one slot.  The table keeps per-slot bytes and counts; a
+ * reducer that needs more per-slot numbers grows its own arrays to
+ * tab.cap after each stacktab_slot().  Memory is proportional to the
+ * distinct stacks (and threads), never to the number of events.
+ *
+ *	struct stacktab tab;
+ *	stacktab_init(&tab, split_threads);
+ *	size_t s = stacktab_slot(&tab, ev.thread, ev.stack, ev.stack_index);
+ *	tab.bytes[s] += ev.size; tab.count[s]++;
+ *	stacktab_fold(&tab, &r, tab.bytes, tab.count, &set);
+ *	stacktab_release(&tab);
+ */
+#ifndef MF_REDUCE_H
+#define MF_REDUCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+#include "events.h"
+#include "folded.h"
+#include "hash.h"
+#include "output.h"
+
+struct stacktab {
+	int split_threads;
+	struct hash index;	/* split: thread << 32 | stack index -> slot */
+	uint64_t *stack;	/* slot -> stack id; 0 for a slot not used yet */
+	uint32_t *thread;	/* slot -> thread number (0 unless split) */
+	uint64_t *bytes, *count;	/* zero when a slot is created */
+	size_t n, cap;		/* slots used (upper bound), allocated */
+};
+
+void stacktab_init(struct stacktab *t, int split_threads);
+void stacktab_release(struct stacktab *t);
+/* The slot of (thread, stack); created (with zero totals) when new. */
+size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
+		     uint32_t stack_index);
+/*
+ * Add every slot with a non-zero count to set: the folded stack (after its
+ * thread frame when split) with bytes[slot] or count[slot] as VALUE
+ * (value_is_count) and count[slot] as its count.  *shown gets the sums of
+ * bytes and counts added.
+ */
+struct shown {
+	uint64_t bytes, count;
+};
+void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
+		   const uint64_t *bytes, const uint64_t *count, int value_is_count,
+		   struct folded_set *set, struct shown *shown);
+
+/*
+ * The first metadata lines of a reducer's output: format, reducer, value
+ * ("bytes" or "count"), inverted=false, split_threads.
+ */
+void reduce_write_head(struct output *out, const char *reducer, int value_is_count,
+		       int split_threads);
+/* shown_bytes and shown_allocations, then the stack lines of set. */
+void reduce_write_stacks(struct output *out, const struct folded_set *set,
+			 const struct shown *shown);
+/*
+ * Close the output and, when the capture had no end record, say so
+ * ("PROG: FILE: incomplete capture: ...") and exit 1.  Then close r.
+ */
+void reduce_finish(struct ev_reader *r, struct output *out);
+
+/*
+ * The usage error for what getopt_long returned as c ('?' or ':', with an
+ * option string starting with ':' and opterr = 0): "unknown option '-x'"
+ * or "option '--x' needs an argument".  Exits 2.
+ */
+noreturn void reduce_bad_option(const char *usage, int c, char **argv);
+
+/* Metadata lines of folded input, kept in order to be passed through. */
+struct meta_item {
+	char *key, *json;
+};
+struct meta_list {
+	struct meta_item *items;
+	size_t n, cap;
+};
+#define META_LIST_INIT { NULL, 0, 0 }
+
+void meta_add(struct meta_list *m, const char *key, const char *json);
+/* The JSON of the first line with key, or NULL. */
+const char *meta_get(const struct meta_list *m, const char *key);
+/* Replace the first line with key (dropping later ones), or append one. */
+void meta_set(struct meta_list *m, const char *key, const char *json);
+/* "# format=..." first, then every other line in order. */
+void meta_write(const struct meta_list *m, struct output *out);
+void meta_release(struct meta_list *m);
+
+#endif

@@ -1,0 +1,275 @@
+/*
+ * mf-fold - folded stacks of all allocations, or of the temporary ones;
+ * or folded stacks re-folded.
+ *
+ * From an event stream (a full capture): per stack, the bytes (or with
+ * --count the number) of every allocation ever made, or with
+ * --temporary[=N] only of the temporary ones.  An allocation is temporary
+ * when the thread that made it frees it after at most N other allocations
+ * of that thread (memray's rule: each thread remembers its last N+1
+ * allocations, freed or not, and a free that matches one is temporary).
+ *
+ * From folded stacks (the first line is not an event stream header): the
+ * same stacks with duplicates merged and, with --functions, the source
+ * locations dropped so that the frames of one function merge.  Metadata
+ * is passed through.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "events.h"
+#include "folded.h"
+#include "hash.h"
+#include "input.h"
+#include "num.h"
+#include "output.h"
+#include "reduce.h"
+
+static const char usage[] =
+	"usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [FILE]\n";
+
+struct options {
+	const char *output;
+	int force, count, functions, split_threads, temporary;
+	uint64_t threshold;
+};
+
+/* Temporary allocations: the thread's allocation count at each live allocation. */
+struct temporary {
+	uint64_t threshold;
+	struct hash thread_allocs;	/* thread -> allocations it made so far */
+	struct hash seq;		/* live allocation -> its thread's count then */
+};
+
+static void temporary_alloc(struct temporary *t, const struct ev *ev)
+{
+	uint64_t n = ++*hash_put(&t->thread_allocs, ev->thread, NULL);
+	*hash_put(&t->seq, ev->alloc_id, NULL) = n;
+}
+
+/* Whether the free in ev ends a temporary allocation. */
+static int temporary_free(struct temporary *t, const struct ev *ev)
+{
+	uint64_t seq;
+	if (!hash_remove(&t->seq, ev->alloc_id, &seq) || ev->thread != ev->alloc_thread)
+		return 0;
+	uint64_t now = *hash_get(&t->thread_allocs, ev->thread);
+	return now - seq <= t->threshold;
+}
+
+static void add(struct stacktab *tab, uint32_t thread, const struct ev *ev)
+{
+	size_t slot = stacktab_slot(tab, thread, ev->stack, ev->stack_index);
+	tab->bytes[slot] += ev->size;
+	tab->count[slot]++;
+}
+
+static void read_capture(struct stacktab *tab, struct ev_reader *r, const struct options *o)
+{
+	struct temporary t = { o->threshold, HASH_INIT, HASH_INIT };
+	struct ev ev;
+	ev_require_full(r, o->temporary ? "temporary allocations" : "all allocations");
+	while (ev_next(r, &ev)) {
+		if (ev.type == EV_ALLOC && !o->temporary)
+			add(tab, ev.thread, &ev);
+		else if (ev.type == EV_ALLOC)
+			temporary_alloc(&t, &ev);
+		else if (ev.type == EV_FREE && o->temporary && temporary_free(&t, &ev))
+			add(tab, ev.alloc_thread, &ev);
+	}
+	hash_release(&t.thread_allocs);
+	hash_release(&t.seq);
+}
+
+/*
+ * Append stack to b with each frame reduced to its function (the first
+ * frame kept whole when it is a thread frame).
+ */
+static void functions_only(struct buf *b, const char *stack, size_t n, int keep_first)
+{
+	const char *p = stack, *end = stack + n;
+	for (int first = 1; p <= end; first = 0) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		const char *frame_end = semi ? semi : end;
+		size_t len = (size_t)(frame_end - p), loc_len;
+		const char *loc;
+		if (!(first && keep_first))
+			len = folded_frame_split(p, len, &loc, &loc_len);
+		if (!first)
+			buf_addc(b, ';');
+		buf_add(b, p, len);
+		p = frame_end + 1;
+	}
+}
+
+/* The stacks of set with their locations dropped, merged into a new set. */
+static void refold_functions(struct folded_set *set, int keep_first)
+{
+	struct folded_set out = FOLDED_SET_INIT;
+	struct buf b = BUF_INIT;
+	for (uint32_t i = 0; i < set->stacks.count; i++) {
+		buf_clear(&b);
+		functions_only(&b, intern_str(&set->stacks, i), intern_len(&set->stacks, i), keep_first);
+		folded_set_add(&out, b.data, b.len, set->values[i], set->counts[i]);
+	}
+	buf_release(&b);
+	folded_set_release(set);
+	*set = out;
+}
+
+static void fold_capture(struct input *in, const struct options *o, struct output *out)
+{
+	struct ev_reader r;
+	struct stacktab tab;
+	struct folded_set set = FOLDED_SET_INIT;
+	struct shown shown;
+	ev_open_input(&r, in);
+	stacktab_init(&tab, o->split_threads);
+	read_capture(&tab, &r, o);
+	stacktab_fold(&tab, &r, tab.bytes, tab.count, o->count, &set, &shown);
+	if (o->functions)
+		refold_functions(&set, o->split_threads);
+	output_open(out, o->output, o->force);
+	reduce_write_head(out, o->temporary ? "temporary" : "all", o->count, o->split_threads);
+	if (o->temporary)
+		folded_meta_u64(out, "temporary_threshold", o->threshold);
+	if (o->functions)
+		folded_meta_json(out, "functions_only", "true");
+	ev_write_metadata(&r, out);
+	reduce_write_stacks(out, &set, &shown);
+	folded_set_release(&set);
+	stacktab_release(&tab);
+	reduce_finish(&r, out);
+}
+
+/* Sums of folded input, to rewrite shown_bytes and shown_allocations. */
+struct sums {
+	uint64_t bytes, count;
+	int counted;	/* every stack line had a count */
+};
+
+static void refold_line(struct folded_reader *fr, const struct folded_line *l,
+			const struct meta_list *meta, const struct options *o,
+			struct folded_set *set, struct sums *sums, struct buf *b)
+{
+	const char *value = meta_get(meta, "value");
+	int in_count = value && strcmp(value, "\"count\"") == 0;
+	const char *split = meta_get(meta, "split_threads");
+	int has_count = l->has_count || in_count;
+	uint64_t count = l->has_count ? l->count : l->value;
+	if (o->count && !has_count)
+		input_error(&fr->in, "expected a '# count=N' line before the stack (--count needs the number of allocations)");
+	sums->counted &= has_count;
+	if (!in_count)
+		sums->bytes += l->value;
+	sums->count += has_count ? count : 0;
+	buf_clear(b);
+	if (o->functions)
+		functions_only(b, l->stack, l->stack_len, split && strcmp(split, "true") == 0);
+	else
+		buf_add(b, l->stack, l->stack_len);
+	folded_set_add(set, b->data, b->len, o->count ? count : l->value, has_count ? count : 0);
+}
+
+static void refold(struct input *in, const struct options *o, struct output *out)
+{
+	struct folded_reader fr;
+	struct folded_line l;
+	struct meta_list meta = META_LIST_INIT;
+	struct folded_set set = FOLDED_SET_INIT;
+	struct sums sums = { 0, 0, 1 };
+	struct buf b = BUF_INIT;
+	if (o->temporary || o->split_threads)
+		die("%s: %s needs an event stream, and this is folded stacks", in->name,
+		    o->temporary ? "--temporary" : "--split-threads");
+	folded_open_input(&fr, in);
+	while (folded_next(&fr, &l)) {
+		if (l.kind == FOLDED_META)
+			meta_add(&meta, l.key, l.json);
+		else
+			refold_line(&fr, &l, &meta, o, &set, &sums, &b);
+	}
+	const char *value = meta_get(&meta, "value");
+	int in_count = value && strcmp(value, "\"count\"") == 0;
+	meta_set(&meta, "reducer", "\"folded\"");
+	if (o->count)
+		meta_set(&meta, "value", "\"count\"");
+	if (o->functions)
+		meta_set(&meta, "functions_only", "true");
+	buf_clear(&b);
+	buf_addu64(&b, sums.bytes);
+	if (!in_count)
+		meta_set(&meta, "shown_bytes", b.data);
+	buf_clear(&b);
+	buf_addu64(&b, sums.count);
+	if (sums.counted)
+		meta_set(&meta, "shown_allocations", b.data);
+	output_open(out, o->output, o->force);
+	meta_write(&meta, out);
+	if (sums.counted)
+		folded_set_write(&set, out);
+	else
+		folded_set_write_uncounted(&set, out);
+	output_close(out);
+	buf_release(&b);
+	meta_release(&meta);
+	folded_set_release(&set);
+	folded_close(&fr);
+}
+
+/* "H ..." starts an event stream; a frame named H would be "H (FILE:LINE)". */
+static int is_header(const char *line, size_t len)
+{
+	return line[0] == 'H' && (len == 1 || (line[1] == ' ' && line[2] != '('));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "count", no_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "functions", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "split-threads", no_argument, NULL, 's' },
+		{ "temporary", optional_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct options o = { 0 };
+	int c;
+
+	set_progname(argv[0]);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":fho:", options, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.count = 1; break;
+		case 'f': o.force = 1; break;
+		case 'F': o.functions = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'o': o.output = optarg; break;
+		case 's': o.split_threads = 1; break;
+		case 't':
+			o.temporary = 1;
+			o.threshold = optarg ? option_u64(usage, "--temporary", optarg, 0, UINT64_MAX - 1) : 1;
+			break;
+		default: reduce_bad_option(usage, c, argv);
+		}
+	}
+	if (argc - optind > 1)
+		usage_error(usage, "one input file at most");
+
+	/* The first line tells an event stream (its header) from folded stacks. */
+	struct input in;
+	struct output out;
+	input_open(&in, optind < argc ? argv[optind] : NULL);
+	int events = !input_getline(&in) || is_header(in.line, in.len);
+	input_unget(&in);
+	if (events)
+		fold_capture(&in, &o, &out);
+	else
+		refold(&in, &o, &out);
+	return 0;
+}

@@ -1,0 +1,129 @@
+/*
+ * mf-leaks - folded stacks of the allocations still live when recording ended.
+ *
+ * Reads an event stream (a full or an aggregated capture) and writes, per
+ * stack, the bytes and number of allocations made while tracking and never
+ * freed.  Blocks allocated before tracking started are not in the capture,
+ * so they are never reported (their frees are counted in untracked_frees).
+ * The metadata also gives the peak (bytes, time, live allocations).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "events.h"
+#include "folded.h"
+#include "output.h"
+#include "reduce.h"
+
+static const char usage[] = "usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [FILE]\n";
+
+struct leaks {
+	struct stacktab tab;	/* live bytes and allocations per stack */
+	uint64_t peak_bytes, peak_time_ms, peak_allocations;
+};
+
+static void on_alloc(struct leaks *l, const struct ev_reader *r, const struct ev *ev)
+{
+	size_t slot = stacktab_slot(&l->tab, ev->thread, ev->stack, ev->stack_index);
+	l->tab.bytes[slot] += ev->size;
+	l->tab.count[slot]++;
+	if (r->heap > l->peak_bytes) {
+		l->peak_bytes = r->heap;
+		l->peak_time_ms = ev->time_ms;
+		l->peak_allocations = r->nallocs - r->nfrees;
+	}
+}
+
+static void on_free(struct leaks *l, const struct ev *ev)
+{
+	size_t slot = stacktab_slot(&l->tab, ev->alloc_thread, ev->stack, ev->stack_index);
+	l->tab.bytes[slot] -= ev->size;
+	l->tab.count[slot]--;
+}
+
+/* An aggregated capture: L records are the leaks, P records count the peak. */
+static void on_live(struct leaks *l, const struct ev *ev)
+{
+	if (ev->type == EV_PEAK_LIVE) {
+		l->peak_allocations += ev->count;
+		return;
+	}
+	size_t slot = stacktab_slot(&l->tab, ev->thread, ev->stack, ev->stack_index);
+	if (l->tab.bytes[slot] + ev->size < ev->size)
+		die("the leaks' total overflows 64 bits");
+	l->tab.bytes[slot] += ev->size;
+	l->tab.count[slot] += ev->count;
+}
+
+static void read_capture(struct leaks *l, struct ev_reader *r)
+{
+	struct ev ev;
+	while (ev_next(r, &ev)) {
+		switch (ev.type) {
+		case EV_ALLOC: on_alloc(l, r, &ev); break;
+		case EV_FREE: on_free(l, &ev); break;
+		case EV_PEAK_LIVE:
+		case EV_END_LIVE: on_live(l, &ev); break;
+		case EV_PEAK:
+			l->peak_bytes = ev.heap;
+			l->peak_time_ms = ev.time_ms;
+			break;
+		}
+	}
+}
+
+static void write_leaks(const struct leaks *l, const struct ev_reader *r, struct output *out)
+{
+	struct folded_set set = FOLDED_SET_INIT;
+	struct shown shown;
+	stacktab_fold(&l->tab, r, l->tab.bytes, l->tab.count, 0, &set, &shown);
+	reduce_write_head(out, "leaks", 0, l->tab.split_threads);
+	ev_write_metadata(r, out);
+	folded_meta_u64(out, "peak_bytes", l->peak_bytes);
+	folded_meta_u64(out, "peak_time_ms", l->peak_time_ms);
+	folded_meta_u64(out, "peak_allocations", l->peak_allocations);
+	folded_meta_u64(out, "leaked_bytes", shown.bytes);
+	folded_meta_u64(out, "leaked_allocations", shown.count);
+	reduce_write_stacks(out, &set, &shown);
+	folded_set_release(&set);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "split-threads", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct leaks l = { 0 };
+	const char *output = NULL;
+	int force = 0, split_threads = 0, c;
+
+	set_progname(argv[0]);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":fho:", options, NULL)) != -1) {
+		switch (c) {
+		case 'f': force = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'o': output = optarg; break;
+		case 's': split_threads = 1; break;
+		default: reduce_bad_option(usage, c, argv);
+		}
+	}
+	if (argc - optind > 1)
+		usage_error(usage, "one input file at most");
+
+	struct ev_reader r;
+	struct output out;
+	stacktab_init(&l.tab, split_threads);
+	ev_open(&r, optind < argc ? argv[optind] : NULL);
+	read_capture(&l, &r);
+	output_open(&out, output, force);
+	write_leaks(&l, &r, &out);
+	reduce_finish(&r, &out);
+	return 0;
+}

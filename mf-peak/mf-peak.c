@@ -1,0 +1,268 @@
+/*
+ * mf-peak - folded stacks of the allocations live when the heap was largest.
+ *
+ * Reads an event stream (a full or an aggregated capture) and writes, per
+ * stack, the bytes and number of allocations live at the peak: the first
+ * moment the total of live bytes reached its maximum.  The metadata says
+ * when the peak was and carries the memory records (at most
+ * --max-memory-records, downsampled so the highest survives) for the
+ * memory graph of mf-html.
+ *
+ * One pass, memory proportional to live allocations and stacks: the live
+ * totals of each stack change as events come; the totals at the peak are
+ * copied from them only when a new maximum is reached, and only for the
+ * stacks that changed since the previous maximum (each change is copied
+ * at most once, so the work stays proportional to the events).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "events.h"
+#include "folded.h"
+#include "num.h"
+#include "output.h"
+#include "reduce.h"
+
+static const char usage[] =
+	"usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]\n";
+
+/* Memory records, downsampled: each kept record is the highest of its bucket. */
+struct memrec {
+	uint64_t ms, heap, rss;
+};
+
+struct memory {
+	uint64_t max;		/* keep at most this many */
+	struct memrec *kept;
+	size_t n, cap;
+	uint64_t width;		/* records per bucket */
+	struct memrec pending;	/* the bucket being filled */
+	uint64_t pending_n;
+};
+
+struct peak {
+	struct stacktab tab;
+	/* per slot: totals at the peak, and whether it changed since */
+	uint64_t *peak_bytes, *peak_count;
+	unsigned char *changed;
+	size_t cap;
+	size_t *log;		/* the slots changed since the last maximum */
+	size_t nlog;
+	/* the peak */
+	uint64_t bytes, time_ms, allocations;
+	/* aggregated captures: the L records */
+	uint64_t leaked_bytes, leaked_allocations;
+	struct memory memory;
+};
+
+/* Keep the higher record of each pair: half as many, buckets twice as wide. */
+static void memory_halve(struct memory *m)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < m->n; i += 2) {
+		struct memrec best = m->kept[i];
+		if (i + 1 < m->n && m->kept[i + 1].heap > best.heap)
+			best = m->kept[i + 1];
+		m->kept[k++] = best;
+	}
+	m->n = k;
+	m->width *= 2;
+}
+
+static void memory_push(struct memory *m, struct memrec rec)
+{
+	m->kept = xgrow(m->kept, &m->cap, m->n + 1, sizeof *m->kept);
+	m->kept[m->n++] = rec;
+	if (m->n > m->max)
+		memory_halve(m);
+}
+
+static void memory_add(struct memory *m, struct memrec rec)
+{
+	if (m->max == 0)
+		return;
+	if (m->pending_n == 0 || rec.heap > m->pending.heap)
+		m->pending = rec;
+	if (++m->pending_n == m->width) {
+		memory_push(m, m->pending);
+		m->pending_n = 0;
+	}
+}
+
+static void memory_finish(struct memory *m)
+{
+	if (m->pending_n)
+		memory_push(m, m->pending);
+	m->pending_n = 0;
+}
+
+/* Room for the peak's per-slot arrays up to the table's capacity. */
+static void peak_reserve(struct peak *p)
+{
+	if (p->cap >= p->tab.cap)
+		return;
+	size_t old = p->cap, cap;
+	cap = old;
+	p->peak_bytes = xgrow(p->peak_bytes, &cap, p->tab.cap, sizeof *p->peak_bytes);
+	cap = old;
+	p->peak_count = xgrow(p->peak_count, &cap, p->tab.cap, sizeof *p->peak_count);
+	cap = old;
+	p->changed = xgrow(p->changed, &cap, p->tab.cap, sizeof *p->changed);
+	cap = old;
+	p->log = xgrow(p->log, &cap, p->tab.cap, sizeof *p->log);
+	memset(p->peak_bytes + old, 0, (cap - old) * sizeof *p->peak_bytes);
+	memset(p->peak_count + old, 0, (cap - old) * sizeof *p->peak_count);
+	memset(p->changed + old, 0, (cap - old) * sizeof *p->changed);
+	p->cap = cap;
+}
+
+static size_t slot_of(struct peak *p, uint32_t thread, uint64_t stack, uint32_t index)
+{
+	size_t slot = stacktab_slot(&p->tab, thread, stack, index);
+	peak_reserve(p);
+	if (!p->changed[slot]) {
+		p->changed[slot] = 1;
+		p->log[p->nlog++] = slot;
+	}
+	return slot;
+}
+
+/* A new maximum: the live totals of the stacks that changed become the peak's. */
+static void new_peak(struct peak *p, const struct ev_reader *r, uint64_t time_ms)
+{
+	for (size_t i = 0; i < p->nlog; i++) {
+		size_t slot = p->log[i];
+		p->peak_bytes[slot] = p->tab.bytes[slot];
+		p->peak_count[slot] = p->tab.count[slot];
+		p->changed[slot] = 0;
+	}
+	p->nlog = 0;
+	p->bytes = r->heap;
+	p->time_ms = time_ms;
+	p->allocations = r->nallocs - r->nfrees;
+}
+
+static void on_alloc(struct peak *p, const struct ev_reader *r, const struct ev *ev)
+{
+	size_t slot = slot_of(p, ev->thread, ev->stack, ev->stack_index);
+	p->tab.bytes[slot] += ev->size;
+	p->tab.count[slot]++;
+	/* Strictly higher: when moments tie, the first one stays the peak. */
+	if (r->heap > p->bytes)
+		new_peak(p, r, ev->time_ms);
+}
+
+static void on_free(struct peak *p, const struct ev *ev)
+{
+	size_t slot = slot_of(p, ev->alloc_thread, ev->stack, ev->stack_index);
+	p->tab.bytes[slot] -= ev->size;
+	p->tab.count[slot]--;
+}
+
+/* Aggregated captures give the peak and the leaks directly. */
+static void on_peak_live(struct peak *p, const struct ev *ev)
+{
+	size_t slot = stacktab_slot(&p->tab, ev->thread, ev->stack, ev->stack_index);
+	peak_reserve(p);
+	if (p->peak_bytes[slot] + ev->size < ev->size || p->allocations + ev->count < ev->count)
+		die("the peak's total overflows 64 bits");
+	p->peak_bytes[slot] += ev->size;
+	p->peak_count[slot] += ev->count;
+	p->allocations += ev->count;
+}
+
+static void read_capture(struct peak *p, struct ev_reader *r)
+{
+	struct ev ev;
+	while (ev_next(r, &ev)) {
+		switch (ev.type) {
+		case EV_ALLOC: on_alloc(p, r, &ev); break;
+		case EV_FREE: on_free(p, &ev); break;
+		case EV_MEMORY:
+			memory_add(&p->memory, (struct memrec){ ev.time_ms, ev.heap, ev.rss });
+			break;
+		case EV_PEAK_LIVE: on_peak_live(p, &ev); break;
+		case EV_END_LIVE:
+			p->leaked_bytes += ev.size;
+			p->leaked_allocations += ev.count;
+			break;
+		case EV_PEAK:
+			p->bytes = ev.heap;
+			p->time_ms = ev.time_ms;
+			break;
+		}
+	}
+	memory_finish(&p->memory);
+	if (!r->aggregate) {
+		p->leaked_bytes = r->heap;
+		p->leaked_allocations = r->nallocs - r->nfrees;
+	}
+}
+
+static void write_peak(const struct peak *p, const struct ev_reader *r, struct output *out)
+{
+	struct folded_set set = FOLDED_SET_INIT;
+	struct shown shown;
+	stacktab_fold(&p->tab, r, p->peak_bytes, p->peak_count, 0, &set, &shown);
+	reduce_write_head(out, "peak", 0, p->tab.split_threads);
+	ev_write_metadata(r, out);
+	folded_meta_u64(out, "peak_bytes", p->bytes);
+	folded_meta_u64(out, "peak_time_ms", p->time_ms);
+	folded_meta_u64(out, "peak_allocations", p->allocations);
+	folded_meta_u64(out, "leaked_bytes", p->leaked_bytes);
+	folded_meta_u64(out, "leaked_allocations", p->leaked_allocations);
+	for (size_t i = 0; i < p->memory.n; i++) {
+		const struct memrec *m = &p->memory.kept[i];
+		output_printf(out, "# memory=[%llu,%llu,%llu]\n", (unsigned long long)m->ms,
+			      (unsigned long long)m->heap, (unsigned long long)m->rss);
+	}
+	reduce_write_stacks(out, &set, &shown);
+	folded_set_release(&set);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "max-memory-records", required_argument, NULL, 'm' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "split-threads", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct peak p = { 0 };
+	const char *output = NULL;
+	int force = 0, split_threads = 0, c;
+
+	set_progname(argv[0]);
+	p.memory.max = 10000;
+	p.memory.width = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":fho:", options, NULL)) != -1) {
+		switch (c) {
+		case 'f': force = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'm':
+			p.memory.max = option_u64(usage, "--max-memory-records", optarg, 0, 100000000);
+			break;
+		case 'o': output = optarg; break;
+		case 's': split_threads = 1; break;
+		default: reduce_bad_option(usage, c, argv);
+		}
+	}
+	if (argc - optind > 1)
+		usage_error(usage, "one input file at most");
+
+	struct ev_reader r;
+	struct output out;
+	stacktab_init(&p.tab, split_threads);
+	ev_open(&r, optind < argc ? argv[optind] : NULL);
+	read_capture(&p, &r);
+	output_open(&out, output, force);
+	write_peak(&p, &r, &out);
+	reduce_finish(&r, &out);
+	return 0;
+}
