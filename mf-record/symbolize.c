@@ -42,11 +42,21 @@
 /* From libstdc++ (extern "C"); <cxxabi.h> is C++ only. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
+/* A function in a symbol table: [start, start + size), size 0 if unknown. */
+struct symbol {
+	uint64_t start, size;
+	const char *name;	/* owned by libdwfl */
+	int rank;		/* which name wins at one address: higher */
+};
+
 struct module {
 	const char *path;	/* interned */
 	const char *name;	/* basename of path, interned */
 	uint64_t bias, start, end;
 	Dwfl_Module *dwmod;	/* NULL when the file could not be read */
+	struct symbol *symbols;	/* by start; read at the first need */
+	size_t nsymbols;
+	int symbols_read;
 };
 
 /* A cached lookup: frames pool[first .. first + count). */
@@ -221,6 +231,8 @@ void symbolizer_free(struct symbolizer *s)
 	if (!s)
 		return;
 	dwfl_end(s->dwfl);
+	for (size_t i = 0; i < s->nmodules; i++)
+		free(s->modules[i].symbols);
 	intern_release(&s->strings);
 	hash_release(&s->demangled);
 	hash_release(&s->cache);
@@ -271,15 +283,106 @@ void symbolizer_add_module(struct symbolizer *s, const char *path,
 	m->start = start;
 	m->end = end;
 	m->dwmod = report_file(s, path, bias);
+	m->symbols = NULL;
+	m->nsymbols = 0;
+	m->symbols_read = 0;
 }
 
 /* The module mapped at addr; the one added last wins. */
-static const struct module *module_at(const struct symbolizer *s,
+static struct module *module_at(const struct symbolizer *s,
 				      uint64_t addr)
 {
 	for (size_t i = s->nmodules; i-- > 0;)
 		if (addr >= s->modules[i].start && addr < s->modules[i].end)
 			return &s->modules[i];
+	return NULL;
+}
+
+/* ---- symbol tables ---- */
+
+/*
+ * dwfl_module_addrinfo scans the whole symbol table on every call, which
+ * makes a stripped libstdc++ cost 150 us an address; a sorted copy of the
+ * function symbols makes it a binary search.
+ */
+
+static int symbol_rank(const GElf_Sym *sym)
+{
+	switch (GELF_ST_BIND(sym->st_info)) {
+	case STB_GLOBAL:
+		return 3;
+	case STB_WEAK:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct symbol *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->rank != y->rank)		/* the preferred name first */
+		return y->rank - x->rank;
+	return strcmp(x->name, y->name);
+}
+
+static void read_symbols(struct module *m)
+{
+	int n = m->dwmod ? dwfl_module_getsymtab(m->dwmod) : -1;
+	size_t cap = 0;
+	GElf_Sym sym;
+	GElf_Addr addr;
+	GElf_Word shndx;
+	const char *name;
+
+	m->symbols_read = 1;
+	for (int i = 1; i < n; i++) {
+		name = dwfl_module_getsym_info(m->dwmod, i, &sym, &addr, &shndx,
+					       NULL, NULL);
+		if (!name || !name[0] || sym.st_shndx == SHN_UNDEF ||
+		    (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
+		     GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC))
+			continue;
+		m->symbols = xgrow(m->symbols, &cap, m->nsymbols + 1,
+				   sizeof(*m->symbols));
+		m->symbols[m->nsymbols++] = (struct symbol){
+			addr, sym.st_size, name, symbol_rank(&sym)
+		};
+	}
+	if (m->nsymbols)
+		qsort(m->symbols, m->nsymbols, sizeof(*m->symbols), by_start);
+}
+
+/*
+ * The name of the function symbol containing addr, or NULL.  A symbol
+ * without a size covers up to the next symbol.
+ */
+static const char *symbol_at(struct module *m, uint64_t addr)
+{
+	size_t lo = 0, hi, i;
+
+	if (!m->symbols_read)
+		read_symbols(m);
+	hi = m->nsymbols;
+	while (lo < hi) {	/* the first symbol starting after addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->symbols[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Back over the symbols at or before addr, nearest first. */
+	for (i = lo; i-- > 0 && lo - i <= 16;) {
+		const struct symbol *sym = &m->symbols[i];
+		if (i > 0 && m->symbols[i - 1].start == sym->start)
+			continue;	/* the preferred name comes first */
+		if (sym->size ? addr < sym->start + sym->size
+			      : sym->start == m->symbols[lo - 1].start)
+			return sym->name;
+	}
 	return NULL;
 }
 
@@ -323,15 +426,12 @@ static const char *die_linkage_name(Dwarf_Die *die)
  * symbol table's, which is mangled.
  */
 static const char *function_name(struct symbolizer *s, Dwarf_Die *die,
-				 const struct module *m, uint64_t addr)
+				 struct module *m, uint64_t addr)
 {
 	const char *name = die_linkage_name(die);
-	GElf_Off off;
-	GElf_Sym sym;
 
 	if (!name && dwarf_tag(die) == DW_TAG_subprogram) {
-		const char *symname = dwfl_module_addrinfo(m->dwmod, addr, &off,
-							   &sym, NULL, NULL, NULL);
+		const char *symname = symbol_at(m, addr);
 		if (symname && symname[0] == '_' && symname[1] == 'Z')
 			name = symname;
 	}
@@ -356,7 +456,7 @@ static void push_frame(struct symbolizer *s, const char *function,
 }
 
 static const char *module_offset_name(struct symbolizer *s,
-				      const struct module *m, uint64_t addr)
+				      struct module *m, uint64_t addr)
 {
 	buf_clear(&s->scratch);
 	if (m)
@@ -461,7 +561,7 @@ static int scopes_at(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die **scopes)
  * expanded into at the line of that call.  Returns how many were pushed:
  * 0 when DWARF has no function there.
  */
-static size_t push_dwarf_frames(struct symbolizer *s, const struct module *m,
+static size_t push_dwarf_frames(struct symbolizer *s, struct module *m,
 				Dwarf_Die *cu, Dwarf_Addr addr, uint64_t pc_addr)
 {
 	Dwarf_Die *scopes = NULL;
@@ -497,17 +597,14 @@ static size_t push_dwarf_frames(struct symbolizer *s, const struct module *m,
  * table's line when there is one (the scopes can miss a function, as
  * with GCC's lambdas, that the line table has).
  */
-static void push_symbol_frame(struct symbolizer *s, const struct module *m,
+static void push_symbol_frame(struct symbolizer *s, struct module *m,
 			      Dwarf_Die *cu, Dwarf_Addr addr, uint64_t pc_addr)
 {
 	const char *name = NULL, *file = NULL;
 	unsigned line = 0;
-	GElf_Off off;
-	GElf_Sym sym;
 
 	if (m->dwmod)
-		name = dwfl_module_addrinfo(m->dwmod, pc_addr, &off, &sym,
-					    NULL, NULL, NULL);
+		name = symbol_at(m, pc_addr);
 	if (cu)
 		line_at(s, cu, addr, &file, &line);
 	push_frame(s, name ? demangle(s, name) : module_offset_name(s, m, pc_addr),
@@ -518,7 +615,7 @@ static void push_symbol_frame(struct symbolizer *s, const struct module *m,
 static size_t resolve(struct symbolizer *s, uint64_t pc)
 {
 	uint64_t addr = pc ? pc - 1 : 0;	/* the call instruction */
-	const struct module *m = module_at(s, addr);
+	struct module *m = module_at(s, addr);
 	Dwarf_Die *cu = NULL;
 	Dwarf_Addr bias = 0;
 
@@ -546,7 +643,7 @@ size_t symbolizer_lookup(struct symbolizer *s, uint64_t pc,
 
 	if (pc == HASH_EMPTY) {
 		/* Not a key the cache can hold; never a real return address. */
-		const struct module *m = module_at(s, pc - 1);
+		struct module *m = module_at(s, pc - 1);
 
 		s->uncached.function = module_offset_name(s, m, pc - 1);
 		s->uncached.module = m ? m->path : NULL;

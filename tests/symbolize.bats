@@ -1,0 +1,198 @@
+#!/usr/bin/env bats
+# mf-record's symbolizer (mf-record/symbolize.c), driven by build/tests/symtest
+# from what the tests/progs/sym_* programs print about themselves: their
+# modules and the return addresses of known call sites.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd -P)
+	B=$ROOT/build/tests
+	P=$ROOT/tests/progs
+	IN=$BATS_TEST_TMPDIR/in
+}
+
+# line_of FILE TEXT: the number of the one line of FILE containing TEXT.
+line_of() {
+	local n
+	n=$(grep -n -F -- "$2" "$1" | cut -d: -f1)
+	[ "$(printf '%s\n' "$n" | wc -l)" -eq 1 ] && [ -n "$n" ] || {
+		echo "'$2' is not on exactly one line of $1" >&2
+		return 1
+	}
+	echo "$n"
+}
+
+# symbolize PROGRAM [ARG...]: run the program, then symtest on its output;
+# symtest must succeed silently.
+symbolize() {
+	"$B/$1" "${@:2}" >"$IN"
+	run --separate-stderr "$B/symtest" "$IN"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+}
+
+# frames LABEL: the frames symtest printed for LABEL, without the label.
+frames() {
+	printf '%s\n' "$output" | grep "^$1	" | cut -f2-
+}
+
+# hex_of FIELD-FROM-INPUT: value of `pc LABEL ADDR` or `module BIAS ... PATH`.
+pc_of() { awk -v l="$1" '$1 == "pc" && $2 == l { print $3 }' "$IN"; }
+bias_of() { awk -v p="$1" '$1 == "module" && $5 == p { print $2; exit }' "$IN"; }
+
+@test "a plain C call chain: each caller at the line of its call" {
+	symbolize sym_c
+	[ "$(frames leaf)" = "leaf	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("leaf")')	$B/sym_c" ]
+	[ "$(frames caller-of-leaf)" = "middle	$P/sym_c.c:$(line_of "$P/sym_c.c" '	leaf();')	$B/sym_c" ]
+	[ "$(frames main)" = "main	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("main")')	$B/sym_c" ]
+}
+
+@test "a static function" {
+	symbolize sym_c
+	[ "$(frames static)" = "leaf_static	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("static")')	$B/sym_c" ]
+}
+
+@test "an address in a module but in no function is MODULE+0xOFFSET of the call site" {
+	symbolize sym_c
+	# symtest was given the ELF header's address + 0x11: the call site is 0x10 in.
+	[ "$(frames header)" = "sym_c+0x10	?:0	$B/sym_c" ]
+}
+
+@test "an address in no module is 0xADDRESS of the call site" {
+	symbolize sym_c
+	[ "$(frames nowhere)" = "0x10	?:0	?" ]
+}
+
+@test "a C++ method in a namespace, demangled with its parameters" {
+	symbolize sym_cc
+	[ "$(frames method)" = "ns::Cls::method(int)	$P/sym_cc.cc:$(line_of "$P/sym_cc.cc" 'sym_pc("method")')	$B/sym_cc" ]
+}
+
+@test "a C++ constructor, which GCC's DWARF gives no linkage name" {
+	symbolize sym_cc
+	[ "$(frames constructor)" = "ns::Cls::Cls(int)	$P/sym_cc.cc:$(line_of "$P/sym_cc.cc" 'sym_pc("constructor")')	$B/sym_cc" ]
+}
+
+@test "a function template instance" {
+	symbolize sym_cc
+	[ "$(frames template)" = "int twice<int>(int)	$P/sym_cc.cc:$(line_of "$P/sym_cc.cc" 'sym_pc("template")')	$B/sym_cc" ]
+}
+
+@test "a lambda, which has no DWARF scope around its code" {
+	symbolize sym_cc
+	[ "$(frames lambda)" = "main::{lambda(int)#1}::operator()(int) const	$P/sym_cc.cc:$(line_of "$P/sym_cc.cc" 'sym_pc("lambda")')	$B/sym_cc" ]
+}
+
+@test "libstdc++ template code compiled into the program, at its header's line" {
+	symbolize sym_cc
+	run -0 frames allocate-caller
+	[[ "$output" =~ ^"std::allocator_traits<ReportingAllocator<int> >::allocate(ReportingAllocator<int>&, unsigned long)	/usr/include/c++/"[0-9]+"/bits/alloc_traits.h:"[1-9][0-9]*"	$B/sym_cc"$ ]]
+}
+
+@test "an inlined call chain: one address, a frame per inlined call, innermost first" {
+	symbolize sym_inline
+	local src=$P/sym_inline.c
+	[ "$(frames inlined)" = "inner	$src:$(line_of "$src" 'sym_pc("inlined")')	$B/sym_inline
+outer	$src:$(line_of "$src" '	inner();')	$B/sym_inline
+main	$src:$(line_of "$src" '	outer();')	$B/sym_inline" ]
+}
+
+@test "a library loaded with dlopen, its module added after other lookups" {
+	symbolize sym_dl "$B/libsym_dl.so"
+	local src=$ROOT/tests/tools/sym_dl_lib.c
+	[ "$(frames before-dlopen)" = "main	$P/sym_dl.c:$(line_of "$P/sym_dl.c" 'sym_pc("before-dlopen")')	$B/sym_dl" ]
+	[ "$(frames lib-entry)" = "sym_dl_entry	$src:$(line_of "$src" 'sym_pc("lib-entry")')	$B/libsym_dl.so" ]
+	[ "$(frames lib-static)" = "dl_static	$src:$(line_of "$src" 'sym_pc("lib-static")')	$B/libsym_dl.so" ]
+}
+
+@test "a stripped library: dynamic symbols by name, the rest as MODULE+0xOFFSET" {
+	local lib=$B/libsym_dl_stripped.so
+	symbolize sym_dl "$lib"
+	[ "$(frames lib-entry)" = "sym_dl_entry	?:0	$lib" ]
+	local off
+	off=$(printf '%x' $((0x$(pc_of lib-static) - 1 - 0x$(bias_of "$lib"))))
+	[ "$(frames lib-static)" = "libsym_dl_stripped.so+0x$off	?:0	$lib" ]
+}
+
+@test "a stripped library with a separate debug file matched by build id" {
+	local src=$ROOT/tests/tools/sym_dl_lib.c lib=$B/libsym_dl_split.so
+	symbolize sym_dl "$lib"
+	[ "$(frames lib-entry)" = "sym_dl_entry	$src:$(line_of "$src" 'sym_pc("lib-entry")')	$lib" ]
+	[ "$(frames lib-static)" = "dl_static	$src:$(line_of "$src" 'sym_pc("lib-static")')	$lib" ]
+}
+
+@test "a stripped library without build id, its debug file matched by debuglink CRC" {
+	local src=$ROOT/tests/tools/sym_dl_lib.c lib=$B/libsym_dl_crc.so
+	symbolize sym_dl "$lib"
+	[ "$(frames lib-static)" = "dl_static	$src:$(line_of "$src" 'sym_pc("lib-static")')	$lib" ]
+}
+
+@test "a debug file that does not belong to the library is not used" {
+	local dir=$BATS_TEST_TMPDIR/wrong
+	mkdir "$dir"
+	cp "$B/libsym_dl_crc.so" "$B/libsym_dl_split.so" "$dir/"
+	# Each debuglink now names the other library's debug file.
+	cp "$B/libsym_dl_split.so.debug" "$dir/libsym_dl_crc.so.debug"
+	cp "$B/libsym_dl_crc.so.debug" "$dir/libsym_dl_split.so.debug"
+	symbolize sym_dl "$dir/libsym_dl_crc.so"
+	[ "$(frames lib-entry)" = "sym_dl_entry	?:0	$dir/libsym_dl_crc.so" ]
+	symbolize sym_dl "$dir/libsym_dl_split.so"
+	[ "$(frames lib-entry)" = "sym_dl_entry	?:0	$dir/libsym_dl_split.so" ]
+}
+
+@test "a module file that cannot be read, or is not ELF, is MODULE+0xOFFSET" {
+	cat >"$IN" <<-EOF
+	module 1000 1000 2000 /nonexistent/libgone.so
+	module 5000 5000 6000 $P/sym_c.c
+	pc gone 1235
+	pc text 5101
+	EOF
+	run --separate-stderr "$B/symtest" "$IN"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	[ "$output" = "gone	libgone.so+0x234	?:0	/nonexistent/libgone.so
+text	sym_c.c+0x100	?:0	$P/sym_c.c" ]
+}
+
+@test "the same address twice, and a module added twice, give the same frames" {
+	symbolize sym_c
+	{ cat "$IN"; grep '^module' "$IN"; grep '^pc leaf ' "$IN"; } >"$IN.2"
+	local first
+	first=$(frames leaf)
+	run --separate-stderr "$B/symtest" "$IN.2"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep '^leaf	' | cut -f2- | sort -u)" = "$first" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^leaf	')" -eq 2 ]
+}
+
+@test "debuginfod is never asked, even when DEBUGINFOD_URLS is set" {
+	# libstdc++ has no local debug information: the standard libdwfl
+	# callback would ask the server (and say so, verbosely).
+	"$B/sym_cc" >"$IN"
+	local lib bias
+	lib=$(awk '$1 == "module" && $5 ~ /libstdc\+\+/ { print $5; exit }' "$IN")
+	bias=$(bias_of "$lib")
+	printf 'pc lib %x\n' $((0x$bias + 0x1001)) >>"$IN"
+	DEBUGINFOD_URLS=http://127.0.0.1:9 DEBUGINFOD_VERBOSE=1 \
+		run --separate-stderr "$B/symtest" "$IN"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	[[ "$(frames lib)" = *"	?:0	$lib" ]]
+}
+
+@test "symtest: a malformed line is an input error naming file and line" {
+	printf 'module 0 0 10 /bin/true\npc x 12g\n' >"$IN"
+	run -1 --separate-stderr "$B/symtest" "$IN"
+	[ "$stderr" = "symtest: $IN:2: expected a hexadecimal address, got '12g'" ]
+	printf 'pc onlylabel\n' >"$IN"
+	run -1 --separate-stderr "$B/symtest" "$IN"
+	[ "$stderr" = "symtest: $IN:1: expected 'module BIAS START END PATH' or 'pc LABEL ADDRESS'" ]
+}
+
+@test "symtest: usage errors exit 2, --help exits 0" {
+	run -2 --separate-stderr "$B/symtest" a b
+	[ "${stderr%%$'\n'*}" = "symtest: wrong number of arguments" ]
+	run -0 "$B/symtest" --help
+	[ "${output%%$'\n'*}" = "usage: symtest [FILE]" ]
+}
