@@ -502,7 +502,7 @@ EXPORT int munmap(void *addr, size_t len)
 		tracking(t);
 	if (unlikely(!real_munmap))
 		return syscall(SYS_munmap, addr, len);
-	if (!tracking(t))
+	if (!tracking(t) || unwinder_code(__builtin_return_address(0)))
 		return real_munmap(addr, len);
 	t->guard++;
 	record_release(t, addr, MF_EV_MUNMAP, len);
@@ -561,8 +561,10 @@ EXPORT int pthread_setname_np(pthread_t thread, const char *name)
 	}
 	r = real_pthread_setname_np(thread, name);
 	if (r == 0 && tracking(t)) {
+		int first = t->number == 0;	/* claiming sends the new name */
+
 		t->guard++;
-		if (thread_slot(t)) {
+		if (thread_slot(t) && !(first && pthread_equal(thread, pthread_self()))) {
 			if (pthread_equal(thread, pthread_self()))
 				emit_name(t, MF_EV_THREAD, 0, name);
 			else
@@ -596,7 +598,9 @@ EXPORT int prctl(int option, ...)
 		/* Read it back: the kernel cuts names to 15 bytes. */
 		syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0);
 		name[15] = '\0';
-		if (thread_slot(t))
+		if (t->number == 0)	/* claiming sends the new name */
+			thread_slot(t);
+		else if (thread_slot(t))
 			emit_name(t, MF_EV_THREAD, 0, name);
 		t->guard--;
 	}

@@ -77,6 +77,8 @@ void emit_name(struct shim_thread *t, uint16_t type, uint64_t thread,
 
 /* shim_stack.c */
 void stack_init(void) SHIM_HIDDEN;
+/* Is pc in libunwind (whose own thread-exit clean-up calls munmap)? */
+int unwinder_code(const void *pc) SHIM_HIDDEN;
 /* The id of the calling code's stack (the shim's own frames dropped),
  * sending MF_EV_STACK (and new modules) first if this thread has not yet. */
 uint64_t stack_id(struct shim_thread *t) SHIM_HIDDEN;

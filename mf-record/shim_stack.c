@@ -24,19 +24,27 @@
 
 /* The shim's own code: frames in it are dropped from stacks. */
 static uintptr_t self_start, self_end;
+/* libunwind's code: what it maps and unmaps for itself is not the program's. */
+static uintptr_t unwinder_start, unwinder_end;
 
-static int find_self(struct dl_phdr_info *info, size_t size, void *data)
+struct code_range {
+	uintptr_t here, start, end;
+};
+
+/* The loaded segment holding range->here. */
+static int find_segment(struct dl_phdr_info *info, size_t size, void *data)
 {
-	uintptr_t here = (uintptr_t)data;
+	struct code_range *range = data;
 
 	(void)size;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
 
-		if (ph->p_type == PT_LOAD && here >= start && here < start + ph->p_memsz) {
-			self_start = start;
-			self_end = start + ph->p_memsz;
+		if (ph->p_type == PT_LOAD && range->here >= start &&
+		    range->here < start + ph->p_memsz) {
+			range->start = start;
+			range->end = start + ph->p_memsz;
 			return 1;
 		}
 	}
@@ -45,8 +53,21 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 
 void stack_init(void)
 {
-	dl_iterate_phdr(find_self, (void *)(uintptr_t)&stack_id);
+	struct code_range self = { (uintptr_t)&stack_id, 0, 0 };
+	struct code_range unwinder = { (uintptr_t)&unw_backtrace, 0, 0 };
+
+	dl_iterate_phdr(find_segment, &self);
+	dl_iterate_phdr(find_segment, &unwinder);
+	self_start = self.start;
+	self_end = self.end;
+	unwinder_start = unwinder.start;
+	unwinder_end = unwinder.end;
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+}
+
+int unwinder_code(const void *pc)
+{
+	return (uintptr_t)pc >= unwinder_start && (uintptr_t)pc < unwinder_end;
 }
 
 /* --- the per-thread stack cache --- */

@@ -27,13 +27,14 @@ int main(void)
 	p = realloc(p, 300000);
 	free(p);
 	void *volatile null = NULL;
+	volatile size_t huge = (size_t)-1 / 2;
 	p = realloc(null, 40);
 	if (realloc(p, 0) != NULL)
 		return 1;
 	p = reallocarray(null, 5, 6);
 	p = reallocarray(p, 7, 8);
 	free(p);
-	if (reallocarray(null, (size_t)-1 / 4, 16) != NULL || realloc(NULL, (size_t)-1 / 2) != NULL)
+	if (reallocarray(null, huge, 16) != NULL || realloc(NULL, huge) != NULL)
 		return 1;
 	free(NULL);
 	if (posix_memalign(&p, 64, 50) != 0)
@@ -52,6 +53,10 @@ int main(void)
 	close(fd);
 	q = mmap64(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(q, 4096);
+	p = malloc(90);
+	if (realloc(p, huge) != NULL)
+		return 1;
+	free(p);
 	free(malloc(22222));
 	return 0;
 }

@@ -15,7 +15,8 @@
  * @ADDR is a label: @1, @2... in order of allocation, reused labels are
  * never printed twice for different blocks; @? is an address no live
  * block starts at.  Stack ids are printed as given.  Then comment lines:
- * "# gaps N" (numbers never written), "# attached N", "# threads N",
+ * "# gaps N" (numbers never written), "# paddings N" (records skipped to
+ * the end of a ring), "# attached N", "# threads N",
  * "# exit N" or "# signal N".
  *
  * Usage: shim_dump PROGRAM [ARG...]   (the shim is ../../bin/libmf-record.so
@@ -47,6 +48,7 @@ static size_t nrecs, caprecs;
 
 struct pending { size_t idx[64]; int n; };
 static struct pending pending[MF_SLOTS];
+static uint64_t paddings;
 
 static void die(const char *what)
 {
@@ -106,7 +108,9 @@ static void drain(void *shm, uint32_t i)
 			fprintf(stderr, "shim_dump: slot %u: bad record size %u\n", i, e->size);
 			exit(3);
 		}
-		if (!(e->type == MF_EV_NOP && e->seq == 0))
+		if (e->type == MF_EV_NOP && e->seq == 0)
+			paddings++;
+		else
 			keep(e, s->thread, i);
 		tail += e->size;
 	}
@@ -327,6 +331,7 @@ int main(int argc, char **argv)
 	struct mf_shared_header *h = shm;
 	gaps += atomic_load(&h->seq) - expect;
 	printf("# gaps %llu\n", (unsigned long long)gaps);
+	printf("# paddings %llu\n", (unsigned long long)paddings);
 	printf("# attached %u\n", atomic_load(&h->attached));
 	printf("# threads %u\n", atomic_load(&h->next_thread) - 1);
 	if (WIFEXITED(status))

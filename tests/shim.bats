@@ -1,0 +1,232 @@
+#!/usr/bin/env bats
+# The preloaded tracker (bin/libmf-record.so), seen through shim_dump, a
+# test-only reader that sets up the shared memory like mf-record and prints
+# the raw events in order (see tests/progs/shim_dump.c for the line format).
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+	DUMP=build/tests/shim_dump
+	T=build/tests
+}
+
+# The events between the marker allocations malloc(11111) and malloc(22222).
+between_markers() {
+	sed -n '/^a [0-9]* malloc 11111 /,/^a [0-9]* malloc 22222 /p' <<<"$output"
+}
+
+@test "shim: exports only the interposed functions" {
+	run -0 bash -c "nm -D --defined-only bin/libmf-record.so | awk '{print \$3}' | sort | tr '\n' ' '"
+	[ "$output" = "aligned_alloc calloc free malloc memalign mmap mmap64 mremap munmap posix_memalign prctl pthread_setname_np pvalloc realloc reallocarray valloc " ]
+}
+
+@test "shim: every intercepted function makes exactly its events" {
+	run -0 $DUMP $T/shim_calls
+	run -0 grep -v '^s' <<<"$(between_markers)"
+	[ "$output" = "a 1 malloc 11111 @1 1
+f 1 @1
+a 1 malloc 100 @2 2
+f 1 @2
+a 1 calloc 21 @3 3
+f 1 @3
+a 1 realloc 200 @4 4
+f 1 @4
+a 1 realloc 300000 @5 5
+f 1 @5
+a 1 realloc 40 @6 6
+f 1 @6
+a 1 reallocarray 30 @7 7
+f 1 @7
+a 1 reallocarray 56 @8 8
+f 1 @8
+a 1 posix_memalign 50 @9 9
+f 1 @9
+a 1 aligned_alloc 256 @10 10
+f 1 @10
+a 1 memalign 60 @11 11
+f 1 @11
+a 1 valloc 70 @12 12
+f 1 @12
+a 1 pvalloc 80 @13 13
+f 1 @13
+a 1 mmap 8192 @14 14
+f 1 @14
+a 1 mremap 12288 @15 15
+u 1 @15 12288
+u 1 @? 4096
+a 1 mmap 4096 @16 16
+u 1 @16 4096
+a 1 malloc 90 @17 17
+n 1
+f 1 @17
+a 1 malloc 22222 @18 18" ]
+}
+
+@test "shim: a failed realloc is a reserved number, no free" {
+	run -0 $DUMP $T/shim_calls
+	# realloc(p, huge) fails: its number is used up by a NOP, p stays
+	# live; failing calls without a block (overflow, huge) leave no trace.
+	[ "$(grep -c '^n ' <<<"$output")" = 1 ]
+	[ "$(grep -A1 '^a 1 malloc 90 ' <<<"$output" | tail -1)" = "n 1" ]
+	[ "${lines[-5]}" = "# gaps 0" ]
+}
+
+@test "shim: stacks start at the caller of the allocator, shim frames dropped" {
+	run -0 $DUMP $T/shim_calls
+	stack=$(grep '^s 1 ' <<<"$output")
+	# main, __libc_start_call_main, __libc_start_main, _start
+	[ "$(cut -d' ' -f3 <<<"$stack")" = 4 ]
+	frame=$(cut -d' ' -f4 <<<"$stack")
+	[ "${frame%%+*}" = shim_calls ]
+	pc=$(( ${frame#*+} - 1 ))
+	line=$(grep -n 'free(malloc(11111));' tests/progs/shim_calls.c | cut -d: -f1)
+	run -0 addr2line -f -e $T/shim_calls $(printf '0x%x' $pc)
+	[ "${lines[0]}" = main ]
+	[ "${lines[1]}" = "$PWD/tests/progs/shim_calls.c:$line" ]
+}
+
+@test "shim: modules are sent before the first stack, the vdso never" {
+	run -0 $DUMP $T/shim_calls
+	[ "${lines[0]}" = "T 1 shim_calls" ]
+	[ "${lines[1]}" = "M $PWD/$T/shim_calls" ]
+	grep -q '^M .*/libc.so.6$' <<<"$output"
+	! grep -q 'vdso' <<<"$output"
+	first_module=$(grep -n '^M ' <<<"$output" | tail -1 | cut -d: -f1)
+	first_stack=$(grep -n '^s ' <<<"$output" | head -1 | cut -d: -f1)
+	[ "$first_module" -lt "$first_stack" ]
+}
+
+@test "shim: bootstrap: the first allocation is a calloc in a constructor" {
+	run -0 $DUMP $T/shim_ctor
+	run -0 grep -v '^[sM]' <<<"$output"
+	[ "$output" = "T 1 shim_ctor
+a 1 calloc 4242 @1 1
+f 1 @1
+# gaps 0
+# paddings 0
+# attached 1
+# threads 1
+# exit 0" ]
+}
+
+@test "shim: a forked child is never recorded" {
+	run -0 $DUMP $T/shim_fork
+	run -0 grep -v '^[sM]' <<<"$output"
+	[ "$output" = "T 1 shim_fork
+a 1 malloc 11111 @1 1
+f 1 @1
+a 1 malloc 22222 @2 2
+f 1 @2
+# gaps 0
+# paddings 0
+# attached 1
+# threads 1
+# exit 0" ]
+}
+
+@test "shim: an exec'd program runs untracked and the memfd is closed" {
+	run -0 $DUMP $T/shim_exec
+	[ "${lines[0]}" = "parent: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
+	[ "${lines[1]}" = "child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
+	! grep -q ' 55555 ' <<<"$output"
+	grep -q '^a 1 malloc 11111 ' <<<"$output"
+	[ "${lines[-1]}" = "# exit 0" ]
+}
+
+@test "shim: without MF_SHM_FD, or with a bad one, the program runs untracked" {
+	LD_PRELOAD=$PWD/bin/libmf-record.so run -0 $T/shim_calls
+	LD_PRELOAD=$PWD/bin/libmf-record.so MF_SHM_FD=x run -0 $T/shim_calls
+	LD_PRELOAD=$PWD/bin/libmf-record.so MF_SHM_FD=0 run -0 $T/shim_calls </dev/null
+	LD_PRELOAD=$PWD/bin/libmf-record.so MF_SHM_FD=99 run -0 $T/shim_exec
+	[ "$output" = "parent: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0
+child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
+}
+
+@test "shim: 64 threads allocating at once: every event, in order, named" {
+	run -0 $DUMP $T/shim_threads
+	[ "${lines[-5]}" = "# gaps 0" ]
+	[ "${lines[-2]}" = "# threads 65" ]
+	# Each worker: 1000 allocations of its own size (1000 + index).
+	counts=$(awk '$1 == "a" && $4 >= 1000 && $4 < 1064 { print $2, $4 }' <<<"$output" |
+		sort | uniq -c | awk '{ print $1 }' | uniq -c)
+	[ "$counts" = "     64 1000" ]
+	[ "$(awk '$1 == "a" && $4 >= 1000 && $4 < 1064 { print $4 }' <<<"$output" | sort -u | wc -l)" = 64 ]
+	# Each worker: its 1000 blocks and the 31337 one, each freed.
+	counts=$(awk '$1 == "a" && $2 != 1 { print $2 }' <<<"$output" | sort | uniq -c | awk '{ print $1 }' | uniq -c)
+	[ "$counts" = "     64 1001" ]
+	counts=$(awk '$1 == "f" && $2 != 1 { print $2 }' <<<"$output" | sort | uniq -c | awk '{ print $1 }' | uniq -c)
+	[ "$counts" = "     64 1001" ]
+	! grep -q '@?' <<<"$output"
+	# The thread that named itself allocated 1000 bytes each time, and so on.
+	n0=$(awk '$1 == "T" && $3 == "worker-0" { print $2 }' <<<"$output")
+	n1=$(awk '$1 == "T" && $3 == "worker-1" { print $2 }' <<<"$output")
+	n2=$(awk '$1 == "a" && $4 == 1002 { print $2; exit }' <<<"$output")
+	[ "$(awk -v n=$n0 '$1 == "a" && $2 == n && $4 == 1000' <<<"$output" | wc -l)" = 1000 ]
+	[ "$(awk -v n=$n1 '$1 == "a" && $2 == n && $4 == 1001' <<<"$output" | wc -l)" = 1000 ]
+	[ "$(grep -c "^R 1 $n2 renamed-2\$" <<<"$output")" = 1 ]
+	# Each name once, each thread announced once.
+	[ "$(grep -c '^T .* worker-' <<<"$output")" = 2 ]
+	[ "$(grep -c '^T ' <<<"$output")" = 65 ]
+}
+
+@test "shim: allocations after the thread's exit hook ran are still recorded" {
+	run -0 $DUMP $T/shim_threads
+	# A later key destructor allocates 31337 bytes in every worker.
+	[ "$(awk '$1 == "a" && $4 == 31337 { print $2 }' <<<"$output" | sort -un | wc -l)" = 64 ]
+	[ "$(awk '$1 == "a" && $4 == 31337 && $2 == 1' <<<"$output" | wc -l)" = 0 ]
+}
+
+@test "shim: more threads than slots: slots given back are claimed again" {
+	run -0 $DUMP $T/shim_slots 1100
+	[ "$(grep -c '^a .* 4321 ' <<<"$output")" = 1100 ]
+	[ "$(awk '$1 == "a" && $4 == 4321 { print $2 }' <<<"$output" | sort -u | wc -l)" = 1100 ]
+	[ "${lines[-2]}" = "# threads 1101" ]
+	[ "${lines[-5]}" = "# gaps 0" ]
+}
+
+@test "shim: the rings wrap with padding and lose nothing" {
+	run -0 $DUMP $T/shim_many 300000
+	[ "$(grep -c '^a 1 malloc ' <<<"$output")" = 300000 ]
+	[ "$(grep -c '^f 1 ' <<<"$output")" = 300000 ]
+	[ "$(grep -c '^T 1 ' <<<"$output")" = 301 ]
+	[ "$(grep -c '^s ' <<<"$output")" = 3 ]
+	! grep -q '@?' <<<"$output"
+	[ "${lines[-5]}" = "# gaps 0" ]
+	[ "${lines[-4]}" != "# paddings 0" ]
+}
+
+@test "shim: a stack of 128 frames is whole, deeper ones keep the innermost 128" {
+	run -0 $DUMP $T/shim_deep 123
+	whole=$(grep '^s ' <<<"$output" | tail -1)
+	[ "$(cut -d' ' -f3 <<<"$whole")" = 128 ]
+	run -0 $DUMP $T/shim_deep 124
+	cut=$(grep '^s ' <<<"$output" | tail -1)
+	[ "$(cut -d' ' -f3 <<<"$cut")" = "128+" ]
+	run -0 $DUMP $T/shim_deep 300
+	deep=$(grep '^s ' <<<"$output" | tail -1)
+	[ "$(cut -d' ' -f3 <<<"$deep")" = "128+" ]
+	[ "$(wc -w <<<"$deep")" = 131 ]
+	# Innermost first: the frame that called malloc, then 127 of dive's.
+	expect=$(cut -d' ' -f4 <<<"$whole")
+	for i in $(seq 127); do expect="$expect $(cut -d' ' -f5 <<<"$whole")"; done
+	[ "$(cut -d' ' -f4- <<<"$deep")" = "$expect" ]
+	[ "$(cut -d' ' -f4 <<<"$whole")" != "$(cut -d' ' -f5 <<<"$whole")" ]
+}
+
+@test "shim: events survive abort, a crash, _exit and exit from a thread" {
+	run -0 $DUMP $T/shim_crash abort
+	grep -q '^a 1 malloc 12345 ' <<<"$output"
+	[ "${lines[-1]}" = "# signal 6" ]
+	run -0 $DUMP $T/shim_crash segv
+	grep -q '^a 1 malloc 12345 ' <<<"$output"
+	[ "${lines[-1]}" = "# signal 11" ]
+	run -0 $DUMP $T/shim_crash _exit
+	grep -q '^a 1 malloc 12345 ' <<<"$output"
+	[ "${lines[-1]}" = "# exit 7" ]
+	run -0 $DUMP $T/shim_crash thread-exit
+	grep -q '^a 1 malloc 12345 ' <<<"$output"
+	grep -q '^a 2 malloc 54321 ' <<<"$output"
+	[ "${lines[-1]}" = "# exit 9" ]
+	[ "${lines[-5]}" = "# gaps 0" ]
+}
