@@ -22,6 +22,7 @@
  */
 #include <getopt.h>
 #include <stdint.h>
+#include <stdnoreturn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,6 +499,14 @@ static void temporal_release(struct temporal *t)
 	free(t->memory);
 }
 
+/* getopt's own message would name the program by its path. */
+static noreturn void bad_option(const char *arg)
+{
+	if (optopt && arg[0] == '-' && arg[1] != '-')
+		usage_error(usage, "unknown option '-%c'", optopt);
+	usage_error(usage, "unknown option '%s'", arg);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -513,14 +522,15 @@ int main(int argc, char **argv)
 	int force = 0, c;
 
 	set_progname(argv[0]);
-	while ((c = getopt_long(argc, argv, "fo:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":fo:", options, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
 		case 'h': fputs(usage, stdout); fputs(help, stdout); return 0;
 		case 'l': t.leaks = 1; break;
 		case 'o': output_path = optarg; break;
 		case 's': t.split_threads = 1; break;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case ':': usage_error(usage, "option '%s' needs an argument", argv[optind - 1]);
+		default: bad_option(argv[optind - 1]);
 		}
 	}
 	if (argc - optind > 1)

@@ -1,0 +1,323 @@
+#!/usr/bin/env bats
+# mf-temporal: the temporal report's data (docs/TEMPORAL.md).  Hand-written
+# captures with exact expected output, a window checker that applies the
+# format's rules as the page will, and a two-phase program through the real
+# recorder, compared with mf-peak and mf-leaks.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+	T=bin/mf-temporal
+	D=tests/data
+	TMP=$BATS_TEST_TMPDIR
+}
+
+# window FILE S E: what the page shows for the window of slices [S, E], as
+# "# count=N" and stack lines, by the rules of docs/TEMPORAL.md.
+window() {
+	awk -v S="$2" -v E="$3" '
+	/^# reducer="temporal-leaks"$/ { leaks = 1 }
+	/^# slice_peaks=\[/ {
+		s = substr($0, index($0, "[") + 1); sub(/\]$/, "", s)
+		split(s, p, ",")
+		k = -1
+		for (i = S + 0; i <= E + 0; i++)
+			if (k < 0 || p[i + 1] + 0 > p[k + 1] + 0) k = i
+	}
+	/^# stack_(live|lifetimes)=\[\[/ {
+		s = substr($0, index($0, "=") + 3); sub(/\]\]$/, "", s)
+		ne = split(s, ent, /\],\[/)
+		next
+	}
+	/^#/ { next }
+	{
+		c = 0; b = 0
+		for (i = 1; i <= ne; i++) {
+			split(ent[i], v, ",")
+			if (leaks && v[1] + 0 >= S + 0 && v[1] + 0 <= E + 0 && v[2] + 0 > E + 0) {
+				c += v[3]; b += v[4]
+			} else if (!leaks && v[1] + 0 <= k) {
+				c += v[2]; b += v[3]
+			}
+		}
+		ne = 0
+		stack = $0; sub(/ [0-9]+$/, "", stack)
+		if (c) { print "# count=" c; print stack " " b }
+	}' "$1"
+}
+
+# The stack lines of a folded file, each with its count, without the
+# stacks of count 0: what a non-temporal report holds.
+stacks() {
+	awk '/^# count=/ { c = $0; n = substr($0, 9) + 0; next }
+	     /^#/ { next }
+	     n { print c; print }' "$1"
+}
+
+# meta FILE KEY: the value of a header key.
+meta() {
+	sed -n "s/^# $2=//p" "$1" | head -1
+}
+
+@test "temporal: --help prints the usage on stdout" {
+	run -0 --separate-stderr $T --help
+	[ "${lines[0]}" = "usage: mf-temporal [--leaks] [--split-threads] [-f] [-o OUTPUT] [FILE]" ]
+	[ "$stderr" = "" ]
+}
+
+@test "temporal: an unknown option is a usage error" {
+	run -2 --separate-stderr $T --bogus $D/temporal_basic.mft
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-temporal: unknown option '--bogus'
+usage: mf-temporal [--leaks] [--split-threads] [-f] [-o OUTPUT] [FILE]" ]
+}
+
+@test "temporal: -o without its argument is a usage error" {
+	run -2 --separate-stderr $T $D/temporal_basic.mft -o
+	[ "$stderr" = "mf-temporal: option '-o' needs an argument
+usage: mf-temporal [--leaks] [--split-threads] [-f] [-o OUTPUT] [FILE]" ]
+	run -2 --separate-stderr $T -x $D/temporal_basic.mft
+	[ "$stderr" = "mf-temporal: unknown option '-x'
+usage: mf-temporal [--leaks] [--split-threads] [-f] [-o OUTPUT] [FILE]" ]
+}
+
+@test "temporal: two files are a usage error" {
+	run -2 --separate-stderr $T $D/temporal_basic.mft $D/temporal_edges.mft
+	[ "$stderr" = "mf-temporal: too many arguments: one FILE at most
+usage: mf-temporal [--leaks] [--split-threads] [-f] [-o OUTPUT] [FILE]" ]
+}
+
+@test "temporal: peak series, exactly (the example of docs/TEMPORAL.md)" {
+	run -0 --separate-stderr $T $D/temporal_basic.mft
+	[ "$output" = "$(cat $D/temporal_basic.peak)" ]
+	[ "$stderr" = "" ]
+	run -0 diff <(sed -n '/^`mf-temporal` writes:/,/^Slice 0/p' docs/TEMPORAL.md |
+		      sed -n 's/^    //p') $D/temporal_basic.peak
+}
+
+@test "temporal: leak lifetimes, exactly" {
+	run -0 --separate-stderr $T --leaks $D/temporal_basic.mft
+	[ "$output" = "$(cat $D/temporal_basic.leaks)" ]
+}
+
+@test "temporal: stacks of the same text and their series merge, threads merge" {
+	run -0 $T $D/temporal_threads.mft
+	[ "$output" = "$(cat $D/temporal_threads.peak)" ]
+	run -0 $T --leaks $D/temporal_threads.mft
+	[ "$output" = "$(cat $D/temporal_threads.leaks)" ]
+}
+
+@test "temporal: --split-threads keeps each allocating thread apart, even when another thread frees" {
+	run -0 $T --split-threads $D/temporal_threads.mft
+	[ "$output" = "$(cat $D/temporal_threads.split-peak)" ]
+	run -0 $T --split-threads --leaks $D/temporal_threads.mft
+	[ "$output" = "$(cat $D/temporal_threads.split-leaks)" ]
+}
+
+@test "temporal: records at 9 ms and 10 ms fall in slices 0 and 1; the first of equal high-water marks wins" {
+	run -0 $T $D/temporal_edges.mft
+	[ "$output" = "$(cat $D/temporal_edges.peak)" ]
+	run -0 $T --leaks $D/temporal_edges.mft
+	[ "$output" = "$(cat $D/temporal_edges.leaks)" ]
+}
+
+@test "temporal: windows of the documented example" {
+	$T $D/temporal_basic.mft > $TMP/peak
+	$T --leaks $D/temporal_basic.mft > $TMP/leaks
+	run -0 window $TMP/peak 3 5
+	[ "$output" = "# count=1
+main (prog.c:10);a (prog.c:3) 100
+# count=1
+main (prog.c:10);b (prog.c:5) 60" ]
+	run -0 window $TMP/peak 2 2
+	[ "$output" = "# count=1
+main (prog.c:10);a (prog.c:3) 100
+# count=1
+main (prog.c:10);b (prog.c:5) 200" ]
+	run -0 window $TMP/leaks 1 3
+	[ "$output" = "# count=1
+main (prog.c:10);b (prog.c:5) 60" ]
+	run -0 window $TMP/leaks 0 4
+	[ "$output" = "# count=1
+main (prog.c:10);a (prog.c:3) 100
+# count=1
+main (prog.c:10);b (prog.c:5) 60" ]
+	run -0 window $TMP/leaks 5 5
+	[ "$output" = "" ]
+}
+
+@test "temporal: the whole window is the stack lines, for every fixture" {
+	for f in basic threads edges; do
+		for opt in "" --leaks --split-threads "--split-threads --leaks"; do
+			$T $opt $D/temporal_$f.mft > $TMP/out
+			n=$(meta $TMP/out slices)
+			diff <(window $TMP/out 0 $((n - 1))) <(stacks $TMP/out)
+		done
+	done
+}
+
+@test "temporal: a recording without allocations has one empty slice" {
+	printf 'H 1 full 7 0 10 ./nothing\nE 0 0 0 0 0 exit 0\n' > $TMP/empty.mft
+	run -0 --separate-stderr $T $TMP/empty.mft
+	[ "$output" = '# format="mf-folded/1"
+# reducer="temporal"
+# value="bytes"
+# command="./nothing"
+# pid=7
+# start_ms=0
+# duration_ms=0
+# interval_ms=10
+# ended="exit 0"
+# total_allocations=0
+# total_frees=0
+# total_bytes=0
+# untracked_frees=0
+# peak_bytes=0
+# peak_time_ms=0
+# peak_allocations=0
+# slices=1
+# slice_peaks=[0]' ]
+}
+
+@test "temporal: a long idle stretch costs a number per slice, nothing per stack" {
+	{
+		sed '/^E /d' $D/temporal_basic.mft
+		echo 't 100000'
+		echo 'E 100000 4 3 0 0 exit 0'
+	} > $TMP/idle.mft
+	run -0 $T $TMP/idle.mft
+	[ "$(meta <(echo "$output") slices)" = 10001 ]
+	[ "$(grep -c '^# stack_live=' <<<"$output")" = 2 ]
+	run -0 grep -F '# stack_live=[[0,1,50],[1,0,150],[3,0,-140]]' <<<"$output"
+}
+
+@test "temporal: writes to -o FILE, and refuses to overwrite it without -f" {
+	run -0 $T -o $TMP/out $D/temporal_basic.mft
+	[ "$output" = "" ]
+	cmp $TMP/out $D/temporal_basic.peak
+	run -1 --separate-stderr $T -o $TMP/out $D/temporal_basic.mft
+	[ "$stderr" = "mf-temporal: '$TMP/out' already exists; use -f to overwrite it" ]
+	run -0 $T -f -o $TMP/out --leaks $D/temporal_basic.mft
+	cmp $TMP/out $D/temporal_basic.leaks
+}
+
+@test "temporal: reads gzip and standard input" {
+	gzip -c $D/temporal_basic.mft > $TMP/basic.mft.gz
+	run -0 $T $TMP/basic.mft.gz
+	[ "$output" = "$(cat $D/temporal_basic.peak)" ]
+	run -0 $T < $D/temporal_basic.mft
+	[ "$output" = "$(cat $D/temporal_basic.peak)" ]
+}
+
+@test "temporal: an aggregated capture is refused" {
+	printf 'H 1 aggregate 9 0 10 ./agg\nK 0 100\nE 5 1 0 0 0 exit 0\n' > $TMP/agg.mft
+	run -1 --separate-stderr $T $TMP/agg.mft
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-temporal: $TMP/agg.mft: temporal reports need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate" ]
+	run -1 --separate-stderr $T --leaks $TMP/agg.mft
+	[ "$output" = "" ]
+}
+
+@test "temporal: bad input is an error naming FILE:LINE, and writes nothing" {
+	printf 'H 1 full 1 0 10 ./bad\nT 1 1 bad\nf 1 0\n' > $TMP/bad.mft
+	run -1 --separate-stderr $T $TMP/bad.mft
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-temporal: $TMP/bad.mft:3: free of allocation 0 back, but only 0 were made" ]
+	run -1 --separate-stderr $T -o $TMP/never.out $TMP/bad.mft
+	[ ! -e $TMP/never.out ]
+	printf 'not an event stream\n' > $TMP/bad2.mft
+	run -1 --separate-stderr $T $TMP/bad2.mft
+	[ "$stderr" = "mf-temporal: $TMP/bad2.mft:1: expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream" ]
+}
+
+@test "temporal: a time beyond ten million slices is refused" {
+	printf 'H 1 full 1 0 1 ./long\nt 9999999\nt 10000000\nE 10000000 0 0 0 0 exit 0\n' > $TMP/long.mft
+	run -1 --separate-stderr $T $TMP/long.mft
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-temporal: $TMP/long.mft:3: time 10000000 ms is slice 10000000 of 1 ms, and the temporal report holds at most 10000000 slices" ]
+}
+
+@test "temporal: a capture cut short is reported after the output, marked truncated" {
+	sed '/^E /d' $D/temporal_basic.mft > $TMP/cut.mft
+	run -1 --separate-stderr $T $TMP/cut.mft
+	[ "$stderr" = "mf-temporal: $TMP/cut.mft:21: the capture ends without its end record (E): the recording was cut short, and the report above is incomplete" ]
+	[ "$(meta <(echo "$output") duration_ms)" = 50 ]
+	[ "$(meta <(echo "$output") slices)" = 6 ]
+	[ "$(meta <(echo "$output") truncated)" = true ]
+	run -0 window <(echo "$output") 0 5
+	[ "$output" = "# count=1
+main (prog.c:10);a (prog.c:3) 100
+# count=1
+main (prog.c:10);b (prog.c:5) 200" ]
+}
+
+# The two-phase program through the real recorder.
+
+record_phases() {
+	[ -x bin/mf-record ] || skip "bin/mf-record is not built yet"
+	[ -x build/tests/temp_phases ] || skip "build/tests/temp_phases is not built (make test-programs)"
+	bin/mf-record -o $TMP/ph.mft build/tests/temp_phases
+	$T $TMP/ph.mft > $TMP/peak
+	$T --leaks $TMP/ph.mft > $TMP/leaks
+	N=$(meta $TMP/peak slices)
+	# The slice whose high-water mark first lacks phase one's 8 MB.
+	K=$(sed -n '/^# stack_live=/{N;N;/phase_one/s/.*\[\([0-9]*\),-1,-8388608\].*/\1/p}' $TMP/peak)
+	[ -n "$K" ]
+}
+
+@test "temporal: two phases: each window finds its own phase" {
+	record_phases
+	[ "$(meta $TMP/peak peak_bytes)" = 8388608 ]
+	run -0 window $TMP/peak 0 $((K - 1))
+	[ "${#lines[@]}" = 2 ]
+	[ "${lines[0]}" = "# count=1" ]
+	[[ "${lines[1]}" == *";phase_one ("*";hold ("*" 8388608" ]]
+	run -0 window $TMP/peak $K $((N - 1))
+	[ "${#lines[@]}" = 2 ]
+	[ "${lines[0]}" = "# count=1" ]
+	[[ "${lines[1]}" == *";phase_two ("*";hold ("*" 4194304" ]]
+}
+
+@test "temporal: two phases: leaks of a window are what it made and did not free" {
+	record_phases
+	run -0 stacks $TMP/leaks
+	[ "${#lines[@]}" = 2 ]
+	[[ "${lines[1]}" == *";leak_some ("*" 1000" ]]
+	# Phase one's 8 MB was made in slice M and freed in slice F.
+	read -r M F < <(sed -n 's/^# stack_lifetimes=\[\[\([0-9]*\),\([0-9]*\),1,8388608\]\]$/\1 \2/p' $TMP/leaks)
+	[ -n "$F" ]
+	run -0 window $TMP/leaks $M $((F - 1))
+	[ "${#lines[@]}" = 2 ]
+	[[ "${lines[1]}" == *";phase_one ("*";hold ("*" 8388608" ]]
+	run -0 window $TMP/leaks $M $F
+	[ "$output" = "" ]
+	run -0 window $TMP/leaks $((M + 1)) $((F - 1))
+	[ "$output" = "" ]
+}
+
+@test "temporal: two phases: the whole window is exactly mf-peak's report" {
+	record_phases
+	[ -x bin/mf-peak ] || skip "bin/mf-peak is not built yet"
+	bin/mf-peak $TMP/ph.mft > $TMP/mf-peak
+	diff <(window $TMP/peak 0 $((N - 1))) <(stacks $TMP/mf-peak)
+	bin/mf-peak --split-threads $TMP/ph.mft > $TMP/mf-peak-split
+	$T --split-threads $TMP/ph.mft > $TMP/peak-split
+	diff <(window $TMP/peak-split 0 $((N - 1))) <(stacks $TMP/mf-peak-split)
+}
+
+@test "temporal: two phases: the whole window is exactly mf-leaks's report" {
+	record_phases
+	[ -x bin/mf-leaks ] || skip "bin/mf-leaks is not built yet"
+	bin/mf-leaks $TMP/ph.mft > $TMP/mf-leaks
+	diff <(window $TMP/leaks 0 $((N - 1))) <(stacks $TMP/mf-leaks)
+}
+
+@test "temporal: a capture of mf-record --aggregate is refused" {
+	[ -x bin/mf-record ] || skip "bin/mf-record is not built yet"
+	[ -x build/tests/temp_phases ] || skip "build/tests/temp_phases is not built (make test-programs)"
+	bin/mf-record --aggregate -o $TMP/agg.mft build/tests/temp_phases
+	run -1 --separate-stderr $T $TMP/agg.mft
+	[ "$output" = "" ]
+	[[ "$stderr" == "mf-temporal: $TMP/agg.mft: temporal reports need a full capture, and this one is aggregated"* ]]
+}
