@@ -40,8 +40,11 @@ void *launch_shared_memory(int *fd, uint64_t start_ns);
 pid_t launch_start(const char *path, char *const *argv, const char *shim,
 		   int shm_fd, int stdout_to_stderr);
 
-/* Whether the child ended (reaped; *status is its wait status).  Never blocks. */
-int launch_ended(pid_t pid, int *status);
+/*
+ * Whether the child ended (reaped; *status is its wait status, *end_ns
+ * when it ended, CLOCK_MONOTONIC).  Never blocks.
+ */
+int launch_ended(pid_t pid, int *status, uint64_t *end_ns);
 
 /* The resident set size of pid in bytes, or 0 when it cannot be read. */
 uint64_t launch_rss(pid_t pid);

@@ -223,6 +223,7 @@ static noreturn void exec_child(const char *path, char *const *argv, const char 
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
 	char fd_text[16];
 	snprintf(fd_text, sizeof fd_text, "%d", shm_fd);
 	set_preload(shim);
@@ -239,11 +240,23 @@ static noreturn void exec_child(const char *path, char *const *argv, const char 
 /* ---- the launcher's signals ---- */
 
 static volatile pid_t child_pid;
+static volatile sig_atomic_t child_gone;
+static uint64_t child_end_ns;
 
 static void pass_on(int sig)
 {
 	if (child_pid > 0)
 		kill(child_pid, sig);
+}
+
+/* The end time, taken when it happens: the launcher may be busy writing. */
+static void note_child_end(int sig)
+{
+	(void)sig;
+	if (!child_gone) {
+		child_end_ns = monotonic_ns();
+		child_gone = 1;
+	}
 }
 
 static void watch_signals(void)
@@ -257,6 +270,9 @@ static void watch_signals(void)
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = note_child_end;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
 }
 
 pid_t launch_start(const char *path, char *const *argv, const char *shim,
@@ -289,14 +305,17 @@ pid_t launch_start(const char *path, char *const *argv, const char *shim,
 	return pid;
 }
 
-int launch_ended(pid_t pid, int *status)
+int launch_ended(pid_t pid, int *status, uint64_t *end_ns)
 {
 	pid_t got;
 	while ((got = waitpid(pid, status, WNOHANG)) < 0 && errno == EINTR)
 		;
 	if (got < 0)
 		die_errno("cannot wait for the recorded process");
-	return got == pid;
+	if (got != pid)
+		return 0;
+	*end_ns = child_gone ? child_end_ns : monotonic_ns();
+	return 1;
 }
 
 uint64_t launch_rss(pid_t pid)

@@ -37,9 +37,10 @@ static const char help[] =
 	"                      per thread and stack, instead of every allocation\n"
 	"  -h, --help          show this help\n"
 	"\n"
-	"When the stream goes to standard output, the program's standard output\n"
-	"goes to standard error, so that the stream stays valid.  mf-record exits\n"
-	"with the program's exit status, or 128 + N if signal N killed it.\n";
+	"When the stream goes to standard output, the program's\n"
+	"standard output goes to standard error, so that the stream stays valid.\n"
+	"mf-record exits with the program's exit status, or 128 + N if signal N\n"
+	"killed it.\n";
 
 struct options {
 	const char *output;
@@ -62,8 +63,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	};
 	int c;
 	opterr = 0;
-	/* "+": options end at PROGRAM; the rest are its arguments. */
-	while ((c = getopt_long(argc, argv, "+fho:", longopts, NULL)) != -1) {
+	/* "+": options end at PROGRAM, the rest are its; ":": report a missing argument. */
+	while ((c = getopt_long(argc, argv, "+:fho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->force = 1; break;
 		case 'h': fputs(usage, stdout); fputs(help, stdout); exit(0);
@@ -98,9 +99,8 @@ static int record(pid_t pid, struct rings *rings, struct writer *w, uint64_t *en
 	enum { BUDGET = 1 << 16 };	/* events between two drains */
 	int status = 0, ended = 0;
 	for (;;) {
-		if (!ended && launch_ended(pid, &status)) {
+		if (!ended && launch_ended(pid, &status, end_ns)) {
 			ended = 1;
-			*end_ns = monotonic_ns();
 			writer_process_gone(w);
 		}
 		/* Drain after learning the program ended: then nothing is left behind. */
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	struct writer *w = writer_new(&out, &wo);
 	struct rings *rings = rings_new(shm, w);
 
-	uint64_t end_ns = 0;
+	uint64_t end_ns;
 	int status = record(pid, rings, w, &end_ns);
 	if (!rings_attached(rings)) {
 		if (o.output && strcmp(o.output, "-"))

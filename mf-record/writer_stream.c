@@ -594,7 +594,8 @@ static int unmap_range(struct writer *w, uint32_t thread, uint64_t addr, uint64_
 		region_keep(w, thread, &r, r.start, addr);
 		region_keep(w, thread, &r, end, page_end(w, r.start, r.len));
 		touched = 1;
-		at = region_search(w, end);
+		/* The parts kept lie outside [addr, end): search again from addr. */
+		at = region_search(w, addr);
 	}
 	return touched;
 }

@@ -1,0 +1,396 @@
+#!/usr/bin/env bats
+# mf-record: the launcher, with the real tracker, on the rec_* programs.
+# Streams are checked record by record with awk.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+	T=build/tests
+	out="$BATS_TEST_TMPDIR/out.mft"
+}
+
+# For each a record: "SIZE ALLOCATOR THREAD FRAMES", FRAMES innermost first,
+# each "function@file:line", joined by "|".
+allocs() {
+	awk '
+	$1 == "F" { fn = $6; for (i = 7; i <= NF; i++) fn = fn " " $i; frame[$2] = fn "@" $4 ":" $5 }
+	$1 == "S" { parent[$2] = $3; fr[$2] = $4 }
+	$1 == "a" {
+		s = ""
+		for (n = $3; n != 0; n = parent[n]) s = s (s == "" ? "" : "|") frame[fr[n]]
+		print $4, (NF >= 5 ? $5 : "malloc"), $2, s
+	}' "$1"
+}
+
+# The line of the source line marked "MARK: $2" in tests/progs/$1.
+mark() {
+	grep -n "MARK: $2\( \*/\)\?\$" "tests/progs/$1" | cut -d: -f1
+}
+
+# Structural checks every stream passes: H first, E last, ids defined before
+# use, f never frees an allocation twice or one that does not exist.
+valid_stream() {
+	awk '
+	function fail(msg) { print FILENAME ":" FNR ": " msg; bad = 1; exit 1 }
+	FNR == 1 && $1 != "H" { fail("first record is not H") }
+	$1 == "E" { ended = FNR }
+	ended && FNR > ended { fail("record after E") }
+	$1 == "M" { if ($2 in mod) fail("M twice"); mod[$2] = 1 }
+	$1 == "F" { if ($2 in frame) fail("F twice"); if ($3 != 0 && !($3 in mod)) fail("F before its M"); frame[$2] = 1 }
+	$1 == "S" { if ($2 in node) fail("S twice"); if ($3 != 0 && !($3 in node)) fail("S before parent"); if (!($4 in frame)) fail("S before its F"); node[$2] = 1 }
+	$1 == "T" { thread[$2] = 1 }
+	$1 == "t" || $1 == "m" { if ($2 < now) fail("time goes back"); now = $2 }
+	$1 == "a" { if (!($2 in thread)) fail("a before T"); if ($3 != 0 && !($3 in node)) fail("a before its S"); n++; live[n] = 1; na++ }
+	$1 == "f" { if (!($2 in thread)) fail("f before T"); k = n - $3; if (!(k in live)) fail("f of allocation " k " not live"); delete live[k]; nf++ }
+	END {
+		if (bad) exit 1
+		if (!ended) { print "no E record"; exit 1 }
+	}' "$1"
+	# The E record counts the a and f records.
+	[ "$(awk '$1 == "a" { a++ } $1 == "f" { f++ } $1 == "E" { e = $3 " " $4 } END { print (a + 0) " " (f + 0) " " e }' "$1")" = \
+	  "$(awk '$1 == "E" { print $3, $4, $3, $4 }' "$1")" ]
+}
+
+@test "exactly N allocations of the known size from the known function and line" {
+	run -0 bin/mf-record -o "$out" $T/rec_basic 7
+	valid_stream "$out"
+	line=$(mark rec_basic.c make_block)
+	caller=$(mark rec_basic.c "main calls make_block")
+	[ "$(allocs "$out" | awk '$1 == 12345' | wc -l)" -eq 7 ]
+	[ "$(allocs "$out" | grep -c "^12345 malloc 1 make_block@[^ ]*tests/progs/rec_basic.c:$line|main@[^ ]*tests/progs/rec_basic.c:$caller|")" -eq 7 ]
+	# All of them are freed: the 8 frees free the 8 allocations.
+	[ "$(grep '^E ' "$out")" = "$(grep '^E ' "$out" | awk '{ print "E", $2, 8, 8, 0, 0, "exit", 0 }')" ]
+}
+
+@test "the count of allocations follows the program's argument" {
+	run -0 bin/mf-record -o "$out" $T/rec_basic 1000
+	valid_stream "$out"
+	[ "$(allocs "$out" | awk '$1 == 12345' | wc -l)" -eq 1000 ]
+	# One stack for all of them: the S records are written once.
+	[ "$(awk '$1 == "a" && $4 == 12345 { print $3 }' "$out" | sort -u | wc -l)" -eq 1 ]
+}
+
+@test "the header names the command, the pid and the interval" {
+	run -0 bin/mf-record --interval 25 -o "$out" $T/rec_basic 3 'two words'
+	awk 'NR == 1 && $1 == "H" && $2 == 1 && $3 == "full" && $4 > 0 && $5 > 1700000000000 && $6 == 25 { ok = 1 } END { exit !ok }' "$out"
+	[ "$(head -1 "$out" | cut -d' ' -f7-)" = 'build/tests/rec_basic 3 two\x20words' ]
+}
+
+@test "every allocator is named" {
+	run -0 bin/mf-record -o "$out" $T/rec_allocators
+	valid_stream "$out"
+	page=$(getconf PAGESIZE)
+	run -0 awk '$1 == "a" { print $4, (NF >= 5 ? $5 : "malloc") }' "$out"
+	[ "$output" = "1001 malloc
+1010 calloc
+1002 realloc
+1003 reallocarray
+1004 posix_memalign
+1024 aligned_alloc
+1005 memalign
+1006 valloc
+1007 pvalloc
+$((4 * page)) mmap
+$((8 * page)) mremap" ]
+	# mremap frees the old mapping, munmap the new one: nothing stays live.
+	grep -qx "E [0-9]* 11 11 0 0 exit 0" "$out"
+}
+
+@test "munmap of part of a mapping frees it and keeps the parts that stay" {
+	run -0 bin/mf-record -o "$out" $T/rec_munmap
+	valid_stream "$out"
+	page=$(getconf PAGESIZE)
+	run -0 awk '$1 == "a" || $1 == "f" { print $1, $2, ($1 == "a" ? $4 " " $5 : $3) }' "$out"
+	[ "$output" = "a 1 $((8 * page)) mmap
+f 1 0
+a 1 $((7 * page)) mmap
+f 1 0
+a 1 $((3 * page)) mmap
+a 1 $((3 * page)) mmap
+f 1 1
+f 1 0" ]
+	# The parts keep the mapping's stack.
+	[ "$(awk '$1 == "a" { print $3 }' "$out" | sort -u | wc -l)" -eq 1 ]
+	# The last munmap touches nothing tracked: one untracked free.
+	grep -qx "E [0-9]* 4 4 1 0 exit 0" "$out"
+}
+
+@test "C++ new and delete are the malloc of operator new" {
+	run -0 bin/mf-record -o "$out" $T/rec_cxx
+	valid_stream "$out"
+	line=$(mark rec_cxx.cc "new Widget")
+	allocs "$out" | grep -q "^4000 malloc 1 operator new(unsigned long)@[^|]*|make_widget()@[^ ]*tests/progs/rec_cxx.cc:$line|"
+	line=$(mark rec_cxx.cc "new int\[\]")
+	# operator new[] may be a tail call of operator new: then it has no frame.
+	allocs "$out" | grep -q "^4000 malloc 1 operator new\(\[\]\)\?(unsigned long)@[^|]*|\(operator new\[\](unsigned long)@[^|]*|\)\?main@[^ ]*tests/progs/rec_cxx.cc:$line|"
+	# Both deletes are frees.
+	[ "$(grep -c '^f ' "$out")" -eq 2 ]
+}
+
+@test "realloc: NULL is only an allocation, size 0 only a free, growing is free and allocation" {
+	run -0 bin/mf-record -o "$out" $T/rec_realloc
+	valid_stream "$out"
+	run -0 awk '$1 == "a" || $1 == "f" { print $1, ($1 == "a" ? $4 " " $5 : $3) }' "$out"
+	[ "$output" = "a 100 realloc
+f 0
+a 200 realloc
+f 0
+a 300 realloc
+f 0
+a 400 realloc
+f 0" ]
+}
+
+@test "64 named threads get their T records, and renames" {
+	run -0 bin/mf-record -o "$out" $T/rec_threads
+	valid_stream "$out"
+	# Threads 1..65, each first T record before its first a or f.
+	[ "$(awk '$1 == "T" { print $2 }' "$out" | sort -un | tr '\n' ' ')" = "$(seq 1 65 | tr '\n' ' ')" ]
+	for n in $(seq 0 63); do
+		name=$(printf 'worker-%02d' "$n")
+		# Exactly one allocation of 5000 + n, from the thread named so.
+		thread=$(awk -v s=$((5000 + n)) '$1 == "a" && $4 == s { print $2 }' "$out")
+		[ "$(echo "$thread" | wc -l)" -eq 1 ]
+		awk -v t="$thread" -v name="$name" '$1 == "T" && $2 == t && $4 == name { ok = 1 } END { exit !ok }' "$out"
+	done
+	# The main thread renamed itself, and renamed worker-00 from outside.
+	awk '$1 == "T" && $2 == 1 { last = $4 } END { exit last != "boss" }' "$out"
+	grep -q '^T [0-9]* [0-9]* renamed$' "$out"
+	# Thread ids are real: each T has a distinct kernel tid.
+	[ "$(awk '$1 == "T" { print $3 }' "$out" | sort -u | wc -l)" -eq 65 ]
+}
+
+@test "the exit status passes through: exit 3" {
+	run -3 bin/mf-record -o "$out" $T/rec_exit exit3
+	valid_stream "$out"
+	grep -qx 'E [0-9]* 1 0 0 0 exit 3' "$out"
+	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
+}
+
+@test "a program killed by SIGSEGV gives 139 and signal 11, its events kept" {
+	run -139 bin/mf-record -o "$out" $T/rec_exit segv
+	valid_stream "$out"
+	grep -qx 'E [0-9]* 1 0 0 0 signal 11' "$out"
+	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
+}
+
+@test "abort keeps the events before it" {
+	run -134 bin/mf-record -o "$out" $T/rec_exit abort
+	valid_stream "$out"
+	grep -qx 'E [0-9]* 1 0 0 0 signal 6' "$out"
+	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
+}
+
+@test "_exit keeps the events before it" {
+	run -5 bin/mf-record -o "$out" $T/rec_exit _exit
+	valid_stream "$out"
+	grep -qx 'E [0-9]* 1 0 0 0 exit 5' "$out"
+	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
+}
+
+@test "SIGKILL keeps the events before it" {
+	run -137 bin/mf-record -o "$out" $T/rec_exit kill
+	valid_stream "$out"
+	grep -qx 'E [0-9]* 1 0 0 0 signal 9' "$out"
+}
+
+@test "fork: the child's allocations are not recorded" {
+	run -0 bin/mf-record -o "$out" $T/rec_fork
+	valid_stream "$out"
+	[ "$(awk '$1 == "a" { print $4 }' "$out" | tr '\n' ' ')" = "1111 3333 " ]
+	grep -qx 'E [0-9]* 2 2 0 0 exit 0' "$out"
+}
+
+@test "exec: the exec'd image is not recorded" {
+	run -0 bin/mf-record -o "$out" $T/rec_fork exec
+	valid_stream "$out"
+	[ "$(awk '$1 == "a" { print $4 }' "$out" | tr '\n' ' ')" = "1111 3333 " ]
+}
+
+@test "a gzip stream reads back with zcat" {
+	run -0 bin/mf-record -o "$BATS_TEST_TMPDIR/out.mft.gz" $T/rec_basic 5
+	zcat "$BATS_TEST_TMPDIR/out.mft.gz" > "$out"
+	valid_stream "$out"
+	[ "$(allocs "$out" | awk '$1 == 12345' | wc -l)" -eq 5 ]
+}
+
+@test "-o refuses to overwrite a file without -f" {
+	echo precious > "$out"
+	run -1 --separate-stderr bin/mf-record -o "$out" $T/rec_basic
+	[ "$stderr" = "mf-record: '$out' already exists; use -f to overwrite it" ]
+	[ "$(cat "$out")" = precious ]
+	run -0 bin/mf-record -f -o "$out" $T/rec_basic
+	valid_stream "$out"
+}
+
+@test "on standard output the stream stays valid; the program's output goes to stderr" {
+	run -0 --separate-stderr bin/mf-record $T/rec_stdout
+	printf '%s\n' "$output" > "$out"
+	valid_stream "$out"
+	[ "$(grep -c '^a [0-9]* [0-9]* 64$' "$out")" -eq 100 ]
+	! grep -q hello "$out"
+	[ "$(printf '%s\n' "$stderr" | grep -c '^hello [0-9]*$')" -eq 100 ]
+}
+
+@test "with -o FILE the program's standard output is untouched" {
+	run -0 --separate-stderr bin/mf-record -o "$out" $T/rec_stdout
+	[ "$(printf '%s\n' "$output" | grep -c '^hello [0-9]*$')" -eq 100 ]
+	[ -z "$stderr" ]
+}
+
+@test "usage errors exit 2 with a usage line" {
+	run -2 --separate-stderr bin/mf-record
+	[ "${stderr_lines[0]}" = "mf-record: no program to record" ]
+	[ "${stderr_lines[1]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
+	run -2 --separate-stderr bin/mf-record --bogus $T/rec_basic
+	[ "${stderr_lines[0]}" = "mf-record: unknown option '--bogus'" ]
+	run -2 --separate-stderr bin/mf-record -o
+	[ "${stderr_lines[0]}" = "mf-record: option '-o' needs an argument" ]
+	run -2 --separate-stderr bin/mf-record --interval 0 $T/rec_basic
+	[ "${stderr_lines[1]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
+	run -2 --separate-stderr bin/mf-record --interval 10x $T/rec_basic
+	[ "${#stderr_lines[@]}" -eq 2 ]
+}
+
+@test "options after the program are the program's" {
+	run -0 bin/mf-record -o "$out" -- $T/rec_basic 2 -o --interval
+	valid_stream "$out"
+	[ "$(head -1 "$out" | cut -d' ' -f7-)" = 'build/tests/rec_basic 2 -o --interval' ]
+}
+
+@test "--help prints the usage to standard output" {
+	run -0 --separate-stderr bin/mf-record --help
+	[ "${lines[0]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
+	[[ "$output" == *"standard output goes to standard error"* ]]
+	[ -z "$stderr" ]
+}
+
+@test "a program that does not exist is refused" {
+	run -1 --separate-stderr bin/mf-record -o "$out" no-such-program-mf
+	[ "$stderr" = "mf-record: cannot find 'no-such-program-mf' in PATH" ]
+	run -1 --separate-stderr bin/mf-record -o "$out" ./no/such/program
+	[ "$stderr" = "mf-record: cannot run './no/such/program': No such file or directory" ]
+	[ ! -e "$out" ]
+}
+
+@test "a program found in PATH is recorded" {
+	run -0 env PATH="$PWD/$T:$PATH" bin/mf-record -o "$out" rec_basic 2
+	valid_stream "$out"
+	[ "$(head -1 "$out" | cut -d' ' -f7-)" = 'rec_basic 2' ]
+}
+
+@test "a statically linked program is refused" {
+	printf 'int main(void) { return 0; }\n' > "$BATS_TEST_TMPDIR/s.c"
+	cc -static -o "$BATS_TEST_TMPDIR/static" "$BATS_TEST_TMPDIR/s.c"
+	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/static"
+	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/static': it is statically linked, so the tracker cannot be preloaded" ]
+	[ ! -e "$out" ]
+}
+
+@test "setuid and setgid programs are refused" {
+	cp $T/rec_basic "$BATS_TEST_TMPDIR/suid"
+	chmod u+s "$BATS_TEST_TMPDIR/suid"
+	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/suid"
+	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/suid': it is setuid, so the dynamic loader would ignore the tracker" ]
+	chmod u-s,g+s "$BATS_TEST_TMPDIR/suid"
+	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/suid"
+	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/suid': it is setgid, so the dynamic loader would ignore the tracker" ]
+}
+
+@test "a file that is not a program is refused" {
+	printf 'just text\n' > "$BATS_TEST_TMPDIR/text"
+	chmod +x "$BATS_TEST_TMPDIR/text"
+	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/text"
+	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/text': not an ELF program or a script" ]
+	chmod -x "$BATS_TEST_TMPDIR/text"
+	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/text"
+	[ "$stderr" = "mf-record: cannot run '$BATS_TEST_TMPDIR/text': Permission denied" ]
+}
+
+@test "a script is recorded through its interpreter" {
+	printf '#!/bin/sh\nexit 4\n' > "$BATS_TEST_TMPDIR/script"
+	chmod +x "$BATS_TEST_TMPDIR/script"
+	run -4 bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/script"
+	valid_stream "$out"
+	grep -qx 'E [0-9]* [0-9]* [0-9]* [0-9]* 0 exit 4' "$out"
+}
+
+@test "a program the tracker never entered is an error, not an empty stream" {
+	# A dynamically linked program whose "dynamic loader" is a static
+	# program that exits at once: nothing ever loads the tracker.
+	printf 'int main(void) { return 0; }\n' > "$BATS_TEST_TMPDIR/s.c"
+	cc -static-pie -o "$BATS_TEST_TMPDIR/fakeld" "$BATS_TEST_TMPDIR/s.c"
+	cc -o "$BATS_TEST_TMPDIR/prog" -Wl,--dynamic-linker="$BATS_TEST_TMPDIR/fakeld" "$BATS_TEST_TMPDIR/s.c"
+	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/prog"
+	[ "$stderr" = "mf-record: the tracker did not attach to '$BATS_TEST_TMPDIR/prog', which ran untracked" ]
+	[ ! -e "$out" ]
+}
+
+# The peak and end of a full stream, per thread and folded stack, as
+# "P THREAD STACK COUNT BYTES" / "L ..." / "K BYTES" lines, sorted.
+replay_full() {
+	awk '
+	$1 == "F" { fn = $6; for (i = 7; i <= NF; i++) fn = fn " " $i; frame[$2] = fn "@" $5 }
+	$1 == "S" { s = frame[$4]; text[$2] = ($3 == 0 ? s : text[$3] ";" s) }
+	$1 == "a" {
+		n++; key[n] = $2 " " text[$3]; size[n] = $4; heap += $4
+		if (heap > peak) {
+			peak = heap
+			delete pb; delete pc
+			for (k in size) { pb[key[k]] += size[k]; pc[key[k]]++ }
+		}
+	}
+	$1 == "f" { k = n - $3; heap -= size[k]; delete size[k] }
+	END {
+		print "K", peak
+		for (s in pb) print "P", s, pc[s], pb[s]
+		for (k in size) { live[key[k]] += size[k]; lc[key[k]]++ }
+		for (s in live) print "L", s, lc[s], live[s]
+	}' "$1" | LC_ALL=C sort
+}
+
+replay_aggregate() {
+	awk '
+	$1 == "F" { fn = $6; for (i = 7; i <= NF; i++) fn = fn " " $i; frame[$2] = fn "@" $5 }
+	$1 == "S" { s = frame[$4]; text[$2] = ($3 == 0 ? s : text[$3] ";" s) }
+	$1 == "K" { print "K", $3 }
+	$1 == "P" || $1 == "L" { print $1, $2, text[$3], $4, $5 }' "$1" | LC_ALL=C sort
+}
+
+@test "--aggregate gives the K, P and L records the full stream implies" {
+	run -0 bin/mf-record -o "$out" $T/rec_peak
+	valid_stream "$out"
+	run -0 bin/mf-record --aggregate -o "$BATS_TEST_TMPDIR/agg.mft" $T/rec_peak
+	agg="$BATS_TEST_TMPDIR/agg.mft"
+	awk 'NR == 1 && $3 == "aggregate" { ok = 1 } END { exit !ok }' "$agg"
+	! grep -q '^[af] ' "$agg"
+	! grep -q '^t ' "$agg"
+	[ "$(tail -1 "$agg" | cut -d' ' -f3-)" = "$(tail -1 "$out" | cut -d' ' -f3-)" ]
+	full=$(replay_full "$out")
+	aggregated=$(replay_aggregate "$agg")
+	[ "$full" = "$aggregated" ]
+	# The program's own numbers: 36000 bytes at the peak (plus what the
+	# C library holds), three sites of main live at it.
+	echo "$aggregated" | grep -q '^P 1 .*;main@[0-9]*;large@[0-9]* 3 30000$'
+	echo "$aggregated" | grep -q '^L 1 .*;main@[0-9]*;medium@[0-9]* 2 2000$'
+	echo "$aggregated" | grep -q '^L 1 .*;main@[0-9]*;small@[0-9]* 9 900$'
+	echo "$aggregated" | grep -q '^L 2 .*;helper@[0-9]*;medium@[0-9]* 1 1000$'
+}
+
+@test "memory records come every interval, time never goes back" {
+	run -0 bin/mf-record --interval 1 -o "$out" $T/rec_basic 20000
+	valid_stream "$out"
+	# Consecutive m records are one interval apart.
+	awk '$1 == "m" { if (last != "" && $2 != last + 1) exit 1; last = $2; n++ } END { exit n < 1 }' "$out"
+	# HEAP is the sum of live bytes at that point of the stream.
+	awk '$1 == "a" { n++; size[n] = $4; heap += $4 } $1 == "f" { heap -= size[n - $3] } $1 == "m" && $3 != heap { exit 1 }' "$out"
+}
+
+@test "make demo's recording works" {
+	make -s build/examples/demo
+	run -0 bin/mf-record -f -o "$BATS_TEST_TMPDIR/demo.mft.gz" build/examples/demo
+	zcat "$BATS_TEST_TMPDIR/demo.mft.gz" > "$out"
+	valid_stream "$out"
+	[ "$(allocs "$out" | grep -c '^200000 malloc 1 fill@[^|]*|g@')" -eq 3 ]
+}
