@@ -1,0 +1,515 @@
+#!/usr/bin/env bats
+# The reducers mf-peak, mf-leaks, mf-fold and mf-invert on hand-written
+# event streams (tests/data/reduce_*): exact stacks, values, counts and
+# metadata, and every error path.  The end-to-end tests through the real
+# recorder are in reduce_e2e.bats.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# The stack lines of $output (the lines that are not comments).
+stacks() {
+	grep -v '^#' <<<"$output"
+}
+
+# The value of metadata key $1 in $output.
+meta() {
+	sed -n "s/^# $1=//p" <<<"$output"
+}
+
+@test "mf-peak: the whole output of a small capture" {
+	run -0 --separate-stderr "$BIN/mf-peak" "$DATA/reduce_peak.mft"
+	[ "$stderr" = "" ]
+	diff -u - <(echo "$output") <<'EOF'
+# format="mf-folded/1"
+# reducer="peak"
+# value="bytes"
+# inverted=false
+# split_threads=false
+# command="./app 100000"
+# pid=4242
+# start_ms=1764127800000
+# duration_ms=12
+# interval_ms=10
+# ended="exit 0"
+# total_allocations=4
+# total_frees=2
+# total_bytes=500
+# untracked_frees=0
+# thread={"thread":1,"tid":4242,"name":"app"}
+# peak_bytes=300
+# peak_time_ms=5
+# peak_allocations=2
+# leaked_bytes=250
+# leaked_allocations=2
+# memory=[5,100,4096]
+# memory=[10,250,8192]
+# shown_bytes=300
+# shown_allocations=2
+# count=1
+main (/src/app.c:30);a (/src/app.c:4) 100
+# count=1
+main (/src/app.c:30);a (/src/app.c:4);b (/src/app.c:8) 200
+EOF
+}
+
+@test "mf-peak: when the peak height comes back later, the first moment wins" {
+	# At 7 ms the heap is 300 again (a: 250, b: 50); the peak stays at 5 ms.
+	run -0 "$BIN/mf-peak" "$DATA/reduce_peak.mft"
+	[ "$(meta peak_time_ms)" = 5 ]
+	[ "$(stacks)" = "main (/src/app.c:30);a (/src/app.c:4) 100
+main (/src/app.c:30);a (/src/app.c:4);b (/src/app.c:8) 200" ]
+}
+
+@test "mf-peak: a realloc chain counts only its latest block" {
+	run -0 "$BIN/mf-peak" "$DATA/reduce_realloc.mft"
+	[ "$(stacks)" = "main (/src/grow.c:20);grow (/src/grow.c:5) 40
+main (/src/grow.c:20);scratch (/src/grow.c:9) 5" ]
+	[ "$(meta peak_bytes)" = 45 ]
+	[ "$(meta peak_allocations)" = 2 ]
+	[ "$(meta untracked_frees)" = 2 ]
+}
+
+@test "mf-leaks: allocations live at the end, realloc chain included" {
+	run -0 --separate-stderr "$BIN/mf-leaks" "$DATA/reduce_realloc.mft"
+	[ "$(stacks)" = "main (/src/grow.c:20);grow (/src/grow.c:5) 40" ]
+	[ "$(meta reducer)" = '"leaks"' ]
+	[ "$(meta leaked_bytes)" = 40 ]
+	[ "$(meta leaked_allocations)" = 1 ]
+	[ "$(meta shown_bytes)" = 40 ]
+	[ "$(meta peak_bytes)" = 45 ]
+	grep -qx '# count=1' <<<"$output"
+}
+
+@test "mf-leaks: two allocations of one stack merge, with their count" {
+	run -0 "$BIN/mf-leaks" "$DATA/reduce_peak.mft"
+	[ "$(grep -v '^# [a-z_]*=[^ ]*[^0-9 ]$' <<<"$output" | grep -A1 '^# count')" = "# count=2
+main (/src/app.c:30);a (/src/app.c:4) 250" ]
+}
+
+@test "mf-fold: every allocation, in bytes and with --count" {
+	run -0 "$BIN/mf-fold" "$DATA/reduce_realloc.mft"
+	[ "$(stacks)" = "main (/src/grow.c:20);grow (/src/grow.c:5) 70
+main (/src/grow.c:20);scratch (/src/grow.c:9) 5" ]
+	[ "$(meta reducer)" = '"all"' ]
+	[ "$(meta value)" = '"bytes"' ]
+	[ "$(meta shown_allocations)" = 4 ]
+	run -0 "$BIN/mf-fold" --count "$DATA/reduce_realloc.mft"
+	[ "$(stacks)" = "main (/src/grow.c:20);grow (/src/grow.c:5) 3
+main (/src/grow.c:20);scratch (/src/grow.c:9) 1" ]
+	[ "$(meta value)" = '"count"' ]
+	[ "$(meta shown_bytes)" = 75 ]
+}
+
+@test "mf-fold --temporary=0: freed before any other allocation of the thread" {
+	run -0 --separate-stderr "$BIN/mf-fold" --temporary=0 "$DATA/reduce_temporary.mft"
+	[ "$(stacks)" = "main (/src/temp.c:50);one (/src/temp.c:11) 1
+main (/src/temp.c:50);thirtytwo (/src/temp.c:16) 32" ]
+	[ "$(meta reducer)" = '"temporary"' ]
+	[ "$(meta temporary_threshold)" = 0 ]
+	[ "$(meta shown_allocations)" = 2 ]
+}
+
+@test "mf-fold --temporary is --temporary=1" {
+	run -0 "$BIN/mf-fold" --temporary "$DATA/reduce_temporary.mft"
+	one=$output
+	[ "$(stacks)" = "main (/src/temp.c:50);one (/src/temp.c:11) 1
+main (/src/temp.c:50);thirtytwo (/src/temp.c:16) 32
+main (/src/temp.c:50);two (/src/temp.c:12) 2" ]
+	[ "$(meta temporary_threshold)" = 1 ]
+	run -0 "$BIN/mf-fold" --temporary=1 "$DATA/reduce_temporary.mft"
+	[ "$output" = "$one" ]
+}
+
+@test "mf-fold --temporary=4 and =5: the allocation freed after 5 others sits on the boundary" {
+	run -0 "$BIN/mf-fold" --temporary=4 "$DATA/reduce_temporary.mft"
+	[ "$(stacks | grep -c .)" = 3 ]
+	! grep -q four <<<"$output"
+	run -0 "$BIN/mf-fold" --temporary=5 "$DATA/reduce_temporary.mft"
+	[ "$(stacks)" = "main (/src/temp.c:50);four (/src/temp.c:13) 4
+main (/src/temp.c:50);one (/src/temp.c:11) 1
+main (/src/temp.c:50);thirtytwo (/src/temp.c:16) 32
+main (/src/temp.c:50);two (/src/temp.c:12) 2" ]
+	[ "$(meta shown_bytes)" = 39 ]
+	# 6 others: temporary only from N=6; freed by another thread: never.
+	run -0 "$BIN/mf-fold" --temporary=6 "$DATA/reduce_temporary.mft"
+	grep -q '^main (/src/temp.c:50);eight (/src/temp.c:14) 8$' <<<"$output"
+	run -0 "$BIN/mf-fold" --temporary=1000 "$DATA/reduce_temporary.mft"
+	! grep -q sixteen <<<"$output"
+}
+
+@test "mf-fold --temporary=0 on a realloc chain: each replaced block is temporary" {
+	run -0 "$BIN/mf-fold" --temporary=0 "$DATA/reduce_realloc.mft"
+	[ "$(stacks)" = "main (/src/grow.c:20);grow (/src/grow.c:5) 30
+main (/src/grow.c:20);scratch (/src/grow.c:9) 5" ]
+}
+
+@test "--split-threads: one thread frame first, with the thread's latest name" {
+	run -0 "$BIN/mf-peak" --split-threads "$DATA/reduce_threads.mft"
+	[ "$(stacks)" = "thread 1 (mt);main (/src/mt.c:40);work (/src/mt.c:10) 100
+thread 2 (worker);main (/src/mt.c:40);work (/src/mt.c:10) 15
+thread 2 (worker);worker_main (/src/mt.c:20);work (/src/mt.c:10) 1000" ]
+	[ "$(meta split_threads)" = true ]
+	[ "$(meta thread)" = '{"thread":1,"tid":300,"name":"mt"}
+{"thread":2,"tid":301,"name":"worker"}' ]
+	run -0 "$BIN/mf-leaks" --split-threads "$DATA/reduce_threads.mft"
+	[ "$(stacks)" = "thread 1 (mt);main (/src/mt.c:40);work (/src/mt.c:10) 100
+thread 2 (worker);main (/src/mt.c:40);work (/src/mt.c:10) 10
+thread 2 (worker);worker_main (/src/mt.c:20);work (/src/mt.c:10) 1000" ]
+	run -0 "$BIN/mf-fold" --split-threads --count "$DATA/reduce_threads.mft"
+	[ "$(stacks)" = "thread 1 (mt);main (/src/mt.c:40);work (/src/mt.c:10) 1
+thread 2 (worker);main (/src/mt.c:40);work (/src/mt.c:10) 2
+thread 2 (worker);worker_main (/src/mt.c:20);work (/src/mt.c:10) 1" ]
+}
+
+@test "without --split-threads the same stack in two threads merges" {
+	run -0 "$BIN/mf-peak" "$DATA/reduce_threads.mft"
+	[ "$(stacks)" = "main (/src/mt.c:40);work (/src/mt.c:10) 115
+worker_main (/src/mt.c:20);work (/src/mt.c:10) 1000" ]
+	[ "$(meta split_threads)" = false ]
+	grep -B1 -x 'main (/src/mt.c:40);work (/src/mt.c:10) 115' <<<"$output" | grep -qx '# count=3'
+}
+
+@test "a stack deeper than the recorder's maximum starts with <STACK TOO DEEP> and counts" {
+	run -0 "$BIN/mf-peak" "$DATA/reduce_deep.mft"
+	[ "$(stacks)" = '<STACK TOO DEEP>;recurse (/src/deep.c:7);recurse (/src/deep.c:7) 64
+main (/src/deep.c:30);odd\x3bname with space (/src/my dir/odd.c:3) 8' ]
+	[ "$(meta shown_bytes)" = 72 ]
+}
+
+@test "a ';' in a function name is escaped, so the frame count stays right" {
+	run -0 "$BIN/mf-fold" "$DATA/reduce_deep.mft"
+	line=$(stacks | grep odd)
+	[ "$(tr ';' '\n' <<<"${line% *}" | wc -l)" = 2 ]
+}
+
+@test "aggregated and full captures give the same peak and leaks" {
+	run -0 "$BIN/mf-peak" "$DATA/reduce_peak.mft"
+	full=$output
+	run -0 "$BIN/mf-peak" "$DATA/reduce_aggregate.mft"
+	[ "$(grep -v '^# total_bytes=' <<<"$full")" = "$output" ]
+	run -0 "$BIN/mf-leaks" "$DATA/reduce_peak.mft"
+	full=$output
+	run -0 "$BIN/mf-leaks" "$DATA/reduce_aggregate.mft"
+	[ "$(grep -v '^# total_bytes=' <<<"$full")" = "$output" ]
+	[ "$(stacks)" = "main (/src/app.c:30);a (/src/app.c:4) 250" ]
+}
+
+@test "mf-fold refuses an aggregated capture and says why" {
+	run -1 --separate-stderr "$BIN/mf-fold" "$DATA/reduce_aggregate.mft"
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-fold: $DATA/reduce_aggregate.mft: all allocations need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate" ]
+	run -1 --separate-stderr "$BIN/mf-fold" --temporary "$DATA/reduce_aggregate.mft"
+	[ "$stderr" = "mf-fold: $DATA/reduce_aggregate.mft: temporary allocations need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate" ]
+}
+
+@test "mf-peak --max-memory-records: at most N records, the highest kept" {
+	run -0 "$BIN/mf-peak" "$DATA/reduce_memory.mft"
+	[ "$(meta memory | wc -l)" = 25 ]
+	for n in 1 2 3 4 7 12 13 24; do
+		run -0 "$BIN/mf-peak" --max-memory-records "$n" "$DATA/reduce_memory.mft"
+		kept=$(meta memory | wc -l)
+		[ "$kept" -le "$n" ]
+		[ "$kept" -ge $(( (n + 1) / 2 )) ]
+		meta memory | grep -qx '\[130,9000,18000\]'
+		# Still in time order.
+		meta memory | tr -d '[' | sort -n -c -t, -k1,1
+	done
+	run -0 "$BIN/mf-peak" --max-memory-records 4 "$DATA/reduce_memory.mft"
+	[ "$(meta memory)" = "[50,950,1900]
+[80,1060,2120]
+[130,9000,18000]
+[240,980,1960]" ]
+	run -0 "$BIN/mf-peak" --max-memory-records 0 "$DATA/reduce_memory.mft"
+	[ "$(meta memory)" = "" ]
+}
+
+@test "every stack line matches flamegraph.pl's data regex, no metadata line does" {
+	for cmd in "mf-peak" "mf-peak --split-threads" "mf-leaks" "mf-fold" "mf-fold --count" \
+		   "mf-fold --temporary=5"; do
+		for f in reduce_peak reduce_threads reduce_deep reduce_temporary reduce_memory; do
+			run -0 $BIN/$cmd "$DATA/$f.mft"
+			printf '%s\n' "$output" > out
+			"$BIN/mf-invert" out > inv
+			for o in out inv; do
+				# flamegraph.pl: next unless /^(.*)\s+?(\d+(?:\.\d*)?)$/
+				perl -ne 'chomp; if (/^#/) { die "metadata looks like data: $_\n" if /^(.*)\s+?(\d+(?:\.\d*)?)$/ }
+					  else { die "not data: $_\n" unless /^(.*)\s+?(\d+(?:\.\d*)?)$/ }' "$o"
+				grep -v '^#' "$o" | LC_ALL=C sort -c
+			done
+		done
+	done
+}
+
+@test "the output is deterministic" {
+	"$BIN/mf-peak" --split-threads "$DATA/reduce_threads.mft" > one
+	"$BIN/mf-peak" --split-threads < "$DATA/reduce_threads.mft" > two
+	cmp one two
+}
+
+@test "gzip input is read transparently" {
+	gzip -c "$DATA/reduce_peak.mft" > peak.mft.gz
+	run -0 "$BIN/mf-peak" peak.mft.gz
+	plain=$output
+	run -0 "$BIN/mf-peak" "$DATA/reduce_peak.mft"
+	[ "$output" = "$plain" ]
+}
+
+@test "mf-fold re-folds folded text: duplicates merge, counts add" {
+	run -0 --separate-stderr "$BIN/mf-fold" "$DATA/reduce_refold.folded"
+	diff -u - <(echo "$output") <<'EOF'
+# format="mf-folded/1"
+# reducer="folded"
+# value="bytes"
+# inverted=false
+# split_threads=false
+# command="./app"
+# shown_bytes=455
+# shown_allocations=11
+# count=4
+<STACK TOO DEEP>;load (/src/load.c:7) 4
+# count=3
+main (/src/app.c:30);parse (/src/parse.c:10) 101
+# count=1
+main (/src/app.c:30);parse (/src/parse.c:12) 50
+# count=3
+main (/src/app.c:31);load (/src/load.c:7) 300
+EOF
+}
+
+@test "mf-fold --functions drops locations so one function's frames merge" {
+	run -0 "$BIN/mf-fold" --functions "$DATA/reduce_refold.folded"
+	[ "$(stacks)" = "<STACK TOO DEEP>;load 4
+main;load 300
+main;parse 151" ]
+	[ "$(meta functions_only)" = true ]
+	grep -B1 -x 'main;parse 151' <<<"$output" | grep -qx '# count=4'
+	run -0 "$BIN/mf-fold" --functions --count "$DATA/reduce_refold.folded"
+	[ "$(stacks)" = "<STACK TOO DEEP>;load 4
+main;load 3
+main;parse 4" ]
+	[ "$(meta value)" = '"count"' ]
+}
+
+@test "mf-fold --functions on an event stream keeps the thread frame whole" {
+	run -0 "$BIN/mf-fold" --functions --split-threads "$DATA/reduce_threads.mft"
+	[ "$(stacks)" = "thread 1 (mt);main;work 100
+thread 2 (worker);main;work 15
+thread 2 (worker);worker_main;work 1000" ]
+}
+
+@test "mf-fold re-folds foreign folded text without counts, from stdin too" {
+	run -0 --separate-stderr "$BIN/mf-fold" - < "$DATA/reduce_foreign.folded"
+	[ "$output" = '# format="mf-folded/1"
+# reducer="folded"
+# shown_bytes=36
+main;load 20
+main;load;read 1
+main;parse 15' ]
+	run -1 --separate-stderr "$BIN/mf-fold" --count "$DATA/reduce_foreign.folded"
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-fold: $DATA/reduce_foreign.folded:1: expected a '# count=N' line before the stack (--count needs the number of allocations)" ]
+}
+
+@test "mf-fold: --temporary and --split-threads need an event stream" {
+	run -1 --separate-stderr "$BIN/mf-fold" --temporary "$DATA/reduce_refold.folded"
+	[ "$stderr" = "mf-fold: $DATA/reduce_refold.folded: --temporary needs an event stream, and this is folded stacks" ]
+	run -1 --separate-stderr "$BIN/mf-fold" --split-threads "$DATA/reduce_refold.folded"
+	[ "$stderr" = "mf-fold: $DATA/reduce_refold.folded: --split-threads needs an event stream, and this is folded stacks" ]
+}
+
+@test "mf-invert: allocating frames first, callers after, inverted=true" {
+	run -0 --separate-stderr "$BIN/mf-invert" "$DATA/reduce_refold.folded"
+	diff -u - <(echo "$output") <<'EOF'
+# format="mf-folded/1"
+# reducer="peak"
+# value="bytes"
+# inverted=true
+# split_threads=false
+# command="./app"
+# shown_bytes=9
+# shown_allocations=9
+# count=4
+load (/src/load.c:7);<STACK TOO DEEP> 4
+# count=3
+load (/src/load.c:7);main (/src/app.c:31) 300
+# count=3
+parse (/src/parse.c:10);main (/src/app.c:30) 101
+# count=1
+parse (/src/parse.c:12);main (/src/app.c:30) 50
+EOF
+}
+
+@test "mf-invert merges stacks that become equal" {
+	printf 'a;x 1\nb;x 2\nx 4\nx 8\n' > in
+	run -0 "$BIN/mf-invert" in
+	[ "$output" = '# format="mf-folded/1"
+# inverted=true
+x 12
+x;a 1
+x;b 2' ]
+}
+
+@test "mf-invert keeps a split-threads thread frame first" {
+	run -0 "$BIN/mf-peak" --split-threads "$DATA/reduce_threads.mft"
+	printf '%s\n' "$output" > split
+	run -0 "$BIN/mf-invert" split
+	[ "$(stacks)" = "thread 1 (mt);work (/src/mt.c:10);main (/src/mt.c:40) 100
+thread 2 (worker);work (/src/mt.c:10);main (/src/mt.c:40) 15
+thread 2 (worker);work (/src/mt.c:10);worker_main (/src/mt.c:20) 1000" ]
+}
+
+@test "mf-invert twice gives back the original, byte for byte" {
+	for f in reduce_peak reduce_threads reduce_deep reduce_temporary; do
+		for opt in "" --split-threads; do
+			"$BIN/mf-peak" $opt "$DATA/$f.mft" > orig
+			"$BIN/mf-invert" orig > inv
+			grep -qx '# inverted=true' inv
+			"$BIN/mf-invert" < inv > back
+			cmp orig back
+		done
+	done
+	"$BIN/mf-invert" "$DATA/reduce_foreign.folded" | "$BIN/mf-invert" > back
+	grep -qx '# inverted=false' back
+	[ "$(grep -v '^#' back)" = "$(grep -v '^#' "$DATA/reduce_foreign.folded" | tr '\t' ' ' | tr -d '\r' |
+		grep . | LC_ALL=C sort | awk '{ v[$1] += $2 } END { for (s in v) print s, v[s] }' | LC_ALL=C sort)" ]
+}
+
+@test "mf-invert refuses an event stream" {
+	run -1 --separate-stderr "$BIN/mf-invert" "$DATA/reduce_peak.mft"
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-invert: $DATA/reduce_peak.mft:1: expected folded stacks, found an event stream header (reduce it first: mf-peak, mf-leaks or mf-fold)" ]
+}
+
+@test "mf-invert: a malformed stack line names its line" {
+	printf '# format="mf-folded/1"\na;b 12\na;b twelve\n' > bad
+	run -1 --separate-stderr "$BIN/mf-invert" bad
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-invert: bad:3: expected a whole number of at most 20 digits after the stack, found 'twelve'" ]
+}
+
+@test "incomplete capture: output marked truncated, then an error, exit 1" {
+	head -n 15 "$DATA/reduce_peak.mft" > cut.mft
+	for prog in mf-peak mf-leaks mf-fold; do
+		run -1 --separate-stderr "$BIN/$prog" cut.mft
+		[ "$stderr" = "$prog: cut.mft: incomplete capture: no end record; the output covers only what was recorded" ]
+		grep -qx '# truncated=true' <<<"$output"
+	done
+	run -1 --separate-stderr "$BIN/mf-peak" cut.mft
+	[ "$(stacks)" = "main (/src/app.c:30);a (/src/app.c:4) 100
+main (/src/app.c:30);a (/src/app.c:4);b (/src/app.c:8) 200" ]
+	[ "$(meta ended)" = "" ]
+}
+
+@test "bad input: a malformed record names FILE:LINE" {
+	sed 's/^a 1 3 200$/a 1 3 2x0/' "$DATA/reduce_peak.mft" > bad.mft
+	run -1 --separate-stderr "$BIN/mf-peak" bad.mft
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-peak: bad.mft:15: expected SIZE as a whole number of at most 20 digits, found '2x0'" ]
+	run -1 --separate-stderr "$BIN/mf-leaks" bad.mft
+	[ "$stderr" = "mf-leaks: bad.mft:15: expected SIZE as a whole number of at most 20 digits, found '2x0'" ]
+}
+
+@test "bad input: an undefined stack id" {
+	sed 's/^a 1 3 200$/a 1 9 200/' "$DATA/reduce_peak.mft" > bad.mft
+	run -1 --separate-stderr "$BIN/mf-peak" bad.mft
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-peak: bad.mft:15: undefined stack 9" ]
+	run -1 --separate-stderr "$BIN/mf-fold" --temporary bad.mft
+	[ "$stderr" = "mf-fold: bad.mft:15: undefined stack 9" ]
+}
+
+@test "bad input: a truncated gzip stream" {
+	gzip -c "$DATA/reduce_peak.mft" | head -c 200 > cut.gz
+	run -1 --separate-stderr "$BIN/mf-peak" cut.gz
+	[ "$output" = "" ]
+	[[ "$stderr" = "mf-peak: cut.gz:"*": truncated or corrupt gzip input: unexpected end of file" ]]
+}
+
+@test "bad input: empty input" {
+	: > empty
+	run -1 --separate-stderr "$BIN/mf-peak" empty
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-peak: empty: empty input: expected an mf event stream (docs/FORMAT.md)" ]
+	run -1 --separate-stderr "$BIN/mf-fold" < empty
+	[ "$stderr" = "mf-fold: -: empty input: expected an mf event stream (docs/FORMAT.md)" ]
+}
+
+@test "bad input: garbage and binary data" {
+	printf 'hello world\n' > garbage
+	run -1 --separate-stderr "$BIN/mf-peak" garbage
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-peak: garbage:1: expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream" ]
+	printf 'PK\003\004\000\000junk\n' > binary
+	run -1 --separate-stderr "$BIN/mf-leaks" binary
+	[ "$stderr" = "mf-leaks: binary:1: binary data (a NUL byte) where a text line was expected" ]
+	run -1 --separate-stderr "$BIN/mf-fold" garbage
+	[ "$stderr" = "mf-fold: garbage:1: expected a whole number of at most 20 digits after the stack, found 'world'" ]
+}
+
+@test "bad input: folded stacks given to mf-peak" {
+	run -1 --separate-stderr "$BIN/mf-peak" "$DATA/reduce_refold.folded"
+	[ "$stderr" = "mf-peak: $DATA/reduce_refold.folded:1: expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream; this looks like folded stacks" ]
+}
+
+@test "a missing file" {
+	for prog in mf-peak mf-leaks mf-fold mf-invert; do
+		run -1 --separate-stderr "$BIN/$prog" no-such-file
+		[ "$output" = "" ]
+		[ "$stderr" = "$prog: cannot open 'no-such-file': No such file or directory" ]
+	done
+}
+
+@test "bad flags are usage errors (exit 2)" {
+	run -2 --separate-stderr "$BIN/mf-peak" --bogus
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-peak: unknown option '--bogus'
+usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]" ]
+	run -2 --separate-stderr "$BIN/mf-peak" --max-memory-records
+	[ "${stderr_lines[0]}" = "mf-peak: option '--max-memory-records' needs an argument" ]
+	run -2 --separate-stderr "$BIN/mf-peak" --max-memory-records -1 "$DATA/reduce_peak.mft"
+	[ "${stderr_lines[0]}" = "mf-peak: --max-memory-records takes a whole number from 0 to 100000000, not '-1'" ]
+	run -2 --separate-stderr "$BIN/mf-leaks" -x
+	[ "$stderr" = "mf-leaks: unknown option '-x'
+usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [FILE]" ]
+	run -2 --separate-stderr "$BIN/mf-fold" --temporary=x "$DATA/reduce_peak.mft"
+	[ "${stderr_lines[0]}" = "mf-fold: --temporary takes a whole number from 0 to 18446744073709551614, not 'x'" ]
+	run -2 --separate-stderr "$BIN/mf-invert" --split-threads
+	[ "$stderr" = "mf-invert: unknown option '--split-threads'
+usage: mf-invert [-f] [-o OUTPUT] [FILE]" ]
+	run -2 --separate-stderr "$BIN/mf-leaks" a b
+	[ "${stderr_lines[0]}" = "mf-leaks: one input file at most" ]
+}
+
+@test "--help prints the usage line and exits 0" {
+	run -0 "$BIN/mf-peak" --help
+	[ "$output" = "usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]" ]
+	run -0 "$BIN/mf-leaks" --help
+	[ "$output" = "usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [FILE]" ]
+	run -0 "$BIN/mf-fold" --help
+	[ "$output" = "usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [FILE]" ]
+	run -0 "$BIN/mf-invert" --help
+	[ "$output" = "usage: mf-invert [-f] [-o OUTPUT] [FILE]" ]
+}
+
+@test "a full disk is an error (exit 1), never a silent truncation" {
+	for prog in mf-peak mf-leaks mf-fold; do
+		run -1 --separate-stderr "$BIN/$prog" "$DATA/reduce_peak.mft" -o /dev/full -f
+		[ "$stderr" = "$prog: cannot write '/dev/full': No space left on device" ]
+	done
+	run -1 --separate-stderr bash -c '"$0" "$1" > /dev/full' "$BIN/mf-invert" "$DATA/reduce_refold.folded"
+	[ "$stderr" = "mf-invert: cannot write 'standard output': No space left on device" ]
+}
+
+@test "-o writes a file, refuses to overwrite without -f, .gz compresses" {
+	run -0 "$BIN/mf-peak" -o peak.folded "$DATA/reduce_peak.mft"
+	[ "$output" = "" ]
+	run -1 --separate-stderr "$BIN/mf-peak" -o peak.folded "$DATA/reduce_peak.mft"
+	[ "$stderr" = "mf-peak: 'peak.folded' already exists; use -f to overwrite it" ]
+	run -0 "$BIN/mf-peak" -o peak.folded.gz "$DATA/reduce_peak.mft"
+	zcat peak.folded.gz | cmp - peak.folded
+}
