@@ -22,7 +22,6 @@
  */
 #include <getopt.h>
 #include <stdint.h>
-#include <stdnoreturn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +33,7 @@
 #include "hash.h"
 #include "intern.h"
 #include "output.h"
+#include "reduce.h"
 
 static const char usage[] =
 	"usage: mf-temporal [--leaks] [--split-threads] [-f] [-o OUTPUT] [FILE]\n";
@@ -104,16 +104,14 @@ struct temporal {
 	size_t nmemory, cap_memory;
 };
 
-static uint32_t key_of(struct temporal *t, const struct ev_reader *r, uint64_t stack,
+/* The key of the reader's stack (dense index stack_index) in thread. */
+static uint32_t key_of(struct temporal *t, uint64_t stack, uint32_t stack_index,
 		       uint32_t thread)
 {
-	uint64_t *dense = hash_get(&r->stack_ids, stack);
-	if (!dense || *dense >= UINT32_MAX)
-		die("internal error: stack %llu has no dense index", (unsigned long long)stack);
 	if (!t->split_threads)
 		thread = 0;
 	int added;
-	uint64_t *k = hash_put(&t->key_index, *dense << 32 | thread, &added);
+	uint64_t *k = hash_put(&t->key_index, (uint64_t)stack_index << 32 | thread, &added);
 	if (added) {
 		if (t->nkeys >= UINT32_MAX)
 			die("more than 2^32 distinct stacks");
@@ -231,7 +229,7 @@ static void advance(struct temporal *t, const struct ev_reader *r, uint64_t ms)
 
 static void on_alloc(struct temporal *t, const struct ev_reader *r, const struct ev *ev)
 {
-	uint32_t k = key_of(t, r, ev->stack, ev->thread);
+	uint32_t k = key_of(t, ev->stack, ev->stack_index, ev->thread);
 	t->live_allocations++;
 	if (r->heap > t->peak_bytes) {
 		t->peak_bytes = r->heap;
@@ -253,9 +251,9 @@ static void on_alloc(struct temporal *t, const struct ev_reader *r, const struct
 	}
 }
 
-static void on_free(struct temporal *t, const struct ev_reader *r, const struct ev *ev)
+static void on_free(struct temporal *t, const struct ev *ev)
 {
-	uint32_t k = key_of(t, r, ev->stack, ev->alloc_thread);
+	uint32_t k = key_of(t, ev->stack, ev->stack_index, ev->alloc_thread);
 	t->live_allocations--;
 	if (t->leaks) {
 		uint64_t made = ev->alloc_time_ms / t->interval;
@@ -291,7 +289,7 @@ static void reduce(struct temporal *t, struct ev_reader *r)
 		advance(t, r, ev.time_ms);
 		switch (ev.type) {
 		case EV_ALLOC: on_alloc(t, r, &ev); break;
-		case EV_FREE: on_free(t, r, &ev); break;
+		case EV_FREE: on_free(t, &ev); break;
 		case EV_MEMORY: on_memory(t, &ev); break;
 		}
 	}
@@ -399,20 +397,13 @@ static void write_u64_array(struct output *out, const char *key, const uint64_t 
 static void write_header(const struct temporal *t, const struct ev_reader *r,
 			 struct output *out, uint64_t nslices)
 {
-	folded_meta_str(out, "format", FOLDED_FORMAT, strlen(FOLDED_FORMAT));
-	folded_meta_str(out, "reducer", t->leaks ? "temporal-leaks" : "temporal",
-			strlen(t->leaks ? "temporal-leaks" : "temporal"));
-	folded_meta_str(out, "value", "bytes", 5);
-	if (t->split_threads)
-		folded_meta_json(out, "split_threads", "true");
+	reduce_write_head(out, t->leaks ? "temporal-leaks" : "temporal", 0, t->split_threads);
 	ev_write_metadata(r, out);
 	folded_meta_u64(out, "peak_bytes", t->peak_bytes);
 	folded_meta_u64(out, "peak_time_ms", t->peak_time_ms);
 	folded_meta_u64(out, "peak_allocations", t->peak_allocations);
-	if (t->leaks) {
-		folded_meta_u64(out, "leaked_bytes", r->heap);
-		folded_meta_u64(out, "leaked_allocations", t->live_allocations);
-	}
+	folded_meta_u64(out, "leaked_bytes", r->heap);
+	folded_meta_u64(out, "leaked_allocations", t->live_allocations);
 	folded_meta_u64(out, "slices", nslices);
 	if (!t->leaks)
 		write_u64_array(out, "slice_peaks", t->slice_peaks, nslices);
@@ -421,42 +412,62 @@ static void write_header(const struct temporal *t, const struct ev_reader *r,
 			      (unsigned long long)t->memory[i][1], (unsigned long long)t->memory[i][2]);
 }
 
-/*
- * One stack: its series line, then its count and stack line with the
- * full-window value: at the peak's slice (what the series sums to there),
- * or the allocations never freed.
- */
+/* Is the entry part of the whole-recording report (the stack lines)? */
+static int in_report(const struct temporal *t, const struct entry *e, uint64_t nslices,
+		     uint64_t peak_slice)
+{
+	return t->leaks ? e->freed == nslices : e->made <= peak_slice;
+}
+
+/* One stack: its series line, then its count and stack line. */
 static void write_stack(const struct temporal *t, struct output *out, const char *text,
 			size_t len, const struct entry *e, size_t n, uint64_t nslices,
-			uint64_t peak_slice, uint64_t totals[2])
+			uint64_t peak_slice)
 {
 	int64_t count = 0, bytes = 0;
 	output_puts(out, t->leaks ? "# stack_lifetimes=[" : "# stack_live=[");
 	for (size_t i = 0; i < n; i++) {
-		if (t->leaks) {
+		if (t->leaks)
 			output_printf(out, "%s[%llu,%llu,%lld,%lld]", i ? "," : "",
 				      (unsigned long long)e[i].made, (unsigned long long)e[i].freed,
 				      (long long)e[i].count, (long long)e[i].bytes);
-			if (e[i].freed == nslices) {
-				count += e[i].count;
-				bytes += e[i].bytes;
-			}
-		} else {
+		else
 			output_printf(out, "%s[%llu,%lld,%lld]", i ? "," : "",
 				      (unsigned long long)e[i].made, (long long)e[i].count,
 				      (long long)e[i].bytes);
-			if (e[i].made <= peak_slice) {
-				count += e[i].count;
-				bytes += e[i].bytes;
-			}
+		if (in_report(t, &e[i], nslices, peak_slice)) {
+			count += e[i].count;
+			bytes += e[i].bytes;
 		}
 	}
 	output_puts(out, "]\n");
 	if (count < 0 || bytes < 0)
-		die("internal error: negative total for a stack");
+		die("internal error: a stack holds less than nothing");
 	folded_write_stack(out, text, len, (uint64_t)bytes, (uint64_t)count);
-	totals[0] += (uint64_t)bytes;
-	totals[1] += (uint64_t)count;
+}
+
+/*
+ * The stack lines are the non-temporal report: their sums must be the
+ * peak's (or the leaks').  Returns them.
+ */
+static struct shown report_totals(const struct temporal *t, const struct ev_reader *r,
+				  uint64_t nslices, uint64_t peak_slice)
+{
+	int64_t count = 0, bytes = 0;
+	for (size_t i = 0; i < t->nentries; i++) {
+		if (in_report(t, &t->entries[i], nslices, peak_slice)) {
+			count += t->entries[i].count;
+			bytes += t->entries[i].bytes;
+		}
+	}
+	struct shown shown = { (uint64_t)bytes, (uint64_t)count };
+	uint64_t want = t->leaks ? r->heap : t->peak_bytes;
+	uint64_t want_count = t->leaks ? t->live_allocations : t->peak_allocations;
+	if (shown.bytes != want || shown.count != want_count)
+		die("internal error: stacks sum to %llu bytes in %llu allocations, expected %llu in %llu",
+		    (unsigned long long)shown.bytes, (unsigned long long)shown.count,
+		    (unsigned long long)want, (unsigned long long)want_count);
+	return shown;
 }
 
 static void write_report(struct temporal *t, const struct ev_reader *r, struct output *out)
@@ -465,24 +476,19 @@ static void write_report(struct temporal *t, const struct ev_reader *r, struct o
 	uint64_t peak_slice = t->peak_time_ms / t->interval;
 	struct texts texts;
 	merge_by_text(t, r, nslices, &texts);
+	struct shown shown = report_totals(t, r, nslices, peak_slice);
 	write_header(t, r, out, nslices);
-	uint64_t totals[2] = { 0, 0 };
+	folded_meta_u64(out, "shown_bytes", shown.bytes);
+	folded_meta_u64(out, "shown_allocations", shown.count);
 	for (size_t i = 0; i < t->nentries;) {
 		size_t j = i;
 		while (j < t->nentries && t->entries[j].key == t->entries[i].key)
 			j++;
 		uint32_t id = texts.order[t->entries[i].key];
 		write_stack(t, out, intern_str(&texts.strs, id), intern_len(&texts.strs, id),
-			    &t->entries[i], j - i, nslices, peak_slice, totals);
+			    &t->entries[i], j - i, nslices, peak_slice);
 		i = j;
 	}
-	/* The stack lines are the non-temporal report: check they add up. */
-	uint64_t want = t->leaks ? r->heap : t->peak_bytes;
-	uint64_t want_count = t->leaks ? t->live_allocations : t->peak_allocations;
-	if (totals[0] != want || totals[1] != want_count)
-		die("internal error: stacks sum to %llu bytes in %llu allocations, expected %llu in %llu",
-		    (unsigned long long)totals[0], (unsigned long long)totals[1],
-		    (unsigned long long)want, (unsigned long long)want_count);
 	intern_release(&texts.strs);
 	free(texts.order);
 }
@@ -497,14 +503,6 @@ static void temporal_release(struct temporal *t)
 	free(t->entries);
 	hash_release(&t->buckets);
 	free(t->memory);
-}
-
-/* getopt's own message would name the program by its path. */
-static noreturn void bad_option(const char *arg)
-{
-	if (optopt && arg[0] == '-' && arg[1] != '-')
-		usage_error(usage, "unknown option '-%c'", optopt);
-	usage_error(usage, "unknown option '%s'", arg);
 }
 
 int main(int argc, char **argv)
@@ -522,6 +520,7 @@ int main(int argc, char **argv)
 	int force = 0, c;
 
 	set_progname(argv[0]);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":fo:", options, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
@@ -529,8 +528,7 @@ int main(int argc, char **argv)
 		case 'l': t.leaks = 1; break;
 		case 'o': output_path = optarg; break;
 		case 's': t.split_threads = 1; break;
-		case ':': usage_error(usage, "option '%s' needs an argument", argv[optind - 1]);
-		default: bad_option(argv[optind - 1]);
+		default: reduce_bad_option(usage, c, argv);
 		}
 	}
 	if (argc - optind > 1)
@@ -545,11 +543,7 @@ int main(int argc, char **argv)
 	struct output out;
 	output_open(&out, output_path, force);
 	write_report(&t, &r, &out);
-	output_close(&out);
-	int truncated = r.truncated;
-	if (truncated)
-		input_warn(&r.in, "the capture ends without its end record (E): the recording was cut short, and the report above is incomplete");
 	temporal_release(&t);
-	ev_close(&r);
-	return truncated ? EXIT_INPUT : 0;
+	reduce_finish(&r, &out);
+	return 0;
 }

@@ -163,6 +163,8 @@ main (prog.c:10);b (prog.c:5) 60" ]
 	[ "$output" = '# format="mf-folded/1"
 # reducer="temporal"
 # value="bytes"
+# inverted=false
+# split_threads=false
 # command="./nothing"
 # pid=7
 # start_ms=0
@@ -176,8 +178,15 @@ main (prog.c:10);b (prog.c:5) 60" ]
 # peak_bytes=0
 # peak_time_ms=0
 # peak_allocations=0
+# leaked_bytes=0
+# leaked_allocations=0
 # slices=1
-# slice_peaks=[0]' ]
+# slice_peaks=[0]
+# shown_bytes=0
+# shown_allocations=0' ]
+	peak=$output
+	run -0 --separate-stderr $T --leaks $TMP/empty.mft
+	[ "$output" = "$(sed -e 's/^# reducer="temporal"$/# reducer="temporal-leaks"/' -e '/^# slice_peaks=/d' <<<"$peak")" ]
 }
 
 @test "temporal: a long idle stretch costs a number per slice, nothing per stack" {
@@ -241,7 +250,7 @@ main (prog.c:10);b (prog.c:5) 60" ]
 @test "temporal: a capture cut short is reported after the output, marked truncated" {
 	sed '/^E /d' $D/temporal_basic.mft > $TMP/cut.mft
 	run -1 --separate-stderr $T $TMP/cut.mft
-	[ "$stderr" = "mf-temporal: $TMP/cut.mft:21: the capture ends without its end record (E): the recording was cut short, and the report above is incomplete" ]
+	[ "$stderr" = "mf-temporal: $TMP/cut.mft: incomplete capture: no end record; the output covers only what was recorded" ]
 	[ "$(meta <(echo "$output") duration_ms)" = 50 ]
 	[ "$(meta <(echo "$output") slices)" = 6 ]
 	[ "$(meta <(echo "$output") truncated)" = true ]
