@@ -128,11 +128,11 @@ int main(int argc, char **argv)
 	struct output out;
 	output_open(&out, o.output, o.force);
 	int shm_fd;
-	uint64_t start_ns = monotonic_ns();
+	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	void *shm = launch_shared_memory(&shm_fd, start_ns);
 	pid_t pid = launch_start(program, command, shim, shm_fd, !o.output || !strcmp(o.output, "-"));
 	struct writer_options wo = { .aggregate = o.aggregate, .interval_ms = o.interval_ms,
-		.start_ns = start_ns, .start_ms = realtime_ms(), .pid = pid, .argv = command };
+		.start_ns = start_ns, .start_ms = start_ms, .pid = pid, .argv = command };
 	struct writer *w = writer_new(&out, &wo);
 	struct rings *rings = rings_new(shm, w);
 
