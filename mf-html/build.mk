@@ -15,3 +15,13 @@ $(BIN)/mf-html: $(BUILD)/mf-html/mf-html.o $(BUILD)/mf-html/assets.o $(LIBMF)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
 PROGRAMS += $(BIN)/mf-html
+
+# The browser tests (tests/html.bats) drive the system chromium with
+# playwright-core, pinned in tests/browser/package-lock.json: make check
+# runs npm ci there when node_modules is missing or older than the lock.
+.PHONY: browser-deps
+browser-deps: deps-test
+	@if [ ! -f tests/browser/node_modules/.package-lock.json ] || \
+	    [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then \
+		cd tests/browser && npm ci --no-audit --no-fund; fi
+check: browser-deps

@@ -262,7 +262,7 @@ int main(int argc, char **argv)
 	int force = 0, c;
 
 	set_progname(argv[0]);
-	while ((c = getopt_long(argc, argv, "fho:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":fho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
@@ -273,7 +273,10 @@ int main(int argc, char **argv)
 			break;
 		case 'o': outpath = optarg; break;
 		case 't': title = optarg; break;
-		default: fputs(usage_text, stderr); return EXIT_USAGE;
+		case ':':
+			usage_error(usage_text, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			usage_error(usage_text, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind > 1)

@@ -1,0 +1,326 @@
+// check.mjs CHECK REPORT.html - one browser check of an mf-html report, run
+// by tests/html.bats (one @test per check).  Prints what went wrong and exits
+// 1 on failure.  Every check also fails on a console error or warning, a
+// page error, an alert, or any request that is not a file: URL, and saves a
+// screenshot to tests/artifacts/CHECK.png.
+import assert from 'node:assert/strict';
+import { openReport, screenshot } from './lib.mjs';
+
+const mf = {
+	state: (page) => page.evaluate(() => window.mf.state()),
+	frames: (page) => page.evaluate(() => window.mf.frames()),
+	totals: (page) => page.evaluate(() => window.mf.totals),
+};
+
+async function frame(page, name, location) {
+	const all = await mf.frames(page);
+	const hits = all.filter((f) => f.name === name && (location === undefined || f.location === location));
+	assert.equal(hits.length, 1, `expected one frame ${name} ${location ?? ''}, found ${hits.length}`);
+	return hits[0];
+}
+
+async function clickFrame(page, name, location) {
+	const f = await frame(page, name, location);
+	assert.ok(f.drawn, `frame ${name} is not drawn`);
+	const box = await page.locator('#mf-canvas').boundingBox();
+	await page.mouse.click(box.x + f.x + f.width / 2, box.y + f.y + f.height / 2);
+}
+
+// The canvas pixel at the middle of a frame, as [r, g, b].
+async function pixel(page, f) {
+	return page.evaluate(([x, y]) => {
+		const c = document.getElementById('mf-canvas');
+		const k = c.width / c.clientWidth;
+		const one = document.createElement('canvas');
+		one.width = one.height = 1;
+		const g = one.getContext('2d', { willReadFrequently: true });
+		g.drawImage(c, Math.round(x * k), Math.round(y * k), 1, 1, 0, 0, 1, 1);
+		return Array.from(g.getImageData(0, 0, 1, 1).data.slice(0, 3));
+	}, [f.x + 2, f.y + f.height - 3]);
+}
+
+const names = async (page) => (await mf.frames(page)).map((f) => f.name);
+
+const checks = {
+	// The expected frames, with the bytes and counts of the fixture.
+	async frames({ page }) {
+		const t = await mf.totals(page);
+		assert.deepEqual([t.value, t.count, t.stacks, t.unit], [700000, 5, 4, 'bytes']);
+		const root = await frame(page, '<root>');
+		assert.deepEqual([root.bytes, root.count, root.depth, root.width], [700000, 5, 0, await page.locator('#mf-canvas').evaluate((c) => c.clientWidth)]);
+		const i = await frame(page, 'i', '/src/app.c:34');
+		assert.deepEqual([i.bytes, i.self, i.count, i.depth], [400000, 400000, 2, 3]);
+		const b = await frame(page, 'b', '/src/app.c:8');
+		assert.deepEqual([b.bytes, b.self, b.count], [200000, 0, 2]);
+		const c = await frame(page, 'c', '/src/app.c:12');
+		assert.deepEqual([c.bytes, c.self, c.depth, c.kind], [100000, 100000, 4, 'user']);
+		const v = await frame(page, 'std::vector<int, std::allocator<int> >::_M_realloc_insert(int const&)');
+		assert.deepEqual([v.bytes, v.kind, v.depth], [100000, 'lib', 2]);
+		assert.equal(Math.round(i.width * 7), Math.round(root.width * 4), 'widths are in proportion to bytes');
+		assert.match(await page.locator('#mf-totals').innerText(), /At the peak: 684 KiB · in 5 allocations · peak at 1\.53 s · duration 2\.21 s · 1,200 allocations in all/);
+		assert.equal(await page.locator('#mf-command').innerText(), '$ ./app --size 100000');
+		assert.equal(await page.title(), 'Peak memory: ./app --size 100000');
+	},
+
+	// Icicle by default; the flame view mirrors every row.
+	async orient({ page }) {
+		const before = await frame(page, 'c', '/src/app.c:12');
+		const rows = (await mf.state(page)).rows;
+		assert.equal(rows, 5);
+		assert.equal(before.y, 4 * 18);
+		await page.click('#mf-orient');
+		assert.equal((await mf.state(page)).view, 'flame');
+		const after = await frame(page, 'c', '/src/app.c:12');
+		assert.equal(after.y, (rows - 1 - 4) * 18);
+		assert.deepEqual([after.x, after.width, after.bytes], [before.x, before.width, before.bytes]);
+		const root = await frame(page, '<root>');
+		assert.equal(root.y, (rows - 1) * 18);
+		assert.equal(await page.locator('#mf-orient').innerText(), 'Icicle view');
+		await screenshot(page, 'orient-flame');
+		await page.click('#mf-orient');
+		assert.equal((await frame(page, 'c', '/src/app.c:12')).y, 4 * 18);
+	},
+
+	// Irrelevant frames are hidden by default; their bytes stay with the parents.
+	async hide({ page }) {
+		const hidden = ['_start', '__libc_start_main', 'operator new(unsigned long)',
+			'std::allocator_traits<std::allocator<int> >::allocate(std::allocator<int>&, unsigned long)',
+			'std::__new_allocator<int>::allocate(unsigned long, void const*)'];
+		assert.equal(await page.locator('#mf-hide').isChecked(), true);
+		let all = await names(page);
+		for (const h of hidden) assert.ok(!all.includes(h), `${h} shown while hidden`);
+		const mainsBefore = (await mf.frames(page)).filter((f) => f.name === 'main').map((f) => [f.location, f.bytes, f.depth]);
+		assert.deepEqual(mainsBefore.sort(), [['/src/app.c:24', 200000, 1], ['/src/app.c:25', 400000, 1], ['/src/app.c:26', 100000, 1]]);
+		await page.click('#mf-hide');
+		all = await names(page);
+		for (const h of hidden) assert.ok(all.includes(h), `${h} missing while shown`);
+		const start = await frame(page, '_start');
+		assert.deepEqual([start.bytes, start.count, start.depth, start.kind], [700000, 5, 1, 'system']);
+		assert.equal((await frame(page, 'operator new(unsigned long)')).self, 100000);
+		assert.equal((await mf.state(page)).total, 700000);
+		assert.equal((await mf.state(page)).fragment, '#hide=0');
+		await screenshot(page, 'hide-off');
+		await page.click('#mf-hide');
+		assert.ok(!(await names(page)).includes('_start'));
+		assert.equal((await mf.state(page)).total, 700000);
+	},
+
+	// A --hide pattern from the command line hides more frames.
+	async hideextra({ page }) {
+		const all = await names(page);
+		assert.ok(!all.includes('a'), 'frame a is hidden by --hide');
+		const b = await frame(page, 'b', '/src/app.c:8');
+		assert.deepEqual([b.depth, b.bytes], [2, 200000]);
+	},
+
+	// The thread filter shows one thread's graph; Reset goes back to all.
+	async threads({ page }) {
+		const options = await page.locator('#mf-thread option').allInnerTexts();
+		assert.deepEqual(options, ['Reset (all threads)', '1: main', '2: worker', '3: io']);
+		assert.equal((await frame(page, '<root>')).bytes, 16000);
+		const compute = (await mf.frames(page)).filter((f) => f.name === 'compute').map((f) => f.bytes).sort();
+		assert.deepEqual(compute, [4000, 8000]);
+		await page.selectOption('#mf-thread', '2');
+		const s = await mf.state(page);
+		assert.deepEqual([s.thread, s.total, s.count, s.fragment], [2, 9000, 3, '#thread=2']);
+		const shown = await mf.frames(page);
+		assert.deepEqual(shown.map((f) => [f.name, f.location, f.bytes]), [
+			['<root>', '', 9000], ['thread 2', 'worker', 9000], ['work', '/src/t.c:20', 8000],
+			['compute', '/src/t.c:25', 8000], ['work', '/src/t.c:21', 1000]]);
+		await screenshot(page, 'threads-2');
+		await page.selectOption('#mf-thread', '');
+		assert.equal((await mf.state(page)).total, 16000);
+		assert.equal((await mf.state(page)).thread, null);
+	},
+
+	// "/" focuses the search box; matches turn pink and their share is shown.
+	async search({ page }) {
+		await page.keyboard.press('/');
+		assert.equal(await page.evaluate(() => document.activeElement.id), 'mf-search');
+		await page.keyboard.type('^comp');
+		await page.keyboard.press('Enter');
+		const s = await mf.state(page);
+		assert.deepEqual([s.search, s.searchShare, s.searchBytes], ['^comp', 0.75, 12000]);
+		assert.equal(await page.locator('#mf-match').innerText(), '75.0% of the total (11.7 KiB)');
+		const frames = await mf.frames(page);
+		assert.deepEqual(frames.filter((f) => f.matched).map((f) => f.name), ['compute', 'compute']);
+		const hit = frames.find((f) => f.matched), miss = frames.find((f) => f.name === 'reader');
+		assert.deepEqual(await pixel(page, hit), [240, 101, 149]);
+		assert.notDeepEqual(await pixel(page, miss), [240, 101, 149]);
+		await screenshot(page, 'search');
+		// Locations match too; a bad expression is reported, not thrown.
+		await page.fill('#mf-search', 't\\.c:2[01]');
+		await page.keyboard.press('Enter');
+		assert.equal((await mf.state(page)).searchShare, 9000 / 16000);
+		await page.fill('#mf-search', '(');
+		await page.keyboard.press('Enter');
+		assert.equal((await mf.state(page)).searchValid, false);
+		assert.equal(await page.locator('#mf-match').innerText(), 'not a valid regular expression');
+	},
+
+	// Click zooms; the frame fills the width; Reset and Esc zoom out.
+	async zoom({ page }) {
+		const width = await page.locator('#mf-canvas').evaluate((c) => c.clientWidth);
+		assert.equal(await page.locator('#mf-reset').isDisabled(), true);
+		await clickFrame(page, 'b', '/src/app.c:8');
+		let s = await mf.state(page);
+		assert.deepEqual(s.zoom, ['main (/src/app.c:24)', 'a (/src/app.c:4)', 'b (/src/app.c:8)']);
+		assert.equal(s.zoomBytes, 200000);
+		const b = await frame(page, 'b', '/src/app.c:8');
+		const c = await frame(page, 'c', '/src/app.c:12');
+		const i = await frame(page, 'i');
+		assert.deepEqual([b.x, b.width, c.width], [0, width, width / 2]);
+		assert.equal(i.width, 0, 'frames outside the zoomed one are not drawn');
+		assert.equal((await frame(page, 'main', '/src/app.c:24')).width, width, 'callers span the width');
+		await screenshot(page, 'zoom');
+		await page.click('#mf-reset');
+		s = await mf.state(page);
+		assert.deepEqual([s.zoom, s.fragment], [[], '']);
+		await clickFrame(page, 'h');
+		assert.equal((await mf.state(page)).zoomBytes, 400000);
+		await page.keyboard.press('Escape');
+		assert.deepEqual((await mf.state(page)).zoom, []);
+	},
+
+	// A frame too narrow to draw at the top level is drawn once zoomed in.
+	async narrow({ page }) {
+		const tiny = await frame(page, 'tiny', '/src/n.c:3');
+		assert.deepEqual([tiny.drawn, tiny.bytes], [false, 10]);
+		await clickFrame(page, 'parent', '/src/n.c:2');
+		const after = await frame(page, 'tiny', '/src/n.c:3');
+		assert.ok(after.drawn && after.width > 1, 'zoomed-in tiny frame is drawn');
+		await clickFrame(page, 'tiny', '/src/n.c:3');
+		assert.equal((await mf.state(page)).zoomBytes, 10);
+	},
+
+	// The browser's Back button undoes zooms one at a time.
+	async back({ page }) {
+		await clickFrame(page, 'b', '/src/app.c:8');
+		await clickFrame(page, 'c', '/src/app.c:12');
+		assert.equal((await mf.state(page)).zoom.length, 4);
+		await page.goBack();
+		await page.waitForFunction(() => window.mf.state().zoom.length === 3);
+		await page.goBack();
+		await page.waitForFunction(() => window.mf.state().zoom.length === 0);
+		await page.goForward();
+		await page.waitForFunction(() => window.mf.state().zoom.length === 3);
+	},
+
+	// A fragment opens the same view; a reload keeps it.
+	async fragment({ page }) {
+		const s = await mf.state(page);
+		assert.deepEqual([s.view, s.search, s.hide, s.thread], ['flame', 'compute', false, 2]);
+		assert.deepEqual(s.zoom, ['thread 2 (worker)', 'clone3 (/lib/x86_64-linux-gnu/libc.so.6)',
+			'start_thread (/lib/x86_64-linux-gnu/libc.so.6)', 'work (/src/t.c:20)']);
+		assert.equal(await page.locator('#mf-hide').isChecked(), false);
+		assert.equal(await page.locator('#mf-search').inputValue(), 'compute');
+		assert.equal(await page.locator('#mf-thread').inputValue(), '2');
+		await screenshot(page, 'fragment');
+		await page.click('#mf-orient');
+		await page.reload();
+		await page.waitForFunction(() => window.mf && window.mf.state().firstRenderMs > 0);
+		const r = await mf.state(page);
+		assert.deepEqual([r.view, r.search, r.hide, r.thread, r.zoom.length], ['icicle', 'compute', false, 2, 4]);
+	},
+
+	// Frame names are text: no element, no script, no alert.
+	async xss({ page }) {
+		assert.ok((await names(page)).includes('<img src=x onerror=alert(1)>'));
+		assert.ok((await names(page)).includes('semi;colon & "quotes" \\ back'));
+		assert.equal(await page.locator('img').count(), 0);
+		assert.equal(await page.locator('b:text("bold")').count(), 0);
+		assert.equal(await page.locator('#mf-command').innerText(), '$ </script><script>alert(1)</script>');
+		assert.equal(await page.locator('script').count(), 2);
+		const f = await frame(page, '<img src=x onerror=alert(1)>');
+		const box = await page.locator('#mf-canvas').boundingBox();
+		await page.mouse.move(box.x + f.x + 10, box.y + f.y + 5);
+		assert.equal(await page.locator('#mf-tip .mf-tip-fn').innerText(), '<img src=x onerror=alert(1)>');
+	},
+
+	// The tooltip: function, location, total, self, share, allocations.
+	async tooltip({ page }) {
+		const f = await frame(page, 'b', '/src/app.c:8');
+		const box = await page.locator('#mf-canvas').boundingBox();
+		await page.mouse.move(box.x + f.x + 5, box.y + f.y + 5);
+		assert.equal(await page.locator('#mf-tip').isVisible(), true);
+		assert.equal(await page.locator('#mf-tip').innerText(),
+			'b\n/src/app.c:8\nTotal\t195 KiB\nSelf\t0 B\nShare of total\t28.6%\nAllocations\t2');
+		await screenshot(page, 'tooltip');
+	},
+
+	// Inverted input says so.
+	async inverted({ page }) {
+		assert.equal(await page.locator('#mf-inverted').isVisible(), true);
+		assert.equal(await page.title(), 'Peak memory (inverted)');
+		assert.match(await page.locator('#mf-help-what').textContent(), /inverted: the functions that allocated are next to the root/);
+		const a = await frame(page, 'a', '/src/inv.c:2');
+		assert.deepEqual([a.depth, a.bytes, a.count], [1, 3000000, 3]);
+	},
+
+	// Plain flamegraph.pl input: duplicate stacks add up, no counts.
+	async plain({ page }) {
+		const t = await mf.totals(page);
+		assert.deepEqual([t.value, t.count, t.stacks], [1100, null, 4]);
+		assert.equal((await frame(page, 'read_line')).bytes, 400);
+		assert.equal((await frame(page, 'parse')).bytes, 900);
+		assert.equal(await page.locator('#mf-thread-box').isVisible(), false);
+		assert.equal(await page.locator('#mf-spark').isVisible(), false);
+		assert.equal(await page.title(), 'Memory flame graph');
+	},
+
+	// The memory sparkline opens a chart; its CSV comes from a blob: URL.
+	async memory({ page }) {
+		await page.click('#mf-spark');
+		assert.equal(await page.locator('#mf-memory').isVisible(), true);
+		await screenshot(page, 'memory-chart');
+		const [download] = await Promise.all([page.waitForEvent('download'), page.click('#mf-csv')]);
+		assert.match(download.url(), /^blob:/);
+		const stream = await download.createReadStream();
+		let text = '';
+		for await (const chunk of stream) text += chunk;
+		assert.equal(text, 'ms,heap_bytes,rss_bytes\n0,0,1773568\n10,100000,2000000\n20,400000,2400000\n30,700000,2900000\n40,300000,2900000\n50,250000,2800000\n');
+		await page.click('#mf-memory-close');
+		await page.click('#mf-stats-btn');
+		const stats = await page.locator('#mf-stats-list').innerText();
+		assert.match(stats, /Start time\s+2025-11-26 03:30:00 UTC/);
+		assert.match(stats, /Duration\s+2\.21 s/);
+		assert.match(stats, /Distinct frames\s+15/);
+	},
+
+	// Dark theme follows the system and can be switched.
+	async theme({ page }) {
+		assert.equal((await mf.state(page)).theme, 'dark');
+		await screenshot(page, 'theme-dark');
+		await page.click('#mf-theme');
+		assert.equal((await mf.state(page)).theme, 'light');
+		assert.equal(await page.evaluate(() => document.documentElement.classList.contains('mf-dark')), false);
+	},
+
+	// Nothing but the page itself was loaded (checked for every check too).
+	async network({ requests }) {
+		assert.equal(requests.length, 1, `requests: ${requests.join(' ')}`);
+		assert.match(requests[0], /^file:/);
+	},
+};
+
+const [name, file, hash = '', scheme = 'light'] = process.argv.slice(2);
+if (!checks[name] || !file) {
+	console.error(`usage: node check.mjs CHECK REPORT.html [#FRAGMENT] [light|dark]\nchecks: ${Object.keys(checks).join(' ')}`);
+	process.exit(2);
+}
+const r = await openReport(file, { hash, colorScheme: scheme });
+let failed = false;
+try {
+	await checks[name](r);
+	await screenshot(r.page, name);
+} catch (e) {
+	failed = true;
+	console.error(`check ${name} failed: ${e.message}`);
+	await screenshot(r.page, name + '-failed').catch(() => {});
+}
+await r.close();
+if (r.problems.length) {
+	failed = true;
+	console.error(r.problems.join('\n'));
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# mf-html: folded stacks -> one self-contained HTML page.  The command line
+# is checked here; the page itself in headless chromium by
+# tests/browser/check.mjs, one @test per check.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	export REPORTS="$BATS_FILE_TMPDIR/reports"
+	mkdir -p "$REPORTS"
+	for f in peak threads evil plain inverted narrow; do
+		bin/mf-html -o "$REPORTS/$f.html" "tests/data/html_$f.folded"
+	done
+	bin/mf-html --hide '^a$' -o "$REPORTS/hideextra.html" tests/data/html_peak.folded
+}
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+}
+
+# browser CHECK REPORT [#FRAGMENT] [light|dark]
+browser() {
+	if [ ! -d tests/browser/node_modules/playwright-core ]; then
+		echo "tests/browser/node_modules is missing: run 'make check' (or npm ci in tests/browser)" >&2
+		return 1
+	fi
+	run node tests/browser/check.mjs "$@"
+	[ -n "$output" ] && echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "mf-html --help prints the usage line" {
+	run -0 --separate-stderr bin/mf-html --help
+	[ "$output" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [FILE]" ]
+	[ "$stderr" = "" ]
+}
+
+@test "mf-html: unknown option is a usage error" {
+	run -2 --separate-stderr bin/mf-html --bogus tests/data/html_plain.folded
+	[ "$output" = "" ]
+	[ "${stderr_lines[0]}" = "mf-html: unknown option '--bogus'" ]
+	[ "${stderr_lines[1]}" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [FILE]" ]
+}
+
+@test "mf-html: two files is a usage error" {
+	run -2 --separate-stderr bin/mf-html tests/data/html_plain.folded tests/data/html_peak.folded
+	[ "${stderr_lines[0]}" = "mf-html: expected at most one FILE, found 2" ]
+}
+
+@test "mf-html: an option without its argument is a usage error" {
+	run -2 --separate-stderr bin/mf-html tests/data/html_plain.folded -o
+	[ "${stderr_lines[0]}" = "mf-html: option '-o' needs an argument" ]
+	[ "${stderr_lines[1]}" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [FILE]" ]
+}
+
+@test "mf-html: empty --hide is a usage error" {
+	run -2 --separate-stderr bin/mf-html --hide '' tests/data/html_plain.folded
+	[ "${stderr_lines[0]}" = "mf-html: --hide needs a non-empty regular expression" ]
+}
+
+@test "mf-html: a missing file is an error" {
+	run -1 --separate-stderr bin/mf-html -o "$BATS_TEST_TMPDIR/x.html" tests/data/no-such-file
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-html: cannot open 'tests/data/no-such-file': No such file or directory" ]
+	[ ! -e "$BATS_TEST_TMPDIR/x.html" ]
+}
+
+@test "mf-html: a bad stack line names FILE:LINE and writes nothing" {
+	run -1 --separate-stderr bin/mf-html -o "$BATS_TEST_TMPDIR/x.html" tests/data/html_bad.folded
+	[ "$stderr" = "mf-html: tests/data/html_bad.folded:2: expected a whole number of at most 20 digits after the stack, found 'oops'" ]
+	[ ! -e "$BATS_TEST_TMPDIR/x.html" ]
+}
+
+@test "mf-html: an empty frame names FILE:LINE" {
+	printf 'main;a 1\nmain;;b 2\n' > "$BATS_TEST_TMPDIR/in"
+	run -1 --separate-stderr bin/mf-html "$BATS_TEST_TMPDIR/in"
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-html: $BATS_TEST_TMPDIR/in:2: expected a frame between ';' separators, found an empty one" ]
+}
+
+@test "mf-html -o refuses to overwrite without -f" {
+	echo keep > "$BATS_TEST_TMPDIR/out.html"
+	run -1 --separate-stderr bin/mf-html -o "$BATS_TEST_TMPDIR/out.html" tests/data/html_plain.folded
+	[ "$stderr" = "mf-html: '$BATS_TEST_TMPDIR/out.html' already exists; use -f to overwrite it" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out.html")" = "keep" ]
+	run -0 bin/mf-html -f -o "$BATS_TEST_TMPDIR/out.html" tests/data/html_plain.folded
+	grep -q '^<!DOCTYPE html>$' "$BATS_TEST_TMPDIR/out.html"
+}
+
+@test "mf-html: a full disk is an error, not a short page" {
+	run -1 --separate-stderr bin/mf-html -f -o /dev/full tests/data/html_plain.folded
+	[ "$stderr" = "mf-html: cannot write '/dev/full': No space left on device" ]
+	run -1 --separate-stderr sh -c 'bin/mf-html tests/data/html_plain.folded > /dev/full'
+	[ "$stderr" = "mf-html: cannot write 'standard output': No space left on device" ]
+}
+
+@test "mf-html reads standard input, plain or gzip" {
+	run -0 --separate-stderr sh -c 'bin/mf-html < tests/data/html_plain.folded'
+	a=$output
+	run -0 --separate-stderr sh -c 'gzip -c tests/data/html_plain.folded | bin/mf-html -'
+	[ "$output" = "$a" ]
+	[[ "$output" == *'"frames":["main","parse","read_line","alloc_node","render"],"counted":false,"stacks":[0,3,0,1,2,300,0,2,1,3,500,0,1,1,4,200,0,1,2,1,2,100,0]'* ]]
+}
+
+@test "mf-html embeds data escaped: nothing in the input can end the script" {
+	run -0 --separate-stderr bin/mf-html tests/data/html_evil.folded
+	[ "$(grep -c '</script>' <<< "$output")" = 2 ]
+	[[ "$output" == *'"frames":["main (/src/x.c:1)","\u003cimg src=x onerror=alert(1)\u003e (/src/x.c:2)","\u003c/script\u003e\u003cb\u003ebold\u003c/b\u003e (/src/x.c:3)","semi;colon \u0026 \"quotes\" \\ back (/src/x.c:4)"]'* ]]
+	[[ "$output" == *'["command","\"\u003c/script\u003e\u003cscript\u003ealert(1)\u003c/script\u003e\""]'* ]]
+}
+
+@test "mf-html escapes U+2028, U+2029 and control bytes in the data" {
+	printf 'a\xe2\x80\xa8b;c\xe2\x80\xa9d;e\\x01f 5\n' > "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr bin/mf-html "$BATS_TEST_TMPDIR/in"
+	[[ "$output" == *'"frames":["a\u2028b","c\u2029d","e\u0001f"]'* ]]
+}
+
+@test "mf-html --title sets the title as text" {
+	run -0 --separate-stderr bin/mf-html --title 'My <app> & "co"' tests/data/html_plain.folded
+	[[ "$output" == *'<title>My &lt;app&gt; &amp; &quot;co&quot;</title>'* ]]
+	[[ "$output" == *'{"title":"My \u003capp\u003e \u0026 \"co\"","hide":[],'* ]]
+}
+
+@test "mf-html: the page loads nothing from any network address" {
+	run -0 --separate-stderr bin/mf-html tests/data/html_peak.folded
+	! grep -Eqi '(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/' <<< "$output"
+	! grep -Eqi '<(link|img|iframe|object|embed)\b|src=|@import|url\(' <<< "$output"
+	grep -q "content=\"default-src 'none'" <<< "$output"
+}
+
+@test "browser: expected frames with their bytes" { browser frames "$REPORTS/peak.html"; }
+@test "browser: the flame/icicle toggle mirrors the graph" { browser orient "$REPORTS/peak.html"; }
+@test "browser: hide irrelevant frames removes _start and keeps totals" { browser hide "$REPORTS/peak.html"; }
+@test "browser: --hide hides more frames" { browser hideextra "$REPORTS/hideextra.html"; }
+@test "browser: the thread filter shows one thread" { browser threads "$REPORTS/threads.html"; }
+@test "browser: search highlights matches and shows their share" { browser search "$REPORTS/threads.html"; }
+@test "browser: click zooms, Reset and Esc zoom out" { browser zoom "$REPORTS/peak.html"; }
+@test "browser: frames too narrow at the top level exist when zoomed" { browser narrow "$REPORTS/narrow.html"; }
+@test "browser: Back undoes a zoom" { browser back "$REPORTS/peak.html"; }
+@test "browser: the URL fragment restores a view" {
+	browser fragment "$REPORTS/threads.html" '#view=flame&zoom=5.6.7.8&search=compute&thread=2&hide=0'
+}
+@test "browser: a frame named <img onerror> renders as text" { browser xss "$REPORTS/evil.html"; }
+@test "browser: the tooltip shows bytes, share and allocations" { browser tooltip "$REPORTS/peak.html"; }
+@test "browser: inverted input is labelled inverted" { browser inverted "$REPORTS/inverted.html"; }
+@test "browser: plain flamegraph.pl input" { browser plain "$REPORTS/plain.html"; }
+@test "browser: memory chart and CSV download" { browser memory "$REPORTS/peak.html"; }
+@test "browser: dark theme follows the system and switches" { browser theme "$REPORTS/peak.html" '' dark; }
+@test "browser: no request to anything but the file" { browser network "$REPORTS/peak.html"; }
