@@ -94,14 +94,22 @@ static void sleep_a_little(void)
  * Read events until the program has ended and every event is written.
  * Returns the program's wait status; *end_ns is when it was seen ending.
  */
-static int record(pid_t pid, struct rings *rings, struct writer *w, uint64_t *end_ns)
+static int record(pid_t pid, uint64_t interval_ms, struct rings *rings, struct writer *w,
+		  uint64_t *end_ns)
 {
 	enum { BUDGET = 1 << 16 };	/* events between two drains */
 	int status = 0, ended = 0;
+	uint64_t next_rss_ns = 0;
 	for (;;) {
 		if (!ended && launch_ended(pid, &status, end_ns)) {
 			ended = 1;
 			writer_process_gone(w);
+		}
+		/* Sample RSS while the process lives, even if no m record is due yet. */
+		uint64_t now = monotonic_ns();
+		if (!ended && now >= next_rss_ns) {
+			writer_sample_rss(w);
+			next_rss_ns = now + interval_ms * 1000000;
 		}
 		/* Drain after learning the program ended: then nothing is left behind. */
 		size_t taken = rings_drain(rings);
@@ -110,7 +118,7 @@ static int record(pid_t pid, struct rings *rings, struct writer *w, uint64_t *en
 			return status;
 		if (taken == 0 && done < BUDGET) {
 			if (!rings_pending(rings))
-				writer_idle(w, monotonic_ns());
+				writer_idle(w, now);
 			sleep_a_little();
 		}
 	}
@@ -137,7 +145,7 @@ int main(int argc, char **argv)
 	struct rings *rings = rings_new(shm, w);
 
 	uint64_t end_ns;
-	int status = record(pid, rings, w, &end_ns);
+	int status = record(pid, o.interval_ms, rings, w, &end_ns);
 	if (!rings_attached(rings)) {
 		if (o.output && strcmp(o.output, "-"))
 			unlink(o.output);

@@ -56,6 +56,8 @@ void writer_stack(struct writer *w, uint64_t id, const uint64_t *pcs,
 void writer_event(struct writer *w, uint32_t thread, const struct mf_event *ev);
 /* Nothing is pending at now_ns: write the m records due by then. */
 void writer_idle(struct writer *w, uint64_t now_ns);
+/* Read the process's RSS for the m records to come (also done at each m). */
+void writer_sample_rss(struct writer *w);
 /* The process is gone: RSS keeps its last value from now on. */
 void writer_process_gone(struct writer *w);
 /*

@@ -16,7 +16,17 @@
 #include <string.h>
 
 #include "err.h"
+#include "launch.h"
 #include "proto.h"
+
+/*
+ * How long a missing number may hold up the stream while the process
+ * lives.  A thread stopped between taking a number and publishing its event
+ * for this long is more likely dead inside a hook (cancelled, or longjmp'd
+ * out of a signal handler) than slow; waiting for ever would buffer every
+ * later event.  Its event, if it comes after all, is written late.
+ */
+#define GAP_PATIENCE_NS 2000000000ull
 
 struct lane {
 	unsigned char *buf;	/* copied events; 8-aligned */
@@ -34,6 +44,7 @@ struct rings {
 	size_t nheap;
 	uint64_t next_seq;
 	uint64_t lost;
+	uint64_t gap_since_ns;	/* when the current wait for next_seq began, or 0 */
 };
 
 struct rings *rings_new(void *shm, struct writer *w)
@@ -133,8 +144,6 @@ static void take(struct rings *r, uint32_t slot, const struct mf_event *ev)
 		path[ev->aux] = '\0';
 		writer_module(r->w, path, ev->a, ev->b, ev->c);
 	}
-	if (ev->seq < r->next_seq)
-		corrupt(slot, "an event number came twice");
 	enqueue(r, slot, ev);
 }
 
@@ -185,25 +194,40 @@ size_t rings_drain(struct rings *r)
 
 /* ---- merging ---- */
 
+/* Whether to give up waiting for next_seq, the top lane's event being seq. */
+static int skip_gap(struct rings *r, uint64_t seq, int process_gone)
+{
+	if (!process_gone) {
+		uint64_t now = monotonic_ns();
+		if (!r->gap_since_ns)
+			r->gap_since_ns = now;
+		if (now - r->gap_since_ns < GAP_PATIENCE_NS)
+			return 0;
+	}
+	r->lost += seq - r->next_seq;
+	r->next_seq = seq;
+	return 1;
+}
+
 size_t rings_process(struct rings *r, size_t budget, int process_gone)
 {
 	size_t done = 0;
 	while (r->nheap && done < budget) {
 		uint32_t lane = r->heap[0];
 		uint64_t seq = front_seq(r, lane);
-		if (seq != r->next_seq) {
-			if (!process_gone)
-				break;	/* still being written */
-			r->lost += seq - r->next_seq;
-			r->next_seq = seq;
-		}
+		if (seq > r->next_seq && !skip_gap(r, seq, process_gone))
+			break;	/* still being written */
+		r->gap_since_ns = 0;
 		heap_pop(r);
 		struct lane *l = &r->lanes[lane];
 		do {
 			const struct mf_event *ev = (const struct mf_event *)(l->buf + l->pos);
 			writer_event(r->w, l->thread, ev);
 			l->pos += ev->size;
-			r->next_seq++;
+			if (ev->seq == r->next_seq)
+				r->next_seq++;
+			else if (r->lost)
+				r->lost--;	/* a skipped number came after all: late */
 			done++;
 		} while (l->pos < l->len && front_seq(r, lane) == r->next_seq && done < budget);
 		if (l->pos < l->len)

@@ -155,7 +155,7 @@ static uint64_t ms_since_start(const struct writer *w, uint64_t ns)
 	return ns > w->o.start_ns ? (ns - w->o.start_ns) / 1000000 : 0;
 }
 
-static void update_rss(struct writer *w)
+void writer_sample_rss(struct writer *w)
 {
 	if (w->process_gone)
 		return;
@@ -170,7 +170,7 @@ static void write_memory_records(struct writer *w, uint64_t ms)
 {
 	if (ms < w->next_m_ms)
 		return;
-	update_rss(w);
+	writer_sample_rss(w);
 	while (w->next_m_ms <= ms) {
 		char line[80], *p = line;
 		*p++ = 'm';

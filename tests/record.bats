@@ -385,6 +385,23 @@ replay_aggregate() {
 	awk '$1 == "m" { if (last != "" && $2 != last + 1) exit 1; last = $2; n++ } END { exit n < 1 }' "$out"
 	# HEAP is the sum of live bytes at that point of the stream.
 	awk '$1 == "a" { n++; size[n] = $4; heap += $4 } $1 == "f" { heap -= size[n - $3] } $1 == "m" && $3 != heap { exit 1 }' "$out"
+	# RSS was read from the living process.
+	awk '$1 == "m" && $4 == 0 { exit 1 }' "$out"
+}
+
+@test "numbers taken and never written are lost, and the events after them kept" {
+	run -0 bin/mf-record -o "$out" $T/rec_lost
+	valid_stream "$out"
+	[ "$(awk '$1 == "a" { print $4 }' "$out" | tail -2 | tr '\n' ' ')" = "100 200 " ]
+	grep -qx 'E [0-9]* [0-9]* [0-9]* 0 3 exit 0' "$out"
+}
+
+@test "1500 threads one after the other: slots are reused, every thread numbered" {
+	run -0 bin/mf-record -o "$out" $T/rec_manythreads
+	valid_stream "$out"
+	[ "$(awk '$1 == "a" && $4 == 3000 { print $2 }' "$out" | sort -u | wc -l)" -eq 1500 ]
+	[ "$(awk '$1 == "T" { print $2 }' "$out" | sort -un | wc -l)" -eq 1501 ]
+	grep -qx 'E [0-9]* 1501 1500 0 0 exit 0' "$out"
 }
 
 @test "make demo's recording works" {
