@@ -105,6 +105,20 @@ static int has_interpreter(int fd, const Elf64_Ehdr *eh)
 	return 0;
 }
 
+/* The ELF machine of this launcher, which the tracker shares. */
+static unsigned own_machine(void)
+{
+#if defined(__x86_64__)
+	return EM_X86_64;
+#elif defined(__aarch64__)
+	return EM_AARCH64;
+#elif defined(__riscv)
+	return EM_RISCV;
+#else
+#error "the ELF machine of this architecture is not known here"
+#endif
+}
+
 static void check_image(const char *path, const char *name, int depth)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -129,6 +143,8 @@ static void check_image(const char *path, const char *name, int depth)
 		die("cannot record '%s': not an ELF program or a script", name);
 	if (head.eh.e_ident[EI_CLASS] != ELFCLASS64)
 		die("cannot record '%s': it is a 32-bit program; the tracker is 64-bit", name);
+	if (head.eh.e_machine != own_machine())
+		die("cannot record '%s': it is built for another architecture", name);
 	if (!has_interpreter(fd, &head.eh))
 		die("cannot record '%s': it is statically linked, so the tracker cannot be preloaded", name);
 	close(fd);
