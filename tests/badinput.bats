@@ -1,0 +1,245 @@
+#!/usr/bin/env bats
+# Hostile input for every filter: each bad input gets exactly one line
+# "PROG: FILE:LINE: what was expected" (or "PROG: cannot open ...") on
+# stderr, exit 1, and nothing on stdout that could pass for a result.
+#
+# The cases are the table below, one line per case:
+#
+#   INPUT | FILTERS | STATUS | STDERR
+#
+# INPUT is a file made by make_inputs (run in its directory), optionally
+# with options before it; "stdout>/dev/full" in front sends standard output
+# to /dev/full and "as-nobody" runs the filter as user nobody.  FILTERS is
+# "events" (the readers of event streams), "folded" (the readers of folded
+# stacks) or program names.  In STDERR, %P stands for the filter.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+EVENT_FILTERS="mf-peak mf-leaks mf-temporal mf-fold"
+FOLDED_FILTERS="mf-html mf-invert mf-fold"
+
+CASES=$(cat <<'EOF'
+empty           | events | 1 | %P: empty: empty input: expected an mf event stream (docs/FORMAT.md)
+cut.mft.gz      | events | 1 | %P: cut.mft.gz:91: truncated or corrupt gzip input: unexpected end of file
+nul.mft         | events | 1 | %P: nul.mft:2: binary data (a NUL byte) where a text line was expected
+garbage.mft     | mf-peak mf-leaks mf-temporal | 1 | %P: garbage.mft:1: expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream
+garbage.mft     | mf-fold | 1 | %P: garbage.mft:1: expected a whole number of at most 20 digits after the stack, found 'garbage'
+overflow.mft    | events | 1 | %P: overflow.mft:5: expected SIZE as a whole number of at most 20 digits, found '18446744073709551616'
+heapsum.mft     | events | 1 | %P: heapsum.mft:6: total heap size overflows 64 bits
+negative.mft    | events | 1 | %P: negative.mft:5: expected SIZE as a whole number of at most 20 digits, found '-5'
+unknown.mft     | events | 1 | %P: unknown.mft:3: unknown record type 'Z' (expected one of H M F S T t m a f P L K E)
+version.mft     | events | 1 | %P: version.mft:1: unsupported event stream version 2 (this reader knows version 1)
+undefined.mft   | events | 1 | %P: undefined.mft:5: undefined stack 7
+dupframe.mft    | events | 1 | %P: dupframe.mft:4: frame 1 defined twice
+dupstack.mft    | events | 1 | %P: dupstack.mft:5: stack 1 defined twice
+unknownfree.mft | events | 1 | %P: unknownfree.mft:6: free of allocation 1 back, but only 1 were made
+doublefree.mft  | events | 1 | %P: doublefree.mft:7: free of allocation 1, which is not live (freed twice?)
+backwards.mft   | events | 1 | %P: backwards.mft:4: time goes backwards: 5 ms after 9 ms
+afterend.mft    | events | 1 | %P: afterend.mft:4: record after the end record (E)
+missing.mft     | events | 1 | %P: cannot open 'missing.mft': No such file or directory
+as-nobody locked.mft | events | 1 | %P: cannot open 'locked.mft': Permission denied
+adir            | events | 1 | %P: adir:1: cannot read: Is a directory
+stdout>/dev/full ok.mft | events | 1 | %P: cannot write 'standard output': No space left on device
+-f -o /dev/full ok.mft | events | 1 | %P: cannot write '/dev/full': No space left on device
+empty           | mf-html mf-invert | 1 | %P: empty: empty input: expected folded stacks (docs/FORMAT.md)
+cut.folded.gz   | folded | 1 | %P: cut.folded.gz:51: truncated or corrupt gzip input: unexpected end of file
+nul.folded      | folded | 1 | %P: nul.folded:2: binary data (a NUL byte) where a text line was expected
+overflow.folded | folded | 1 | %P: overflow.folded:2: expected a whole number of at most 20 digits after the stack, found '18446744073709551616'
+sum.folded      | folded | 1 | %P: sum.folded:4: the total of a stack overflows 64 bits
+negative.folded | folded | 1 | %P: negative.folded:2: expected a whole number of at most 20 digits after the stack, found '-5'
+novalue.folded  | folded | 1 | %P: novalue.folded:2: expected 'FRAME;FRAME;... VALUE', found no value
+badcount.folded | folded | 1 | %P: badcount.folded:2: expected '# count=N' with a whole number N, found 'x'
+missing.folded  | folded | 1 | %P: cannot open 'missing.folded': No such file or directory
+as-nobody locked.folded | folded | 1 | %P: cannot open 'locked.folded': Permission denied
+adir            | folded | 1 | %P: adir:1: cannot read: Is a directory
+stdout>/dev/full ok.folded | folded | 1 | %P: cannot write 'standard output': No space left on device
+-f -o /dev/full ok.folded | folded | 1 | %P: cannot write '/dev/full': No space left on device
+EOF
+)
+
+setup_file() {
+	IN=$BATS_FILE_TMPDIR/in
+	mkdir -p "$IN"
+	chmod 755 "$BATS_FILE_TMPDIR" "$IN"
+	(cd "$IN" && make_inputs)
+	export IN
+}
+
+setup() {
+	cd "$IN"
+}
+
+# A small valid capture; lines 1-4 are the head other inputs start from.
+HEAD='H 1 full 1 0 10 x
+T 1 1 main
+F 1 0 ? 0 f
+S 1 0 1'
+
+make_inputs() {
+	printf '%s\na 1 1 5\nf 1 0\nE 1 1 1 0 0 exit 0\n' "$HEAD" >ok.mft
+	printf '# format="mf-folded/1"\n# count=1\nmain;f 5\n' >ok.folded
+	: >empty
+	# The gzip streams are cut in the middle: zlib sees the end too soon.
+	for i in $(seq 1000); do echo "a 1 1 $i"; done | (printf '%s\n' "$HEAD"; cat) |
+		gzip -9n | head -c 300 >cut.mft.gz
+	for i in $(seq 1000); do echo "main;f$i $i"; done | (echo '# format="mf-folded/1"'; cat) |
+		gzip -9n | head -c 300 >cut.folded.gz
+	printf 'H 1 full 1 0 10 x\nT 1 1 ma\0in\n' >nul.mft
+	printf '# format="mf-folded/1"\nmain;\0f 5\n' >nul.folded
+	printf '\xff\xfe\x80 garbage\n\x02\n' >garbage.mft
+	printf '%s\na 1 1 18446744073709551616\n' "$HEAD" >overflow.mft
+	printf '%s\na 1 1 18446744073709551615\na 1 1 1\n' "$HEAD" >heapsum.mft
+	printf '%s\na 1 1 -5\n' "$HEAD" >negative.mft
+	printf 'H 1 full 1 0 10 x\nT 1 1 main\nZ 1 2\n' >unknown.mft
+	printf 'H 2 full 1 0 10 x\n' >version.mft
+	printf '%s\na 1 7 5\n' "$HEAD" >undefined.mft
+	printf 'H 1 full 1 0 10 x\nT 1 1 main\nF 1 0 ? 0 f\nF 1 0 ? 0 g\n' >dupframe.mft
+	printf '%s\nS 1 0 1\n' "$HEAD" >dupstack.mft
+	printf '%s\na 1 1 5\nf 1 1\n' "$HEAD" >unknownfree.mft
+	printf '%s\na 1 1 5\nf 1 0\nf 1 0\n' "$HEAD" >doublefree.mft
+	printf 'H 1 full 1 0 10 x\nt 9\nT 1 1 main\nt 5\n' >backwards.mft
+	printf 'H 1 full 1 0 10 x\nT 1 1 main\nE 1 0 0 0 0 exit 0\nt 5\n' >afterend.mft
+	printf '# format="mf-folded/1"\nmain;f 18446744073709551616\n' >overflow.folded
+	printf '# format="mf-folded/1"\nmain;f 18446744073709551615\nmain;g 1\nmain;f 1\n' >sum.folded
+	printf '# format="mf-folded/1"\nmain;f -5\n' >negative.folded
+	printf '# format="mf-folded/1"\nmain;f\n' >novalue.folded
+	printf '# format="mf-folded/1"\n# count=x\nmain;f 5\n' >badcount.folded
+	cp ok.mft locked.mft
+	cp ok.folded locked.folded
+	chmod 000 locked.mft locked.folded
+	mkdir adir
+}
+
+# Run every row of the table whose INPUT matches $1 (a regular expression
+# on the whole field) for each of its filters; print every mismatch.
+check_cases() {
+	local pattern=$1 failures= ran=0
+	local input filters status stderr
+	while IFS='|' read -r input filters status stderr; do
+		input=$(echo $input) filters=$(echo $filters) status=$(echo $status)
+		stderr=${stderr# }
+		[[ $input =~ ^($pattern)$ ]] || continue
+		filters=${filters/events/$EVENT_FILTERS}
+		filters=${filters/folded/$FOLDED_FILTERS}
+		for prog in $filters; do
+			ran=$((ran + 1))
+			failures+=$(check_one "$prog" "$input" "$status" "${stderr//%P/$prog}")
+		done
+	done <<<"$CASES"
+	[ "$ran" -gt 0 ] || { echo "no case matches '$pattern'"; return 1; }
+	[ -z "$failures" ] || { printf '%s' "$failures"; return 1; }
+}
+
+# check_one PROG INPUT STATUS STDERR: prints what differs, nothing if all is well.
+check_one() {
+	local prog=$1 input=$2 want_status=$3 want_err=$4 got_status
+	local -a cmd=("$BIN/$prog") words
+	local to_full=
+	read -ra words <<<"$input"
+	case ${words[0]} in
+	'stdout>/dev/full') to_full=1 words=("${words[@]:1}") ;;
+	as-nobody) cmd=(setpriv --reuid=nobody --regid=nogroup --clear-groups "$BIN/$prog") words=("${words[@]:1}") ;;
+	esac
+	if [ ! -x "$BIN/$prog" ]; then
+		echo "$prog $input: $BIN/$prog is not built"
+		echo
+		return
+	fi
+	local out=$BATS_TEST_TMPDIR/out
+	[ "$to_full" ] && out=/dev/full
+	: >"$BATS_TEST_TMPDIR/out"
+	"${cmd[@]}" "${words[@]}" >"$out" 2>"$BATS_TEST_TMPDIR/err" </dev/null
+	got_status=$?
+	local got_err got_out
+	got_err=$(cat "$BATS_TEST_TMPDIR/err")
+	got_out=$(head -c 200 "$BATS_TEST_TMPDIR/out")
+	if [ "$got_status" != "$want_status" ] || [ "$got_err" != "$want_err" ] ||
+		[ -n "$got_out" ]; then
+		printf '%s %s:\n  status %s, expected %s\n  stderr: %s\n  wanted: %s\n  stdout: %s\n' \
+			"$prog" "$input" "$got_status" "$want_status" "$got_err" "$want_err" "$got_out"
+	fi
+}
+
+@test "badinput: every filter of the table is built" {
+	for prog in $EVENT_FILTERS $FOLDED_FILTERS; do
+		[ -x "$BIN/$prog" ] || { echo "$BIN/$prog is missing"; return 1; }
+	done
+}
+
+@test "badinput: empty input" { check_cases 'empty'; }
+@test "badinput: gzip streams cut short" { check_cases 'cut\..*'; }
+@test "badinput: binary data" { check_cases 'nul\..*|garbage\..*'; }
+@test "badinput: numbers that overflow 64 bits" { check_cases 'overflow\..*|heapsum\..*'; }
+@test "badinput: sums that overflow 64 bits name the line" { check_cases 'sum\.folded'; }
+@test "badinput: negative sizes" { check_cases 'negative\..*'; }
+@test "badinput: unknown record types and versions" { check_cases 'unknown\.mft|version\.mft'; }
+@test "badinput: references to undefined ids" { check_cases 'undefined\.mft'; }
+@test "badinput: ids defined twice" { check_cases 'dup.*'; }
+@test "badinput: frees of unknown allocations" { check_cases 'unknownfree\.mft|doublefree\.mft'; }
+@test "badinput: records out of order" { check_cases 'backwards\.mft|afterend\.mft'; }
+@test "badinput: malformed folded lines" { check_cases 'novalue\.folded|badcount\.folded'; }
+@test "badinput: missing file" { check_cases 'missing\..*'; }
+@test "badinput: unreadable file and directory" { check_cases 'as-nobody locked\..*|adir'; }
+@test "badinput: output to a full device" { check_cases '.*/dev/full.*'; }
+
+# A frame name of 1 MB is not an error: every filter passes it through.
+@test "badinput: a 1 MB frame name works in every filter" {
+	local name
+	name=$(head -c 1048576 /dev/zero | tr '\0' x)
+	printf 'H 1 full 1 0 10 x\nT 1 1 main\nF 1 0 ? 0 %s\nS 1 0 1\na 1 1 5\nE 1 1 0 0 0 exit 0\n' "$name" >big.mft
+	printf '# format="mf-folded/1"\nmain;%s 5\n' "$name" >big.folded
+	printf '%s 5\n' "$name" >want.events
+	printf 'main;%s 5\n' "$name" >want.fold
+	printf '%s;main 5\n' "$name" >want.invert
+	for prog in $EVENT_FILTERS; do
+		"$BIN/$prog" big.mft >out
+		grep -Fxqf want.events out || { echo "$prog: no stack line with the 1 MB frame"; return 1; }
+	done
+	"$BIN/mf-fold" big.folded >out
+	grep -Fxqf want.fold out
+	"$BIN/mf-invert" big.folded >out
+	grep -Fxqf want.invert out
+	"$BIN/mf-html" big.folded >out
+	printf '"%s"' "$name" >want.html
+	grep -Fqf want.html out
+}
+
+# A capture cut short (no E record): the reducers write what they could,
+# marked truncated, and exit 1.
+@test "badinput: a capture without its end record is marked truncated" {
+	printf '%s\na 1 1 5\n' "$HEAD" >cut.mft
+	for prog in $EVENT_FILTERS; do
+		run -1 --separate-stderr "$BIN/$prog" cut.mft
+		grep -qx '# truncated=true' <<<"$output" || { echo "$prog: not marked truncated"; return 1; }
+		[ "${#stderr_lines[@]}" = 1 ]
+		[[ $stderr == "$prog: cut.mft"* ]]
+	done
+}
+
+# Standard input is read like a file, named "-".
+@test "badinput: bad standard input is named '-'" {
+	for prog in mf-peak mf-leaks mf-temporal; do
+		run -1 --separate-stderr "$BIN/$prog" - <negative.mft
+		[ "$output" = "" ]
+		[ "$stderr" = "$prog: -:5: expected SIZE as a whole number of at most 20 digits, found '-5'" ]
+	done
+}
+
+# Every input that once crashed a fuzzing harness (tests/fuzz/regress/)
+# must now be an ordinary input error in every filter that reads its format.
+@test "badinput: the fuzzers' regression inputs are clean input errors" {
+	local n=0 f prog
+	for f in "$ROOT"/tests/fuzz/regress/events/* "$ROOT"/tests/fuzz/regress/folded/*; do
+		[ -e "$f" ] || continue
+		case $f in */events/*) progs=$EVENT_FILTERS ;; *) progs=$FOLDED_FILTERS ;; esac
+		for prog in $progs; do
+			n=$((n + 1))
+			run --separate-stderr "$BIN/$prog" "$f"
+			[ "$status" = 1 ] || { echo "$prog $f: status $status"; return 1; }
+			[ "${#stderr_lines[@]}" = 1 ] || { echo "$prog $f: $stderr"; return 1; }
+			[[ $stderr =~ ^$prog:\ $f(:[0-9]+)?:\  ]] || { echo "$prog $f: $stderr"; return 1; }
+		done
+	done
+	[ "$n" -gt 0 ]
+}
