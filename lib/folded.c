@@ -105,6 +105,10 @@ int folded_next(struct folded_reader *r, struct folded_line *out)
 		}
 		return 1;
 	}
+	/* Every mf writer writes at least its format line: nothing at all means
+	 * the stage before failed, and an empty report would hide it. */
+	if (r->in.lineno == 0)
+		die("%s: empty input: expected folded stacks (docs/FORMAT.md)", r->in.name);
 	return 0;
 }
 

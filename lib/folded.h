@@ -50,7 +50,10 @@ struct folded_reader {
 void folded_open(struct folded_reader *r, const char *path);
 /* The same on an input already opened (and possibly input_unget()); r takes it over. */
 void folded_open_input(struct folded_reader *r, struct input *in);
-/* Returns 1 with *line filled, or 0 at end of input. Dies on bad input. */
+/*
+ * Returns 1 with *line filled, or 0 at end of input.  Dies on bad input,
+ * and on an input with no line at all ("empty input").
+ */
 int folded_next(struct folded_reader *r, struct folded_line *line);
 void folded_close(struct folded_reader *r);
 
