@@ -13,38 +13,134 @@ setup() {
 	TMP=$BATS_TEST_TMPDIR
 }
 
-# window FILE S E: what the page shows for the window of slices [S, E], as
-# "# count=N" and stack lines, by the rules of docs/TEMPORAL.md.
-window() {
-	awk -v S="$2" -v E="$3" '
+# views FILE [S E]: what the page shows for the window of slices [S, E], or
+# for every window with no S and E, by the rules of docs/TEMPORAL.md, as
+# lines "S E<TAB>stack<TAB>count<TAB>bytes", stacks in file order.
+views() {
+	awk -v S="${2:-}" -v E="${3:-}" '
 	/^# reducer="temporal-leaks"$/ { leaks = 1 }
+	/^# slices=/ { n = substr($0, 10) + 0 }
 	/^# slice_peaks=\[/ {
 		s = substr($0, index($0, "[") + 1); sub(/\]$/, "", s)
-		split(s, p, ",")
-		k = -1
-		for (i = S + 0; i <= E + 0; i++)
-			if (k < 0 || p[i + 1] + 0 > p[k + 1] + 0) k = i
+		split(s, peaks, ",")
 	}
 	/^# stack_(live|lifetimes)=\[\[/ {
 		s = substr($0, index($0, "=") + 3); sub(/\]\]$/, "", s)
-		ne = split(s, ent, /\],\[/)
+		series = s
 		next
 	}
 	/^#/ { next }
-	{
-		c = 0; b = 0
-		for (i = 1; i <= ne; i++) {
-			split(ent[i], v, ",")
-			if (leaks && v[1] + 0 >= S + 0 && v[1] + 0 <= E + 0 && v[2] + 0 > E + 0) {
-				c += v[3]; b += v[4]
-			} else if (!leaks && v[1] + 0 <= k) {
-				c += v[2]; b += v[3]
+	{ stack[++ns] = $0; sub(/ [0-9]+$/, "", stack[ns]); entries[ns] = series; series = "" }
+	function show(S, E,   k, i, j, ne, ent, v, c, b) {
+		k = -1
+		for (i = S; i <= E; i++)
+			if (k < 0 || peaks[i + 1] + 0 > peaks[k + 1] + 0) k = i
+		for (j = 1; j <= ns; j++) {
+			c = 0; b = 0
+			ne = split(entries[j], ent, /\],\[/)
+			for (i = 1; i <= ne; i++) {
+				split(ent[i], v, ",")
+				if (leaks && v[1] + 0 >= S && v[1] + 0 <= E && v[2] + 0 > E) {
+					c += v[3]; b += v[4]
+				} else if (!leaks && v[1] + 0 <= k) {
+					c += v[2]; b += v[3]
+				}
+			}
+			if (c) printf "%d %d\t%s\t%d\t%d\n", S, E, stack[j], c, b
+		}
+	}
+	END {
+		if (S != "") { show(S + 0, E + 0); exit }
+		for (s = 0; s < n; s++) for (e = s; e < n; e++) show(s, e)
+	}' "$1"
+}
+
+# window FILE S E: the view of one window as folded stacks with counts.
+window() {
+	views "$@" | awk -F '\t' '{ print "# count=" $3; print $2 " " $4 }'
+}
+
+# brute FILE [leaks] [split]: replay a capture moment by moment and print
+# what every window must show, in the format of views, by the semantics of
+# the issue: the live allocations at the first highest moment of the window
+# (moments: each slice's start, and right after each allocation), or the
+# allocations made in the window and not freed by its end.
+brute() {
+	awk -v leaks="${2:-0}" -v split_threads="${3:-0}" '
+	function moment(s,   k) {
+		nm++; ms[nm] = s; mh[nm] = heap
+		for (k in keys) { mc[nm, k] = cnt[k]; mb[nm, k] = byt[k] }
+	}
+	function to_slice(s) { while (cur < s) { cur++; moment(cur) } }
+	$1 == "H" { I = $6; moment(0) }
+	$1 == "F" { fname[$2] = $6 " (" $4 ":" $5 ")" }
+	$1 == "S" { text[$2] = ($3 == 0 ? "" : text[$3] ";") fname[$4] }
+	$1 == "T" { tname[$2] = $4 }
+	$1 == "t" || $1 == "E" { to_slice(int($2 / I)) }
+	$1 == "a" {
+		n++
+		key = text[$3]
+		if (split_threads) key = "thread " $2 " (" tname[$2] ");" key
+		keys[key] = 1
+		akey[n] = key; asz[n] = $4; amade[n] = cur
+		cnt[key]++; byt[key] += $4; heap += $4
+		moment(cur)
+	}
+	$1 == "f" {
+		id = n - $3; key = akey[id]
+		cnt[key]--; byt[key] -= asz[id]; heap -= asz[id]
+		afreed[id] = cur
+	}
+	END {
+		for (S = 0; S <= cur; S++) for (E = S; E <= cur; E++) {
+			if (!leaks) {
+				best = 0
+				for (m = 1; m <= nm; m++)
+					if (ms[m] >= S && ms[m] <= E && (!best || mh[m] > mh[best])) best = m
+				for (k in keys)
+					if (mc[best, k]) printf "%d %d\t%s\t%d\t%d\n", S, E, k, mc[best, k], mb[best, k]
+			} else {
+				split("", c); split("", b)
+				for (id = 1; id <= n; id++)
+					if (amade[id] >= S && amade[id] <= E && (!(id in afreed) || afreed[id] > E)) {
+						c[akey[id]]++; b[akey[id]] += asz[id]
+					}
+				for (k in c)
+					if (c[k]) printf "%d %d\t%s\t%d\t%d\n", S, E, k, c[k], b[k]
 			}
 		}
-		ne = 0
-		stack = $0; sub(/ [0-9]+$/, "", stack)
-		if (c) { print "# count=" c; print stack " " b }
 	}' "$1"
+}
+
+# random SEED EVENTS: a random capture, 2 threads, 4 stacks, interval 5 ms,
+# sizes 0 to 40 bytes, time steps of 0 to 7 ms.
+random_capture() {
+	awk -v seed="$1" -v events="$2" 'BEGIN {
+		srand(seed)
+		print "H 1 full 1 0 5 ./random"
+		print "M 1 /r"
+		print "F 1 1 r.c 1 main"
+		for (f = 2; f <= 5; f++) print "F " f " 1 r.c " f " f" f
+		print "S 1 0 1"
+		for (f = 2; f <= 5; f++) print "S " f " 1 " f
+		print "T 1 1 one"
+		print "T 2 2 two"
+		for (i = 0; i < events; i++) {
+			r = rand()
+			if (r < 0.25) {
+				now += int(rand() * 8); print "t " now
+			} else if (r < 0.6 || nlive == 0) {
+				live[nlive++] = ++n
+				print "a " (1 + int(rand() * 2)) " " (2 + int(rand() * 4)) " " (int(rand() * 5) * 10)
+			} else {
+				k = int(rand() * nlive)
+				print "f " (1 + int(rand() * 2)) " " (n - live[k])
+				live[k] = live[--nlive]
+				frees++
+			}
+		}
+		print "E " now " " n " " frees + 0 " 0 0 exit 0"
+	}'
 }
 
 # The stack lines of a folded file, each with its count, without the
@@ -155,6 +251,25 @@ main (prog.c:10);b (prog.c:5) 60" ]
 			diff <(window $TMP/out 0 $((n - 1))) <(stacks $TMP/out)
 		done
 	done
+}
+
+@test "temporal: every window of random captures shows what a moment-by-moment replay says" {
+	for seed in $(seq 1 25); do
+		random_capture $seed 80 > $TMP/r.mft
+		for leaks in 0 1; do
+			for split in 0 1; do
+				opt=
+				[ $leaks = 1 ] && opt="$opt --leaks"
+				[ $split = 1 ] && opt="$opt --split-threads"
+				$T $opt $TMP/r.mft > $TMP/r.out
+				diff <(views $TMP/r.out | LC_ALL=C sort) \
+				     <(brute $TMP/r.mft $leaks $split | LC_ALL=C sort)
+			done
+		done
+	done
+	# The checks saw something: windows with stacks, in both kinds.
+	[ "$(views $TMP/r.out | wc -l)" -gt 50 ]
+	[ "$(grep -c '^# stack_lifetimes=' $TMP/r.out)" -gt 3 ]
 }
 
 @test "temporal: a recording without allocations has one empty slice" {
