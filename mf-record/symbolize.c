@@ -42,6 +42,21 @@
 /* From libstdc++ (extern "C"); <cxxabi.h> is C++ only. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
+/* The code range of a function DIE; a function can have several. */
+struct fn_range {
+	Dwarf_Addr lo, hi;	/* CU-relative, [lo, hi) */
+	Dwarf_Die die;
+};
+
+/* The functions of one CU, by lo. */
+struct cu_index {
+	struct fn_range *fns;
+	size_t n;
+};
+
+/* Deeper inlining than this is cut to its outermost calls. */
+enum { MAX_INLINED = 64 };
+
 /* A function in a symbol table: [start, start + size), size 0 if unknown. */
 struct symbol {
 	uint64_t start, size;
@@ -57,6 +72,9 @@ struct module {
 	struct symbol *symbols;	/* by start; read at the first need */
 	size_t nsymbols;
 	int symbols_read;
+	struct hash cus;	/* CU DIE offset -> index in cu_indexes */
+	struct cu_index *cu_indexes;
+	size_t ncu, cu_cap;
 };
 
 /* A cached lookup: frames pool[first .. first + count). */
@@ -226,13 +244,22 @@ struct symbolizer *symbolizer_new(void)
 	return s;
 }
 
+static void free_module(struct module *m)
+{
+	free(m->symbols);
+	for (size_t i = 0; i < m->ncu; i++)
+		free(m->cu_indexes[i].fns);
+	free(m->cu_indexes);
+	hash_release(&m->cus);
+}
+
 void symbolizer_free(struct symbolizer *s)
 {
 	if (!s)
 		return;
 	dwfl_end(s->dwfl);
 	for (size_t i = 0; i < s->nmodules; i++)
-		free(s->modules[i].symbols);
+		free_module(&s->modules[i]);
 	intern_release(&s->strings);
 	hash_release(&s->demangled);
 	hash_release(&s->cache);
@@ -286,6 +313,9 @@ void symbolizer_add_module(struct symbolizer *s, const char *path,
 	m->symbols = NULL;
 	m->nsymbols = 0;
 	m->symbols_read = 0;
+	m->cus = (struct hash)HASH_INIT;
+	m->cu_indexes = NULL;
+	m->ncu = m->cu_cap = 0;
 }
 
 /* The module mapped at addr; the one added last wins. */
@@ -384,6 +414,120 @@ static const char *symbol_at(struct module *m, uint64_t addr)
 			return sym->name;
 	}
 	return NULL;
+}
+
+/* ---- DWARF function index ---- */
+
+/*
+ * dwarf_getscopes walks a CU's DIE tree from its root for every address,
+ * and a C++ CU has hundreds of thousands of DIEs (13 ms an address with
+ * -O2).  Instead each CU is walked once, when first needed, into a sorted
+ * list of the code ranges of its functions; an address then costs a
+ * binary search and a walk down its function's body.  The walk also finds
+ * functions dwarf_getscopes misses, like the operator() of a lambda, which
+ * GCC nests in the enclosing function's DIE but not in its code range.
+ */
+
+/* Where the index looks for functions: scopes that can hold them. */
+static int may_hold_functions(int tag)
+{
+	switch (tag) {
+	case DW_TAG_namespace:
+	case DW_TAG_class_type:
+	case DW_TAG_structure_type:
+	case DW_TAG_union_type:
+	case DW_TAG_subprogram:
+	case DW_TAG_lexical_block:
+	case DW_TAG_module:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void add_function(struct cu_index *ix, size_t *cap, Dwarf_Die *die)
+{
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t off = 0;
+
+	while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
+		if (lo >= hi)
+			continue;
+		ix->fns = xgrow(ix->fns, cap, ix->n + 1, sizeof(*ix->fns));
+		ix->fns[ix->n++] = (struct fn_range){ lo, hi, *die };
+	}
+}
+
+static void index_children(struct cu_index *ix, size_t *cap, Dwarf_Die *die,
+			   int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > 64 || dwarf_child(die, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		if (tag == DW_TAG_subprogram)
+			add_function(ix, cap, &child);
+		if (may_hold_functions(tag))
+			index_children(ix, cap, &child, depth + 1);
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static int by_low(const void *a, const void *b)
+{
+	const struct fn_range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
+static const struct cu_index *cu_index_of(struct module *m, Dwarf_Die *cu)
+{
+	int added;
+	uint64_t *slot = hash_put(&m->cus, dwarf_dieoffset(cu), &added);
+	struct cu_index *ix;
+	size_t cap = 0;
+
+	if (!added)
+		return &m->cu_indexes[*slot];
+	m->cu_indexes = xgrow(m->cu_indexes, &m->cu_cap, m->ncu + 1,
+			      sizeof(*ix));
+	*slot = m->ncu;
+	ix = &m->cu_indexes[m->ncu++];
+	ix->fns = NULL;
+	ix->n = 0;
+	index_children(ix, &cap, cu, 0);
+	if (ix->n)
+		qsort(ix->fns, ix->n, sizeof(*ix->fns), by_low);
+	return ix;
+}
+
+/*
+ * The innermost function range containing addr, or NULL.  Ranges of
+ * different functions hardly ever nest, so the few ranges starting just
+ * before addr are all that can contain it.
+ */
+static const struct fn_range *function_at(const struct cu_index *ix,
+					  Dwarf_Addr addr)
+{
+	const struct fn_range *best = NULL;
+	size_t lo = 0, hi = ix->n;
+
+	while (lo < hi) {	/* the first range starting after addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix->fns[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i-- > 0 && lo - i <= 8;) {
+		const struct fn_range *r = &ix->fns[i];
+		if (addr < r->hi && (!best || r->hi - r->lo < best->hi - best->lo))
+			best = r;
+	}
+	return best;
 }
 
 /* ---- names ---- */
@@ -527,36 +671,46 @@ static void call_site(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Die *inlined,
 	}
 }
 
-static int has_inlined(Dwarf_Die *scopes, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine)
-			return 1;
-	return 0;
-}
-
 /*
- * The scopes around addr, innermost first, along the concrete tree.
- * dwarf_getscopes continues past an inlined subroutine with the scopes of
- * its abstract definition, not with the function it was inlined into, so
- * then the innermost scope's real parents come from dwarf_getscopes_die
- * (as eu-addr2line -i does).  Returns the count; *scopes is malloc'd.
+ * The function containing addr (CU-relative) and the inlined calls around
+ * addr in it: *fn and chain[0 .. n) outermost first.  Returns n, or -1
+ * when no function is known there.  Looking inside one function's body
+ * is cheap; finding the function goes through the CU's index.
  */
-static int scopes_at(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die **scopes)
+static int inline_chain(struct module *m, Dwarf_Die *cu, Dwarf_Addr addr,
+			Dwarf_Die *fn, Dwarf_Die *chain, int max)
 {
-	int n = dwarf_getscopes(cu, addr, scopes);
-	Dwarf_Die innermost;
+	const struct cu_index *ix = cu_index_of(m, cu);
+	const struct fn_range *r = function_at(ix, addr);
+	Dwarf_Die parent, child;
+	int n = 0, found;
 
-	if (n <= 0 || !has_inlined(*scopes, n))
-		return n;
-	innermost = (*scopes)[0];
-	free(*scopes);
-	*scopes = NULL;
-	return dwarf_getscopes_die(&innermost, scopes);
+	if (!r)
+		return -1;
+	*fn = parent = r->die;
+	do {
+		found = 0;
+		if (dwarf_child(&parent, &child) != 0)
+			break;
+		do {
+			int tag = dwarf_tag(&child);
+			if ((tag == DW_TAG_inlined_subroutine ||
+			     tag == DW_TAG_lexical_block ||
+			     tag == DW_TAG_try_block || tag == DW_TAG_catch_block) &&
+			    dwarf_haspc(&child, addr) == 1) {
+				if (tag == DW_TAG_inlined_subroutine && n < max)
+					chain[n++] = child;
+				parent = child;
+				found = 1;
+				break;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+	} while (found);
+	return n;
 }
 
 /*
- * Frames from the DWARF scopes around addr, innermost first: the innermost
+ * Frames from DWARF for addr (CU-relative), innermost first: the innermost
  * function at the line of addr, then each function an inlined call was
  * expanded into at the line of that call.  Returns how many were pushed:
  * 0 when DWARF has no function there.
@@ -564,32 +718,24 @@ static int scopes_at(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die **scopes)
 static size_t push_dwarf_frames(struct symbolizer *s, struct module *m,
 				Dwarf_Die *cu, Dwarf_Addr addr, uint64_t pc_addr)
 {
-	Dwarf_Die *scopes = NULL;
-	int nscopes = scopes_at(cu, addr, &scopes);
+	Dwarf_Die fn, chain[MAX_INLINED];
+	int n = inline_chain(m, cu, addr, &fn, chain, MAX_INLINED);
 	const char *file, *name;
 	unsigned line;
-	size_t pushed = 0;
 
-	if (nscopes <= 0) {
-		free(scopes);
+	if (n < 0)
 		return 0;
-	}
 	line_at(s, cu, addr, &file, &line);
-	for (int i = 0; i < nscopes; i++) {
-		int tag = dwarf_tag(&scopes[i]);
+	for (int i = n; i >= 0; i--) {
+		Dwarf_Die *die = i > 0 ? &chain[i - 1] : &fn;
 
-		if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
-			continue;
-		name = function_name(s, &scopes[i], m, pc_addr);
+		name = function_name(s, die, m, pc_addr);
 		push_frame(s, name ? name : module_offset_name(s, m, pc_addr),
 			   file, line, m->path);
-		pushed++;
-		if (tag == DW_TAG_subprogram)
-			break;
-		call_site(s, cu, &scopes[i], &file, &line);
+		if (i > 0)
+			call_site(s, cu, die, &file, &line);
 	}
-	free(scopes);
-	return pushed;
+	return (size_t)n + 1;
 }
 
 /*
