@@ -247,13 +247,21 @@ static inline int tracking(struct shim_thread *t)
 	return 0;
 }
 
-static void record_alloc(struct shim_thread *t, void *p, size_t n, enum mf_allocator how)
+/*
+ * Where the hook's return address is stored, for the stack cache: the
+ * frame address makes GCC keep a frame pointer in the hook, so the slot is
+ * right above it.
+ */
+#define ENTRY_SLOT() ((const uint64_t *)__builtin_frame_address(0) + 1)
+
+static void record_alloc(struct shim_thread *t, void *p, size_t n, enum mf_allocator how,
+			 const uint64_t *entry)
 {
 	uint64_t stack;
 
 	if (!thread_slot(t))
 		return;
-	stack = stack_id(t);
+	stack = stack_id(t, entry);
 	emit(t, MF_EV_ALLOC, how, next_seq(), (uintptr_t)p, n, stack);
 }
 
@@ -273,7 +281,7 @@ static void record_release(struct shim_thread *t, void *p, uint16_t type, size_t
 		t_->guard++;						\
 		void *p_ = (call);					\
 		if (p_)							\
-			record_alloc(t_, p_, (n), (how));		\
+			record_alloc(t_, p_, (n), (how), ENTRY_SLOT()); \
 		t_->guard--;						\
 		return p_;						\
 	} while (0)
@@ -334,7 +342,7 @@ static void *pool_realloc(void *p, size_t n)
  * as soon as it returns) and written as a NOP if the call fails.
  */
 static void *tracked_realloc(struct shim_thread *t, void *p, size_t n, void *q,
-			     uint64_t seq, enum mf_allocator how)
+			     uint64_t seq, enum mf_allocator how, const uint64_t *entry)
 {
 	if (!q) {
 		if (n)
@@ -344,7 +352,7 @@ static void *tracked_realloc(struct shim_thread *t, void *p, size_t n, void *q,
 		return q;
 	}
 	emit(t, MF_EV_FREE, 0, seq, (uintptr_t)p, 0, 0);
-	emit(t, MF_EV_ALLOC, how, next_seq(), (uintptr_t)q, n, stack_id(t));
+	emit(t, MF_EV_ALLOC, how, next_seq(), (uintptr_t)q, n, stack_id(t, entry));
 	return q;
 }
 
@@ -365,7 +373,8 @@ EXPORT void *realloc(void *p, size_t n)
 		q = real_realloc(p, n);
 	} else {
 		seq = next_seq();
-		q = tracked_realloc(t, p, n, real_realloc(p, n), seq, MF_REALLOC);
+		q = tracked_realloc(t, p, n, real_realloc(p, n), seq, MF_REALLOC,
+				    ENTRY_SLOT());
 	}
 	t->guard--;
 	return q;
@@ -395,7 +404,7 @@ EXPORT void *reallocarray(void *p, size_t count, size_t size)
 	} else {
 		seq = next_seq();
 		q = tracked_realloc(t, p, count * size, real_reallocarray(p, count, size), seq,
-				    MF_REALLOCARRAY);
+				    MF_REALLOCARRAY, ENTRY_SLOT());
 	}
 	t->guard--;
 	return q;
@@ -416,7 +425,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	t->guard++;
 	err = real_posix_memalign(out, align, n);
 	if (err == 0)
-		record_alloc(t, *out, n, MF_POSIX_MEMALIGN);
+		record_alloc(t, *out, n, MF_POSIX_MEMALIGN, ENTRY_SLOT());
 	t->guard--;
 	return err;
 }
@@ -463,13 +472,13 @@ EXPORT void *pvalloc(size_t n)
 
 /* --- mappings: only anonymous ones are allocations --- */
 
-static void *track_mmap(void *p, size_t len, int flags)
+static void *track_mmap(void *p, size_t len, int flags, const uint64_t *entry)
 {
 	struct shim_thread *t = &shim_self;
 
 	if (p != MAP_FAILED && (flags & MAP_ANONYMOUS) && tracking(t)) {
 		t->guard++;
-		record_alloc(t, p, len, MF_MMAP);
+		record_alloc(t, p, len, MF_MMAP, entry);
 		t->guard--;
 	}
 	return p;
@@ -481,7 +490,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 		tracking(&shim_self);
 	if (unlikely(!real_mmap))
 		return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-	return track_mmap(real_mmap(addr, len, prot, flags, fd, off), len, flags);
+	return track_mmap(real_mmap(addr, len, prot, flags, fd, off), len, flags, ENTRY_SLOT());
 }
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
@@ -490,7 +499,7 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t
 		tracking(&shim_self);
 	if (unlikely(!real_mmap64))
 		return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-	return track_mmap(real_mmap64(addr, len, prot, flags, fd, off), len, flags);
+	return track_mmap(real_mmap64(addr, len, prot, flags, fd, off), len, flags, ENTRY_SLOT());
 }
 
 EXPORT int munmap(void *addr, size_t len)
@@ -540,7 +549,8 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 			emit(t, MF_EV_NOP, 0, seq, 0, 0, 0);
 		} else {
 			emit(t, MF_EV_FREE, 0, seq, (uintptr_t)old, 0, 0);
-			emit(t, MF_EV_ALLOC, MF_MREMAP, next_seq(), (uintptr_t)q, new_len, stack_id(t));
+			emit(t, MF_EV_ALLOC, MF_MREMAP, next_seq(), (uintptr_t)q, new_len,
+			     stack_id(t, ENTRY_SLOT()));
 		}
 	}
 	t->guard--;

@@ -35,6 +35,8 @@ struct shim_thread {
 	uint64_t head;			/* our copy of slot->head */
 	uint64_t tail;			/* last tail seen from the launcher */
 	struct stack_cache *cache;	/* stack ids this thread already sent */
+	uint64_t clock_tsc;		/* the time stamp counter at ... */
+	uint64_t clock_ns;		/* ... the last real clock reading */
 };
 
 extern __thread struct shim_thread shim_self
@@ -67,7 +69,8 @@ static inline uint64_t next_seq(void)
 {
 	return atomic_fetch_add_explicit(&shim_hdr->seq, 1, memory_order_relaxed);
 }
-uint64_t now_ns(void) SHIM_HIDDEN;
+/* CLOCK_MONOTONIC, at most half a millisecond old. */
+uint64_t now_ns(struct shim_thread *t) SHIM_HIDDEN;
 /* One fixed-size event: ALLOC, FREE, MUNMAP, NOP. */
 void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t seq,
 	  uint64_t a, uint64_t b, uint64_t c) SHIM_HIDDEN;
@@ -79,9 +82,13 @@ void emit_name(struct shim_thread *t, uint16_t type, uint64_t thread,
 void stack_init(void) SHIM_HIDDEN;
 /* Is pc in libunwind (whose own thread-exit clean-up calls munmap)? */
 int unwinder_code(const void *pc) SHIM_HIDDEN;
-/* The id of the calling code's stack (the shim's own frames dropped),
- * sending MF_EV_STACK (and new modules) first if this thread has not yet. */
-uint64_t stack_id(struct shim_thread *t) SHIM_HIDDEN;
+/*
+ * The id of the calling code's stack (the shim's own frames dropped),
+ * sending MF_EV_STACK (and new modules) first if this thread has not yet.
+ * entry is where the hook's return address is stored (its caller's stack
+ * pointer), the key of the cache of stack shapes.
+ */
+uint64_t stack_id(struct shim_thread *t, const uint64_t *entry) SHIM_HIDDEN;
 void stack_cache_free(struct shim_thread *t) SHIM_HIDDEN;
 /* Send MF_EV_MODULE for every loaded module not sent yet, if any was loaded since. */
 void modules_check(struct shim_thread *t) SHIM_HIDDEN;

@@ -9,6 +9,15 @@
  * header and is sent once, as MF_EV_STACK in this thread's ring, before
  * the event that uses it.
  *
+ * Unwinding still costs more than everything else, so a repeated stack
+ * is recognised without unwinding when possible: a "shape" remembers, for
+ * one stack, where each of its return addresses is stored on the thread's
+ * stack (learnt once with libunwind's exact, slow unwinding).  The next
+ * call from the same entry slot (same caller, same stack pointer) whose
+ * slots still hold the same return addresses has the same stack: its
+ * frames are exactly those return addresses.  A shape that keeps failing
+ * (one call site reached from ever-changing callers) stops being learnt.
+ *
  * Modules: before a new stack is sent, any module loaded since the last
  * look is sent as MF_EV_MODULE, so the launcher knows every module a
  * stack can point into before it sees the stack used.
@@ -88,7 +97,20 @@ struct arena_chunk {
 	size_t used;
 };
 
+#define SHAPES 128u
+#define SHAPE_MAX_FAILURES 4u
+
+struct shape {
+	const uint64_t *slot0;		/* the hook's entry slot; NULL: empty */
+	uint64_t id;
+	uint32_t depth;			/* never a truncated stack */
+	uint32_t failures;
+	const uint64_t *slot[MF_MAX_DEPTH];
+	uint64_t pc[MF_MAX_DEPTH];
+};
+
 struct stack_cache {
+	struct shape *shapes;		/* SHAPES of them */
 	struct stack_entry *table;
 	uint32_t mask;			/* capacity - 1 */
 	uint32_t count;
@@ -102,7 +124,12 @@ static struct stack_cache *cache_new(void)
 	if (!c)
 		return NULL;
 	c->table = shim_mmap(FIRST_TABLE * sizeof *c->table);
-	if (!c->table) {
+	c->shapes = shim_mmap(SHAPES * sizeof *c->shapes);
+	if (!c->table || !c->shapes) {
+		if (c->table)
+			shim_munmap(c->table, FIRST_TABLE * sizeof *c->table);
+		if (c->shapes)
+			shim_munmap(c->shapes, SHAPES * sizeof *c->shapes);
 		shim_munmap(c, sizeof *c);
 		return NULL;
 	}
@@ -123,6 +150,7 @@ void stack_cache_free(struct shim_thread *t)
 		c->chunk = next;
 	}
 	shim_munmap(c->table, ((size_t)c->mask + 1) * sizeof *c->table);
+	shim_munmap(c->shapes, SHAPES * sizeof *c->shapes);
 	shim_munmap(c, sizeof *c);
 	t->cache = NULL;
 }
@@ -215,19 +243,88 @@ static void send_stack(struct shim_thread *t, uint64_t id, const uint64_t *pcs, 
 	ring_publish(t, size);
 }
 
+/* --- stack shapes --- */
+
+static struct shape *shape_for(struct stack_cache *c, const uint64_t *entry)
+{
+	uint64_t h = ((uintptr_t)entry ^ *entry) * 0x9e3779b97f4a7c15u;
+
+	return &c->shapes[h >> 57 & (SHAPES - 1)];
+}
+
+/* Does the stack still look as it did when the shape was learnt? */
+static int shape_holds(const struct shape *sh, const uint64_t *entry)
+{
+	if (sh->slot0 != entry || sh->pc[0] != *entry)
+		return 0;
+	for (uint32_t i = 1; i < sh->depth; i++)
+		if (*sh->slot[i] != sh->pc[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * Learn where stack id's return addresses pcs are stored, by unwinding
+ * with libunwind's cursor, which gives each frame's stack pointer: the
+ * return address into a frame sits just below it.  Anything unexpected
+ * (a signal frame, a frame pointer the hook did not keep) leaves the
+ * shape empty.
+ */
+static void shape_learn(struct shape *sh, const uint64_t *entry, const uint64_t *pcs,
+			uint32_t depth, uint64_t id)
+{
+	unw_context_t context;
+	unw_cursor_t cursor;
+	uint32_t k = 0;
+
+	sh->slot0 = NULL;
+	if (++sh->failures > SHAPE_MAX_FAILURES || unw_getcontext(&context) < 0 ||
+	    unw_init_local(&cursor, &context) < 0)
+		return;
+	do {
+		unw_word_t ip, sp;
+
+		if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 ||
+		    unw_get_reg(&cursor, UNW_REG_SP, &sp) < 0)
+			return;
+		if (k == 0 && ip >= self_start && ip < self_end)
+			continue;
+		if (k == depth || ip != pcs[k] || *((const uint64_t *)sp - 1) != ip)
+			return;
+		sh->slot[k] = (const uint64_t *)sp - 1;
+		sh->pc[k] = ip;
+		k++;
+	} while (unw_step(&cursor) > 0);
+	if (k != depth || sh->slot[0] != entry)
+		return;
+	sh->depth = depth;
+	sh->id = id;
+	sh->slot0 = entry;
+	sh->failures--;
+}
+
+/* --- stack ids --- */
+
 /* A few more than we keep, to see whether the stack was cut. */
 #define UNWIND_MAX (MF_MAX_DEPTH + 8)
 
-uint64_t stack_id(struct shim_thread *t)
+uint64_t stack_id(struct shim_thread *t, const uint64_t *entry)
 {
 	void *buf[UNWIND_MAX];
-	int n = unw_backtrace(buf, UNWIND_MAX);
-	int skip = 0;
+	int n, skip = 0;
 	uint32_t depth;
 	const uint64_t *pcs;
 	uint64_t hash, id;
 	struct stack_entry *e;
+	struct shape *sh;
 
+	if (unlikely(!t->cache) && !(t->cache = cache_new()))
+		return 0;
+	sh = shape_for(t->cache, entry);
+	if (sh->slot0 && shape_holds(sh, entry))
+		return sh->id;
+
+	n = unw_backtrace(buf, UNWIND_MAX);
 	while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
 		skip++;
 	depth = n - skip;
@@ -235,11 +332,13 @@ uint64_t stack_id(struct shim_thread *t)
 		depth = MF_MAX_DEPTH | MF_STACK_TRUNCATED;
 	pcs = (const uint64_t *)(buf + skip);
 	hash = hash_pcs(pcs, depth);
-	if (unlikely(!t->cache) && !(t->cache = cache_new()))
-		return 0;
 	e = cache_find(t->cache, hash, pcs, depth);
-	if (likely(e->id))
+	if (likely(e->id)) {
+		/* Seen before: worth learning its shape for next time. */
+		if (!(depth & MF_STACK_TRUNCATED) && sh->failures < SHAPE_MAX_FAILURES)
+			shape_learn(sh, entry, pcs, depth, e->id);
 		return e->id;
+	}
 
 	id = atomic_fetch_add(&shim_hdr->next_stack, 1);
 	e->pcs = arena_copy(t->cache, pcs, depth & ~MF_STACK_TRUNCATED);
@@ -313,7 +412,7 @@ static void send_module(struct shim_thread *t, const char *path, uint64_t bias,
 	e->size = size;
 	e->aux = len;
 	e->seq = seq;
-	e->time_ns = now_ns();
+	e->time_ns = now_ns(t);
 	e->a = bias;
 	e->b = start;
 	e->c = end;

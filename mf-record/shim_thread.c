@@ -15,6 +15,12 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define read_tsc() __rdtsc()
+#else
+#define read_tsc() 0	/* never calibrated: every event reads the clock */
+#endif
 
 #include "shim.h"
 
@@ -33,18 +39,53 @@ static void on_thread_exit(void *unused)
 	t->guard--;
 }
 
-void thread_init(void)
-{
-	pthread_key_create(&exit_key, on_thread_exit);
-	launcher_pid = getppid();
-}
+/*
+ * Reading the clock costs more than the rest of writing an event, and
+ * half a millisecond is accuracy enough: a thread reuses its last reading
+ * while the time stamp counter says less than that has passed.  The
+ * counter's rate is measured against the clock once 20 ms have gone by;
+ * until then every event reads the clock.
+ */
+static uint64_t start_tsc, start_ns;
+static _Atomic uint64_t ticks_per_half_ms;
 
-uint64_t now_ns(void)
+static uint64_t clock_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void calibrate(uint64_t tsc, uint64_t ns)
+{
+	if (ns - start_ns < 20000000 || tsc <= start_tsc + 1000)
+		return;
+	atomic_store_explicit(&ticks_per_half_ms,
+			      (uint64_t)((unsigned __int128)(tsc - start_tsc) * 500000 / (ns - start_ns)),
+			      memory_order_relaxed);
+}
+
+uint64_t now_ns(struct shim_thread *t)
+{
+	uint64_t tsc = read_tsc();
+	uint64_t limit = atomic_load_explicit(&ticks_per_half_ms, memory_order_relaxed);
+
+	if (likely(tsc - t->clock_tsc < limit))
+		return t->clock_ns;
+	t->clock_tsc = tsc;
+	t->clock_ns = clock_ns();
+	if (unlikely(limit == 0))
+		calibrate(tsc, t->clock_ns);
+	return t->clock_ns;
+}
+
+void thread_init(void)
+{
+	pthread_key_create(&exit_key, on_thread_exit);
+	launcher_pid = getppid();
+	start_tsc = read_tsc();
+	start_ns = clock_ns();
 }
 
 /*
@@ -190,7 +231,7 @@ void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t seq,
 	e->size = sizeof *e;
 	e->aux = aux;
 	e->seq = seq;
-	e->time_ns = now_ns();
+	e->time_ns = now_ns(t);
 	e->a = a;
 	e->b = b;
 	e->c = c;
@@ -211,7 +252,7 @@ void emit_name(struct shim_thread *t, uint16_t type, uint64_t thread, const char
 	e->size = size;
 	e->aux = len;
 	e->seq = seq;
-	e->time_ns = now_ns();
+	e->time_ns = now_ns(t);
 	e->a = type == MF_EV_THREAD ? (uint64_t)gettid() : 0;
 	e->b = type == MF_EV_THREAD ? (uint64_t)pthread_self() : thread;
 	e->c = 0;

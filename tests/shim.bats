@@ -230,3 +230,16 @@ child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
 	[ "${lines[-1]}" = "# exit 9" ]
 	[ "${lines[-5]}" = "# gaps 0" ]
 }
+
+@test "shim: a call site reached from different callers gets each caller's stack" {
+	run -0 $DUMP $T/shim_shapes
+	# Stack id -> third frame (the outer caller); each size has its own.
+	counts=$(awk '$1 == "s" { f[$2] = $6 } $1 == "a" && ($4 == 101 || $4 == 102) { print $4, f[$6] }' <<<"$output" |
+		sort | uniq -c | awk '{ print $1, $2 }')
+	[ "$counts" = "12000 101
+8000 102" ]
+	a=$(awk '$1 == "s" { f[$2] = $6 } $1 == "a" && $4 == 101 { print f[$6]; exit }' <<<"$output")
+	b=$(awk '$1 == "s" { f[$2] = $6 } $1 == "a" && $4 == 102 { print f[$6]; exit }' <<<"$output")
+	[ "$a" != "$b" ]
+	[ "${a%%+*}" = shim_shapes ]
+}

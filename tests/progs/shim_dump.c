@@ -19,7 +19,9 @@
  * the end of a ring), "# attached N", "# threads N",
  * "# exit N" or "# signal N".
  *
- * Usage: shim_dump PROGRAM [ARG...]   (the shim is ../../bin/libmf-record.so
+ * Usage: shim_dump [-c] PROGRAM [ARG...]
+ * -c: only count the events ("# events N" and the comment lines): the
+ * cost of the shim alone, for bench/record.sh.   (the shim is ../../bin/libmf-record.so
  * from this program's directory, or $MF_SHIM)
  */
 #define _GNU_SOURCE
@@ -49,6 +51,8 @@ static size_t nrecs, caprecs;
 struct pending { size_t idx[64]; int n; };
 static struct pending pending[MF_SLOTS];
 static uint64_t paddings;
+static int count_only;
+static uint64_t counted;
 
 static void die(const char *what)
 {
@@ -110,6 +114,8 @@ static void drain(void *shm, uint32_t i)
 		}
 		if (e->type == MF_EV_NOP && e->seq == 0)
 			paddings++;
+		else if (count_only)
+			counted += e->type != MF_EV_STACK;
 		else
 			keep(e, s->thread, i);
 		tail += e->size;
@@ -297,8 +303,11 @@ int main(int argc, char **argv)
 	void *shm;
 	pid_t pid;
 
+	count_only = argc > 1 && strcmp(argv[1], "-c") == 0;
+	argv += count_only;
+	argc -= count_only;
 	if (argc < 2) {
-		fprintf(stderr, "usage: shim_dump PROGRAM [ARG...]\n");
+		fprintf(stderr, "usage: shim_dump [-c] PROGRAM [ARG...]\n");
 		return 2;
 	}
 	shm = create_region(&fd);
@@ -319,7 +328,7 @@ int main(int argc, char **argv)
 		usleep(200);
 	}
 	qsort(recs, nrecs, sizeof *recs, by_seq);
-	uint64_t gaps = 0, expect = 1;
+	uint64_t gaps = 0, expect = count_only ? counted + 1 : 1;
 	for (size_t i = 0; i < nrecs; i++) {
 		print(&recs[i]);
 		if (recs[i].ev->type != MF_EV_STACK) {
@@ -330,6 +339,8 @@ int main(int argc, char **argv)
 	}
 	struct mf_shared_header *h = shm;
 	gaps += atomic_load(&h->seq) - expect;
+	if (count_only)
+		printf("# events %llu\n", (unsigned long long)counted);
 	printf("# gaps %llu\n", (unsigned long long)gaps);
 	printf("# paddings %llu\n", (unsigned long long)paddings);
 	printf("# attached %u\n", atomic_load(&h->attached));
