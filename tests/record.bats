@@ -63,6 +63,23 @@ valid_stream() {
 	[ "$(grep '^E ' "$out")" = "$(grep '^E ' "$out" | awk '{ print "E", $2, 8, 8, 0, 0, "exit", 0 }')" ]
 }
 
+@test "a stack deeper than 128 frames ends in <STACK TOO DEEP>" {
+	run -0 bin/mf-record -o "$out" $T/rec_deep
+	valid_stream "$out"
+	grep -qx 'F [0-9]* 0 ? 0 <STACK TOO DEEP>' "$out"
+	run -0 bash -c "source <(sed -n '/^allocs()/,/^}/p' tests/record.bats); allocs '$out' | awk '\$1 == 777' | cut -d' ' -f4- | tr '|' '\n'"
+	# 128 frames of recurse (the innermost calls malloc), then the marker.
+	[ "${#lines[@]}" -eq 129 ]
+	[[ "${lines[0]}" == recurse@*tests/progs/rec_deep.c:$(mark rec_deep.c leaf) ]]
+	[[ "${lines[127]}" == recurse@*tests/progs/rec_deep.c:$(mark rec_deep.c recurse) ]]
+	[ "${lines[128]}" = "<STACK TOO DEEP>@?:0" ]
+}
+
+@test "a full disk is an error naming the file" {
+	run -1 --separate-stderr bin/mf-record -f -o /dev/full $T/rec_basic 100
+	[ "$stderr" = "mf-record: cannot write '/dev/full': No space left on device" ]
+}
+
 @test "the count of allocations follows the program's argument" {
 	run -0 bin/mf-record -o "$out" $T/rec_basic 1000
 	valid_stream "$out"
@@ -306,6 +323,31 @@ f 0" ]
 	chmod -x "$BATS_TEST_TMPDIR/text"
 	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/text"
 	[ "$stderr" = "mf-record: cannot run '$BATS_TEST_TMPDIR/text': Permission denied" ]
+}
+
+@test "32-bit programs and programs of another architecture are refused" {
+	# An ELF header of class 32 (byte 4 = 1), padded to 64 bytes.
+	{ printf '\177ELF\001\001\001'; head -c 57 /dev/zero; } > "$BATS_TEST_TMPDIR/elf32"
+	chmod +x "$BATS_TEST_TMPDIR/elf32"
+	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/elf32"
+	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/elf32': it is a 32-bit program; the tracker is 64-bit" ]
+	# A real program with e_machine (bytes 18-19) changed to 0xffff.
+	cp $T/rec_basic "$BATS_TEST_TMPDIR/alien"
+	printf '\377\377' | dd of="$BATS_TEST_TMPDIR/alien" bs=1 seek=18 conv=notrunc status=none
+	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/alien"
+	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/alien': it is built for another architecture" ]
+	[ ! -e "$out" ]
+}
+
+@test "the tracker is found in ../lib/mf after make install, and its absence is an error" {
+	mkdir -p "$BATS_TEST_TMPDIR/prefix/bin" "$BATS_TEST_TMPDIR/prefix/lib/mf"
+	cp bin/mf-record "$BATS_TEST_TMPDIR/prefix/bin/"
+	run -1 --separate-stderr "$BATS_TEST_TMPDIR/prefix/bin/mf-record" -o "$out" $T/rec_basic
+	[ "$stderr" = "mf-record: cannot find the tracker 'libmf-record.so' in '$BATS_TEST_TMPDIR/prefix/bin' or '$BATS_TEST_TMPDIR/prefix/bin/../lib/mf'" ]
+	cp bin/libmf-record.so "$BATS_TEST_TMPDIR/prefix/lib/mf/"
+	run -0 "$BATS_TEST_TMPDIR/prefix/bin/mf-record" -o "$out" $T/rec_basic 2
+	valid_stream "$out"
+	[ "$(allocs "$out" | awk '$1 == 12345' | wc -l)" -eq 2 ]
 }
 
 @test "a script is recorded through its interpreter" {
