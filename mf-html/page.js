@@ -76,6 +76,7 @@
   function isLibrary(func, loc) {
     if (loc === '' || !/:\d+$/.test(loc)) return true;      /* a module, no line information */
     if (/^\/usr\//.test(loc)) return true;                  /* system headers and sources */
+    if (/^(\.\.?\/)+(csu|sysdeps|elf|nptl|malloc|libio|stdlib|string|misc)\//.test(loc)) return true; /* glibc's own sources */
     return /^(std::|__gnu_cxx::|__cxxabiv1::|_IO_|__libc_|__GI_)/.test(func) || /\+0x[0-9a-f]+$/.test(func);
   }
 

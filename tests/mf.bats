@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# mf, the front door: usage errors, default names, the flamegraph pipeline
+# (its result is exactly what the filters give by hand), refusal to
+# overwrite, and no report at all when a stage fails.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+	ROOT=$PWD
+	MF=$ROOT/bin/mf
+	W=$BATS_TEST_TMPDIR/w
+	mkdir -p "$W"
+	gzip -c tests/data/html_capture.mft > "$W/app.mft.gz"
+}
+
+# No file is left behind in DIR but the ones named.
+only_files() {
+	local dir=$1; shift
+	[ "$(cd "$dir" && ls -A | sort | tr '\n' ' ')" = "$(printf '%s\n' "$@" | sort | tr '\n' ' ')" ]
+}
+
+@test "mf without a command is a usage error" {
+	run -2 --separate-stderr "$MF"
+	[ "$output" = "" ]
+	[ "${stderr_lines[0]}" = "mf: expected a command: run or flamegraph" ]
+	[ "${stderr_lines[1]}" = "usage: mf run [mf-record options] PROGRAM [ARGS...]" ]
+}
+
+@test "mf: an unknown command is a usage error" {
+	run -2 --separate-stderr "$MF" frobnicate x
+	[ "${stderr_lines[0]}" = "mf: unknown command 'frobnicate'" ]
+}
+
+@test "mf --help lists the commands" {
+	run -0 --separate-stderr "$MF" --help
+	[ "${lines[0]}" = "usage: mf run [mf-record options] PROGRAM [ARGS...]" ]
+	[ "${lines[1]}" = "       mf flamegraph [options] CAPTURE" ]
+	[[ "$output" == *"  run          run PROGRAM under mf-record"* ]]
+	[[ "$output" == *"  flamegraph   write an HTML flame graph of a capture"* ]]
+	[ "$stderr" = "" ]
+}
+
+@test "mf flamegraph --help lists the options" {
+	run -0 --separate-stderr "$MF" flamegraph --help
+	[ "${lines[0]}" = "usage: mf flamegraph [-o OUTPUT] [-f] [--leaks | --temporary-allocation-threshold N |" ]
+	for o in --output --force --leaks --temporary-allocation-threshold --temporary-allocations \
+		--split-threads --inverted --max-memory-records --temporal; do
+		[[ "$output" == *"$o"* ]]
+	done
+}
+
+@test "mf run --help lists mf-record's options" {
+	run -0 --separate-stderr "$MF" run --help
+	[ "${lines[0]}" = "usage: mf run [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
+}
+
+@test "mf flamegraph: usage errors exit 2" {
+	run -2 --separate-stderr "$MF" flamegraph
+	[ "${stderr_lines[0]}" = "mf: expected a CAPTURE" ]
+	run -2 --separate-stderr "$MF" flamegraph a b
+	[ "${stderr_lines[0]}" = "mf: expected one CAPTURE, found 2" ]
+	run -2 --separate-stderr "$MF" flamegraph --bogus "$W/app.mft.gz"
+	[ "${stderr_lines[0]}" = "mf: unknown option '--bogus'" ]
+	run -2 --separate-stderr "$MF" flamegraph "$W/app.mft.gz" -o
+	[ "${stderr_lines[0]}" = "mf: option '-o' needs an argument" ]
+	run -2 --separate-stderr "$MF" flamegraph --leaks --temporary-allocations "$W/app.mft.gz"
+	[ "${stderr_lines[0]}" = "mf: --leaks and --temporary-allocations cannot be combined" ]
+	run -2 --separate-stderr "$MF" flamegraph --temporal --temporary-allocations "$W/app.mft.gz"
+	[ "${stderr_lines[0]}" = "mf: --temporal cannot show temporary allocations" ]
+	run -2 --separate-stderr "$MF" flamegraph --temporal --inverted "$W/app.mft.gz"
+	[ "${stderr_lines[0]}" = "mf: --temporal cannot be combined with --inverted" ]
+	run -2 --separate-stderr "$MF" flamegraph - 
+	[ "${stderr_lines[0]}" = "mf: a capture on standard input needs -o OUTPUT" ]
+	run -2 --separate-stderr "$MF" flamegraph --temporary-allocation-threshold x "$W/app.mft.gz"
+	[ "${stderr_lines[1]}" = "usage: mf flamegraph [-o OUTPUT] [-f] [--leaks | --temporary-allocation-threshold N |" ]
+	only_files "$W" app.mft.gz
+}
+
+@test "mf flamegraph writes mf-flamegraph-CAPTURE.html: mf-peak | mf-html" {
+	cd "$W"
+	run -0 --separate-stderr "$MF" flamegraph app.mft.gz
+	[ "$output" = "" ]
+	[ "$stderr" = "mf: wrote mf-flamegraph-app.mft.html" ]
+	"$ROOT/bin/mf-peak" app.mft.gz | "$ROOT/bin/mf-html" > expected.html
+	cmp expected.html mf-flamegraph-app.mft.html
+	[ "$(stat -c %a mf-flamegraph-app.mft.html)" = "$(umask -S >/dev/null; printf '%o' $((0666 & ~$(umask))))" ]
+	only_files . app.mft.gz expected.html mf-flamegraph-app.mft.html
+}
+
+@test "mf flamegraph refuses to overwrite without -f" {
+	cd "$W"
+	echo keep > mf-flamegraph-app.mft.html
+	run -1 --separate-stderr "$MF" flamegraph app.mft.gz
+	[ "$stderr" = "mf: 'mf-flamegraph-app.mft.html' already exists; use -f to overwrite it" ]
+	[ "$(cat mf-flamegraph-app.mft.html)" = keep ]
+	run -0 --separate-stderr "$MF" flamegraph -f app.mft.gz
+	grep -q '^<!DOCTYPE html>$' mf-flamegraph-app.mft.html
+	only_files . app.mft.gz mf-flamegraph-app.mft.html
+}
+
+@test "mf flamegraph --leaks --inverted --split-threads: mf-leaks | mf-invert | mf-html" {
+	cd "$W"
+	run -0 --separate-stderr "$MF" flamegraph --leaks --inverted --split-threads -o out.html app.mft.gz
+	[ "$stderr" = "mf: wrote out.html" ]
+	"$ROOT/bin/mf-leaks" --split-threads app.mft.gz | "$ROOT/bin/mf-invert" | "$ROOT/bin/mf-html" > expected.html
+	cmp expected.html out.html
+	grep -q '\["inverted","true"\]' out.html
+	grep -q '\["reducer","\\"leaks\\""\]' out.html
+}
+
+@test "mf flamegraph --temporary-allocations: mf-fold --temporary=1 | mf-html" {
+	cd "$W"
+	run -0 --separate-stderr "$MF" flamegraph --temporary-allocations -o t1.html app.mft.gz
+	"$ROOT/bin/mf-fold" --temporary=1 app.mft.gz | "$ROOT/bin/mf-html" > expected.html
+	cmp expected.html t1.html
+	run -0 --separate-stderr "$MF" flamegraph --temporary-allocation-threshold 0 -o t0.html app.mft.gz
+	"$ROOT/bin/mf-fold" --temporary=0 app.mft.gz | "$ROOT/bin/mf-html" > expected.html
+	cmp expected.html t0.html
+}
+
+@test "mf flamegraph --max-memory-records goes to mf-peak" {
+	cd "$W"
+	run -0 --separate-stderr "$MF" flamegraph --max-memory-records 1 -o m.html app.mft.gz
+	"$ROOT/bin/mf-peak" --max-memory-records 1 app.mft.gz | "$ROOT/bin/mf-html" > expected.html
+	cmp expected.html m.html
+}
+
+@test "mf flamegraph: a missing capture fails with the stage's message and writes nothing" {
+	cd "$W"
+	run -1 --separate-stderr "$MF" flamegraph nope.mft
+	[ "${stderr_lines[0]}" = "mf-peak: cannot open 'nope.mft': No such file or directory" ] ||
+		[ "${stderr_lines[1]}" = "mf-peak: cannot open 'nope.mft': No such file or directory" ]
+	[ "${stderr_lines[-1]}" = "mf: mf-peak failed (exit status 1); no report written" ]
+	only_files . app.mft.gz
+}
+
+@test "mf flamegraph: an incomplete capture fails even though mf-html succeeded" {
+	cp "$ROOT/tests/data/html_truncated.mft" "$W/cut.mft"
+	cd "$W"
+	run -1 --separate-stderr "$MF" flamegraph -o cut.html cut.mft
+	[ "${stderr_lines[0]}" = "mf-peak: cut.mft: incomplete capture: no end record; the output covers only what was recorded" ]
+	[ "${stderr_lines[1]}" = "mf: mf-peak failed (exit status 1); no report written" ]
+	only_files . app.mft.gz cut.mft
+}
+
+@test "mf flamegraph --temporal without mf-temporal is a clear error" {
+	mkdir "$W/bin"
+	cp bin/mf bin/mf-peak bin/mf-html "$W/bin/"
+	run -1 --separate-stderr "$W/bin/mf" flamegraph --temporal -o "$W/t.html" "$W/app.mft.gz"
+	[ "$stderr" = "mf: --temporal needs mf-temporal, which is not installed beside mf in '$W/bin'" ]
+	run -1 --separate-stderr "$W/bin/mf" flamegraph --leaks -o "$W/t.html" "$W/app.mft.gz"
+	[ "$stderr" = "mf: cannot find '$W/bin/mf-leaks': mf runs the mf-* programs installed beside it" ]
+	only_files "$W" app.mft.gz bin
+}
+
+@test "mf flamegraph --temporal runs mf-temporal | mf-html" {
+	cd "$W"
+	run -0 --separate-stderr "$MF" flamegraph --temporal --leaks -o t.html app.mft.gz
+	"$ROOT/bin/mf-temporal" --leaks app.mft.gz | "$ROOT/bin/mf-html" > expected.html
+	cmp expected.html t.html
+}
+
+@test "mf run: usage errors exit 2" {
+	run -2 --separate-stderr "$MF" run
+	[ "${stderr_lines[0]}" = "mf: expected a PROGRAM to run" ]
+	[ "${stderr_lines[1]}" = "usage: mf run [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
+	run -2 --separate-stderr "$MF" run --bogus /bin/true
+	[ "${stderr_lines[0]}" = "mf: unknown option '--bogus'" ]
+}
+
+@test "mf run writes mf-PROGRAM.PID.mft.gz and says where" {
+	cd "$W"
+	run -0 --separate-stderr "$MF" run /bin/true
+	[[ "$stderr" =~ ^mf:\ wrote\ (mf-true\.[0-9]+\.mft\.gz)\;\ make\ a\ report\ with:\ mf\ flamegraph\ (mf-true\.[0-9]+\.mft\.gz)$ ]]
+	f=${BASH_REMATCH[1]}
+	[ "${BASH_REMATCH[2]}" = "$f" ]
+	zcat "$f" | grep -q '^E '
+}
+
+@test "mf run -o: PROGRAM's own options are left alone and its status comes back" {
+	cd "$W"
+	run -3 --separate-stderr "$MF" run -o sh.mft --interval 5 /bin/sh -c 'exit 3' -o x
+	[ "$stderr" = "mf: wrote sh.mft; make a report with: mf flamegraph sh.mft" ]
+	head -1 sh.mft | grep -q "^H 1 full [0-9]* [0-9]* 5 /bin/sh -c exit\\\\x203 -o x$"
+}
