@@ -230,6 +230,9 @@ static void advance(struct temporal *t, const struct ev_reader *r, uint64_t ms)
 static void on_alloc(struct temporal *t, const struct ev_reader *r, const struct ev *ev)
 {
 	uint32_t k = key_of(t, ev->stack, ev->stack_index, ev->thread);
+	/* Every sum the report keeps is at most the bytes ever allocated. */
+	if (r->total_bytes > INT64_MAX)
+		input_error(&r->in, "allocations add up to more than 2^63 - 1 bytes, more than the temporal report can count");
 	t->live_allocations++;
 	if (r->heap > t->peak_bytes) {
 		t->peak_bytes = r->heap;

@@ -355,6 +355,16 @@ main (prog.c:10);b (prog.c:5) 60" ]
 	[ "$stderr" = "mf-temporal: $TMP/bad2.mft:1: expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream" ]
 }
 
+@test "temporal: allocations adding up to 2^63 bytes are refused" {
+	printf 'H 1 full 1 0 10 ./huge\nM 1 /h\nF 1 1 h.c 1 main\nS 1 0 1\nT 1 1 h\na 1 1 9223372036854775807\nf 1 0\na 1 1 1\nE 0 2 1 0 0 exit 0\n' > $TMP/huge.mft
+	run -1 --separate-stderr $T $TMP/huge.mft
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-temporal: $TMP/huge.mft:8: allocations add up to more than 2^63 - 1 bytes, more than the temporal report can count" ]
+	sed -i '/^a 1 1 1$/d; s/^E 0 2 1/E 0 1 1/' $TMP/huge.mft
+	run -0 $T --leaks $TMP/huge.mft
+	run -0 grep -Fx '# total_bytes=9223372036854775807' <<<"$output"
+}
+
 @test "temporal: a time beyond ten million slices is refused" {
 	printf 'H 1 full 1 0 1 ./long\nt 9999999\nt 10000000\nE 10000000 0 0 0 0 exit 0\n' > $TMP/long.mft
 	run -1 --separate-stderr $T $TMP/long.mft
