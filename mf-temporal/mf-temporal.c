@@ -42,12 +42,12 @@ static const char help[] =
 	"Write the live allocations of an mf event stream over time, for the\n"
 	"temporal report (docs/TEMPORAL.md).\n"
 	"\n"
-	"  --leaks           allocations made in a window and not freed by its end\n"
-	"                    (default: the allocations live at the window's peak)\n"
-	"  --split-threads   start each stack with the allocating thread\n"
-	"  -o, --output=FILE write to FILE (.gz: compressed) instead of stdout\n"
-	"  -f, --force       overwrite FILE if it exists\n"
-	"  --help            print this help\n";
+	"  --leaks            allocations made in a window and not freed by its end\n"
+	"                     (default: the allocations live at the window's peak)\n"
+	"  --split-threads    start each stack with the allocating thread\n"
+	"  -o, --output FILE  write to FILE (.gz: compressed) instead of stdout\n"
+	"  -f, --force        overwrite FILE if it exists\n"
+	"  --help             print this help\n";
 
 /* More slices than this is a damaged stream, or a report nobody can load. */
 enum { MAX_SLICES = 10000000 };
