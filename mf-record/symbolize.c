@@ -757,18 +757,12 @@ static void push_symbol_frame(struct symbolizer *s, struct module *m,
 		   file, line, m->path);
 }
 
-/* Resolve pc into frames appended to the pool; returns their number. */
-static size_t resolve(struct symbolizer *s, uint64_t pc)
+/* Resolve addr, in module m, into frames appended to the pool; returns their number. */
+static size_t resolve(struct symbolizer *s, struct module *m, uint64_t addr)
 {
-	uint64_t addr = pc ? pc - 1 : 0;	/* the call instruction */
-	struct module *m = module_at(s, addr);
 	Dwarf_Die *cu = NULL;
 	Dwarf_Addr bias = 0;
 
-	if (!m) {
-		push_frame(s, module_offset_name(s, NULL, addr), NULL, 0, NULL);
-		return 1;
-	}
 	if (m->dwmod)
 		cu = dwfl_module_addrdie(m->dwmod, addr, &bias);
 	if (cu) {
@@ -780,30 +774,42 @@ static size_t resolve(struct symbolizer *s, uint64_t pc)
 	return 1;
 }
 
+/*
+ * An address in no module is not cached: its module may be added later
+ * (a library whose load the recorder learns about late).  Nor is the
+ * address HASH_EMPTY, a key the cache can't hold and never a real return
+ * address.
+ */
+static size_t uncached_frame(struct symbolizer *s, struct module *m,
+			     uint64_t addr, const struct sym_frame **frames)
+{
+	s->uncached.function = module_offset_name(s, m, addr);
+	s->uncached.file = NULL;
+	s->uncached.line = 0;
+	s->uncached.module = m ? m->path : NULL;
+	*frames = &s->uncached;
+	return 1;
+}
+
 size_t symbolizer_lookup(struct symbolizer *s, uint64_t pc,
 			 const struct sym_frame **frames)
 {
+	uint64_t addr = pc ? pc - 1 : 0;	/* the call instruction */
+	uint64_t *slot = pc == HASH_EMPTY ? NULL : hash_get(&s->cache, pc);
+	struct module *m;
 	struct entry *e;
-	uint64_t *slot;
-	int added;
 
-	if (pc == HASH_EMPTY) {
-		/* Not a key the cache can hold; never a real return address. */
-		struct module *m = module_at(s, pc - 1);
-
-		s->uncached.function = module_offset_name(s, m, pc - 1);
-		s->uncached.module = m ? m->path : NULL;
-		*frames = &s->uncached;
-		return 1;
-	}
-	slot = hash_put(&s->cache, pc, &added);
-	if (added) {
+	if (!slot) {
+		m = module_at(s, addr);
+		if (!m || pc == HASH_EMPTY)
+			return uncached_frame(s, m, addr, frames);
 		s->entries = xgrow(s->entries, &s->entcap, s->nentries + 1,
 				   sizeof(*e));
-		*slot = s->nentries;
-		e = &s->entries[s->nentries++];
+		e = &s->entries[s->nentries];
 		e->first = (uint32_t)s->npool;
-		e->count = (uint32_t)resolve(s, pc);
+		e->count = (uint32_t)resolve(s, m, addr);
+		slot = hash_put(&s->cache, pc, NULL);
+		*slot = s->nentries++;
 	}
 	e = &s->entries[*slot];
 	*frames = &s->pool[e->first];

@@ -8,7 +8,15 @@
  * so nothing here reads /proc/PID.
  *
  * Ownership: the symbolizer owns every string it returns; they stay valid
- * until symbolizer_free().  Equal strings may share storage.
+ * until symbolizer_free().  Equal strings share storage (they are
+ * interned).  One symbolizer is not safe to use from two threads at once.
+ *
+ * Debug information comes from the module's file or a separate debug file
+ * (by build id under /usr/lib/debug/.build-id, or by .gnu_debuglink next
+ * to the file, in its .debug/ folder or under /usr/lib/debug), never from
+ * the network: debuginfod is not asked even when DEBUGINFOD_URLS is set.
+ *
+ * Link with -ldw -lelf -lz -lstdc++ (__cxa_demangle).
  */
 #ifndef MF_SYMBOLIZE_H
 #define MF_SYMBOLIZE_H
@@ -19,10 +27,18 @@
 struct symbolizer;
 
 struct sym_frame {
-	const char *function;	/* demangled; "MODULE+0xOFF" or "0xADDR" when unknown */
-	const char *file;	/* source file of the call site, or NULL */
-	unsigned line;		/* line of the call site, or 0 */
-	const char *module;	/* path of the module, or NULL when unknown */
+	/*
+	 * Demangled, with parameters for C++ ("ns::Cls::method(int)").
+	 * Without a symbol, "MODULE+0xOFF": the module's file name and the
+	 * call site's offset from the load bias, lower-case hex; outside
+	 * every module, "0xADDR": the call site's address.
+	 */
+	const char *function;
+	/* Source file of the call site (absolute when DWARF names the
+	   compilation directory), or NULL; its line, or 0. */
+	const char *file;
+	unsigned line;
+	const char *module;	/* path of the module as added, or NULL when unknown */
 };
 
 struct symbolizer *symbolizer_new(void);
@@ -42,8 +58,10 @@ void symbolizer_add_module(struct symbolizer *s, const char *path,
  * site looked up is pc - 1).  Inlined calls are expanded: frames[0] is the
  * innermost (the inlined callee's call site), the last is the function the
  * address is really in.  Returns the number of frames (at least 1); the
- * array is valid until the next call.  Results are cached per address.
- * This function can't fail.
+ * array is valid until the next call.  Results are cached per address:
+ * an address is resolved against the modules known at its first lookup,
+ * except that an address in no module is not cached, so adding its module
+ * later resolves it.  This function can't fail.
  */
 size_t symbolizer_lookup(struct symbolizer *s, uint64_t pc,
 			 const struct sym_frame **frames);

@@ -166,6 +166,26 @@ text	sym_c.c+0x100	?:0	$P/sym_c.c" ]
 	[ "$(printf '%s\n' "$output" | grep -c '^leaf	')" -eq 2 ]
 }
 
+@test "an address looked up before its module is added is resolved once it is" {
+	"$B/sym_c" >"$BATS_TEST_TMPDIR/all"
+	{ grep '^pc leaf ' "$BATS_TEST_TMPDIR/all"; cat "$BATS_TEST_TMPDIR/all"; } >"$IN"
+	run --separate-stderr "$B/symtest" "$IN"
+	[ "$status" -eq 0 ]
+	local pc
+	pc=$(printf '%x' $((0x$(pc_of leaf | head -1) - 1)))
+	[ "$(frames leaf)" = "0x$pc	?:0	?
+leaf	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("leaf")')	$B/sym_c" ]
+}
+
+@test "the extreme addresses 0 and 2^64-1 are frames like any other" {
+	printf 'module 0 0 ffffffffffffffff /nonexistent/all\npc max ffffffffffffffff\npc max ffffffffffffffff\npc zero 0\npc one 1\n' >"$IN"
+	run -0 --separate-stderr "$B/symtest" "$IN"
+	[ "$output" = "max	all+0xfffffffffffffffe	?:0	/nonexistent/all
+max	all+0xfffffffffffffffe	?:0	/nonexistent/all
+zero	all+0x0	?:0	/nonexistent/all
+one	all+0x0	?:0	/nonexistent/all" ]
+}
+
 @test "debuginfod is never asked, even when DEBUGINFOD_URLS is set" {
 	# libstdc++ has no local debug information: the standard libdwfl
 	# callback would ask the server (and say so, verbosely).
