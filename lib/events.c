@@ -478,6 +478,13 @@ int ev_next(struct ev_reader *r, struct ev *ev)
 				r->truncated = 1;
 			return 0;
 		}
+		/* A last line without its newline was cut short (a full disk, a
+		 * killed recorder): drop it and end as an incomplete capture, so
+		 * that what was written stays readable.  Only E may end a file. */
+		if (r->in.missing_newline && !r->ended && r->in.line[0] != 'E') {
+			r->truncated = 1;
+			return 0;
+		}
 		if (r->in.len == 0)
 			input_error(&r->in, "empty line where a record was expected");
 		if (r->in.line[0] != '#')

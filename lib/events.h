@@ -81,7 +81,8 @@ struct ev_reader {
 	int ended;
 	uint64_t end_ms, end_allocs, end_frees, untracked, lost;
 	char *how;		/* "exit 0", "signal 11" */
-	int truncated;		/* input ended without an E record */
+	int truncated;		/* input ended without an E record (a last line
+			 * cut short, without its newline, is dropped) */
 	/* running state */
 	uint64_t now_ms;
 	uint64_t heap;		/* live bytes after the last record */
