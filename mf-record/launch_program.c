@@ -234,12 +234,6 @@ static void set_preload(const char *shim)
 static noreturn void exec_child(const char *path, char *const *argv, const char *shim,
 				int shm_fd, int stdout_to_stderr, int pipe_fd)
 {
-	signal(SIGINT, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
 	char fd_text[16];
 	snprintf(fd_text, sizeof fd_text, "%d", shm_fd);
 	set_preload(shim);
@@ -254,6 +248,10 @@ static noreturn void exec_child(const char *path, char *const *argv, const char 
 }
 
 /* ---- the launcher's signals ---- */
+
+/* The signals the launcher handles, and what they were before. */
+static const int watched[] = { SIGINT, SIGQUIT, SIGPIPE, SIGTERM, SIGHUP, SIGCHLD };
+static struct sigaction given[sizeof watched / sizeof *watched];
 
 static volatile pid_t child_pid;
 static volatile sig_atomic_t child_gone;
@@ -275,20 +273,31 @@ static void note_child_end(int sig)
 	}
 }
 
+/*
+ * SIGINT and SIGQUIT from the terminal reach the program too: ignore them
+ * and finish the stream when it ends.  SIGTERM and SIGHUP are passed on.
+ * A closed output pipe is a write error with a message, not a silent death.
+ */
 static void watch_signals(void)
 {
-	struct sigaction sa = { .sa_handler = SIG_IGN };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	/* A closed output pipe is a write error with a message, not a silent death. */
-	sigaction(SIGPIPE, &sa, NULL);
-	sa.sa_handler = pass_on;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = note_child_end;
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-	sigaction(SIGCHLD, &sa, NULL);
+	for (size_t i = 0; i < sizeof watched / sizeof *watched; i++) {
+		struct sigaction sa = { .sa_handler = SIG_IGN, .sa_flags = SA_RESTART };
+		if (watched[i] == SIGTERM || watched[i] == SIGHUP)
+			sa.sa_handler = pass_on;
+		if (watched[i] == SIGCHLD) {
+			sa.sa_handler = note_child_end;
+			sa.sa_flags |= SA_NOCLDSTOP;
+		}
+		sigaction(watched[i], &sa, &given[i]);
+	}
+}
+
+/* In the child: the signal dispositions and mask the launcher was given. */
+static void restore_signals(const sigset_t *mask)
+{
+	for (size_t i = 0; i < sizeof watched / sizeof *watched; i++)
+		sigaction(watched[i], &given[i], NULL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
 }
 
 pid_t launch_start(const char *path, char *const *argv, const char *shim,
@@ -298,15 +307,27 @@ pid_t launch_start(const char *path, char *const *argv, const char *shim,
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		die_errno("cannot create a pipe");
 	fflush(NULL);
-	watch_signals();	/* before fork: no window where ^C kills only us */
+	/*
+	 * Handlers before fork, so there is no moment when ^C kills only us;
+	 * SIGTERM and SIGHUP held until the child's pid is known, so they
+	 * reach it even when they come early.
+	 */
+	sigset_t passed, old;
+	sigemptyset(&passed);
+	sigaddset(&passed, SIGTERM);
+	sigaddset(&passed, SIGHUP);
+	sigprocmask(SIG_BLOCK, &passed, &old);
+	watch_signals();
 	pid_t pid = fork();
 	if (pid < 0)
 		die_errno("cannot fork");
 	if (pid == 0) {
 		close(fds[0]);
+		restore_signals(&old);
 		exec_child(path, argv, shim, shm_fd, stdout_to_stderr, fds[1]);
 	}
 	child_pid = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(fds[1]);
 	int err;
 	ssize_t n;

@@ -212,6 +212,13 @@ f 0" ]
 	grep -qx 'E [0-9]* 1 0 0 0 signal 9' "$out"
 }
 
+@test "SIGTERM to mf-record is passed on to the program, and the stream finished" {
+	# --foreground: the signal goes to mf-record only, not its process group.
+	run -143 timeout --foreground --preserve-status -s TERM 1 bin/mf-record -o "$out" $T/rec_exit pause
+	valid_stream "$out"
+	grep -qx 'E [0-9]* 1 0 0 0 signal 15' "$out"
+}
+
 @test "fork: the child's allocations are not recorded" {
 	run -0 bin/mf-record -o "$out" $T/rec_fork
 	valid_stream "$out"

@@ -1,7 +1,7 @@
 /*
  * rec_exit.c HOW - allocate 4242 bytes (kept), then end as HOW says:
  * "exit3" exit(3), "segv" a null-pointer write, "abort" abort(),
- * "_exit" _exit(5), "kill" SIGKILL to itself.
+ * "_exit" _exit(5), "kill" SIGKILL to itself, "pause" wait for a signal.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -23,5 +23,7 @@ int main(int argc, char **argv)
 		_exit(5);
 	if (strcmp(how, "kill") == 0)
 		kill(getpid(), SIGKILL);
+	if (strcmp(how, "pause") == 0)
+		pause();
 	return 0;
 }
