@@ -563,24 +563,32 @@ static const char *die_linkage_name(Dwarf_Die *die)
 	return name ? name : die_string(die, DW_AT_MIPS_linkage_name);
 }
 
+static int is_mangled(const char *name)
+{
+	return name && name[0] == '_' && name[1] == 'Z';
+}
+
 /*
- * The name of a function DIE: its linkage name demangled (the full C++
- * signature), else its plain name.  An out-of-line function with no
- * linkage name in DWARF (GCC leaves it off constructors) takes the
- * symbol table's, which is mangled.
+ * The name of a function DIE: its mangled linkage name demangled (the
+ * full C++ signature), else its plain name.  A linkage name that is not
+ * mangled is an asm label, like glibc's "__GI___dl_iterate_phdr" for
+ * "__dl_iterate_phdr": the plain name reads better.  An out-of-line
+ * function with no linkage name in DWARF (GCC leaves it off some
+ * constructors) takes the symbol table's when that is mangled.
  */
 static const char *function_name(struct symbolizer *s, Dwarf_Die *die,
 				 struct module *m, uint64_t addr)
 {
-	const char *name = die_linkage_name(die);
+	const char *linkage = die_linkage_name(die);
+	const char *name = is_mangled(linkage) ? linkage : NULL;
 
-	if (!name && dwarf_tag(die) == DW_TAG_subprogram) {
-		const char *symname = symbol_at(m, addr);
-		if (symname && symname[0] == '_' && symname[1] == 'Z')
-			name = symname;
-	}
+	if (!name && !linkage && dwarf_tag(die) == DW_TAG_subprogram &&
+	    is_mangled(symbol_at(m, addr)))
+		name = symbol_at(m, addr);
 	if (!name)
 		name = die_string(die, DW_AT_name);
+	if (!name)
+		name = linkage;
 	return name ? demangle(s, name) : NULL;
 }
 

@@ -53,6 +53,11 @@ bias_of() { awk -v p="$1" '$1 == "module" && $5 == p { print $2; exit }' "$IN"; 
 	[ "$(frames static)" = "leaf_static	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("static")')	$B/sym_c" ]
 }
 
+@test "a C function renamed with an asm label keeps its C name" {
+	symbolize sym_c
+	[ "$(frames asm-label)" = "labelled	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("asm-label")')	$B/sym_c" ]
+}
+
 @test "an address in a module but in no function is MODULE+0xOFFSET of the call site" {
 	symbolize sym_c
 	# symtest was given the ELF header's address + 0x11: the call site is 0x10 in.

@@ -1,4 +1,7 @@
-/* sym_c - a plain C call chain, a static function and addresses with no symbol. */
+/*
+ * sym_c - a plain C call chain, a static function, a function with an asm
+ * label and addresses with no symbol.
+ */
 #include "sym_common.h"
 
 static void leaf_static(void)
@@ -13,6 +16,13 @@ void leaf(void)
 	leaf_static();
 }
 
+/* Renamed in the object file, as glibc does with its internal aliases. */
+void labelled(void) __asm__("sym_c_asm_label");
+void labelled(void)
+{
+	sym_pc("asm-label");
+}
+
 void middle(void)
 {
 	leaf();
@@ -25,6 +35,7 @@ int main(void)
 	sym_print_modules();
 	middle();
 	sym_pc("main");
+	labelled();
 	/* The ELF header: mapped, but in no function. */
 	exe = _r_debug.r_map;
 	sym_print("header", (void *)(exe->l_addr + 0x11));
