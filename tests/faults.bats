@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# mf-record against programs that misbehave (tests/progs/fault_*.c): they
+# crash, exit from odd places, race, fork, exec, close the recorder's
+# descriptors, allocate in signal handlers and outside main, recurse far
+# too deep, or record onto a full disk.  Every stream must stay a valid
+# capture (mf-leaks reads it without error) with exactly the events the
+# program made, and the E record must say how the program ended.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	[ -x "$BIN/mf-record" ] || skip "$BIN/mf-record is not built yet"
+	out=$BATS_TEST_TMPDIR/out.mft
+}
+
+teardown() {
+	if [ -n "${small:-}" ] && mountpoint -q "$small"; then
+		umount "$small"
+	fi
+}
+
+# The stream is a complete, valid capture: the strict reader accepts it.
+valid() {
+	run -0 --separate-stderr "$BIN/mf-leaks" "$1"
+}
+
+# The sizes of the a records, in stream order, on one line.
+sizes() {
+	awk '$1 == "a" { printf "%s%s", sep, $4; sep = " " } END { print "" }' "$1"
+}
+
+# How many a records of each size, "COUNT SIZE" per line, by size.
+size_counts() {
+	awk '$1 == "a" { print $4 }' "$1" | sort -n | uniq -c | awk '{ print $1, $2 }'
+}
+
+end_record() {
+	grep '^E ' "$1" | cut -d' ' -f3-
+}
+
+@test "faults: SIGSEGV keeps the events before it and ends with signal 11" {
+	run -139 "$BIN/mf-record" -o "$out" "$PROGS/fault_end" segv
+	valid "$out"
+	[ "$(sizes "$out")" = "4243 4243 4243" ]
+	[ "$(end_record "$out")" = "3 0 0 0 signal 11" ]
+}
+
+@test "faults: abort keeps the events before it and ends with signal 6" {
+	run -134 "$BIN/mf-record" -o "$out" "$PROGS/fault_end" abort
+	valid "$out"
+	[ "$(sizes "$out")" = "4243 4243 4243" ]
+	[ "$(end_record "$out")" = "3 0 0 0 signal 6" ]
+}
+
+@test "faults: _exit skips the exit handlers, not the recording" {
+	run -7 "$BIN/mf-record" -o "$out" "$PROGS/fault_end" _exit
+	valid "$out"
+	[ "$(sizes "$out")" = "4243 4243 4243" ]
+	[ "$(end_record "$out")" = "3 0 0 0 exit 7" ]
+}
+
+@test "faults: exit from a thread other than main" {
+	run -9 "$BIN/mf-record" -o "$out" "$PROGS/fault_end" thread-exit
+	valid "$out"
+	# pthread_create's own allocation (the new thread's TLS) comes between.
+	[ "$(size_counts "$out" | grep -v ' 304$')" = "3 4243
+1 4244" ]
+	[ "$(awk '$1 == "a" && $4 == 4244 { print $2 }' "$out")" = 2 ]
+	[[ "$(end_record "$out")" == *" 0 0 0 exit 9" ]]
+}
+
+@test "faults: 64 threads allocating at once: every event, none twice" {
+	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_threads"
+	valid "$out"
+	# Each thread made 500 allocations of 10000 + its index and freed 499.
+	run -0 awk '
+		$1 == "a" { n++; size[n] = $4; if ($4 >= 10000 && $4 < 10064) made[$4]++ }
+		$1 == "f" { s = size[n - $3]; if (s >= 10000 && s < 10064) freed[s]++ }
+		END {
+			for (s = 10000; s < 10064; s++)
+				if (made[s] != 500 || freed[s] != 499) print s, made[s] + 0, freed[s] + 0
+		}' "$out"
+	[ "$output" = "" ]
+	# One thread number per thread: main and the 64 workers.
+	[ "$(awk '$1 == "T" { print $2 }' "$out" | sort -u | wc -l)" = 65 ]
+	[ "$(awk '$1 == "a" && $4 >= 10000 && $4 < 10064 { print $2, $4 }' "$out" | sort -u | wc -l)" = 64 ]
+}
+
+@test "faults: 100 forked children that exit() leave the parent's stream intact" {
+	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_fork"
+	valid "$out"
+	[ "$(sizes "$out")" = "5551 5553" ]
+	[[ "$(end_record "$out")" == "2 0 0 0 exit 0" ]]
+}
+
+@test "faults: exec ends the recording with the status of the new image" {
+	run -3 "$BIN/mf-record" -o "$out" "$PROGS/fault_fork" exec
+	valid "$out"
+	[ "$(sizes "$out")" = "5551" ]
+	[ "$(end_record "$out")" = "1 0 0 0 exit 3" ]
+}
+
+@test "faults: closing every descriptor from 3 to 1024 does not stop the recording" {
+	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_fds" close
+	valid "$out"
+	[ "$(size_counts "$out")" = "1 7771
+100 7772" ]
+	[ "$(end_record "$out")" = "101 0 0 0 exit 0" ]
+}
+
+@test "faults: dup2 over every descriptor from 3 to 1024 does not stop the recording" {
+	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_fds" dup2
+	valid "$out"
+	[ "$(size_counts "$out")" = "1 7771
+100 7772" ]
+	[ "$(end_record "$out")" = "101 0 0 0 exit 0" ]
+}
+
+@test "faults: a signal handler that allocates, raised 10000 times" {
+	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_signal" raise
+	valid "$out"
+	[ "$(size_counts "$out")" = "10000 8881" ]
+	[ "$(end_record "$out")" = "10000 10000 0 0 exit 0" ]
+}
+
+# The timer's signals land inside the tracker's own hooks; the handler's
+# allocations must be recorded all the same (or at least counted as lost).
+@test "faults: a timer signal handler that allocates while main allocates" {
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$PROGS/fault_signal" timer
+	calls=$stderr
+	valid "$out"
+	[ "$calls" -gt 0 ]
+	recorded=$(awk '$1 == "a" && $4 == 8882' "$out" | wc -l)
+	lost=$(grep '^E ' "$out" | cut -d' ' -f6)
+	echo "handler calls $calls, recorded $recorded, lost $lost"
+	[ "$(awk '$1 == "a" && $4 == 8883' "$out" | wc -l)" = 200000 ]
+	[ "$recorded" = "$calls" ]
+}
+
+@test "faults: a stack 10000 calls deep is cut at 128 frames under <STACK TOO DEEP>" {
+	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_deep"
+	valid "$out"
+	# The allocation's stack, outermost first, one frame per line.
+	run -0 awk '
+		$1 == "F" { fn = $6; for (i = 7; i <= NF; i++) fn = fn " " $i; frame[$2] = fn ":" $5 }
+		$1 == "S" { parent[$2] = $3; fr[$2] = $4 }
+		$1 == "a" && $4 == 9991 { for (n = $3; n != 0; n = parent[n]) s = frame[fr[n]] "\n" s; printf "%s", s }
+	' "$out"
+	[ "${#lines[@]}" = 129 ]
+	[ "${lines[0]}" = "<STACK TOO DEEP>:0" ]
+	[ "$(printf '%s\n' "${lines[@]:1:127}" | sort -u)" = "dive:11" ]
+	[ "${lines[128]}" = "dive:10" ]
+}
+
+@test "faults: allocations in constructors, atexit handlers and destructors" {
+	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_ctor"
+	valid "$out"
+	[ "$(sizes "$out")" = "1231 1234 1233 1232" ]
+	[ "$(end_record "$out")" = "4 0 0 0 exit 0" ]
+}
+
+@test "faults: a capture to /dev/full is a clear error" {
+	run -1 --separate-stderr "$BIN/mf-record" -f -o /dev/full "$PROGS/fault_threads"
+	[ "$stderr" = "mf-record: cannot write '/dev/full': No space left on device" ]
+}
+
+@test "faults: a capture on standard output to /dev/full is a clear error" {
+	run -1 --separate-stderr sh -c '"$1" "$2" >/dev/full' sh "$BIN/mf-record" "$PROGS/fault_threads"
+	[ "$stderr" = "mf-record: cannot write 'standard output': No space left on device" ]
+}
+
+# A 64 KB file system fills up in the middle of the recording: the error
+# names the file, and what was written reads back as an incomplete capture.
+@test "faults: a capture that fills the disk stays readable up to where it stopped" {
+	small=$BATS_TEST_TMPDIR/small
+	mkdir "$small"
+	mount -t tmpfs -o size=64k tmpfs "$small" 2>/dev/null ||
+		skip "cannot mount a small tmpfs here (needs root and CAP_SYS_ADMIN)"
+	run -1 --separate-stderr "$BIN/mf-record" -o "$small/cap.mft" "$PROGS/fault_threads"
+	[ "$stderr" = "mf-record: cannot write '$small/cap.mft': No space left on device" ]
+	[ "$(head -c 2 "$small/cap.mft")" = "H " ]
+	run -1 --separate-stderr "$BIN/mf-peak" "$small/cap.mft"
+	[ "$stderr" = "mf-peak: $small/cap.mft: incomplete capture: no end record; the output covers only what was recorded" ]
+	grep -qx '# truncated=true' <<<"$output"
+	grep -q '^# count=' <<<"$output"
+	# Compressed (about 22 KB in all, so leave 8 KB free), zcat reads what
+	# was written before it reports the cut.
+	rm "$small/cap.mft"
+	head -c 57344 /dev/zero >"$small/filler"
+	run -1 --separate-stderr "$BIN/mf-record" -o "$small/cap.mft.gz" "$PROGS/fault_signal" timer
+	[ "${stderr_lines[-1]}" = "mf-record: cannot write '$small/cap.mft.gz': No space left on device" ]
+	run -1 --separate-stderr zcat "$small/cap.mft.gz"
+	[ "${lines[0]:0:8}" = "H 1 full" ]
+}
