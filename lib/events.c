@@ -17,6 +17,11 @@ struct ev_live {
 	uint64_t next_free;	/* pool free list, index + 1 */
 };
 
+struct ev_recent {
+	uint64_t id;		/* the allocation's number; 0 when free */
+	struct ev_live live;
+};
+
 static const char *const allocators[] = {
 	"malloc", "calloc", "realloc", "reallocarray", "posix_memalign",
 	"aligned_alloc", "memalign", "valloc", "pvalloc", "mmap", "mremap",
@@ -49,9 +54,10 @@ static void split(const struct input *in, struct fields *fs, size_t max, int tex
 			fs->rest_len = (size_t)(end - p);
 			return;
 		}
-		const char *q = memchr(p, ' ', (size_t)(end - p));
-		if (!q)
-			q = end;
+		/* Fields are short: a plain loop beats memchr's setup. */
+		const char *q = p;
+		while (q < end && *q != ' ')
+			q++;
 		if (fs->n == MAX_FIELDS)
 			input_error(in, "too many fields");
 		fs->f[fs->n] = p;
@@ -201,10 +207,12 @@ void ev_close(struct ev_reader *r)
 	free(r->threads);
 	free(r->thread_numbers);
 	free(r->pool);
+	free(r->recent);
 	free(r->command);
 	free(r->how);
 	hash_release(&r->module_ids);
 	hash_release(&r->frame_ids);
+	free(r->stack_direct);
 	hash_release(&r->stack_ids);
 	hash_release(&r->thread_ids);
 	hash_release(&r->live);
@@ -294,6 +302,16 @@ static void read_stack(struct ev_reader *r)
 	r->stack_parent[i] = parent_index;
 	r->stack_frame[i] = frame_index;
 	r->nstacks++;
+	/* Recorders number stacks 1, 2, 3...: index those directly. */
+	if (id < 4 * (uint64_t)r->nstacks + 4096) {
+		if (id >= r->ndirect) {
+			size_t n = r->ndirect;
+			r->stack_direct = xgrow(r->stack_direct, &n, (size_t)id + 1, sizeof *r->stack_direct);
+			memset(r->stack_direct + r->ndirect, 0, (n - r->ndirect) * sizeof *r->stack_direct);
+			r->ndirect = n;
+		}
+		r->stack_direct[id] = (uint32_t)i + 1;
+	}
 }
 
 static void read_thread(struct ev_reader *r, struct ev *ev)
@@ -336,7 +354,10 @@ static void set_time(struct ev_reader *r, uint64_t ms)
 static uint32_t thread_field(struct ev_reader *r, const struct fields *fs, size_t i)
 {
 	uint64_t thread = id_field(&r->in, fs, i, "THREAD");
-	lookup(&r->in, &r->thread_ids, thread, "thread");
+	if (thread != r->known_thread) {
+		lookup(&r->in, &r->thread_ids, thread, "thread");
+		r->known_thread = thread;
+	}
 	return (uint32_t)thread;
 }
 
@@ -345,7 +366,10 @@ static uint64_t stack_field(struct ev_reader *r, const struct fields *fs, size_t
 			    uint32_t *index)
 {
 	uint64_t stack = id_field(&r->in, fs, i, "STACK");
-	*index = (uint32_t)lookup(&r->in, &r->stack_ids, stack, "stack");
+	if (stack < r->ndirect && r->stack_direct[stack])
+		*index = r->stack_direct[stack] - 1;
+	else
+		*index = (uint32_t)lookup(&r->in, &r->stack_ids, stack, "stack");
 	return stack;
 }
 
@@ -359,6 +383,46 @@ static void aggregate_only(const struct ev_reader *r, char type)
 {
 	if (!r->aggregate)
 		input_error(&r->in, "'%c' record in a full capture (only KIND 'aggregate' has it)", type);
+}
+
+/*
+ * Live allocations: the latest EV_RECENT are in a ring indexed by their
+ * number, where most frees find them without hashing; one still live when
+ * its ring entry is needed again moves to the pool and the live hash.
+ */
+static void keep_older(struct ev_reader *r, const struct ev_recent *e)
+{
+	size_t slot;
+	if (r->free_head) {
+		slot = r->free_head - 1;
+		r->free_head = r->pool[slot].next_free;
+	} else {
+		r->pool = xgrow(r->pool, &r->cap_pool, r->npool + 1, sizeof *r->pool);
+		slot = r->npool++;
+	}
+	r->pool[slot] = e->live;
+	*hash_put(&r->live, e->id, NULL) = slot;
+}
+
+/* Take allocation id out of the live ones into *out; 0 if it is not live. */
+static int take_live(struct ev_reader *r, uint64_t id, struct ev_live *out)
+{
+	if (r->nallocs - id < EV_RECENT) {
+		/* Its ring entry has not been reused: there or freed already. */
+		struct ev_recent *e = &r->recent[id & (EV_RECENT - 1)];
+		if (e->id != id)
+			return 0;
+		*out = e->live;
+		e->id = 0;
+		return 1;
+	}
+	uint64_t slot;
+	if (!hash_remove(&r->live, id, &slot))
+		return 0;
+	*out = r->pool[slot];
+	r->pool[slot].next_free = r->free_head;
+	r->free_head = slot + 1;
+	return 1;
 }
 
 static void read_alloc(struct ev_reader *r, struct ev *ev)
@@ -387,17 +451,14 @@ static void read_alloc(struct ev_reader *r, struct ev *ev)
 	r->total_bytes += ev->size;
 	ev->alloc_id = ++r->nallocs;
 
-	size_t slot;
-	if (r->free_head) {
-		slot = r->free_head - 1;
-		r->free_head = r->pool[slot].next_free;
-	} else {
-		r->pool = xgrow(r->pool, &r->cap_pool, r->npool + 1, sizeof *r->pool);
-		slot = r->npool++;
-	}
-	r->pool[slot] = (struct ev_live){ ev->stack, ev->size, r->now_ms, ev->thread,
-					    ev->stack_index, 0 };
-	*hash_put(&r->live, ev->alloc_id, NULL) = slot;
+	if (!r->recent)
+		r->recent = xcalloc(EV_RECENT, sizeof *r->recent);
+	struct ev_recent *e = &r->recent[ev->alloc_id & (EV_RECENT - 1)];
+	if (e->id)
+		keep_older(r, e);
+	e->id = ev->alloc_id;
+	e->live = (struct ev_live){ ev->stack, ev->size, r->now_ms, ev->thread,
+				    ev->stack_index, 0 };
 }
 
 static void read_free(struct ev_reader *r, struct ev *ev)
@@ -412,18 +473,15 @@ static void read_free(struct ev_reader *r, struct ev *ev)
 		input_error(&r->in, "free of allocation %llu back, but only %llu were made",
 			    (unsigned long long)back, (unsigned long long)r->nallocs);
 	ev->alloc_id = r->nallocs - back;
-	uint64_t slot;
-	if (!hash_remove(&r->live, ev->alloc_id, &slot))
+	struct ev_live l;
+	if (!take_live(r, ev->alloc_id, &l))
 		input_error(&r->in, "free of allocation %llu, which is not live (freed twice?)",
 			    (unsigned long long)ev->alloc_id);
-	struct ev_live *l = &r->pool[slot];
-	ev->stack = l->stack;
-	ev->stack_index = l->stack_index;
-	ev->size = l->size;
-	ev->alloc_time_ms = l->time_ms;
-	ev->alloc_thread = l->thread;
-	l->next_free = r->free_head;
-	r->free_head = slot + 1;
+	ev->stack = l.stack;
+	ev->stack_index = l.stack_index;
+	ev->size = l.size;
+	ev->alloc_time_ms = l.time_ms;
+	ev->alloc_thread = l.thread;
 	r->heap -= ev->size;
 	r->nfrees++;
 }
@@ -470,8 +528,10 @@ static void read_end(struct ev_reader *r)
 
 int ev_next(struct ev_reader *r, struct ev *ev)
 {
+	/* A copy, not memset: the compiler's "rep stos" is slow for one small struct. */
+	static const struct ev zero;
 	struct fields fs;
-	memset(ev, 0, sizeof *ev);
+	*ev = zero;
 	for (;;) {
 		if (!input_getline(&r->in)) {
 			if (!r->ended)

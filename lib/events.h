@@ -32,6 +32,8 @@
 #define EV_MARKER_FRAME "<STACK TOO DEEP>"
 
 struct ev_live;	/* a live allocation; private to events.c */
+struct ev_recent;
+#define EV_RECENT 32768	/* latest allocations kept in a ring (a power of two) */
 struct output;
 
 enum ev_type {
@@ -100,7 +102,13 @@ struct ev_reader {
 	struct ev_thread *threads;
 	size_t nthreads, cap_threads;
 	uint32_t *thread_numbers;	/* dense index -> thread number */
-	/* live allocations: number -> index in the pool */
+	/* lookup shortcuts (the hashes stay the reference) */
+	uint32_t *stack_direct;	/* small stack id -> dense index + 1, 0 if undefined */
+	size_t ndirect;
+	uint64_t known_thread;	/* the last thread number found defined */
+	/* live allocations: the latest EV_RECENT in a ring, older ones in the
+	 * pool (live: number -> index in the pool) */
+	struct ev_recent *recent;
 	struct hash live;
 	struct ev_live *pool;
 	size_t npool, cap_pool, free_head;

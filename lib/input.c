@@ -69,6 +69,8 @@ static int refill(struct input *in)
 	}
 	in->bufpos = 0;
 	in->buflen = (size_t)n;
+	/* One scan per chunk instead of one per line: lines are checked only if it has one. */
+	in->chunk_has_nul = memchr(in->buf, '\0', in->buflen) != NULL;
 	return 1;
 }
 
@@ -85,6 +87,21 @@ int input_getline(struct input *in)
 		in->pushed_back = 0;
 		return 1;
 	}
+	/* Fast path: the whole line is in the buffer; it is used in place. */
+	if (in->bufpos < in->buflen) {
+		char *start = in->buf + in->bufpos;
+		char *nl = memchr(start, '\n', in->buflen - in->bufpos);
+		if (nl) {
+			*nl = '\0';
+			in->line = start;
+			in->len = (size_t)(nl - start);
+			in->bufpos += in->len + 1;
+			in->lineno++;
+			if (in->chunk_has_nul && memchr(in->line, '\0', in->len))
+				input_error(in, "binary data (a NUL byte) where a text line was expected");
+			return 1;
+		}
+	}
 	for (;;) {
 		if (in->bufpos == in->buflen && !refill(in)) {
 			if (len == 0)
@@ -96,13 +113,15 @@ int input_getline(struct input *in)
 		size_t avail = in->buflen - in->bufpos;
 		char *nl = memchr(start, '\n', avail);
 		size_t take = nl ? (size_t)(nl - start) : avail;
-		in->line = xgrow(in->line, &in->cap, len + take + 1, 1);
-		memcpy(in->line + len, start, take);
+		in->own = xgrow(in->own, &in->cap, len + take + 1, 1);
+		memcpy(in->own + len, start, take);
 		len += take;
 		in->bufpos += take + (nl != NULL);
 		if (nl)
 			break;
 	}
+	in->own = xgrow(in->own, &in->cap, len + 1, 1);
+	in->line = in->own;
 	in->line[len] = '\0';
 	in->len = len;
 	in->lineno++;
@@ -116,7 +135,7 @@ void input_close(struct input *in)
 	if (in->gz)
 		gzclose(in->gz);
 	free(in->buf);
-	free(in->line);
+	free(in->own);
 	memset(in, 0, sizeof *in);
 }
 

@@ -25,6 +25,8 @@ struct input {
 	int missing_newline;	/* the last line had no final newline */
 	/* private */
 	int pushed_back;	/* input_unget() was called */
+	int chunk_has_nul;	/* the buffered chunk holds a NUL byte somewhere */
+	char *own;		/* a line that spans chunks is copied here */
 	void *gz;
 	char *buf;
 	size_t cap, bufpos, buflen;

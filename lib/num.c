@@ -10,11 +10,13 @@ int parse_u64n(const char *s, size_t n, uint64_t *out)
 	uint64_t v = 0;
 	if (n == 0)
 		return -1;
+	/* Up to 19 digits cannot overflow: the common case skips the check. */
+	int check = n > 19;
 	for (size_t i = 0; i < n; i++) {
 		unsigned d = (unsigned char)s[i] - '0';
 		if (d > 9)
 			return -1;
-		if (v > (UINT64_MAX - d) / 10)
+		if (check && v > (UINT64_MAX - d) / 10)
 			return -1;
 		v = v * 10 + d;
 	}

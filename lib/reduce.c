@@ -132,6 +132,15 @@ noreturn void reduce_bad_option(const char *usage, int c, char **argv)
 	usage_error(usage, "unknown option '%s'", opt);
 }
 
+void folded_set_add_input(struct folded_set *s, const struct input *in, const char *stack,
+			  size_t n, uint64_t value, uint64_t count)
+{
+	int64_t id = intern_find(&s->stacks, stack, n);
+	if (id >= 0 && (s->values[id] + value < value || s->counts[id] + count < count))
+		input_error(in, "the total of a stack overflows 64 bits");
+	folded_set_add(s, stack, n, value, count);
+}
+
 void meta_add(struct meta_list *m, const char *key, const char *json)
 {
 	m->items = xgrow(m->items, &m->cap, m->n + 1, sizeof *m->items);

@@ -27,6 +27,7 @@
 #include "events.h"
 #include "folded.h"
 #include "hash.h"
+#include "input.h"
 #include "output.h"
 
 struct stacktab {
@@ -77,6 +78,14 @@ void reduce_finish(struct ev_reader *r, struct output *out);
  * or "option '--x' needs an argument".  Exits 2.
  */
 noreturn void reduce_bad_option(const char *usage, int c, char **argv);
+
+/*
+ * folded_set_add() for a stack read from in: a sum that would overflow is
+ * an input error naming the line ("FILE:LINE: the total of a stack
+ * overflows 64 bits").
+ */
+void folded_set_add_input(struct folded_set *s, const struct input *in, const char *stack,
+			  size_t n, uint64_t value, uint64_t count);
 
 /* Metadata lines of folded input, kept in order to be passed through. */
 struct meta_item {

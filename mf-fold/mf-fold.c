@@ -163,6 +163,9 @@ static void refold_line(struct folded_reader *fr, const struct folded_line *l,
 	if (o->count && !has_count)
 		input_error(&fr->in, "expected a '# count=N' line before the stack (--count needs the number of allocations)");
 	sums->counted &= has_count;
+	if ((!in_count && sums->bytes + l->value < l->value) ||
+	    (has_count && sums->count + count < count))
+		input_error(&fr->in, "the total of all stacks overflows 64 bits");
 	if (!in_count)
 		sums->bytes += l->value;
 	sums->count += has_count ? count : 0;
@@ -171,7 +174,8 @@ static void refold_line(struct folded_reader *fr, const struct folded_line *l,
 		functions_only(b, l->stack, l->stack_len, split && strcmp(split, "true") == 0);
 	else
 		buf_add(b, l->stack, l->stack_len);
-	folded_set_add(set, b->data, b->len, o->count ? count : l->value, has_count ? count : 0);
+	folded_set_add_input(set, &fr->in, b->data, b->len, o->count ? count : l->value,
+			     has_count ? count : 0);
 }
 
 static void refold(struct input *in, const struct options *o, struct output *out)

@@ -59,7 +59,7 @@ static void invert(struct folded_reader *fr, struct output *out, const char *out
 		buf_clear(&b);
 		reverse_frames(&b, l.stack, l.stack_len, split && strcmp(split, "true") == 0);
 		counted &= l.has_count;
-		folded_set_add(&set, b.data, b.len, l.value, l.has_count ? l.count : 0);
+		folded_set_add_input(&set, &fr->in, b.data, b.len, l.value, l.has_count ? l.count : 0);
 	}
 	const char *inverted = meta_get(&meta, "inverted");
 	meta_set(&meta, "inverted", inverted && strcmp(inverted, "true") == 0 ? "false" : "true");

@@ -513,3 +513,35 @@ usage: mf-invert [-f] [-o OUTPUT] [FILE]" ]
 	run -0 "$BIN/mf-peak" -o peak.folded.gz "$DATA/reduce_peak.mft"
 	zcat peak.folded.gz | cmp - peak.folded
 }
+
+# long_stream N: a capture of N one-byte allocations, then frees of the
+# first (older than the reader's ring of recent allocations) and the last.
+long_stream() {
+	local n=$1
+	echo "H 1 full 1 1764127800000 10 ./long"
+	printf 'M 1 /src/long\nF 1 1 /src/long.c 9 main\nF 2 1 /src/long.c 3 one\nS 1 0 1\nS 2 1 2\nT 1 1 long\n'
+	awk -v n="$n" 'BEGIN { print "a 1 1 1000"; for (i = 2; i <= n; i++) print "a 1 2 1"
+		print "f 1 " n - 1; print "f 1 0" }'
+	echo "E 5 $n 2 0 0 exit 0"
+}
+
+@test "allocations freed long after they were made are found (and only once)" {
+	long_stream 100000 > long.mft
+	run -0 "$BIN/mf-leaks" long.mft
+	[ "$(stacks)" = "main (/src/long.c:9);one (/src/long.c:3) 99998" ]
+	run -0 "$BIN/mf-peak" long.mft
+	[ "$(stacks)" = "main (/src/long.c:9) 1000
+main (/src/long.c:9);one (/src/long.c:3) 99999" ]
+	run -0 "$BIN/mf-fold" --temporary=99998 long.mft
+	[ "$(stacks)" = "main (/src/long.c:9);one (/src/long.c:3) 1" ]
+	run -0 "$BIN/mf-fold" --temporary=99999 long.mft
+	[ "$(stacks)" = "main (/src/long.c:9) 1000
+main (/src/long.c:9);one (/src/long.c:3) 1" ]
+	# Freeing the first block again, from far back and then from near.
+	{ long_stream 100000 | sed '$d'; echo "f 1 99999"; } > twice.mft
+	run -1 --separate-stderr "$BIN/mf-peak" twice.mft
+	[ "$stderr" = "mf-peak: twice.mft:100010: free of allocation 1, which is not live (freed twice?)" ]
+	{ long_stream 100000 | sed '$d'; echo "f 1 0"; } > twice.mft
+	run -1 --separate-stderr "$BIN/mf-peak" twice.mft
+	[ "$stderr" = "mf-peak: twice.mft:100010: free of allocation 100000, which is not live (freed twice?)" ]
+}
