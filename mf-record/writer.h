@@ -42,6 +42,15 @@ struct writer_options {
 struct writer *writer_new(struct output *out, const struct writer_options *opts);
 void writer_free(struct writer *w);
 
+/*
+ * fn(arg) is called before work that may take long (symbolizing an address
+ * not seen before: the first lookup in a module reads its debug
+ * information), so that the rings can be drained meanwhile and the program
+ * does not wait on a full ring.  fn may call writer_stack and
+ * writer_module, not writer_event.
+ */
+void writer_on_slow_work(struct writer *w, void (*fn)(void *), void *arg);
+
 /* A module of the process (MF_EV_MODULE): handed to the symbolizer. */
 void writer_module(struct writer *w, const char *path, uint64_t bias,
 		   uint64_t start, uint64_t end);

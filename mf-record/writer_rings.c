@@ -32,7 +32,7 @@ struct lane {
 	unsigned char *buf;	/* copied events; 8-aligned */
 	size_t pos, len, cap;
 	uint32_t thread;	/* the slot's owner when the events were copied */
-	int queued;		/* in the heap */
+	int queued;		/* in the heap, or its events being written */
 };
 
 struct rings {
@@ -47,6 +47,11 @@ struct rings {
 	uint64_t gap_since_ns;	/* when the current wait for next_seq began, or 0 */
 };
 
+static void keep_rings_moving(void *rings)
+{
+	rings_drain(rings);
+}
+
 struct rings *rings_new(void *shm, struct writer *w)
 {
 	struct rings *r = xcalloc(1, sizeof *r);
@@ -54,6 +59,7 @@ struct rings *rings_new(void *shm, struct writer *w)
 	r->hdr = shm;
 	r->w = w;
 	r->next_seq = 1;
+	writer_on_slow_work(w, keep_rings_moving, r);
 	return r;
 }
 
@@ -116,8 +122,8 @@ static noreturn void corrupt(uint32_t slot, const char *what)
 static void enqueue(struct rings *r, uint32_t slot, const struct mf_event *ev)
 {
 	struct lane *l = &r->lanes[slot];
-	if (l->pos == l->len)
-		l->pos = l->len = 0;
+	if (!l->queued)
+		l->pos = l->len = 0;	/* nothing left in it */
 	l->buf = xgrow(l->buf, &l->cap, l->len + ev->size, 1);
 	memcpy(l->buf + l->len, ev, ev->size);
 	l->len += ev->size;
@@ -136,6 +142,9 @@ static void take(struct rings *r, uint32_t slot, const struct mf_event *ev)
 			     (ev->aux & MF_STACK_TRUNCATED) != 0);
 		return;
 	}
+	if ((ev->type == MF_EV_THREAD || ev->type == MF_EV_RENAME) &&
+	    (ev->aux >= MF_NAME_MAX || sizeof *ev + ev->aux > ev->size))
+		corrupt(slot, "bad thread name");
 	if (ev->type == MF_EV_MODULE) {
 		if (ev->aux == 0 || ev->aux >= MF_PATH_MAX || sizeof *ev + ev->aux > ev->size)
 			corrupt(slot, "bad module path");
@@ -220,16 +229,28 @@ size_t rings_process(struct rings *r, size_t budget, int process_gone)
 		r->gap_since_ns = 0;
 		heap_pop(r);
 		struct lane *l = &r->lanes[lane];
+		l->queued = 1;	/* a drain while we write must not queue it again */
 		do {
+			/*
+			 * A copy: the writer may drain the rings while it
+			 * symbolizes, which can move the lane's buffer.
+			 * Only module records (ignored here) are longer.
+			 */
+			union {
+				struct mf_event ev;
+				unsigned char bytes[sizeof(struct mf_event) + MF_NAME_MAX];
+			} copy;
 			const struct mf_event *ev = (const struct mf_event *)(l->buf + l->pos);
-			writer_event(r->w, l->thread, ev);
+			memcpy(&copy, ev, ev->size < sizeof copy ? ev->size : sizeof copy);
 			l->pos += ev->size;
-			if (ev->seq == r->next_seq)
+			if (copy.ev.seq == r->next_seq)
 				r->next_seq++;
 			else if (r->lost)
 				r->lost--;	/* a skipped number came after all: late */
+			writer_event(r->w, l->thread, &copy.ev);
 			done++;
 		} while (l->pos < l->len && front_seq(r, lane) == r->next_seq && done < budget);
+		l->queued = 0;
 		if (l->pos < l->len)
 			heap_push(r, lane);
 	}

@@ -74,6 +74,8 @@ struct writer {
 	struct output *out;
 	struct writer_options o;
 	struct symbolizer *sym;
+	void (*slow_work)(void *);
+	void *slow_work_arg;
 	uint64_t page;
 	/* time */
 	uint64_t now_ms, next_m_ms, rss;
@@ -292,6 +294,8 @@ static size_t pc_frames(struct writer *w, uint64_t pc, const uint32_t **ids)
 	int added;
 	uint64_t *v = hash_put(&w->pc_frames, pc, &added);
 	if (added) {
+		if (w->slow_work)	/* may add stacks: never pc_frames */
+			w->slow_work(w->slow_work_arg);
 		const struct sym_frame *f;
 		size_t n = symbolizer_lookup(w->sym, pc, &f);
 		if (n > 0xffff)
@@ -325,9 +329,11 @@ static uint32_t stack_node(struct writer *w, uint64_t id)
 			w->too_deep_frame = frame_id(w, TOO_DEEP, NULL, 0, NULL);
 		node = node_id(w, 0, w->too_deep_frame);
 	}
+	/* Symbolizing may add stacks, moving w->stacks and w->pcs. */
+	uint64_t first = s->first;
 	for (uint32_t i = s->depth; i-- > 0;) {
 		const uint32_t *ids;
-		size_t n = pc_frames(w, w->pcs[s->first + i], &ids);
+		size_t n = pc_frames(w, w->pcs[first + i], &ids);
 		for (size_t j = 0; j < n; j++)
 			node = node_id(w, node, ids[j]);
 	}
@@ -352,6 +358,12 @@ void writer_stack(struct writer *w, uint64_t id, const uint64_t *pcs,
 	w->stacks[id] = (struct raw_stack){ .first = w->npcs, .depth = depth,
 		.truncated = truncated != 0, .known = 1 };
 	w->npcs += depth;
+}
+
+void writer_on_slow_work(struct writer *w, void (*fn)(void *), void *arg)
+{
+	w->slow_work = fn;
+	w->slow_work_arg = arg;
 }
 
 void writer_module(struct writer *w, const char *path, uint64_t bias,

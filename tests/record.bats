@@ -178,6 +178,17 @@ f 0" ]
 	[ "$(awk '$1 == "T" { print $3 }' "$out" | sort -u | wc -l)" -eq 65 ]
 }
 
+@test "4 threads churning: every free frees what its address held, in order" {
+	run -0 bin/mf-record -o "$out" $T/rec_churn 50000 4
+	valid_stream "$out"
+	# Addresses are reused across threads all the time: had the launcher
+	# written a malloc before the free that made its address available,
+	# there would be an implicit free or an untracked free.
+	! grep -q '^# implicit free' "$out"
+	[ "$(awk '$1 == "a" && $4 >= 16 && $4 < 272 { n[$2]++ } END { for (t in n) if (n[t] >= 50000) k++; print k }' "$out")" -eq 4 ]
+	grep -qx 'E [0-9]* [0-9]* [0-9]* 0 0 exit 0' "$out"
+}
+
 @test "the exit status passes through: exit 3" {
 	run -3 bin/mf-record -o "$out" $T/rec_exit exit3
 	valid_stream "$out"
