@@ -455,3 +455,23 @@ record_phases() {
 	[ "$output" = "" ]
 	[[ "$stderr" == "mf-temporal: $TMP/agg.mft: temporal reports need a full capture, and this one is aggregated"* ]]
 }
+
+@test "temporal: a busy multi-threaded recording: the whole window is mf-peak's and mf-leaks's report, per thread" {
+	[ -x bin/mf-record ] || skip "bin/mf-record is not built yet"
+	[ -x build/tests/temp_busy ] || skip "build/tests/temp_busy is not built (make test-programs)"
+	[ -x bin/mf-peak ] && [ -x bin/mf-leaks ] || skip "bin/mf-peak or bin/mf-leaks is not built yet"
+	bin/mf-record -o $TMP/busy.mft.gz build/tests/temp_busy 0.3 4
+	for opt in "" --split-threads; do
+		$T $opt $TMP/busy.mft.gz > $TMP/peak
+		$T $opt --leaks $TMP/busy.mft.gz > $TMP/leaks
+		n=$(meta $TMP/peak slices)
+		bin/mf-peak $opt $TMP/busy.mft.gz > $TMP/mf-peak
+		bin/mf-leaks $opt $TMP/busy.mft.gz > $TMP/mf-leaks
+		diff <(window $TMP/peak 0 $((n - 1))) <(stacks $TMP/mf-peak)
+		diff <(window $TMP/leaks 0 $((n - 1))) <(stacks $TMP/mf-leaks)
+		[ "$(meta $TMP/peak peak_bytes)" = "$(meta $TMP/mf-peak peak_bytes)" ]
+		[ "$(meta $TMP/peak peak_time_ms)" = "$(meta $TMP/mf-peak peak_time_ms)" ]
+	done
+	# Four threads of 32 call sites: the series are not trivial.
+	[ "$(grep -c '^thread [1-5] ' $TMP/peak)" -gt 40 ]
+}
