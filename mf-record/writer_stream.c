@@ -25,6 +25,9 @@
 #include "symbolize.h"
 
 #define TOO_DEEP "<STACK TOO DEEP>"
+/* Sites are keyed by thread << 40 | stack id: both must fit. */
+#define MAX_THREAD (1u << 24)
+#define MAX_STACK (1ull << 40)
 
 static const char *const allocator_names[MF_ALLOCATOR_COUNT] = {
 	[MF_MALLOC] = "", [MF_CALLOC] = " calloc", [MF_REALLOC] = " realloc",
@@ -346,7 +349,7 @@ static uint32_t stack_node(struct writer *w, uint64_t id)
 void writer_stack(struct writer *w, uint64_t id, const uint64_t *pcs,
 		  uint32_t depth, int truncated)
 {
-	if (id == 0 || id > (1ull << 40))
+	if (id == 0 || id >= MAX_STACK)
 		die("the recorded process sent a bad stack id %llu", (unsigned long long)id);
 	if (id >= w->cap_stacks) {
 		size_t old = w->cap_stacks;
@@ -376,8 +379,6 @@ void writer_module(struct writer *w, const char *path, uint64_t bias,
 
 static struct thread *thread_at(struct writer *w, uint32_t thread)
 {
-	if (thread == 0 || thread > (1u << 24))
-		die("the recorded process sent a bad thread number %u", thread);
 	if (thread >= w->cap_threads) {
 		size_t old = w->cap_threads;
 		w->threads = xgrow(w->threads, &w->cap_threads, thread + 1, sizeof *w->threads);
@@ -652,12 +653,15 @@ static void check_size(const struct mf_event *ev, size_t len)
 
 void writer_event(struct writer *w, uint32_t thread, const struct mf_event *ev)
 {
+	if (thread == 0 || thread >= MAX_THREAD)
+		die("the recorded process sent a bad thread number %u", thread);
 	advance_time(w, ev->time_ns);
 	const char *text = (const char *)(ev + 1);
 	switch (ev->type) {
 	case MF_EV_ALLOC:
-		if (ev->aux >= MF_ALLOCATOR_COUNT)
-			die("the recorded process sent a bad allocator %u", ev->aux);
+		if (ev->aux >= MF_ALLOCATOR_COUNT || ev->c >= MAX_STACK)
+			die("the recorded process sent a bad allocation (allocator %u, stack %llu)",
+			    ev->aux, (unsigned long long)ev->c);
 		if (ev->aux == MF_MMAP || ev->aux == MF_MREMAP)
 			mmap_alloc(w, thread, ev->a, ev->b, ev->c, ev->aux);
 		else
