@@ -212,7 +212,11 @@ static void close_slice(struct temporal *t)
 	t->ndirty = kept;
 }
 
-/* Close slices up to the one holding the record at ms. */
+/*
+ * Close slices up to the one holding the record at ms.  Only t, m and E
+ * records move time, and they leave the heap alone: r->heap is the heap at
+ * the start of each slice opened here.
+ */
 static void advance(struct temporal *t, const struct ev_reader *r, uint64_t ms)
 {
 	uint64_t slice = ms / t->interval;
