@@ -3,13 +3,15 @@
  *
  * One Dwfl holds every module of the recorded process, each reported from
  * its file at its load bias as the recorder learns about it.  A lookup
- * finds the module in our own table (so a library loaded again elsewhere
- * after a dlclose is still found), asks libdw for the scopes around the
- * call site and turns them into frames: the innermost function (maybe an
- * inlined one) at the call site's line, then each inlining caller at the
- * DW_AT_call_file/DW_AT_call_line of the inlined call, out to the function
- * the code really is in.  Without DWARF, the symbol table names the
- * function; without a symbol, the frame is "MODULE+0xOFF".
+ * finds the module in our own table (the module added last wins, as after
+ * a dlclose and a dlopen at the same place), finds the function around the
+ * call site through a per-CU index of function ranges, walks down its body
+ * to the innermost inlined call and turns that into frames: the innermost
+ * function (maybe an inlined one) at the call site's line, then each
+ * inlining caller at the DW_AT_call_file/DW_AT_call_line of the inlined
+ * call, out to the function the code really is in.  Without DWARF, the
+ * symbol table names the function; without a symbol, the frame is
+ * "MODULE+0xOFF".
  *
  * Results are cached per address and every string is interned, so a big
  * program's tens of thousands of return addresses cost one DWARF lookup
@@ -29,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -68,6 +69,7 @@ struct module {
 	const char *path;	/* interned */
 	const char *name;	/* basename of path, interned */
 	uint64_t bias, start, end;
+	uint64_t added;		/* when last added: the latest wins an address */
 	Dwfl_Module *dwmod;	/* NULL when the file could not be read */
 	struct symbol *symbols;	/* by start; read at the first need */
 	size_t nsymbols;
@@ -88,12 +90,13 @@ struct symbolizer {
 	struct hash demangled;	/* intern id of a name -> id of its demangling */
 	struct module *modules;
 	size_t nmodules, modcap;
+	uint64_t nadded;	/* symbolizer_add_module calls */
 	struct hash cache;	/* pc -> index in entries */
 	struct entry *entries;
 	size_t nentries, entcap;
 	struct sym_frame *pool;
 	size_t npool, poolcap;
-	struct sym_frame uncached;	/* for the one pc the cache can't key */
+	struct sym_frame uncached;	/* the frame of an address not cached */
 	struct buf scratch;
 };
 
@@ -300,6 +303,7 @@ void symbolizer_add_module(struct symbolizer *s, const char *path,
 	if (m) {
 		m->start = start;
 		m->end = end;
+		m->added = ++s->nadded;
 		return;
 	}
 	s->modules = xgrow(s->modules, &s->modcap, s->nmodules + 1, sizeof(*m));
@@ -309,6 +313,7 @@ void symbolizer_add_module(struct symbolizer *s, const char *path,
 	m->bias = bias;
 	m->start = start;
 	m->end = end;
+	m->added = ++s->nadded;
 	m->dwmod = report_file(s, path, bias);
 	m->symbols = NULL;
 	m->nsymbols = 0;
@@ -318,14 +323,21 @@ void symbolizer_add_module(struct symbolizer *s, const char *path,
 	m->ncu = m->cu_cap = 0;
 }
 
-/* The module mapped at addr; the one added last wins. */
-static struct module *module_at(const struct symbolizer *s,
-				      uint64_t addr)
+/*
+ * The module mapped at addr; of several, the one added last (a library
+ * loaded where another was unloaded).
+ */
+static struct module *module_at(const struct symbolizer *s, uint64_t addr)
 {
-	for (size_t i = s->nmodules; i-- > 0;)
-		if (addr >= s->modules[i].start && addr < s->modules[i].end)
-			return &s->modules[i];
-	return NULL;
+	struct module *best = NULL;
+
+	for (size_t i = 0; i < s->nmodules; i++) {
+		struct module *m = &s->modules[i];
+		if (addr >= m->start && addr < m->end &&
+		    (!best || m->added > best->added))
+			best = m;
+	}
+	return best;
 }
 
 /* ---- symbol tables ---- */

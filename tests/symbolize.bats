@@ -191,6 +191,26 @@ zero	all+0x0	?:0	/nonexistent/all
 one	all+0x0	?:0	/nonexistent/all" ]
 }
 
+@test "of modules mapped at the same place, the one added last wins" {
+	local lib=$B/libsym_dl.so exe=$B/sym_c a b
+	a=$(nm "$lib" | awk '$3 == "sym_dl_entry" { print $1 }')
+	b=$(nm "$exe" | awk '$3 == "leaf" { print $1 }')
+	# As if lib were unloaded, exe loaded in its place, then lib again;
+	# each address is looked up first after its module was added.
+	cat >"$IN" <<-EOF
+	module 10000000 10000000 10100000 $lib
+	pc first $(printf '%x' $((0x10000000 + 0x$a + 2)))
+	module 10000000 10000000 10100000 $exe
+	pc second $(printf '%x' $((0x10000000 + 0x$b + 2)))
+	module 10000000 10000000 10100000 $lib
+	pc third $(printf '%x' $((0x10000000 + 0x$a + 3)))
+	EOF
+	run -0 --separate-stderr "$B/symtest" "$IN"
+	[ "$(printf '%s\n' "$output" | cut -f1,2,4)" = "first	sym_dl_entry	$lib
+second	leaf	$exe
+third	sym_dl_entry	$lib" ]
+}
+
 @test "debuginfod is never asked, even when DEBUGINFOD_URLS is set" {
 	# libstdc++ has no local debug information: the standard libdwfl
 	# callback would ask the server (and say so, verbosely).
