@@ -213,6 +213,7 @@ void ev_close(struct ev_reader *r)
 	hash_release(&r->module_ids);
 	hash_release(&r->frame_ids);
 	free(r->stack_direct);
+	free(r->thread_direct);
 	hash_release(&r->stack_ids);
 	hash_release(&r->thread_ids);
 	hash_release(&r->live);
@@ -337,6 +338,15 @@ static void read_thread(struct ev_reader *r, struct ev *ev)
 	}
 	struct ev_thread *t = &r->threads[*idx];
 	r->thread_numbers[*idx] = (uint32_t)thread;
+	if (thread < 65536) {
+		if (thread >= r->nthread_direct) {
+			size_t n = r->nthread_direct;
+			r->thread_direct = xgrow(r->thread_direct, &n, (size_t)thread + 1, 1);
+			memset(r->thread_direct + r->nthread_direct, 0, n - r->nthread_direct);
+			r->nthread_direct = n;
+		}
+		r->thread_direct[thread] = 1;
+	}
 	t->tid = tid;
 	free(t->name);
 	t->name = ev_unescape(fs.rest, fs.rest_len);
@@ -386,6 +396,43 @@ static void aggregate_only(const struct ev_reader *r, char type)
 }
 
 /*
+ * The fast path for the records that make up nearly all of a capture ('a'
+ * and 'f' with only numbers): exactly n fields of 1 to 19 digits, ids that
+ * are defined and found without hashing.  Anything else returns 0 and goes
+ * through the general parser, which gives the exact error message.
+ */
+static int fast_numbers(const struct input *in, uint64_t *v, int n)
+{
+	const char *p = in->line + 1, *end = in->line + in->len;
+	for (int i = 0; i < n; i++) {
+		if (p == end || *p != ' ')
+			return 0;
+		const char *start = ++p;
+		uint64_t x = 0;
+		for (; p < end && *p != ' '; p++) {
+			unsigned d = (unsigned char)*p - '0';
+			if (d > 9)
+				return 0;
+			x = x * 10 + d;
+		}
+		if (p == start || p - start > 19)
+			return 0;
+		v[i] = x;
+	}
+	return p == end;
+}
+
+static int fast_thread(const struct ev_reader *r, uint64_t thread)
+{
+	return thread < r->nthread_direct && r->thread_direct[thread];
+}
+
+static int fast_stack(const struct ev_reader *r, uint64_t stack)
+{
+	return stack < r->ndirect && r->stack_direct[stack];
+}
+
+/*
  * Live allocations: the latest EV_RECENT are in a ring indexed by their
  * number, where most frees find them without hashing; one still live when
  * its ring entry is needed again moves to the pool and the live hash.
@@ -425,25 +472,34 @@ static int take_live(struct ev_reader *r, uint64_t id, struct ev_live *out)
 	return 1;
 }
 
+static const char *allocator_field(const struct input *in, const struct fields *fs, size_t i)
+{
+	for (size_t k = 1; k < sizeof allocators / sizeof *allocators; k++)
+		if (strlen(allocators[k]) == fs->len[i] &&
+		    memcmp(allocators[k], fs->f[i], fs->len[i]) == 0)
+			return allocators[k];
+	input_error(in, "unknown ALLOCATOR '%.*s'", (int)fs->len[i], fs->f[i]);
+}
+
 static void read_alloc(struct ev_reader *r, struct ev *ev)
 {
 	struct fields fs;
+	uint64_t v[3];
 	full_only(r, 'a');
-	split(&r->in, &fs, 4, 0);
-	expect(&r->in, &fs, 3, 4, "a THREAD STACK SIZE [ALLOCATOR]");
-	ev->thread = thread_field(r, &fs, 0);
-	ev->stack = stack_field(r, &fs, 1, &ev->stack_index);
-	ev->size = num(&r->in, &fs, 2, "SIZE");
 	ev->allocator = allocators[0];
-	if (fs.n == 4) {
-		size_t k;
-		for (k = 1; k < sizeof allocators / sizeof *allocators; k++)
-			if (strlen(allocators[k]) == fs.len[3] &&
-			    memcmp(allocators[k], fs.f[3], fs.len[3]) == 0)
-				break;
-		if (k == sizeof allocators / sizeof *allocators)
-			input_error(&r->in, "unknown ALLOCATOR '%.*s'", (int)fs.len[3], fs.f[3]);
-		ev->allocator = allocators[k];
+	if (fast_numbers(&r->in, v, 3) && fast_thread(r, v[0]) && fast_stack(r, v[1])) {
+		ev->thread = (uint32_t)v[0];
+		ev->stack = v[1];
+		ev->stack_index = r->stack_direct[v[1]] - 1;
+		ev->size = v[2];
+	} else {
+		split(&r->in, &fs, 4, 0);
+		expect(&r->in, &fs, 3, 4, "a THREAD STACK SIZE [ALLOCATOR]");
+		ev->thread = thread_field(r, &fs, 0);
+		ev->stack = stack_field(r, &fs, 1, &ev->stack_index);
+		ev->size = num(&r->in, &fs, 2, "SIZE");
+		if (fs.n == 4)
+			ev->allocator = allocator_field(&r->in, &fs, 3);
 	}
 	if (r->heap + ev->size < r->heap || r->total_bytes + ev->size < r->total_bytes)
 		input_error(&r->in, "total heap size overflows 64 bits");
@@ -464,11 +520,17 @@ static void read_alloc(struct ev_reader *r, struct ev *ev)
 static void read_free(struct ev_reader *r, struct ev *ev)
 {
 	struct fields fs;
+	uint64_t v[2], back;
 	full_only(r, 'f');
-	split(&r->in, &fs, 2, 0);
-	expect(&r->in, &fs, 2, 2, "f THREAD BACK");
-	ev->thread = thread_field(r, &fs, 0);
-	uint64_t back = num(&r->in, &fs, 1, "BACK");
+	if (fast_numbers(&r->in, v, 2) && fast_thread(r, v[0])) {
+		ev->thread = (uint32_t)v[0];
+		back = v[1];
+	} else {
+		split(&r->in, &fs, 2, 0);
+		expect(&r->in, &fs, 2, 2, "f THREAD BACK");
+		ev->thread = thread_field(r, &fs, 0);
+		back = num(&r->in, &fs, 1, "BACK");
+	}
 	if (back >= r->nallocs)
 		input_error(&r->in, "free of allocation %llu back, but only %llu were made",
 			    (unsigned long long)back, (unsigned long long)r->nallocs);

@@ -106,6 +106,8 @@ struct ev_reader {
 	uint32_t *stack_direct;	/* small stack id -> dense index + 1, 0 if undefined */
 	size_t ndirect;
 	uint64_t known_thread;	/* the last thread number found defined */
+	unsigned char *thread_direct;	/* small thread number -> 1 if defined */
+	size_t nthread_direct;
 	/* live allocations: the latest EV_RECENT in a ring, older ones in the
 	 * pool (live: number -> index in the pool) */
 	struct ev_recent *recent;
