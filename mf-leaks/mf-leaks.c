@@ -125,5 +125,6 @@ int main(int argc, char **argv)
 	output_open(&out, output, force);
 	write_leaks(&l, &r, &out);
 	reduce_finish(&r, &out);
+	stacktab_release(&l.tab);
 	return 0;
 }

@@ -174,6 +174,16 @@ static void on_peak_live(struct peak *p, const struct ev *ev)
 	p->allocations += ev->count;
 }
 
+static void peak_release(struct peak *p)
+{
+	stacktab_release(&p->tab);
+	free(p->peak_bytes);
+	free(p->peak_count);
+	free(p->changed);
+	free(p->log);
+	free(p->memory.kept);
+}
+
 static void read_capture(struct peak *p, struct ev_reader *r)
 {
 	struct ev ev;
@@ -264,5 +274,6 @@ int main(int argc, char **argv)
 	output_open(&out, output, force);
 	write_peak(&p, &r, &out);
 	reduce_finish(&r, &out);
+	peak_release(&p);
 	return 0;
 }
