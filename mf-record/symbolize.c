@@ -71,6 +71,7 @@ struct module {
 	uint64_t bias, start, end;
 	uint64_t added;		/* when last added: the latest wins an address */
 	Dwfl_Module *dwmod;	/* NULL when the file could not be read */
+	int reported;		/* to libdwfl yet (at the first lookup in it) */
 	struct symbol *symbols;	/* by start; read at the first need */
 	size_t nsymbols;
 	int symbols_read;
@@ -88,6 +89,7 @@ struct symbolizer {
 	Dwfl *dwfl;
 	struct intern strings;
 	struct hash demangled;	/* intern id of a name -> id of its demangling */
+	struct hash paths;	/* libdw's file name string -> intern id */
 	struct module *modules;
 	size_t nmodules, modcap;
 	uint64_t nadded;	/* symbolizer_add_module calls */
@@ -97,7 +99,7 @@ struct symbolizer {
 	struct sym_frame *pool;
 	size_t npool, poolcap;
 	struct sym_frame uncached;	/* the frame of an address not cached */
-	struct buf scratch;
+	struct buf scratch, path;
 };
 
 static const char *intern_n(struct symbolizer *s, const char *str, size_t n)
@@ -242,8 +244,10 @@ struct symbolizer *symbolizer_new(void)
 		die("cannot start libdwfl: %s", dwfl_errmsg(-1));
 	s->strings = strings;
 	s->demangled = empty;
+	s->paths = empty;
 	s->cache = empty;
 	s->scratch = scratch;
+	s->path = scratch;
 	return s;
 }
 
@@ -265,8 +269,10 @@ void symbolizer_free(struct symbolizer *s)
 		free_module(&s->modules[i]);
 	intern_release(&s->strings);
 	hash_release(&s->demangled);
+	hash_release(&s->paths);
 	hash_release(&s->cache);
 	buf_release(&s->scratch);
+	buf_release(&s->path);
 	free(s->modules);
 	free(s->entries);
 	free(s->pool);
@@ -282,16 +288,19 @@ static struct module *find_module(struct symbolizer *s, const char *path,
 	return NULL;
 }
 
-/* Report the file to libdwfl; NULL when it is not a readable ELF file. */
-static Dwfl_Module *report_file(struct symbolizer *s, const char *path,
-				uint64_t bias)
+/*
+ * Report the module's file to libdwfl, at the first lookup in it: libdwfl
+ * keeps a descriptor open per file, and a process maps many libraries
+ * none of its allocations come from.  dwmod stays NULL when the file is
+ * not a readable ELF file.
+ */
+static void report_module(struct symbolizer *s, struct module *m)
 {
-	Dwfl_Module *mod;
-
+	m->reported = 1;
 	dwfl_report_begin_add(s->dwfl);
-	mod = dwfl_report_elf(s->dwfl, path, path, -1, bias, false);
+	m->dwmod = dwfl_report_elf(s->dwfl, m->path, m->path, -1, m->bias,
+				   false);
 	dwfl_report_end(s->dwfl, NULL, NULL);
-	return mod;
 }
 
 void symbolizer_add_module(struct symbolizer *s, const char *path,
@@ -314,7 +323,8 @@ void symbolizer_add_module(struct symbolizer *s, const char *path,
 	m->start = start;
 	m->end = end;
 	m->added = ++s->nadded;
-	m->dwmod = report_file(s, path, bias);
+	m->dwmod = NULL;
+	m->reported = 0;
 	m->symbols = NULL;
 	m->nsymbols = 0;
 	m->symbols_read = 0;
@@ -630,26 +640,81 @@ static const char *module_offset_name(struct symbolizer *s,
 	return intern_cstr(s, buf_str(&s->scratch));
 }
 
+/* Is the last component of the cleaned path in b (after root) ".."? */
+static int ends_in_dotdot(const struct buf *b, size_t root)
+{
+	const char *last = b->len > root ? memrchr(b->data, '/', b->len) : NULL;
+	size_t from = last ? (size_t)(last - b->data) + 1 : 0;
+
+	return b->len > root && b->len - from == 2 &&
+	       b->data[from] == '.' && b->data[from + 1] == '.';
+}
+
 /*
- * A source file name as the compiler saw it made absolute with the CU's
- * compilation directory, so that a file is named the same in every CU and
- * in every build directory's output.
+ * Clean path lexically into b: no "." components, no "dir/.." pairs, no
+ * doubled slashes ("./iconv/./iconv/x.c" is "iconv/iconv/x.c",
+ * "/src/tools/../progs/x.h" is "/src/progs/x.h"), so that one file has one
+ * name whichever CU or include path mentions it.
+ */
+static void clean_path(struct buf *b, const char *path)
+{
+	size_t root = path[0] == '/', n;
+	const char *p = path, *end;
+	char *slash;
+
+	buf_clear(b);
+	if (root)
+		buf_addc(b, '/');
+	while (*p) {
+		while (*p == '/')
+			p++;
+		end = strchrnul(p, '/');
+		n = (size_t)(end - p);
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.' &&
+			   (root || (b->len > 0 && !ends_in_dotdot(b, root)))) {
+			if (b->len > root) {	/* "/.." is "/" */
+				slash = memrchr(b->data + root, '/', b->len - root);
+				b->len = slash ? (size_t)(slash - b->data) : root;
+				b->data[b->len] = '\0';
+			}
+		} else {
+			if (b->len > root)
+				buf_addc(b, '/');
+			buf_add(b, p, n);
+		}
+		p = end;
+	}
+	if (b->len == 0)
+		buf_addc(b, '.');
+}
+
+/*
+ * A source file name as the line table has it, made absolute with the
+ * CU's compilation directory and cleaned, so that a file has the same
+ * name in every CU.  Cached by the address of libdw's string, which is
+ * one CU's and lives as long as the Dwfl.
  */
 static const char *source_path(struct symbolizer *s, Dwarf_Die *cu,
 			       const char *src)
 {
 	Dwarf_Attribute attr;
-	const char *dir;
+	const char *dir = NULL;
+	int added;
+	uint64_t *slot = hash_put(&s->paths, (uint64_t)(uintptr_t)src, &added);
 
-	if (src[0] == '/')
-		return intern_cstr(s, src);
-	dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
-	if (!dir || !dir[0])
-		return intern_cstr(s, src);
+	if (!added)
+		return intern_str(&s->strings, (uint32_t)*slot);
+	if (src[0] != '/')
+		dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
 	buf_clear(&s->scratch);
-	buf_printf(&s->scratch, "%s%s%s", dir,
-		   dir[strlen(dir) - 1] == '/' ? "" : "/", src);
-	return intern_cstr(s, buf_str(&s->scratch));
+	if (dir && dir[0])
+		buf_printf(&s->scratch, "%s/", dir);
+	buf_adds(&s->scratch, src);
+	clean_path(&s->path, buf_str(&s->scratch));
+	*slot = intern(&s->strings, s->path.data, s->path.len);
+	return intern_str(&s->strings, (uint32_t)*slot);
 }
 
 /* The source line of addr (CU-relative) from the line table. */
@@ -783,6 +848,8 @@ static size_t resolve(struct symbolizer *s, struct module *m, uint64_t addr)
 	Dwarf_Die *cu = NULL;
 	Dwarf_Addr bias = 0;
 
+	if (!m->reported)
+		report_module(s, m);
 	if (m->dwmod)
 		cu = dwfl_module_addrdie(m->dwmod, addr, &bias);
 	if (cu) {

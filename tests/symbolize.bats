@@ -191,6 +191,17 @@ zero	all+0x0	?:0	/nonexistent/all
 one	all+0x0	?:0	/nonexistent/all" ]
 }
 
+@test "source paths are cleaned: no . or dir/.. components" {
+	# The library includes "../progs/sym_common.h" from tests/tools.
+	local lib=$B/libsym_dl.so off
+	off=$(nm "$lib" | awk '$3 == "sym_print" { print $1 }')
+	printf 'module 10000000 10000000 10100000 %s\npc entry %x\n' \
+		"$lib" $((0x10000000 + 0x$off + 2)) >"$IN"
+	run -0 --separate-stderr "$B/symtest" "$IN"
+	# The function's first instructions are on the line of its "{".
+	[ "$output" = "entry	sym_print	$P/sym_common.h:$(($(line_of "$P/sym_common.h" 'void sym_print(') + 1))	$lib" ]
+}
+
 @test "of modules mapped at the same place, the one added last wins" {
 	local lib=$B/libsym_dl.so exe=$B/sym_c a b
 	a=$(nm "$lib" | awk '$3 == "sym_dl_entry" { print $1 }')
