@@ -58,6 +58,22 @@ bias_of() { awk -v p="$1" '$1 == "module" && $5 == p { print $2; exit }' "$IN"; 
 	[ "$(frames asm-label)" = "labelled	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("asm-label")')	$B/sym_c" ]
 }
 
+@test "a position-dependent executable (bias 0)" {
+	symbolize sym_c_nopie
+	[ "$(bias_of "$B/sym_c_nopie")" = 0 ]
+	[ "$(frames leaf)" = "leaf	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("leaf")')	$B/sym_c_nopie" ]
+	[ "$(frames caller-of-leaf)" = "middle	$P/sym_c.c:$(line_of "$P/sym_c.c" '	leaf();')	$B/sym_c_nopie" ]
+}
+
+@test "a stripped executable: MODULE+0xOFFSET frames" {
+	local exe=$B/sym_c_stripped label off
+	symbolize sym_c_stripped
+	for label in leaf static main; do
+		off=$(printf '%x' $((0x$(pc_of $label) - 1 - 0x$(bias_of "$exe"))))
+		[ "$(frames $label)" = "sym_c_stripped+0x$off	?:0	$exe" ]
+	done
+}
+
 @test "an address in a module but in no function is MODULE+0xOFFSET of the call site" {
 	symbolize sym_c
 	# symtest was given the ELF header's address + 0x11: the call site is 0x10 in.

@@ -19,6 +19,15 @@ $(BUILD)/tests/sym_inline: tests/progs/sym_inline.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -o $@ $<
 
+# sym_c as a position-dependent executable (loaded at its link address,
+# bias 0) and stripped of every symbol.
+$(BUILD)/tests/sym_c_nopie: tests/progs/sym_c.c tests/progs/sym_common.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -no-pie -o $@ $<
+
+$(BUILD)/tests/sym_c_stripped: $(BUILD)/tests/sym_c
+	strip --strip-all -o $@ $<
+
 # The library sym_dl loads: with debug information; stripped bare; and
 # stripped with its debug information in a separate file found by build id
 # (then checked against it) or, without a build id, by its debuglink CRC.
@@ -43,4 +52,4 @@ $(SYM_DL)_crc.so: tests/tools/sym_dl_lib.c tests/progs/sym_common.h
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $@.full $@
 	rm -f $@.full
 
-test-programs: $(SYMTEST) $(SYM_DL_LIBS)
+test-programs: $(SYMTEST) $(SYM_DL_LIBS) $(BUILD)/tests/sym_c_nopie $(BUILD)/tests/sym_c_stripped
