@@ -58,7 +58,10 @@ struct cu_index {
 /* Deeper inlining than this is cut to its outermost calls. */
 enum { MAX_INLINED = 64 };
 
-/* A function in a symbol table: [start, start + size), size 0 if unknown. */
+/*
+ * A function in a symbol table: [start, start + size); a symbol without a
+ * size runs to the end of its section, size 0 if even that is unknown.
+ */
 struct symbol {
 	uint64_t start, size;
 	const char *name;	/* owned by libdwfl */
@@ -381,27 +384,47 @@ static int by_start(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/*
+ * Where the section holding a sizeless symbol ends: such a symbol (an
+ * assembler function without .size, like _init) covers no further.
+ */
+static uint64_t section_end(Elf *elf, GElf_Word shndx, Dwarf_Addr bias,
+			    uint64_t start)
+{
+	Elf_Scn *scn = elf ? elf_getscn(elf, shndx) : NULL;
+	GElf_Shdr shdr;
+
+	if (!scn || !gelf_getshdr(scn, &shdr))
+		return start;
+	return shdr.sh_addr + shdr.sh_size + bias;
+}
+
 static void read_symbols(struct module *m)
 {
 	int n = m->dwmod ? dwfl_module_getsymtab(m->dwmod) : -1;
 	size_t cap = 0;
 	GElf_Sym sym;
-	GElf_Addr addr;
+	GElf_Addr addr, size;
 	GElf_Word shndx;
+	Elf *elf;
+	Dwarf_Addr bias;
 	const char *name;
 
 	m->symbols_read = 1;
 	for (int i = 1; i < n; i++) {
 		name = dwfl_module_getsym_info(m->dwmod, i, &sym, &addr, &shndx,
-					       NULL, NULL);
+					       &elf, &bias);
 		if (!name || !name[0] || sym.st_shndx == SHN_UNDEF ||
 		    (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
 		     GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC))
 			continue;
+		size = sym.st_size;
+		if (!size && section_end(elf, shndx, bias, addr) > addr)
+			size = section_end(elf, shndx, bias, addr) - addr;
 		m->symbols = xgrow(m->symbols, &cap, m->nsymbols + 1,
 				   sizeof(*m->symbols));
 		m->symbols[m->nsymbols++] = (struct symbol){
-			addr, sym.st_size, name, symbol_rank(&sym)
+			addr, size, name, symbol_rank(&sym)
 		};
 	}
 	if (m->nsymbols)
