@@ -15,8 +15,9 @@
  * stack (learnt once with libunwind's exact, slow unwinding).  The next
  * call from the same entry slot (same caller, same stack pointer) whose
  * slots still hold the same return addresses has the same stack: its
- * frames are exactly those return addresses.  A shape that keeps failing
- * (one call site reached from ever-changing callers) stops being learnt.
+ * frames are exactly those return addresses.  A shape that keeps being
+ * replaced before it pays for itself (one call site reached from ever
+ * changing callers) stops being learnt.
  *
  * Modules: before a new stack is sent, any module loaded since the last
  * look is sent as MF_EV_MODULE, so the launcher knows every module a
@@ -97,16 +98,19 @@ struct arena_chunk {
 	size_t used;
 };
 
-#define SHAPES 128u
-#define SHAPE_MAX_FAILURES 4u
+#define SHAPES 4096u		/* per thread; touched only as used */
+#define SHAPE_DEPTH 64u		/* deeper stacks are always unwound */
+#define SHAPE_MAX_LEARNT 4u	/* learning costs about 30 fast unwinds */
+#define SHAPE_USEFUL 64u	/* hits that pay for learning again */
 
 struct shape {
 	const uint64_t *slot0;		/* the hook's entry slot; NULL: empty */
 	uint64_t id;
-	uint32_t depth;			/* never a truncated stack */
-	uint32_t failures;
-	const uint64_t *slot[MF_MAX_DEPTH];
-	uint64_t pc[MF_MAX_DEPTH];
+	uint32_t depth;
+	uint32_t learnt;		/* times learnt since it last proved useful */
+	uint32_t hits;			/* since it was last learnt */
+	uint32_t at[SHAPE_DEPTH];	/* where pc[i] is stored: slot0 + at[i] */
+	uint64_t pc[SHAPE_DEPTH];
 };
 
 struct stack_cache {
@@ -249,7 +253,7 @@ static struct shape *shape_for(struct stack_cache *c, const uint64_t *entry)
 {
 	uint64_t h = ((uintptr_t)entry ^ *entry) * 0x9e3779b97f4a7c15u;
 
-	return &c->shapes[h >> 57 & (SHAPES - 1)];
+	return &c->shapes[h >> 52 & (SHAPES - 1)];
 }
 
 /* Does the stack still look as it did when the shape was learnt? */
@@ -258,7 +262,7 @@ static int shape_holds(const struct shape *sh, const uint64_t *entry)
 	if (sh->slot0 != entry || sh->pc[0] != *entry)
 		return 0;
 	for (uint32_t i = 1; i < sh->depth; i++)
-		if (*sh->slot[i] != sh->pc[i])
+		if (entry[sh->at[i]] != sh->pc[i])
 			return 0;
 	return 1;
 }
@@ -277,9 +281,12 @@ static void shape_learn(struct shape *sh, const uint64_t *entry, const uint64_t 
 	unw_cursor_t cursor;
 	uint32_t k = 0;
 
+	if (sh->hits >= SHAPE_USEFUL)
+		sh->learnt = 0;
+	sh->learnt++;
+	sh->hits = 0;
 	sh->slot0 = NULL;
-	if (++sh->failures > SHAPE_MAX_FAILURES || unw_getcontext(&context) < 0 ||
-	    unw_init_local(&cursor, &context) < 0)
+	if (unw_getcontext(&context) < 0 || unw_init_local(&cursor, &context) < 0)
 		return;
 	do {
 		unw_word_t ip, sp;
@@ -289,18 +296,18 @@ static void shape_learn(struct shape *sh, const uint64_t *entry, const uint64_t 
 			return;
 		if (k == 0 && ip >= self_start && ip < self_end)
 			continue;
-		if (k == depth || ip != pcs[k] || *((const uint64_t *)sp - 1) != ip)
+		if (k == depth || ip != pcs[k] || *((const uint64_t *)sp - 1) != ip ||
+		    (const uint64_t *)sp - 1 < entry || (const uint64_t *)sp - 1 - entry > UINT32_MAX)
 			return;
-		sh->slot[k] = (const uint64_t *)sp - 1;
+		sh->at[k] = (const uint64_t *)sp - 1 - entry;
 		sh->pc[k] = ip;
 		k++;
 	} while (unw_step(&cursor) > 0);
-	if (k != depth || sh->slot[0] != entry)
+	if (k != depth || sh->at[0] != 0)
 		return;
 	sh->depth = depth;
 	sh->id = id;
 	sh->slot0 = entry;
-	sh->failures--;
 }
 
 /* --- stack ids --- */
@@ -321,8 +328,10 @@ uint64_t stack_id(struct shim_thread *t, const uint64_t *entry)
 	if (unlikely(!t->cache) && !(t->cache = cache_new()))
 		return 0;
 	sh = shape_for(t->cache, entry);
-	if (sh->slot0 && shape_holds(sh, entry))
+	if (sh->slot0 && shape_holds(sh, entry)) {
+		sh->hits += sh->hits < UINT32_MAX;
 		return sh->id;
+	}
 
 	n = unw_backtrace(buf, UNWIND_MAX);
 	while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
@@ -335,7 +344,8 @@ uint64_t stack_id(struct shim_thread *t, const uint64_t *entry)
 	e = cache_find(t->cache, hash, pcs, depth);
 	if (likely(e->id)) {
 		/* Seen before: worth learning its shape for next time. */
-		if (!(depth & MF_STACK_TRUNCATED) && sh->failures < SHAPE_MAX_FAILURES)
+		if (depth <= SHAPE_DEPTH &&
+		    (sh->learnt < SHAPE_MAX_LEARNT || sh->hits >= SHAPE_USEFUL))
 			shape_learn(sh, entry, pcs, depth, e->id);
 		return e->id;
 	}
