@@ -80,6 +80,19 @@ bias_of() { awk -v p="$1" '$1 == "module" && $5 == p { print $2; exit }' "$IN"; 
 	[ "$(frames header)" = "sym_c+0x10	?:0	$B/sym_c" ]
 }
 
+@test "a symbol without a size covers its section only: not the PLT after _init" {
+	local exe=$B/sym_c init plt
+	init=$(readelf -SW "$exe" | awk '$2 == ".init" { print $4 }')
+	plt=$(readelf -SW "$exe" | awk '$2 == ".plt" { print $4 }')
+	# _init has no size in the symbol table.
+	[ "$(nm -S "$exe" | awk '$NF == "_init" { print NF }')" = 3 ]
+	printf 'module 0 0 100000 %s\npc init %x\npc plt %x\n' "$exe" \
+		$((0x$init + 5)) $((0x$plt + 0x11)) >"$IN"
+	run -0 --separate-stderr "$B/symtest" "$IN"
+	[ "$(printf '%s\n' "$output" | cut -f1-3)" = "init	_init	?:0
+plt	sym_c+0x$(printf '%x' $((0x$plt + 0x10)))	?:0" ]
+}
+
 @test "an address in no module is 0xADDRESS of the call site" {
 	symbolize sym_c
 	[ "$(frames nowhere)" = "0x10	?:0	?" ]
