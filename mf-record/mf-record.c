@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +85,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return optind;
 }
 
+/* Remove the stream file, which holds no recording; never a device or pipe. */
+static void remove_output(const char *path)
+{
+	struct stat st;
+	if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		unlink(path);
+}
+
 static void sleep_a_little(void)
 {
 	struct timespec ms = { 0, 1000000 };
@@ -134,11 +143,13 @@ int main(int argc, char **argv)
 	char *shim = launch_find_shim();
 
 	struct output out;
+	int to_stdout = !o.output || !strcmp(o.output, "-");
 	output_open(&out, o.output, o.force);
 	int shm_fd;
 	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	void *shm = launch_shared_memory(&shm_fd, start_ns);
-	pid_t pid = launch_start(program, command, shim, shm_fd, !o.output || !strcmp(o.output, "-"));
+	pid_t pid = launch_start(program, command, shim, shm_fd, to_stdout);
+	close(shm_fd);
 	struct writer_options wo = { .aggregate = o.aggregate, .interval_ms = o.interval_ms,
 		.start_ns = start_ns, .start_ms = start_ms, .pid = pid, .argv = command };
 	struct writer *w = writer_new(&out, &wo);
@@ -147,8 +158,7 @@ int main(int argc, char **argv)
 	uint64_t end_ns;
 	int status = record(pid, o.interval_ms, rings, w, &end_ns);
 	if (!rings_attached(rings)) {
-		if (o.output && strcmp(o.output, "-"))
-			unlink(o.output);
+		remove_output(to_stdout ? NULL : o.output);
 		die("the tracker did not attach to '%s', which ran untracked", command[0]);
 	}
 	writer_end(w, end_ns, rings_lost(rings), status);
