@@ -197,6 +197,12 @@ main (/src/deep.c:30);odd\x3bname with space (/src/my dir/odd.c:3) 8' ]
 	run -0 "$BIN/mf-leaks" "$DATA/reduce_aggregate.mft"
 	[ "$(grep -v '^# total_bytes=' <<<"$full")" = "$output" ]
 	[ "$(stacks)" = "main (/src/app.c:30);a (/src/app.c:4) 250" ]
+	run -0 "$BIN/mf-peak" --split-threads "$DATA/reduce_peak.mft"
+	full=$output
+	run -0 "$BIN/mf-peak" --split-threads "$DATA/reduce_aggregate.mft"
+	[ "$(grep -v '^# total_bytes=' <<<"$full")" = "$output" ]
+	[ "$(stacks)" = "thread 1 (app);main (/src/app.c:30);a (/src/app.c:4) 100
+thread 1 (app);main (/src/app.c:30);a (/src/app.c:4);b (/src/app.c:8) 200" ]
 }
 
 @test "mf-fold refuses an aggregated capture and says why" {
