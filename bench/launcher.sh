@@ -37,3 +37,14 @@ t=$(seconds bin/mf-record -f -o "$tmp/1.mft.gz" build/tests/rec_churn "$N" 1)
 report "recorded, 1 thread, gzip" "$t" $((2 * N)) "$ref1"
 t=$(seconds bin/mf-record --aggregate -f -o "$tmp/a.mft" build/tests/rec_churn "$N" 1)
 report "aggregated, 1 thread" "$t" $((2 * N)) "$ref1"
+
+# The launcher's own CPU time (not the program's), when perf is there:
+# how many events per CPU-second it can format, whatever the machine load.
+if command -v perf >/dev/null 2>&1; then
+	for threads in 1 4; do
+		ms=$(perf stat --no-inherit -x, -e task-clock bin/mf-record -f -o "$tmp/c.mft" \
+			build/tests/rec_churn "$N" "$threads" 2>&1 >/dev/null | awk -F, '/task-clock/ { print $1 }')
+		awk -v ms="$ms" -v n=$((2 * N * threads)) -v t="$threads" \
+			'BEGIN { printf "launcher CPU, %d thread(s)     %7.3f s  %6.2f M events per CPU-second\n", t, ms / 1000, n / (ms / 1000) / 1e6 }'
+	done
+fi
