@@ -17,7 +17,6 @@
   var ROW = 18;            /* px per frame row */
   var MIN_WIDTH = 1;       /* frames narrower than this many px are not drawn */
   var LABEL_FONT = '12px ui-monospace, "DejaVu Sans Mono", Menlo, monospace';
-  var t0 = performance.now();
 
   /* ---------------------------------------------------------------- model */
 
@@ -161,8 +160,8 @@
 
   /* ---------------------------------------------------------------- tree */
 
-  function newNode(frame, parent, depth) {
-    return { f: frame, parent: parent, depth: depth, kids: null, kidMap: new Map(),
+  function newNode(id, frame, parent, depth) {
+    return { id: id, f: frame, parent: parent, depth: depth, kids: [],
              total: 0, self: 0, count: 0, selfCount: 0, x: 0, height: 0 };
   }
 
@@ -170,59 +169,71 @@
    * Build the call tree of the stacks that pass the filters.  A hidden
    * frame is skipped: its callees attach to its caller, merging with
    * callees of the same frame, so its bytes stay with its caller.
+   * Speed: children are found in one Map keyed by (parent, frame), and a
+   * stack's prefix shared with the stack before it (the input is sorted)
+   * is reused without any lookup.
    */
   function buildTree(model, vals, opts) {
-    var root = newNode(-1, null, 0);
-    var frames = model.frames, stacks = model.stacks;
+    var root = newNode(0, -1, null, 0), all = [root];
+    var frames = model.frames, stacks = model.stacks, F = frames.length + 1;
+    var index = new Map(), path = [root], pframes = [];
     for (var s = 0; s < stacks.length; s++) {
       var v = vals.value[s], c = vals.count[s];
       if (opts.thread !== null && opts.threadOf[s] !== opts.thread) continue;
       if (v === 0 && c === 0) continue;
-      var node = root, fr = stacks[s].frames;
+      var node = root, d = 0, same = true, fr = stacks[s].frames;
       for (var i = 0; i < fr.length; i++) {
         var f = fr[i];
         if (opts.hide && frames[f].hidden) continue;
-        var kid = node.kidMap.get(f);
-        if (!kid) { kid = newNode(f, node, node.depth + 1); node.kidMap.set(f, kid); }
+        if (same && d < pframes.length && pframes[d] === f) { node = path[++d]; continue; }
+        same = false;
+        var key = node.id * F + f, kid = index.get(key);
+        if (!kid) {
+          kid = newNode(all.length, f, node, node.depth + 1);
+          all.push(kid);
+          index.set(key, kid);
+          node.kids.push(kid);
+        }
         node = kid;
+        pframes[d] = f;
+        path[++d] = kid;
       }
+      pframes.length = d;
+      path.length = d + 1;
       node.self += v;
       node.selfCount += c;
     }
-    finishTree(root, model);
+    finishTree(all, model);
     return root;
   }
 
-  /* Totals, child order (widest first, then by name), x offsets, heights. */
-  function finishTree(root, model) {
-    var order = [], stack = [root], n, i;
-    while (stack.length) {
-      n = stack.pop();
-      order.push(n);
-      n.kids = Array.from(n.kidMap.values());
-      n.kidMap = null;
-      for (i = 0; i < n.kids.length; i++) stack.push(n.kids[i]);
-    }
-    for (i = order.length - 1; i >= 0; i--) {
-      n = order[i];
+  /*
+   * Totals, child order (widest first, then by name), x offsets, heights.
+   * all[] is in creation order, so every parent comes before its children.
+   */
+  function finishTree(all, model) {
+    var n, i, frames = model.frames;
+    var byWidth = function (a, b) {
+      return b.total - a.total || (frames[a.f].text < frames[b.f].text ? -1 : frames[a.f].text > frames[b.f].text ? 1 : 0);
+    };
+    for (i = all.length - 1; i >= 0; i--) {
+      n = all[i];
       n.total += n.self;
       n.count += n.selfCount;
-      if (n.parent) {
-        n.parent.total += n.total;
-        n.parent.count += n.count;
-        if (n.height + 1 > n.parent.height) n.parent.height = n.height + 1;
+      var p = n.parent;
+      if (p) {
+        p.total += n.total;
+        p.count += n.count;
+        if (n.height + 1 > p.height) p.height = n.height + 1;
       }
     }
-    var frames = model.frames;
-    for (i = 0; i < order.length; i++) {
-      n = order[i];
-      n.kids.sort(function (a, b) {
-        return b.total - a.total || (frames[a.f].text < frames[b.f].text ? -1 : frames[a.f].text > frames[b.f].text ? 1 : 0);
-      });
+    for (i = 0; i < all.length; i++) {
+      n = all[i];
+      if (n.kids.length > 1) n.kids.sort(byWidth);
       var x = n.x;
       for (var k = 0; k < n.kids.length; k++) { n.kids[k].x = x; x += n.kids[k].total; }
     }
-    root.nodes = order.length;
+    all[0].nodes = all.length;
   }
 
   /* ------------------------------------------------------------- helpers */
@@ -258,8 +269,13 @@
 
   /* --------------------------------------------------------------- state */
 
+  var timing = { parse: 0, decode: 0, build: 0 };
+  var tp = performance.now();
   var DATA = JSON.parse($('mf-data').textContent);
+  timing.parse = performance.now() - tp;
+  tp = performance.now();
   var model = decodeModel(DATA);
+  timing.decode = performance.now() - tp;
   var threadOf = stackThreads(model);
   var threads = threadList(model);
   var split = model.meta.split_threads === true || threads.length > 0 && model.frames.some(function (f) { return f.thread >= 0; });
@@ -280,8 +296,10 @@
   function valueText(n) { return model.unit === 'count' ? fmtInt(n) + ' allocations' : fmtBytes(n); }
 
   function rebuild() {
+    var tb = performance.now();
     if (!app.vals) app.vals = app.source.values(model);
     app.tree = buildTree(model, app.vals, { hide: app.view.hide, thread: app.view.thread, threadOf: threadOf });
+    timing.build = performance.now() - tb;
     app.view.zoom = app.tree;
     computeSearch();
   }
@@ -451,7 +469,7 @@
       for (var k = n.kids.length - 1; k >= 0; k--) stack.push(n.kids[k]);
     }
     app.drawTime = performance.now() - t;
-    if (!app.firstRender) app.firstRender = performance.now() - t0;
+    if (!app.firstRender) app.firstRender = performance.now();
   }
 
   function box(n, x, w) {
@@ -840,7 +858,8 @@
           thread: app.view.thread, hide: app.view.hide, theme: app.dark ? 'dark' : 'light',
           total: app.tree.total, count: model.counted ? app.tree.count : null,
           rows: layout.rows, fragment: fragment(),
-          firstRenderMs: app.firstRender, lastDrawMs: app.drawTime, source: app.source.name
+          firstRenderMs: app.firstRender, lastDrawMs: app.drawTime, source: app.source.name,
+          parseMs: timing.parse, decodeMs: timing.decode, buildMs: timing.build, nodes: app.tree.nodes
         };
       },
       threads: function () { return threads.map(function (t) { return { thread: t.num, name: t.name, tid: t.tid }; }); },

@@ -1,0 +1,66 @@
+#!/bin/bash
+# bench/html.sh - mf-html on 100,000 distinct stacks against an SVG flame
+# graph with one element per frame (flamegraph.pl's way), made from the same
+# stacks in the same run.  Prints the page's size per stack, time to first
+# render and zoom redraw time in headless chromium, and the ratios.
+# Targets: first render within 1 s, zoom within 100 ms, under 60 bytes per
+# stack after the first 100 KB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STACKS=${STACKS:-100000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+	(cd tests/browser && npm ci --no-audit --no-fund >/dev/null)
+fi
+
+# Distinct stacks over 3,000 functions in 300 files, depth up to 40: each
+# new stack leaves an earlier one a few frames up and goes down a new way.
+awk -v n="$STACKS" '
+BEGIN {
+	srand(42)
+	nf = 3000
+	for (i = 0; i < nf; i++)
+		fn[i] = sprintf("ns%d::Class%d::method_%d(int, std::string const&) (/src/module%d/file%d.cc:%d)", i % 17, i % 211, i, i % 23, i % 307, 10 + i % 900)
+	for (s = 0; s < n; s++) {
+		if (s < 50) {
+			d = 0
+			pre = sprintf("main (/src/main.cc:%d)", 10 + s % 5)
+		} else {
+			p = int(rand() * s)
+			pre = stk[p]
+			d = dep[p]
+			k = int(rand() * 4)
+			while (k-- > 0 && d > 1) { sub(/;[^;]*$/, "", pre); d-- }
+		}
+		add = 1 + int(rand() * 4)
+		for (j = 0; j < add && d < 40; j++) { pre = pre ";" fn[int(rand() * nf)]; d++ }
+		if (pre in seen) { s--; continue }
+		seen[pre] = 1
+		stk[s] = pre; dep[s] = d
+		printf "%s %d\t# count=%d\n", pre, 16 + int(rand() * 100000), 1 + int(rand() * 9)
+	}
+}' | LC_ALL=C sort | awk -F'\t' 'BEGIN { print "# format=\"mf-folded/1\""; print "# reducer=\"peak\"" } { print $2; print $1 }' > "$tmp/stacks.folded"
+
+start=$(date +%s%N)
+bin/mf-html -o "$tmp/report.html" "$tmp/stacks.folded"
+build_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+node tests/browser/bench-html.mjs svg "$tmp/stacks.folded" > "$tmp/ref.svg" 2> "$tmp/svg.log"
+
+html_bytes=$(stat -c %s "$tmp/report.html")
+svg_bytes=$(stat -c %s "$tmp/ref.svg")
+node tests/browser/bench-html.mjs measure "$tmp/report.html" "$tmp/ref.svg" > "$tmp/m.txt"
+get() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/m.txt"; }
+
+echo "stacks: $STACKS distinct; SVG reference: $(cat "$tmp/svg.log")"
+echo "mf-html build: $build_ms ms"
+awk -v h="$html_bytes" -v s="$svg_bytes" -v n="$STACKS" 'BEGIN {
+	printf "html size: %d bytes, %.1f bytes/stack after the first 100 KB (target < 60)\n", h, (h - 102400) / n
+	printf "svg size:  %d bytes, %.1f bytes/stack\n", s, s / n
+	printf "size ratio html/svg: %.3f\n", h / s
+}'
+sed 's/^/  /' "$tmp/m.txt"
+awk -v h="$(get html_first_render_ms)" -v s="$(get svg_first_render_ms)" -v z="$(get html_zoom_ms_median)" 'BEGIN {
+	printf "first render: html %d ms (target < 1000), svg %d ms, ratio html/svg %.3f\n", h, s, h / s
+	printf "zoom redraw: %.1f ms median (target < 100)\n", z
+}'
