@@ -145,7 +145,7 @@ f 1 0" ]
 	[ "$(grep -c '^f ' "$out")" -eq 2 ]
 }
 
-@test "realloc: NULL is only an allocation, size 0 only a free, growing is free and allocation" {
+@test "realloc: NULL is only an allocation, size 0 only a free, growing is free and allocation, failing nothing" {
 	run -0 bin/mf-record -o "$out" $T/rec_realloc
 	valid_stream "$out"
 	run -0 awk '$1 == "a" || $1 == "f" { print $1, ($1 == "a" ? $4 " " $5 : $3) }' "$out"
