@@ -430,10 +430,11 @@ main (/src/app.c:30);a (/src/app.c:4);b (/src/app.c:8) 200" ]
 }
 
 @test "bad input: a truncated gzip stream" {
-	gzip -c "$DATA/reduce_peak.mft" | head -c 200 > cut.gz
+	# -n: no name or time in the header, so the cut falls at the same line.
+	gzip -nc < "$DATA/reduce_peak.mft" | head -c 200 > cut.gz
 	run -1 --separate-stderr "$BIN/mf-peak" cut.gz
 	[ "$output" = "" ]
-	[[ "$stderr" = "mf-peak: cut.gz:"*": truncated or corrupt gzip input: unexpected end of file" ]]
+	[ "$stderr" = "mf-peak: cut.gz:10: truncated or corrupt gzip input: unexpected end of file" ]
 }
 
 @test "bad input: empty input" {
