@@ -130,10 +130,16 @@ void shim_give_up(void)
 	atomic_store(&shim_state, SHIM_OFF);
 }
 
-/* A forked child is not the recorded process: it never tracks. */
+/*
+ * A forked child is not the recorded process: it never tracks.  The
+ * forking thread forgets its slot, so its exit hook (pthread_exit in the
+ * child) touches nothing that was unmapped.
+ */
 static void fork_child(void)
 {
 	atomic_store(&shim_state, SHIM_OFF);
+	shim_self.slot = NULL;
+	shim_self.cache = NULL;
 	if (shim_hdr)
 		real_munmap(shim_hdr, MF_SHM_SIZE);
 	shim_hdr = NULL;

@@ -110,18 +110,24 @@ f 1 @1
 # exit 0" ]
 }
 
-@test "shim: a forked child is never recorded" {
+@test "shim: a forked child is never recorded, and its thread exit is harmless" {
+	# The child (forked from a second thread) ends with pthread_exit: the
+	# program's exit status is the child's, 100 + signal if it crashed.
 	run -0 $DUMP $T/shim_fork
 	run -0 grep -v '^[sM]' <<<"$output"
 	[ "$output" = "T 1 shim_fork
 a 1 malloc 11111 @1 1
 f 1 @1
-a 1 malloc 22222 @2 2
-f 1 @2
+a 1 calloc 304 @2 2
+T 2 shim_fork
+a 2 malloc 33333 @3 3
+f 2 @3
+a 1 malloc 22222 @4 4
+f 1 @4
 # gaps 0
 # paddings 0
 # attached 1
-# threads 1
+# threads 2
 # exit 0" ]
 }
 
