@@ -132,6 +132,29 @@ static char *put_u64(char *p, uint64_t v)
 	return p;
 }
 
+/*
+ * Write the record "TYPE V1 V2 ... TAIL\n": every common record is a type
+ * and numbers, formatted here by hand because one is written per event.
+ */
+static void write_numbers(struct writer *w, char type, const uint64_t *v, size_t n,
+			  const char *tail)
+{
+	char line[8 + 21 * 8 + 32], *p = line;
+	size_t tail_len = strlen(tail);
+	*p++ = type;
+	for (size_t i = 0; i < n; i++) {
+		*p++ = ' ';
+		p = put_u64(p, v[i]);
+	}
+	memcpy(p, tail, tail_len);
+	p += tail_len;
+	*p++ = '\n';
+	output_write(w->out, line, (size_t)(p - line));
+}
+#define WRITE(w, type, tail, ...) \
+	write_numbers(w, type, (const uint64_t[]){ __VA_ARGS__ }, \
+		      sizeof((const uint64_t[]){ __VA_ARGS__ }) / sizeof(uint64_t), tail)
+
 /* Escape s as docs/FORMAT.md says: word fields also escape the space. */
 static void add_escaped(struct buf *b, const char *s, int word)
 {
@@ -177,16 +200,7 @@ static void write_memory_records(struct writer *w, uint64_t ms)
 		return;
 	writer_sample_rss(w);
 	while (w->next_m_ms <= ms) {
-		char line[80], *p = line;
-		*p++ = 'm';
-		*p++ = ' ';
-		p = put_u64(p, w->next_m_ms);
-		*p++ = ' ';
-		p = put_u64(p, w->heap);
-		*p++ = ' ';
-		p = put_u64(p, w->rss);
-		*p++ = '\n';
-		output_write(w->out, line, (size_t)(p - line));
+		WRITE(w, 'm', "", w->next_m_ms, w->heap, w->rss);
 		w->now_ms = w->next_m_ms;
 		w->next_m_ms += w->o.interval_ms;
 	}
@@ -204,12 +218,7 @@ static void advance_time(struct writer *w, uint64_t ns)
 	w->now_ms = ms;
 	if (w->o.aggregate)
 		return;		/* an aggregated capture has no records to time */
-	char line[32], *p = line;
-	*p++ = 't';
-	*p++ = ' ';
-	p = put_u64(p, ms);
-	*p++ = '\n';
-	output_write(w->out, line, (size_t)(p - line));
+	WRITE(w, 't', "", ms);
 }
 
 /* ---- modules, frames, stacks ---- */
@@ -242,18 +251,18 @@ static uint32_t frame_id(struct writer *w, const char *function, const char *fil
 	if (!file || !*file)
 		file = "?";
 	/* Frames are equal when their function, file, line and module are. */
+	uint32_t mod = module_id(w, module);	/* a new module's M goes first */
 	char key[64];
 	int n = snprintf(key, sizeof key, "%u %u %u %u", string_id(w, function),
-			 string_id(w, file), line, module ? string_id(w, module) + 1 : 0);
+			 string_id(w, file), line, mod);
 	size_t before = w->frame_keys.count;
 	uint32_t id = intern(&w->frame_keys, key, (size_t)n) + 1;
 	if (w->frame_keys.count == before)
 		return id;
-	uint32_t module_number = module_id(w, module);
 	buf_adds(&w->line, "F ");
 	buf_addu64(&w->line, id);
 	buf_addc(&w->line, ' ');
-	buf_addu64(&w->line, module_number);
+	buf_addu64(&w->line, mod);
 	buf_addc(&w->line, ' ');
 	add_escaped(&w->line, file, 1);
 	buf_addc(&w->line, ' ');
@@ -274,16 +283,7 @@ static uint32_t node_id(struct writer *w, uint32_t parent, uint32_t frame)
 	if (w->nnodes == UINT32_MAX - 1)
 		die("too many distinct stacks");
 	*v = ++w->nnodes;
-	char line[48], *p = line;
-	*p++ = 'S';
-	*p++ = ' ';
-	p = put_u64(p, *v);
-	*p++ = ' ';
-	p = put_u64(p, parent);
-	*p++ = ' ';
-	p = put_u64(p, frame);
-	*p++ = '\n';
-	output_write(w->out, line, (size_t)(p - line));
+	WRITE(w, 'S', "", *v, parent, frame);
 	return (uint32_t)*v;
 }
 
@@ -460,21 +460,7 @@ static uint64_t record_alloc(struct writer *w, uint32_t thread, uint64_t stack,
 		return number;
 	}
 	ensure_thread(w, thread);
-	uint32_t node = stack_node(w, stack);
-	char line[96], *p = line;
-	*p++ = 'a';
-	*p++ = ' ';
-	p = put_u64(p, thread);
-	*p++ = ' ';
-	p = put_u64(p, node);
-	*p++ = ' ';
-	p = put_u64(p, size);
-	const char *name = allocator_names[allocator];
-	size_t n = strlen(name);
-	memcpy(p, name, n);
-	p += n;
-	*p++ = '\n';
-	output_write(w->out, line, (size_t)(p - line));
+	WRITE(w, 'a', allocator_names[allocator], thread, stack_node(w, stack), size);
 	return w->allocs;
 }
 
@@ -487,14 +473,7 @@ static void record_free(struct writer *w, uint32_t thread, uint64_t number, uint
 		return;
 	}
 	ensure_thread(w, thread);
-	char line[64], *p = line;
-	*p++ = 'f';
-	*p++ = ' ';
-	p = put_u64(p, thread);
-	*p++ = ' ';
-	p = put_u64(p, w->allocs - number);
-	*p++ = '\n';
-	output_write(w->out, line, (size_t)(p - line));
+	WRITE(w, 'f', "", thread, w->allocs - number);
 }
 
 /* ---- the malloc family ---- */
@@ -732,9 +711,7 @@ static void write_sites(struct writer *w, char type, int at_peak)
 		sums[*v][3] += bytes;
 	}
 	for (size_t i = 0; i < nsums; i++)
-		output_printf(w->out, "%c %llu %llu %llu %llu\n", type,
-			      (unsigned long long)sums[i][0], (unsigned long long)sums[i][1],
-			      (unsigned long long)sums[i][2], (unsigned long long)sums[i][3]);
+		write_numbers(w, type, sums[i], 4, "");
 	free(sums);
 	hash_release(&merged);
 }
@@ -743,8 +720,7 @@ void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status)
 {
 	advance_time(w, end_ns);
 	if (w->o.aggregate) {
-		output_printf(w->out, "K %llu %llu\n", (unsigned long long)w->peak_ms,
-			      (unsigned long long)w->peak_heap);
+		WRITE(w, 'K', "", w->peak_ms, w->peak_heap);
 		write_sites(w, 'P', 1);
 		write_sites(w, 'L', 0);
 	}
