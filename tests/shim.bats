@@ -249,3 +249,87 @@ child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
 	[ "$a" != "$b" ]
 	[ "${a%%+*}" = shim_shapes ]
 }
+
+# --- end to end, through the launcher ---
+
+# The a and f records between the markers, stack ids left out.
+records_between_markers() {
+	awk '$1 == "a" && $4 == 11111 { on = 1 }
+	     on && $1 == "a" { print $1, $2, $4, $5 }
+	     on && $1 == "f" { print }
+	     $1 == "a" && $4 == 22222 { exit }' "$1"
+}
+
+@test "shim+mf-record: every intercepted function, as the capture says it" {
+	[ -x bin/mf-record ] || skip "bin/mf-record not built"
+	run -0 bin/mf-record -o "$BATS_TEST_TMPDIR/c.mft" $T/shim_calls
+	run -0 records_between_markers "$BATS_TEST_TMPDIR/c.mft"
+	[ "$output" = "a 1 11111 
+f 1 0
+a 1 100 
+f 1 0
+a 1 21 calloc
+f 1 0
+a 1 200 realloc
+f 1 0
+a 1 300000 realloc
+f 1 0
+a 1 40 realloc
+f 1 0
+a 1 30 reallocarray
+f 1 0
+a 1 56 reallocarray
+f 1 0
+a 1 50 posix_memalign
+f 1 0
+a 1 256 aligned_alloc
+f 1 0
+a 1 60 memalign
+f 1 0
+a 1 70 valloc
+f 1 0
+a 1 80 pvalloc
+f 1 0
+a 1 8192 mmap
+f 1 0
+a 1 12288 mremap
+f 1 0
+a 1 4096 mmap
+f 1 0
+a 1 90 
+f 1 0
+a 1 22222 " ]
+	# The file mapping's munmap is the one free of a block never allocated.
+	[ "$(tail -1 "$BATS_TEST_TMPDIR/c.mft" | cut -d' ' -f3-)" = "18 18 1 0 exit 0" ]
+}
+
+@test "shim+mf-record: 64 threads, their names and a rename" {
+	[ -x bin/mf-record ] || skip "bin/mf-record not built"
+	run -0 bin/mf-record -o "$BATS_TEST_TMPDIR/t.mft" $T/shim_threads
+	out=$BATS_TEST_TMPDIR/t.mft
+	[ "$(grep -c '^a ' "$out")" = 64128 ]
+	[ "$(awk '$1 == "a" && $2 != 1' "$out" | wc -l)" = 64064 ]
+	# Each thread's latest name (a worker may start before or after main
+	# renames it).
+	[ "$(awk '$1 == "T" { name[$2] = $4 } END { for (t in name) print name[t] }' "$out" |
+		sort | uniq -c | tr -s ' ')" = " 1 renamed-2
+ 62 shim_threads
+ 1 worker-0
+ 1 worker-1" ]
+	[ "$(tail -1 "$out" | cut -d' ' -f3,6-)" = "64128 0 exit 0" ]
+}
+
+@test "shim+mf-record: a stack deeper than 128 frames ends in <STACK TOO DEEP>" {
+	[ -x bin/mf-record ] || skip "bin/mf-record not built"
+	run -0 bin/mf-record -o "$BATS_TEST_TMPDIR/d.mft" $T/shim_deep 300
+	grep -q '^F [0-9]* 0 ? 0 <STACK TOO DEEP>$' "$BATS_TEST_TMPDIR/d.mft"
+	run -0 bin/mf-record -o "$BATS_TEST_TMPDIR/w.mft" $T/shim_deep 123
+	! grep -q 'STACK TOO DEEP' "$BATS_TEST_TMPDIR/w.mft"
+}
+
+@test "shim+mf-record: an aborting program's allocations are in the capture" {
+	[ -x bin/mf-record ] || skip "bin/mf-record not built"
+	run -134 bin/mf-record -o "$BATS_TEST_TMPDIR/a.mft" $T/shim_crash abort
+	[ "$(awk '$1 == "a" && $4 == 12345' "$BATS_TEST_TMPDIR/a.mft" | wc -l)" = 1 ]
+	[ "$(tail -1 "$BATS_TEST_TMPDIR/a.mft" | cut -d' ' -f7-)" = "signal 6" ]
+}
