@@ -62,7 +62,7 @@ _Static_assert(sizeof(struct mf_shared_header) == 128, "header is two cache line
 
 struct mf_slot {
 	_Atomic uint32_t state;		/* enum mf_slot_state */
-	uint32_t thread;		/* the owning thread's number */
+	uint32_t thread;		/* the owning thread's number; written before the first record is published */
 	char pad0[56];
 	_Atomic uint64_t head;		/* bytes published by the thread */
 	char pad1[56];
@@ -105,6 +105,18 @@ enum mf_allocator {
  * that would cross it writes a MF_EV_NOP-typed padding record with seq 0
  * up to the end and starts again at offset 0; the launcher skips records
  * with seq 0 of type MF_EV_NOP.
+ *
+ * (Shim side, added while writing shim_thread.c:) a record is also
+ * preceded by padding when it would leave fewer than sizeof(struct
+ * mf_event) bytes before the end, so every record, padding included,
+ * starts at least a whole header before the end of the ring.  time_ns
+ * may be up to 0.5 ms old (a thread reuses its last clock reading while
+ * the time stamp counter says less has passed), so times can go back a
+ * little between threads in seq order: clamp, do not trust them to be
+ * sorted.  MF_EV_MODULE's start and end are absolute addresses (bias
+ * included).  A thread that allocates after its exit hook ran claims a
+ * new slot with the same number (slot->thread) and sends no new
+ * MF_EV_THREAD.
  */
 struct mf_event {
 	uint16_t type;
