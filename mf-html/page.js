@@ -310,15 +310,30 @@
     for (; n && n.parent; n = n.parent) p.unshift(n.f);
     return p;
   }
+  /*
+   * The node at path p, or its deepest existing ancestor.  Frames that are
+   * hidden now may be missing from p (it was saved while they were hidden):
+   * they are stepped through.
+   */
   function findPath(p) {
     var n = app.tree;
     for (var i = 0; i < p.length; i++) {
-      var next = null;
-      for (var k = 0; k < n.kids.length; k++) if (n.kids[k].f === p[i]) { next = n.kids[k]; break; }
+      var next = childThroughHidden(n, p[i], 8);
       if (!next) break;
       n = next;
     }
     return n;
+  }
+  function childThroughHidden(n, f, depth) {
+    var k, c;
+    for (k = 0; k < n.kids.length; k++) if (n.kids[k].f === f) return n.kids[k];
+    if (depth === 0) return null;
+    for (k = 0; k < n.kids.length; k++) {
+      if (!model.frames[n.kids[k].f].hidden) continue;
+      c = childThroughHidden(n.kids[k], f, depth - 1);
+      if (c) return c;
+    }
+    return null;
   }
 
   /* ----------------------------------------------------------- fragment */

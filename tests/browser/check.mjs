@@ -100,6 +100,14 @@ const checks = {
 		assert.equal((await mf.state(page)).total, 700000);
 		assert.equal((await mf.state(page)).fragment, '#hide=0');
 		await screenshot(page, 'hide-off');
+		// The zoom survives switching hiding on and off.
+		await clickFrame(page, 'b', '/src/app.c:8');
+		await page.click('#mf-hide');
+		assert.deepEqual((await mf.state(page)).zoom, ['main (/src/app.c:24)', 'a (/src/app.c:4)', 'b (/src/app.c:8)']);
+		await page.click('#mf-hide');
+		assert.deepEqual((await mf.state(page)).zoom, ['_start (/lib/x86_64-linux-gnu/libc.so.6)',
+			'__libc_start_main (/lib/x86_64-linux-gnu/libc.so.6)', 'main (/src/app.c:24)', 'a (/src/app.c:4)', 'b (/src/app.c:8)']);
+		await page.click('#mf-reset');
 		await page.click('#mf-hide');
 		assert.ok(!(await names(page)).includes('_start'));
 		assert.equal((await mf.state(page)).total, 700000);
