@@ -69,7 +69,7 @@ a 1 malloc 22222 @18 18" ]
 	# live; failing calls without a block (overflow, huge) leave no trace.
 	[ "$(grep -c '^n ' <<<"$output")" = 1 ]
 	[ "$(grep -A1 '^a 1 malloc 90 ' <<<"$output" | tail -1)" = "n 1" ]
-	[ "${lines[-5]}" = "# gaps 0" ]
+	[ "${lines[-6]}" = "# gaps 0" ]
 }
 
 @test "shim: stacks start at the caller of the allocator, shim frames dropped" {
@@ -97,6 +97,18 @@ a 1 malloc 22222 @18 18" ]
 	[ "$first_module" -lt "$first_stack" ]
 }
 
+@test "shim: time stamps: after the start, in order, sleeps seen" {
+	run -0 $DUMP -t $T/shim_sleep
+	[ "${lines[-4]}" = "# time-errors 0" ]
+	# One thread: its times never go back.
+	[ "$(awk '/^\+/ { t = substr($1, 2) + 0; if (t < last) bad++; last = t } END { print bad + 0 }' <<<"$output")" = 0 ]
+	t1=$(awk '$2 == "a" && $5 == 1000 { print substr($1, 2) }' <<<"$output")
+	t2=$(awk '$2 == "a" && $5 == 2000 { print substr($1, 2) }' <<<"$output")
+	t3=$(awk '$2 == "a" && $5 == 3000 { print substr($1, 2) }' <<<"$output")
+	[ $((t2 - t1)) -ge 20 ]
+	[ $((t3 - t2)) -ge 30 ]
+}
+
 @test "shim: bootstrap: the first allocation is a calloc in a constructor" {
 	run -0 $DUMP $T/shim_ctor
 	run -0 grep -v '^[sM]' <<<"$output"
@@ -105,6 +117,7 @@ a 1 calloc 4242 @1 1
 f 1 @1
 # gaps 0
 # paddings 0
+# time-errors 0
 # attached 1
 # threads 1
 # exit 0" ]
@@ -126,6 +139,7 @@ a 1 malloc 22222 @4 4
 f 1 @4
 # gaps 0
 # paddings 0
+# time-errors 0
 # attached 1
 # threads 2
 # exit 0" ]
@@ -151,7 +165,7 @@ child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
 
 @test "shim: 64 threads allocating at once: every event, in order, named" {
 	run -0 $DUMP $T/shim_threads
-	[ "${lines[-5]}" = "# gaps 0" ]
+	[ "${lines[-6]}" = "# gaps 0" ]
 	[ "${lines[-2]}" = "# threads 65" ]
 	# Each worker: 1000 allocations of its own size (1000 + index).
 	counts=$(awk '$1 == "a" && $4 >= 1000 && $4 < 1064 { print $2, $4 }' <<<"$output" |
@@ -188,7 +202,7 @@ child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
 	[ "$(grep -c '^a .* 4321 ' <<<"$output")" = 1100 ]
 	[ "$(awk '$1 == "a" && $4 == 4321 { print $2 }' <<<"$output" | sort -u | wc -l)" = 1100 ]
 	[ "${lines[-2]}" = "# threads 1101" ]
-	[ "${lines[-5]}" = "# gaps 0" ]
+	[ "${lines[-6]}" = "# gaps 0" ]
 }
 
 @test "shim: the rings wrap with padding and lose nothing" {
@@ -198,8 +212,8 @@ child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
 	[ "$(grep -c '^T 1 ' <<<"$output")" = 301 ]
 	[ "$(grep -c '^s ' <<<"$output")" = 3 ]
 	! grep -q '@?' <<<"$output"
-	[ "${lines[-5]}" = "# gaps 0" ]
-	[ "${lines[-4]}" != "# paddings 0" ]
+	[ "${lines[-6]}" = "# gaps 0" ]
+	[ "${lines[-5]}" != "# paddings 0" ]
 }
 
 @test "shim: a stack of 128 frames is whole, deeper ones keep the innermost 128" {
@@ -234,7 +248,7 @@ child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
 	grep -q '^a 1 malloc 12345 ' <<<"$output"
 	grep -q '^a 2 malloc 54321 ' <<<"$output"
 	[ "${lines[-1]}" = "# exit 9" ]
-	[ "${lines[-5]}" = "# gaps 0" ]
+	[ "${lines[-6]}" = "# gaps 0" ]
 }
 
 @test "shim: a call site reached from different callers gets each caller's stack" {

@@ -19,9 +19,12 @@
  * the end of a ring), "# attached N", "# threads N",
  * "# exit N" or "# signal N".
  *
- * Usage: shim_dump [-c] PROGRAM [ARG...]
+ * Usage: shim_dump [-c|-t] PROGRAM [ARG...]
  * -c: only count the events ("# events N" and the comment lines): the
- * cost of the shim alone, for bench/record.sh.   (the shim is ../../bin/libmf-record.so
+ * cost of the shim alone, for bench/record.sh.
+ * -t: start every line but s and M lines with "+MS ", the event's time
+ * in whole milliseconds since the header's start_ns.  Always: "# time-errors
+ * N" counts events stamped before start_ns or after the program ended.   (the shim is ../../bin/libmf-record.so
  * from this program's directory, or $MF_SHIM)
  */
 #define _GNU_SOURCE
@@ -51,7 +54,8 @@ static size_t nrecs, caprecs;
 struct pending { size_t idx[64]; int n; };
 static struct pending pending[MF_SLOTS];
 static uint64_t paddings;
-static int count_only;
+static int count_only, with_time;
+static uint64_t start_ns, end_ns, time_errors;
 static uint64_t counted;
 
 static void die(const char *what)
@@ -197,11 +201,22 @@ static const char *allocator_names[] = {
 	"memalign", "valloc", "pvalloc", "mmap", "mremap",
 };
 
+static void print_time(const struct mf_event *e)
+{
+	if (e->time_ns < start_ns || e->time_ns > end_ns)
+		time_errors++;
+	if (with_time && e->type != MF_EV_MODULE)
+		printf("+%llu ", (unsigned long long)(e->time_ns - start_ns) / 1000000);
+}
+
 static void print(const struct rec *r)
 {
 	const struct mf_event *e = r->ev;
 	const char *text = (const char *)(e + 1);
 	const uint64_t *pcs = (const uint64_t *)(e + 1);
+
+	if (e->type != MF_EV_STACK)
+		print_time(e);
 
 	switch (e->type) {
 	case MF_EV_ALLOC:
@@ -304,10 +319,11 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	count_only = argc > 1 && strcmp(argv[1], "-c") == 0;
-	argv += count_only;
-	argc -= count_only;
+	with_time = argc > 1 && strcmp(argv[1], "-t") == 0;
+	argv += count_only + with_time;
+	argc -= count_only + with_time;
 	if (argc < 2) {
-		fprintf(stderr, "usage: shim_dump [-c] PROGRAM [ARG...]\n");
+		fprintf(stderr, "usage: shim_dump [-c|-t] PROGRAM [ARG...]\n");
 		return 2;
 	}
 	shm = create_region(&fd);
@@ -327,6 +343,11 @@ int main(int argc, char **argv)
 			break;
 		usleep(200);
 	}
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	start_ns = ((struct mf_shared_header *)shm)->start_ns;
 	qsort(recs, nrecs, sizeof *recs, by_seq);
 	uint64_t gaps = 0, expect = count_only ? counted + 1 : 1;
 	for (size_t i = 0; i < nrecs; i++) {
@@ -343,6 +364,7 @@ int main(int argc, char **argv)
 		printf("# events %llu\n", (unsigned long long)counted);
 	printf("# gaps %llu\n", (unsigned long long)gaps);
 	printf("# paddings %llu\n", (unsigned long long)paddings);
+	printf("# time-errors %llu\n", (unsigned long long)time_errors);
 	printf("# attached %u\n", atomic_load(&h->attached));
 	printf("# threads %u\n", atomic_load(&h->next_thread) - 1);
 	if (WIFEXITED(status))
