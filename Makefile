@@ -37,7 +37,9 @@ LDLIBS_COMMON = -lz
 
 # Debian packages: to build, to run the tests, to run the demo.
 BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libunwind-dev libdw-dev libelf-dev
-TEST_PKGS = bats jq nodejs npm chromium python3
+# npm: installed by browser-deps (mf-html/build.mk) only when no npm command
+# exists, since NodeSource's nodejs package ships npm and conflicts with it.
+TEST_PKGS = bats jq nodejs chromium python3
 DEMO_PKGS =
 # make fuzz: clang, and libFuzzer (Debian 12 ships it in libclang-rt-14-dev).
 FUZZ_PKGS = clang libclang-rt-14-dev

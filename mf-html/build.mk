@@ -21,6 +21,7 @@ PROGRAMS += $(BIN)/mf-html
 # runs npm ci there when node_modules is missing or older than the lock.
 .PHONY: browser-deps
 browser-deps: deps-test
+	@command -v npm >/dev/null 2>&1 || scripts/need-packages npm
 	@if [ ! -f tests/browser/node_modules/.package-lock.json ] || \
 	    [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then \
 		cd tests/browser && npm ci --no-audit --no-fund; fi
