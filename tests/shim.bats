@@ -109,6 +109,16 @@ a 1 malloc 22222 @18 18" ]
 	[ $((t3 - t2)) -ge 30 ]
 }
 
+@test "shim: a library loaded later is sent once, before the first stack into it" {
+	run -0 $DUMP $T/shim_dlopen
+	[ "$(grep -c '^M .*/libz\.so\.1$' <<<"$output")" = 1 ]
+	module=$(grep -n '^M .*/libz\.so\.1$' <<<"$output" | cut -d: -f1)
+	stack=$(grep -n '^s .* libz\.so\.1+' <<<"$output" | head -1 | cut -d: -f1)
+	[ -n "$stack" ]
+	[ "$module" -lt "$stack" ]
+	[ "${lines[-1]}" = "# exit 0" ]
+}
+
 @test "shim: bootstrap: the first allocation is a calloc in a constructor" {
 	run -0 $DUMP $T/shim_ctor
 	run -0 grep -v '^[sM]' <<<"$output"
