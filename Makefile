@@ -41,6 +41,8 @@ BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libunwind-dev libdw-de
 # exists, since NodeSource's nodejs package ships npm and conflicts with it.
 TEST_PKGS = bats jq nodejs chromium python3
 DEMO_PKGS =
+# The benchmarks measure against heaptrack (bench/reduce.sh, bench/record.sh).
+BENCH_PKGS = heaptrack
 # make fuzz: clang, and libFuzzer (Debian 12 ships it in libclang-rt-14-dev).
 FUZZ_PKGS = clang libclang-rt-14-dev
 
@@ -117,6 +119,7 @@ $(BUILD)/examples/%: examples/%.c
 	$(CC) -O0 -g -fno-omit-frame-pointer -o $@ $<
 
 bench: deps-test
+	@scripts/need-packages $(BENCH_PKGS)
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
