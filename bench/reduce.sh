@@ -11,6 +11,7 @@
 # of the zcat floor.  Each time is the best of REPEAT runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TIMEFORMAT='%R %U %S'	# bash's time keyword: wall, user, system seconds
 THREADS=${THREADS:-4}
 ROUNDS=${ROUNDS:-500000}
 REPEAT=${REPEAT:-3}
@@ -25,7 +26,7 @@ cc -O2 -g -fno-omit-frame-pointer -pthread -o "$tmp/workload" bench/workload_thr
 measure() {
 	local best_wall="" best_cpu="" t
 	for _ in $(seq "$REPEAT"); do
-		/usr/bin/time -f "%e %U %S" -o "$tmp/time" "$@" >/dev/null
+		{ time "$@" >/dev/null 2>&1; } 2>"$tmp/time"
 		t=$(tail -n1 "$tmp/time")
 		best_wall=$(awk -v a="$best_wall" -v t="$t" 'BEGIN { split(t, f, " "); print (a == "" || f[1] < a) ? f[1] : a }')
 		best_cpu=$(awk -v a="$best_cpu" -v t="$t" 'BEGIN { split(t, f, " "); c = f[2] + f[3]; print (a == "" || c < a) ? c : a }')
