@@ -20,8 +20,9 @@
  * "# exit N" or "# signal N".
  *
  * Usage: shim_dump [-c|-t] PROGRAM [ARG...]
- * -c: only count the events ("# events N" and the comment lines): the
- * cost of the shim alone, for bench/record.sh.
+ * -c: only count the events ("# events N" and the comment lines, and
+ * "# cpu PROGRAM READER", CPU seconds of each): the cost of the shim
+ * alone, for bench/record.sh.
  * -t: start every line but s and M lines with "+MS ", the event's time
  * in whole milliseconds since the header's start_ns.  Always: "# time-errors
  * N" counts events stamped before start_ns or after the program ended.   (the shim is ../../bin/libmf-record.so
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -360,8 +362,18 @@ int main(int argc, char **argv)
 	}
 	struct mf_shared_header *h = shm;
 	gaps += atomic_load(&h->seq) - expect;
-	if (count_only)
+	if (count_only) {
+		struct rusage self, child;
+
+		getrusage(RUSAGE_SELF, &self);
+		getrusage(RUSAGE_CHILDREN, &child);
 		printf("# events %llu\n", (unsigned long long)counted);
+		printf("# cpu %.2f %.2f\n",
+		       child.ru_utime.tv_sec + child.ru_stime.tv_sec +
+		       (child.ru_utime.tv_usec + child.ru_stime.tv_usec) / 1e6,
+		       self.ru_utime.tv_sec + self.ru_stime.tv_sec +
+		       (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6);
+	}
 	printf("# gaps %llu\n", (unsigned long long)gaps);
 	printf("# paddings %llu\n", (unsigned long long)paddings);
 	printf("# time-errors %llu\n", (unsigned long long)time_errors);
