@@ -552,3 +552,42 @@ main (/src/long.c:9);one (/src/long.c:3) 1" ]
 	run -1 --separate-stderr "$BIN/mf-peak" twice.mft
 	[ "$stderr" = "mf-peak: twice.mft:100010: free of allocation 100000, which is not live (freed twice?)" ]
 }
+
+# churn N: a capture of N allocations each freed at once, from 64 stacks.
+churn() {
+	echo "H 1 full 1 1764127800000 10 ./churn"
+	printf 'M 1 /src/churn\nF 1 1 /src/churn.c 9 main\nT 1 1 churn\n'
+	awk -v n="$1" 'BEGIN {
+		for (s = 1; s <= 64; s++) printf "F %d 1 /src/churn.c %d f%d\nS %d 0 %d\n", s + 1, s, s, s, s + 1
+		for (i = 0; i < n; i++) printf "a 1 %d %d\nf 1 0\n", i % 64 + 1, i % 1000 + 1
+		printf "E 1 %d %d 0 0 exit 0\n", n, n }'
+}
+
+# peak_rss_kb FILE CMD...: the peak resident memory (VmHWM) of CMD, read
+# from /proc once CMD has read all but the last pipe buffer of FILE.
+peak_rss_kb() {
+	python3 -c 'import subprocess, sys
+p = subprocess.Popen(sys.argv[2:], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+with open(sys.argv[1], "rb") as f:
+    while True:
+        chunk = f.read(1 << 16)
+        if not chunk:
+            break
+        p.stdin.write(chunk)
+p.stdin.flush()
+with open("/proc/%d/status" % p.pid) as st:
+    hwm = [l.split()[1] for l in st if l.startswith("VmHWM:")][0]
+p.stdin.close()
+sys.exit(p.wait() or print(hwm))' "$@"
+}
+
+@test "memory does not grow with the number of events" {
+	churn 100000 > small.mft
+	churn 2000000 > large.mft
+	for cmd in mf-peak mf-leaks "mf-fold --temporary"; do
+		small=$(peak_rss_kb small.mft $BIN/$cmd)
+		large=$(peak_rss_kb large.mft $BIN/$cmd)
+		echo "$cmd: peak RSS $small kB for 200000 events, $large kB for 4000000" >&3
+		[ "$large" -lt $((small + 1024)) ]
+	done
+}
