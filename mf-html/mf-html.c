@@ -7,14 +7,15 @@
  * data as one JSON object inside <script type="application/json">:
  *
  *	{"title":null|"TEXT", "hide":["REGEX",...],
- *	 "meta":[["KEY","RAW JSON"],...], "frames":["FRAME",...],
+ *	 "meta":[["KEY","RAW JSON"(,STACK)],...], "frames":["FRAME",...],
  *	 "counted":true|false, "stacks":[SHARED,N,F1..FN,VALUE,COUNT,...]}
  *
  * Frames are interned and unescaped (\xHH back to the byte).  Each stack is
  * prefix-compressed against the one before it (input is sorted, so most
  * stacks share a long prefix): SHARED frames of the previous stack, then N
  * new frame ids.  Metadata values travel as strings and are parsed by the
- * page, so one malformed value cannot break the page.  Every string is
+ * page, so one malformed value cannot break the page; a per-stack key
+ * (stack_*) carries the index of the stack line it precedes.  Every string is
  * escaped so that nothing in the input can close the <script> element.
  * docs/REPORT.md describes the page.
  */
@@ -110,6 +111,12 @@ static void add_meta(struct report *r, const struct folded_line *l)
 	json_html_string(&r->meta, l->key, strlen(l->key));
 	buf_addc(&r->meta, ',');
 	json_html_string(&r->meta, l->json, strlen(l->json));
+	/* Per-stack keys (stack_live, ... of docs/TEMPORAL.md) belong to the
+	 * stack line that follows: say which. */
+	if (strncmp(l->key, "stack_", 6) == 0) {
+		buf_addc(&r->meta, ',');
+		buf_addu64(&r->meta, r->nstacks);
+	}
 	buf_addc(&r->meta, ']');
 }
 

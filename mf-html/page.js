@@ -91,8 +91,10 @@
 
   function decodeModel(d) {
     var warnings = [];
-    var meta = {}, threads = [], memory = [];
+    var meta = {}, threads = [], memory = [], stackMeta = [];
     d.meta.forEach(function (kv) {
+      /* Per-stack keys stay raw, for a mode that needs them (temporal). */
+      if (kv.length > 2) { stackMeta.push({ stack: kv[2], key: kv[0], raw: kv[1] }); return; }
       var r = parseJSON(kv[1]);
       if (!r.ok) { warnings.push('ignored metadata ' + kv[0] + ' that is not valid JSON'); return; }
       if (kv[0] === 'thread') threads.push(r.value);
@@ -110,7 +112,7 @@
       stacks.push({ frames: fr, value: a[i++], count: a[i++] });
       prev = fr;
     }
-    return { meta: meta, threads: threads, memory: memory, frames: frames, stacks: stacks,
+    return { meta: meta, threads: threads, memory: memory, frames: frames, stacks: stacks, stackMeta: stackMeta,
              counted: !!d.counted, title: d.title, warnings: warnings,
              unit: meta.value === 'count' ? 'count' : 'bytes' };
   }
@@ -674,7 +676,9 @@
     leaks: ['Leaked memory', 'the allocations still live when the recording ended'],
     temporary: ['Temporary allocations', 'allocations freed again soon after they were made'],
     all: ['All allocations', 'every allocation made during the recording'],
-    folded: ['Folded stacks', 'the folded stacks given to mf-html']
+    folded: ['Folded stacks', 'the folded stacks given to mf-html'],
+    temporal: ['Peak memory', 'the allocations that were live when heap usage was at its highest'],
+    'temporal-leaks': ['Leaked memory', 'the allocations still live when the recording ended']
   };
 
   function header() {
@@ -690,10 +694,10 @@
     var t = $('mf-totals');
     var shown = app.tree.total, count = app.tree.count;
     var parts = [];
-    var what = m.reducer === 'leaks' ? 'Leaked' : m.reducer === 'peak' ? 'At the peak' : 'Shown';
+    var what = /leaks$/.test(m.reducer) ? 'Leaked' : /^(peak|temporal)$/.test(m.reducer) ? 'At the peak' : 'Shown';
     parts.push([what + ': ', valueText(shown)]);
     if (model.counted && model.unit !== 'count') parts.push(['in ', fmtInt(count) + ' allocations']);
-    if (typeof m.peak_bytes === 'number' && m.reducer !== 'peak') parts.push(['peak heap ', fmtBytes(m.peak_bytes)]);
+    if (typeof m.peak_bytes === 'number' && what !== 'At the peak') parts.push(['peak heap ', fmtBytes(m.peak_bytes)]);
     if (typeof m.peak_time_ms === 'number') parts.push(['peak at ', fmtMs(m.peak_time_ms)]);
     if (typeof m.duration_ms === 'number') parts.push(['duration ', fmtMs(m.duration_ms)]);
     if (typeof m.total_allocations === 'number') parts.push(['', fmtInt(m.total_allocations) + ' allocations in all']);

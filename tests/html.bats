@@ -115,6 +115,12 @@ browser() {
 	[[ "$output" == *'"frames":["a\u2028b","c\u2029d","e\u0001f"]'* ]]
 }
 
+@test "mf-html ties per-stack metadata (stack_*) to the stack line after it" {
+	printf '# reducer="temporal"\n# slices=2\n# stack_live=[[0,1,5]]\n# count=1\na;b 5\n# stack_live=[[1,1,7]]\n# count=1\na;c 7\n' > "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr bin/mf-html "$BATS_TEST_TMPDIR/in"
+	[[ "$output" == *'"meta":[["reducer","\"temporal\""],["slices","2"],["stack_live","[[0,1,5]]",0],["stack_live","[[1,1,7]]",1]],"frames":["a","b","c"],"counted":true,"stacks":[0,2,0,1,5,1,1,1,2,7,1]}'* ]]
+}
+
 @test "mf-html --title sets the title as text" {
 	run -0 --separate-stderr bin/mf-html --title 'My <app> & "co"' tests/data/html_plain.folded
 	[[ "$output" == *'<title>My &lt;app&gt; &amp; &quot;co&quot;</title>'* ]]
