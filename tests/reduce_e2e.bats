@@ -119,3 +119,15 @@ width() {
 			  else { die "not data: $_\n" unless /^(.*)\s+?(\d+(?:\.\d*)?)$/ }' out
 	done
 }
+
+@test "two named threads: split by thread frame, merged without --split-threads" {
+	"$BIN/mf-record" -f -o threads.mft "$PROGS/red_threads" 2>record.err
+	"$BIN/mf-peak" --split-threads threads.mft > split
+	[ "$(grep -c '^thread 2 (alpha);.*;worker ([^;]*);allocate ([^;]*) 1000$' split)" = 1 ]
+	[ "$(grep -c '^thread 3 (beta);.*;worker ([^;]*);allocate ([^;]*) 3000$' split)" = 1 ]
+	grep -qx '# thread={"thread":2,"tid":[0-9]*,"name":"alpha"}' split
+	"$BIN/mf-peak" threads.mft > merged
+	[ "$(width self allocate merged)" = 4000 ]
+	[ "$(grep -c ';allocate (' merged)" = 1 ]
+	! grep -q '^thread ' merged
+}
