@@ -7,17 +7,19 @@
 # exported (-fvisibility=hidden, hooks marked default).  Never sanitized: it
 # runs inside other programs, before any sanitizer runtime could.  No
 # builtin malloc/calloc/free: GCC must not turn the hooks' own code into
-# calls of the functions they define.
+# calls of the functions they define.  Link-time optimisation inlines the
+# ring writer into the hooks (code is generated at link: same flags there).
 SHIM_SRC = $(wildcard mf-record/shim*.c)
 SHIM_OBJ = $(SHIM_SRC:%.c=$(BUILD)/shim/%.o)
-SHIM_CFLAGS = $(MF_CFLAGS) $(filter-out $(SAN_FLAGS),$(CFLAGS)) -fPIC -fvisibility=hidden \
+SHIM_CODEGEN = $(filter-out $(SAN_FLAGS),$(CFLAGS)) -fPIC -fvisibility=hidden -flto \
 	-fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free
 $(BUILD)/shim/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+	$(CC) $(MF_CFLAGS) $(SHIM_CODEGEN) -c -o $@ $<
 $(BIN)/libmf-record.so: $(SHIM_OBJ)
 	@mkdir -p $(BIN)
-	$(CC) $(filter-out $(SAN_FLAGS),$(LDFLAGS)) -shared -Wl,-z,now -o $@ $^ -lunwind -ldl -pthread
+	$(CC) $(SHIM_CODEGEN) $(filter-out $(SAN_FLAGS),$(LDFLAGS)) -shared -Wl,-z,now \
+		-o $@ $^ -lunwind -ldl -pthread
 PROGRAMS += $(BIN)/libmf-record.so
 # --- end of the shim block; the launcher block goes below -------------------
 
