@@ -60,7 +60,9 @@ awk -v h="$html_bytes" -v s="$svg_bytes" -v n="$STACKS" 'BEGIN {
 	printf "size ratio html/svg: %.3f\n", h / s
 }'
 sed 's/^/  /' "$tmp/m.txt"
-awk -v h="$(get html_first_render_ms)" -v s="$(get svg_first_render_ms)" -v z="$(get html_zoom_ms_median)" 'BEGIN {
-	printf "first render: html %d ms (target < 1000), svg %d ms, ratio html/svg %.3f\n", h, s, h / s
+to=""
+grep -q 'timeout' "$tmp/m.txt" && to=" (svg timed out: the ratio is an upper bound)"
+awk -v h="$(get html_first_render_ms)" -v s="$(get svg_first_render_ms)" -v z="$(get html_zoom_ms_median)" -v to="$to" 'BEGIN {
+	printf "first render: html %d ms (target < 1000), svg %d ms, ratio html/svg %.3f%s\n", h, s, h / s, to
 	printf "zoom redraw: %.1f ms median (target < 100)\n", z
 }'
