@@ -12,11 +12,41 @@ FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all \
 	-fsanitize=address,undefined
 FUZZ_CFLAGS = $(MF_CFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link
 FUZZ_HARNESSES = $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ_BUILD)/fuzz_%,\
-	$(filter-out tests/fuzz/fuzz.c,$(wildcard tests/fuzz/fuzz_*.c)))
+	$(filter-out tests/fuzz/fuzz_prog.c tests/fuzz/fuzz.c tests/fuzz/track.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/tests/fuzz/fuzz.o
+
+# Whole filters: fuzz_prog.c calls the filter's main (renamed mf_main).
+FUZZ_FILTERS = $(filter mf-peak mf-leaks mf-fold mf-invert mf-temporal mf-html,\
+	$(patsubst %/,%,$(wildcard mf-*/)))
+FUZZ_HARNESSES += $(FUZZ_FILTERS:%=$(FUZZ_BUILD)/fuzz_%)
 
 .PHONY: fuzz-harnesses
 fuzz-harnesses: $(FUZZ_HARNESSES)
+
+define fuzz_filter
+$(FUZZ_BUILD)/prog/$(1)/%.o: $(1)/%.c
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -Dmain=mf_main -c -o $$@ $$<
+$(FUZZ_BUILD)/prog/$(1)/fuzz_prog.o: tests/fuzz/fuzz_prog.c
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -DFUZZ_PROG='"$(1)"' -c -o $$@ $$<
+$(FUZZ_BUILD)/prog/$(1).o: $(FUZZ_BUILD)/prog/$(1)/fuzz_prog.o \
+		$(patsubst $(1)/%.c,$(FUZZ_BUILD)/prog/$(1)/%.o,$(wildcard $(1)/*.c)) \
+		$(if $(filter mf-html,$(1)),$(FUZZ_BUILD)/prog/mf-html/assets.o) \
+		$(FUZZ_LIB_OBJ) $(FUZZ_BUILD)/tests/fuzz/track.o
+	ld -r $$(FUZZ_WRAP) -o $$@ $$^
+$(FUZZ_BUILD)/fuzz_$(1): $(FUZZ_BUILD)/prog/$(1).o
+	$$(FUZZ_CC) $$(FUZZ_FLAGS) -fsanitize=fuzzer -o $$@ $$^ -lz
+endef
+$(foreach f,$(FUZZ_FILTERS),$(eval $(call fuzz_filter,$(f))))
+# Only the filter's own objects (one relocatable link) get the wrappers of
+# track.c, never libFuzzer's runtime.
+FUZZ_WRAP = --wrap=malloc --wrap=calloc --wrap=realloc --wrap=free \
+	--wrap=gzdopen --wrap=gzclose
+
+$(FUZZ_BUILD)/prog/mf-html/assets.o: $(BUILD)/mf-html/assets.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,0 +1,58 @@
+/*
+ * fuzz_prog.c - libFuzzer harness that runs a whole filter: its main()
+ * (compiled as mf_main with -Dmain=mf_main) on the input, writing to
+ * /dev/null.  FUZZ_PROG names the filter; the options vary with the
+ * input's size, so the corpus covers each variant without a selector byte.
+ * An error longjmps out of mf_main; track.c then frees what it left
+ * behind.  These harnesses run without leak detection (a filter need not
+ * free before it exits); the reader harnesses (fuzz_events, fuzz_folded)
+ * check the readers' error paths for leaks.
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "track.h"
+
+int mf_main(int argc, char **argv);
+
+struct variant {
+	const char *prog;
+	const char *option;	/* one option, or NULL */
+};
+
+static const struct variant variants[] = {
+	{ "mf-peak", NULL }, { "mf-peak", "--split-threads" },
+	{ "mf-peak", "--max-memory-records=2" },
+	{ "mf-leaks", NULL }, { "mf-leaks", "--split-threads" },
+	{ "mf-fold", NULL }, { "mf-fold", "--temporary" }, { "mf-fold", "--count" },
+	{ "mf-fold", "--temporary=3" }, { "mf-fold", "--split-threads" },
+	{ "mf-invert", NULL },
+	{ "mf-temporal", NULL }, { "mf-temporal", "--leaks" },
+	{ "mf-temporal", "--split-threads" },
+	{ "mf-html", NULL }, { "mf-html", "--hide=^m" },
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct variant *mine[sizeof variants / sizeof *variants];
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof variants / sizeof *variants; i++)
+		if (strcmp(variants[i].prog, FUZZ_PROG) == 0)
+			mine[n++] = &variants[i];
+	const struct variant *v = mine[size % n];
+	char *argv[] = { (char *)v->prog, "-f", "-o", "/dev/null", NULL, NULL, NULL };
+	int argc = 4;
+	if (v->option)
+		argv[argc++] = (char *)v->option;
+	FUZZ_RUN(data, size, path) {
+		fuzz_track_begin();	/* after the memfd is open: it is not the filter's */
+		argv[argc++] = (char *)path;
+		optind = 0;	/* getopt starts afresh */
+		mf_main(argc, argv);
+	}
+	fuzz_track_release();
+	return 0;
+}
