@@ -3,10 +3,10 @@
 # Streams are checked record by record with awk.
 
 bats_require_minimum_version 1.5.0
+load helpers
 
 setup() {
-	cd "$BATS_TEST_DIRNAME/.."
-	T=build/tests
+	cd "$ROOT"
 	out="$BATS_TEST_TMPDIR/out.mft"
 }
 
@@ -53,7 +53,7 @@ valid_stream() {
 }
 
 @test "exactly N allocations of the known size from the known function and line" {
-	run -0 bin/mf-record -o "$out" $T/rec_basic 7
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_basic 7
 	valid_stream "$out"
 	line=$(mark rec_basic.c make_block)
 	caller=$(mark rec_basic.c "main calls make_block")
@@ -64,7 +64,7 @@ valid_stream() {
 }
 
 @test "a stack deeper than 128 frames ends in <STACK TOO DEEP>" {
-	run -0 bin/mf-record -o "$out" $T/rec_deep
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_deep
 	valid_stream "$out"
 	grep -qx 'F [0-9]* 0 ? 0 <STACK TOO DEEP>' "$out"
 	run -0 bash -c "source <(sed -n '/^allocs()/,/^}/p' tests/record.bats); allocs '$out' | awk '\$1 == 777' | cut -d' ' -f4- | tr '|' '\n'"
@@ -76,12 +76,12 @@ valid_stream() {
 }
 
 @test "a full disk is an error naming the file" {
-	run -1 --separate-stderr bin/mf-record -f -o /dev/full $T/rec_basic 100
+	run -1 --separate-stderr $BIN/mf-record -f -o /dev/full $PROGS/rec_basic 100
 	[ "$stderr" = "mf-record: cannot write '/dev/full': No space left on device" ]
 }
 
 @test "the count of allocations follows the program's argument" {
-	run -0 bin/mf-record -o "$out" $T/rec_basic 1000
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_basic 1000
 	valid_stream "$out"
 	[ "$(allocs "$out" | awk '$1 == 12345' | wc -l)" -eq 1000 ]
 	# One stack for all of them: the S records are written once.
@@ -89,13 +89,13 @@ valid_stream() {
 }
 
 @test "the header names the command, the pid and the interval" {
-	run -0 bin/mf-record --interval 25 -o "$out" $T/rec_basic 3 'two words'
+	run -0 $BIN/mf-record --interval 25 -o "$out" $PROGS/rec_basic 3 'two words'
 	awk 'NR == 1 && $1 == "H" && $2 == 1 && $3 == "full" && $4 > 0 && $5 > 1700000000000 && $6 == 25 { ok = 1 } END { exit !ok }' "$out"
-	[ "$(head -1 "$out" | cut -d' ' -f7-)" = 'build/tests/rec_basic 3 two\x20words' ]
+	[ "$(head -1 "$out" | cut -d' ' -f7-)" = "$PROGS/rec_basic 3 two\\x20words" ]
 }
 
 @test "every allocator is named" {
-	run -0 bin/mf-record -o "$out" $T/rec_allocators
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_allocators
 	valid_stream "$out"
 	page=$(getconf PAGESIZE)
 	run -0 awk '$1 == "a" { print $4, (NF >= 5 ? $5 : "malloc") }' "$out"
@@ -115,7 +115,7 @@ $((8 * page)) mremap" ]
 }
 
 @test "munmap of part of a mapping frees it and keeps the parts that stay" {
-	run -0 bin/mf-record -o "$out" $T/rec_munmap
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_munmap
 	valid_stream "$out"
 	page=$(getconf PAGESIZE)
 	run -0 awk '$1 == "a" || $1 == "f" { print $1, $2, ($1 == "a" ? $4 " " $5 : $3) }' "$out"
@@ -134,7 +134,7 @@ f 1 0" ]
 }
 
 @test "C++ new and delete are the malloc of operator new" {
-	run -0 bin/mf-record -o "$out" $T/rec_cxx
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_cxx
 	valid_stream "$out"
 	line=$(mark rec_cxx.cc "new Widget")
 	allocs "$out" | grep -q "^4000 malloc 1 operator new(unsigned long)@[^|]*|make_widget()@[^ ]*tests/progs/rec_cxx.cc:$line|"
@@ -146,7 +146,7 @@ f 1 0" ]
 }
 
 @test "realloc: NULL is only an allocation, size 0 only a free, growing is free and allocation, failing nothing" {
-	run -0 bin/mf-record -o "$out" $T/rec_realloc
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_realloc
 	valid_stream "$out"
 	run -0 awk '$1 == "a" || $1 == "f" { print $1, ($1 == "a" ? $4 " " $5 : $3) }' "$out"
 	[ "$output" = "a 100 realloc
@@ -160,7 +160,7 @@ f 0" ]
 }
 
 @test "64 named threads get their T records, and renames" {
-	run -0 bin/mf-record -o "$out" $T/rec_threads
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_threads
 	valid_stream "$out"
 	# Threads 1..65, each first T record before its first a or f.
 	[ "$(awk '$1 == "T" { print $2 }' "$out" | sort -un | tr '\n' ' ')" = "$(seq 1 65 | tr '\n' ' ')" ]
@@ -179,7 +179,7 @@ f 0" ]
 }
 
 @test "4 threads churning: every free frees what its address held, in order" {
-	run -0 bin/mf-record -o "$out" $T/rec_churn 50000 4
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_churn 50000 4
 	valid_stream "$out"
 	# Addresses are reused across threads all the time: had the launcher
 	# written a malloc before the free that made its address available,
@@ -190,61 +190,61 @@ f 0" ]
 }
 
 @test "the exit status passes through: exit 3" {
-	run -3 bin/mf-record -o "$out" $T/rec_exit exit3
+	run -3 $BIN/mf-record -o "$out" $PROGS/rec_exit exit3
 	valid_stream "$out"
 	grep -qx 'E [0-9]* 1 0 0 0 exit 3' "$out"
 	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
 }
 
 @test "a program killed by SIGSEGV gives 139 and signal 11, its events kept" {
-	run -139 bin/mf-record -o "$out" $T/rec_exit segv
+	run -139 $BIN/mf-record -o "$out" $PROGS/rec_exit segv
 	valid_stream "$out"
 	grep -qx 'E [0-9]* 1 0 0 0 signal 11' "$out"
 	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
 }
 
 @test "abort keeps the events before it" {
-	run -134 bin/mf-record -o "$out" $T/rec_exit abort
+	run -134 $BIN/mf-record -o "$out" $PROGS/rec_exit abort
 	valid_stream "$out"
 	grep -qx 'E [0-9]* 1 0 0 0 signal 6' "$out"
 	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
 }
 
 @test "_exit keeps the events before it" {
-	run -5 bin/mf-record -o "$out" $T/rec_exit _exit
+	run -5 $BIN/mf-record -o "$out" $PROGS/rec_exit _exit
 	valid_stream "$out"
 	grep -qx 'E [0-9]* 1 0 0 0 exit 5' "$out"
 	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
 }
 
 @test "SIGKILL keeps the events before it" {
-	run -137 bin/mf-record -o "$out" $T/rec_exit kill
+	run -137 $BIN/mf-record -o "$out" $PROGS/rec_exit kill
 	valid_stream "$out"
 	grep -qx 'E [0-9]* 1 0 0 0 signal 9' "$out"
 }
 
 @test "SIGTERM to mf-record is passed on to the program, and the stream finished" {
 	# --foreground: the signal goes to mf-record only, not its process group.
-	run -143 timeout --foreground --preserve-status -s TERM 1 bin/mf-record -o "$out" $T/rec_exit pause
+	run -143 timeout --foreground --preserve-status -s TERM 1 $BIN/mf-record -o "$out" $PROGS/rec_exit pause
 	valid_stream "$out"
 	grep -qx 'E [0-9]* 1 0 0 0 signal 15' "$out"
 }
 
 @test "fork: the child's allocations are not recorded" {
-	run -0 bin/mf-record -o "$out" $T/rec_fork
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_fork
 	valid_stream "$out"
 	[ "$(awk '$1 == "a" { print $4 }' "$out" | tr '\n' ' ')" = "1111 3333 " ]
 	grep -qx 'E [0-9]* 2 2 0 0 exit 0' "$out"
 }
 
 @test "exec: the exec'd image is not recorded" {
-	run -0 bin/mf-record -o "$out" $T/rec_fork exec
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_fork exec
 	valid_stream "$out"
 	[ "$(awk '$1 == "a" { print $4 }' "$out" | tr '\n' ' ')" = "1111 3333 " ]
 }
 
 @test "a gzip stream reads back with zcat" {
-	run -0 bin/mf-record -o "$BATS_TEST_TMPDIR/out.mft.gz" $T/rec_basic 5
+	run -0 $BIN/mf-record -o "$BATS_TEST_TMPDIR/out.mft.gz" $PROGS/rec_basic 5
 	zcat "$BATS_TEST_TMPDIR/out.mft.gz" > "$out"
 	valid_stream "$out"
 	[ "$(allocs "$out" | awk '$1 == 12345' | wc -l)" -eq 5 ]
@@ -252,15 +252,15 @@ f 0" ]
 
 @test "-o refuses to overwrite a file without -f" {
 	echo precious > "$out"
-	run -1 --separate-stderr bin/mf-record -o "$out" $T/rec_basic
+	run -1 --separate-stderr $BIN/mf-record -o "$out" $PROGS/rec_basic
 	[ "$stderr" = "mf-record: '$out' already exists; use -f to overwrite it" ]
 	[ "$(cat "$out")" = precious ]
-	run -0 bin/mf-record -f -o "$out" $T/rec_basic
+	run -0 $BIN/mf-record -f -o "$out" $PROGS/rec_basic
 	valid_stream "$out"
 }
 
 @test "on standard output the stream stays valid; the program's output goes to stderr" {
-	run -0 --separate-stderr bin/mf-record $T/rec_stdout
+	run -0 --separate-stderr $BIN/mf-record $PROGS/rec_stdout
 	printf '%s\n' "$output" > "$out"
 	valid_stream "$out"
 	[ "$(grep -c '^a [0-9]* [0-9]* 64$' "$out")" -eq 100 ]
@@ -269,48 +269,48 @@ f 0" ]
 }
 
 @test "with -o FILE the program's standard output is untouched" {
-	run -0 --separate-stderr bin/mf-record -o "$out" $T/rec_stdout
+	run -0 --separate-stderr $BIN/mf-record -o "$out" $PROGS/rec_stdout
 	[ "$(printf '%s\n' "$output" | grep -c '^hello [0-9]*$')" -eq 100 ]
 	[ -z "$stderr" ]
 }
 
 @test "usage errors exit 2 with a usage line" {
-	run -2 --separate-stderr bin/mf-record
+	run -2 --separate-stderr $BIN/mf-record
 	[ "${stderr_lines[0]}" = "mf-record: no program to record" ]
 	[ "${stderr_lines[1]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
-	run -2 --separate-stderr bin/mf-record --bogus $T/rec_basic
+	run -2 --separate-stderr $BIN/mf-record --bogus $PROGS/rec_basic
 	[ "${stderr_lines[0]}" = "mf-record: unknown option '--bogus'" ]
-	run -2 --separate-stderr bin/mf-record -o
+	run -2 --separate-stderr $BIN/mf-record -o
 	[ "${stderr_lines[0]}" = "mf-record: option '-o' needs an argument" ]
-	run -2 --separate-stderr bin/mf-record --interval 0 $T/rec_basic
+	run -2 --separate-stderr $BIN/mf-record --interval 0 $PROGS/rec_basic
 	[ "${stderr_lines[1]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
-	run -2 --separate-stderr bin/mf-record --interval 10x $T/rec_basic
+	run -2 --separate-stderr $BIN/mf-record --interval 10x $PROGS/rec_basic
 	[ "${#stderr_lines[@]}" -eq 2 ]
 }
 
 @test "options after the program are the program's" {
-	run -0 bin/mf-record -o "$out" -- $T/rec_basic 2 -o --interval
+	run -0 $BIN/mf-record -o "$out" -- $PROGS/rec_basic 2 -o --interval
 	valid_stream "$out"
-	[ "$(head -1 "$out" | cut -d' ' -f7-)" = 'build/tests/rec_basic 2 -o --interval' ]
+	[ "$(head -1 "$out" | cut -d' ' -f7-)" = "$PROGS/rec_basic 2 -o --interval" ]
 }
 
 @test "--help prints the usage to standard output" {
-	run -0 --separate-stderr bin/mf-record --help
+	run -0 --separate-stderr $BIN/mf-record --help
 	[ "${lines[0]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
 	[[ "$output" == *"standard output goes to standard error"* ]]
 	[ -z "$stderr" ]
 }
 
 @test "a program that does not exist is refused" {
-	run -1 --separate-stderr bin/mf-record -o "$out" no-such-program-mf
+	run -1 --separate-stderr $BIN/mf-record -o "$out" no-such-program-mf
 	[ "$stderr" = "mf-record: cannot find 'no-such-program-mf' in PATH" ]
-	run -1 --separate-stderr bin/mf-record -o "$out" ./no/such/program
+	run -1 --separate-stderr $BIN/mf-record -o "$out" ./no/such/program
 	[ "$stderr" = "mf-record: cannot run './no/such/program': No such file or directory" ]
 	[ ! -e "$out" ]
 }
 
 @test "a program found in PATH is recorded" {
-	run -0 env PATH="$PWD/$T:$PATH" bin/mf-record -o "$out" rec_basic 2
+	run -0 env PATH="$PROGS:$PATH" $BIN/mf-record -o "$out" rec_basic 2
 	valid_stream "$out"
 	[ "$(head -1 "$out" | cut -d' ' -f7-)" = 'rec_basic 2' ]
 }
@@ -318,28 +318,28 @@ f 0" ]
 @test "a statically linked program is refused" {
 	printf 'int main(void) { return 0; }\n' > "$BATS_TEST_TMPDIR/s.c"
 	cc -static -o "$BATS_TEST_TMPDIR/static" "$BATS_TEST_TMPDIR/s.c"
-	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/static"
+	run -1 --separate-stderr $BIN/mf-record -o "$out" "$BATS_TEST_TMPDIR/static"
 	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/static': it is statically linked, so the tracker cannot be preloaded" ]
 	[ ! -e "$out" ]
 }
 
 @test "setuid and setgid programs are refused" {
-	cp $T/rec_basic "$BATS_TEST_TMPDIR/suid"
+	cp $PROGS/rec_basic "$BATS_TEST_TMPDIR/suid"
 	chmod u+s "$BATS_TEST_TMPDIR/suid"
-	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/suid"
+	run -1 --separate-stderr $BIN/mf-record -o "$out" "$BATS_TEST_TMPDIR/suid"
 	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/suid': it is setuid, so the dynamic loader would ignore the tracker" ]
 	chmod u-s,g+s "$BATS_TEST_TMPDIR/suid"
-	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/suid"
+	run -1 --separate-stderr $BIN/mf-record -o "$out" "$BATS_TEST_TMPDIR/suid"
 	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/suid': it is setgid, so the dynamic loader would ignore the tracker" ]
 }
 
 @test "a file that is not a program is refused" {
 	printf 'just text\n' > "$BATS_TEST_TMPDIR/text"
 	chmod +x "$BATS_TEST_TMPDIR/text"
-	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/text"
+	run -1 --separate-stderr $BIN/mf-record -o "$out" "$BATS_TEST_TMPDIR/text"
 	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/text': not an ELF program or a script" ]
 	chmod -x "$BATS_TEST_TMPDIR/text"
-	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/text"
+	run -1 --separate-stderr $BIN/mf-record -o "$out" "$BATS_TEST_TMPDIR/text"
 	[ "$stderr" = "mf-record: cannot run '$BATS_TEST_TMPDIR/text': Permission denied" ]
 }
 
@@ -347,23 +347,23 @@ f 0" ]
 	# An ELF header of class 32 (byte 4 = 1), padded to 64 bytes.
 	{ printf '\177ELF\001\001\001'; head -c 57 /dev/zero; } > "$BATS_TEST_TMPDIR/elf32"
 	chmod +x "$BATS_TEST_TMPDIR/elf32"
-	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/elf32"
+	run -1 --separate-stderr $BIN/mf-record -o "$out" "$BATS_TEST_TMPDIR/elf32"
 	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/elf32': it is a 32-bit program; the tracker is 64-bit" ]
 	# A real program with e_machine (bytes 18-19) changed to 0xffff.
-	cp $T/rec_basic "$BATS_TEST_TMPDIR/alien"
+	cp $PROGS/rec_basic "$BATS_TEST_TMPDIR/alien"
 	printf '\377\377' | dd of="$BATS_TEST_TMPDIR/alien" bs=1 seek=18 conv=notrunc status=none
-	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/alien"
+	run -1 --separate-stderr $BIN/mf-record -o "$out" "$BATS_TEST_TMPDIR/alien"
 	[ "$stderr" = "mf-record: cannot record '$BATS_TEST_TMPDIR/alien': it is built for another architecture" ]
 	[ ! -e "$out" ]
 }
 
 @test "the tracker is found in ../lib/mf after make install, and its absence is an error" {
 	mkdir -p "$BATS_TEST_TMPDIR/prefix/bin" "$BATS_TEST_TMPDIR/prefix/lib/mf"
-	cp bin/mf-record "$BATS_TEST_TMPDIR/prefix/bin/"
-	run -1 --separate-stderr "$BATS_TEST_TMPDIR/prefix/bin/mf-record" -o "$out" $T/rec_basic
+	cp "$BIN/mf-record" "$BATS_TEST_TMPDIR/prefix/bin/"
+	run -1 --separate-stderr "$BATS_TEST_TMPDIR/prefix/bin/mf-record" -o "$out" $PROGS/rec_basic
 	[ "$stderr" = "mf-record: cannot find the tracker 'libmf-record.so' in '$BATS_TEST_TMPDIR/prefix/bin' or '$BATS_TEST_TMPDIR/prefix/bin/../lib/mf'" ]
-	cp bin/libmf-record.so "$BATS_TEST_TMPDIR/prefix/lib/mf/"
-	run -0 "$BATS_TEST_TMPDIR/prefix/bin/mf-record" -o "$out" $T/rec_basic 2
+	cp "$BIN/libmf-record.so" "$BATS_TEST_TMPDIR/prefix/lib/mf/"
+	run -0 "$BATS_TEST_TMPDIR/prefix/bin/mf-record" -o "$out" $PROGS/rec_basic 2
 	valid_stream "$out"
 	[ "$(allocs "$out" | awk '$1 == 12345' | wc -l)" -eq 2 ]
 }
@@ -371,7 +371,7 @@ f 0" ]
 @test "a script is recorded through its interpreter" {
 	printf '#!/bin/sh\nexit 4\n' > "$BATS_TEST_TMPDIR/script"
 	chmod +x "$BATS_TEST_TMPDIR/script"
-	run -4 bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/script"
+	run -4 $BIN/mf-record -o "$out" "$BATS_TEST_TMPDIR/script"
 	valid_stream "$out"
 	grep -qx 'E [0-9]* [0-9]* [0-9]* [0-9]* 0 exit 4' "$out"
 }
@@ -382,7 +382,7 @@ f 0" ]
 	printf 'int main(void) { return 0; }\n' > "$BATS_TEST_TMPDIR/s.c"
 	cc -static-pie -o "$BATS_TEST_TMPDIR/fakeld" "$BATS_TEST_TMPDIR/s.c"
 	cc -o "$BATS_TEST_TMPDIR/prog" -Wl,--dynamic-linker="$BATS_TEST_TMPDIR/fakeld" "$BATS_TEST_TMPDIR/s.c"
-	run -1 --separate-stderr bin/mf-record -o "$out" "$BATS_TEST_TMPDIR/prog"
+	run -1 --separate-stderr $BIN/mf-record -o "$out" "$BATS_TEST_TMPDIR/prog"
 	[ "$stderr" = "mf-record: the tracker did not attach to '$BATS_TEST_TMPDIR/prog', which ran untracked" ]
 	[ ! -e "$out" ]
 }
@@ -419,9 +419,9 @@ replay_aggregate() {
 }
 
 @test "--aggregate gives the K, P and L records the full stream implies" {
-	run -0 bin/mf-record -o "$out" $T/rec_peak
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_peak
 	valid_stream "$out"
-	run -0 bin/mf-record --aggregate -o "$BATS_TEST_TMPDIR/agg.mft" $T/rec_peak
+	run -0 $BIN/mf-record --aggregate -o "$BATS_TEST_TMPDIR/agg.mft" $PROGS/rec_peak
 	agg="$BATS_TEST_TMPDIR/agg.mft"
 	awk 'NR == 1 && $3 == "aggregate" { ok = 1 } END { exit !ok }' "$agg"
 	! grep -q '^[af] ' "$agg"
@@ -439,7 +439,7 @@ replay_aggregate() {
 }
 
 @test "memory records come every interval, time never goes back" {
-	run -0 bin/mf-record --interval 1 -o "$out" $T/rec_basic 20000
+	run -0 $BIN/mf-record --interval 1 -o "$out" $PROGS/rec_basic 20000
 	valid_stream "$out"
 	# Consecutive m records are one interval apart.
 	awk '$1 == "m" { if (last != "" && $2 != last + 1) exit 1; last = $2; n++ } END { exit n < 1 }' "$out"
@@ -450,14 +450,14 @@ replay_aggregate() {
 }
 
 @test "numbers taken and never written are lost, and the events after them kept" {
-	run -0 bin/mf-record -o "$out" $T/rec_lost
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_lost
 	valid_stream "$out"
 	[ "$(awk '$1 == "a" { print $4 }' "$out" | tail -2 | tr '\n' ' ')" = "100 200 " ]
 	grep -qx 'E [0-9]* [0-9]* [0-9]* 0 3 exit 0' "$out"
 }
 
 @test "1500 threads one after the other: slots are reused, every thread numbered" {
-	run -0 bin/mf-record -o "$out" $T/rec_manythreads
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_manythreads
 	valid_stream "$out"
 	[ "$(awk '$1 == "a" && $4 == 3000 { print $2 }' "$out" | sort -u | wc -l)" -eq 1500 ]
 	[ "$(awk '$1 == "T" { print $2 }' "$out" | sort -un | wc -l)" -eq 1501 ]
@@ -466,7 +466,7 @@ replay_aggregate() {
 
 @test "make demo's recording works" {
 	make -s build/examples/demo
-	run -0 bin/mf-record -f -o "$BATS_TEST_TMPDIR/demo.mft.gz" build/examples/demo
+	run -0 $BIN/mf-record -f -o "$BATS_TEST_TMPDIR/demo.mft.gz" build/examples/demo
 	zcat "$BATS_TEST_TMPDIR/demo.mft.gz" > "$out"
 	valid_stream "$out"
 	[ "$(allocs "$out" | grep -c '^200000 malloc 1 fill@[^|]*|g@')" -eq 3 ]
