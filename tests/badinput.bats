@@ -26,7 +26,8 @@ nul.mft         | events | 1 | %P: nul.mft:2: binary data (a NUL byte) where a t
 garbage.mft     | mf-peak mf-leaks mf-temporal | 1 | %P: garbage.mft:1: expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream
 garbage.mft     | mf-fold | 1 | %P: garbage.mft:1: expected a whole number of at most 20 digits after the stack, found 'garbage'
 overflow.mft    | events | 1 | %P: overflow.mft:5: expected SIZE as a whole number of at most 20 digits, found '18446744073709551616'
-heapsum.mft     | events | 1 | %P: heapsum.mft:6: total heap size overflows 64 bits
+heapsum.mft     | mf-peak mf-leaks mf-fold | 1 | %P: heapsum.mft:6: total heap size overflows 64 bits
+heapsum.mft     | mf-temporal | 1 | %P: heapsum.mft:5: allocations add up to more than 2^63 - 1 bytes, more than the temporal report can count
 negative.mft    | events | 1 | %P: negative.mft:5: expected SIZE as a whole number of at most 20 digits, found '-5'
 unknown.mft     | events | 1 | %P: unknown.mft:3: unknown record type 'Z' (expected one of H M F S T t m a f P L K E)
 version.mft     | events | 1 | %P: version.mft:1: unsupported event stream version 2 (this reader knows version 1)
@@ -242,4 +243,16 @@ check_one() {
 		done
 	done
 	[ "$n" -gt 0 ]
+}
+
+# The front door passes the filter's message on and writes no report.
+@test "badinput: mf flamegraph on a bad capture names the filter's error, writes nothing" {
+	run -1 --separate-stderr "$BIN/mf" flamegraph -o report.html negative.mft
+	[ "$output" = "" ]
+	[ "${stderr_lines[0]}" = "mf-peak: negative.mft:5: expected SIZE as a whole number of at most 20 digits, found '-5'" ]
+	[ "${stderr_lines[-1]}" = "mf: mf-peak failed (exit status 1); no report written" ]
+	[ ! -e report.html ]
+	run -1 --separate-stderr "$BIN/mf" flamegraph -o report.html missing.mft
+	[ "${stderr_lines[0]}" = "mf-peak: cannot open 'missing.mft': No such file or directory" ]
+	[ ! -e report.html ]
 }
