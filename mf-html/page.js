@@ -79,6 +79,25 @@
     return /^(std::|__gnu_cxx::|__cxxabiv1::|_IO_|__libc_|__GI_)/.test(func) || /\+0x[0-9a-f]+$/.test(func);
   }
 
+  /*
+   * A short form of a C++ name for narrow boxes: no template arguments, no
+   * parameter list, the last two scopes.  "ns::Cls<int>::run(int) const"
+   * gives "Cls::run".
+   */
+  function shortName(func) {
+    var out = '', depth = 0, i, c;
+    for (i = 0; i < func.length; i++) {
+      c = func.charAt(i);
+      if (c === '<' && !/operator\s*<*$/.test(func.slice(0, i))) depth++;
+      else if (c === '>' && depth > 0) depth--;
+      else if (depth === 0) out += c;
+    }
+    var paren = out.indexOf('(');
+    if (paren > 0 && !/operator\s*\(?$/.test(out.slice(0, paren))) out = out.slice(0, paren);
+    var parts = out.split('::');
+    return parts.length > 2 ? parts.slice(-2).join('::') : out;
+  }
+
   function makeFrame(text, extraHide) {
     var th = /^thread (\d+)(?: \((.*)\))?$/.exec(text);
     if (th) return { text: text, func: 'thread ' + th[1], loc: th[2] || '', kind: 'thread',
@@ -86,7 +105,8 @@
     var p = splitFrame(text);
     var hidden = isHidden(p.func, p.loc, extraHide);
     var kind = hidden ? 'system' : text === '<STACK TOO DEEP>' ? 'system' : isLibrary(p.func, p.loc) ? 'lib' : 'user';
-    return { text: text, func: p.func, loc: p.loc, kind: kind, hidden: hidden, thread: -1, threadName: '' };
+    return { text: text, func: p.func, loc: p.loc, kind: kind, hidden: hidden, thread: -1, threadName: '',
+             short: shortName(p.func) };
   }
 
   function decodeModel(d) {
@@ -502,6 +522,7 @@
       ctx.fillText(loc, x + 3 + (text.length + 2) * charW, y + ROW / 2);
       return;
     }
+    if (text.length > fit && n.f >= 0 && model.frames[n.f].short) text = model.frames[n.f].short;
     if (text.length > fit) text = fit >= 3 ? text.slice(0, fit - 1) + '\u2026' : '';
     if (!text) return;
     ctx.fillStyle = '#111';
