@@ -80,6 +80,20 @@ valid_stream() {
 	[ "$stderr" = "mf-record: cannot write '/dev/full': No space left on device" ]
 }
 
+@test "a library loaded with dlopen gets its M record when first needed" {
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_dlopen
+	valid_stream "$out"
+	# libz's M comes after the first allocation (it was not loaded then),
+	# and allocations are made from a frame of deflateInit2_ in it.
+	awk '
+	$1 == "a" && !first_a { first_a = NR }
+	$1 == "M" && $3 ~ /\/libz\.so[.0-9]*$/ { libz = $2; m_line = NR }
+	$1 == "F" && $3 == libz && $6 == "deflateInit2_" { frame[$2] = 1 }
+	$1 == "S" && ($4 in frame) { node[$2] = 1 }
+	$1 == "a" && ($3 in node) { n++ }
+	END { exit !(libz && m_line > first_a && n >= 1) }' "$out"
+}
+
 @test "the count of allocations follows the program's argument" {
 	run -0 $BIN/mf-record -o "$out" $PROGS/rec_basic 1000
 	valid_stream "$out"
