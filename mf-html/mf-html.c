@@ -264,11 +264,12 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *outpath = NULL, *title = NULL;
-	char **hide = xcalloc((size_t)argc, sizeof *hide);
+	static char **hide;
 	size_t nhide = 0;
 	int force = 0, c;
 
 	set_progname(argv[0]);
+	hide = xcalloc((size_t)argc, sizeof *hide);
 	while ((c = getopt_long(argc, argv, ":fho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
@@ -289,7 +290,8 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		usage_error(usage_text, "expected at most one FILE, found %d", argc - optind);
 
-	struct report r = { .all_counted = 1 };
+	/* Static: an input error exits with it still reachable, not leaked. */
+	static struct report r = { .all_counted = 1 };
 	read_folded(&r, optind < argc ? argv[optind] : "-");
 
 	struct output out;
