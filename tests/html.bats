@@ -8,7 +8,7 @@ bats_require_minimum_version 1.5.0
 setup_file() {
 	export REPORTS="$BATS_FILE_TMPDIR/reports"
 	mkdir -p "$REPORTS"
-	for f in peak threads evil plain inverted narrow; do
+	for f in peak threads evil plain inverted narrow count; do
 		bin/mf-html -o "$REPORTS/$f.html" "tests/data/html_$f.folded"
 	done
 	bin/mf-html --hide '^a$' -o "$REPORTS/hideextra.html" tests/data/html_peak.folded
@@ -152,4 +152,5 @@ browser() {
 @test "browser: plain flamegraph.pl input" { browser plain "$REPORTS/plain.html"; }
 @test "browser: memory chart and CSV download" { browser memory "$REPORTS/peak.html"; }
 @test "browser: dark theme follows the system and switches" { browser theme "$REPORTS/peak.html" '' dark; }
+@test "browser: value=count input is drawn in allocations" { browser count "$REPORTS/count.html"; }
 @test "browser: no request to anything but the file" { browser network "$REPORTS/peak.html"; }

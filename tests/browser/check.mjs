@@ -304,6 +304,19 @@ const checks = {
 		assert.equal(await page.evaluate(() => document.documentElement.classList.contains('mf-dark')), false);
 	},
 
+	// value="count": widths and totals are numbers of allocations.
+	async count({ page }) {
+		const t = await mf.totals(page);
+		assert.deepEqual([t.value, t.bytes, t.unit], [1503, null, 'count']);
+		assert.equal(await page.locator('#mf-totals').innerText(), 'Shown: 1,503 allocations');
+		assert.equal(await page.title(), 'All allocations');
+		const f = await frame(page, 'tokenize');
+		const box = await page.locator('#mf-canvas').boundingBox();
+		await page.mouse.move(box.x + f.x + 5, box.y + f.y + 5);
+		assert.equal(await page.locator('#mf-tip').innerText(),
+			'tokenize\n/src/c.c:20\nTotal\t1,500 allocations\nSelf\t1,500 allocations\nShare of total\t99.8%');
+	},
+
 	// Nothing but the page itself was loaded (checked for every check too).
 	async network({ requests }) {
 		assert.equal(requests.length, 1, `requests: ${requests.join(' ')}`);
