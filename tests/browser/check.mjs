@@ -180,7 +180,7 @@ const checks = {
 		assert.deepEqual([b.x, b.width, c.width], [0, width, width / 2]);
 		assert.equal(i.width, 0, 'frames outside the zoomed one are not drawn');
 		assert.equal((await frame(page, 'main', '/src/app.c:24')).width, width, 'callers span the width');
-		await screenshot(page, 'zoom');
+		await screenshot(page, 'zoom-in');
 		await page.click('#mf-reset');
 		s = await mf.state(page);
 		assert.deepEqual([s.zoom, s.fragment], [[], '']);
