@@ -2,6 +2,8 @@
 #include "hash.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
 
 #include "err.h"
 
@@ -23,9 +25,26 @@ void hash_release(struct hash *h)
 	h->count = 0;
 }
 
+/*
+ * Keys come from the input (ids, stack numbers), and hash_mix can be
+ * inverted: a hostile file could pick ids that all land in one slot and
+ * make every insertion walk all the others.  XOR-ing a secret drawn once
+ * per process (the kernel's AT_RANDOM bytes) first makes that guesswork.
+ * No output depends on the slot order.
+ */
+static uint64_t seed;
+
 static size_t home(const struct hash *h, uint64_t key)
 {
-	return (size_t)hash_mix(key) & h->mask;
+	return (size_t)hash_mix(key ^ seed) & h->mask;
+}
+
+static void draw_seed(void)
+{
+	const unsigned char *random = (const unsigned char *)getauxval(AT_RANDOM);
+	if (seed || !random)
+		return;
+	memcpy(&seed, random, sizeof seed);
 }
 
 uint64_t *hash_get(const struct hash *h, uint64_t key)
@@ -42,6 +61,8 @@ uint64_t *hash_get(const struct hash *h, uint64_t key)
 
 static void rehash(struct hash *h, size_t cap)
 {
+	if (!h->slots && !seed)
+		draw_seed();
 	struct hash_slot *old = h->slots;
 	size_t oldcap = old ? h->mask + 1 : 0;
 	h->slots = xmalloc(cap * sizeof *h->slots);
