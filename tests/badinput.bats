@@ -32,10 +32,19 @@ negative.mft    | events | 1 | %P: negative.mft:5: expected SIZE as a whole numb
 unknown.mft     | events | 1 | %P: unknown.mft:3: unknown record type 'Z' (expected one of H M F S T t m a f P L K E)
 version.mft     | events | 1 | %P: version.mft:1: unsupported event stream version 2 (this reader knows version 1)
 undefined.mft   | events | 1 | %P: undefined.mft:5: undefined stack 7
+nothread.mft    | events | 1 | %P: nothread.mft:5: undefined thread 9
+nomodule.mft    | events | 1 | %P: nomodule.mft:2: undefined module 4
+noframe.mft     | events | 1 | %P: noframe.mft:2: undefined frame 3
+noparent.mft    | events | 1 | %P: noparent.mft:3: undefined stack 5
+dupmodule.mft   | events | 1 | %P: dupmodule.mft:3: module 1 defined twice
 dupframe.mft    | events | 1 | %P: dupframe.mft:4: frame 1 defined twice
 dupstack.mft    | events | 1 | %P: dupstack.mft:5: stack 1 defined twice
 unknownfree.mft | events | 1 | %P: unknownfree.mft:6: free of allocation 1 back, but only 1 were made
 doublefree.mft  | events | 1 | %P: doublefree.mft:7: free of allocation 1, which is not live (freed twice?)
+agga.mft        | mf-peak mf-leaks | 1 | %P: agga.mft:5: 'a' record in an aggregated capture (KIND 'aggregate' has P, L and K instead)
+agga.mft        | mf-fold | 1 | %P: agga.mft: all allocations need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate
+agga.mft        | mf-temporal | 1 | %P: agga.mft: temporal reports need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate
+fullp.mft       | events | 1 | %P: fullp.mft:5: 'P' record in a full capture (only KIND 'aggregate' has it)
 backwards.mft   | events | 1 | %P: backwards.mft:4: time goes backwards: 5 ms after 9 ms
 afterend.mft    | events | 1 | %P: afterend.mft:4: record after the end record (E)
 missing.mft     | events | 1 | %P: cannot open 'missing.mft': No such file or directory
@@ -95,6 +104,13 @@ make_inputs() {
 	printf 'H 1 full 1 0 10 x\nT 1 1 main\nZ 1 2\n' >unknown.mft
 	printf 'H 2 full 1 0 10 x\n' >version.mft
 	printf '%s\na 1 7 5\n' "$HEAD" >undefined.mft
+	printf '%s\na 1 1 5\n' "${HEAD/full/aggregate}" >agga.mft
+	printf '%s\nP 1 1 1 5\n' "$HEAD" >fullp.mft
+	printf '%s\na 9 1 5\n' "$HEAD" >nothread.mft
+	printf 'H 1 full 1 0 10 x\nF 1 4 ? 0 f\n' >nomodule.mft
+	printf 'H 1 full 1 0 10 x\nS 1 0 3\n' >noframe.mft
+	printf 'H 1 full 1 0 10 x\nF 1 0 ? 0 f\nS 2 5 1\n' >noparent.mft
+	printf 'H 1 full 1 0 10 x\nM 1 /a\nM 1 /b\n' >dupmodule.mft
 	printf 'H 1 full 1 0 10 x\nT 1 1 main\nF 1 0 ? 0 f\nF 1 0 ? 0 g\n' >dupframe.mft
 	printf '%s\nS 1 0 1\n' "$HEAD" >dupstack.mft
 	printf '%s\na 1 1 5\nf 1 1\n' "$HEAD" >unknownfree.mft
@@ -175,10 +191,10 @@ check_one() {
 @test "badinput: sums that overflow 64 bits name the line" { check_cases 'sum\.folded'; }
 @test "badinput: negative sizes" { check_cases 'negative\..*'; }
 @test "badinput: unknown record types and versions" { check_cases 'unknown\.mft|version\.mft'; }
-@test "badinput: references to undefined ids" { check_cases 'undefined\.mft'; }
+@test "badinput: references to undefined ids" { check_cases 'undefined\.mft|no.*\.mft'; }
 @test "badinput: ids defined twice" { check_cases 'dup.*'; }
 @test "badinput: frees of unknown allocations" { check_cases 'unknownfree\.mft|doublefree\.mft'; }
-@test "badinput: records out of order" { check_cases 'backwards\.mft|afterend\.mft'; }
+@test "badinput: records out of order or of the wrong kind of capture" { check_cases 'backwards\.mft|afterend\.mft|agga\.mft|fullp\.mft'; }
 @test "badinput: malformed folded lines" { check_cases 'novalue\.folded|badcount\.folded'; }
 @test "badinput: missing file" { check_cases 'missing\..*'; }
 @test "badinput: unreadable file and directory" { check_cases 'as-nobody locked\..*|adir'; }
