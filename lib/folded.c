@@ -257,6 +257,8 @@ static void write_sorted(const struct folded_set *s, struct output *out, int cou
 		uint32_t id = order[i];
 		const char *stack = intern_str(&s->stacks, id);
 		size_t n = intern_len(&s->stacks, id);
+		if (id < s->series_cap)
+			folded_series_write(&s->series[id], out);
 		if (counted) {
 			folded_write_stack(out, stack, n, s->values[id], s->counts[id]);
 		} else {
@@ -282,5 +284,243 @@ void folded_set_release(struct folded_set *s)
 	intern_release(&s->stacks);
 	free(s->values);
 	free(s->counts);
+	for (size_t i = 0; i < s->series_cap; i++)
+		folded_series_release(&s->series[i]);
+	free(s->series);
 	memset(s, 0, sizeof *s);
+}
+
+/* Per-stack series. */
+
+int folded_is_series(const char *key)
+{
+	return strncmp(key, "stack_", 6) == 0;
+}
+
+/* The leading integers of an entry: 1 for stack_live, 2 for stack_lifetimes, else 0 (any). */
+static size_t known_lead(const char *key)
+{
+	if (strcmp(key, "stack_live") == 0)
+		return 1;
+	if (strcmp(key, "stack_lifetimes") == 0)
+		return 2;
+	return 0;
+}
+
+struct series_parser {
+	const struct input *in;
+	const char *key, *p;
+};
+
+noreturn static void series_error(const struct series_parser *sp, const char *what)
+{
+	if (!*sp->p)
+		input_error(sp->in, "expected %s in '# %s=', found the end of the line", what, sp->key);
+	input_error(sp->in, "expected %s in '# %s=', found '%.24s'", what, sp->key, sp->p);
+}
+
+static void expect_char(struct series_parser *sp, char c, const char *what)
+{
+	if (*sp->p != c)
+		series_error(sp, what);
+	sp->p++;
+}
+
+/* A JSON integer: -?(0|[1-9][0-9]*), within 64 bits. */
+static int64_t parse_series_int(struct series_parser *sp)
+{
+	const char *start = sp->p, *p = sp->p;
+	int neg = *p == '-';
+	p += neg;
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9') ||
+	    (neg && *p == '0'))
+		series_error(sp, "an integer");
+	uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (limit - d) / 10) {
+			sp->p = start;
+			series_error(sp, "an integer of at most 64 bits");
+		}
+		v = v * 10 + d;
+	}
+	sp->p = p;
+	return neg ? -(int64_t)(v - 1) - 1 : (int64_t)v;
+}
+
+/* Compare the leading integers of two entries. */
+static int cmp_lead(const int64_t *a, const int64_t *b, size_t lead)
+{
+	for (size_t i = 0; i < lead; i++)
+		if (a[i] != b[i])
+			return (a[i] > b[i]) - (a[i] < b[i]);
+	return 0;
+}
+
+static int64_t *series_push(struct folded_series *se)
+{
+	size_t width = se->lead + 2;
+	se->v = xgrow(se->v, &se->cap, (se->n + 1) * width, sizeof *se->v);
+	return se->v + se->n++ * width;
+}
+
+/* One entry "[I,I,...]" appended to se; its width fixes se->lead if unknown. */
+static void parse_entry(struct series_parser *sp, struct folded_series *se)
+{
+	int64_t v[64];
+	size_t n = 0;
+	expect_char(sp, '[', "'[' starting an entry");
+	for (;;) {
+		if (n == 64)
+			series_error(sp, "entries of at most 64 integers");
+		v[n++] = parse_series_int(sp);
+		if (*sp->p != ',')
+			break;
+		sp->p++;
+	}
+	expect_char(sp, ']', "',' or ']' in an entry");
+	if (!se->lead && n >= 3)
+		se->lead = n - 2;
+	if (n != se->lead + 2)
+		input_error(sp->in, "expected entries of %zu integers in '# %s=', found one of %zu",
+			    se->lead ? se->lead + 2 : 3, sp->key, n);
+	for (size_t i = 0; i < se->lead; i++)
+		if (v[i] < 0)
+			input_error(sp->in, "expected slice numbers of 0 or more in '# %s='", sp->key);
+	if (v[n - 2] == 0 && v[n - 1] == 0)
+		input_error(sp->in, "expected no entry of count 0 and bytes 0 in '# %s='", sp->key);
+	if (se->n && cmp_lead(se->v + (se->n - 1) * n, v, se->lead) >= 0)
+		input_error(sp->in, "expected the entries of '# %s=' sorted by their slices, each once",
+			    sp->key);
+	memcpy(series_push(se), v, n * sizeof *v);
+}
+
+void folded_series_add(struct folded_series_list *list, const struct input *in,
+		       const char *key, const char *json)
+{
+	for (size_t i = 0; i < list->n; i++)
+		if (strcmp(list->items[i].key, key) == 0)
+			input_error(in, "expected one '# %s=' line per stack, found a second", key);
+	struct folded_series se = { NULL, known_lead(key), 0, 0, NULL };
+	struct series_parser sp = { in, key, json };
+	expect_char(&sp, '[', "a list of entries '[[...],...]'");
+	if (*sp.p == ']') {
+		sp.p++;
+	} else {
+		for (;;) {
+			parse_entry(&sp, &se);
+			if (*sp.p != ',')
+				break;
+			sp.p++;
+		}
+		expect_char(&sp, ']', "',' or ']' after an entry");
+	}
+	if (*sp.p)
+		series_error(&sp, "nothing after the list");
+	se.key = xstrdup(key);
+	list->items = xgrow(list->items, &list->cap, list->n + 1, sizeof *list->items);
+	list->items[list->n++] = se;
+}
+
+void folded_series_end(const struct folded_series_list *list, const struct input *in)
+{
+	if (list->n)
+		input_error(in, "expected a stack line after '# %s='", list->items[0].key);
+}
+
+void folded_series_write(const struct folded_series_list *list, struct output *out)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < list->n; i++) {
+		const struct folded_series *se = &list->items[i];
+		size_t width = se->lead + 2;
+		buf_clear(&b);
+		buf_printf(&b, "# %s=[", se->key);
+		for (size_t e = 0; e < se->n; e++) {
+			buf_adds(&b, e ? ",[" : "[");
+			for (size_t j = 0; j < width; j++)
+				buf_printf(&b, j ? ",%lld" : "%lld", (long long)se->v[e * width + j]);
+			buf_addc(&b, ']');
+		}
+		buf_adds(&b, "]\n");
+		output_write(out, b.data, b.len);
+	}
+	buf_release(&b);
+}
+
+void folded_series_release(struct folded_series_list *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		free(list->items[i].key);
+		free(list->items[i].v);
+	}
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}
+
+static int64_t add_checked(const struct input *in, const char *key, int64_t a, int64_t b)
+{
+	if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
+		input_error(in, "the sum of '# %s=' entries overflows 64 bits", key);
+	return a + b;
+}
+
+/* into := into merged with from, entry by entry (folded.h). */
+static void series_merge(struct folded_series *into, const struct folded_series *from,
+			 const struct input *in)
+{
+	size_t width = into->lead + 2;
+	if (from->lead != into->lead && from->n && into->n)
+		input_error(in, "expected entries of %zu integers in '# %s=', as in a stack that merges with this one",
+			    width, into->key);
+	struct folded_series out = { into->key, into->lead ? into->lead : from->lead, 0, 0, NULL };
+	width = out.lead + 2;
+	size_t i = 0, j = 0;
+	while (i < into->n || j < from->n) {
+		const int64_t *a = i < into->n ? into->v + i * width : NULL;
+		const int64_t *b = j < from->n ? from->v + j * width : NULL;
+		int c = !a ? 1 : !b ? -1 : cmp_lead(a, b, out.lead);
+		int64_t *e = series_push(&out);
+		memcpy(e, c <= 0 ? a : b, width * sizeof *e);
+		if (c == 0)
+			for (size_t k = out.lead; k < width; k++)
+				e[k] = add_checked(in, out.key, a[k], b[k]);
+		i += c <= 0;
+		j += c >= 0;
+		if (e[width - 2] == 0 && e[width - 1] == 0)
+			out.n--;
+	}
+	free(into->v);
+	*into = out;
+}
+
+void folded_set_add_series(struct folded_set *s, const struct input *in, const char *stack,
+			   size_t n, struct folded_series_list *pending)
+{
+	if (!pending->n)
+		return;
+	int64_t id = intern_find(&s->stacks, stack, n);
+	if (id < 0)
+		die("folded_set_add_series: stack not in the set");
+	if ((size_t)id >= s->series_cap) {
+		size_t old = s->series_cap;
+		s->series = xgrow(s->series, &s->series_cap, (size_t)id + 1, sizeof *s->series);
+		memset(s->series + old, 0, (s->series_cap - old) * sizeof *s->series);
+	}
+	struct folded_series_list *list = &s->series[id];
+	for (size_t p = 0; p < pending->n; p++) {
+		struct folded_series *from = &pending->items[p], *into = NULL;
+		for (size_t i = 0; i < list->n && !into; i++)
+			if (strcmp(list->items[i].key, from->key) == 0)
+				into = &list->items[i];
+		if (into) {
+			series_merge(into, from, in);
+			free(from->key);
+			free(from->v);
+			continue;
+		}
+		list->items = xgrow(list->items, &list->cap, list->n + 1, sizeof *list->items);
+		list->items[list->n++] = *from;
+	}
+	pending->n = 0;
 }

@@ -79,17 +79,57 @@ void folded_write_stack(struct output *out, const char *stack, size_t n,
 			uint64_t value, uint64_t count);
 
 /*
+ * Per-stack series (docs/TEMPORAL.md, "Rules for tools that rewrite
+ * folded stacks"): a "# stack_KEY=[[...],...]" line belongs to the stack
+ * line after it.  Each entry is LEAD leading integers (the slice or
+ * slices: 1 for stack_live, 2 for stack_lifetimes, the first entry's
+ * length minus 2 for another stack_ key), then a count and bytes.  Read
+ * strictly: entries sorted by their leading integers, each once, none
+ * with count 0 and bytes 0.  So a series written back unmerged is the
+ * same text.
+ */
+struct folded_series {
+	char *key;
+	size_t lead;	/* leading integers per entry */
+	size_t n, cap;	/* entries */
+	int64_t *v;	/* n entries of lead + 2 integers */
+};
+struct folded_series_list {
+	struct folded_series *items;
+	size_t n, cap;
+};
+#define FOLDED_SERIES_LIST_INIT { NULL, 0, 0 }
+
+/* Whether a metadata key is a per-stack one ("stack_..."). */
+int folded_is_series(const char *key);
+/*
+ * Parse json, the value of the "# key=" line just read from in, into a new
+ * series of list.  A malformed value, or a second line with key before one
+ * stack, is an input error naming the line.
+ */
+void folded_series_add(struct folded_series_list *list, const struct input *in,
+		       const char *key, const char *json);
+/* At end of input: series with no stack line after them are an input error. */
+void folded_series_end(const struct folded_series_list *list, const struct input *in);
+/* "# key=[[...],...]" for every series of list, in order. */
+void folded_series_write(const struct folded_series_list *list, struct output *out);
+void folded_series_release(struct folded_series_list *list);
+
+/*
  * A set of stacks with their summed values and counts, written sorted and
  * merged: what every reducer ends with.  Sums that overflow 64 bits are an
- * error.
+ * error.  Stacks may carry series (folded_set_add_series), written before
+ * their count lines.
  */
 struct folded_set {
 	struct intern stacks;
 	uint64_t *values, *counts;
 	size_t cap;
+	struct folded_series_list *series;	/* per stack; NULL until one has series */
+	size_t series_cap;
 };
 
-#define FOLDED_SET_INIT { INTERN_INIT, NULL, NULL, 0 }
+#define FOLDED_SET_INIT { INTERN_INIT, NULL, NULL, 0, NULL, 0 }
 
 void folded_set_add(struct folded_set *s, const char *stack, size_t n,
 		    uint64_t value, uint64_t count);
@@ -100,5 +140,15 @@ void folded_set_write(const struct folded_set *s, struct output *out);
 /* The same without count lines, for input that did not carry counts. */
 void folded_set_write_uncounted(const struct folded_set *s, struct output *out);
 void folded_set_release(struct folded_set *s);
+/*
+ * Merge the series of pending into those of stack (already added to s)
+ * and empty pending.  Series with the same key merge entry by entry: the
+ * union, entries with equal leading integers summed, sums of count 0 and
+ * bytes 0 dropped, sorted by the leading integers.  A sum that overflows
+ * 64 bits, or entries of another width than before, is an input error
+ * naming in's line.
+ */
+void folded_set_add_series(struct folded_set *s, const struct input *in, const char *stack,
+			   size_t n, struct folded_series_list *pending);
 
 #endif

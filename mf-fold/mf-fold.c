@@ -12,7 +12,10 @@
  * From folded stacks (the first line is not an event stream header): the
  * same stacks with duplicates merged and, with --functions, the source
  * locations dropped so that the frames of one function merge.  Metadata
- * is passed through.
+ * is passed through; per-stack series (`stack_*` lines of the temporal
+ * format) stay with their stack and merge when their stacks merge
+ * (docs/TEMPORAL.md), and a temporal input keeps its reducer, so the
+ * output is still temporal.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -153,7 +156,8 @@ struct sums {
 
 static void refold_line(struct folded_reader *fr, const struct folded_line *l,
 			const struct meta_list *meta, const struct options *o,
-			struct folded_set *set, struct sums *sums, struct buf *b)
+			struct folded_set *set, struct folded_series_list *series,
+			struct sums *sums, struct buf *b)
 {
 	const char *value = meta_get(meta, "value");
 	int in_count = value && strcmp(value, "\"count\"") == 0;
@@ -176,6 +180,15 @@ static void refold_line(struct folded_reader *fr, const struct folded_line *l,
 		buf_add(b, l->stack, l->stack_len);
 	folded_set_add_input(set, &fr->in, b->data, b->len, o->count ? count : l->value,
 			     has_count ? count : 0);
+	folded_set_add_series(set, &fr->in, b->data, b->len, series);
+}
+
+/* Whether the input is temporal (docs/TEMPORAL.md): its reducer stays. */
+static int is_temporal(const struct meta_list *meta)
+{
+	const char *reducer = meta_get(meta, "reducer");
+	return reducer && (strcmp(reducer, "\"temporal\"") == 0 ||
+			   strcmp(reducer, "\"temporal-leaks\"") == 0);
 }
 
 static void refold(struct input *in, const struct options *o, struct output *out)
@@ -184,6 +197,7 @@ static void refold(struct input *in, const struct options *o, struct output *out
 	struct folded_line l;
 	struct meta_list meta = META_LIST_INIT;
 	struct folded_set set = FOLDED_SET_INIT;
+	struct folded_series_list series = FOLDED_SERIES_LIST_INIT;
 	struct sums sums = { 0, 0, 1 };
 	struct buf b = BUF_INIT;
 	if (o->temporary || o->split_threads)
@@ -191,14 +205,18 @@ static void refold(struct input *in, const struct options *o, struct output *out
 		    o->temporary ? "--temporary" : "--split-threads");
 	folded_open_input(&fr, in);
 	while (folded_next(&fr, &l)) {
-		if (l.kind == FOLDED_META)
+		if (l.kind == FOLDED_META && folded_is_series(l.key))
+			folded_series_add(&series, &fr.in, l.key, l.json);
+		else if (l.kind == FOLDED_META)
 			meta_add(&meta, l.key, l.json);
 		else
-			refold_line(&fr, &l, &meta, o, &set, &sums, &b);
+			refold_line(&fr, &l, &meta, o, &set, &series, &sums, &b);
 	}
+	folded_series_end(&series, &fr.in);
 	const char *value = meta_get(&meta, "value");
 	int in_count = value && strcmp(value, "\"count\"") == 0;
-	meta_set(&meta, "reducer", "\"folded\"");
+	if (!is_temporal(&meta))
+		meta_set(&meta, "reducer", "\"folded\"");
 	if (o->count)
 		meta_set(&meta, "value", "\"count\"");
 	if (o->functions)
@@ -220,6 +238,7 @@ static void refold(struct input *in, const struct options *o, struct output *out
 	output_close(out);
 	buf_release(&b);
 	meta_release(&meta);
+	folded_series_release(&series);
 	folded_set_release(&set);
 	folded_close(&fr);
 }

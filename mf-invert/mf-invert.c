@@ -5,7 +5,9 @@
  * allocated becomes a child of the root and its callers follow it; stacks
  * that become equal merge.  A thread frame (--split-threads output) stays
  * first.  The metadata is passed through with `inverted` flipped, so
- * inverting twice gives back the input.
+ * inverting twice gives back the input.  Per-stack series (`stack_*`
+ * lines of the temporal format) stay with their stack, and merge when
+ * their stacks merge (docs/TEMPORAL.md).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -48,9 +50,14 @@ static void invert(struct folded_reader *fr, struct output *out, const char *out
 	struct folded_line l;
 	struct meta_list meta = META_LIST_INIT;
 	struct folded_set set = FOLDED_SET_INIT;
+	struct folded_series_list series = FOLDED_SERIES_LIST_INIT;
 	struct buf b = BUF_INIT;
 	int counted = 1;
 	while (folded_next(fr, &l)) {
+		if (l.kind == FOLDED_META && folded_is_series(l.key)) {
+			folded_series_add(&series, &fr->in, l.key, l.json);
+			continue;
+		}
 		if (l.kind == FOLDED_META) {
 			meta_add(&meta, l.key, l.json);
 			continue;
@@ -60,7 +67,9 @@ static void invert(struct folded_reader *fr, struct output *out, const char *out
 		reverse_frames(&b, l.stack, l.stack_len, split && strcmp(split, "true") == 0);
 		counted &= l.has_count;
 		folded_set_add_input(&set, &fr->in, b.data, b.len, l.value, l.has_count ? l.count : 0);
+		folded_set_add_series(&set, &fr->in, b.data, b.len, &series);
 	}
+	folded_series_end(&series, &fr->in);
 	const char *inverted = meta_get(&meta, "inverted");
 	meta_set(&meta, "inverted", inverted && strcmp(inverted, "true") == 0 ? "false" : "true");
 	output_open(out, output, force);
@@ -72,6 +81,7 @@ static void invert(struct folded_reader *fr, struct output *out, const char *out
 	output_close(out);
 	buf_release(&b);
 	meta_release(&meta);
+	folded_series_release(&series);
 	folded_set_release(&set);
 }
 
