@@ -56,7 +56,8 @@ empty           | mf-html mf-invert | 1 | %P: empty: empty input: expected folde
 cut.folded.gz   | folded | 1 | %P: cut.folded.gz:51: truncated or corrupt gzip input: unexpected end of file
 nul.folded      | folded | 1 | %P: nul.folded:2: binary data (a NUL byte) where a text line was expected
 overflow.folded | folded | 1 | %P: overflow.folded:2: expected a whole number of at most 20 digits after the stack, found '18446744073709551616'
-sum.folded      | folded | 1 | %P: sum.folded:4: the total of a stack overflows 64 bits
+sum.folded      | mf-invert | 1 | %P: sum.folded:4: the total of a stack overflows 64 bits
+sum.folded      | mf-fold mf-html | 1 | %P: sum.folded:3: the total of all stacks overflows 64 bits
 negative.folded | folded | 1 | %P: negative.folded:2: expected a whole number of at most 20 digits after the stack, found '-5'
 novalue.folded  | folded | 1 | %P: novalue.folded:2: expected 'FRAME;FRAME;... VALUE', found no value
 badcount.folded | folded | 1 | %P: badcount.folded:2: expected '# count=N' with a whole number N, found 'x'
