@@ -377,7 +377,8 @@ static void merge_by_text(struct temporal *t, const struct ev_reader *r, uint64_
 	}
 	free(rank);
 	free(key_text);
-	qsort(t->entries, t->nentries, sizeof *t->entries, by_rank_then_slices);
+	if (t->nentries)	/* entries is NULL then, and qsort must not get NULL */
+		qsort(t->entries, t->nentries, sizeof *t->entries, by_rank_then_slices);
 	size_t n = 0;
 	for (size_t i = 0; i < t->nentries; i++) {
 		struct entry *e = &t->entries[i], *last = n ? &t->entries[n - 1] : NULL;
