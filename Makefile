@@ -129,6 +129,6 @@ install: all
 	$(INSTALL_EXTRA)
 
 clean:
-	rm -rf bin build bin-san build-san
+	rm -rf bin build bin-san build-san build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
