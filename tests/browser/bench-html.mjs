@@ -53,7 +53,7 @@ async function svg(file) {
 }
 
 // The SVG reference may take minutes on a loaded machine: give up after this.
-const SVG_TIMEOUT_MS = Number(process.env.SVG_TIMEOUT_MS || 300000);
+const SVG_TIMEOUT_MS = Number(process.env.SVG_TIMEOUT_MS || 120000);
 
 // Milliseconds from navigation start to the first frame painted after load.
 const PAINTED = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now()))));
