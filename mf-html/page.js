@@ -182,9 +182,17 @@
 
   /* ---------------------------------------------------------------- tree */
 
+  var NO_KIDS = [];
+  /*
+   * The numeric fields start as doubles (1.5, then 0): they hold byte
+   * counts that outgrow small integers, and an object whose field changes
+   * representation later is migrated, slowly, one by one.
+   */
   function newNode(id, frame, parent, depth) {
-    return { id: id, f: frame, parent: parent, depth: depth, kids: [],
-             total: 0, self: 0, count: 0, selfCount: 0, x: 0, height: 0 };
+    var n = { id: id, f: frame, parent: parent, depth: depth, kids: NO_KIDS,
+              total: 1.5, self: 1.5, count: 1.5, selfCount: 1.5, x: 1.5, height: 0 };
+    n.total = n.self = n.count = n.selfCount = n.x = 0;
+    return n;
   }
 
   /*
@@ -214,7 +222,7 @@
           kid = newNode(all.length, f, node, node.depth + 1);
           all.push(kid);
           index.set(key, kid);
-          node.kids.push(kid);
+          if (node.kids === NO_KIDS) node.kids = [kid]; else node.kids.push(kid);
         }
         node = kid;
         pframes[d] = f;
@@ -226,6 +234,7 @@
       node.selfCount += c;
     }
     finishTree(all, model);
+    app.nodes = all.length;
     return root;
   }
 
@@ -255,7 +264,6 @@
       var x = n.x;
       for (var k = 0; k < n.kids.length; k++) { n.kids[k].x = x; x += n.kids[k].total; }
     }
-    all[0].nodes = all.length;
   }
 
   /* ------------------------------------------------------------- helpers */
@@ -899,7 +907,7 @@
           total: app.tree.total, count: model.counted ? app.tree.count : null,
           rows: layout.rows, fragment: fragment(),
           firstRenderMs: app.firstRender, lastDrawMs: app.drawTime, source: app.source.name,
-          parseMs: timing.parse, decodeMs: timing.decode, buildMs: timing.build, nodes: app.tree.nodes
+          parseMs: timing.parse, decodeMs: timing.decode, buildMs: timing.build, nodes: app.nodes
         };
       },
       threads: function () { return threads.map(function (t) { return { thread: t.num, name: t.name, tid: t.tid }; }); },
