@@ -8,8 +8,10 @@
  * records what happened: an allocation after the real call returned, a
  * free before the real free (so an address freed here and handed out
  * again in another thread appears freed first).  A per-thread guard
- * keeps the tracker from tracking itself: whatever libunwind or the
- * tracker does inside a hook goes straight to the real functions.
+ * keeps the tracker from tracking itself: whatever libunwind, libc or the
+ * tracker calls from inside a hook goes straight to the real functions.
+ * Signal handlers that allocate are recorded too, wherever they interrupt
+ * a hook (see enum how_tracked).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -239,20 +241,49 @@ __attribute__((constructor)) static void shim_start(void)
 
 /* --- what each call records --- */
 
-/* Should this call be recorded?  Initialises on the very first call. */
-static inline int tracking(struct shim_thread *t)
+/*
+ * How a call is recorded.  TRACK: normally.  UNTRACKED: tracking is off,
+ * or the shim, libunwind or libc called it from inside a hook (glibc's
+ * reallocarray calls realloc, libunwind maps memory).  NESTED: a signal
+ * handler interrupted the guarded part of the shim (unwinding, the stack
+ * cache, claiming a slot), which must not be entered again: the event is
+ * recorded with a one-frame stack.  A handler that interrupts anything
+ * else is tracked as usual (the ring writer allows it).
+ */
+enum how_tracked { UNTRACKED, TRACK, NESTED };
+
+/* Initialises on the very first call.  caller: the hook's return address. */
+static inline enum how_tracked tracking(struct shim_thread *t, const void *caller)
 {
 	int state = atomic_load_explicit(&shim_state, memory_order_relaxed);
 
-	if (likely(state == SHIM_ON))
-		return t->guard == 0;
+	if (likely(state == SHIM_ON)) {
+		if (likely(t->guard == 0 && t->in_real == 0))
+			return TRACK;
+		if (internal_code(caller))
+			return UNTRACKED;
+		if (t->guard == 0)
+			return TRACK;
+		return t->slot ? NESTED : UNTRACKED;
+	}
 	if (state == SHIM_UNINIT || state == SHIM_STARTING) {
 		shim_init();
-		return atomic_load(&shim_state) == SHIM_ON && t->guard == 0;
+		if (atomic_load(&shim_state) == SHIM_ON && t->guard == 0)
+			return TRACK;
 	}
-	return 0;
+	return UNTRACKED;
 }
 
+#define CALLER() __builtin_return_address(0)
+/* The real function's result; what it calls through our hooks is its own business. */
+#define REAL(t, call) ({						\
+		(t)->in_real++;						\
+		atomic_signal_fence(memory_order_seq_cst);		\
+		__typeof__(call) r_ = (call);				\
+		atomic_signal_fence(memory_order_seq_cst);		\
+		(t)->in_real--;						\
+		r_;							\
+	})
 /*
  * Where the hook's return address is stored, for the stack cache: the
  * frame address makes GCC keep a frame pointer in the hook, so the slot is
@@ -260,42 +291,42 @@ static inline int tracking(struct shim_thread *t)
  */
 #define ENTRY_SLOT() ((const uint64_t *)__builtin_frame_address(0) + 1)
 
+/* Does this thread write events?  Claims its slot on its first event. */
+static inline int writing(struct shim_thread *t, enum how_tracked how)
+{
+	return how == NESTED || (how == TRACK && thread_slot(t));
+}
+
+static uint64_t stack_for(struct shim_thread *t, const uint64_t *entry, enum how_tracked how)
+{
+	return how == NESTED ? stack_of_one(t, *entry) : stack_id(t, entry);
+}
+
 static void record_alloc(struct shim_thread *t, void *p, size_t n, enum mf_allocator how,
-			 const uint64_t *entry)
+			 const uint64_t *entry, enum how_tracked mode)
 {
 	uint64_t stack;
 
-	if (!thread_slot(t))
+	if (!writing(t, mode))
 		return;
-	stack = stack_id(t, entry);
+	stack = stack_for(t, entry, mode);
 	emit(t, MF_EV_ALLOC, how, next_seq(), (uintptr_t)p, n, stack);
 }
 
-/* A free, or a munmap (len > 0); written before the memory is given back. */
-static void record_release(struct shim_thread *t, void *p, uint16_t type, size_t len)
-{
-	if (!thread_slot(t))
-		return;
-	emit(t, type, 0, next_seq(), (uintptr_t)p, len, 0);
-}
-
-/* Call is the real allocation; p its result; n the size to record. */
+/* Call is the real allocation; n the size to record. */
 #define TRACK_ALLOC(call, how, n) do {					\
 		struct shim_thread *t_ = &shim_self;			\
-		if (!tracking(t_))					\
-			return (call);					\
-		t_->guard++;						\
-		void *p_ = (call);					\
-		if (p_)							\
-			record_alloc(t_, p_, (n), (how), ENTRY_SLOT()); \
-		t_->guard--;						\
+		enum how_tracked m_ = tracking(t_, CALLER());		\
+		void *p_ = REAL(t_, call);				\
+		if (p_ && m_ != UNTRACKED)				\
+			record_alloc(t_, p_, (n), (how), ENTRY_SLOT(), m_); \
 		return p_;						\
 	} while (0)
 
 EXPORT void *malloc(size_t n)
 {
 	if (unlikely(!real_malloc)) {
-		tracking(&shim_self);
+		tracking(&shim_self, NULL);
 		if (!real_malloc)
 			return pool_alloc(n, 16);
 	}
@@ -305,7 +336,7 @@ EXPORT void *malloc(size_t n)
 EXPORT void *calloc(size_t count, size_t size)
 {
 	if (unlikely(!real_calloc)) {
-		tracking(&shim_self);
+		tracking(&shim_self, NULL);
 		if (!real_calloc)
 			return size && count > SIZE_MAX / size ? NULL : pool_alloc(count * size, 16);
 	}
@@ -315,18 +346,21 @@ EXPORT void *calloc(size_t count, size_t size)
 EXPORT void free(void *p)
 {
 	struct shim_thread *t = &shim_self;
+	enum how_tracked how;
 
 	if (!p || unlikely(in_pool(p)))
 		return;
-	if (!tracking(t)) {
-		if (real_free)
-			real_free(p);
-		return;
+	how = tracking(t, CALLER());
+	/* Written before the real free: p may be handed out again at once. */
+	if (writing(t, how))
+		emit(t, MF_EV_FREE, 0, next_seq(), (uintptr_t)p, 0, 0);
+	if (real_free) {
+		t->in_real++;
+		atomic_signal_fence(memory_order_seq_cst);
+		real_free(p);
+		atomic_signal_fence(memory_order_seq_cst);
+		t->in_real--;
 	}
-	t->guard++;
-	record_release(t, p, MF_EV_FREE, 0);
-	real_free(p);
-	t->guard--;
 }
 
 /* A pool block cannot grow in place: move it to the real heap. */
@@ -347,8 +381,8 @@ static void *pool_realloc(void *p, size_t n)
  * number is taken before the real call (p may be reused by another thread
  * as soon as it returns) and written as a NOP if the call fails.
  */
-static void *tracked_realloc(struct shim_thread *t, void *p, size_t n, void *q,
-			     uint64_t seq, enum mf_allocator how, const uint64_t *entry)
+static void *tracked_realloc(struct shim_thread *t, void *p, size_t n, void *q, uint64_t seq,
+			     enum mf_allocator how, const uint64_t *entry, enum how_tracked mode)
 {
 	if (!q) {
 		if (n)
@@ -358,39 +392,33 @@ static void *tracked_realloc(struct shim_thread *t, void *p, size_t n, void *q,
 		return q;
 	}
 	emit(t, MF_EV_FREE, 0, seq, (uintptr_t)p, 0, 0);
-	emit(t, MF_EV_ALLOC, how, next_seq(), (uintptr_t)q, n, stack_id(t, entry));
+	emit(t, MF_EV_ALLOC, how, next_seq(), (uintptr_t)q, n, stack_for(t, entry, mode));
 	return q;
 }
 
 EXPORT void *realloc(void *p, size_t n)
 {
 	struct shim_thread *t = &shim_self;
+	enum how_tracked how;
 	uint64_t seq;
-	void *q;
 
 	if (unlikely(in_pool(p)))
 		return pool_realloc(p, n);
 	if (!p)
 		TRACK_ALLOC(real_realloc(NULL, n), MF_REALLOC, n);
-	if (!tracking(t))
-		return real_realloc(p, n);
-	t->guard++;
-	if (!thread_slot(t)) {
-		q = real_realloc(p, n);
-	} else {
-		seq = next_seq();
-		q = tracked_realloc(t, p, n, real_realloc(p, n), seq, MF_REALLOC,
-				    ENTRY_SLOT());
-	}
-	t->guard--;
-	return q;
+	how = tracking(t, CALLER());
+	if (!writing(t, how))
+		return REAL(t, real_realloc(p, n));
+	seq = next_seq();
+	return tracked_realloc(t, p, n, REAL(t, real_realloc(p, n)), seq, MF_REALLOC, ENTRY_SLOT(),
+			       how);
 }
 
 EXPORT void *reallocarray(void *p, size_t count, size_t size)
 {
 	struct shim_thread *t = &shim_self;
+	enum how_tracked how;
 	uint64_t seq;
-	void *q;
 
 	if (unlikely(in_pool(p))) {
 		if (size && count > SIZE_MAX / size) {
@@ -402,44 +430,36 @@ EXPORT void *reallocarray(void *p, size_t count, size_t size)
 	/* An overflowing size fails without touching p: nothing to record. */
 	if (!p || (size && count > SIZE_MAX / size))
 		TRACK_ALLOC(real_reallocarray(p, count, size), MF_REALLOCARRAY, count * size);
-	if (!tracking(t))
-		return real_reallocarray(p, count, size);
-	t->guard++;
-	if (!thread_slot(t)) {
-		q = real_reallocarray(p, count, size);
-	} else {
-		seq = next_seq();
-		q = tracked_realloc(t, p, count * size, real_reallocarray(p, count, size), seq,
-				    MF_REALLOCARRAY, ENTRY_SLOT());
-	}
-	t->guard--;
-	return q;
+	how = tracking(t, CALLER());
+	if (!writing(t, how))
+		return REAL(t, real_reallocarray(p, count, size));
+	seq = next_seq();
+	return tracked_realloc(t, p, count * size, REAL(t, real_reallocarray(p, count, size)), seq,
+			       MF_REALLOCARRAY, ENTRY_SLOT(), how);
 }
 
 EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
 	struct shim_thread *t = &shim_self;
+	enum how_tracked how;
 	int err;
 
 	if (unlikely(!real_posix_memalign)) {
-		tracking(t);
+		tracking(t, NULL);
 		if (!real_posix_memalign)
 			return (*out = pool_alloc(n, align)) ? 0 : ENOMEM;
 	}
-	if (!tracking(t))
-		return real_posix_memalign(out, align, n);
-	t->guard++;
-	err = real_posix_memalign(out, align, n);
-	if (err == 0)
-		record_alloc(t, *out, n, MF_POSIX_MEMALIGN, ENTRY_SLOT());
-	t->guard--;
+	how = tracking(t, CALLER());
+	err = REAL(t, real_posix_memalign(out, align, n));
+	if (err == 0 && how != UNTRACKED)
+		record_alloc(t, *out, n, MF_POSIX_MEMALIGN, ENTRY_SLOT(), how);
 	return err;
 }
 
 EXPORT void *aligned_alloc(size_t align, size_t n)
 {
 	if (unlikely(!real_aligned_alloc)) {
-		tracking(&shim_self);
+		tracking(&shim_self, NULL);
 		if (!real_aligned_alloc)
 			return pool_alloc(n, align);
 	}
@@ -449,7 +469,7 @@ EXPORT void *aligned_alloc(size_t align, size_t n)
 EXPORT void *memalign(size_t align, size_t n)
 {
 	if (unlikely(!real_memalign)) {
-		tracking(&shim_self);
+		tracking(&shim_self, NULL);
 		if (!real_memalign)
 			return pool_alloc(n, align);
 	}
@@ -459,7 +479,7 @@ EXPORT void *memalign(size_t align, size_t n)
 EXPORT void *valloc(size_t n)
 {
 	if (unlikely(!real_valloc)) {
-		tracking(&shim_self);
+		tracking(&shim_self, NULL);
 		if (!real_valloc)
 			return pool_alloc(n, 4096);
 	}
@@ -469,7 +489,7 @@ EXPORT void *valloc(size_t n)
 EXPORT void *pvalloc(size_t n)
 {
 	if (unlikely(!real_pvalloc)) {
-		tracking(&shim_self);
+		tracking(&shim_self, NULL);
 		if (!real_pvalloc)
 			return pool_alloc(n, 4096);
 	}
@@ -478,57 +498,60 @@ EXPORT void *pvalloc(size_t n)
 
 /* --- mappings: only anonymous ones are allocations --- */
 
-static void *track_mmap(void *p, size_t len, int flags, const uint64_t *entry)
+static void *track_mmap(void *p, size_t len, int flags, const void *caller,
+			const uint64_t *entry)
 {
 	struct shim_thread *t = &shim_self;
+	enum how_tracked how;
 
-	if (p != MAP_FAILED && (flags & MAP_ANONYMOUS) && tracking(t)) {
-		t->guard++;
-		record_alloc(t, p, len, MF_MMAP, entry);
-		t->guard--;
-	}
+	if (p == MAP_FAILED || !(flags & MAP_ANONYMOUS))
+		return p;
+	how = tracking(t, caller);
+	if (how != UNTRACKED && !unwinder_code(caller))
+		record_alloc(t, p, len, MF_MMAP, entry, how);
 	return p;
 }
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	if (unlikely(!real_mmap))
-		tracking(&shim_self);
+		tracking(&shim_self, NULL);
 	if (unlikely(!real_mmap))
 		return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-	return track_mmap(real_mmap(addr, len, prot, flags, fd, off), len, flags, ENTRY_SLOT());
+	return track_mmap(REAL(&shim_self, real_mmap(addr, len, prot, flags, fd, off)), len, flags,
+			  CALLER(), ENTRY_SLOT());
 }
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
 	if (unlikely(!real_mmap64))
-		tracking(&shim_self);
+		tracking(&shim_self, NULL);
 	if (unlikely(!real_mmap64))
 		return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-	return track_mmap(real_mmap64(addr, len, prot, flags, fd, off), len, flags, ENTRY_SLOT());
+	return track_mmap(REAL(&shim_self, real_mmap64(addr, len, prot, flags, fd, off)), len,
+			  flags, CALLER(), ENTRY_SLOT());
 }
 
 EXPORT int munmap(void *addr, size_t len)
 {
 	struct shim_thread *t = &shim_self;
-	int r;
+	enum how_tracked how;
 
 	if (unlikely(!real_munmap))
-		tracking(t);
+		tracking(t, NULL);
 	if (unlikely(!real_munmap))
 		return syscall(SYS_munmap, addr, len);
-	if (!tracking(t) || unwinder_code(__builtin_return_address(0)))
-		return real_munmap(addr, len);
-	t->guard++;
-	record_release(t, addr, MF_EV_MUNMAP, len);
-	r = real_munmap(addr, len);
-	t->guard--;
-	return r;
+	how = tracking(t, CALLER());
+	/* libunwind unmaps its own caches at thread exit, outside the guard. */
+	if (!unwinder_code(CALLER()) && writing(t, how))
+		emit(t, MF_EV_MUNMAP, 0, next_seq(), (uintptr_t)addr, len, 0);
+	return REAL(t, real_munmap(addr, len));
 }
 
 EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 {
 	struct shim_thread *t = &shim_self;
+	enum how_tracked how;
 	void *want = NULL, *q;
 	uint64_t seq;
 
@@ -540,26 +563,21 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		va_end(ap);
 	}
 	if (unlikely(!real_mremap))
-		tracking(t);
+		tracking(t, NULL);
 	if (unlikely(!real_mremap))
 		return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, want);
-	if (!tracking(t))
-		return real_mremap(old, old_len, new_len, flags, want);
-	t->guard++;
-	if (!thread_slot(t)) {
-		q = real_mremap(old, old_len, new_len, flags, want);
+	how = tracking(t, CALLER());
+	if (!writing(t, how))
+		return REAL(t, real_mremap(old, old_len, new_len, flags, want));
+	seq = next_seq();
+	q = REAL(t, real_mremap(old, old_len, new_len, flags, want));
+	if (q == MAP_FAILED) {
+		emit(t, MF_EV_NOP, 0, seq, 0, 0, 0);
 	} else {
-		seq = next_seq();
-		q = real_mremap(old, old_len, new_len, flags, want);
-		if (q == MAP_FAILED) {
-			emit(t, MF_EV_NOP, 0, seq, 0, 0, 0);
-		} else {
-			emit(t, MF_EV_FREE, 0, seq, (uintptr_t)old, 0, 0);
-			emit(t, MF_EV_ALLOC, MF_MREMAP, next_seq(), (uintptr_t)q, new_len,
-			     stack_id(t, ENTRY_SLOT()));
-		}
+		emit(t, MF_EV_FREE, 0, seq, (uintptr_t)old, 0, 0);
+		emit(t, MF_EV_ALLOC, MF_MREMAP, next_seq(), (uintptr_t)q, new_len,
+		     stack_for(t, ENTRY_SLOT(), how));
 	}
-	t->guard--;
 	return q;
 }
 
@@ -571,22 +589,21 @@ EXPORT int pthread_setname_np(pthread_t thread, const char *name)
 	int r;
 
 	if (unlikely(!real_pthread_setname_np)) {
-		tracking(t);
+		tracking(t, NULL);
 		if (!real_pthread_setname_np)
 			return ENOSYS;
 	}
 	r = real_pthread_setname_np(thread, name);
-	if (r == 0 && tracking(t)) {
+	if (r == 0 && tracking(t, CALLER()) == TRACK) {
+		int self = pthread_equal(thread, pthread_self());
 		int first = t->number == 0;	/* claiming sends the new name */
 
-		t->guard++;
-		if (thread_slot(t) && !(first && pthread_equal(thread, pthread_self()))) {
-			if (pthread_equal(thread, pthread_self()))
+		if (thread_slot(t) && !(first && self)) {
+			if (self)
 				emit_name(t, MF_EV_THREAD, 0, name);
 			else
 				emit_name(t, MF_EV_RENAME, (uint64_t)thread, name);
 		}
-		t->guard--;
 	}
 	return r;
 }
@@ -603,14 +620,13 @@ EXPORT int prctl(int option, ...)
 		arg[i] = va_arg(ap, unsigned long);
 	va_end(ap);
 	if (unlikely(!real_prctl))
-		tracking(t);
+		tracking(t, NULL);
 	if (unlikely(!real_prctl))
 		return syscall(SYS_prctl, option, arg[0], arg[1], arg[2], arg[3]);
 	r = real_prctl(option, arg[0], arg[1], arg[2], arg[3]);
-	if (r == 0 && option == PR_SET_NAME && tracking(t)) {
+	if (r == 0 && option == PR_SET_NAME && tracking(t, CALLER()) == TRACK) {
 		char name[16] = "";
 
-		t->guard++;
 		/* Read it back: the kernel cuts names to 15 bytes. */
 		syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0);
 		name[15] = '\0';
@@ -618,7 +634,6 @@ EXPORT int prctl(int option, ...)
 			thread_slot(t);
 		else if (thread_slot(t))
 			emit_name(t, MF_EV_THREAD, 0, name);
-		t->guard--;
 	}
 	return r;
 }

@@ -29,11 +29,13 @@ struct stack_cache;
 
 /* Everything a thread keeps for itself; lives in initial-exec TLS. */
 struct shim_thread {
-	int guard;			/* > 0 while the shim runs: no tracking */
+	int guard;			/* > 0 while the shim unwinds or claims: no tracking */
+	int in_real;			/* > 0 inside a real allocation function */
 	uint32_t number;		/* mf's thread number, 0 before the first claim */
 	struct mf_slot *slot;		/* NULL when the thread holds no slot */
-	uint64_t head;			/* our copy of slot->head */
+	uint64_t head;			/* end of the bytes reserved in the ring */
 	uint64_t tail;			/* last tail seen from the launcher */
+	uint32_t writing;		/* records reserved and not yet written */
 	struct stack_cache *cache;	/* stack ids this thread already sent */
 	uint64_t clock_tsc;		/* the time stamp counter at ... */
 	uint64_t clock_ns;		/* ... the last real clock reading */
@@ -57,13 +59,32 @@ void thread_init(void) SHIM_HIDDEN;
 struct mf_slot *thread_slot(struct shim_thread *t) SHIM_HIDDEN;
 /* Give the slot back at thread exit (pthread key destructor). */
 void thread_detach(struct shim_thread *t) SHIM_HIDDEN;
-/* Room for size bytes (a multiple of 8) in the ring, waiting for the launcher if needed. */
+/*
+ * Writing a record: ring_reserve, fill it in, ring_publish.  A signal
+ * handler may interrupt a writer and write records of its own: each
+ * reservation is one instruction, and only the outermost writer
+ * publishes, so the launcher never sees a half-written record and head
+ * never goes back.
+ */
+/* Room for size bytes (a multiple of 8), waiting for the launcher if
+ * needed; NULL when tracking stopped (then do not publish). */
 struct mf_event *ring_reserve(struct shim_thread *t, uint32_t size) SHIM_HIDDEN;
-/* Publish the record reserved last. */
-static inline void ring_publish(struct shim_thread *t, uint32_t size)
+static inline void ring_publish(struct shim_thread *t)
 {
-	t->head += size;
-	atomic_store_explicit(&t->slot->head, t->head, memory_order_release);
+	for (;;) {
+		uint64_t head = t->head;
+
+		if (t->writing == 1)
+			atomic_store_explicit(&t->slot->head, head, memory_order_release);
+		atomic_signal_fence(memory_order_seq_cst);
+		t->writing--;
+		atomic_signal_fence(memory_order_seq_cst);
+		/* Reserved meanwhile by a handler that saw us writing: publish it too. */
+		if (t->writing != 0 || t->head == head)
+			return;
+		t->writing++;
+		atomic_signal_fence(memory_order_seq_cst);
+	}
 }
 static inline uint64_t next_seq(void)
 {
@@ -89,6 +110,11 @@ int unwinder_code(const void *pc) SHIM_HIDDEN;
  * pointer), the key of the cache of stack shapes.
  */
 uint64_t stack_id(struct shim_thread *t, const uint64_t *entry) SHIM_HIDDEN;
+/* A new one-frame stack (pc, callers unknown) for an event made while the
+ * stack cache is busy (a signal handler interrupted the shim). */
+uint64_t stack_of_one(struct shim_thread *t, uint64_t pc) SHIM_HIDDEN;
+/* Is pc in code the shim itself runs (the shim, libunwind, liblzma, libc)? */
+int internal_code(const void *pc) SHIM_HIDDEN;
 void stack_cache_free(struct shim_thread *t) SHIM_HIDDEN;
 /* Send MF_EV_MODULE for every loaded module not sent yet, if any was loaded since. */
 void modules_check(struct shim_thread *t) SHIM_HIDDEN;

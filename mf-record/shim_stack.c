@@ -36,6 +36,8 @@
 static uintptr_t self_start, self_end;
 /* libunwind's code: what it maps and unmaps for itself is not the program's. */
 static uintptr_t unwinder_start, unwinder_end;
+/* Code the shim runs inside its guard: libunwind's helpers liblzma and libc. */
+static uintptr_t lzma_start, lzma_end, libc_start, libc_end;
 
 struct code_range {
 	uintptr_t here, start, end;
@@ -61,23 +63,57 @@ static int find_segment(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+/* The executable segment of the module whose path contains name. */
+static int find_named(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const char **name = data;
+
+	(void)size;
+	if (!info->dlpi_name || !strstr(info->dlpi_name, *name))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+			lzma_start = info->dlpi_addr + ph->p_vaddr;
+			lzma_end = lzma_start + ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void stack_init(void)
 {
 	struct code_range self = { (uintptr_t)&stack_id, 0, 0 };
 	struct code_range unwinder = { (uintptr_t)&unw_backtrace, 0, 0 };
+	struct code_range libc = { (uintptr_t)&dl_iterate_phdr, 0, 0 };
+	const char *lzma = "liblzma";
 
 	dl_iterate_phdr(find_segment, &self);
 	dl_iterate_phdr(find_segment, &unwinder);
+	dl_iterate_phdr(find_segment, &libc);
+	dl_iterate_phdr(find_named, &lzma);
 	self_start = self.start;
 	self_end = self.end;
 	unwinder_start = unwinder.start;
 	unwinder_end = unwinder.end;
+	libc_start = libc.start;
+	libc_end = libc.end;
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 }
 
 int unwinder_code(const void *pc)
 {
 	return (uintptr_t)pc >= unwinder_start && (uintptr_t)pc < unwinder_end;
+}
+
+int internal_code(const void *pc)
+{
+	uintptr_t a = (uintptr_t)pc;
+
+	return (a >= self_start && a < self_end) || unwinder_code(pc) ||
+	       (a >= lzma_start && a < lzma_end) || (a >= libc_start && a < libc_end);
 }
 
 /* --- the per-thread stack cache --- */
@@ -244,7 +280,7 @@ static void send_stack(struct shim_thread *t, uint64_t id, const uint64_t *pcs, 
 	e->time_ns = 0;
 	e->a = e->b = e->c = 0;
 	memcpy(e + 1, pcs, n * sizeof *pcs);
-	ring_publish(t, size);
+	ring_publish(t);
 }
 
 /* --- stack shapes --- */
@@ -315,7 +351,7 @@ static void shape_learn(struct shape *sh, const uint64_t *entry, const uint64_t 
 /* A few more than we keep, to see whether the stack was cut. */
 #define UNWIND_MAX (MF_MAX_DEPTH + 8)
 
-uint64_t stack_id(struct shim_thread *t, const uint64_t *entry)
+static uint64_t find_stack_id(struct shim_thread *t, const uint64_t *entry)
 {
 	void *buf[UNWIND_MAX];
 	int n, skip = 0;
@@ -361,6 +397,28 @@ uint64_t stack_id(struct shim_thread *t, const uint64_t *entry)
 	}
 	modules_check(t);
 	send_stack(t, id, pcs, depth);
+	return id;
+}
+
+/* The guard: libunwind may allocate or map, and a signal handler must not
+ * enter the cache while it is being changed. */
+uint64_t stack_id(struct shim_thread *t, const uint64_t *entry)
+{
+	uint64_t id;
+
+	t->guard++;
+	atomic_signal_fence(memory_order_seq_cst);
+	id = find_stack_id(t, entry);
+	atomic_signal_fence(memory_order_seq_cst);
+	t->guard--;
+	return id;
+}
+
+uint64_t stack_of_one(struct shim_thread *t, uint64_t pc)
+{
+	uint64_t id = atomic_fetch_add(&shim_hdr->next_stack, 1);
+
+	send_stack(t, id, &pc, 1 | MF_STACK_TRUNCATED);
 	return id;
 }
 
@@ -428,7 +486,7 @@ static void send_module(struct shim_thread *t, const char *path, uint64_t bias,
 	e->c = end;
 	memset(e + 1, 0, size - sizeof *e);
 	memcpy(e + 1, path, len);
-	ring_publish(t, size);
+	ring_publish(t);
 }
 
 struct modules_pass {

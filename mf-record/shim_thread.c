@@ -73,8 +73,10 @@ uint64_t now_ns(struct shim_thread *t)
 
 	if (likely(tsc - t->clock_tsc < limit))
 		return t->clock_ns;
-	t->clock_tsc = tsc;
+	/* The time before the counter: a signal handler in between reads the clock itself. */
 	t->clock_ns = clock_ns();
+	atomic_signal_fence(memory_order_seq_cst);
+	t->clock_tsc = tsc;
 	if (unlikely(limit == 0))
 		calibrate(tsc, t->clock_ns);
 	return t->clock_ns;
@@ -149,6 +151,7 @@ static struct mf_slot *claim(struct shim_thread *t)
 	s->thread = t->number;
 	t->head = atomic_load_explicit(&s->head, memory_order_acquire);
 	t->tail = atomic_load_explicit(&s->tail, memory_order_acquire);
+	t->writing = 0;
 	t->slot = s;
 	/* Ask for the exit hook again, even from inside a key destructor. */
 	pthread_setspecific(exit_key, (void *)1);
@@ -164,9 +167,14 @@ static struct mf_slot *claim(struct shim_thread *t)
 
 struct mf_slot *thread_slot(struct shim_thread *t)
 {
+	struct mf_slot *s;
+
 	if (likely(t->slot != NULL))
 		return t->slot;
-	return claim(t);
+	t->guard++;
+	s = claim(t);
+	t->guard--;
+	return s;
 }
 
 void thread_detach(struct shim_thread *t)
@@ -178,17 +186,33 @@ void thread_detach(struct shim_thread *t)
 	stack_cache_free(t);
 }
 
-static int wait_room(struct shim_thread *t, uint32_t need)
+static int wait_room(struct shim_thread *t, uint64_t head, uint32_t need)
 {
-	for (unsigned spins = 0; t->head + need - t->tail > MF_RING_BYTES; spins++) {
+	for (unsigned spins = 0; head + need - t->tail > MF_RING_BYTES; spins++) {
 		t->tail = atomic_load_explicit(&t->slot->tail, memory_order_acquire);
-		if (t->head + need - t->tail <= MF_RING_BYTES)
+		if (head + need - t->tail <= MF_RING_BYTES)
 			break;
 		if (!launcher_alive(spins))
 			return 0;
 		sched_yield();
 	}
 	return 1;
+}
+
+/*
+ * Set *p to new if it holds old, in one instruction: a signal handler runs
+ * wholly before or after it.  No lock prefix: no other thread touches p.
+ */
+static inline int swap_if(uint64_t *p, uint64_t old, uint64_t new)
+{
+#if defined(__x86_64__)
+	uint64_t prev;
+
+	__asm__ volatile("cmpxchgq %2, %1" : "=a"(prev), "+m"(*p) : "r"(new), "0"(old) : "memory", "cc");
+	return prev == old;
+#else
+	return __atomic_compare_exchange_n(p, &old, new, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+#endif
 }
 
 /*
@@ -199,25 +223,35 @@ static int wait_room(struct shim_thread *t, uint32_t need)
  */
 struct mf_event *ring_reserve(struct shim_thread *t, uint32_t size)
 {
-	uint32_t pos = t->head & (MF_RING_BYTES - 1);
-	uint32_t room = MF_RING_BYTES - pos;
+	t->writing++;
+	atomic_signal_fence(memory_order_seq_cst);
+	for (;;) {
+		uint64_t head = t->head;
+		uint32_t pos = head & (MF_RING_BYTES - 1);
+		uint32_t room = MF_RING_BYTES - pos;
+		uint32_t pad = 0;
 
-	if (unlikely(size > room || (room > size && room - size < sizeof(struct mf_event)))) {
-		struct mf_event *pad = (struct mf_event *)(t->slot->ring + pos);
-
-		if (!wait_room(t, room))
+		if (unlikely(size > room || (room > size && room - size < sizeof(struct mf_event))))
+			pad = room;
+		if (unlikely(head + pad + size - t->tail > MF_RING_BYTES) &&
+		    !wait_room(t, head, pad + size)) {
+			t->writing--;
 			return NULL;
-		pad->type = MF_EV_NOP;
-		pad->size = room;
-		pad->aux = 0;
-		pad->seq = 0;
-		pad->time_ns = 0;
-		ring_publish(t, room);
-		pos = 0;
+		}
+		if (unlikely(!swap_if(&t->head, head, head + pad + size)))
+			continue;	/* a signal handler reserved first */
+		atomic_signal_fence(memory_order_seq_cst);
+		if (pad) {
+			struct mf_event *e = (struct mf_event *)(t->slot->ring + pos);
+
+			e->type = MF_EV_NOP;
+			e->size = pad;
+			e->aux = 0;
+			e->seq = 0;
+			e->time_ns = 0;
+		}
+		return (struct mf_event *)(t->slot->ring + ((head + pad) & (MF_RING_BYTES - 1)));
 	}
-	if (unlikely(t->head + size - t->tail > MF_RING_BYTES) && !wait_room(t, size))
-		return NULL;
-	return (struct mf_event *)(t->slot->ring + pos);
 }
 
 void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t seq,
@@ -235,7 +269,7 @@ void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t seq,
 	e->a = a;
 	e->b = b;
 	e->c = c;
-	ring_publish(t, sizeof *e);
+	ring_publish(t);
 }
 
 void emit_name(struct shim_thread *t, uint16_t type, uint64_t thread, const char *name)
@@ -258,5 +292,5 @@ void emit_name(struct shim_thread *t, uint16_t type, uint64_t thread, const char
 	e->c = 0;
 	memset(e + 1, 0, size - sizeof *e);
 	memcpy(e + 1, name, len);
-	ring_publish(t, size);
+	ring_publish(t);
 }

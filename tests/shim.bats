@@ -119,6 +119,19 @@ a 1 malloc 22222 @18 18" ]
 	[ "${lines[-1]}" = "# exit 0" ]
 }
 
+@test "shim: a signal handler's allocations are all recorded, even mid-unwind" {
+	run -0 --separate-stderr $DUMP $T/shim_signal
+	calls=$stderr
+	[ "$calls" -gt 0 ]
+	[ "$(grep -c '^a 1 malloc 8882 ' <<<"$output")" = "$calls" ]
+	[ "$(grep -c '^f 1 ' <<<"$output")" = "$(grep -c '^a 1 ' <<<"$output")" ]
+	[ "$(grep -c '^a 1 malloc 8883 ' <<<"$output")" = 30000 ]
+	! grep -q '@?' <<<"$output"
+	[ "${lines[-6]}" = "# gaps 0" ]
+	# A handler that interrupted the unwinder gets a one-frame stack: its call site.
+	[ "$(awk '$1 == "s" && $3 == "1+" && $4 !~ /^shim_signal\+/' <<<"$output" | wc -l)" = 0 ]
+}
+
 @test "shim: bootstrap: the first allocation is a calloc in a constructor" {
 	run -0 $DUMP $T/shim_ctor
 	run -0 grep -v '^[sM]' <<<"$output"
