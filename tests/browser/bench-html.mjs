@@ -65,6 +65,7 @@ async function measureSvg(file) {
 		viewport: { width: 1280, height: 800 },
 	});
 	const page = ctx.pages()[0] || await ctx.newPage();
+	await page.goto(pathToFileURL(path.resolve(path.dirname(file))).href + '/');
 	let ms;
 	try {
 		await page.goto(pathToFileURL(path.resolve(file)).href, { timeout: SVG_TIMEOUT_MS });
@@ -78,7 +79,7 @@ async function measureSvg(file) {
 }
 
 async function measure(report, svgFile) {
-	const r = await openReport(report);
+	const r = await openReport(report, { warm: true });
 	const painted = await r.page.evaluate(PAINTED);
 	const s = await r.page.evaluate(() => window.mf.state());
 	// Zoom into the widest frames of rows 1..5 and back, timing the click
