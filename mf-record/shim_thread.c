@@ -7,6 +7,8 @@
  * launcher reads it, so writing an event is a few stores and one release
  * store of head.  When the ring is full, or every slot is taken, the
  * thread waits for the launcher (sched_yield) rather than drop events.
+ * A signal handler may write events in the middle of another write: see
+ * ring_reserve and ring_publish (shim.h).
  */
 #include <pthread.h>
 #include <sched.h>
