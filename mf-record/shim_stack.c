@@ -17,7 +17,11 @@
  * slots still hold the same return addresses has the same stack: its
  * frames are exactly those return addresses.  A shape that keeps being
  * replaced before it pays for itself (one call site reached from ever
- * changing callers) stops being learnt.
+ * changing callers) stops being learnt.  Known limits: a function whose
+ * frame size varies (alloca) could in principle leave a stale copy of an
+ * old return address exactly where a shape looks; and a program that
+ * switches stacks (coroutines) and unmaps one could leave a shape pointing
+ * into unmapped memory at the same entry address.
  *
  * Modules: before a new stack is sent, any module loaded since the last
  * look is sent as MF_EV_MODULE, so the launcher knows every module a
