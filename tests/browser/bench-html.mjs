@@ -52,6 +52,13 @@ async function svg(file) {
 	console.error(`frames ${out.length}`);
 }
 
+// A tiny page beside FILE, loaded first to warm the browser up.
+function warmPage(file) {
+	const p = path.join(path.dirname(path.resolve(file)), 'warm.html');
+	fs.writeFileSync(p, '<!DOCTYPE html><meta charset="utf-8"><title>warm</title><p>warm\n');
+	return p;
+}
+
 // The SVG reference may take minutes on a loaded machine: give up after this.
 const SVG_TIMEOUT_MS = Number(process.env.SVG_TIMEOUT_MS || 120000);
 
@@ -65,7 +72,7 @@ async function measureSvg(file) {
 		viewport: { width: 1280, height: 800 },
 	});
 	const page = ctx.pages()[0] || await ctx.newPage();
-	await page.goto(pathToFileURL(path.resolve(path.dirname(file))).href + '/');
+	await page.goto(pathToFileURL(warmPage(file)).href);
 	let ms;
 	try {
 		await page.goto(pathToFileURL(path.resolve(file)).href, { timeout: SVG_TIMEOUT_MS });
@@ -79,7 +86,7 @@ async function measureSvg(file) {
 }
 
 async function measure(report, svgFile) {
-	const r = await openReport(report, { warm: true });
+	const r = await openReport(report, { warm: warmPage(report) });
 	const painted = await r.page.evaluate(PAINTED);
 	const s = await r.page.evaluate(() => window.mf.state());
 	// Zoom into the widest frames of rows 1..5 and back, timing the click

@@ -33,9 +33,9 @@ export async function openReport(file, { width = 1280, height = 800, colorScheme
 	page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
 	page.on('dialog', (d) => { problems.push(`dialog opened: ${d.message()}`); d.dismiss(); });
 	const url = pathToFileURL(path.resolve(file)).href + hash;
-	// For timing: a first page of the same origin starts the browser's
+	// For timing: a first page (warm: its path) starts the browser's
 	// machinery, so the report's own load is what gets measured.
-	if (warm) await page.goto(pathToFileURL(path.resolve(path.dirname(file))).href + '/');
+	if (warm) await page.goto(pathToFileURL(path.resolve(warm)).href);
 	await page.goto(url);
 	await page.waitForFunction(() => window.mf && window.mf.state().firstRenderMs > 0);
 	const close = async () => {
