@@ -132,6 +132,21 @@ a 1 malloc 22222 @18 18" ]
 	[ "$(awk '$1 == "s" && $3 == "1+" && $4 !~ /^shim_signal\+/' <<<"$output" | wc -l)" = 0 ]
 }
 
+@test "shim: when the reader dies, the program runs on untracked" {
+	dir=$BATS_TEST_TMPDIR
+	$DUMP -c $T/shim_orphan "$dir" >/dev/null 2>&1 &
+	reader=$!
+	for i in $(seq 300); do [ -e "$dir/started" ] && break; sleep 0.1; done
+	[ -e "$dir/started" ]
+	kill -9 "$reader"
+	wait "$reader" || true
+	# Its ring fills up in well under a second with nobody reading it.
+	sleep 1
+	touch "$dir/stop"
+	for i in $(seq 300); do [ -e "$dir/done" ] && break; sleep 0.1; done
+	[ -e "$dir/done" ]
+}
+
 @test "shim: bootstrap: the first allocation is a calloc in a constructor" {
 	run -0 $DUMP $T/shim_ctor
 	run -0 grep -v '^[sM]' <<<"$output"
