@@ -2,7 +2,8 @@
 # compiled into the binary: a small awk step turns each file into a C
 # string in build/mf-html/assets.c, so bin/mf-html needs no files at run
 # time and the page stays editable as plain HTML, CSS and JavaScript.
-MF_HTML_ASSETS = mf-html/page.html mf-html/page.css mf-html/page.js
+MF_HTML_ASSETS = mf-html/page.html mf-html/page.css mf-html/page.js \
+	mf-html/temporal.css mf-html/temporal.js
 
 $(BUILD)/mf-html/assets.c: $(MF_HTML_ASSETS) mf-html/embed.awk
 	@mkdir -p $(dir $@)

@@ -33,6 +33,8 @@
 
 /* assets.c, generated from the page's files by mf-html/build.mk. */
 extern const char mf_page_html[], mf_page_css[], mf_page_js[];
+/* The temporal mode (docs/REPORT.md), after the page's own style and script. */
+extern const char mf_temporal_css[], mf_temporal_js[];
 
 static const char usage_text[] =
 	"usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [FILE]\n";
@@ -243,11 +245,13 @@ static void write_page(struct output *out, struct report *r, const char *title,
 		size_t n = (size_t)(close - name);
 		if (n == 5 && !memcmp(name, "TITLE", 5))
 			write_html_text(out, title ? title : "mf flame graph");
-		else if (n == 5 && !memcmp(name, "STYLE", 5))
+		else if (n == 5 && !memcmp(name, "STYLE", 5)) {
 			output_puts(out, mf_page_css);
-		else if (n == 6 && !memcmp(name, "SCRIPT", 6))
+			output_puts(out, mf_temporal_css);
+		} else if (n == 6 && !memcmp(name, "SCRIPT", 6)) {
 			output_puts(out, mf_page_js);
-		else if (n == 4 && !memcmp(name, "DATA", 4))
+			output_puts(out, mf_temporal_js);
+		} else if (n == 4 && !memcmp(name, "DATA", 4))
 			write_data(out, r, title, hide, nhide);
 		p = close + 3;
 	}

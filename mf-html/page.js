@@ -320,7 +320,8 @@
     share: 0,
     dark: false,
     drawTime: 0,
-    firstRender: 0
+    firstRender: 0,
+    ext: null              /* the extension given to mf.extend, if any */
   };
 
   function valueText(n) { return model.unit === 'count' ? fmtInt(n) + ' allocations' : fmtBytes(n); }
@@ -376,6 +377,7 @@
     if (app.view.search) q.set('search', app.view.search);
     if (app.view.thread !== null) q.set('thread', String(app.view.thread));
     if (!app.view.hide) q.set('hide', '0');
+    if (app.ext && app.ext.fragment) app.ext.fragment(q);   /* its own keys (temporal: from, to) */
     var s = q.toString();
     return s ? '#' + s : '';
   }
@@ -398,6 +400,8 @@
     v.thread = thread;
     v.flame = q.get('view') === 'flame';
     v.search = q.get('search') || '';
+    /* The extension reads its keys; true when its selection changed. */
+    if (app.ext && app.ext.applyFragment && app.ext.applyFragment(q)) { app.vals = null; needBuild = true; }
     if (needBuild) rebuild();
     var zp = (q.get('zoom') || '').split('.').filter(function (s) { return /^\d+$/.test(s); }).map(Number);
     v.zoom = findPath(zp);
@@ -912,12 +916,19 @@
       },
       threads: function () { return threads.map(function (t) { return { thread: t.num, name: t.name, tid: t.tid }; }); },
       memory: function () { return model.memory.map(function (r) { return r.slice(); }); },
+      /* The interface of the extension (ext.api), or null: the temporal
+         mode's window and what it shows (docs/REPORT.md). */
+      extension: function () { return app.ext && app.ext.api ? app.ext.api : null; },
       /* Extension point: a temporal mode calls extend({ source, init }) before
          the page is drawn; init(container, api) builds its controls in the
-         #mf-extension section and calls api.refresh() when its range moves. */
+         #mf-extension section and calls api.refresh() when its range moves,
+         api.save() to keep it in the URL fragment (ext.fragment(q) adds its
+         keys, ext.applyFragment(q) reads them back). */
       extend: function (ext) {
+        app.ext = ext;
         if (ext.source) { app.source = ext.source; app.vals = null; }
-        if (ext.init) ext.init($('mf-extension'), { model: model, refresh: refresh, fmtBytes: fmtBytes, fmtMs: fmtMs });
+        if (ext.init) ext.init($('mf-extension'), { model: model, refresh: refresh, fmtBytes: fmtBytes, fmtMs: fmtMs,
+                                                    save: function () { saveState(false); } });
         refresh();
       }
     };
