@@ -43,12 +43,15 @@ int main(void)
 	pthread_t th[THREADS];
 
 	pthread_key_create(&late_key, late);
-	pthread_barrier_init(&ready, NULL, THREADS);
+	/* Main passes "ready" after the rename, so thread 2 cannot be gone. */
+	pthread_barrier_init(&ready, NULL, THREADS + 1);
 	pthread_barrier_init(&named, NULL, THREADS + 1);
 	for (long i = 0; i < THREADS; i++)
 		pthread_create(&th[i], NULL, work, (void *)i);
 	pthread_barrier_wait(&named);
-	pthread_setname_np(th[2], "renamed-2");
+	if (pthread_setname_np(th[2], "renamed-2") != 0)
+		return 3;
+	pthread_barrier_wait(&ready);
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);
 	return 0;
