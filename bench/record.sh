@@ -24,7 +24,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 mkdir -p build/bench
-cc -O2 -g -pthread -o build/bench/workload_threads bench/workload_threads.c
+${CC:-cc} -O2 -g -pthread -o build/bench/workload_threads bench/workload_threads.c
 PYTHON=$(command -v /usr/bin/python3 || command -v python3)
 cat >"$work/json_doc.py" <<'EOF'
 import json
