@@ -29,6 +29,7 @@
 #include "err.h"
 #include "folded.h"
 #include "intern.h"
+#include "num.h"
 #include "output.h"
 
 /* assets.c, generated from the page's files by mf-html/build.mk. */
@@ -37,7 +38,25 @@ extern const char mf_page_html[], mf_page_css[], mf_page_js[];
 extern const char mf_temporal_css[], mf_temporal_js[];
 
 static const char usage_text[] =
-	"usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [FILE]\n";
+	"usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [--max-memory-records N] [FILE]\n";
+
+/*
+ * --max-memory-records N: the memory records (# memory=[MS,HEAP,RSS]) are
+ * set aside and at most N of them written, each the record of highest heap
+ * in its run of consecutive records, so the chart never loses the peak.
+ * The page sees N as the key max_memory_records and draws the temporal
+ * chart's per-slice heap with at most N points too (docs/REPORT.md).
+ */
+struct memory_record {
+	char *json;
+	uint64_t heap;
+};
+
+struct memory_records {
+	uint64_t max;		/* 0: every record stays where it is */
+	struct memory_record *rec;
+	size_t n, cap;
+};
 
 struct report {
 	struct intern frames;	/* frame text, unescaped */
@@ -48,6 +67,7 @@ struct report {
 	size_t nstacks;
 	int all_counted;
 	struct buf frame;	/* scratch: one unescaped frame */
+	struct memory_records memory;
 };
 
 /* Append s[0..n) as a JSON string that is also safe inside <script>. */
@@ -105,14 +125,56 @@ static void unescape_frame(struct buf *out, const char *s, size_t n)
 	}
 }
 
-static void add_meta(struct report *r, const struct folded_line *l)
+/*
+ * Set a memory record aside for --max-memory-records; 0 when its value is
+ * not [MS,HEAP,RSS] with a plain HEAP: then it stays as it is, and the page
+ * says what is wrong with it.
+ */
+static int memory_set_aside(struct memory_records *m, const char *json)
+{
+	const char *heap = strchr(json, ','), *end = heap ? strchr(heap + 1, ',') : NULL;
+	uint64_t v;
+	if (json[0] != '[' || !end || parse_u64n(heap + 1, (size_t)(end - heap - 1), &v) != 0)
+		return 0;
+	m->rec = xgrow(m->rec, &m->cap, m->n + 1, sizeof *m->rec);
+	m->rec[m->n++] = (struct memory_record){ xstrdup(json), v };
+	return 1;
+}
+
+static void add_meta_raw(struct report *r, const char *key, const char *json)
 {
 	if (r->meta.len)
 		buf_addc(&r->meta, ',');
 	buf_addc(&r->meta, '[');
-	json_html_string(&r->meta, l->key, strlen(l->key));
+	json_html_string(&r->meta, key, strlen(key));
 	buf_addc(&r->meta, ',');
-	json_html_string(&r->meta, l->json, strlen(l->json));
+	json_html_string(&r->meta, json, strlen(json));
+}
+
+/* The records set aside, at most max: the highest heap of each run (the first of a tie). */
+static void memory_write(struct report *r)
+{
+	struct memory_records *m = &r->memory;
+	size_t runs = m->n < m->max ? m->n : (size_t)m->max;
+	for (size_t b = 0; b < runs; b++) {
+		size_t lo = b * m->n / runs, hi = (b + 1) * m->n / runs, best = lo;
+		for (size_t i = lo + 1; i < hi; i++)
+			if (m->rec[i].heap > m->rec[best].heap)
+				best = i;
+		add_meta_raw(r, "memory", m->rec[best].json);
+		buf_addc(&r->meta, ']');
+	}
+	char max[24];
+	snprintf(max, sizeof max, "%llu", (unsigned long long)m->max);
+	add_meta_raw(r, "max_memory_records", max);
+	buf_addc(&r->meta, ']');
+}
+
+static void add_meta(struct report *r, const struct folded_line *l)
+{
+	if (r->memory.max && strcmp(l->key, "memory") == 0 && memory_set_aside(&r->memory, l->json))
+		return;
+	add_meta_raw(r, l->key, l->json);
 	/* Per-stack keys (stack_live, ... of docs/TEMPORAL.md) belong to the
 	 * stack line that follows: say which. */
 	if (strncmp(l->key, "stack_", 6) == 0) {
@@ -263,6 +325,7 @@ int main(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "hide", required_argument, NULL, 'H' },
+		{ "max-memory-records", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "title", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
@@ -270,6 +333,7 @@ int main(int argc, char **argv)
 	const char *outpath = NULL, *title = NULL;
 	static char **hide;
 	size_t nhide = 0;
+	uint64_t max_records = 0;
 	int force = 0, c;
 
 	set_progname(argv[0]);
@@ -282,6 +346,9 @@ int main(int argc, char **argv)
 			if (!*optarg)
 				usage_error(usage_text, "--hide needs a non-empty regular expression");
 			hide[nhide++] = optarg;
+			break;
+		case 'm':
+			max_records = option_u64(usage_text, "--max-memory-records", optarg, 1, 100000000);
 			break;
 		case 'o': outpath = optarg; break;
 		case 't': title = optarg; break;
@@ -296,7 +363,10 @@ int main(int argc, char **argv)
 
 	/* Static: an input error exits with it still reachable, not leaked. */
 	static struct report r = { .all_counted = 1 };
+	r.memory.max = max_records;
 	read_folded(&r, optind < argc ? argv[optind] : "-");
+	if (r.memory.max)
+		memory_write(&r);
 
 	struct output out;
 	output_open(&out, outpath, force);

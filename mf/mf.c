@@ -77,8 +77,9 @@ static const char help_flamegraph[] =
 	"      --max-memory-records N keep at most N points of the memory chart\n"
 	"      --temporal             choose the time range in the report\n"
 	"\n"
-	"Pipeline: mf-peak, mf-leaks or mf-fold --temporary=N, then mf-invert\n"
-	"with --inverted, then mf-html; --temporal: mf-temporal, then mf-html.\n";
+	"Pipeline: mf-peak, mf-leaks or mf-fold --temporary=N (--temporal:\n"
+	"mf-temporal [--leaks]), then mf-invert with --inverted, then mf-html.\n"
+	"--max-memory-records goes to mf-peak, or with --temporal to mf-html.\n";
 
 static char bindir[PATH_MAX];
 
@@ -339,8 +340,6 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 		usage_error(usage_flamegraph, "--leaks and --temporary-allocations cannot be combined");
 	if (o->temporal && o->temporary)
 		usage_error(usage_flamegraph, "--temporal cannot show temporary allocations");
-	if (o->temporal && o->inverted)
-		usage_error(usage_flamegraph, "--temporal cannot be combined with --inverted");
 	if (argc - optind != 1)
 		usage_error(usage_flamegraph, argc - optind ? "expected one CAPTURE, found %d" :
 			    "expected a CAPTURE", argc - optind);
@@ -380,6 +379,11 @@ static int flamegraph_stages(const struct fg_options *o, const char *capture, st
 		n++;
 	}
 	stage_arg(&st[n], need_sibling("mf-html"));
+	/* mf-temporal keeps every slice (a window needs them): the page caps the chart. */
+	if (o->max_records && o->temporal) {
+		stage_arg(&st[n], "--max-memory-records");
+		stage_arg(&st[n], o->max_records);
+	}
 	stage_arg(&st[n], "-f");
 	stage_arg(&st[n], "-o");
 	stage_arg(&st[n], tmp_path);

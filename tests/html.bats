@@ -31,7 +31,7 @@ browser() {
 
 @test "mf-html --help prints the usage line" {
 	run -0 --separate-stderr bin/mf-html --help
-	[ "$output" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [FILE]" ]
+	[ "$output" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [--max-memory-records N] [FILE]" ]
 	[ "$stderr" = "" ]
 }
 
@@ -39,7 +39,7 @@ browser() {
 	run -2 --separate-stderr bin/mf-html --bogus tests/data/html_plain.folded
 	[ "$output" = "" ]
 	[ "${stderr_lines[0]}" = "mf-html: unknown option '--bogus'" ]
-	[ "${stderr_lines[1]}" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [FILE]" ]
+	[ "${stderr_lines[1]}" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [--max-memory-records N] [FILE]" ]
 }
 
 @test "mf-html: two files is a usage error" {
@@ -50,7 +50,7 @@ browser() {
 @test "mf-html: an option without its argument is a usage error" {
 	run -2 --separate-stderr bin/mf-html tests/data/html_plain.folded -o
 	[ "${stderr_lines[0]}" = "mf-html: option '-o' needs an argument" ]
-	[ "${stderr_lines[1]}" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [FILE]" ]
+	[ "${stderr_lines[1]}" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [--max-memory-records N] [FILE]" ]
 }
 
 @test "mf-html: empty --hide is a usage error" {

@@ -68,8 +68,6 @@ only_files() {
 	[ "${stderr_lines[0]}" = "mf: --leaks and --temporary-allocations cannot be combined" ]
 	run -2 --separate-stderr "$MF" flamegraph --temporal --temporary-allocations "$W/app.mft.gz"
 	[ "${stderr_lines[0]}" = "mf: --temporal cannot show temporary allocations" ]
-	run -2 --separate-stderr "$MF" flamegraph --temporal --inverted "$W/app.mft.gz"
-	[ "${stderr_lines[0]}" = "mf: --temporal cannot be combined with --inverted" ]
 	run -2 --separate-stderr "$MF" flamegraph - 
 	[ "${stderr_lines[0]}" = "mf: a capture on standard input needs -o OUTPUT" ]
 	run -2 --separate-stderr "$MF" flamegraph --temporary-allocation-threshold x "$W/app.mft.gz"
