@@ -165,26 +165,28 @@ static int shm_fd_from_env(void)
 
 /*
  * Map the shared region and close its descriptor, so a program that
- * closes every descriptor, or dup2s over this one, is unharmed.
- * Returns 1 when tracking.
+ * closes every descriptor, or dup2s over this one, is unharmed.  A
+ * descriptor that is not the launcher's region is left alone.  Returns 1
+ * when tracking.
  */
 static int attach(void)
 {
 	int fd = shm_fd_from_env();
+	struct mf_shared_header *h;
 	void *m;
 
 	if (fd < 0)
 		return 0;
 	m = real_mmap(NULL, MF_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
-	close(fd);
 	if (m == MAP_FAILED)
 		return 0;
-	shim_hdr = m;
-	if (shim_hdr->magic != MF_PROTO_MAGIC || shim_hdr->version != MF_PROTO_VERSION) {
+	h = m;
+	if (h->magic != MF_PROTO_MAGIC || h->version != MF_PROTO_VERSION) {
 		real_munmap(m, MF_SHM_SIZE);
-		shim_hdr = NULL;
 		return 0;
 	}
+	close(fd);
+	shim_hdr = h;
 	thread_init();
 	stack_init();
 	modules_init();

@@ -195,7 +195,10 @@ f 1 @4
 @test "shim: without MF_SHM_FD, or with a bad one, the program runs untracked" {
 	LD_PRELOAD=$PWD/bin/libmf-record.so run -0 $T/shim_calls
 	LD_PRELOAD=$PWD/bin/libmf-record.so MF_SHM_FD=x run -0 $T/shim_calls
-	LD_PRELOAD=$PWD/bin/libmf-record.so MF_SHM_FD=0 run -0 $T/shim_calls </dev/null
+	# A descriptor that is not the launcher's is neither used nor closed.
+	printf 'left alone\n' >"$BATS_TEST_TMPDIR/in"
+	LD_PRELOAD=$PWD/bin/libmf-record.so MF_SHM_FD=0 run -0 cat <"$BATS_TEST_TMPDIR/in"
+	[ "$output" = "left alone" ]
 	LD_PRELOAD=$PWD/bin/libmf-record.so MF_SHM_FD=99 run -0 $T/shim_exec
 	[ "$output" = "parent: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0
 child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
