@@ -181,10 +181,14 @@ struct mf_slot *thread_slot(struct shim_thread *t)
 
 void thread_detach(struct shim_thread *t)
 {
-	if (!t->slot)
+	struct mf_slot *s = t->slot;
+
+	if (!s)
 		return;
-	atomic_store_explicit(&t->slot->state, MF_SLOT_DONE, memory_order_release);
+	/* Forget the slot first: a signal handler must not write to it once DONE. */
 	t->slot = NULL;
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store_explicit(&s->state, MF_SLOT_DONE, memory_order_release);
 	stack_cache_free(t);
 }
 
