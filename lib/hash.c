@@ -49,7 +49,8 @@ static void draw_seed(void)
 
 uint64_t *hash_get(const struct hash *h, uint64_t key)
 {
-	if (!h->slots)
+	/* The reserved key would match the first empty slot it meets. */
+	if (!h->slots || key == HASH_EMPTY)
 		return NULL;
 	for (size_t i = home(h, key);; i = (i + 1) & h->mask) {
 		if (h->slots[i].key == key)

@@ -30,7 +30,7 @@ struct hash {
 #define HASH_INIT { NULL, 0, 0 }
 
 void hash_release(struct hash *h);
-/* The value of key, or NULL. */
+/* The value of key, or NULL (always NULL for the reserved HASH_EMPTY). */
 uint64_t *hash_get(const struct hash *h, uint64_t key);
 /*
  * The value slot of key, inserted with value 0 when absent; *added (if not

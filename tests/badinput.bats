@@ -36,6 +36,8 @@ nothread.mft    | events | 1 | %P: nothread.mft:5: undefined thread 9
 nomodule.mft    | events | 1 | %P: nomodule.mft:2: undefined module 4
 noframe.mft     | events | 1 | %P: noframe.mft:2: undefined frame 3
 noparent.mft    | events | 1 | %P: noparent.mft:3: undefined stack 5
+hugemodule.mft  | events | 1 | %P: hugemodule.mft:3: undefined module 18446744073709551615
+hugeparent.mft  | events | 1 | %P: hugeparent.mft:5: undefined stack 18446744073709551615
 dupmodule.mft   | events | 1 | %P: dupmodule.mft:3: module 1 defined twice
 dupframe.mft    | events | 1 | %P: dupframe.mft:4: frame 1 defined twice
 dupstack.mft    | events | 1 | %P: dupstack.mft:5: stack 1 defined twice
@@ -112,6 +114,9 @@ make_inputs() {
 	printf 'H 1 full 1 0 10 x\nS 1 0 3\n' >noframe.mft
 	printf 'H 1 full 1 0 10 x\nF 1 0 ? 0 f\nS 2 5 1\n' >noparent.mft
 	printf 'H 1 full 1 0 10 x\nM 1 /a\nM 1 /b\n' >dupmodule.mft
+	# 2^64 - 1 is the hash tables' reserved key: it once matched an empty slot.
+	printf 'H 1 full 1 0 10 x\nM 1 /a\nF 1 18446744073709551615 ? 0 f\n' >hugemodule.mft
+	printf '%s\nS 2 18446744073709551615 1\n' "$HEAD" >hugeparent.mft
 	printf 'H 1 full 1 0 10 x\nT 1 1 main\nF 1 0 ? 0 f\nF 1 0 ? 0 g\n' >dupframe.mft
 	printf '%s\nS 1 0 1\n' "$HEAD" >dupstack.mft
 	printf '%s\na 1 1 5\nf 1 1\n' "$HEAD" >unknownfree.mft
@@ -192,7 +197,7 @@ check_one() {
 @test "badinput: sums that overflow 64 bits name the line" { check_cases 'sum\.folded'; }
 @test "badinput: negative sizes" { check_cases 'negative\..*'; }
 @test "badinput: unknown record types and versions" { check_cases 'unknown\.mft|version\.mft'; }
-@test "badinput: references to undefined ids" { check_cases 'undefined\.mft|no.*\.mft'; }
+@test "badinput: references to undefined ids" { check_cases 'undefined\.mft|no.*\.mft|huge.*\.mft'; }
 @test "badinput: ids defined twice" { check_cases 'dup.*'; }
 @test "badinput: frees of unknown allocations" { check_cases 'unknownfree\.mft|doublefree\.mft'; }
 @test "badinput: records out of order or of the wrong kind of capture" { check_cases 'backwards\.mft|afterend\.mft|agga\.mft|fullp\.mft'; }
