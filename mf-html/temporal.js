@@ -456,7 +456,8 @@
     /* The points drawn: [[fromMs, toMs, atMs, bytes], ...] of the heap and the RSS. */
     chart: function () {
       return { heap: series.heap.map(function (p) { return p.slice(); }), rss: series.rss.map(function (p) { return p.slice(); }),
-               maxPoints: maxPoints || null };
+               maxPoints: maxPoints || null,
+               plot: { left: geom.L, right: geom.w - geom.R, top: geom.T, bottom: CHART_H - geom.B } };
     }
   });
 

@@ -1,0 +1,222 @@
+#!/usr/bin/env bats
+# The temporal report page: mf-temporal's output through mf-html, a chart
+# over time with sliders choosing the window the flame graph shows
+# (docs/REPORT.md, "The temporal mode").  The page is driven in headless
+# chromium by tests/browser/temporal.mjs, one check per @test; the windows
+# it shows are compared with tests/helpers.bash temporal_views, the rules of
+# docs/TEMPORAL.md written in awk.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+	export R="$BATS_FILE_TMPDIR"
+	for f in basic edges threads; do
+		"$BIN/mf-temporal" "$DATA/temporal_$f.mft" > "$R/$f.peak"
+		"$BIN/mf-temporal" --leaks "$DATA/temporal_$f.mft" > "$R/$f.leaks"
+	done
+	"$BIN/mf-temporal" --split-threads "$DATA/temporal_threads.mft" > "$R/threads.split-peak"
+	"$BIN/mf-temporal" --leaks --split-threads "$DATA/temporal_threads.mft" > "$R/threads.split-leaks"
+	"$BIN/mf-invert" "$R/basic.peak" > "$R/basic.inverted-peak"
+	"$BIN/mf-invert" "$R/basic.leaks" > "$R/basic.inverted-leaks"
+	for f in "$R"/*.*peak "$R"/*.*leaks; do
+		"$BIN/mf-html" -o "$f.html" "$f"
+	done
+	if [ -x "$BIN/mf-record" ] && [ -x "$PROGS/temp_phases" ]; then
+		"$BIN/mf-record" -o "$R/ph.mft" "$PROGS/temp_phases"
+		"$BIN/mf-temporal" "$R/ph.mft" > "$R/ph.peak"
+		"$BIN/mf-temporal" --leaks "$R/ph.mft" > "$R/ph.leaks"
+		"$BIN/mf-html" -o "$R/ph.peak.html" "$R/ph.peak"
+		"$BIN/mf-html" -o "$R/ph.leaks.html" "$R/ph.leaks"
+		"$BIN/mf-html" --max-memory-records 5 -o "$R/ph.max5.html" "$R/ph.peak"
+	fi
+}
+
+setup() {
+	cd "$ROOT"
+}
+
+# browser CHECK REPORT [#FRAGMENT] [ARGS...]
+browser() {
+	if [ ! -d tests/browser/node_modules/playwright-core ]; then
+		echo "tests/browser/node_modules is missing: run 'make check' (or npm ci in tests/browser)" >&2
+		return 1
+	fi
+	run --separate-stderr node tests/browser/temporal.mjs "$@"
+	[ -n "$stderr" ] && echo "$stderr"
+	[ "$status" -eq 0 ]
+}
+
+need_phases() {
+	[ -f "$R/ph.peak.html" ] || skip "bin/mf-record or build/tests/temp_phases is not built (make test-programs)"
+}
+
+meta() { sed -n "s/^# $2=//p" "$1"; }
+
+# ---------------------------------------------------------------- windows
+
+# views NAME: every window of the page against temporal_views of its file.
+views() {
+	browser views "$R/$1.html"
+	diff <(temporal_views "$R/$1") <(printf '%s\n' "$output")
+}
+
+@test "temporal page: every window of the documented example, peak" {
+	views basic.peak
+	# The example's own windows (docs/TEMPORAL.md): [3, 5] is a 100, b 60.
+	[[ "$output" == *$'3 5\tmain (prog.c:10);a (prog.c:3)\t1\t100\n3 5\tmain (prog.c:10);b (prog.c:5)\t1\t60'* ]]
+	[[ "$output" == *$'0 5\tmain (prog.c:10);a (prog.c:3)\t1\t100\n0 5\tmain (prog.c:10);b (prog.c:5)\t1\t200'* ]]
+}
+
+@test "temporal page: every window of the documented example, leaks" {
+	views basic.leaks
+	[[ "$output" == *$'\n1 3\tmain (prog.c:10);b (prog.c:5)\t1\t60\n'* ]]
+	[[ "$output" == *$'\n0 4\tmain (prog.c:10);a (prog.c:3)\t1\t100\n0 4\tmain (prog.c:10);b (prog.c:5)\t1\t60\n'* ]]
+}
+
+@test "temporal page: every window of allocations on slice edges, peak and leaks" {
+	views edges.peak
+	views edges.leaks
+}
+
+@test "temporal page: every window of threads, joined and split" {
+	views threads.peak
+	views threads.leaks
+	views threads.split-peak
+	views threads.split-leaks
+}
+
+@test "temporal page: every window of an inverted report" {
+	grep -q '^# inverted=true$' "$R/basic.inverted-peak"
+	views basic.inverted-peak
+	views basic.inverted-leaks
+}
+
+@test "temporal page: window edges are whole slices, from the fragment" {
+	browser edges "$R/edges.peak.html" '#from=19&to=20'
+}
+
+@test "temporal page: malformed series: the page says so and shows the whole recording" {
+	sed 's/^# stack_live=\[\[0,1,50\],\[1,0,150\],\[3,0,-140\]\]$/# stack_live=[[0,1,50],[1,0,150],[6,0,-140]]/' \
+		"$R/basic.peak" > "$R/bad.peak"
+	! cmp -s "$R/basic.peak" "$R/bad.peak"
+	"$BIN/mf-html" -o "$R/bad.html" "$R/bad.peak"
+	browser bad "$R/bad.html"
+}
+
+# ------------------------------------------------------- the two phases
+
+@test "temporal page: two phases: whole window is phase one, phase two's window is phase two" {
+	need_phases
+	browser phases "$R/ph.peak.html"
+}
+
+@test "temporal page: two phases: the sliders, by keyboard and mouse, and a drag on the chart" {
+	need_phases
+	browser sliders "$R/ph.peak.html"
+}
+
+@test "temporal page: two phases: the URL fragment restores a window, with a zoom" {
+	need_phases
+	N=$(meta "$R/ph.peak" slices)
+	K=$(meta "$R/ph.peak" slice_peaks | tr -d '[]' | tr , '\n' | grep -n '^4194304$' | head -1 | cut -d: -f1)
+	browser fragment "$R/ph.peak.html" "#from=$(((K - 1) * 10))&to=$(((N - 1) * 10))"
+}
+
+@test "temporal page: two phases, leaks: windows made and freed exactly" {
+	need_phases
+	read -r M F < <(sed -n 's/^# stack_lifetimes=\[\[\([0-9]*\),\([0-9]*\),1,8388608\]\]$/\1 \2/p' "$R/ph.leaks")
+	[ -n "$F" ]
+	browser leaks "$R/ph.leaks.html" '' "$M" "$F"
+}
+
+@test "temporal page: --max-memory-records 5 draws 5 points and keeps the true peak" {
+	need_phases
+	browser maxpoints "$R/ph.max5.html"
+}
+
+@test "temporal page: the whole window is exactly the non-temporal report" {
+	need_phases
+	# The page starts on the whole recording, and mf-html draws the stack
+	# lines as they are: the same lines as mf-peak's and mf-leaks's.
+	diff <(grep -v '^#' "$R/ph.peak" | grep -v ' 0$') <("$BIN/mf-peak" "$R/ph.mft" | grep -v '^#')
+	diff <(grep -v '^#' "$R/ph.leaks" | grep -v ' 0$') <("$BIN/mf-leaks" "$R/ph.mft" | grep -v '^#')
+	for f in ph.peak ph.leaks; do
+		E=$(($(meta "$R/$f" slices) - 1))
+		browser views "$R/$f.html" '' 0 $E
+		[ "${#lines[@]}" = 1 ]
+		diff <(temporal_views "$R/$f" 0 $E) <(printf '%s\n' "$output")
+	done
+	[[ "$output" == *";leak_some (/"*$'\t1\t1000' ]]
+}
+
+# ------------------------------------------------- mf-html --max-memory-records
+
+@test "mf-html --max-memory-records keeps the highest heap of each run of records" {
+	printf '# memory=[%s]\n' 10,1,7 20,5,1 30,2,9 40,3,3 50,3,2 60,9,1 70,1,1 > "$R/mem.folded"
+	echo 'main 1' >> "$R/mem.folded"
+	run -0 --separate-stderr "$BIN/mf-html" --max-memory-records 3 "$R/mem.folded"
+	[[ "$output" == *'"meta":[["memory","[20,5,1]"],["memory","[40,3,3]"],["memory","[60,9,1]"],["max_memory_records","3"]],'* ]]
+	run -0 --separate-stderr "$BIN/mf-html" --max-memory-records 7 "$R/mem.folded"
+	[[ "$output" == *'["memory","[70,1,1]"],["max_memory_records","7"]],'* ]]
+	run -0 --separate-stderr "$BIN/mf-html" "$R/mem.folded"
+	[[ "$output" == *'["memory","[70,1,1]"]],'* ]]
+	[[ "$(grep -o '{"title".*' <<<"$output")" != *max_memory_records* ]]
+}
+
+@test "mf-html --max-memory-records: a malformed record stays for the page to report" {
+	printf '# memory=[1,x,2]\n# memory=[2,3,4]\nmain 1\n' > "$R/memx.folded"
+	run -0 --separate-stderr "$BIN/mf-html" --max-memory-records 1 "$R/memx.folded"
+	[[ "$output" == *'"meta":[["memory","[1,x,2]"],["memory","[2,3,4]"],["max_memory_records","1"]],'* ]]
+}
+
+@test "mf-html --max-memory-records: usage errors" {
+	run -2 --separate-stderr "$BIN/mf-html" --max-memory-records 0 "$R/basic.peak"
+	[ "${stderr_lines[0]}" = "mf-html: --max-memory-records takes a whole number from 1 to 100000000, not '0'" ]
+	[ "${stderr_lines[1]}" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [--max-memory-records N] [FILE]" ]
+	run -2 --separate-stderr "$BIN/mf-html" --max-memory-records x "$R/basic.peak"
+	[ "${stderr_lines[0]}" = "mf-html: --max-memory-records takes a whole number from 1 to 100000000, not 'x'" ]
+	run -2 --separate-stderr "$BIN/mf-html" "$R/basic.peak" --max-memory-records
+	[ "${stderr_lines[0]}" = "mf-html: option '--max-memory-records' needs an argument" ]
+}
+
+# ------------------------------------------------------ mf flamegraph
+
+@test "mf flamegraph --temporal [--leaks]: the same page as the pipeline" {
+	cd "$R"
+	run -0 --separate-stderr "$BIN/mf" flamegraph --temporal -o t.html "$DATA/temporal_basic.mft"
+	[ "$stderr" = "mf: wrote t.html" ]
+	"$BIN/mf-temporal" "$DATA/temporal_basic.mft" | "$BIN/mf-html" > expected.html
+	cmp expected.html t.html
+	run -0 --separate-stderr "$BIN/mf" flamegraph --temporal --leaks --split-threads -o tl.html "$DATA/temporal_threads.mft"
+	"$BIN/mf-temporal" --leaks --split-threads "$DATA/temporal_threads.mft" | "$BIN/mf-html" > expected.html
+	cmp expected.html tl.html
+}
+
+@test "mf flamegraph --temporal --inverted: mf-invert keeps the series, every window survives" {
+	cd "$R"
+	run -0 --separate-stderr "$BIN/mf" flamegraph --temporal --inverted -o ti.html "$DATA/temporal_basic.mft"
+	"$BIN/mf-temporal" "$DATA/temporal_basic.mft" | "$BIN/mf-invert" | "$BIN/mf-html" > expected.html
+	cmp expected.html ti.html
+	grep -q '"stack_live","\[\[0,1,50\],\[1,0,150\],\[3,0,-140\]\]",1\]' ti.html
+	cd "$ROOT"
+	browser views "$R/ti.html"
+	diff <(temporal_views "$R/basic.inverted-peak") <(printf '%s\n' "$output")
+}
+
+@test "mf flamegraph --temporal --max-memory-records goes to mf-html" {
+	need_phases
+	cd "$R"
+	run -0 --separate-stderr "$BIN/mf" flamegraph --temporal --max-memory-records 5 -o tm.html ph.mft
+	"$BIN/mf-temporal" ph.mft | "$BIN/mf-html" --max-memory-records 5 > expected.html
+	cmp expected.html tm.html
+	cd "$ROOT"
+	browser maxpoints "$R/tm.html"
+}
+
+@test "mf flamegraph --temporal refuses temporary allocations" {
+	run -2 --separate-stderr "$BIN/mf" flamegraph --temporal --temporary-allocations "$DATA/temporal_basic.mft"
+	[ "${stderr_lines[0]}" = "mf: --temporal cannot show temporary allocations" ]
+	run -2 --separate-stderr "$BIN/mf" flamegraph --temporal --temporary-allocation-threshold 3 "$DATA/temporal_basic.mft"
+	[ "${stderr_lines[0]}" = "mf: --temporal cannot show temporary allocations" ]
+}
