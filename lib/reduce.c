@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "num.h"
 
 void stacktab_init(struct stacktab *t, int split_threads)
 {
@@ -118,6 +119,75 @@ void reduce_finish(struct ev_reader *r, struct output *out)
 		die("%s: incomplete capture: no end record; the output covers only what was recorded",
 		    r->in.name);
 	ev_close(r);
+}
+
+void memory_init(struct memory *m, uint64_t max)
+{
+	memset(m, 0, sizeof *m);
+	m->max = max;
+	m->width = 1;
+}
+
+/* Keep the higher record of each pair: half as many, buckets twice as wide. */
+static void memory_halve(struct memory *m)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < m->n; i += 2) {
+		struct memrec best = m->kept[i];
+		if (i + 1 < m->n && m->kept[i + 1].heap > best.heap)
+			best = m->kept[i + 1];
+		m->kept[k++] = best;
+	}
+	m->n = k;
+	m->width *= 2;
+}
+
+static void memory_push(struct memory *m, struct memrec rec)
+{
+	m->kept = xgrow(m->kept, &m->cap, m->n + 1, sizeof *m->kept);
+	m->kept[m->n++] = rec;
+	if (m->n > m->max)
+		memory_halve(m);
+}
+
+void memory_add(struct memory *m, uint64_t ms, uint64_t heap, uint64_t rss)
+{
+	if (m->max == 0)
+		return;
+	/* Strictly higher: in a tie the bucket keeps its earliest record. */
+	if (m->pending_n == 0 || heap > m->pending.heap)
+		m->pending = (struct memrec){ ms, heap, rss };
+	if (++m->pending_n == m->width) {
+		memory_push(m, m->pending);
+		m->pending_n = 0;
+	}
+}
+
+void memory_finish(struct memory *m)
+{
+	if (m->pending_n)
+		memory_push(m, m->pending);
+	m->pending_n = 0;
+}
+
+void memory_write(const struct memory *m, struct output *out)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct memrec *r = &m->kept[i];
+		output_printf(out, "# memory=[%llu,%llu,%llu]\n", (unsigned long long)r->ms,
+			      (unsigned long long)r->heap, (unsigned long long)r->rss);
+	}
+}
+
+void memory_release(struct memory *m)
+{
+	free(m->kept);
+	memset(m, 0, sizeof *m);
+}
+
+uint64_t reduce_max_memory_records(const char *usage, const char *arg)
+{
+	return option_u64(usage, "--max-memory-records", arg, 0, MEMORY_RECORDS_MAX);
 }
 
 noreturn void reduce_bad_option(const char *usage, int c, char **argv)

@@ -22,26 +22,11 @@
 #include "err.h"
 #include "events.h"
 #include "folded.h"
-#include "num.h"
 #include "output.h"
 #include "reduce.h"
 
 static const char usage[] =
 	"usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]\n";
-
-/* Memory records, downsampled: each kept record is the highest of its bucket. */
-struct memrec {
-	uint64_t ms, heap, rss;
-};
-
-struct memory {
-	uint64_t max;		/* keep at most this many */
-	struct memrec *kept;
-	size_t n, cap;
-	uint64_t width;		/* records per bucket */
-	struct memrec pending;	/* the bucket being filled */
-	uint64_t pending_n;
-};
 
 struct peak {
 	struct stacktab tab;
@@ -57,47 +42,6 @@ struct peak {
 	uint64_t leaked_bytes, leaked_allocations;
 	struct memory memory;
 };
-
-/* Keep the higher record of each pair: half as many, buckets twice as wide. */
-static void memory_halve(struct memory *m)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < m->n; i += 2) {
-		struct memrec best = m->kept[i];
-		if (i + 1 < m->n && m->kept[i + 1].heap > best.heap)
-			best = m->kept[i + 1];
-		m->kept[k++] = best;
-	}
-	m->n = k;
-	m->width *= 2;
-}
-
-static void memory_push(struct memory *m, struct memrec rec)
-{
-	m->kept = xgrow(m->kept, &m->cap, m->n + 1, sizeof *m->kept);
-	m->kept[m->n++] = rec;
-	if (m->n > m->max)
-		memory_halve(m);
-}
-
-static void memory_add(struct memory *m, struct memrec rec)
-{
-	if (m->max == 0)
-		return;
-	if (m->pending_n == 0 || rec.heap > m->pending.heap)
-		m->pending = rec;
-	if (++m->pending_n == m->width) {
-		memory_push(m, m->pending);
-		m->pending_n = 0;
-	}
-}
-
-static void memory_finish(struct memory *m)
-{
-	if (m->pending_n)
-		memory_push(m, m->pending);
-	m->pending_n = 0;
-}
 
 /* Room for the peak's per-slot arrays up to the table's capacity. */
 static void peak_reserve(struct peak *p)
@@ -181,7 +125,7 @@ static void peak_release(struct peak *p)
 	free(p->peak_count);
 	free(p->changed);
 	free(p->log);
-	free(p->memory.kept);
+	memory_release(&p->memory);
 }
 
 static void read_capture(struct peak *p, struct ev_reader *r)
@@ -192,7 +136,7 @@ static void read_capture(struct peak *p, struct ev_reader *r)
 		case EV_ALLOC: on_alloc(p, r, &ev); break;
 		case EV_FREE: on_free(p, &ev); break;
 		case EV_MEMORY:
-			memory_add(&p->memory, (struct memrec){ ev.time_ms, ev.heap, ev.rss });
+			memory_add(&p->memory, ev.time_ms, ev.heap, ev.rss);
 			break;
 		case EV_PEAK_LIVE: on_peak_live(p, &ev); break;
 		case EV_END_LIVE:
@@ -224,11 +168,7 @@ static void write_peak(const struct peak *p, const struct ev_reader *r, struct o
 	folded_meta_u64(out, "peak_allocations", p->allocations);
 	folded_meta_u64(out, "leaked_bytes", p->leaked_bytes);
 	folded_meta_u64(out, "leaked_allocations", p->leaked_allocations);
-	for (size_t i = 0; i < p->memory.n; i++) {
-		const struct memrec *m = &p->memory.kept[i];
-		output_printf(out, "# memory=[%llu,%llu,%llu]\n", (unsigned long long)m->ms,
-			      (unsigned long long)m->heap, (unsigned long long)m->rss);
-	}
+	memory_write(&p->memory, out);
 	reduce_write_stacks(out, &set, &shown);
 	folded_set_release(&set);
 }
@@ -248,15 +188,14 @@ int main(int argc, char **argv)
 	int force = 0, split_threads = 0, c;
 
 	set_progname(argv[0]);
-	p.memory.max = 10000;
-	p.memory.width = 1;
+	memory_init(&p.memory, MEMORY_RECORDS_DEFAULT);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":fho:", options, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'm':
-			p.memory.max = option_u64(usage, "--max-memory-records", optarg, 0, 100000000);
+			memory_init(&p.memory, reduce_max_memory_records(usage, optarg));
 			break;
 		case 'o': output = optarg; break;
 		case 's': split_threads = 1; break;
