@@ -8,6 +8,8 @@
  * when the thread that made it frees it after at most N other allocations
  * of that thread (memray's rule: each thread remembers its last N+1
  * allocations, freed or not, and a free that matches one is temporary).
+ * The metadata carries the memory records (at most --max-memory-records,
+ * downsampled so the highest survives) for the memory graph of mf-html.
  *
  * From folded stacks (the first line is not an event stream header): the
  * same stacks with duplicates merged and, with --functions, the source
@@ -15,7 +17,7 @@
  * is passed through; per-stack series (`stack_*` lines of the temporal
  * format) stay with their stack and merge when their stacks merge
  * (docs/TEMPORAL.md), and a temporal input keeps its reducer, so the
- * output is still temporal.
+ * output is still temporal.  Memory lines pass through as they are.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -32,12 +34,13 @@
 #include "reduce.h"
 
 static const char usage[] =
-	"usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [FILE]\n";
+	"usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--max-memory-records N] [FILE]\n";
 
 struct options {
 	const char *output;
 	int force, count, functions, split_threads, temporary;
 	uint64_t threshold;
+	uint64_t max_memory_records;	/* event streams only */
 };
 
 /* Temporary allocations: the thread's allocation count at each live allocation. */
@@ -70,7 +73,8 @@ static void add(struct stacktab *tab, uint32_t thread, const struct ev *ev)
 	tab->count[slot]++;
 }
 
-static void read_capture(struct stacktab *tab, struct ev_reader *r, const struct options *o)
+static void read_capture(struct stacktab *tab, struct memory *mem, struct ev_reader *r,
+			 const struct options *o)
 {
 	struct temporary t = { o->threshold, HASH_INIT, HASH_INIT };
 	struct ev ev;
@@ -82,7 +86,10 @@ static void read_capture(struct stacktab *tab, struct ev_reader *r, const struct
 			temporary_alloc(&t, &ev);
 		else if (ev.type == EV_FREE && o->temporary && temporary_free(&t, &ev))
 			add(tab, ev.alloc_thread, &ev);
+		else if (ev.type == EV_MEMORY)
+			memory_add(mem, ev.time_ms, ev.heap, ev.rss);
 	}
+	memory_finish(mem);
 	hash_release(&t.thread_allocs);
 	hash_release(&t.seq);
 }
@@ -129,9 +136,11 @@ static void fold_capture(struct input *in, const struct options *o, struct outpu
 	struct stacktab tab;
 	struct folded_set set = FOLDED_SET_INIT;
 	struct shown shown;
+	struct memory mem;
 	ev_open_input(&r, in);
 	stacktab_init(&tab, o->split_threads);
-	read_capture(&tab, &r, o);
+	memory_init(&mem, o->max_memory_records);
+	read_capture(&tab, &mem, &r, o);
 	stacktab_fold(&tab, &r, tab.bytes, tab.count, o->count, &set, &shown);
 	if (o->functions)
 		refold_functions(&set, o->split_threads);
@@ -142,9 +151,11 @@ static void fold_capture(struct input *in, const struct options *o, struct outpu
 	if (o->functions)
 		folded_meta_json(out, "functions_only", "true");
 	ev_write_metadata(&r, out);
+	memory_write(&mem, out);
 	reduce_write_stacks(out, &set, &shown);
 	folded_set_release(&set);
 	stacktab_release(&tab);
+	memory_release(&mem);
 	reduce_finish(&r, out);
 }
 
@@ -256,12 +267,13 @@ int main(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "functions", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "max-memory-records", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "split-threads", no_argument, NULL, 's' },
 		{ "temporary", optional_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct options o = { 0 };
+	struct options o = { .max_memory_records = MEMORY_RECORDS_DEFAULT };
 	int c;
 
 	set_progname(argv[0]);
@@ -272,6 +284,7 @@ int main(int argc, char **argv)
 		case 'f': o.force = 1; break;
 		case 'F': o.functions = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
+		case 'm': o.max_memory_records = reduce_max_memory_records(usage, optarg); break;
 		case 'o': o.output = optarg; break;
 		case 's': o.split_threads = 1; break;
 		case 't':

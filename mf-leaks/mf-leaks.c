@@ -5,7 +5,9 @@
  * stack, the bytes and number of allocations made while tracking and never
  * freed.  Blocks allocated before tracking started are not in the capture,
  * so they are never reported (their frees are counted in untracked_frees).
- * The metadata also gives the peak (bytes, time, live allocations).
+ * The metadata also gives the peak (bytes, time, live allocations) and
+ * the memory records (at most --max-memory-records, downsampled so the
+ * highest survives) for the memory graph of mf-html.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,11 +19,13 @@
 #include "output.h"
 #include "reduce.h"
 
-static const char usage[] = "usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [FILE]\n";
+static const char usage[] =
+	"usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]\n";
 
 struct leaks {
 	struct stacktab tab;	/* live bytes and allocations per stack */
 	uint64_t peak_bytes, peak_time_ms, peak_allocations;
+	struct memory memory;
 };
 
 static void on_alloc(struct leaks *l, const struct ev_reader *r, const struct ev *ev)
@@ -64,6 +68,7 @@ static void read_capture(struct leaks *l, struct ev_reader *r)
 		switch (ev.type) {
 		case EV_ALLOC: on_alloc(l, r, &ev); break;
 		case EV_FREE: on_free(l, &ev); break;
+		case EV_MEMORY: memory_add(&l->memory, ev.time_ms, ev.heap, ev.rss); break;
 		case EV_PEAK_LIVE:
 		case EV_END_LIVE: on_live(l, &ev); break;
 		case EV_PEAK:
@@ -72,6 +77,7 @@ static void read_capture(struct leaks *l, struct ev_reader *r)
 			break;
 		}
 	}
+	memory_finish(&l->memory);
 }
 
 static void write_leaks(const struct leaks *l, const struct ev_reader *r, struct output *out)
@@ -86,6 +92,7 @@ static void write_leaks(const struct leaks *l, const struct ev_reader *r, struct
 	folded_meta_u64(out, "peak_allocations", l->peak_allocations);
 	folded_meta_u64(out, "leaked_bytes", shown.bytes);
 	folded_meta_u64(out, "leaked_allocations", shown.count);
+	memory_write(&l->memory, out);
 	reduce_write_stacks(out, &set, &shown);
 	folded_set_release(&set);
 }
@@ -95,6 +102,7 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "max-memory-records", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "split-threads", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
@@ -104,11 +112,15 @@ int main(int argc, char **argv)
 	int force = 0, split_threads = 0, c;
 
 	set_progname(argv[0]);
+	memory_init(&l.memory, MEMORY_RECORDS_DEFAULT);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":fho:", options, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
+		case 'm':
+			memory_init(&l.memory, reduce_max_memory_records(usage, optarg));
+			break;
 		case 'o': output = optarg; break;
 		case 's': split_threads = 1; break;
 		default: reduce_bad_option(usage, c, argv);
@@ -126,5 +138,6 @@ int main(int argc, char **argv)
 	write_leaks(&l, &r, &out);
 	reduce_finish(&r, &out);
 	stacktab_release(&l.tab);
+	memory_release(&l.memory);
 	return 0;
 }

@@ -482,7 +482,7 @@ usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE
 	[ "${stderr_lines[0]}" = "mf-peak: --max-memory-records takes a whole number from 0 to 100000000, not '-1'" ]
 	run -2 --separate-stderr "$BIN/mf-leaks" -x
 	[ "$stderr" = "mf-leaks: unknown option '-x'
-usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [FILE]" ]
+usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]" ]
 	run -2 --separate-stderr "$BIN/mf-fold" --temporary=x "$DATA/reduce_peak.mft"
 	[ "${stderr_lines[0]}" = "mf-fold: --temporary takes a whole number from 0 to 18446744073709551614, not 'x'" ]
 	run -2 --separate-stderr "$BIN/mf-invert" --split-threads
@@ -496,9 +496,9 @@ usage: mf-invert [-f] [-o OUTPUT] [FILE]" ]
 	run -0 "$BIN/mf-peak" --help
 	[ "$output" = "usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]" ]
 	run -0 "$BIN/mf-leaks" --help
-	[ "$output" = "usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [FILE]" ]
+	[ "$output" = "usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]" ]
 	run -0 "$BIN/mf-fold" --help
-	[ "$output" = "usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [FILE]" ]
+	[ "$output" = "usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--max-memory-records N] [FILE]" ]
 	run -0 "$BIN/mf-invert" --help
 	[ "$output" = "usage: mf-invert [-f] [-o OUTPUT] [FILE]" ]
 }
