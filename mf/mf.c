@@ -79,7 +79,7 @@ static const char help_flamegraph[] =
 	"\n"
 	"Pipeline: mf-peak, mf-leaks or mf-fold --temporary=N (--temporal:\n"
 	"mf-temporal [--leaks]), then mf-invert with --inverted, then mf-html.\n"
-	"--max-memory-records goes to mf-peak, or with --temporal to mf-html.\n";
+	"--max-memory-records goes to the reducer, or with --temporal to mf-html.\n";
 
 static char bindir[PATH_MAX];
 
@@ -316,7 +316,8 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 		case O_INVERTED: o->inverted = 1; break;
 		case O_LEAKS: o->leaks = 1; break;
 		case O_MAXREC:
-			option_u64(usage_flamegraph, "--max-memory-records", optarg, 1, UINT32_MAX);
+			/* The range every stage that takes it accepts. */
+			option_u64(usage_flamegraph, "--max-memory-records", optarg, 1, 100000000);
 			o->max_records = optarg;
 			break;
 		case O_SPLIT: o->split = 1; break;
