@@ -123,10 +123,15 @@ bench: deps-test
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
+# The man pages: each filter's mf-NAME/mf-NAME.1, and the recorder's in docs/.
+MAN_PAGES = $(wildcard mf-*/mf-*.1 docs/mf-record.1)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/mf
 	install -m 755 $(filter $(BIN)/mf%,$(PROGRAMS)) $(DESTDIR)$(PREFIX)/bin/
 	$(INSTALL_EXTRA)
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
 
 clean:
 	rm -rf bin build bin-san build-san build-fuzz
