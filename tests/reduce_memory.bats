@@ -1,0 +1,260 @@
+#!/usr/bin/env bats
+# The memory lines (# memory=[MS,HEAP,RSS]) of every reducer that writes
+# them: mf-peak, mf-leaks and mf-fold (all, --temporary) on the hand-written
+# event streams of tests/data/, the --max-memory-records cap keeping the
+# peak, mf-fold passing folded memory lines through, bad values, and
+# mf flamegraph passing the option to whichever reducer runs.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# The value of metadata key $1 in $output.
+meta() {
+	sed -n "s/^# $1=//p" <<<"$output"
+}
+
+# The memory entries of the report FILE, one per line.
+report_memory() {
+	grep -o '\["memory","[^"]*"\]' "$1"
+}
+
+USAGE_LEAKS="usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]"
+USAGE_FOLD="usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--max-memory-records N] [FILE]"
+
+@test "mf-leaks: the memory lines come after leaked_* and before shown_*" {
+	run -0 --separate-stderr "$BIN/mf-leaks" "$DATA/reduce_peak.mft"
+	[ "$stderr" = "" ]
+	diff -u - <(echo "$output") <<'EOF'
+# format="mf-folded/1"
+# reducer="leaks"
+# value="bytes"
+# inverted=false
+# split_threads=false
+# command="./app 100000"
+# pid=4242
+# start_ms=1764127800000
+# duration_ms=12
+# interval_ms=10
+# ended="exit 0"
+# total_allocations=4
+# total_frees=2
+# total_bytes=500
+# untracked_frees=0
+# thread={"thread":1,"tid":4242,"name":"app"}
+# peak_bytes=300
+# peak_time_ms=5
+# peak_allocations=2
+# leaked_bytes=250
+# leaked_allocations=2
+# memory=[5,100,4096]
+# memory=[10,250,8192]
+# shown_bytes=250
+# shown_allocations=2
+# count=2
+main (/src/app.c:30);a (/src/app.c:4) 250
+EOF
+}
+
+@test "mf-leaks: an aggregated capture gives the same memory lines as the full one" {
+	run -0 "$BIN/mf-leaks" "$DATA/reduce_aggregate.mft"
+	[ "$(meta memory)" = "[5,100,4096]
+[10,250,8192]" ]
+	run -0 "$BIN/mf-leaks" --split-threads --max-memory-records 1 "$DATA/reduce_aggregate.mft"
+	[ "$(meta memory)" = "[10,250,8192]" ]
+}
+
+@test "mf-fold: the memory lines come after the recording's metadata and before shown_*" {
+	run -0 --separate-stderr "$BIN/mf-fold" "$DATA/reduce_peak.mft"
+	[ "$stderr" = "" ]
+	diff -u - <(echo "$output") <<'EOF'
+# format="mf-folded/1"
+# reducer="all"
+# value="bytes"
+# inverted=false
+# split_threads=false
+# command="./app 100000"
+# pid=4242
+# start_ms=1764127800000
+# duration_ms=12
+# interval_ms=10
+# ended="exit 0"
+# total_allocations=4
+# total_frees=2
+# total_bytes=500
+# untracked_frees=0
+# thread={"thread":1,"tid":4242,"name":"app"}
+# memory=[5,100,4096]
+# memory=[10,250,8192]
+# shown_bytes=500
+# shown_allocations=4
+# count=2
+main (/src/app.c:30);a (/src/app.c:4) 250
+# count=2
+main (/src/app.c:30);a (/src/app.c:4);b (/src/app.c:8) 250
+EOF
+}
+
+@test "mf-fold --temporary, --count and --functions write the memory lines too" {
+	for opts in --temporary --temporary=0 "--temporary --count" --count --functions "--split-threads --functions"; do
+		run -0 "$BIN/mf-fold" $opts "$DATA/reduce_peak.mft"
+		[ "$(grep -A2 '^# thread=' <<<"$output")" = '# thread={"thread":1,"tid":4242,"name":"app"}
+# memory=[5,100,4096]
+# memory=[10,250,8192]' ]
+	done
+}
+
+@test "the cap: exact lines of mf-leaks and mf-fold, the same as mf-peak's, peak kept" {
+	for prog in mf-leaks mf-fold "mf-fold --temporary"; do
+		run -0 $BIN/$prog "$DATA/reduce_memory.mft"
+		[ "$(meta memory | wc -l)" = 25 ]
+		[ "$(meta memory | head -1)" = "[0,100,200]" ]
+		[ "$(meta memory | tail -1)" = "[240,980,1960]" ]
+		run -0 $BIN/$prog --max-memory-records 4 "$DATA/reduce_memory.mft"
+		[ "$(meta memory)" = "[50,950,1900]
+[80,1060,2120]
+[130,9000,18000]
+[240,980,1960]" ]
+		run -0 $BIN/$prog --max-memory-records 1 "$DATA/reduce_memory.mft"
+		[ "$(meta memory)" = "[130,9000,18000]" ]
+		run -0 $BIN/$prog --max-memory-records 0 "$DATA/reduce_memory.mft"
+		[ "$(meta memory)" = "" ]
+		grep -qx '# shown_bytes=[0-9]*' <<<"$output"
+	done
+}
+
+@test "the cap: at most N, at least N/2, peak and time order kept, for every N" {
+	for n in 2 3 5 7 12 13 24 25 26 10000; do
+		run -0 "$BIN/mf-peak" --max-memory-records "$n" "$DATA/reduce_memory.mft"
+		peak=$(meta memory)
+		for prog in mf-leaks mf-fold "mf-fold --temporary=3"; do
+			run -0 $BIN/$prog --max-memory-records "$n" "$DATA/reduce_memory.mft"
+			# One downsampling for every reducer.
+			[ "$(meta memory)" = "$peak" ]
+		done
+		kept=$(meta memory | wc -l)
+		want=$(( n < 25 ? n : 25 ))
+		[ "$kept" -le "$want" ]
+		[ "$kept" -ge $(( (want + 1) / 2 )) ]
+		meta memory | grep -qx '\[130,9000,18000\]'
+		meta memory | tr -d '[' | sort -n -c -t, -k1,1
+	done
+}
+
+@test "the cap: when heaps tie, the earlier record stays" {
+	cat > tie.mft <<'EOF'
+H 1 full 5 1764127800000 10 ./tie
+M 1 /src/tie
+F 1 1 /src/tie.c 3 main
+S 1 0 1
+T 1 5 tie
+a 1 1 64
+m 0 70 1
+m 10 70 2
+m 20 70 3
+m 30 70 4
+m 40 70 5
+E 50 1 0 0 0 exit 0
+EOF
+	run -0 "$BIN/mf-leaks" --max-memory-records 1 tie.mft
+	[ "$(meta memory)" = "[0,70,1]" ]
+	# 0 10 20 make three, so pairs merge: 0 (0 and 10), 20; then 30 and 40
+	# fill one bucket (30 kept), three again: 0 (0 and 20), 30.
+	run -0 "$BIN/mf-fold" --max-memory-records 2 tie.mft
+	[ "$(meta memory)" = "[0,70,1]
+[30,70,4]" ]
+}
+
+@test "mf-fold re-folding folded text passes its memory lines through as they are" {
+	"$BIN/mf-peak" --max-memory-records 4 "$DATA/reduce_memory.mft" > peak.folded
+	for opts in "" --functions --count "--max-memory-records 1" "--max-memory-records 0"; do
+		run -0 "$BIN/mf-fold" $opts peak.folded
+		[ "$(meta memory)" = "[50,950,1900]
+[80,1060,2120]
+[130,9000,18000]
+[240,980,1960]" ]
+		# In their place: after leaked_allocations, before shown_bytes.
+		[ "$(grep -B1 -A4 '^# memory=\[50,' <<<"$output" | sed 's/=.*//')" = "# leaked_allocations
+# memory
+# memory
+# memory
+# memory
+# shown_bytes" ]
+	done
+	# From folded text without memory lines, none appear.
+	run -0 "$BIN/mf-fold" "$DATA/reduce_refold.folded"
+	[ "$(meta memory)" = "" ]
+}
+
+@test "--max-memory-records: bad values are usage errors (exit 2), nothing written" {
+	for prog in mf-leaks mf-fold; do
+		usage=$USAGE_LEAKS
+		[ $prog = mf-fold ] && usage=$USAGE_FOLD
+		for bad in -1 x 100000001 1e3 ""; do
+			run -2 --separate-stderr "$BIN/$prog" -o out.folded --max-memory-records "$bad" "$DATA/reduce_peak.mft"
+			[ "$output" = "" ]
+			[ "$stderr" = "$prog: --max-memory-records takes a whole number from 0 to 100000000, not '$bad'
+$usage" ]
+			[ ! -e out.folded ]
+		done
+		run -2 --separate-stderr "$BIN/$prog" "$DATA/reduce_peak.mft" --max-memory-records
+		[ "$stderr" = "$prog: option '--max-memory-records' needs an argument
+$usage" ]
+		run -0 "$BIN/$prog" --max-memory-records 100000000 "$DATA/reduce_peak.mft"
+		[ "$(meta memory | wc -l)" = 2 ]
+	done
+}
+
+@test "--help gives the usage lines with --max-memory-records" {
+	run -0 --separate-stderr "$BIN/mf-leaks" --help
+	[ "$output" = "$USAGE_LEAKS" ]
+	run -0 --separate-stderr "$BIN/mf-fold" --help
+	[ "$output" = "$USAGE_FOLD" ]
+}
+
+@test "mf flamegraph --leaks --max-memory-records 5: mf-leaks caps the report's memory chart" {
+	gzip -c "$DATA/reduce_memory.mft" > mem.mft.gz
+	run -0 --separate-stderr "$BIN/mf" flamegraph --leaks --max-memory-records 5 mem.mft.gz
+	[ "$output" = "" ]
+	[ "$stderr" = "mf: wrote mf-flamegraph-mem.mft.html" ]
+	"$BIN/mf-leaks" --max-memory-records 5 mem.mft.gz | "$BIN/mf-html" > expected.html
+	cmp expected.html mf-flamegraph-mem.mft.html
+	[ "$(report_memory mf-flamegraph-mem.mft.html)" = '["memory","[50,950,1900]"]
+["memory","[130,9000,18000]"]
+["memory","[160,1020,2040]"]
+["memory","[240,980,1960]"]' ]
+	grep -q '\["reducer","\\"leaks\\""\]' mf-flamegraph-mem.mft.html
+}
+
+@test "mf flamegraph --temporary-allocations and --inverted pass --max-memory-records on" {
+	gzip -c "$DATA/reduce_memory.mft" > mem.mft.gz
+	run -0 --separate-stderr "$BIN/mf" flamegraph --temporary-allocations --max-memory-records 1 -o t.html mem.mft.gz
+	"$BIN/mf-fold" --temporary=1 --max-memory-records 1 mem.mft.gz | "$BIN/mf-html" > expected.html
+	cmp expected.html t.html
+	[ "$(report_memory t.html)" = '["memory","[130,9000,18000]"]' ]
+	run -0 --separate-stderr "$BIN/mf" flamegraph --leaks --inverted --split-threads --max-memory-records 2 -o i.html mem.mft.gz
+	"$BIN/mf-leaks" --split-threads --max-memory-records 2 mem.mft.gz | "$BIN/mf-invert" | "$BIN/mf-html" > expected.html
+	cmp expected.html i.html
+	[ "$(report_memory i.html | wc -l)" = 2 ]
+}
+
+@test "mf flamegraph --temporal --leaks: mf-temporal untouched, mf-html caps the chart" {
+	gzip -c "$DATA/reduce_memory.mft" > mem.mft.gz
+	run -0 --separate-stderr "$BIN/mf" flamegraph --temporal --leaks --max-memory-records 5 -o t.html mem.mft.gz
+	"$BIN/mf-temporal" --leaks mem.mft.gz | "$BIN/mf-html" --max-memory-records 5 > expected.html
+	cmp expected.html t.html
+}
+
+@test "mf flamegraph --max-memory-records: out of every stage's range is mf's usage error" {
+	gzip -c "$DATA/reduce_memory.mft" > mem.mft.gz
+	for bad in 0 100000001; do
+		run -2 --separate-stderr "$BIN/mf" flamegraph --leaks --max-memory-records "$bad" mem.mft.gz
+		[ "$output" = "" ]
+		[ "${stderr_lines[0]}" = "mf: --max-memory-records takes a whole number from 1 to 100000000, not '$bad'" ]
+		[ "${stderr_lines[1]}" = "usage: mf flamegraph [-o OUTPUT] [-f] [--leaks | --temporary-allocation-threshold N |" ]
+		[ ! -e mf-flamegraph-mem.mft.html ]
+	done
+}
