@@ -173,6 +173,12 @@
     return clampWindow(s, e);
   }
 
+  /*
+   * Move the window and redraw.  save: 'now' writes the fragment at once,
+   * 'later' once the slider rests (browsers throttle history updates, and a
+   * drag makes dozens a second).
+   */
+  var saveTimer = 0;
   function setWindow(s, e, save) {
     var t = performance.now();
     var w = clampWindow(s, e);
@@ -181,7 +187,9 @@
     if (changed) api.refresh();
     syncControls();
     drawChart();
-    if (save) api.save();
+    clearTimeout(saveTimer);
+    if (save === 'now') api.save();
+    else if (save === 'later') saveTimer = setTimeout(api.save, 250);
     timing.lastUpdateMs = performance.now() - t;
     return changed;
   }
@@ -213,9 +221,29 @@
     return { heap: bucket(heap, maxPoints), rss: bucket(rss, maxPoints) };
   }
 
+  /* A round axis top: 4 steps of 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten of a binary unit. */
+  var UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  function niceBytes(v) {
+    var u = 0;
+    while (v / Math.pow(1024, u) >= 1000 && u < UNITS.length - 1) u++;
+    var x = v / Math.pow(1024, u) / 4, p = Math.pow(10, Math.floor(Math.log10(Math.max(x, 1e-9))));
+    var step = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map(function (m) { return m * p; }).filter(function (m) { return m >= x; })[0];
+    if (u === 0) step = Math.max(1, Math.ceil(step));
+    return { top: step * 4 * Math.pow(1024, u), unit: u };
+  }
+  function tickBytes(v, u) {
+    var x = v / Math.pow(1024, u);
+    return (Math.round(x * 100) / 100) + ' ' + UNITS[u];
+  }
+  /* Time ticks every 1, 2 or 5 times a power of ten ms, at most 8 of them. */
+  function timeStep(tmax) {
+    var x = tmax / 8, p = Math.pow(10, Math.floor(Math.log10(Math.max(x, 1))));
+    return [1, 2, 5, 10].map(function (m) { return m * p; }).filter(function (m) { return m >= x; })[0];
+  }
+
   function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
 
-  var geom = { w: 0, L: 70, R: 12, T: 12, B: 22, tmax: 1, vmax: 1 };
+  var geom = { w: 0, L: 70, R: 12, T: 12, B: 22, tmax: 1, vmax: 1, unit: 0 };
   function X(t) { return geom.L + (geom.w - geom.L - geom.R) * t / geom.tmax; }
   function Y(v) { return CHART_H - geom.B - (CHART_H - geom.T - geom.B) * v / geom.vmax; }
 
@@ -234,11 +262,17 @@
     c.strokeStyle = css('--grid'); c.fillStyle = css('--muted');
     c.font = '11px system-ui, sans-serif'; c.lineWidth = 1;
     for (i = 0; i <= 4; i++) {
-      var v = geom.vmax * i / 4, y = Math.round(Y(v)) + 0.5, t = geom.tmax * i / 4;
+      var v = geom.vmax * i / 4, y = Math.round(Y(v)) + 0.5;
       c.beginPath(); c.moveTo(geom.L, y); c.lineTo(w - geom.R, y); c.stroke();
-      c.textAlign = 'right'; c.textBaseline = 'middle'; c.fillText(api.fmtBytes(Math.round(v)), geom.L - 6, y);
-      c.textAlign = i === 0 ? 'left' : i === 4 ? 'right' : 'center'; c.textBaseline = 'top';
-      c.fillText(api.fmtMs(Math.round(t)), X(t), CHART_H - geom.B + 5);
+      c.textAlign = 'right'; c.textBaseline = 'middle'; c.fillText(tickBytes(v, geom.unit), geom.L - 6, y);
+    }
+    var step = timeStep(geom.tmax);
+    c.textBaseline = 'top';
+    for (var t = 0; t <= geom.tmax; t += step) {
+      var x = Math.round(X(t)) + 0.5;
+      c.beginPath(); c.moveTo(x, CHART_H - geom.B); c.lineTo(x, CHART_H - geom.B + 4); c.stroke();
+      c.textAlign = t === 0 ? 'left' : X(t) > w - geom.R - 30 ? 'right' : 'center';
+      c.fillText(api.fmtMs(t), x, CHART_H - geom.B + 5);
     }
     /* Heap: a step per slice (or bucket) at its high-water mark, filled. */
     var heap = series.heap, heapColour = css('--heap');
@@ -274,7 +308,7 @@
     c.setTransform(dpr, 0, 0, dpr, 0, 0);
     var x0 = X(win.s * I), x1 = X((win.e + 1) * I), top = geom.T, bottom = CHART_H - geom.B;
     /* Outside the window: veiled. */
-    c.fillStyle = css('--bg'); c.globalAlpha = 0.62;
+    c.fillStyle = css('--bg'); c.globalAlpha = 0.7;
     c.fillRect(geom.L, top, x0 - geom.L, bottom - top);
     c.fillRect(x1, top, w - geom.R - x1, bottom - top);
     c.globalAlpha = 1;
@@ -287,12 +321,15 @@
       c.fillRect(hx0, top, hx1 - hx0, bottom - top);
       c.globalAlpha = 1;
       c.beginPath(); c.arc((hx0 + hx1) / 2, hy, 4, 0, 2 * Math.PI); c.fill();
-      var text = api.fmtBytes(peaks[shown.high]) + ' at ' + api.fmtMs(shown.high * I);
+      var text = api.fmtBytes(peaks[shown.high]) + ' in ' + sliceSpan(shown.high);
       c.font = '600 11.5px system-ui, sans-serif'; c.textBaseline = 'bottom';
       var tw = c.measureText(text).width, tx = (hx0 + hx1) / 2 + 7;
       if (tx + tw > w - geom.R) tx = (hx0 + hx1) / 2 - 7 - tw;
-      c.fillStyle = css('--fg');
-      c.fillText(text, tx, Math.max(hy - 3, top + 13));
+      var ty = Math.max(hy - 3, top + 13);
+      c.fillStyle = css('--bg'); c.globalAlpha = 0.8;
+      c.fillRect(tx - 2, ty - 13, tw + 4, 14);
+      c.globalAlpha = 1; c.fillStyle = css('--fg');
+      c.fillText(text, tx, ty);
     }
   }
 
@@ -319,6 +356,8 @@
   }
 
   function sliceText(k, end) { return api.fmtMs((end ? k + 1 : k) * I); }
+  /* Slice k as the time it covers: "20 ms – 30 ms". */
+  function sliceSpan(k) { return api.fmtMs(k * I) + '–' + api.fmtMs((k + 1) * I); }
 
   function syncControls() {
     ui.start.input.value = String(win.s);
@@ -334,7 +373,7 @@
       s.appendChild(el('b', '', value));
     }
     part('Window ', sliceText(win.s, false) + ' \u2013 ' + sliceText(win.e, true));
-    if (shown.high >= 0) part('highest point ', api.fmtBytes(peaks[shown.high]) + ' at ' + api.fmtMs(shown.high * I));
+    if (shown.high >= 0) part('highest point ', api.fmtBytes(peaks[shown.high]) + ' in ' + sliceSpan(shown.high));
     part(LEAKS ? 'made in it and not freed by its end: ' : 'live then: ',
       api.fmtBytes(shown.bytes) + ' in ' + shown.count.toLocaleString('en-US') + ' allocation' + (shown.count === 1 ? '' : 's'));
   }
@@ -343,7 +382,7 @@
     var pending = null;
     /* Slider moves are coalesced to one update per frame. */
     function schedule(s, e) {
-      if (!pending) requestAnimationFrame(function () { var p = pending; pending = null; setWindow(p.s, p.e, true); });
+      if (!pending) requestAnimationFrame(function () { var p = pending; pending = null; setWindow(p.s, p.e, 'later'); });
       pending = { s: s, e: e };
     }
     ui.start.input.addEventListener('input', function () {
@@ -354,7 +393,7 @@
       var e = Number(this.value);
       schedule(Math.min(e, Number(ui.start.input.value)), e);
     });
-    ui.whole.addEventListener('click', function () { setWindow(0, N - 1, true); });
+    ui.whole.addEventListener('click', function () { setWindow(0, N - 1, 'now'); });
     /* Dragging across the chart selects a window too. */
     var anchor = -1;
     function sliceAt(ev) {
@@ -445,7 +484,7 @@
       };
     },
     /* Move the window (slices, clamped and ordered), as the sliders do. */
-    setWindow: function (s, e) { setWindow(s, e, true); return ifc.window(); },
+    setWindow: function (s, e) { setWindow(s, e, 'now'); return ifc.window(); },
     /* Every stack shown now, in input order: { stack, count, bytes }. */
     shown: function () {
       var v = windowValues(), out = [];
@@ -478,7 +517,9 @@
       geom.tmax = N * I;
       geom.vmax = 1;
       series.heap.concat(series.rss).forEach(function (p) { if (p[3] > geom.vmax) geom.vmax = p[3]; });
-      geom.vmax *= 1.08;                         /* room for the label above the highest point */
+      var nice = niceBytes(geom.vmax * 1.1);      /* room for the label above the highest point */
+      geom.vmax = nice.top;
+      geom.unit = nice.unit;
       win = windowFromQuery(new URLSearchParams(location.hash.replace(/^#/, '')));
       build(container);
       wire();
