@@ -39,7 +39,7 @@ for (const key of keys) {
 }
 const reference = await page.evaluate(() => { const t = performance.now(); window.mf.extension().setWindow(0, 0); window.mf.extension().setWindow(0, 1e9); return performance.now() - t; });
 const st = await page.evaluate(() => window.mf.state());
-console.log(`slices ${w0.slices} stacks ${st.nodes} nodes; load ${fig(first)} prepare ${fig(w0.prepareMs)}; ` +
+console.log(`slices ${w0.slices}, ${st.nodes} tree nodes; load ${fig(first)} prepare ${fig(w0.prepareMs)}; ` +
 	`random window median ${fig(median(random))} worst ${fig(Math.max(...random))}; ` +
 	`slider step median ${fig(median(steps))} worst ${fig(Math.max(...steps))}; ` +
 	`two whole moves ${fig(reference)}; ratio worst/100ms target ${(Math.max(...random, ...steps) / 100).toFixed(2)}`);
