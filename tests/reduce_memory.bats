@@ -17,6 +17,10 @@ meta() {
 	sed -n "s/^# $1=//p" <<<"$output"
 }
 
+# mf from bin/, as in tests/mf.bats (under SANITIZE, LeakSanitizer reports
+# the sibling paths mf never frees, and fails it).
+MF=$ROOT/bin/mf
+
 # The memory entries of the report FILE, one per line.
 report_memory() {
 	grep -o '\["memory","[^"]*"\]' "$1"
@@ -217,7 +221,7 @@ $usage" ]
 
 @test "mf flamegraph --leaks --max-memory-records 5: mf-leaks caps the report's memory chart" {
 	gzip -c "$DATA/reduce_memory.mft" > mem.mft.gz
-	run -0 --separate-stderr "$BIN/mf" flamegraph --leaks --max-memory-records 5 mem.mft.gz
+	run -0 --separate-stderr "$MF" flamegraph --leaks --max-memory-records 5 mem.mft.gz
 	[ "$output" = "" ]
 	[ "$stderr" = "mf: wrote mf-flamegraph-mem.mft.html" ]
 	"$BIN/mf-leaks" --max-memory-records 5 mem.mft.gz | "$BIN/mf-html" > expected.html
@@ -231,11 +235,11 @@ $usage" ]
 
 @test "mf flamegraph --temporary-allocations and --inverted pass --max-memory-records on" {
 	gzip -c "$DATA/reduce_memory.mft" > mem.mft.gz
-	run -0 --separate-stderr "$BIN/mf" flamegraph --temporary-allocations --max-memory-records 1 -o t.html mem.mft.gz
+	run -0 --separate-stderr "$MF" flamegraph --temporary-allocations --max-memory-records 1 -o t.html mem.mft.gz
 	"$BIN/mf-fold" --temporary=1 --max-memory-records 1 mem.mft.gz | "$BIN/mf-html" > expected.html
 	cmp expected.html t.html
 	[ "$(report_memory t.html)" = '["memory","[130,9000,18000]"]' ]
-	run -0 --separate-stderr "$BIN/mf" flamegraph --leaks --inverted --split-threads --max-memory-records 2 -o i.html mem.mft.gz
+	run -0 --separate-stderr "$MF" flamegraph --leaks --inverted --split-threads --max-memory-records 2 -o i.html mem.mft.gz
 	"$BIN/mf-leaks" --split-threads --max-memory-records 2 mem.mft.gz | "$BIN/mf-invert" | "$BIN/mf-html" > expected.html
 	cmp expected.html i.html
 	[ "$(report_memory i.html | wc -l)" = 2 ]
@@ -243,7 +247,7 @@ $usage" ]
 
 @test "mf flamegraph --temporal --leaks: mf-temporal untouched, mf-html caps the chart" {
 	gzip -c "$DATA/reduce_memory.mft" > mem.mft.gz
-	run -0 --separate-stderr "$BIN/mf" flamegraph --temporal --leaks --max-memory-records 5 -o t.html mem.mft.gz
+	run -0 --separate-stderr "$MF" flamegraph --temporal --leaks --max-memory-records 5 -o t.html mem.mft.gz
 	"$BIN/mf-temporal" --leaks mem.mft.gz | "$BIN/mf-html" --max-memory-records 5 > expected.html
 	cmp expected.html t.html
 }
@@ -251,7 +255,7 @@ $usage" ]
 @test "mf flamegraph --max-memory-records: out of every stage's range is mf's usage error" {
 	gzip -c "$DATA/reduce_memory.mft" > mem.mft.gz
 	for bad in 0 100000001; do
-		run -2 --separate-stderr "$BIN/mf" flamegraph --leaks --max-memory-records "$bad" mem.mft.gz
+		run -2 --separate-stderr "$MF" flamegraph --leaks --max-memory-records "$bad" mem.mft.gz
 		[ "$output" = "" ]
 		[ "${stderr_lines[0]}" = "mf: --max-memory-records takes a whole number from 1 to 100000000, not '$bad'" ]
 		[ "${stderr_lines[1]}" = "usage: mf flamegraph [-o OUTPUT] [-f] [--leaks | --temporary-allocation-threshold N |" ]
