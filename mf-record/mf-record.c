@@ -106,7 +106,7 @@ static void sleep_a_little(void)
 static int record(pid_t pid, uint64_t interval_ms, struct rings *rings, struct writer *w,
 		  uint64_t *end_ns)
 {
-	enum { BUDGET = 1 << 16 };	/* events between two drains */
+	enum { BUDGET = 1 << 13 };	/* events between two drains: well under a ring of them */
 	int status = 0, ended = 0;
 	uint64_t next_rss_ns = 0;
 	for (;;) {

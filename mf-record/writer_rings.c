@@ -28,6 +28,20 @@
  */
 #define GAP_PATIENCE_NS 2000000000ull
 
+/*
+ * How many bytes of events a lane holds before draining leaves the rest in
+ * the ring.  Copying out faster than the writer writes gains nothing when
+ * the writer is the slower: the backlog would only grow (hundreds of
+ * megabytes, every page of it faulted in).  A thread finding its ring full
+ * waits a moment, which is the CPU time the writer lacked.  Twice the ring
+ * leaves room for the drains made while symbolizing.  While a missing
+ * number holds the stream up, every ring is drained whole: the number may
+ * be behind the events a lane holds (a signal handler's events, published
+ * before those of the hook it interrupted), and the thread must not wait
+ * for the launcher that waits for it.
+ */
+#define LANE_MAX_BYTES (2u * MF_RING_BYTES)
+
 struct lane {
 	unsigned char *buf;	/* copied events; 8-aligned */
 	size_t pos, len, cap;
@@ -122,8 +136,18 @@ static noreturn void corrupt(uint32_t slot, const char *what)
 static void enqueue(struct rings *r, uint32_t slot, const struct mf_event *ev)
 {
 	struct lane *l = &r->lanes[slot];
-	if (!l->queued)
+	if (!l->queued) {
 		l->pos = l->len = 0;	/* nothing left in it */
+	} else if (l->len + ev->size > l->cap && l->pos >= l->len / 2) {
+		/*
+		 * A lane that always has events waiting is never empty when
+		 * a drain comes: without moving the rest to the front its
+		 * buffer would grow by every event the thread ever made.
+		 */
+		memmove(l->buf, l->buf + l->pos, l->len - l->pos);
+		l->len -= l->pos;
+		l->pos = 0;
+	}
 	l->buf = xgrow(l->buf, &l->cap, l->len + ev->size, 1);
 	memcpy(l->buf + l->len, ev, ev->size);
 	l->len += ev->size;
@@ -169,7 +193,7 @@ static size_t drain_slot(struct rings *r, uint32_t i)
 	size_t taken = 0;
 	if (head != tail)
 		l->thread = s->thread;	/* written before the records we saw */
-	while (tail != head) {
+	while (tail != head && (!l->queued || l->len - l->pos < LANE_MAX_BYTES || r->gap_since_ns)) {
 		if (head - tail > MF_RING_BYTES)
 			corrupt(i, "head and tail are too far apart");
 		uint32_t off = (uint32_t)(tail & (MF_RING_BYTES - 1));
@@ -185,7 +209,7 @@ static size_t drain_slot(struct rings *r, uint32_t i)
 	}
 	atomic_store_explicit(&s->tail, tail, memory_order_release);
 	/* A finished thread's slot goes back once its events are written. */
-	if (state == MF_SLOT_DONE && !l->queued)
+	if (state == MF_SLOT_DONE && tail == head && !l->queued)
 		atomic_store_explicit(&s->state, MF_SLOT_FREE, memory_order_release);
 	return taken;
 }
@@ -241,7 +265,10 @@ size_t rings_process(struct rings *r, size_t budget, int process_gone)
 				unsigned char bytes[sizeof(struct mf_event) + MF_NAME_MAX];
 			} copy;
 			const struct mf_event *ev = (const struct mf_event *)(l->buf + l->pos);
-			memcpy(&copy, ev, ev->size < sizeof copy ? ev->size : sizeof copy);
+			if (ev->size == sizeof copy.ev)
+				copy.ev = *ev;	/* nearly every event: a fixed-size move */
+			else
+				memcpy(&copy, ev, ev->size < sizeof copy ? ev->size : sizeof copy);
 			l->pos += ev->size;
 			if (copy.ev.seq == r->next_seq)
 				r->next_seq++;
