@@ -23,6 +23,7 @@
 #include "intern.h"
 #include "launch.h"
 #include "symbolize.h"
+#include "writer_live.h"
 
 #define TOO_DEEP "<STACK TOO DEEP>"
 /* Sites are keyed by thread << 40 | stack id: both must fit. */
@@ -44,12 +45,6 @@ struct raw_stack {
 	uint8_t truncated, known;
 	uint32_t node;		/* 0 until resolved (or when empty) */
 	uint8_t resolved;
-};
-
-/* A live block from the malloc family. */
-struct block {
-	uint64_t number;	/* allocation number; aggregated: site index */
-	uint64_t size;
 };
 
 /* A live mapping from mmap or mremap; regions never overlap. */
@@ -100,10 +95,7 @@ struct writer {
 	size_t cap_threads;
 	struct hash pthreads;	/* pthread_t -> thread number */
 	/* live memory */
-	struct hash live;	/* address -> index in blocks */
-	struct block *blocks;
-	size_t nblocks, cap_blocks;
-	uint64_t free_blocks;	/* chain of unused blocks through number, + 1 */
+	struct live live;	/* malloc family; number: allocation number, aggregated: site index */
 	struct region *regions;	/* sorted by start */
 	size_t nregions, cap_regions;
 	uint64_t heap;
@@ -115,21 +107,65 @@ struct writer {
 	size_t nsites, cap_sites;
 	uint64_t epoch, peak_heap, peak_ms;
 	struct buf line;
+	/*
+	 * The records on their way to out.  Formatted in place here rather
+	 * than in a line of their own and copied: one record is written per
+	 * event, and a megabyte makes few, large writes.
+	 */
+	char *text;
+	size_t text_len;
 };
+
+enum { TEXT_BYTES = 1 << 20 };
+
+static void flush_text(struct writer *w)
+{
+	output_write(w->out, w->text, w->text_len);
+	w->text_len = 0;
+}
+
+/* Where the next n bytes (at most TEXT_BYTES) go; add them to text_len. */
+static char *text_room(struct writer *w, size_t n)
+{
+	if (w->text_len + n > TEXT_BYTES)
+		flush_text(w);
+	return w->text + w->text_len;
+}
+
+static void write_text(struct writer *w, const char *s, size_t n)
+{
+	if (n > TEXT_BYTES) {
+		flush_text(w);
+		output_write(w->out, s, n);
+		return;
+	}
+	memcpy(text_room(w, n), s, n);
+	w->text_len += n;
+}
 
 /* ---- formatting ---- */
 
+/* v in decimal at p; returns the end.  Two digits per division. */
 static char *put_u64(char *p, uint64_t v)
 {
-	char tmp[20];
-	int n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char tmp[40], *end = tmp + 20, *q = end;	/* 20 more: see the end */
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, pairs + 2 * v, 2);
+	} else {
+		*--q = (char)('0' + v);
+	}
+	memcpy(p, q, 20);	/* a constant length: one or two moves, the extra is overwritten */
+	return p + (end - q);
 }
 
 /*
@@ -139,8 +175,9 @@ static char *put_u64(char *p, uint64_t v)
 static void write_numbers(struct writer *w, char type, const uint64_t *v, size_t n,
 			  const char *tail)
 {
-	char line[8 + 21 * 8 + 32], *p = line;
 	size_t tail_len = strlen(tail);
+	/* put_u64 may write 20 bytes for each number, whatever its length. */
+	char *line = text_room(w, 2 + 21 * n + 20 + tail_len), *p = line;
 	*p++ = type;
 	for (size_t i = 0; i < n; i++) {
 		*p++ = ' ';
@@ -149,7 +186,7 @@ static void write_numbers(struct writer *w, char type, const uint64_t *v, size_t
 	memcpy(p, tail, tail_len);
 	p += tail_len;
 	*p++ = '\n';
-	output_write(w->out, line, (size_t)(p - line));
+	w->text_len += (size_t)(p - line);
 }
 #define WRITE(w, type, tail, ...) \
 	write_numbers(w, type, (const uint64_t[]){ __VA_ARGS__ }, \
@@ -172,7 +209,7 @@ static void add_escaped(struct buf *b, const char *s, int word)
 static void write_line(struct writer *w)
 {
 	buf_addc(&w->line, '\n');
-	output_write(w->out, w->line.data, w->line.len);
+	write_text(w, w->line.data, w->line.len);
 	buf_clear(&w->line);
 }
 
@@ -478,45 +515,28 @@ static void record_free(struct writer *w, uint32_t thread, uint64_t number, uint
 
 /* ---- the malloc family ---- */
 
-static void block_free(struct writer *w, uint32_t thread, uint64_t index)
-{
-	struct block *b = &w->blocks[index];
-	record_free(w, thread, b->number, b->size);
-	b->number = w->free_blocks;
-	w->free_blocks = index + 1;
-}
-
 static void malloc_alloc(struct writer *w, uint32_t thread, uint64_t addr,
 			 uint64_t size, uint64_t stack, unsigned allocator)
 {
-	int added;
-	uint64_t *v = hash_put(&w->live, addr, &added);
-	if (!added) {
+	struct live_block *b = live_slot(&w->live, addr);
+	if (b->addr == addr) {
 		/*
 		 * The address is still live here: its free was lost.  The
 		 * memory cannot be handed out twice, so the old block is freed
 		 * first, with a comment saying why.
 		 */
-		uint64_t index = *v;
 		if (!w->o.aggregate) {
 			buf_printf(&w->line, "# implicit free: address 0x%llx allocated again",
 				   (unsigned long long)addr);
 			write_line(w);
 		}
-		block_free(w, thread, index);
-	}
-	uint64_t index;
-	if (w->free_blocks) {
-		index = w->free_blocks - 1;
-		w->free_blocks = w->blocks[index].number;
+		record_free(w, thread, b->number, b->size);
 	} else {
-		w->blocks = xgrow(w->blocks, &w->cap_blocks, w->nblocks + 1, sizeof *w->blocks);
-		index = w->nblocks++;
+		live_claim(&w->live, b, addr);
 	}
-	uint64_t number = record_alloc(w, thread, stack, size, allocator);
-	w->blocks[index] = (struct block){ number, size };
-	/* record_alloc may have written records but does not touch live. */
-	*v = index;
+	/* record_alloc may write records but does not touch live: b stays. */
+	b->number = record_alloc(w, thread, stack, size, allocator);
+	b->size = size;
 }
 
 /* ---- mappings ---- */
@@ -605,9 +625,9 @@ static void mmap_alloc(struct writer *w, uint32_t thread, uint64_t addr,
 /* free(addr): a block, or (from mremap) a whole mapping, or untracked. */
 static void free_address(struct writer *w, uint32_t thread, uint64_t addr)
 {
-	uint64_t index;
-	if (hash_remove(&w->live, addr, &index)) {
-		block_free(w, thread, index);
+	struct live_block b;
+	if (live_remove(&w->live, addr, &b)) {
+		record_free(w, thread, b.number, b.size);
 		return;
 	}
 	size_t at = region_search(w, addr);
@@ -725,11 +745,13 @@ void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status)
 		write_sites(w, 'L', 0);
 	}
 	int signaled = WIFSIGNALED(status);
-	output_printf(w->out, "E %llu %llu %llu %llu %llu %s %d\n",
+	buf_printf(&w->line, "E %llu %llu %llu %llu %llu %s %d",
 		      (unsigned long long)w->now_ms, (unsigned long long)w->allocs,
 		      (unsigned long long)w->frees, (unsigned long long)w->untracked,
 		      (unsigned long long)lost, signaled ? "signal" : "exit",
 		      signaled ? WTERMSIG(status) : WEXITSTATUS(status));
+	write_line(w);
+	flush_text(w);
 }
 
 /* ---- set-up ---- */
@@ -752,6 +774,7 @@ struct writer *writer_new(struct output *out, const struct writer_options *opts)
 	w->out = out;
 	w->o = *opts;
 	w->sym = symbolizer_new();
+	w->text = xmalloc(TEXT_BYTES);
 	long page = sysconf(_SC_PAGESIZE);
 	w->page = page > 0 ? (uint64_t)page : 4096;
 	w->next_m_ms = opts->interval_ms;
@@ -774,8 +797,8 @@ void writer_free(struct writer *w)
 		free(w->threads[i].name);
 	free(w->threads);
 	hash_release(&w->pthreads);
-	hash_release(&w->live);
-	free(w->blocks);
+	live_release(&w->live);
+	free(w->text);
 	free(w->regions);
 	hash_release(&w->site_index);
 	free(w->sites);
