@@ -63,6 +63,11 @@ void writer_stack(struct writer *w, uint64_t id, const uint64_t *pcs,
 		  uint32_t depth, int truncated);
 /* An event with a sequence number, from the thread numbered thread. */
 void writer_event(struct writer *w, uint32_t thread, const struct mf_event *ev);
+/*
+ * ev will come to writer_event soon: start loading what it will need into
+ * the caches.  Only a hint; ev need not stay valid.
+ */
+void writer_prefetch(struct writer *w, const struct mf_event *ev);
 /* Nothing is pending at now_ns: write the m records due by then. */
 void writer_idle(struct writer *w, uint64_t now_ns);
 /* Read the process's RSS for the m records to come (also done at each m). */

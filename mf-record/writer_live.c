@@ -2,12 +2,31 @@
 #include "writer_live.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "err.h"
 
 void live_reserved(void)
 {
 	die("internal error: reserved hash key");
+}
+
+/*
+ * A table of many megabytes is read at random, once per event: on small
+ * pages nearly every lookup also misses the TLB, so a big table asks for
+ * huge pages (2 MiB aligned; only a hint).
+ */
+static struct live_block *new_slots(size_t cap)
+{
+	enum { HUGE_PAGE = 2 << 20 };
+	size_t bytes = cap * sizeof(struct live_block);
+	if (bytes < 2 * HUGE_PAGE)
+		return xmalloc(bytes);
+	void *p;
+	if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+		die("out of memory");
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
 }
 
 void live_grow(struct live *t)
@@ -17,7 +36,7 @@ void live_grow(struct live *t)
 	struct live_block *old = t->slots;
 	if (cap > SIZE_MAX / 2 / sizeof *t->slots)
 		die("out of memory");
-	t->slots = xmalloc(cap * sizeof *t->slots);
+	t->slots = new_slots(cap);
 	t->mask = cap - 1;
 	t->shift = 64;
 	for (size_t c = cap; c > 1; c >>= 1)

@@ -42,9 +42,18 @@
  */
 #define LANE_MAX_BYTES (2u * MF_RING_BYTES)
 
+/*
+ * How far ahead of the event being written the writer hears of the events
+ * to come (writer_prefetch): a program with many live blocks makes every
+ * free look up an address in a table far bigger than the caches, and the
+ * lookups of the next few events can wait on memory together.
+ */
+#define PREFETCH_BYTES (16u * sizeof(struct mf_event))
+
 struct lane {
 	unsigned char *buf;	/* copied events; 8-aligned */
 	size_t pos, len, cap;
+	size_t ahead;		/* the first event not yet announced to the writer */
 	uint32_t thread;	/* the slot's owner when the events were copied */
 	int queued;		/* in the heap, or its events being written */
 };
@@ -137,7 +146,7 @@ static void enqueue(struct rings *r, uint32_t slot, const struct mf_event *ev)
 {
 	struct lane *l = &r->lanes[slot];
 	if (!l->queued) {
-		l->pos = l->len = 0;	/* nothing left in it */
+		l->pos = l->len = l->ahead = 0;	/* nothing left in it */
 	} else if (l->len + ev->size > l->cap && l->pos >= l->len / 2) {
 		/*
 		 * A lane that always has events waiting is never empty when
@@ -146,6 +155,7 @@ static void enqueue(struct rings *r, uint32_t slot, const struct mf_event *ev)
 		 */
 		memmove(l->buf, l->buf + l->pos, l->len - l->pos);
 		l->len -= l->pos;
+		l->ahead = l->ahead > l->pos ? l->ahead - l->pos : 0;
 		l->pos = 0;
 	}
 	l->buf = xgrow(l->buf, &l->cap, l->len + ev->size, 1);
@@ -264,6 +274,13 @@ size_t rings_process(struct rings *r, size_t budget, int process_gone)
 				struct mf_event ev;
 				unsigned char bytes[sizeof(struct mf_event) + MF_NAME_MAX];
 			} copy;
+			if (l->ahead < l->pos)
+				l->ahead = l->pos;
+			while (l->ahead < l->len && l->ahead - l->pos < PREFETCH_BYTES) {
+				const struct mf_event *next = (const struct mf_event *)(l->buf + l->ahead);
+				writer_prefetch(r->w, next);
+				l->ahead += next->size;
+			}
 			const struct mf_event *ev = (const struct mf_event *)(l->buf + l->pos);
 			if (ev->size == sizeof copy.ev)
 				copy.ev = *ev;	/* nearly every event: a fixed-size move */

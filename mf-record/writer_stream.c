@@ -693,6 +693,15 @@ void writer_event(struct writer *w, uint32_t thread, const struct mf_event *ev)
 	}
 }
 
+void writer_prefetch(struct writer *w, const struct mf_event *ev)
+{
+	if (!w->live.slots || (ev->type != MF_EV_ALLOC && ev->type != MF_EV_FREE))
+		return;
+	__builtin_prefetch(&w->live.slots[live_home(&w->live, ev->a)]);
+	if (ev->type == MF_EV_ALLOC && ev->c < w->cap_stacks)
+		__builtin_prefetch(&w->stacks[ev->c]);
+}
+
 void writer_idle(struct writer *w, uint64_t now_ns)
 {
 	write_memory_records(w, ms_since_start(w, now_ns));
