@@ -158,8 +158,12 @@ static void enqueue(struct rings *r, uint32_t slot, const struct mf_event *ev)
 		l->ahead = l->ahead > l->pos ? l->ahead - l->pos : 0;
 		l->pos = 0;
 	}
-	l->buf = xgrow(l->buf, &l->cap, l->len + ev->size, 1);
-	memcpy(l->buf + l->len, ev, ev->size);
+	if (l->len + ev->size > l->cap)
+		l->buf = xgrow(l->buf, &l->cap, l->len + ev->size, 1);
+	if (ev->size == sizeof *ev)
+		*(struct mf_event *)(l->buf + l->len) = *ev;	/* the common size: a fixed move */
+	else
+		memcpy(l->buf + l->len, ev, ev->size);
 	l->len += ev->size;
 	if (!l->queued)
 		heap_push(r, slot);

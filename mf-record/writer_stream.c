@@ -152,20 +152,21 @@ static char *put_u64(char *p, uint64_t v)
 		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 		"8081828384858687888990919293949596979899";
-	char tmp[40], *end = tmp + 20, *q = end;	/* 20 more: see the end */
+	/* The length first, so the digits go straight to their place. */
+	unsigned n = 1;
+	for (uint64_t bound = 10; n < 20 && v >= bound; bound *= 10)
+		n++;
+	char *q = p + n;
 	while (v >= 100) {
 		q -= 2;
 		memcpy(q, pairs + 2 * (v % 100), 2);
 		v /= 100;
 	}
-	if (v >= 10) {
-		q -= 2;
-		memcpy(q, pairs + 2 * v, 2);
-	} else {
-		*--q = (char)('0' + v);
-	}
-	memcpy(p, q, 20);	/* a constant length: one or two moves, the extra is overwritten */
-	return p + (end - q);
+	if (v >= 10)
+		memcpy(q - 2, pairs + 2 * v, 2);
+	else
+		q[-1] = (char)('0' + v);
+	return p + n;
 }
 
 /*
@@ -176,8 +177,7 @@ static void write_numbers(struct writer *w, char type, const uint64_t *v, size_t
 			  const char *tail)
 {
 	size_t tail_len = strlen(tail);
-	/* put_u64 may write 20 bytes for each number, whatever its length. */
-	char *line = text_room(w, 2 + 21 * n + 20 + tail_len), *p = line;
+	char *line = text_room(w, 2 + 21 * n + tail_len), *p = line;
 	*p++ = type;
 	for (size_t i = 0; i < n; i++) {
 		*p++ = ' ';
