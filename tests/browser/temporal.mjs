@@ -102,6 +102,7 @@ const checks = {
 		const summary = await page.locator('.mf-t-summary').innerText();
 		assert.match(summary, /highest point 4\.00 MiB in \d+ ms–\d+ ms · live then: 4\.00 MiB in 1 allocation$/);
 		assert.equal(await page.locator('#mf-t-start').inputValue(), String(k));
+		await screenshot(page, 'temporal-phase-two');
 		await page.locator('#mf-t-whole').click();
 		await waitWindow(page, 0, meta.slices - 1);
 		assert.deepEqual(await phases(page), { phase_one: 8388608 });
