@@ -12,7 +12,7 @@
  *	writer_stack(w, ...);			// as stacks arrive, in any order
  *	writer_event(w, thread, ev);		// every other event, in seq order
  *	writer_idle(w, now_ns);			// nothing pending: m records due
- *	writer_end(w, end_ns, lost, status);	// K/P/L if aggregated, then E
+ *	writer_end(w, end_ns, lost, status);	// K/P/L if aggregated, then E; all written
  *	writer_free(w);
  *
  * Every function dies on a write error (lib/output.h) and on events that
@@ -36,6 +36,7 @@ struct writer_options {
 	uint64_t start_ms;	/* the same moment, ms since the epoch */
 	pid_t pid;		/* for H and for the RSS of m records */
 	char *const *argv;	/* the command as given */
+	int compress_aside;	/* out is compressed: do it in a second thread */
 };
 
 /* Writes the H record.  The writer keeps out and opts->argv; it copies the rest. */

@@ -10,6 +10,7 @@
  */
 #include "writer.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,13 +115,66 @@ struct writer {
 	 */
 	char *text;
 	size_t text_len;
+	char *texts[2];		/* text is one of them */
+	/*
+	 * With compress_aside, a second thread writes (compresses) the full
+	 * buffer while this one fills the other: handed is the buffer it
+	 * works on, NULL when it is idle.
+	 */
+	int aside;
+	pthread_t compressor;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	char *handed;
+	size_t handed_len;
+	int finished;
 };
 
 enum { TEXT_BYTES = 1 << 20 };
 
+static void *compress_handed(void *arg)
+{
+	struct writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->handed && !w->finished)
+			pthread_cond_wait(&w->changed, &w->lock);
+		if (!w->handed)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		/* A write error dies here, as it would in the other thread. */
+		output_write(w->out, w->handed, w->handed_len);
+		pthread_mutex_lock(&w->lock);
+		w->handed = NULL;
+		pthread_cond_broadcast(&w->changed);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Wait until the compressor has written what it was handed. */
+static void compressor_idle(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->handed)
+		pthread_cond_wait(&w->changed, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
 static void flush_text(struct writer *w)
 {
-	output_write(w->out, w->text, w->text_len);
+	if (!w->aside) {
+		output_write(w->out, w->text, w->text_len);
+		w->text_len = 0;
+		return;
+	}
+	compressor_idle(w);
+	pthread_mutex_lock(&w->lock);
+	w->handed = w->text;
+	w->handed_len = w->text_len;
+	pthread_cond_broadcast(&w->changed);
+	pthread_mutex_unlock(&w->lock);
+	w->text = w->text == w->texts[0] ? w->texts[1] : w->texts[0];
 	w->text_len = 0;
 }
 
@@ -136,6 +190,8 @@ static void write_text(struct writer *w, const char *s, size_t n)
 {
 	if (n > TEXT_BYTES) {
 		flush_text(w);
+		if (w->aside)
+			compressor_idle(w);	/* out is not the compressor's alone */
 		output_write(w->out, s, n);
 		return;
 	}
@@ -761,6 +817,14 @@ void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status)
 		      signaled ? WTERMSIG(status) : WEXITSTATUS(status));
 	write_line(w);
 	flush_text(w);
+	if (w->aside) {
+		pthread_mutex_lock(&w->lock);
+		w->finished = 1;
+		pthread_cond_broadcast(&w->changed);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->compressor, NULL);
+		w->aside = 0;
+	}
 }
 
 /* ---- set-up ---- */
@@ -783,7 +847,16 @@ struct writer *writer_new(struct output *out, const struct writer_options *opts)
 	w->out = out;
 	w->o = *opts;
 	w->sym = symbolizer_new();
-	w->text = xmalloc(TEXT_BYTES);
+	w->text = w->texts[0] = xmalloc(TEXT_BYTES);
+	if (opts->compress_aside) {
+		w->texts[1] = xmalloc(TEXT_BYTES);
+		pthread_mutex_init(&w->lock, NULL);
+		pthread_cond_init(&w->changed, NULL);
+		int err = pthread_create(&w->compressor, NULL, compress_handed, w);
+		if (err)
+			die("cannot start a thread: %s", strerror(err));
+		w->aside = 1;
+	}
 	long page = sysconf(_SC_PAGESIZE);
 	w->page = page > 0 ? (uint64_t)page : 4096;
 	w->next_m_ms = opts->interval_ms;
@@ -807,7 +880,8 @@ void writer_free(struct writer *w)
 	free(w->threads);
 	hash_release(&w->pthreads);
 	live_release(&w->live);
-	free(w->text);
+	free(w->texts[0]);
+	free(w->texts[1]);
 	free(w->regions);
 	hash_release(&w->site_index);
 	free(w->sites);
