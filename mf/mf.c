@@ -95,16 +95,24 @@ static void find_bindir(void)
 		*slash = '\0';
 }
 
-/* "DIR/NAME" for a sibling program; NULL when it is not there. */
+/*
+ * "DIR/NAME" for a sibling program; NULL when it is not there.  The paths
+ * live as long as mf (a pipeline has at most four stages), so no exit path
+ * has to free them.
+ */
 static char *sibling(const char *name)
 {
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s/%s", bindir, name);
-	if (access(b.data, X_OK) != 0) {
-		buf_release(&b);
+	static char paths[8][PATH_MAX];
+	static int used;
+	if (used == (int)(sizeof paths / sizeof paths[0]))
+		die("internal error: too many programs to run");
+	char *path = paths[used];
+	if (snprintf(path, PATH_MAX, "%s/%s", bindir, name) >= PATH_MAX)
+		die("cannot find '%s/%s': the path is too long", bindir, name);
+	if (access(path, X_OK) != 0)
 		return NULL;
-	}
-	return buf_detach(&b);
+	used++;
+	return path;
 }
 
 static char *need_sibling(const char *name)
@@ -276,17 +284,16 @@ struct fg_options {
 	const char *max_records;
 };
 
-static char *default_report_name(const char *capture)
+static const char *default_report_name(const char *capture)
 {
-	struct buf b = BUF_INIT;
+	static char name[PATH_MAX];
 	const char *base = base_name(capture);
-	size_t n = strlen(base);
+	int n = (int)strlen(base);
 	if (n > 3 && strcmp(base + n - 3, ".gz") == 0)
 		n -= 3;
-	buf_adds(&b, "mf-flamegraph-");
-	buf_add(&b, base, n);
-	buf_adds(&b, ".html");
-	return buf_detach(&b);
+	if (snprintf(name, sizeof name, "mf-flamegraph-%.*s.html", n, base) >= (int)sizeof name)
+		die("cannot name the report of '%s': the name is too long", capture);
+	return name;
 }
 
 static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
@@ -459,9 +466,11 @@ static int cmd_run(int argc, char **argv)
 	if (optind >= argc)
 		usage_error(usage_run, "expected a PROGRAM to run");
 	if (!output) {
-		struct buf b = BUF_INIT;
-		buf_printf(&b, "mf-%s.%ld.mft.gz", base_name(argv[optind]), (long)getpid());
-		output = buf_detach(&b);
+		static char name[PATH_MAX];
+		if (snprintf(name, sizeof name, "mf-%s.%ld.mft.gz", base_name(argv[optind]),
+			     (long)getpid()) >= (int)sizeof name)
+			die("cannot name the capture of '%s': the name is too long", argv[optind]);
+		output = name;
 	}
 	stage_arg(&rec, "-o");
 	stage_arg(&rec, output);
@@ -489,6 +498,7 @@ static int cmd_run(int argc, char **argv)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			die_errno("cannot wait for '%s'", args[0]);
+	free(args);
 	struct stat sb;
 	if (stat(output, &sb) == 0 && sb.st_size > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 127))
 		fprintf(stderr, "mf: wrote %s; make a report with: mf flamegraph %s\n", output, output);

@@ -5,10 +5,11 @@
 
 bats_require_minimum_version 1.5.0
 
+load helpers
+
 setup() {
-	cd "$BATS_TEST_DIRNAME/.."
-	ROOT=$PWD
-	MF=$ROOT/bin/mf
+	cd "$ROOT"
+	MF=$BIN/mf
 	W=$BATS_TEST_TMPDIR/w
 	mkdir -p "$W"
 	gzip -c tests/data/html_capture.mft > "$W/app.mft.gz"
@@ -80,7 +81,7 @@ only_files() {
 	run -0 --separate-stderr "$MF" flamegraph app.mft.gz
 	[ "$output" = "" ]
 	[ "$stderr" = "mf: wrote mf-flamegraph-app.mft.html" ]
-	"$ROOT/bin/mf-peak" app.mft.gz | "$ROOT/bin/mf-html" > expected.html
+	"$BIN/mf-peak" app.mft.gz | "$BIN/mf-html" > expected.html
 	cmp expected.html mf-flamegraph-app.mft.html
 	[ "$(stat -c %a mf-flamegraph-app.mft.html)" = "$(umask -S >/dev/null; printf '%o' $((0666 & ~$(umask))))" ]
 	only_files . app.mft.gz expected.html mf-flamegraph-app.mft.html
@@ -101,7 +102,7 @@ only_files() {
 	cd "$W"
 	run -0 --separate-stderr "$MF" flamegraph --leaks --inverted --split-threads -o out.html app.mft.gz
 	[ "$stderr" = "mf: wrote out.html" ]
-	"$ROOT/bin/mf-leaks" --split-threads app.mft.gz | "$ROOT/bin/mf-invert" | "$ROOT/bin/mf-html" > expected.html
+	"$BIN/mf-leaks" --split-threads app.mft.gz | "$BIN/mf-invert" | "$BIN/mf-html" > expected.html
 	cmp expected.html out.html
 	grep -q '\["inverted","true"\]' out.html
 	grep -q '\["reducer","\\"leaks\\""\]' out.html
@@ -110,17 +111,17 @@ only_files() {
 @test "mf flamegraph --temporary-allocations: mf-fold --temporary=1 | mf-html" {
 	cd "$W"
 	run -0 --separate-stderr "$MF" flamegraph --temporary-allocations -o t1.html app.mft.gz
-	"$ROOT/bin/mf-fold" --temporary=1 app.mft.gz | "$ROOT/bin/mf-html" > expected.html
+	"$BIN/mf-fold" --temporary=1 app.mft.gz | "$BIN/mf-html" > expected.html
 	cmp expected.html t1.html
 	run -0 --separate-stderr "$MF" flamegraph --temporary-allocation-threshold 0 -o t0.html app.mft.gz
-	"$ROOT/bin/mf-fold" --temporary=0 app.mft.gz | "$ROOT/bin/mf-html" > expected.html
+	"$BIN/mf-fold" --temporary=0 app.mft.gz | "$BIN/mf-html" > expected.html
 	cmp expected.html t0.html
 }
 
 @test "mf flamegraph --max-memory-records goes to mf-peak" {
 	cd "$W"
 	run -0 --separate-stderr "$MF" flamegraph --max-memory-records 1 -o m.html app.mft.gz
-	"$ROOT/bin/mf-peak" --max-memory-records 1 app.mft.gz | "$ROOT/bin/mf-html" > expected.html
+	"$BIN/mf-peak" --max-memory-records 1 app.mft.gz | "$BIN/mf-html" > expected.html
 	cmp expected.html m.html
 }
 
@@ -144,7 +145,7 @@ only_files() {
 
 @test "mf flamegraph --temporal without mf-temporal is a clear error" {
 	mkdir "$W/bin"
-	cp bin/mf bin/mf-peak bin/mf-html "$W/bin/"
+	cp "$BIN/mf" "$BIN/mf-peak" "$BIN/mf-html" "$W/bin/"
 	run -1 --separate-stderr "$W/bin/mf" flamegraph --temporal -o "$W/t.html" "$W/app.mft.gz"
 	[ "$stderr" = "mf: --temporal needs mf-temporal, which is not installed beside mf in '$W/bin'" ]
 	run -1 --separate-stderr "$W/bin/mf" flamegraph --leaks -o "$W/t.html" "$W/app.mft.gz"
@@ -155,7 +156,7 @@ only_files() {
 @test "mf flamegraph --temporal runs mf-temporal | mf-html" {
 	cd "$W"
 	run -0 --separate-stderr "$MF" flamegraph --temporal --leaks -o t.html app.mft.gz
-	"$ROOT/bin/mf-temporal" --leaks app.mft.gz | "$ROOT/bin/mf-html" > expected.html
+	"$BIN/mf-temporal" --leaks app.mft.gz | "$BIN/mf-html" > expected.html
 	cmp expected.html t.html
 }
 

@@ -17,9 +17,7 @@ meta() {
 	sed -n "s/^# $1=//p" <<<"$output"
 }
 
-# mf from bin/, as in tests/mf.bats (under SANITIZE, LeakSanitizer reports
-# the sibling paths mf never frees, and fails it).
-MF=$ROOT/bin/mf
+MF=$BIN/mf
 
 # The memory entries of the report FILE, one per line.
 report_memory() {
