@@ -65,6 +65,7 @@ struct report {
 	uint32_t *prev, *cur;	/* frame ids of the previous and current stack */
 	size_t prev_len, prev_cap, cur_len, cur_cap;
 	size_t nstacks;
+	uint64_t total;		/* of all values, so an overflow is caught here, not in the page */
 	int all_counted;
 	struct buf frame;	/* scratch: one unescaped frame */
 	struct memory_records memory;
@@ -215,6 +216,9 @@ static void add_stack(struct report *r, struct folded_reader *fr, const struct f
 	add_number(&r->stacks, r->cur_len - shared);
 	for (size_t i = shared; i < r->cur_len; i++)
 		add_number(&r->stacks, r->cur[i]);
+	if (r->total + l->value < r->total)
+		input_error(&fr->in, "the total of all stacks overflows 64 bits");
+	r->total += l->value;
 	add_number(&r->stacks, l->value);
 	add_number(&r->stacks, l->has_count ? l->count : 0);
 	if (!l->has_count)
