@@ -11,7 +11,6 @@ load helpers
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
-	[ -x "$BIN/mf-record" ] || skip "$BIN/mf-record is not built yet"
 	out=$BATS_TEST_TMPDIR/out.mft
 }
 

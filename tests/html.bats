@@ -3,15 +3,17 @@
 # is checked here; the page itself in headless chromium by
 # tests/browser/check.mjs, one @test per check.
 
+load helpers
+
 bats_require_minimum_version 1.5.0
 
 setup_file() {
 	export REPORTS="$BATS_FILE_TMPDIR/reports"
 	mkdir -p "$REPORTS"
 	for f in peak threads evil plain inverted narrow count; do
-		bin/mf-html -o "$REPORTS/$f.html" "tests/data/html_$f.folded"
+		"$BIN/mf-html" -o "$REPORTS/$f.html" "tests/data/html_$f.folded"
 	done
-	bin/mf-html --hide '^a$' -o "$REPORTS/hideextra.html" tests/data/html_peak.folded
+	"$BIN/mf-html" --hide '^a$' -o "$REPORTS/hideextra.html" tests/data/html_peak.folded
 }
 
 setup() {
@@ -30,80 +32,80 @@ browser() {
 }
 
 @test "mf-html --help prints the usage line" {
-	run -0 --separate-stderr bin/mf-html --help
+	run -0 --separate-stderr "$BIN/mf-html" --help
 	[ "$output" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [--max-memory-records N] [FILE]" ]
 	[ "$stderr" = "" ]
 }
 
 @test "mf-html: unknown option is a usage error" {
-	run -2 --separate-stderr bin/mf-html --bogus tests/data/html_plain.folded
+	run -2 --separate-stderr "$BIN/mf-html" --bogus tests/data/html_plain.folded
 	[ "$output" = "" ]
 	[ "${stderr_lines[0]}" = "mf-html: unknown option '--bogus'" ]
 	[ "${stderr_lines[1]}" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [--max-memory-records N] [FILE]" ]
 }
 
 @test "mf-html: two files is a usage error" {
-	run -2 --separate-stderr bin/mf-html tests/data/html_plain.folded tests/data/html_peak.folded
+	run -2 --separate-stderr "$BIN/mf-html" tests/data/html_plain.folded tests/data/html_peak.folded
 	[ "${stderr_lines[0]}" = "mf-html: expected at most one FILE, found 2" ]
 }
 
 @test "mf-html: an option without its argument is a usage error" {
-	run -2 --separate-stderr bin/mf-html tests/data/html_plain.folded -o
+	run -2 --separate-stderr "$BIN/mf-html" tests/data/html_plain.folded -o
 	[ "${stderr_lines[0]}" = "mf-html: option '-o' needs an argument" ]
 	[ "${stderr_lines[1]}" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [--max-memory-records N] [FILE]" ]
 }
 
 @test "mf-html: empty --hide is a usage error" {
-	run -2 --separate-stderr bin/mf-html --hide '' tests/data/html_plain.folded
+	run -2 --separate-stderr "$BIN/mf-html" --hide '' tests/data/html_plain.folded
 	[ "${stderr_lines[0]}" = "mf-html: --hide needs a non-empty regular expression" ]
 }
 
 @test "mf-html: a missing file is an error" {
-	run -1 --separate-stderr bin/mf-html -o "$BATS_TEST_TMPDIR/x.html" tests/data/no-such-file
+	run -1 --separate-stderr "$BIN/mf-html" -o "$BATS_TEST_TMPDIR/x.html" tests/data/no-such-file
 	[ "$output" = "" ]
 	[ "$stderr" = "mf-html: cannot open 'tests/data/no-such-file': No such file or directory" ]
 	[ ! -e "$BATS_TEST_TMPDIR/x.html" ]
 }
 
 @test "mf-html: a bad stack line names FILE:LINE and writes nothing" {
-	run -1 --separate-stderr bin/mf-html -o "$BATS_TEST_TMPDIR/x.html" tests/data/html_bad.folded
+	run -1 --separate-stderr "$BIN/mf-html" -o "$BATS_TEST_TMPDIR/x.html" tests/data/html_bad.folded
 	[ "$stderr" = "mf-html: tests/data/html_bad.folded:2: expected a whole number of at most 20 digits after the stack, found 'oops'" ]
 	[ ! -e "$BATS_TEST_TMPDIR/x.html" ]
 }
 
 @test "mf-html: an empty frame names FILE:LINE" {
 	printf 'main;a 1\nmain;;b 2\n' > "$BATS_TEST_TMPDIR/in"
-	run -1 --separate-stderr bin/mf-html "$BATS_TEST_TMPDIR/in"
+	run -1 --separate-stderr "$BIN/mf-html" "$BATS_TEST_TMPDIR/in"
 	[ "$output" = "" ]
 	[ "$stderr" = "mf-html: $BATS_TEST_TMPDIR/in:2: expected a frame between ';' separators, found an empty one" ]
 }
 
 @test "mf-html -o refuses to overwrite without -f" {
 	echo keep > "$BATS_TEST_TMPDIR/out.html"
-	run -1 --separate-stderr bin/mf-html -o "$BATS_TEST_TMPDIR/out.html" tests/data/html_plain.folded
+	run -1 --separate-stderr "$BIN/mf-html" -o "$BATS_TEST_TMPDIR/out.html" tests/data/html_plain.folded
 	[ "$stderr" = "mf-html: '$BATS_TEST_TMPDIR/out.html' already exists; use -f to overwrite it" ]
 	[ "$(cat "$BATS_TEST_TMPDIR/out.html")" = "keep" ]
-	run -0 bin/mf-html -f -o "$BATS_TEST_TMPDIR/out.html" tests/data/html_plain.folded
+	run -0 "$BIN/mf-html" -f -o "$BATS_TEST_TMPDIR/out.html" tests/data/html_plain.folded
 	grep -q '^<!DOCTYPE html>$' "$BATS_TEST_TMPDIR/out.html"
 }
 
 @test "mf-html: a full disk is an error, not a short page" {
-	run -1 --separate-stderr bin/mf-html -f -o /dev/full tests/data/html_plain.folded
+	run -1 --separate-stderr "$BIN/mf-html" -f -o /dev/full tests/data/html_plain.folded
 	[ "$stderr" = "mf-html: cannot write '/dev/full': No space left on device" ]
-	run -1 --separate-stderr sh -c 'bin/mf-html tests/data/html_plain.folded > /dev/full'
+	run -1 --separate-stderr sh -c '"$0" tests/data/html_plain.folded > /dev/full' "$BIN/mf-html"
 	[ "$stderr" = "mf-html: cannot write 'standard output': No space left on device" ]
 }
 
 @test "mf-html reads standard input, plain or gzip" {
-	run -0 --separate-stderr sh -c 'bin/mf-html < tests/data/html_plain.folded'
+	run -0 --separate-stderr sh -c '"$0" < tests/data/html_plain.folded' "$BIN/mf-html"
 	a=$output
-	run -0 --separate-stderr sh -c 'gzip -c tests/data/html_plain.folded | bin/mf-html -'
+	run -0 --separate-stderr sh -c 'gzip -c tests/data/html_plain.folded | "$0" -' "$BIN/mf-html"
 	[ "$output" = "$a" ]
 	[[ "$output" == *'"frames":["main","parse","read_line","alloc_node","render"],"counted":false,"stacks":[0,3,0,1,2,300,0,2,1,3,500,0,1,1,4,200,0,1,2,1,2,100,0]'* ]]
 }
 
 @test "mf-html embeds data escaped: nothing in the input can end the script" {
-	run -0 --separate-stderr bin/mf-html tests/data/html_evil.folded
+	run -0 --separate-stderr "$BIN/mf-html" tests/data/html_evil.folded
 	[ "$(grep -c '</script>' <<< "$output")" = 2 ]
 	[[ "$output" == *'"frames":["main (/src/x.c:1)","\u003cimg src=x onerror=alert(1)\u003e (/src/x.c:2)","\u003c/script\u003e\u003cb\u003ebold\u003c/b\u003e (/src/x.c:3)","semi;colon \u0026 \"quotes\" \\ back (/src/x.c:4)"]'* ]]
 	[[ "$output" == *'["command","\"\u003c/script\u003e\u003cscript\u003ealert(1)\u003c/script\u003e\""]'* ]]
@@ -111,24 +113,24 @@ browser() {
 
 @test "mf-html escapes U+2028, U+2029 and control bytes in the data" {
 	printf 'a\xe2\x80\xa8b;c\xe2\x80\xa9d;e\\x01f 5\n' > "$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr bin/mf-html "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr "$BIN/mf-html" "$BATS_TEST_TMPDIR/in"
 	[[ "$output" == *'"frames":["a\u2028b","c\u2029d","e\u0001f"]'* ]]
 }
 
 @test "mf-html ties per-stack metadata (stack_*) to the stack line after it" {
 	printf '# reducer="temporal"\n# slices=2\n# stack_live=[[0,1,5]]\n# count=1\na;b 5\n# stack_live=[[1,1,7]]\n# count=1\na;c 7\n' > "$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr bin/mf-html "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr "$BIN/mf-html" "$BATS_TEST_TMPDIR/in"
 	[[ "$output" == *'"meta":[["reducer","\"temporal\""],["slices","2"],["stack_live","[[0,1,5]]",0],["stack_live","[[1,1,7]]",1]],"frames":["a","b","c"],"counted":true,"stacks":[0,2,0,1,5,1,1,1,2,7,1]}'* ]]
 }
 
 @test "mf-html --title sets the title as text" {
-	run -0 --separate-stderr bin/mf-html --title 'My <app> & "co"' tests/data/html_plain.folded
+	run -0 --separate-stderr "$BIN/mf-html" --title 'My <app> & "co"' tests/data/html_plain.folded
 	[[ "$output" == *'<title>My &lt;app&gt; &amp; &quot;co&quot;</title>'* ]]
 	[[ "$output" == *'{"title":"My \u003capp\u003e \u0026 \"co\"","hide":[],'* ]]
 }
 
 @test "mf-html: the page loads nothing from any network address" {
-	run -0 --separate-stderr bin/mf-html tests/data/html_peak.folded
+	run -0 --separate-stderr "$BIN/mf-html" tests/data/html_peak.folded
 	! grep -Eqi '(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/' <<< "$output"
 	! grep -Eqi '<(link|img|iframe|object|embed)\b|src=|@import|url\(' <<< "$output"
 	grep -q "content=\"default-src 'none'" <<< "$output"

@@ -8,7 +8,6 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-	[ -x "$BIN/mf-record" ] || skip "bin/mf-record is not built yet (the recorder is written by another helper)"
 	cd "$BATS_TEST_TMPDIR"
 }
 

@@ -3,12 +3,14 @@
 # test-only reader that sets up the shared memory like mf-record and prints
 # the raw events in order (see tests/progs/shim_dump.c for the line format).
 
+load helpers
+
 bats_require_minimum_version 1.5.0
 
 setup() {
 	cd "$BATS_TEST_DIRNAME/.."
-	DUMP=build/tests/shim_dump
-	T=build/tests
+	DUMP=$PROGS/shim_dump
+	T=$PROGS
 }
 
 # The events between the marker allocations malloc(11111) and malloc(22222).
@@ -17,7 +19,7 @@ between_markers() {
 }
 
 @test "shim: exports only the interposed functions" {
-	run -0 bash -c "nm -D --defined-only bin/libmf-record.so | awk '{print \$3}' | sort | tr '\n' ' '"
+	run -0 bash -c "nm -D --defined-only $BIN/libmf-record.so | awk '{print \$3}' | sort | tr '\n' ' '"
 	[ "$output" = "aligned_alloc calloc free malloc memalign mmap mmap64 mremap munmap posix_memalign prctl pthread_setname_np pvalloc realloc reallocarray valloc " ]
 }
 
@@ -89,7 +91,7 @@ a 1 malloc 22222 @18 18" ]
 @test "shim: modules are sent before the first stack, the vdso never" {
 	run -0 $DUMP $T/shim_calls
 	[ "${lines[0]}" = "T 1 shim_calls" ]
-	[ "${lines[1]}" = "M $PWD/$T/shim_calls" ]
+	[ "${lines[1]}" = "M $T/shim_calls" ]
 	grep -q '^M .*/libc.so.6$' <<<"$output"
 	! grep -q 'vdso' <<<"$output"
 	first_module=$(grep -n '^M ' <<<"$output" | tail -1 | cut -d: -f1)
@@ -193,13 +195,13 @@ f 1 @4
 }
 
 @test "shim: without MF_SHM_FD, or with a bad one, the program runs untracked" {
-	LD_PRELOAD=$PWD/bin/libmf-record.so run -0 $T/shim_calls
-	LD_PRELOAD=$PWD/bin/libmf-record.so MF_SHM_FD=x run -0 $T/shim_calls
+	LD_PRELOAD=$BIN/libmf-record.so run -0 $T/shim_calls
+	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=x run -0 $T/shim_calls
 	# A descriptor that is not the launcher's is neither used nor closed.
 	printf 'left alone\n' >"$BATS_TEST_TMPDIR/in"
-	LD_PRELOAD=$PWD/bin/libmf-record.so MF_SHM_FD=0 run -0 cat <"$BATS_TEST_TMPDIR/in"
+	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=0 run -0 cat <"$BATS_TEST_TMPDIR/in"
 	[ "$output" = "left alone" ]
-	LD_PRELOAD=$PWD/bin/libmf-record.so MF_SHM_FD=99 run -0 $T/shim_exec
+	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=99 run -0 $T/shim_exec
 	[ "$output" = "parent: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0
 child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
 }
@@ -316,8 +318,7 @@ records_between_markers() {
 }
 
 @test "shim+mf-record: every intercepted function, as the capture says it" {
-	[ -x bin/mf-record ] || skip "bin/mf-record not built"
-	run -0 bin/mf-record -o "$BATS_TEST_TMPDIR/c.mft" $T/shim_calls
+	run -0 "$BIN/mf-record" -o "$BATS_TEST_TMPDIR/c.mft" $T/shim_calls
 	run -0 records_between_markers "$BATS_TEST_TMPDIR/c.mft"
 	[ "$output" = "a 1 11111 
 f 1 0
@@ -359,8 +360,7 @@ a 1 22222 " ]
 }
 
 @test "shim+mf-record: 64 threads, their names and a rename" {
-	[ -x bin/mf-record ] || skip "bin/mf-record not built"
-	run -0 bin/mf-record -o "$BATS_TEST_TMPDIR/t.mft" $T/shim_threads
+	run -0 "$BIN/mf-record" -o "$BATS_TEST_TMPDIR/t.mft" $T/shim_threads
 	out=$BATS_TEST_TMPDIR/t.mft
 	[ "$(grep -c '^a ' "$out")" = 64128 ]
 	[ "$(awk '$1 == "a" && $2 != 1' "$out" | wc -l)" = 64064 ]
@@ -375,16 +375,14 @@ a 1 22222 " ]
 }
 
 @test "shim+mf-record: a stack deeper than 128 frames ends in <STACK TOO DEEP>" {
-	[ -x bin/mf-record ] || skip "bin/mf-record not built"
-	run -0 bin/mf-record -o "$BATS_TEST_TMPDIR/d.mft" $T/shim_deep 300
+	run -0 "$BIN/mf-record" -o "$BATS_TEST_TMPDIR/d.mft" $T/shim_deep 300
 	grep -q '^F [0-9]* 0 ? 0 <STACK TOO DEEP>$' "$BATS_TEST_TMPDIR/d.mft"
-	run -0 bin/mf-record -o "$BATS_TEST_TMPDIR/w.mft" $T/shim_deep 123
+	run -0 "$BIN/mf-record" -o "$BATS_TEST_TMPDIR/w.mft" $T/shim_deep 123
 	! grep -q 'STACK TOO DEEP' "$BATS_TEST_TMPDIR/w.mft"
 }
 
 @test "shim+mf-record: an aborting program's allocations are in the capture" {
-	[ -x bin/mf-record ] || skip "bin/mf-record not built"
-	run -134 bin/mf-record -o "$BATS_TEST_TMPDIR/a.mft" $T/shim_crash abort
+	run -134 "$BIN/mf-record" -o "$BATS_TEST_TMPDIR/a.mft" $T/shim_crash abort
 	[ "$(awk '$1 == "a" && $4 == 12345' "$BATS_TEST_TMPDIR/a.mft" | wc -l)" = 1 ]
 	[ "$(tail -1 "$BATS_TEST_TMPDIR/a.mft" | cut -d' ' -f7-)" = "signal 6" ]
 }

@@ -3,11 +3,13 @@
 # from what the tests/progs/sym_* programs print about themselves: their
 # modules and the return addresses of known call sites.
 
+load helpers
+
 bats_require_minimum_version 1.5.0
 
 setup() {
 	ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd -P)
-	B=$ROOT/build/tests
+	B=$PROGS
 	P=$ROOT/tests/progs
 	IN=$BATS_TEST_TMPDIR/in
 }

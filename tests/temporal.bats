@@ -4,11 +4,13 @@
 # format's rules as the page will, and a two-phase program through the real
 # recorder, compared with mf-peak and mf-leaks.
 
+load helpers
+
 bats_require_minimum_version 1.5.0
 
 setup() {
 	cd "$BATS_TEST_DIRNAME/.."
-	T=bin/mf-temporal
+	T=$BIN/mf-temporal
 	D=tests/data
 	TMP=$BATS_TEST_TMPDIR
 }
@@ -389,9 +391,7 @@ main (prog.c:10);b (prog.c:5) 200" ]
 # The two-phase program through the real recorder.
 
 record_phases() {
-	[ -x bin/mf-record ] || skip "bin/mf-record is not built yet"
-	[ -x build/tests/temp_phases ] || skip "build/tests/temp_phases is not built (make test-programs)"
-	bin/mf-record -o $TMP/ph.mft build/tests/temp_phases
+	"$BIN/mf-record" -o $TMP/ph.mft $PROGS/temp_phases
 	$T $TMP/ph.mft > $TMP/peak
 	$T --leaks $TMP/ph.mft > $TMP/leaks
 	N=$(meta $TMP/peak slices)
@@ -432,41 +432,34 @@ record_phases() {
 
 @test "temporal: two phases: the whole window is exactly mf-peak's report" {
 	record_phases
-	[ -x bin/mf-peak ] || skip "bin/mf-peak is not built yet"
-	bin/mf-peak $TMP/ph.mft > $TMP/mf-peak
+	"$BIN/mf-peak" $TMP/ph.mft > $TMP/mf-peak
 	diff <(window $TMP/peak 0 $((N - 1))) <(stacks $TMP/mf-peak)
-	bin/mf-peak --split-threads $TMP/ph.mft > $TMP/mf-peak-split
+	"$BIN/mf-peak" --split-threads $TMP/ph.mft > $TMP/mf-peak-split
 	$T --split-threads $TMP/ph.mft > $TMP/peak-split
 	diff <(window $TMP/peak-split 0 $((N - 1))) <(stacks $TMP/mf-peak-split)
 }
 
 @test "temporal: two phases: the whole window is exactly mf-leaks's report" {
 	record_phases
-	[ -x bin/mf-leaks ] || skip "bin/mf-leaks is not built yet"
-	bin/mf-leaks $TMP/ph.mft > $TMP/mf-leaks
+	"$BIN/mf-leaks" $TMP/ph.mft > $TMP/mf-leaks
 	diff <(window $TMP/leaks 0 $((N - 1))) <(stacks $TMP/mf-leaks)
 }
 
 @test "temporal: a capture of mf-record --aggregate is refused" {
-	[ -x bin/mf-record ] || skip "bin/mf-record is not built yet"
-	[ -x build/tests/temp_phases ] || skip "build/tests/temp_phases is not built (make test-programs)"
-	bin/mf-record --aggregate -o $TMP/agg.mft build/tests/temp_phases
+	"$BIN/mf-record" --aggregate -o $TMP/agg.mft $PROGS/temp_phases
 	run -1 --separate-stderr $T $TMP/agg.mft
 	[ "$output" = "" ]
 	[[ "$stderr" == "mf-temporal: $TMP/agg.mft: temporal reports need a full capture, and this one is aggregated"* ]]
 }
 
 @test "temporal: a busy multi-threaded recording: the whole window is mf-peak's and mf-leaks's report, per thread" {
-	[ -x bin/mf-record ] || skip "bin/mf-record is not built yet"
-	[ -x build/tests/temp_busy ] || skip "build/tests/temp_busy is not built (make test-programs)"
-	[ -x bin/mf-peak ] && [ -x bin/mf-leaks ] || skip "bin/mf-peak or bin/mf-leaks is not built yet"
-	bin/mf-record -o $TMP/busy.mft.gz build/tests/temp_busy 0.3 4
+	"$BIN/mf-record" -o $TMP/busy.mft.gz $PROGS/temp_busy 0.3 4
 	for opt in "" --split-threads; do
 		$T $opt $TMP/busy.mft.gz > $TMP/peak
 		$T $opt --leaks $TMP/busy.mft.gz > $TMP/leaks
 		n=$(meta $TMP/peak slices)
-		bin/mf-peak $opt $TMP/busy.mft.gz > $TMP/mf-peak
-		bin/mf-leaks $opt $TMP/busy.mft.gz > $TMP/mf-leaks
+		"$BIN/mf-peak" $opt $TMP/busy.mft.gz > $TMP/mf-peak
+		"$BIN/mf-leaks" $opt $TMP/busy.mft.gz > $TMP/mf-leaks
 		diff <(window $TMP/peak 0 $((n - 1))) <(stacks $TMP/mf-peak)
 		diff <(window $TMP/leaks 0 $((n - 1))) <(stacks $TMP/mf-leaks)
 		[ "$(meta $TMP/peak peak_bytes)" = "$(meta $TMP/mf-peak peak_bytes)" ]
