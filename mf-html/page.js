@@ -275,6 +275,8 @@
     return u === 0 ? n + ' B' : (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)) + ' ' + units[u];
   }
   function fmtInt(n) { return Math.round(Number(n) || 0).toLocaleString('en-US'); }
+  /* "1 allocation", "5 allocations". */
+  function fmtAllocs(n) { return fmtInt(n) + (Math.round(Number(n) || 0) === 1 ? ' allocation' : ' allocations'); }
   function fmtMs(ms) {
     ms = Number(ms) || 0;
     if (ms < 1000) return ms + ' ms';
@@ -324,7 +326,7 @@
     ext: null              /* the extension given to mf.extend, if any */
   };
 
-  function valueText(n) { return model.unit === 'count' ? fmtInt(n) + ' allocations' : fmtBytes(n); }
+  function valueText(n) { return model.unit === 'count' ? fmtAllocs(n) : fmtBytes(n); }
 
   function rebuild() {
     var tb = performance.now();
@@ -729,7 +731,7 @@
     var parts = [];
     var what = /leaks$/.test(m.reducer) ? 'Leaked' : /^(peak|temporal)$/.test(m.reducer) ? 'At the peak' : 'Shown';
     parts.push([what + ': ', valueText(shown)]);
-    if (model.counted && model.unit !== 'count') parts.push(['in ', fmtInt(count) + ' allocations']);
+    if (model.counted && model.unit !== 'count') parts.push(['in ', fmtAllocs(count)]);
     if (typeof m.peak_bytes === 'number' && what !== 'At the peak') parts.push(['peak heap ', fmtBytes(m.peak_bytes)]);
     if (typeof m.peak_time_ms === 'number') parts.push(['peak at ', fmtMs(m.peak_time_ms)]);
     if (typeof m.duration_ms === 'number') parts.push(['duration ', fmtMs(m.duration_ms)]);
@@ -761,8 +763,8 @@
     if (typeof m.peak_bytes === 'number') add('Peak heap', fmtBytes(m.peak_bytes) + ' (' + fmtInt(m.peak_bytes) + ' bytes)');
     if (typeof m.peak_time_ms === 'number') add('Peak reached at', fmtMs(m.peak_time_ms));
     if (typeof m.peak_allocations === 'number') add('Live allocations at the peak', fmtInt(m.peak_allocations));
-    if (typeof m.leaked_bytes === 'number') add('Leaked', fmtBytes(m.leaked_bytes) + ' in ' + fmtInt(m.leaked_allocations) + ' allocations');
-    add('Shown', valueText(app.tree.total) + (model.counted && model.unit !== 'count' ? ' in ' + fmtInt(app.tree.count) + ' allocations' : ''));
+    if (typeof m.leaked_bytes === 'number') add('Leaked', fmtBytes(m.leaked_bytes) + ' in ' + fmtAllocs(m.leaked_allocations));
+    add('Shown', valueText(app.tree.total) + (model.counted && model.unit !== 'count' ? ' in ' + fmtAllocs(app.tree.count) : ''));
     add('Distinct frames', fmtInt(model.frames.length));
     add('Distinct stacks', fmtInt(model.stacks.length));
     if (split) add('Threads', fmtInt(threads.length));
