@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define N 100000
 
@@ -49,17 +50,27 @@ static void release(char **v)
 	free(v);
 }
 
+/* Hold the peak for a while, so the report's memory chart has a shape. */
+static void pause_ms(long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&t, NULL);
+}
+
 static void build_report(void)
 {
 	char **left = b();
 	char *right = h();
+	pause_ms(40);
 	release(left);
 	free(right);
 }
 
 int main(void)
 {
-	for (int round = 0; round < 3; round++)
+	for (int round = 0; round < 3; round++) {
 		build_report();
+		pause_ms(20);
+	}
 	return 0;
 }
