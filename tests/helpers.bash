@@ -18,7 +18,7 @@ DATA=$ROOT/tests/data
 # temporal_views FILE [S E]: what a temporal report (docs/TEMPORAL.md) shows
 # for the window of slices [S, E], or for every window with no S and E, by
 # the format's rules, as lines "S E<TAB>stack<TAB>count<TAB>bytes", stacks
-# in file order.  (The logic of views() in tests/temporal.bats.)
+# in file order.
 temporal_views() {
 	awk -v S="${2:-}" -v E="${3:-}" '
 	/^# reducer="temporal-leaks"$/ { leaks = 1 }

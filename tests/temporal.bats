@@ -15,47 +15,8 @@ setup() {
 	TMP=$BATS_TEST_TMPDIR
 }
 
-# views FILE [S E]: what the page shows for the window of slices [S, E], or
-# for every window with no S and E, by the rules of docs/TEMPORAL.md, as
-# lines "S E<TAB>stack<TAB>count<TAB>bytes", stacks in file order.
-views() {
-	awk -v S="${2:-}" -v E="${3:-}" '
-	/^# reducer="temporal-leaks"$/ { leaks = 1 }
-	/^# slices=/ { n = substr($0, 10) + 0 }
-	/^# slice_peaks=\[/ {
-		s = substr($0, index($0, "[") + 1); sub(/\]$/, "", s)
-		split(s, peaks, ",")
-	}
-	/^# stack_(live|lifetimes)=\[\[/ {
-		s = substr($0, index($0, "=") + 3); sub(/\]\]$/, "", s)
-		series = s
-		next
-	}
-	/^#/ { next }
-	{ stack[++ns] = $0; sub(/ [0-9]+$/, "", stack[ns]); entries[ns] = series; series = "" }
-	function show(S, E,   k, i, j, ne, ent, v, c, b) {
-		k = -1
-		for (i = S; i <= E; i++)
-			if (k < 0 || peaks[i + 1] + 0 > peaks[k + 1] + 0) k = i
-		for (j = 1; j <= ns; j++) {
-			c = 0; b = 0
-			ne = split(entries[j], ent, /\],\[/)
-			for (i = 1; i <= ne; i++) {
-				split(ent[i], v, ",")
-				if (leaks && v[1] + 0 >= S && v[1] + 0 <= E && v[2] + 0 > E) {
-					c += v[3]; b += v[4]
-				} else if (!leaks && v[1] + 0 <= k) {
-					c += v[2]; b += v[3]
-				}
-			}
-			if (c) printf "%d %d\t%s\t%d\t%d\n", S, E, stack[j], c, b
-		}
-	}
-	END {
-		if (S != "") { show(S + 0, E + 0); exit }
-		for (s = 0; s < n; s++) for (e = s; e < n; e++) show(s, e)
-	}' "$1"
-}
+# views FILE [S E]: what the page shows for a window (helpers.bash).
+views() { temporal_views "$@"; }
 
 # window FILE S E: the view of one window as folded stacks with counts.
 window() {
