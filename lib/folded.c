@@ -144,6 +144,11 @@ void json_quote(struct buf *b, const char *s, size_t n)
 			/* Keep a value harmless inside an HTML <script>. */
 			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 			buf_add(b, esc, 6);
+		} else if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+			   ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9)) {
+			/* U+2028, U+2029: line terminators to older JavaScript. */
+			buf_adds(b, (unsigned char)s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029");
+			i += 2;
 		} else {
 			buf_addc(b, (char)c);
 		}

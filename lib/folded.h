@@ -59,7 +59,10 @@ void folded_close(struct folded_reader *r);
 
 /* Append s[0..n) to b as frame text: '\\', ';' and control bytes as \xHH. */
 void folded_escape_frame(struct buf *b, const char *s, size_t n);
-/* Append s[0..n) to b as a JSON string literal, quotes included. */
+/*
+ * Append s[0..n) to b as a JSON string literal, quotes included, that is
+ * also safe inside an HTML <script>: <, >, &, U+2028 and U+2029 escaped.
+ */
 void json_quote(struct buf *b, const char *s, size_t n);
 
 /*

@@ -71,31 +71,6 @@ struct report {
 	struct memory_records memory;
 };
 
-/* Append s[0..n) as a JSON string that is also safe inside <script>. */
-static void json_html_string(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	buf_addc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)c);
-		} else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') {
-			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			buf_add(b, esc, 6);
-		} else if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-			   ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9)) {
-			/* U+2028, U+2029: line terminators to older JavaScript. */
-			buf_adds(b, (unsigned char)s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029");
-			i += 2;
-		} else {
-			buf_addc(b, (char)c);
-		}
-	}
-	buf_addc(b, '"');
-}
-
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -147,9 +122,9 @@ static void add_meta_raw(struct report *r, const char *key, const char *json)
 	if (r->meta.len)
 		buf_addc(&r->meta, ',');
 	buf_addc(&r->meta, '[');
-	json_html_string(&r->meta, key, strlen(key));
+	json_quote(&r->meta, key, strlen(key));
 	buf_addc(&r->meta, ',');
-	json_html_string(&r->meta, json, strlen(json));
+	json_quote(&r->meta, json, strlen(json));
 }
 
 /* The records set aside, at most max: the highest heap of each run (the first of a tie). */
@@ -267,14 +242,14 @@ static void write_data(struct output *out, struct report *r, const char *title,
 	struct buf b = BUF_INIT;
 	buf_adds(&b, "{\"title\":");
 	if (title)
-		json_html_string(&b, title, strlen(title));
+		json_quote(&b, title, strlen(title));
 	else
 		buf_adds(&b, "null");
 	buf_adds(&b, ",\"hide\":[");
 	for (size_t i = 0; i < nhide; i++) {
 		if (i)
 			buf_addc(&b, ',');
-		json_html_string(&b, hide[i], strlen(hide[i]));
+		json_quote(&b, hide[i], strlen(hide[i]));
 	}
 	buf_adds(&b, "],\"meta\":[");
 	output_write(out, b.data, b.len);
@@ -284,7 +259,7 @@ static void write_data(struct output *out, struct report *r, const char *title,
 		buf_clear(&b);
 		if (i)
 			buf_addc(&b, ',');
-		json_html_string(&b, intern_str(&r->frames, (uint32_t)i),
+		json_quote(&b, intern_str(&r->frames, (uint32_t)i),
 				 intern_len(&r->frames, (uint32_t)i));
 		output_write(out, b.data, b.len);
 	}
