@@ -240,24 +240,10 @@ uint64_t folded_set_total(const struct folded_set *s, uint64_t *count)
 	return total;
 }
 
-static const struct intern *sort_table;
-
-static int by_text(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	size_t nx = intern_len(sort_table, x), ny = intern_len(sort_table, y);
-	int c = memcmp(intern_str(sort_table, x), intern_str(sort_table, y), nx < ny ? nx : ny);
-	return c ? c : (nx > ny) - (nx < ny);
-}
-
 static void write_sorted(const struct folded_set *s, struct output *out, int counted)
 {
 	size_t n = s->stacks.count;
-	uint32_t *order = xmalloc(n * sizeof *order);
-	for (size_t i = 0; i < n; i++)
-		order[i] = (uint32_t)i;
-	sort_table = &s->stacks;
-	qsort(order, n, sizeof *order, by_text);
+	uint32_t *order = intern_sorted(&s->stacks);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t id = order[i];
 		const char *stack = intern_str(&s->stacks, id);

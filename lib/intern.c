@@ -59,3 +59,23 @@ uint32_t intern(struct intern *t, const char *s, size_t n)
 	*head = id + 1;
 	return id;
 }
+
+static const struct intern *sort_table;
+
+static int by_text(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	size_t nx = intern_len(sort_table, x), ny = intern_len(sort_table, y);
+	int c = memcmp(intern_str(sort_table, x), intern_str(sort_table, y), nx < ny ? nx : ny);
+	return c ? c : (nx > ny) - (nx < ny);
+}
+
+uint32_t *intern_sorted(const struct intern *t)
+{
+	uint32_t *order = xmalloc(t->count * sizeof *order);
+	for (size_t i = 0; i < t->count; i++)
+		order[i] = (uint32_t)i;
+	sort_table = t;
+	qsort(order, t->count, sizeof *order, by_text);
+	return order;
+}

@@ -28,6 +28,11 @@ void intern_release(struct intern *t);
 uint32_t intern(struct intern *t, const char *s, size_t n);
 /* The id of s[0..n), or -1 when absent. */
 int64_t intern_find(const struct intern *t, const char *s, size_t n);
+/*
+ * Every id, ordered by its string byte by byte (as LC_ALL=C sort): a new
+ * array of t->count ids that the caller frees.
+ */
+uint32_t *intern_sorted(const struct intern *t);
 static inline const char *intern_str(const struct intern *t, uint32_t id)
 {
 	return t->strs[id];

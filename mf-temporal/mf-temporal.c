@@ -312,16 +312,6 @@ struct texts {
 	uint32_t n;
 };
 
-static const struct intern *sort_texts;
-
-static int by_text(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	size_t nx = intern_len(sort_texts, x), ny = intern_len(sort_texts, y);
-	int c = memcmp(intern_str(sort_texts, x), intern_str(sort_texts, y), nx < ny ? nx : ny);
-	return c ? c : (nx > ny) - (nx < ny);
-}
-
 static int by_rank_then_slices(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
@@ -349,11 +339,7 @@ static void stack_texts(const struct temporal *t, const struct ev_reader *r,
 	}
 	buf_release(&b);
 	out->n = (uint32_t)out->strs.count;
-	out->order = xmalloc(((size_t)out->n + 1) * sizeof *out->order);
-	for (uint32_t i = 0; i < out->n; i++)
-		out->order[i] = i;
-	sort_texts = &out->strs;
-	qsort(out->order, out->n, sizeof *out->order, by_text);
+	out->order = intern_sorted(&out->strs);
 }
 
 /*
