@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proto.h"
+
 /* The path of the program name would run, searched in PATH like execvp. */
 char *launch_resolve(const char *name);
 /* Die unless the tracker can be preloaded into the program at path. */
@@ -24,9 +26,10 @@ char *launch_find_shim(void);
 /*
  * Create the shared memory (a memfd of MF_SHM_SIZE bytes, mapped shared)
  * with its header filled in; *fd is the descriptor the program inherits.
- * start_ns is the CLOCK_MONOTONIC time written into the header.
+ * start_ns is the CLOCK_MONOTONIC time written into the header, clock
+ * what orders events (writer_clock.h).
  */
-void *launch_shared_memory(int *fd, uint64_t start_ns);
+void *launch_shared_memory(int *fd, uint64_t start_ns, enum mf_clock clock);
 
 /*
  * Fork and exec the program at path with argv, LD_PRELOAD naming shim

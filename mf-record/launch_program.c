@@ -188,7 +188,7 @@ char *launch_find_shim(void)
 	die("cannot find the tracker '%s' in '%s' or '%s/../lib/mf'", SHIM_NAME, self, self);
 }
 
-void *launch_shared_memory(int *fd, uint64_t start_ns)
+void *launch_shared_memory(int *fd, uint64_t start_ns, enum mf_clock clock)
 {
 	*fd = memfd_create("mf-record", MFD_CLOEXEC);
 	if (*fd < 0)
@@ -204,7 +204,8 @@ void *launch_shared_memory(int *fd, uint64_t start_ns)
 	hdr->start_ns = start_ns;
 	atomic_store(&hdr->next_stack, 1);
 	atomic_store(&hdr->next_thread, 1);
-	atomic_store(&hdr->seq, 1);
+	hdr->clock = clock;
+	atomic_store(&hdr->counter, 1);
 	return shm;
 }
 

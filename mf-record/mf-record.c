@@ -24,6 +24,7 @@
 #include "num.h"
 #include "output.h"
 #include "writer.h"
+#include "writer_clock.h"
 #include "writer_rings.h"
 
 static const char usage[] =
@@ -103,9 +104,9 @@ static void remove_output(const char *path)
 
 /*
  * Run ahead of the program when the CPUs are shared: the launcher is one
- * thread against all of the program's, and each of them that finds its
- * ring full waits by yielding, so with a fair share the launcher falls
- * behind and the program waits.  Five steps of nice when permitted (root,
+ * thread against all of the program's, each of which sleeps when it finds
+ * its ring full, so the launcher's share of the CPUs sets the program's
+ * pace.  Five steps of nice when permitted (root,
  * or RLIMIT_NICE); only this thread, after the fork, so the program keeps
  * its own priority.  Without the permission nothing changes.
  */
@@ -165,13 +166,14 @@ int main(int argc, char **argv)
 	char *program = launch_resolve(command[0]);
 	launch_check(program, command[0]);
 	char *shim = launch_find_shim();
+	enum mf_clock clock = clock_choose();
 
 	struct output out;
 	int to_stdout = !o.output || !strcmp(o.output, "-");
 	output_open(&out, o.output, o.force);
 	int shm_fd;
 	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
-	void *shm = launch_shared_memory(&shm_fd, start_ns);
+	void *shm = launch_shared_memory(&shm_fd, start_ns, clock);
 	pid_t pid = launch_start(program, command, shim, shm_fd, to_stdout);
 	close(shm_fd);
 	keep_up_priority();

@@ -10,13 +10,21 @@
  * thread has published survive the process crashing, calling _exit or
  * being killed: the launcher reads them after the process is gone.
  *
- * Order across threads comes from one atomic counter (hdr.seq): every
- * event except MF_EV_STACK takes the next number, and the launcher writes
- * events in that order.  A free takes its number before the real free runs
- * and an allocation after the real allocation returns, so an address
- * handed out again by another thread is always freed first in the stream.
- * A number taken but never written (a thread killed inside a hook) shows as
- * a gap; the launcher skips it when the process is gone and counts it lost.
+ * Order across threads comes from a key every event but MF_EV_STACK
+ * carries.  Where the kernel keeps CLOCK_MONOTONIC on the CPU's invariant
+ * time stamp counter (hdr.clock == MF_CLOCK_TSC), the key is that counter
+ * read with rdtscp: no memory shared by the threads is written.  Elsewhere
+ * it is the next number of one atomic counter (hdr.counter).  The key is
+ * taken after a real allocation returns and before a real free runs, and
+ * each event is published before the memory it names can be used by
+ * another thread (an allocation before its pointer is returned, a free
+ * before the real free).  So an event that made another possible was
+ * published before the other's key was taken.  The launcher reads its own
+ * key first and then every ring: an event keyed below that reading whose
+ * cause is not in a ring yet cannot exist, so the launcher writes, in key
+ * order, what is keyed below it.  realloc and mremap free before the real
+ * call can fail: that free is published first with MF_FREE_PENDING and
+ * settled after the call (see MF_EV_SETTLE).
  *
  * Set-up: the launcher creates the memfd (MF_SHM_SIZE bytes, sparse),
  * fills in the header, and starts the program with LD_PRELOAD naming the
@@ -31,7 +39,7 @@
 #include <stdint.h>
 
 #define MF_PROTO_MAGIC 0x6d667265u	/* "mfre" */
-#define MF_PROTO_VERSION 1u
+#define MF_PROTO_VERSION 2u
 #define MF_SLOTS 1024u			/* threads alive at once */
 #define MF_RING_BYTES (1u << 20)	/* per slot; a power of two */
 #define MF_MAX_DEPTH 128u		/* frames kept per stack */
@@ -39,6 +47,11 @@
 #define MF_PATH_MAX 4096u
 
 #define MF_ENV_SHM_FD "MF_SHM_FD"
+
+enum mf_clock {
+	MF_CLOCK_COUNTER = 0,	/* keys are numbers from hdr.counter */
+	MF_CLOCK_TSC = 1,	/* keys are time stamp counter readings (x86 rdtscp) */
+};
 
 enum mf_slot_state {
 	MF_SLOT_FREE = 0,	/* the launcher may hand it out */
@@ -53,9 +66,9 @@ struct mf_shared_header {
 	_Atomic uint32_t next_thread;	/* next thread number; the main thread gets 1 */
 	_Atomic uint32_t attached;	/* set to 1 by the shim once it is tracking */
 	_Atomic uint32_t slots_used;	/* high-water mark of claimed slots */
-	uint32_t reserved;
+	uint32_t clock;			/* enum mf_clock: what event keys are */
 	char pad0[64 - 40];
-	_Atomic uint64_t seq;		/* next event number; starts at 1; alone on its cache line */
+	_Atomic uint64_t counter;	/* MF_CLOCK_COUNTER: the next key; starts at 1; alone on its cache line */
 	char pad1[56];
 };
 _Static_assert(sizeof(struct mf_shared_header) == 128, "header is two cache lines");
@@ -67,7 +80,8 @@ struct mf_slot {
 	_Atomic uint64_t head;		/* bytes published by the thread */
 	char pad1[56];
 	_Atomic uint64_t tail;		/* bytes consumed by the launcher */
-	char pad2[56];
+	_Atomic uint32_t waiting;	/* 1: the thread sleeps on it (futex) until tail moves */
+	char pad2[52];
 	unsigned char ring[MF_RING_BYTES];
 };
 _Static_assert(sizeof(struct mf_slot) == 192 + MF_RING_BYTES, "slot layout");
@@ -80,15 +94,26 @@ static inline struct mf_slot *mf_slot_at(void *shm, uint32_t i)
 }
 
 enum mf_event_type {
-	MF_EV_NOP = 1,		/* a number reserved and not used (failed realloc) */
-	MF_EV_ALLOC,		/* a = address, b = size, c = stack id; aux = enum mf_allocator */
-	MF_EV_FREE,		/* a = address */
+	MF_EV_NOP = 1,		/* padding to the end of the ring (key 0) */
+	MF_EV_ALLOC,		/* a = address, b = size, c = stack id; aux = enum mf_allocator, | MF_ALLOC_SETTLES */
+	MF_EV_FREE,		/* a = address; aux = 0 or MF_FREE_PENDING */
 	MF_EV_MUNMAP,		/* a = address, b = length */
-	MF_EV_STACK,		/* no seq: seq field = stack id; aux = depth | MF_STACK_TRUNCATED; then depth u64 return addresses, innermost first */
+	MF_EV_STACK,		/* no key: the key field holds the stack id; aux = depth | MF_STACK_TRUNCATED; then depth u64 return addresses, innermost first */
 	MF_EV_MODULE,		/* a = load bias, b = start, c = end; aux = path length; then the path, NUL-padded to 8 */
 	MF_EV_THREAD,		/* this slot's thread started or renamed itself: a = tid, b = pthread_self(); aux = name length; then the name */
 	MF_EV_RENAME,		/* another thread was renamed: b = its pthread_t; aux = name length; then the name */
+	MF_EV_SETTLE,		/* the pending free before it: aux = 1 it happened, 0 it did not (the call failed) */
 };
+
+/*
+ * A free published before a realloc or mremap that may fail: it is only a
+ * free once settled, by the thread's next MF_EV_SETTLE or ALLOC with
+ * MF_ALLOC_SETTLES (a signal handler's own pending frees and settles may
+ * come in between, nested).
+ */
+#define MF_FREE_PENDING 1u
+/* This allocation is the new block of a realloc or mremap: its pending free happened. */
+#define MF_ALLOC_SETTLES 0x100u
 
 #define MF_STACK_TRUNCATED 0x80000000u
 
@@ -102,18 +127,19 @@ enum mf_allocator {
  * Every record starts with this struct; variable parts (return addresses,
  * a path, a name) follow it.  size is the whole record's length, a
  * multiple of 8.  A record never wraps around the end of the ring: a producer
- * that would cross it writes a MF_EV_NOP-typed padding record with seq 0
+ * that would cross it writes a MF_EV_NOP-typed padding record with key 0
  * up to the end and starts again at offset 0; the launcher skips records
- * with seq 0 of type MF_EV_NOP.
+ * of type MF_EV_NOP.
  *
  * (Shim side, added while writing shim_thread.c:) a record is also
  * preceded by padding when it would leave fewer than sizeof(struct
  * mf_event) bytes before the end, so every record, padding included,
- * starts at least a whole header before the end of the ring.  time_ns
- * may be up to 0.5 ms old (a thread reuses its last clock reading while
- * the time stamp counter says less has passed), so times can go back a
- * little between threads in seq order: clamp, do not trust them to be
- * sorted.  MF_EV_MODULE's start and end are absolute addresses (bias
+ * starts at least a whole header before the end of the ring.  With
+ * MF_CLOCK_TSC time_ns is 0: the launcher turns keys into times.  With
+ * MF_CLOCK_COUNTER it may be up to 0.5 ms old (a thread reuses its last
+ * clock reading while the time stamp counter says less has passed), so
+ * times can go back a little between threads in key order: clamp, do not
+ * trust them to be sorted.  MF_EV_MODULE's start and end are absolute addresses (bias
  * included).  A thread that allocates after its exit hook ran claims a
  * new slot with the same number (slot->thread) and sends no new
  * MF_EV_THREAD.
@@ -122,8 +148,8 @@ struct mf_event {
 	uint16_t type;
 	uint16_t size;
 	uint32_t aux;
-	uint64_t seq;
-	uint64_t time_ns;	/* CLOCK_MONOTONIC, at least millisecond-accurate */
+	uint64_t key;		/* the order key; MF_EV_STACK: the stack id */
+	uint64_t time_ns;	/* MF_CLOCK_COUNTER: CLOCK_MONOTONIC, at least millisecond-accurate */
 	uint64_t a, b, c;
 };
 

@@ -31,6 +31,7 @@
 #define EXPORT __attribute__((visibility("default")))
 
 struct mf_shared_header *shim_hdr;
+int shim_clock_tsc;
 
 enum { SHIM_UNINIT, SHIM_STARTING, SHIM_ON, SHIM_OFF };
 /* Process-local: a forked child sets SHIM_OFF and never tracks again. */
@@ -187,6 +188,9 @@ static int attach(void)
 	}
 	close(fd);
 	shim_hdr = h;
+#if defined(__x86_64__)
+	shim_clock_tsc = h->clock == MF_CLOCK_TSC;
+#endif
 	thread_init();
 	stack_init();
 	modules_init();
@@ -312,7 +316,7 @@ static void record_alloc(struct shim_thread *t, void *p, size_t n, enum mf_alloc
 	if (!writing(t, mode))
 		return;
 	stack = stack_for(t, entry, mode);
-	emit(t, MF_EV_ALLOC, how, next_seq(), (uintptr_t)p, n, stack);
+	emit(t, MF_EV_ALLOC, how, event_key(), (uintptr_t)p, n, stack);
 }
 
 /* Call is the real allocation; n the size to record. */
@@ -355,7 +359,7 @@ EXPORT void free(void *p)
 	how = tracking(t, CALLER());
 	/* Written before the real free: p may be handed out again at once. */
 	if (writing(t, how))
-		emit(t, MF_EV_FREE, 0, next_seq(), (uintptr_t)p, 0, 0);
+		emit(t, MF_EV_FREE, 0, event_key(), (uintptr_t)p, 0, 0);
 	if (real_free) {
 		t->in_real++;
 		atomic_signal_fence(memory_order_seq_cst);
@@ -379,22 +383,24 @@ static void *pool_realloc(void *p, size_t n)
 }
 
 /*
- * realloc(p, n) is a free of p and an allocation of n bytes.  The free's
- * number is taken before the real call (p may be reused by another thread
- * as soon as it returns) and written as a NOP if the call fails.
+ * realloc(p, n) is a free of p and an allocation of n bytes.  The free is
+ * published before the real call (p may be handed out again in another
+ * thread as soon as it returns) as pending, and settled after it: the
+ * call may fail and keep p.
  */
-static void *tracked_realloc(struct shim_thread *t, void *p, size_t n, void *q, uint64_t seq,
+static void pending_free(struct shim_thread *t, void *p)
+{
+	emit(t, MF_EV_FREE, MF_FREE_PENDING, event_key(), (uintptr_t)p, 0, 0);
+}
+
+static void *tracked_realloc(struct shim_thread *t, void *p, size_t n, void *q,
 			     enum mf_allocator how, const uint64_t *entry, enum how_tracked mode)
 {
-	if (!q) {
-		if (n)
-			emit(t, MF_EV_NOP, 0, seq, 0, 0, 0);
-		else	/* realloc(p, 0) freed p */
-			emit(t, MF_EV_FREE, 0, seq, (uintptr_t)p, 0, 0);
-		return q;
-	}
-	emit(t, MF_EV_FREE, 0, seq, (uintptr_t)p, 0, 0);
-	emit(t, MF_EV_ALLOC, how, next_seq(), (uintptr_t)q, n, stack_for(t, entry, mode));
+	if (!q)		/* failed, or realloc(p, 0) freed p */
+		emit(t, MF_EV_SETTLE, n == 0, event_key(), (uintptr_t)p, 0, 0);
+	else
+		emit(t, MF_EV_ALLOC, how | MF_ALLOC_SETTLES, event_key(), (uintptr_t)q, n,
+		     stack_for(t, entry, mode));
 	return q;
 }
 
@@ -402,7 +408,6 @@ EXPORT void *realloc(void *p, size_t n)
 {
 	struct shim_thread *t = &shim_self;
 	enum how_tracked how;
-	uint64_t seq;
 
 	if (unlikely(in_pool(p)))
 		return pool_realloc(p, n);
@@ -411,16 +416,14 @@ EXPORT void *realloc(void *p, size_t n)
 	how = tracking(t, CALLER());
 	if (!writing(t, how))
 		return REAL(t, real_realloc(p, n));
-	seq = next_seq();
-	return tracked_realloc(t, p, n, REAL(t, real_realloc(p, n)), seq, MF_REALLOC, ENTRY_SLOT(),
-			       how);
+	pending_free(t, p);
+	return tracked_realloc(t, p, n, REAL(t, real_realloc(p, n)), MF_REALLOC, ENTRY_SLOT(), how);
 }
 
 EXPORT void *reallocarray(void *p, size_t count, size_t size)
 {
 	struct shim_thread *t = &shim_self;
 	enum how_tracked how;
-	uint64_t seq;
 
 	if (unlikely(in_pool(p))) {
 		if (size && count > SIZE_MAX / size) {
@@ -435,8 +438,8 @@ EXPORT void *reallocarray(void *p, size_t count, size_t size)
 	how = tracking(t, CALLER());
 	if (!writing(t, how))
 		return REAL(t, real_reallocarray(p, count, size));
-	seq = next_seq();
-	return tracked_realloc(t, p, count * size, REAL(t, real_reallocarray(p, count, size)), seq,
+	pending_free(t, p);
+	return tracked_realloc(t, p, count * size, REAL(t, real_reallocarray(p, count, size)),
 			       MF_REALLOCARRAY, ENTRY_SLOT(), how);
 }
 
@@ -546,7 +549,7 @@ EXPORT int munmap(void *addr, size_t len)
 	how = tracking(t, CALLER());
 	/* libunwind unmaps its own caches at thread exit, outside the guard. */
 	if (!unwinder_code(CALLER()) && writing(t, how))
-		emit(t, MF_EV_MUNMAP, 0, next_seq(), (uintptr_t)addr, len, 0);
+		emit(t, MF_EV_MUNMAP, 0, event_key(), (uintptr_t)addr, len, 0);
 	return REAL(t, real_munmap(addr, len));
 }
 
@@ -555,7 +558,6 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	struct shim_thread *t = &shim_self;
 	enum how_tracked how;
 	void *want = NULL, *q;
-	uint64_t seq;
 
 	if (flags & MREMAP_FIXED) {
 		va_list ap;
@@ -571,15 +573,13 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	how = tracking(t, CALLER());
 	if (!writing(t, how))
 		return REAL(t, real_mremap(old, old_len, new_len, flags, want));
-	seq = next_seq();
+	pending_free(t, old);
 	q = REAL(t, real_mremap(old, old_len, new_len, flags, want));
-	if (q == MAP_FAILED) {
-		emit(t, MF_EV_NOP, 0, seq, 0, 0, 0);
-	} else {
-		emit(t, MF_EV_FREE, 0, seq, (uintptr_t)old, 0, 0);
-		emit(t, MF_EV_ALLOC, MF_MREMAP, next_seq(), (uintptr_t)q, new_len,
+	if (q == MAP_FAILED)
+		emit(t, MF_EV_SETTLE, 0, event_key(), (uintptr_t)old, 0, 0);
+	else
+		emit(t, MF_EV_ALLOC, MF_MREMAP | MF_ALLOC_SETTLES, event_key(), (uintptr_t)q, new_len,
 		     stack_for(t, ENTRY_SLOT(), how));
-	}
 	return q;
 }
 

@@ -86,14 +86,31 @@ static inline void ring_publish(struct shim_thread *t)
 		atomic_signal_fence(memory_order_seq_cst);
 	}
 }
-static inline uint64_t next_seq(void)
+/* Keys are time stamp counter readings (MF_CLOCK_TSC); set once at attach. */
+extern int shim_clock_tsc SHIM_HIDDEN;
+/*
+ * The order key of an event (proto.h).  rdtscp reads the counter only
+ * once every earlier instruction has executed and every earlier load is
+ * visible, so the key comes after whatever the real allocation read; and
+ * it is read before any later store is visible (stores leave in order),
+ * so before the event is published.
+ */
+static inline uint64_t event_key(void)
 {
-	return atomic_fetch_add_explicit(&shim_hdr->seq, 1, memory_order_relaxed);
+#if defined(__x86_64__)
+	if (likely(shim_clock_tsc)) {
+		uint32_t lo, hi;
+
+		__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi) : : "rcx", "memory");
+		return (uint64_t)hi << 32 | lo;
+	}
+#endif
+	return atomic_fetch_add_explicit(&shim_hdr->counter, 1, memory_order_relaxed);
 }
-/* CLOCK_MONOTONIC, at most half a millisecond old. */
+/* CLOCK_MONOTONIC, at most half a millisecond old (MF_CLOCK_COUNTER only). */
 uint64_t now_ns(struct shim_thread *t) SHIM_HIDDEN;
-/* One fixed-size event: ALLOC, FREE, MUNMAP, NOP. */
-void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t seq,
+/* One fixed-size event: ALLOC, FREE, MUNMAP, SETTLE. */
+void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t key,
 	  uint64_t a, uint64_t b, uint64_t c) SHIM_HIDDEN;
 /* THREAD (thread == 0: the calling thread) or RENAME (of thread). */
 void emit_name(struct shim_thread *t, uint16_t type, uint64_t thread,

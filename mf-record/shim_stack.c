@@ -280,7 +280,7 @@ static void send_stack(struct shim_thread *t, uint64_t id, const uint64_t *pcs, 
 	e->type = MF_EV_STACK;
 	e->size = size;
 	e->aux = depth;
-	e->seq = id;
+	e->key = id;
 	e->time_ns = 0;
 	e->a = e->b = e->c = 0;
 	memcpy(e + 1, pcs, n * sizeof *pcs);
@@ -475,7 +475,7 @@ static void send_module(struct shim_thread *t, const char *path, uint64_t bias,
 {
 	uint32_t len = strnlen(path, MF_PATH_MAX - 1);
 	uint32_t size = sizeof(struct mf_event) + ((len + 7) & ~7u);
-	uint64_t seq = next_seq();
+	uint64_t key = event_key();
 	struct mf_event *e = ring_reserve(t, size);
 
 	if (!e)
@@ -483,8 +483,8 @@ static void send_module(struct shim_thread *t, const char *path, uint64_t bias,
 	e->type = MF_EV_MODULE;
 	e->size = size;
 	e->aux = len;
-	e->seq = seq;
-	e->time_ns = now_ns(t);
+	e->key = key;
+	e->time_ns = shim_clock_tsc ? 0 : now_ns(t);
 	e->a = bias;
 	e->b = start;
 	e->c = end;

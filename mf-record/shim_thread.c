@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -192,15 +193,36 @@ void thread_detach(struct shim_thread *t)
 	stack_cache_free(t);
 }
 
+static int room_for(struct shim_thread *t, uint64_t head, uint32_t need)
+{
+	t->tail = atomic_load_explicit(&t->slot->tail, memory_order_acquire);
+	return head + need - t->tail <= MF_RING_BYTES;
+}
+
+/*
+ * Sleep until the launcher has consumed enough of the ring.  Spinning
+ * would take the CPU the launcher needs to make room: with more busy
+ * threads than cores it gets its share only when they sleep.  The flag is
+ * set before tail is read again, and the launcher reads the flag after it
+ * stores tail, each with a full barrier, so one of the two always sees
+ * the other.  The sleep is cut at 10 ms to check that the launcher lives.
+ */
 static int wait_room(struct shim_thread *t, uint64_t head, uint32_t need)
 {
-	for (unsigned spins = 0; head + need - t->tail > MF_RING_BYTES; spins++) {
-		t->tail = atomic_load_explicit(&t->slot->tail, memory_order_acquire);
-		if (head + need - t->tail <= MF_RING_BYTES)
-			break;
-		if (!launcher_alive(spins))
+	struct mf_slot *s = t->slot;
+
+	while (!room_for(t, head, need)) {
+		atomic_exchange(&s->waiting, 1);
+		if (!room_for(t, head, need)) {
+			struct timespec tick = { 0, 10000000 };
+
+			syscall(SYS_futex, &s->waiting, FUTEX_WAIT, 1, &tick, NULL, 0);
+		}
+		atomic_store_explicit(&s->waiting, 0, memory_order_relaxed);
+		if (getppid() != launcher_pid) {
+			shim_give_up();
 			return 0;
-		sched_yield();
+		}
 	}
 	return 1;
 }
@@ -224,7 +246,7 @@ static inline int swap_if(uint64_t *p, uint64_t old, uint64_t new)
 /*
  * Records never wrap.  A record that would cross the end of the ring, or
  * leave less than a record header before it, is preceded by a padding
- * record (MF_EV_NOP, seq 0) up to the end; so every record, padding
+ * record (MF_EV_NOP, key 0) up to the end; so every record, padding
  * included, starts at least sizeof(struct mf_event) bytes before the end.
  */
 struct mf_event *ring_reserve(struct shim_thread *t, uint32_t size)
@@ -253,14 +275,14 @@ struct mf_event *ring_reserve(struct shim_thread *t, uint32_t size)
 			e->type = MF_EV_NOP;
 			e->size = pad;
 			e->aux = 0;
-			e->seq = 0;
+			e->key = 0;
 			e->time_ns = 0;
 		}
 		return (struct mf_event *)(t->slot->ring + ((head + pad) & (MF_RING_BYTES - 1)));
 	}
 }
 
-void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t seq,
+void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t key,
 	  uint64_t a, uint64_t b, uint64_t c)
 {
 	struct mf_event *e = ring_reserve(t, sizeof *e);
@@ -270,8 +292,8 @@ void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t seq,
 	e->type = type;
 	e->size = sizeof *e;
 	e->aux = aux;
-	e->seq = seq;
-	e->time_ns = now_ns(t);
+	e->key = key;
+	e->time_ns = shim_clock_tsc ? 0 : now_ns(t);
 	e->a = a;
 	e->b = b;
 	e->c = c;
@@ -283,7 +305,7 @@ void emit_name(struct shim_thread *t, uint16_t type, uint64_t thread, const char
 	uint32_t len = strnlen(name, MF_NAME_MAX - 1);
 	uint32_t size = sizeof(struct mf_event) + ((len + 7) & ~7u);
 	struct mf_event *e;
-	uint64_t seq = next_seq();
+	uint64_t key = event_key();
 
 	e = ring_reserve(t, size);
 	if (!e)
@@ -291,8 +313,8 @@ void emit_name(struct shim_thread *t, uint16_t type, uint64_t thread, const char
 	e->type = type;
 	e->size = size;
 	e->aux = len;
-	e->seq = seq;
-	e->time_ns = now_ns(t);
+	e->key = key;
+	e->time_ns = shim_clock_tsc ? 0 : now_ns(t);
 	e->a = type == MF_EV_THREAD ? (uint64_t)gettid() : 0;
 	e->b = type == MF_EV_THREAD ? (uint64_t)pthread_self() : thread;
 	e->c = 0;

@@ -1,44 +1,55 @@
 /*
- * writer_rings.c - drain the rings, merge the threads' events by sequence
- * number.
+ * writer_rings.c - drain the rings, merge the threads' events by key.
  *
  * Each slot has a queue here (a "lane") holding the events copied out of
- * its ring, in increasing sequence order.  Lanes with events sit in a
- * min-heap keyed by the sequence number of their first event; the next
- * event is the top lane's first.  A thread usually makes several events in
- * a row, so the top lane is drained while its next event is the next
- * number, touching the heap once per run rather than once per event.
+ * its ring, in the order the thread made them.  Lanes with events sit in a
+ * min-heap keyed by their first event's key; the next event is the top
+ * lane's first.  A thread usually makes several events in a row, so the
+ * top lane is written while its first key stays below the next lane's,
+ * touching the heap once per run rather than once per event.
+ *
+ * Why the frontier: a drain reads the launcher's key before any ring
+ * (clock_key_now).  An event that made a later one possible (the free
+ * before an address is reused, the allocation before its pointer is
+ * freed) was published before the later one's key was taken (proto.h).
+ * So once a drain has copied every ring whole, every cause of an event
+ * keyed below its reading is in a lane, and writing in key order up to
+ * there never writes an effect before its cause.  Events published later
+ * with keys below it (a thread stopped between key and publish) are only
+ * late: nothing already written depended on them.
  */
 #include "writer_rings.h"
 
+#include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "launch.h"
 #include "proto.h"
+#include "writer_clock.h"
 
 /*
- * How long a missing number may hold up the stream while the process
- * lives.  A thread stopped between taking a number and publishing its event
- * for this long is more likely dead inside a hook (cancelled, or longjmp'd
- * out of a signal handler) than slow; waiting for ever would buffer every
- * later event.  Its event, if it comes after all, is written late.
+ * How long a pending free may hold up the stream while the process lives.
+ * A thread stopped between publishing it and settling it for this long is
+ * more likely dead inside the hook (cancelled, or longjmp'd out of a
+ * signal handler) than slow; waiting for ever would buffer every later
+ * event.  The free is dropped, counted as lost.
  */
-#define GAP_PATIENCE_NS 2000000000ull
+#define SETTLE_PATIENCE_NS 2000000000ull
 
 /*
  * How many bytes of events a lane holds before draining leaves the rest in
  * the ring.  Copying out faster than the writer writes gains nothing when
  * the writer is the slower: the backlog would only grow (hundreds of
  * megabytes, every page of it faulted in).  A thread finding its ring full
- * waits a moment, which is the CPU time the writer lacked.  Twice the ring
- * leaves room for the drains made while symbolizing.  While a missing
- * number holds the stream up, every ring is drained whole: the number may
- * be behind the events a lane holds (a signal handler's events, published
- * before those of the hook it interrupted), and the thread must not wait
- * for the launcher that waits for it.
+ * sleeps until the launcher makes room, which is the CPU time the writer
+ * lacked.  Twice the ring leaves room for the drains made while
+ * symbolizing.  While a pending free holds the stream up, every ring is
+ * drained whole: its settle may be behind the events its lane holds.
  */
 #define LANE_MAX_BYTES (2u * MF_RING_BYTES)
 
@@ -56,6 +67,7 @@ struct lane {
 	size_t ahead;		/* the first event not yet announced to the writer */
 	uint32_t thread;	/* the slot's owner when the events were copied */
 	int queued;		/* in the heap, or its events being written */
+	uint64_t last_key;	/* of the last event copied in */
 };
 
 struct rings {
@@ -65,9 +77,12 @@ struct rings {
 	struct lane lanes[MF_SLOTS];
 	uint32_t heap[MF_SLOTS];	/* lane indexes */
 	size_t nheap;
-	uint64_t next_seq;
-	uint64_t lost;
-	uint64_t gap_since_ns;	/* when the current wait for next_seq began, or 0 */
+	uint64_t frontier;	/* events keyed below it can be written */
+	int tsc;		/* keys are time stamp counter readings */
+	struct clock_rate rate;	/* and this turns them into times */
+	uint64_t keyed;		/* events with a key copied out */
+	uint64_t lost;		/* pending frees dropped */
+	uint64_t stalled_since_ns;	/* when a pending free began holding the stream up, or 0 */
 };
 
 static void keep_rings_moving(void *rings)
@@ -81,7 +96,9 @@ struct rings *rings_new(void *shm, struct writer *w)
 	r->shm = shm;
 	r->hdr = shm;
 	r->w = w;
-	r->next_seq = 1;
+	r->tsc = r->hdr->clock == MF_CLOCK_TSC;
+	if (r->tsc)
+		clock_rate_start(&r->rate);
 	writer_on_slow_work(w, keep_rings_moving, r);
 	return r;
 }
@@ -95,10 +112,10 @@ void rings_free(struct rings *r)
 
 /* ---- the heap of lanes ---- */
 
-static uint64_t front_seq(const struct rings *r, uint32_t lane)
+static uint64_t front_key(const struct rings *r, uint32_t lane)
 {
 	const struct lane *l = &r->lanes[lane];
-	return ((const struct mf_event *)(l->buf + l->pos))->seq;
+	return ((const struct mf_event *)(l->buf + l->pos))->key;
 }
 
 static void heap_swap(struct rings *r, size_t i, size_t j)
@@ -113,7 +130,7 @@ static void heap_push(struct rings *r, uint32_t lane)
 	size_t i = r->nheap++;
 	r->heap[i] = lane;
 	r->lanes[lane].queued = 1;
-	while (i > 0 && front_seq(r, r->heap[(i - 1) / 2]) > front_seq(r, r->heap[i])) {
+	while (i > 0 && front_key(r, r->heap[(i - 1) / 2]) > front_key(r, r->heap[i])) {
 		heap_swap(r, i, (i - 1) / 2);
 		i = (i - 1) / 2;
 	}
@@ -126,7 +143,7 @@ static void heap_pop(struct rings *r)
 	for (size_t i = 0;;) {
 		size_t least = i, kid = 2 * i + 1;
 		for (size_t k = kid; k < kid + 2 && k < r->nheap; k++)
-			if (front_seq(r, r->heap[k]) < front_seq(r, r->heap[least]))
+			if (front_key(r, r->heap[k]) < front_key(r, r->heap[least]))
 				least = k;
 		if (least == i)
 			return;
@@ -176,7 +193,7 @@ static void take(struct rings *r, uint32_t slot, const struct mf_event *ev)
 		uint32_t depth = ev->aux & ~MF_STACK_TRUNCATED;
 		if (depth > MF_MAX_DEPTH || sizeof *ev + depth * 8u > ev->size)
 			corrupt(slot, "bad stack depth");
-		writer_stack(r->w, ev->seq, (const uint64_t *)(ev + 1), depth,
+		writer_stack(r->w, ev->key, (const uint64_t *)(ev + 1), depth,
 			     (ev->aux & MF_STACK_TRUNCATED) != 0);
 		return;
 	}
@@ -191,10 +208,26 @@ static void take(struct rings *r, uint32_t slot, const struct mf_event *ev)
 		path[ev->aux] = '\0';
 		writer_module(r->w, path, ev->a, ev->b, ev->c);
 	}
+	r->lanes[slot].last_key = ev->key;
+	r->keyed++;
 	enqueue(r, slot, ev);
 }
 
-static size_t drain_slot(struct rings *r, uint32_t i)
+/* Wake the slot's thread if it sleeps waiting for room (see wait_room in shim_thread.c). */
+static void wake_writer(struct mf_slot *s)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&s->waiting, memory_order_relaxed) &&
+	    atomic_exchange(&s->waiting, 0))
+		syscall(SYS_futex, &s->waiting, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/*
+ * Copy out what slot i published.  *frontier drops to the last key copied
+ * if records are left in the ring: they may be the causes of events keyed
+ * above it.
+ */
+static size_t drain_slot(struct rings *r, uint32_t i, uint64_t *frontier)
 {
 	struct mf_slot *s = mf_slot_at(r->shm, i);
 	uint32_t state = atomic_load_explicit(&s->state, memory_order_acquire);
@@ -207,7 +240,7 @@ static size_t drain_slot(struct rings *r, uint32_t i)
 	size_t taken = 0;
 	if (head != tail)
 		l->thread = s->thread;	/* written before the records we saw */
-	while (tail != head && (!l->queued || l->len - l->pos < LANE_MAX_BYTES || r->gap_since_ns)) {
+	while (tail != head && (!l->queued || l->len - l->pos < LANE_MAX_BYTES || r->stalled_since_ns)) {
 		if (head - tail > MF_RING_BYTES)
 			corrupt(i, "head and tail are too far apart");
 		uint32_t off = (uint32_t)(tail & (MF_RING_BYTES - 1));
@@ -216,12 +249,17 @@ static size_t drain_slot(struct rings *r, uint32_t i)
 		if (room < sizeof *ev || ev->size < sizeof *ev || ev->size % 8 ||
 		    ev->size > room || ev->size > head - tail)
 			corrupt(i, "bad record size");
-		if (!(ev->type == MF_EV_NOP && ev->seq == 0))	/* padding */
+		if (ev->type != MF_EV_NOP)	/* padding */
 			take(r, i, ev);
 		tail += ev->size;
 		taken++;
 	}
-	atomic_store_explicit(&s->tail, tail, memory_order_release);
+	if (tail != head && l->last_key < *frontier)
+		*frontier = l->last_key;
+	if (taken) {
+		atomic_store_explicit(&s->tail, tail, memory_order_release);
+		wake_writer(s);
+	}
 	/* A finished thread's slot goes back once its events are written. */
 	if (state == MF_SLOT_DONE && tail == head && !l->queued)
 		atomic_store_explicit(&s->state, MF_SLOT_FREE, memory_order_release);
@@ -230,77 +268,147 @@ static size_t drain_slot(struct rings *r, uint32_t i)
 
 size_t rings_drain(struct rings *r)
 {
+	uint64_t frontier = clock_key_now(r->hdr);
 	uint32_t used = atomic_load_explicit(&r->hdr->slots_used, memory_order_acquire);
 	if (used > MF_SLOTS)
 		used = MF_SLOTS;
 	size_t taken = 0;
 	for (uint32_t i = 0; i < used; i++)
-		taken += drain_slot(r, i);
+		taken += drain_slot(r, i, &frontier);
+	if (frontier > r->frontier)
+		r->frontier = frontier;
+	if (r->tsc)
+		clock_rate_update(&r->rate, monotonic_ns());
 	return taken;
 }
 
 /* ---- merging ---- */
 
-/* Whether to give up waiting for next_seq, the top lane's event being seq. */
-static int skip_gap(struct rings *r, uint64_t seq, int process_gone)
+/*
+ * How the pending free at the front of lane l was settled: 1 freed, 0 not,
+ * -1 not yet known.  Its settle is the first one after it not taken by a
+ * pending free in between (a signal handler's, nested).
+ */
+static int settled(const struct lane *l)
 {
-	if (!process_gone) {
-		uint64_t now = monotonic_ns();
-		if (!r->gap_since_ns)
-			r->gap_since_ns = now;
-		if (now - r->gap_since_ns < GAP_PATIENCE_NS)
-			return 0;
+	unsigned depth = 0;
+	for (size_t at = l->pos + ((const struct mf_event *)(l->buf + l->pos))->size; at < l->len;) {
+		const struct mf_event *ev = (const struct mf_event *)(l->buf + at);
+		if (ev->type == MF_EV_FREE && (ev->aux & MF_FREE_PENDING))
+			depth++;
+		else if (ev->type == MF_EV_SETTLE || (ev->type == MF_EV_ALLOC && (ev->aux & MF_ALLOC_SETTLES))) {
+			if (depth == 0)
+				return ev->type == MF_EV_ALLOC || ev->aux == 1;
+			depth--;
+		}
+		at += ev->size;
 	}
-	r->lost += seq - r->next_seq;
-	r->next_seq = seq;
+	return -1;
+}
+
+/*
+ * What to do with the pending free at the front of lane l: 1 write it, 0
+ * drop it, -1 wait for its settle.
+ */
+static int pending_free(struct rings *r, const struct lane *l, int process_gone)
+{
+	int freed = settled(l);
+	if (freed < 0) {
+		uint64_t now = monotonic_ns();
+		if (!process_gone) {
+			if (!r->stalled_since_ns)
+				r->stalled_since_ns = now;
+			if (now - r->stalled_since_ns < SETTLE_PATIENCE_NS)
+				return -1;
+		}
+		r->lost++;
+		freed = 0;
+	}
+	r->stalled_since_ns = 0;
+	return freed;
+}
+
+/* Announce the lane's next events to the writer, a few ahead of the one written. */
+static void look_ahead(struct rings *r, struct lane *l)
+{
+	if (l->ahead < l->pos)
+		l->ahead = l->pos;
+	while (l->ahead < l->len && l->ahead - l->pos < PREFETCH_BYTES) {
+		const struct mf_event *next = (const struct mf_event *)(l->buf + l->ahead);
+		writer_prefetch(r->w, next);
+		l->ahead += next->size;
+	}
+}
+
+/*
+ * Write the front event of lane l and move past it.  Returns 0 when it must
+ * wait (a pending free not settled yet), else 1.
+ */
+static int write_front(struct rings *r, struct lane *l, int process_gone)
+{
+	/*
+	 * A copy: the writer may drain the rings while it symbolizes, which
+	 * can move the lane's buffer.  Only module records (ignored here) are
+	 * longer.
+	 */
+	union {
+		struct mf_event ev;
+		unsigned char bytes[sizeof(struct mf_event) + MF_NAME_MAX];
+	} copy;
+	const struct mf_event *ev = (const struct mf_event *)(l->buf + l->pos);
+	if (ev->type == MF_EV_FREE && (ev->aux & MF_FREE_PENDING)) {
+		int freed = pending_free(r, l, process_gone);
+		if (freed < 0)
+			return 0;
+		if (!freed) {
+			l->pos += ev->size;
+			return 1;
+		}
+	}
+	look_ahead(r, l);
+	if (ev->size == sizeof copy.ev)
+		copy.ev = *ev;	/* nearly every event: a fixed-size move */
+	else
+		memcpy(&copy, ev, ev->size < sizeof copy ? ev->size : sizeof copy);
+	l->pos += ev->size;
+	if (copy.ev.type == MF_EV_SETTLE)
+		return 1;
+	if (copy.ev.type == MF_EV_ALLOC)
+		copy.ev.aux &= ~MF_ALLOC_SETTLES;
+	else if (copy.ev.type == MF_EV_FREE)
+		copy.ev.aux = 0;
+	if (r->tsc)
+		copy.ev.time_ns = clock_rate_ns(&r->rate, copy.ev.key);
+	writer_event(r->w, l->thread, &copy.ev);
 	return 1;
 }
 
 size_t rings_process(struct rings *r, size_t budget, int process_gone)
 {
+	uint64_t frontier = process_gone ? UINT64_MAX : r->frontier;
 	size_t done = 0;
-	while (r->nheap && done < budget) {
+	while (r->nheap && done < budget && front_key(r, r->heap[0]) < frontier) {
 		uint32_t lane = r->heap[0];
-		uint64_t seq = front_seq(r, lane);
-		if (seq > r->next_seq && !skip_gap(r, seq, process_gone))
-			break;	/* still being written */
-		r->gap_since_ns = 0;
 		heap_pop(r);
+		/* This lane's events come first while they are keyed below every other lane's. */
+		uint64_t bound = r->nheap && front_key(r, r->heap[0]) < frontier ?
+			front_key(r, r->heap[0]) : frontier;
 		struct lane *l = &r->lanes[lane];
 		l->queued = 1;	/* a drain while we write must not queue it again */
+		int waiting = 0;
 		do {
-			/*
-			 * A copy: the writer may drain the rings while it
-			 * symbolizes, which can move the lane's buffer.
-			 * Only module records (ignored here) are longer.
-			 */
-			union {
-				struct mf_event ev;
-				unsigned char bytes[sizeof(struct mf_event) + MF_NAME_MAX];
-			} copy;
-			if (l->ahead < l->pos)
-				l->ahead = l->pos;
-			while (l->ahead < l->len && l->ahead - l->pos < PREFETCH_BYTES) {
-				const struct mf_event *next = (const struct mf_event *)(l->buf + l->ahead);
-				writer_prefetch(r->w, next);
-				l->ahead += next->size;
+			if (!write_front(r, l, process_gone)) {
+				waiting = 1;
+				break;
 			}
-			const struct mf_event *ev = (const struct mf_event *)(l->buf + l->pos);
-			if (ev->size == sizeof copy.ev)
-				copy.ev = *ev;	/* nearly every event: a fixed-size move */
-			else
-				memcpy(&copy, ev, ev->size < sizeof copy ? ev->size : sizeof copy);
-			l->pos += ev->size;
-			if (copy.ev.seq == r->next_seq)
-				r->next_seq++;
-			else if (r->lost)
-				r->lost--;	/* a skipped number came after all: late */
-			writer_event(r->w, l->thread, &copy.ev);
 			done++;
-		} while (l->pos < l->len && front_seq(r, lane) == r->next_seq && done < budget);
+		} while (l->pos < l->len && done < budget &&
+			 (front_key(r, lane) < bound || (front_key(r, lane) == bound && bound != frontier)));
 		l->queued = 0;
 		if (l->pos < l->len)
 			heap_push(r, lane);
+		if (waiting)
+			break;
 	}
 	return done;
 }
@@ -312,9 +420,11 @@ int rings_pending(const struct rings *r)
 
 uint64_t rings_lost(const struct rings *r)
 {
-	uint64_t taken = atomic_load_explicit(&r->hdr->seq, memory_order_acquire);
-	uint64_t never_written = taken > r->next_seq ? taken - r->next_seq : 0;
-	return r->lost + never_written;
+	if (r->tsc)
+		return r->lost;
+	/* Counter keys run from 1 without gaps: those taken and never copied are lost. */
+	uint64_t taken = atomic_load_explicit(&r->hdr->counter, memory_order_acquire) - 1;
+	return r->lost + (taken > r->keyed ? taken - r->keyed : 0);
 }
 
 int rings_attached(const struct rings *r)

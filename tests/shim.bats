@@ -31,16 +31,17 @@ f 1 @1
 a 1 malloc 100 @2 2
 f 1 @2
 a 1 calloc 21 @3 3
-f 1 @3
-a 1 realloc 200 @4 4
-f 1 @4
-a 1 realloc 300000 @5 5
+f 1 @3 pending
+a 1 realloc 200 @4 4 settles
+f 1 @4 pending
+a 1 realloc 300000 @5 5 settles
 f 1 @5
 a 1 realloc 40 @6 6
-f 1 @6
+f 1 @6 pending
+x 1 1
 a 1 reallocarray 30 @7 7
-f 1 @7
-a 1 reallocarray 56 @8 8
+f 1 @7 pending
+a 1 reallocarray 56 @8 8 settles
 f 1 @8
 a 1 posix_memalign 50 @9 9
 f 1 @9
@@ -53,25 +54,37 @@ f 1 @12
 a 1 pvalloc 80 @13 13
 f 1 @13
 a 1 mmap 8192 @14 14
-f 1 @14
-a 1 mremap 12288 @15 15
+f 1 @14 pending
+a 1 mremap 12288 @15 15 settles
 u 1 @15 12288
 u 1 @? 4096
 a 1 mmap 4096 @16 16
 u 1 @16 4096
 a 1 malloc 90 @17 17
-n 1
+f 1 @17 pending
+x 1 0
 f 1 @17
 a 1 malloc 22222 @18 18" ]
 }
 
-@test "shim: a failed realloc is a reserved number, no free" {
+@test "shim: a realloc's free is published pending before the call and settled after it" {
 	run -0 $DUMP $T/shim_calls
-	# realloc(p, huge) fails: its number is used up by a NOP, p stays
-	# live; failing calls without a block (overflow, huge) leave no trace.
-	[ "$(grep -c '^n ' <<<"$output")" = 1 ]
-	[ "$(grep -A1 '^a 1 malloc 90 ' <<<"$output" | tail -1)" = "n 1" ]
+	# realloc(p, huge) fails: its pending free is settled as not done
+	# (x 1 0) and p stays live; realloc(p, 0) frees p (x 1 1); a realloc
+	# that moves settles with its new block.  Failing calls without a
+	# block (overflow, huge) leave no trace.
+	[ "$(grep -c ' pending$' <<<"$output")" = 6 ]
+	[ "$(grep -c '^x ' <<<"$output")" = 2 ]
+	[ "$(grep -c ' settles$' <<<"$output")" = 4 ]
+	[ "$(grep -A2 '^a 1 malloc 90 ' <<<"$output" | tail -2 | tr '\n' ' ')" = "f 1 @17 pending x 1 0 " ]
 	[ "${lines[-6]}" = "# gaps 0" ]
+}
+
+@test "shim: with MF_CLOCK=tsc, the same events in the same order" {
+	run -0 $DUMP $T/shim_calls
+	local counter=$(between_markers)
+	MF_CLOCK=tsc run -0 $DUMP $T/shim_calls
+	[ "$(between_markers)" = "$counter" ]
 }
 
 @test "shim: stacks start at the caller of the allocator, shim frames dropped" {

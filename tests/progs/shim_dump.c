@@ -1,12 +1,17 @@
 /*
  * shim_dump - test tool, not a product: run a program under the shim the
  * way mf-record does (memfd, header, LD_PRELOAD, MF_SHM_FD), drain the
- * rings while it runs, and print the raw events in seq order, one a line:
+ * rings while it runs, and print the raw events in key order, one a line:
  *
  *   a THREAD ALLOCATOR SIZE @ADDR STACK   allocation
+ *   a THREAD ALLOCATOR SIZE @ADDR STACK settles
+ *                                         the new block of a realloc or
+ *                                         mremap: its pending free happened
  *   f THREAD @ADDR                        free
+ *   f THREAD @ADDR pending                free before a realloc or mremap
+ *   x THREAD FREED                        a pending free settled: 1 it
+ *                                         happened, 0 the call failed
  *   u THREAD @ADDR LEN                    munmap
- *   n THREAD                              reserved number not used
  *   s ID DEPTH[+] MODULE+0xOFF...         stack (+: truncated), innermost first
  *   M PATH                                module
  *   T THREAD NAME                         thread started or renamed itself
@@ -15,7 +20,8 @@
  * @ADDR is a label: @1, @2... in order of allocation, reused labels are
  * never printed twice for different blocks; @? is an address no live
  * block starts at.  Stack ids are printed as given.  Then comment lines:
- * "# gaps N" (numbers never written), "# paddings N" (records skipped to
+ * "# gaps N" (keys never written; always 0 with MF_CLOCK=tsc, where keys
+ * are time stamp counter readings, not numbers), "# paddings N" (records skipped to
  * the end of a ring), "# attached N", "# threads N",
  * "# exit N" or "# signal N".
  *
@@ -25,7 +31,9 @@
  * alone, for bench/record.sh.
  * -t: start every line but s and M lines with "+MS ", the event's time
  * in whole milliseconds since the header's start_ns.  Always: "# time-errors
- * N" counts events stamped before start_ns or after the program ended.   (the shim is ../../bin/libmf-record.so
+ * N" counts events stamped before start_ns or after the program ended
+ * (with MF_CLOCK=tsc events carry no time: -t prints none, and none are
+ * counted).  Keys come from the shared counter unless MF_CLOCK=tsc.   (the shim is ../../bin/libmf-record.so
  * from this program's directory, or $MF_SHIM)
  */
 #define _GNU_SOURCE
@@ -44,8 +52,8 @@
 #include "../../mf-record/proto.h"
 
 struct rec {
-	uint64_t seq;
-	uint32_t sub;		/* order among records sharing seq (stacks first) */
+	uint64_t key;
+	uint32_t sub;		/* order among records sharing a key (stacks first) */
 	uint32_t thread;
 	struct mf_event *ev;	/* a copy */
 };
@@ -91,10 +99,10 @@ static void keep(struct mf_event *e, uint32_t thread, uint32_t slot)
 		return;
 	}
 	for (int i = 0; i < p->n; i++) {
-		recs[p->idx[i]].seq = e->seq;
+		recs[p->idx[i]].key = e->key;
 		recs[p->idx[i]].sub = i;
 	}
-	r->seq = e->seq;
+	r->key = e->key;
 	r->sub = p->n;
 	p->n = 0;
 	nrecs++;
@@ -118,7 +126,7 @@ static void drain(void *shm, uint32_t i)
 			fprintf(stderr, "shim_dump: slot %u: bad record size %u\n", i, e->size);
 			exit(3);
 		}
-		if (e->type == MF_EV_NOP && e->seq == 0)
+		if (e->type == MF_EV_NOP)
 			paddings++;
 		else if (count_only)
 			counted += e->type != MF_EV_STACK;
@@ -131,12 +139,12 @@ static void drain(void *shm, uint32_t i)
 		atomic_store_explicit(&s->state, MF_SLOT_FREE, memory_order_release);
 }
 
-static int by_seq(const void *a, const void *b)
+static int by_key(const void *a, const void *b)
 {
 	const struct rec *x = a, *y = b;
 
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? -1 : 1;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
 	return (x->sub > y->sub) - (x->sub < y->sub);
 }
 
@@ -181,6 +189,33 @@ static void print_label_end(uint64_t addr)
 	free(dead);
 }
 
+static void print_label(uint64_t addr)
+{
+	struct label **l = find_label(addr);
+
+	if (*l)
+		printf("@%llu", (unsigned long long)(*l)->id);
+	else
+		printf("@?");
+}
+
+/* The pending frees of each thread, innermost last; a settle ends the last one's block. */
+static struct { uint64_t addr[8]; int n; } pend[MF_SLOTS * 4];
+
+static void settle(uint32_t thread, int freed)
+{
+	struct label **l, *dead;
+
+	if (thread >= MF_SLOTS * 4 || pend[thread].n == 0)
+		return;
+	l = find_label(pend[thread].addr[--pend[thread].n]);
+	if (!freed || !*l)
+		return;
+	dead = *l;
+	*l = dead->next;
+	free(dead);
+}
+
 /* --- modules, for printing stacks --- */
 
 struct module { char *name; uint64_t start, end; };
@@ -203,8 +238,12 @@ static const char *allocator_names[] = {
 	"memalign", "valloc", "pvalloc", "mmap", "mremap",
 };
 
+static int tsc;
+
 static void print_time(const struct mf_event *e)
 {
+	if (tsc)
+		return;
 	if (e->time_ns < start_ns || e->time_ns > end_ns)
 		time_errors++;
 	if (with_time && e->type != MF_EV_MODULE)
@@ -221,27 +260,40 @@ static void print(const struct rec *r)
 		print_time(e);
 
 	switch (e->type) {
-	case MF_EV_ALLOC:
-		printf("a %u %s %llu @%llu %llu\n", r->thread,
-		       e->aux < MF_ALLOCATOR_COUNT ? allocator_names[e->aux] : "?",
+	case MF_EV_ALLOC: {
+		uint32_t how = e->aux & ~MF_ALLOC_SETTLES;
+
+		if (e->aux & MF_ALLOC_SETTLES)
+			settle(r->thread, 1);
+		printf("a %u %s %llu @%llu %llu%s\n", r->thread,
+		       how < MF_ALLOCATOR_COUNT ? allocator_names[how] : "?",
 		       (unsigned long long)e->b, (unsigned long long)label_new(e->a),
-		       (unsigned long long)e->c);
+		       (unsigned long long)e->c, e->aux & MF_ALLOC_SETTLES ? " settles" : "");
 		break;
+	}
 	case MF_EV_FREE:
 		printf("f %u ", r->thread);
+		if (e->aux & MF_FREE_PENDING) {
+			print_label(e->a);
+			printf(" pending\n");
+			if (r->thread < MF_SLOTS * 4 && pend[r->thread].n < 8)
+				pend[r->thread].addr[pend[r->thread].n++] = e->a;
+			break;
+		}
 		print_label_end(e->a);
 		printf("\n");
+		break;
+	case MF_EV_SETTLE:
+		settle(r->thread, e->aux);
+		printf("x %u %u\n", r->thread, e->aux);
 		break;
 	case MF_EV_MUNMAP:
 		printf("u %u ", r->thread);
 		print_label_end(e->a);
 		printf(" %llu\n", (unsigned long long)e->b);
 		break;
-	case MF_EV_NOP:
-		printf("n %u\n", r->thread);
-		break;
 	case MF_EV_STACK:
-		printf("s %llu %u%s", (unsigned long long)e->seq, e->aux & ~MF_STACK_TRUNCATED,
+		printf("s %llu %u%s", (unsigned long long)e->key, e->aux & ~MF_STACK_TRUNCATED,
 		       e->aux & MF_STACK_TRUNCATED ? "+" : "");
 		for (uint32_t i = 0; i < (e->aux & ~MF_STACK_TRUNCATED); i++)
 			print_frame(pcs[i]);
@@ -289,7 +341,8 @@ static void *create_region(int *fd)
 	h->magic = MF_PROTO_MAGIC;
 	h->version = MF_PROTO_VERSION;
 	h->start_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	h->seq = 1;
+	h->counter = 1;
+	h->clock = tsc ? MF_CLOCK_TSC : MF_CLOCK_COUNTER;
 	h->next_stack = 1;
 	h->next_thread = 1;
 	return h;
@@ -320,6 +373,7 @@ int main(int argc, char **argv)
 	void *shm;
 	pid_t pid;
 
+	tsc = getenv("MF_CLOCK") && strcmp(getenv("MF_CLOCK"), "tsc") == 0;
 	count_only = argc > 1 && strcmp(argv[1], "-c") == 0;
 	with_time = argc > 1 && strcmp(argv[1], "-t") == 0;
 	argv += count_only + with_time;
@@ -350,18 +404,19 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	end_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	start_ns = ((struct mf_shared_header *)shm)->start_ns;
-	qsort(recs, nrecs, sizeof *recs, by_seq);
+	qsort(recs, nrecs, sizeof *recs, by_key);
 	uint64_t gaps = 0, expect = count_only ? counted + 1 : 1;
 	for (size_t i = 0; i < nrecs; i++) {
 		print(&recs[i]);
-		if (recs[i].ev->type != MF_EV_STACK) {
-			if (recs[i].seq != expect)
-				gaps += recs[i].seq - expect;
-			expect = recs[i].seq + 1;
+		if (recs[i].ev->type != MF_EV_STACK && !tsc) {
+			if (recs[i].key != expect)
+				gaps += recs[i].key - expect;
+			expect = recs[i].key + 1;
 		}
 	}
 	struct mf_shared_header *h = shm;
-	gaps += atomic_load(&h->seq) - expect;
+	if (!tsc)
+		gaps += atomic_load(&h->counter) - expect;
 	if (count_only) {
 		struct rusage self, child;
 

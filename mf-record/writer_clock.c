@@ -1,0 +1,112 @@
+/*
+ * writer_clock.c - the clock that orders events; see writer_clock.h.
+ */
+#include "writer_clock.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "launch.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <x86intrin.h>
+
+/* rdtscp, and a counter that ticks at one rate in every power state. */
+static int cpu_has_invariant_tsc(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(0x80000001, &a, &b, &c, &d) || !(d & (1u << 27)))
+		return 0;
+	return __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
+}
+
+static uint64_t tsc_now(void)
+{
+	unsigned cpu;
+	uint64_t tsc = __rdtscp(&cpu);
+	_mm_lfence();	/* the loads after this read come after it */
+	return tsc;
+}
+#else
+static int cpu_has_invariant_tsc(void)
+{
+	return 0;
+}
+
+static uint64_t tsc_now(void)
+{
+	return 0;
+}
+#endif
+
+/* Whether the kernel keeps CLOCK_MONOTONIC on the time stamp counter. */
+static int kernel_clock_is_tsc(void)
+{
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+	char name[32] = "";
+	if (!f)
+		return 0;
+	int ok = fgets(name, sizeof name, f) && strcmp(name, "tsc\n") == 0;
+	fclose(f);
+	return ok;
+}
+
+enum mf_clock clock_choose(void)
+{
+	const char *want = getenv("MF_CLOCK");
+	int usable = cpu_has_invariant_tsc() && kernel_clock_is_tsc();
+	if (!want || !*want)
+		return usable ? MF_CLOCK_TSC : MF_CLOCK_COUNTER;
+	if (strcmp(want, "counter") == 0)
+		return MF_CLOCK_COUNTER;
+	if (strcmp(want, "tsc") != 0)
+		die("MF_CLOCK is '%s': expected 'tsc' or 'counter'", want);
+	if (!usable)
+		die("MF_CLOCK=tsc: this machine's time stamp counter cannot order events "
+		    "(it needs x86-64 with rdtscp, an invariant counter and the kernel's clocksource 'tsc')");
+	return MF_CLOCK_TSC;
+}
+
+uint64_t clock_key_now(const struct mf_shared_header *hdr)
+{
+	if (hdr->clock == MF_CLOCK_TSC)
+		return tsc_now();
+	/* Acquire: the rings are read after it. */
+	return atomic_load_explicit(&((struct mf_shared_header *)hdr)->counter, memory_order_acquire);
+}
+
+void clock_rate_start(struct clock_rate *c)
+{
+	c->tsc0 = tsc_now();
+	c->ns0 = monotonic_ns();
+	uint64_t ns;
+	while ((ns = monotonic_ns()) < c->ns0 + 1000000)
+		;
+	c->tsc = tsc_now();
+	c->ns = ns;
+	c->ns_per_tick = c->tsc > c->tsc0 ? (double)(c->ns - c->ns0) / (double)(c->tsc - c->tsc0) : 0;
+}
+
+void clock_rate_update(struct clock_rate *c, uint64_t now_ns)
+{
+	if (now_ns < c->ns + 1000000)
+		return;
+	uint64_t tsc = tsc_now();
+	uint64_t ns = monotonic_ns();
+	if (tsc <= c->tsc0 || ns <= c->ns0)
+		return;
+	c->tsc = tsc;
+	c->ns = ns;
+	c->ns_per_tick = (double)(ns - c->ns0) / (double)(tsc - c->tsc0);
+}
+
+uint64_t clock_rate_ns(const struct clock_rate *c, uint64_t tsc)
+{
+	double delta = (double)(int64_t)(tsc - c->tsc) * c->ns_per_tick;
+	double ns = (double)c->ns + delta;
+	return ns <= 0 ? 0 : (uint64_t)ns;
+}
