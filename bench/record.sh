@@ -64,7 +64,12 @@ bench() {
 	native_wall=$best_wall native_cpu=$best_cpu
 	printf '%-8s %-14s %7ss %7s %7ss %7s %12s\n' "$name" native "$native_wall" 1.00x "$native_cpu" 1.00x -
 	if [ -x build/tests/shim_dump ]; then
-		run_best build/tests/shim_dump -c "$@"
+		# The keys mf-record would use (see MF_CLOCK in mf-record(1)).
+		if [ "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)" = tsc ]; then
+			MF_CLOCK=tsc run_best build/tests/shim_dump -c "$@"
+		else
+			run_best build/tests/shim_dump -c "$@"
+		fi
 		best_cpu=$(awk '$1 == "#" && $2 == "cpu" { print $3 }' "$work/best_stdout")
 		printf '%-8s %-14s %7ss %7s %7ss %7s %12s\n' "$name" shim "$best_wall" \
 			"$(ratio "$best_wall" "$native_wall")" "$best_cpu" "$(ratio "$best_cpu" "$native_cpu")" -

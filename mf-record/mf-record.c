@@ -88,12 +88,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return optind;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 /* Remove the stream file, which holds no recording; never a device or pipe. */
 static void remove_output(const char *path)
 {
@@ -179,7 +173,7 @@ int main(int argc, char **argv)
 	keep_up_priority();
 	struct writer_options wo = { .aggregate = o.aggregate, .interval_ms = o.interval_ms,
 		.start_ns = start_ns, .start_ms = start_ms, .pid = pid, .argv = command,
-		.compress_aside = !to_stdout && ends_with(o.output, ".gz") };
+		.write_aside = 1 };
 	struct writer *w = writer_new(&out, &wo);
 	struct rings *rings = rings_new(shm, w);
 

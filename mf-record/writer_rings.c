@@ -79,7 +79,11 @@ struct rings {
 	size_t nheap;
 	uint64_t frontier;	/* events keyed below it can be written */
 	int tsc;		/* keys are time stamp counter readings */
-	struct clock_rate rate;	/* and this turns them into times */
+	struct clock_rate rate;	/* and this turns them into times, */
+	uint64_t window_key, window_ticks, window_ns;	/* the same for every key of a 20 us window */
+	int merging;		/* rings_process holds the heap's top: drains must not push */
+	uint32_t deferred[MF_SLOTS];	/* lanes that got events meanwhile, pushed after */
+	size_t ndeferred;
 	uint64_t keyed;		/* events with a key copied out */
 	uint64_t lost;		/* pending frees dropped */
 	uint64_t stalled_since_ns;	/* when a pending free began holding the stream up, or 0 */
@@ -136,11 +140,10 @@ static void heap_push(struct rings *r, uint32_t lane)
 	}
 }
 
-static void heap_pop(struct rings *r)
+/* The lane at i has a later first event than before: move it down. */
+static void heap_sift_down(struct rings *r, size_t i)
 {
-	r->lanes[r->heap[0]].queued = 0;
-	r->heap[0] = r->heap[--r->nheap];
-	for (size_t i = 0;;) {
+	for (;;) {
 		size_t least = i, kid = 2 * i + 1;
 		for (size_t k = kid; k < kid + 2 && k < r->nheap; k++)
 			if (front_key(r, r->heap[k]) < front_key(r, r->heap[least]))
@@ -152,6 +155,13 @@ static void heap_pop(struct rings *r)
 	}
 }
 
+static void heap_pop(struct rings *r)
+{
+	r->lanes[r->heap[0]].queued = 0;
+	r->heap[0] = r->heap[--r->nheap];
+	heap_sift_down(r, 0);
+}
+
 /* ---- draining ---- */
 
 static noreturn void corrupt(uint32_t slot, const char *what)
@@ -159,12 +169,13 @@ static noreturn void corrupt(uint32_t slot, const char *what)
 	die("the event ring of slot %u is corrupt: %s", slot, what);
 }
 
-static void enqueue(struct rings *r, uint32_t slot, const struct mf_event *ev)
+/* Add n bytes of whole records to the slot's lane. */
+static void enqueue(struct rings *r, uint32_t slot, const unsigned char *records, size_t n)
 {
 	struct lane *l = &r->lanes[slot];
 	if (!l->queued) {
 		l->pos = l->len = l->ahead = 0;	/* nothing left in it */
-	} else if (l->len + ev->size > l->cap && l->pos >= l->len / 2) {
+	} else if (l->len + n > l->cap && l->pos >= l->len / 2) {
 		/*
 		 * A lane that always has events waiting is never empty when
 		 * a drain comes: without moving the rest to the front its
@@ -175,27 +186,34 @@ static void enqueue(struct rings *r, uint32_t slot, const struct mf_event *ev)
 		l->ahead = l->ahead > l->pos ? l->ahead - l->pos : 0;
 		l->pos = 0;
 	}
-	if (l->len + ev->size > l->cap)
-		l->buf = xgrow(l->buf, &l->cap, l->len + ev->size, 1);
-	if (ev->size == sizeof *ev)
-		*(struct mf_event *)(l->buf + l->len) = *ev;	/* the common size: a fixed move */
-	else
-		memcpy(l->buf + l->len, ev, ev->size);
-	l->len += ev->size;
-	if (!l->queued)
+	if (l->len + n > l->cap)
+		l->buf = xgrow(l->buf, &l->cap, l->len + n, 1);
+	memcpy(l->buf + l->len, records, n);
+	l->len += n;
+	if (!l->queued && r->merging) {
+		l->queued = 1;
+		r->deferred[r->ndeferred++] = slot;
+	} else if (!l->queued) {
 		heap_push(r, slot);
+	}
 }
 
-/* One record of slot's ring: stacks and modules now, the rest queued. */
-static void take(struct rings *r, uint32_t slot, const struct mf_event *ev)
+/*
+ * Check one record of slot's ring.  Stacks and modules go to the writer
+ * now (modules are also queued, for their place in time); returns whether
+ * the record is queued, to be written in key order.
+ */
+static int take(struct rings *r, uint32_t slot, const struct mf_event *ev)
 {
+	if (ev->type == MF_EV_NOP)	/* padding */
+		return 0;
 	if (ev->type == MF_EV_STACK) {
 		uint32_t depth = ev->aux & ~MF_STACK_TRUNCATED;
 		if (depth > MF_MAX_DEPTH || sizeof *ev + depth * 8u > ev->size)
 			corrupt(slot, "bad stack depth");
 		writer_stack(r->w, ev->key, (const uint64_t *)(ev + 1), depth,
 			     (ev->aux & MF_STACK_TRUNCATED) != 0);
-		return;
+		return 0;
 	}
 	if ((ev->type == MF_EV_THREAD || ev->type == MF_EV_RENAME) &&
 	    (ev->aux >= MF_NAME_MAX || sizeof *ev + ev->aux > ev->size))
@@ -210,7 +228,7 @@ static void take(struct rings *r, uint32_t slot, const struct mf_event *ev)
 	}
 	r->lanes[slot].last_key = ev->key;
 	r->keyed++;
-	enqueue(r, slot, ev);
+	return 1;
 }
 
 /* Wake the slot's thread if it sleeps waiting for room (see wait_room in shim_thread.c). */
@@ -237,7 +255,8 @@ static size_t drain_slot(struct rings *r, uint32_t i, uint64_t *frontier)
 	uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
 	uint64_t tail = atomic_load_explicit(&s->tail, memory_order_relaxed);
 	struct lane *l = &r->lanes[i];
-	size_t taken = 0;
+	size_t taken = 0, run_len = 0;
+	uint32_t run_end = 0;	/* the run of records to copy: [run_end - run_len, run_end) */
 	if (head != tail)
 		l->thread = s->thread;	/* written before the records we saw */
 	while (tail != head && (!l->queued || l->len - l->pos < LANE_MAX_BYTES || r->stalled_since_ns)) {
@@ -249,11 +268,23 @@ static size_t drain_slot(struct rings *r, uint32_t i, uint64_t *frontier)
 		if (room < sizeof *ev || ev->size < sizeof *ev || ev->size % 8 ||
 		    ev->size > room || ev->size > head - tail)
 			corrupt(i, "bad record size");
-		if (ev->type != MF_EV_NOP)	/* padding */
-			take(r, i, ev);
+		/* Queued records next to each other in the ring are copied at once. */
+		if (take(r, i, ev)) {
+			if (run_len && run_end != off) {
+				enqueue(r, i, s->ring + run_end - run_len, run_len);
+				run_len = 0;
+			}
+			run_len += ev->size;
+			run_end = off + ev->size;
+		} else if (run_len) {
+			enqueue(r, i, s->ring + run_end - run_len, run_len);
+			run_len = 0;
+		}
 		tail += ev->size;
 		taken++;
 	}
+	if (run_len)
+		enqueue(r, i, s->ring + run_end - run_len, run_len);
 	if (tail != head && l->last_key < *frontier)
 		*frontier = l->last_key;
 	if (taken) {
@@ -277,8 +308,11 @@ size_t rings_drain(struct rings *r)
 		taken += drain_slot(r, i, &frontier);
 	if (frontier > r->frontier)
 		r->frontier = frontier;
-	if (r->tsc)
+	if (r->tsc) {
 		clock_rate_update(&r->rate, monotonic_ns());
+		r->window_ticks = (uint64_t)(20000 / r->rate.ns_per_tick);
+		r->window_key = 0;
+	}
 	return taken;
 }
 
@@ -326,6 +360,20 @@ static int pending_free(struct rings *r, const struct lane *l, int process_gone)
 	}
 	r->stalled_since_ns = 0;
 	return freed;
+}
+
+/*
+ * The time of key (MF_CLOCK_TSC).  The stream counts milliseconds: every
+ * key of a 20 us window gets the time of the window's first, so the
+ * conversion is a comparison for nearly every event.
+ */
+static uint64_t key_ns(struct rings *r, uint64_t key)
+{
+	if (key - r->window_key >= r->window_ticks) {
+		r->window_key = key;
+		r->window_ns = clock_rate_ns(&r->rate, key);
+	}
+	return r->window_ns;
 }
 
 /* Announce the lane's next events to the writer, a few ahead of the one written. */
@@ -378,7 +426,7 @@ static int write_front(struct rings *r, struct lane *l, int process_gone)
 	else if (copy.ev.type == MF_EV_FREE)
 		copy.ev.aux = 0;
 	if (r->tsc)
-		copy.ev.time_ns = clock_rate_ns(&r->rate, copy.ev.key);
+		copy.ev.time_ns = key_ns(r, copy.ev.key);
 	writer_event(r->w, l->thread, &copy.ev);
 	return 1;
 }
@@ -387,14 +435,18 @@ size_t rings_process(struct rings *r, size_t budget, int process_gone)
 {
 	uint64_t frontier = process_gone ? UINT64_MAX : r->frontier;
 	size_t done = 0;
+	r->merging = 1;
 	while (r->nheap && done < budget && front_key(r, r->heap[0]) < frontier) {
 		uint32_t lane = r->heap[0];
-		heap_pop(r);
-		/* This lane's events come first while they are keyed below every other lane's. */
-		uint64_t bound = r->nheap && front_key(r, r->heap[0]) < frontier ?
-			front_key(r, r->heap[0]) : frontier;
 		struct lane *l = &r->lanes[lane];
-		l->queued = 1;	/* a drain while we write must not queue it again */
+		/* The top lane's events come first while keyed below every other lane's. */
+		uint64_t bound = frontier;
+		int tie = 0;
+		for (size_t k = 1; k < 3 && k < r->nheap; k++)
+			if (front_key(r, r->heap[k]) < bound || (tie == 0 && front_key(r, r->heap[k]) == bound)) {
+				bound = front_key(r, r->heap[k]);
+				tie = 1;
+			}
 		int waiting = 0;
 		do {
 			if (!write_front(r, l, process_gone)) {
@@ -403,12 +455,19 @@ size_t rings_process(struct rings *r, size_t budget, int process_gone)
 			}
 			done++;
 		} while (l->pos < l->len && done < budget &&
-			 (front_key(r, lane) < bound || (front_key(r, lane) == bound && bound != frontier)));
-		l->queued = 0;
+			 (front_key(r, lane) < bound || (tie && front_key(r, lane) == bound)));
 		if (l->pos < l->len)
-			heap_push(r, lane);
+			heap_sift_down(r, 0);
+		else
+			heap_pop(r);
 		if (waiting)
 			break;
+	}
+	r->merging = 0;
+	while (r->ndeferred) {
+		uint32_t lane = r->deferred[--r->ndeferred];
+		r->lanes[lane].queued = 0;
+		heap_push(r, lane);
 	}
 	return done;
 }

@@ -78,6 +78,7 @@ struct writer {
 	uint64_t page;
 	/* time */
 	uint64_t now_ms, next_m_ms, rss;
+	uint64_t next_ms_ns;	/* the first time (ns) of a millisecond after now_ms */
 	int process_gone;
 	/* stacks, frames, modules */
 	struct raw_stack *stacks;
@@ -117,12 +118,12 @@ struct writer {
 	size_t text_len;
 	char *texts[2];		/* text is one of them */
 	/*
-	 * With compress_aside, a second thread writes (compresses) the full
+	 * With write_aside, a second thread writes (and compresses) the full
 	 * buffer while this one fills the other: handed is the buffer it
 	 * works on, NULL when it is idle.
 	 */
 	int aside;
-	pthread_t compressor;
+	pthread_t output_thread;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	char *handed;
@@ -132,7 +133,7 @@ struct writer {
 
 enum { TEXT_BYTES = 1 << 20 };
 
-static void *compress_handed(void *arg)
+static void *write_handed(void *arg)
 {
 	struct writer *w = arg;
 	pthread_mutex_lock(&w->lock);
@@ -152,8 +153,8 @@ static void *compress_handed(void *arg)
 	return NULL;
 }
 
-/* Wait until the compressor has written what it was handed. */
-static void compressor_idle(struct writer *w)
+/* Wait until the output thread has written what it was handed. */
+static void output_idle(struct writer *w)
 {
 	pthread_mutex_lock(&w->lock);
 	while (w->handed)
@@ -168,7 +169,7 @@ static void flush_text(struct writer *w)
 		w->text_len = 0;
 		return;
 	}
-	compressor_idle(w);
+	output_idle(w);
 	pthread_mutex_lock(&w->lock);
 	w->handed = w->text;
 	w->handed_len = w->text_len;
@@ -191,7 +192,7 @@ static void write_text(struct writer *w, const char *s, size_t n)
 	if (n > TEXT_BYTES) {
 		flush_text(w);
 		if (w->aside)
-			compressor_idle(w);	/* out is not the compressor's alone */
+			output_idle(w);	/* out is not the output thread's alone */
 		output_write(w->out, s, n);
 		return;
 	}
@@ -244,6 +245,44 @@ static void write_numbers(struct writer *w, char type, const uint64_t *v, size_t
 	*p++ = '\n';
 	w->text_len += (size_t)(p - line);
 }
+/*
+ * The two records written per event, formatted without the general
+ * loop: "a THREAD NODE SIZE[ ALLOCATOR]" and "f THREAD BACK".
+ */
+static void write_alloc(struct writer *w, uint32_t thread, uint32_t node, uint64_t size,
+			unsigned allocator)
+{
+	char *p = text_room(w, 4 + 3 * 21 + 16);
+	char *line = p;
+	*p++ = 'a';
+	*p++ = ' ';
+	p = put_u64(p, thread);
+	*p++ = ' ';
+	p = put_u64(p, node);
+	*p++ = ' ';
+	p = put_u64(p, size);
+	if (allocator != MF_MALLOC) {
+		size_t n = strlen(allocator_names[allocator]);
+		memcpy(p, allocator_names[allocator], n);
+		p += n;
+	}
+	*p++ = '\n';
+	w->text_len += (size_t)(p - line);
+}
+
+static void write_free(struct writer *w, uint32_t thread, uint64_t back)
+{
+	char *p = text_room(w, 3 + 2 * 21);
+	char *line = p;
+	*p++ = 'f';
+	*p++ = ' ';
+	p = put_u64(p, thread);
+	*p++ = ' ';
+	p = put_u64(p, back);
+	*p++ = '\n';
+	w->text_len += (size_t)(p - line);
+}
+
 #define WRITE(w, type, tail, ...) \
 	write_numbers(w, type, (const uint64_t[]){ __VA_ARGS__ }, \
 		      sizeof((const uint64_t[]){ __VA_ARGS__ }) / sizeof(uint64_t), tail)
@@ -302,7 +341,11 @@ static void write_memory_records(struct writer *w, uint64_t ms)
 /* Move the stream's time to the event at ns: m records due, then t. */
 static void advance_time(struct writer *w, uint64_t ns)
 {
+	/* Nearly every event falls in the current millisecond: one comparison. */
+	if (ns < w->next_ms_ns)
+		return;
 	uint64_t ms = ms_since_start(w, ns);
+	w->next_ms_ns = w->o.start_ns + (ms + 1) * 1000000;
 	if (ms <= w->now_ms)
 		return;		/* the same millisecond, or late: clamped */
 	write_memory_records(w, ms);
@@ -553,7 +596,7 @@ static uint64_t record_alloc(struct writer *w, uint32_t thread, uint64_t stack,
 		return number;
 	}
 	ensure_thread(w, thread);
-	WRITE(w, 'a', allocator_names[allocator], thread, stack_node(w, stack), size);
+	write_alloc(w, thread, stack_node(w, stack), size, allocator);
 	return w->allocs;
 }
 
@@ -566,7 +609,7 @@ static void record_free(struct writer *w, uint32_t thread, uint64_t number, uint
 		return;
 	}
 	ensure_thread(w, thread);
-	WRITE(w, 'f', "", thread, w->allocs - number);
+	write_free(w, thread, w->allocs - number);
 }
 
 /* ---- the malloc family ---- */
@@ -822,7 +865,7 @@ void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status)
 		w->finished = 1;
 		pthread_cond_broadcast(&w->changed);
 		pthread_mutex_unlock(&w->lock);
-		pthread_join(w->compressor, NULL);
+		pthread_join(w->output_thread, NULL);
 		w->aside = 0;
 	}
 }
@@ -848,11 +891,11 @@ struct writer *writer_new(struct output *out, const struct writer_options *opts)
 	w->o = *opts;
 	w->sym = symbolizer_new();
 	w->text = w->texts[0] = xmalloc(TEXT_BYTES);
-	if (opts->compress_aside) {
+	if (opts->write_aside) {
 		w->texts[1] = xmalloc(TEXT_BYTES);
 		pthread_mutex_init(&w->lock, NULL);
 		pthread_cond_init(&w->changed, NULL);
-		int err = pthread_create(&w->compressor, NULL, compress_handed, w);
+		int err = pthread_create(&w->output_thread, NULL, write_handed, w);
 		if (err)
 			die("cannot start a thread: %s", strerror(err));
 		w->aside = 1;

@@ -43,7 +43,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -135,6 +137,10 @@ static void drain(void *shm, uint32_t i)
 		tail += e->size;
 	}
 	atomic_store_explicit(&s->tail, tail, memory_order_release);
+	/* Wake the thread if it sleeps waiting for room, as mf-record does. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_exchange(&s->waiting, 0))
+		syscall(SYS_futex, &s->waiting, FUTEX_WAKE, 1, NULL, NULL, 0);
 	if (state == MF_SLOT_DONE)
 		atomic_store_explicit(&s->state, MF_SLOT_FREE, memory_order_release);
 }
