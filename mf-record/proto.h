@@ -13,7 +13,9 @@
  * Order across threads comes from a key every event but MF_EV_STACK
  * carries.  Where the kernel keeps CLOCK_MONOTONIC on the CPU's invariant
  * time stamp counter (hdr.clock == MF_CLOCK_TSC), the key is that counter
- * read with rdtscp: no memory shared by the threads is written.  Elsewhere
+ * read with rdtsc: no memory shared by the threads is written (rdtsc may
+ * run a little ahead of the loads before it; the launcher mends pairs of
+ * events out of order by less than 20 us).  Elsewhere
  * it is the next number of one atomic counter (hdr.counter).  The key is
  * taken after a real allocation returns and before a real free runs, and
  * each event is published before the memory it names can be used by

@@ -89,11 +89,13 @@ static inline void ring_publish(struct shim_thread *t)
 /* Keys are time stamp counter readings (MF_CLOCK_TSC); set once at attach. */
 extern int shim_clock_tsc SHIM_HIDDEN;
 /*
- * The order key of an event (proto.h).  rdtscp reads the counter only
- * once every earlier instruction has executed and every earlier load is
- * visible, so the key comes after whatever the real allocation read; and
- * it is read before any later store is visible (stores leave in order),
- * so before the event is published.
+ * The order key of an event (proto.h).  Plain rdtsc, not rdtscp: waiting
+ * for every earlier instruction costs more than the rest of the event on
+ * some machines.  So the CPU may read the counter a little before the
+ * loads ahead of it have finished (a fraction of a microsecond); the
+ * launcher mends such pairs (writer_rings.c, bring_forward).  It reads the
+ * counter before any later store is visible (stores leave in order), so
+ * before the event is published.
  */
 static inline uint64_t event_key(void)
 {
@@ -101,7 +103,7 @@ static inline uint64_t event_key(void)
 	if (likely(shim_clock_tsc)) {
 		uint32_t lo, hi;
 
-		__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi) : : "rcx", "memory");
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
 		return (uint64_t)hi << 32 | lo;
 	}
 #endif

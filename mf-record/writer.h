@@ -52,6 +52,17 @@ void writer_free(struct writer *w);
  */
 void writer_on_slow_work(struct writer *w, void (*fn)(void *), void *arg);
 
+/*
+ * fn(arg, addr, want) is called when an event cannot be right where it
+ * is: an allocation at addr while addr is live (want is MF_EV_FREE: a
+ * free of addr must come first), or a free of an addr not live (want is
+ * MF_EV_ALLOC).  Keys taken with plain rdtsc may be out of order by a
+ * fraction of a microsecond; fn writes the other thread's event that
+ * must come first (with writer_event), if there is one.  The writer looks
+ * again after it returns.  Never called from inside fn.
+ */
+void writer_on_conflict(struct writer *w, void (*fn)(void *, uint64_t, int), void *arg);
+
 /* A module of the process (MF_EV_MODULE): handed to the symbolizer. */
 void writer_module(struct writer *w, const char *path, uint64_t bias,
 		   uint64_t start, uint64_t end);

@@ -81,6 +81,10 @@ struct rings {
 	int tsc;		/* keys are time stamp counter readings */
 	struct clock_rate rate;	/* and this turns them into times, */
 	uint64_t window_key, window_ticks, window_ns;	/* the same for every key of a 20 us window */
+	uint64_t skew;		/* how far out of order keys can be (plain rdtsc): 20 us */
+	uint32_t current;	/* the lane whose event is being written */
+	uint64_t current_key;	/* and that event's key */
+	int heap_dirty;		/* lanes other than the top moved on: rebuild the heap */
 	int merging;		/* rings_process holds the heap's top: drains must not push */
 	uint32_t deferred[MF_SLOTS];	/* lanes that got events meanwhile, pushed after */
 	size_t ndeferred;
@@ -88,6 +92,8 @@ struct rings {
 	uint64_t lost;		/* pending frees dropped */
 	uint64_t stalled_since_ns;	/* when a pending free began holding the stream up, or 0 */
 };
+
+static void bring_forward(void *arg, uint64_t addr, int want);
 
 static void keep_rings_moving(void *rings)
 {
@@ -104,6 +110,7 @@ struct rings *rings_new(void *shm, struct writer *w)
 	if (r->tsc)
 		clock_rate_start(&r->rate);
 	writer_on_slow_work(w, keep_rings_moving, r);
+	writer_on_conflict(w, bring_forward, r);
 	return r;
 }
 
@@ -160,6 +167,23 @@ static void heap_pop(struct rings *r)
 	r->lanes[r->heap[0]].queued = 0;
 	r->heap[0] = r->heap[--r->nheap];
 	heap_sift_down(r, 0);
+}
+
+/* Lanes were written out of turn: drop the empty ones, order the rest again. */
+static void heap_rebuild(struct rings *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nheap; i++) {
+		struct lane *l = &r->lanes[r->heap[i]];
+		if (l->pos < l->len)
+			r->heap[n++] = r->heap[i];
+		else
+			l->queued = 0;
+	}
+	r->nheap = n;
+	for (size_t i = n / 2; i-- > 0;)
+		heap_sift_down(r, i);
+	r->heap_dirty = 0;
 }
 
 /* ---- draining ---- */
@@ -312,6 +336,7 @@ size_t rings_drain(struct rings *r)
 		clock_rate_update(&r->rate, monotonic_ns());
 		r->window_ticks = (uint64_t)(20000 / r->rate.ns_per_tick);
 		r->window_key = 0;
+		r->skew = r->window_ticks;
 	}
 	return taken;
 }
@@ -390,9 +415,10 @@ static void look_ahead(struct rings *r, struct lane *l)
 
 /*
  * Write the front event of lane l and move past it.  Returns 0 when it must
- * wait (a pending free not settled yet), else 1.
+ * wait (a pending free not settled yet), else 1.  freed: a pending free is
+ * known to have happened (its address was handed out again).
  */
-static int write_front(struct rings *r, struct lane *l, int process_gone)
+static int write_front(struct rings *r, struct lane *l, int process_gone, int freed)
 {
 	/*
 	 * A copy: the writer may drain the rings while it symbolizes, which
@@ -404,8 +430,8 @@ static int write_front(struct rings *r, struct lane *l, int process_gone)
 		unsigned char bytes[sizeof(struct mf_event) + MF_NAME_MAX];
 	} copy;
 	const struct mf_event *ev = (const struct mf_event *)(l->buf + l->pos);
-	if (ev->type == MF_EV_FREE && (ev->aux & MF_FREE_PENDING)) {
-		int freed = pending_free(r, l, process_gone);
+	if (ev->type == MF_EV_FREE && (ev->aux & MF_FREE_PENDING) && !freed) {
+		freed = pending_free(r, l, process_gone);
 		if (freed < 0)
 			return 0;
 		if (!freed) {
@@ -427,13 +453,55 @@ static int write_front(struct rings *r, struct lane *l, int process_gone)
 		copy.ev.aux = 0;
 	if (r->tsc)
 		copy.ev.time_ns = key_ns(r, copy.ev.key);
+	uint32_t outer = r->current;
+	uint64_t outer_key = r->current_key;
+	r->current = (uint32_t)(l - r->lanes);
+	r->current_key = copy.ev.key;
 	writer_event(r->w, l->thread, &copy.ev);
+	r->current = outer;
+	r->current_key = outer_key;
 	return 1;
+}
+
+/*
+ * The writer met an allocation at a live address, or a free of an address
+ * not live (writer_on_conflict).  Keys are read with plain rdtsc, which
+ * the CPU may run a little before the loads ahead of it: the other
+ * thread's free of addr (or allocation of it) can carry a slightly later
+ * key than the event that needed it.  Find it in another lane, within the
+ * skew, and write that lane up to it first.
+ */
+static void bring_forward(void *arg, uint64_t addr, int want)
+{
+	struct rings *r = arg;
+	uint64_t limit = r->current_key + r->skew;
+	if (!r->skew)
+		return;		/* counter keys are in order */
+	for (size_t i = 0; i < r->nheap; i++) {
+		uint32_t lane = r->heap[i];
+		struct lane *l = &r->lanes[lane];
+		if (lane == r->current)
+			continue;
+		for (size_t at = l->pos; at < l->len;) {
+			const struct mf_event *ev = (const struct mf_event *)(l->buf + at);
+			if (ev->key >= limit)
+				break;
+			if (ev->type == want && ev->a == addr) {
+				while (l->pos <= at)
+					if (!write_front(r, l, 0, l->pos == at && want == MF_EV_FREE))
+						break;
+				r->heap_dirty = 1;
+				return;
+			}
+			at += ev->size;
+		}
+	}
 }
 
 size_t rings_process(struct rings *r, size_t budget, int process_gone)
 {
-	uint64_t frontier = process_gone ? UINT64_MAX : r->frontier;
+	/* An event may need another thread's keyed up to skew later: leave room. */
+	uint64_t frontier = process_gone ? UINT64_MAX : r->frontier > r->skew ? r->frontier - r->skew : 0;
 	size_t done = 0;
 	r->merging = 1;
 	while (r->nheap && done < budget && front_key(r, r->heap[0]) < frontier) {
@@ -449,14 +517,16 @@ size_t rings_process(struct rings *r, size_t budget, int process_gone)
 			}
 		int waiting = 0;
 		do {
-			if (!write_front(r, l, process_gone)) {
+			if (!write_front(r, l, process_gone, 0)) {
 				waiting = 1;
 				break;
 			}
 			done++;
 		} while (l->pos < l->len && done < budget &&
 			 (front_key(r, lane) < bound || (tie && front_key(r, lane) == bound)));
-		if (l->pos < l->len)
+		if (r->heap_dirty)
+			heap_rebuild(r);
+		else if (l->pos < l->len)
 			heap_sift_down(r, 0);
 		else
 			heap_pop(r);

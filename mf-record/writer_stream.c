@@ -75,6 +75,9 @@ struct writer {
 	struct symbolizer *sym;
 	void (*slow_work)(void *);
 	void *slow_work_arg;
+	void (*conflict)(void *, uint64_t, int);
+	void *conflict_arg;
+	int in_conflict;
 	uint64_t page;
 	/* time */
 	uint64_t now_ms, next_m_ms, rss;
@@ -505,6 +508,23 @@ void writer_on_slow_work(struct writer *w, void (*fn)(void *), void *arg)
 	w->slow_work_arg = arg;
 }
 
+void writer_on_conflict(struct writer *w, void (*fn)(void *, uint64_t, int), void *arg)
+{
+	w->conflict = fn;
+	w->conflict_arg = arg;
+}
+
+/* Ask for the event that must come before this one (writer_on_conflict). */
+static int resolve_conflict(struct writer *w, uint64_t addr, int want)
+{
+	if (!w->conflict || w->in_conflict)
+		return 0;
+	w->in_conflict = 1;
+	w->conflict(w->conflict_arg, addr, want);
+	w->in_conflict = 0;
+	return 1;
+}
+
 void writer_module(struct writer *w, const char *path, uint64_t bias,
 		   uint64_t start, uint64_t end)
 {
@@ -618,6 +638,8 @@ static void malloc_alloc(struct writer *w, uint32_t thread, uint64_t addr,
 			 uint64_t size, uint64_t stack, unsigned allocator)
 {
 	struct live_block *b = live_slot(&w->live, addr);
+	if (b->addr == addr && resolve_conflict(w, addr, MF_EV_FREE))
+		b = live_slot(&w->live, addr);	/* the table may have changed */
 	if (b->addr == addr) {
 		/*
 		 * The address is still live here: its free was lost.  The
@@ -721,21 +743,31 @@ static void mmap_alloc(struct writer *w, uint32_t thread, uint64_t addr,
 	region_insert(w, r);
 }
 
-/* free(addr): a block, or (from mremap) a whole mapping, or untracked. */
-static void free_address(struct writer *w, uint32_t thread, uint64_t addr)
+/* free(addr) of a block, or (from mremap) a whole mapping; 0 if neither is live. */
+static int free_live(struct writer *w, uint32_t thread, uint64_t addr)
 {
 	struct live_block b;
 	if (live_remove(&w->live, addr, &b)) {
 		record_free(w, thread, b.number, b.size);
-		return;
+		return 1;
 	}
 	size_t at = region_search(w, addr);
 	if (at < w->nregions && w->regions[at].start == addr) {
 		struct region r = w->regions[at];
 		region_remove(w, at);
 		record_free(w, thread, r.number, r.len);
-		return;
+		return 1;
 	}
+	return 0;
+}
+
+/* free(addr): a live block or mapping, or untracked. */
+static void free_address(struct writer *w, uint32_t thread, uint64_t addr)
+{
+	if (free_live(w, thread, addr))
+		return;
+	if (addr && resolve_conflict(w, addr, MF_EV_ALLOC) && free_live(w, thread, addr))
+		return;
 	if (addr)
 		w->untracked++;
 }

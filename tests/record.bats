@@ -227,6 +227,20 @@ handoff_in_order() {
 	MF_CLOCK=counter handoff_in_order
 }
 
+@test "keys a few ticks out of order: the other thread's free or allocation is written first" {
+	[ "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" = tsc ] ||
+		skip "the kernel's clocksource is not tsc"
+	MF_CLOCK=tsc run -0 $BIN/mf-record -o "$out" $PROGS/rec_skew
+	valid_stream "$out"
+	[ "$(grep -v '^[SFMHTtm]' "$out" | tail -7)" = "a 1 0 1000
+f 1 0
+a 1 0 2000
+a 1 0 3000
+f 1 0
+f 1 1
+E $(awk '$1 == "E" { print $2 }' "$out") 5 5 0 0 exit 0" ]
+}
+
 @test "MF_CLOCK other than tsc or counter is refused" {
 	MF_CLOCK=hpet run -1 $BIN/mf-record -o "$out" $PROGS/rec_basic 1
 	[ "$output" = "mf-record: MF_CLOCK is 'hpet': expected 'tsc' or 'counter'" ]

@@ -1,0 +1,99 @@
+/*
+ * rec_skew.c - events whose time stamp counter keys are out of order by a
+ * few ticks, as plain rdtsc can make them, written by hand in the
+ * launcher's shared memory (run with MF_CLOCK=tsc).  Two slots, X and Y,
+ * both of thread 1, with keys 10 ms ahead (so the launcher holds them
+ * until both are written):
+ *
+ *   X: +10 alloc 0x10 1000    +30 free 0x10    +50 alloc 0x20 3000
+ *   Y: +20 alloc 0x10 2000    +40 free 0x20    +60 free 0x10
+ *
+ * In key order, Y's allocation of 0x10 comes before X's free of it, and
+ * Y's free of 0x20 before X's allocation of it: the launcher must write
+ * X's events first each time.  Expected: a 1000, f, a 2000, a 3000, f, f,
+ * with no implicit or untracked free.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <x86intrin.h>
+
+#include "../../mf-record/proto.h"
+
+static struct mf_shared_header *shared_header(void)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char line[512];
+	void *found = NULL;
+	while (maps && !found && fgets(line, sizeof line, maps))
+		if (strstr(line, "/memfd:mf-record"))
+			sscanf(line, "%p", &found);
+	if (maps)
+		fclose(maps);
+	return found;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Time stamp counter ticks in 10 ms, measured over 2 ms. */
+static uint64_t ticks_in_10ms(void)
+{
+	uint64_t ns0 = now_ns(), tsc0 = __rdtsc(), ns;
+	while ((ns = now_ns()) < ns0 + 2000000)
+		;
+	return (__rdtsc() - tsc0) * 10000000 / (ns - ns0);
+}
+
+struct event { uint16_t type; uint32_t aux; uint64_t key, a, b; };
+
+/* Claim a slot, publish the events in it, give it up. */
+static int publish(struct mf_shared_header *hdr, const struct event *evs, int n)
+{
+	for (uint32_t i = 0; i < MF_SLOTS; i++) {
+		struct mf_slot *s = mf_slot_at(hdr, i);
+		uint32_t expect = MF_SLOT_FREE;
+		if (!atomic_compare_exchange_strong(&s->state, &expect, MF_SLOT_CLAIMED))
+			continue;
+		uint32_t used = atomic_load(&hdr->slots_used);
+		while (used < i + 1 && !atomic_compare_exchange_weak(&hdr->slots_used, &used, i + 1))
+			;
+		s->thread = 1;
+		uint64_t head = atomic_load(&s->head);
+		for (int k = 0; k < n; k++) {
+			struct mf_event *e = (struct mf_event *)(s->ring + (head & (MF_RING_BYTES - 1)));
+			*e = (struct mf_event){ .type = evs[k].type, .size = sizeof *e, .aux = evs[k].aux,
+						.key = evs[k].key, .a = evs[k].a, .b = evs[k].b };
+			head += sizeof *e;
+		}
+		atomic_store(&s->head, head);
+		atomic_store(&s->state, MF_SLOT_DONE);
+		return 1;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	struct mf_shared_header *hdr = shared_header();
+	if (!hdr || hdr->magic != MF_PROTO_MAGIC || hdr->clock != MF_CLOCK_TSC)
+		return 2;
+	uint64_t k = __rdtsc() + ticks_in_10ms();
+	struct event x[] = {
+		{ MF_EV_ALLOC, MF_MALLOC, k + 10, 0x10, 1000 },
+		{ MF_EV_FREE, 0, k + 30, 0x10, 0 },
+		{ MF_EV_ALLOC, MF_MALLOC, k + 50, 0x20, 3000 },
+	};
+	struct event y[] = {
+		{ MF_EV_ALLOC, MF_MALLOC, k + 20, 0x10, 2000 },
+		{ MF_EV_FREE, 0, k + 40, 0x20, 0 },
+		{ MF_EV_FREE, 0, k + 60, 0x10, 0 },
+	};
+	return publish(hdr, x, 3) && publish(hdr, y, 3) ? 0 : 2;
+}
