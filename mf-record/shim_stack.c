@@ -149,6 +149,8 @@ struct shape {
 	uint32_t depth;
 	uint32_t learnt;		/* times learnt since it last proved useful */
 	uint32_t hits;			/* since it was last learnt */
+	const uint64_t *seen_slot;	/* the last stack seen here that was not learnt ... */
+	uint64_t seen_id;		/* ... its id: learnt when it comes again */
 	uint32_t at[SHAPE_DEPTH];	/* where pc[i] is stored: slot0 + at[i] */
 	uint64_t pc[SHAPE_DEPTH];
 };
@@ -383,10 +385,20 @@ static uint64_t find_stack_id(struct shim_thread *t, const uint64_t *entry)
 	hash = hash_pcs(pcs, depth);
 	e = cache_find(t->cache, hash, pcs, depth);
 	if (likely(e->id)) {
-		/* Seen before: worth learning its shape for next time. */
+		/*
+		 * Seen before: worth learning its shape for next time, once
+		 * it came twice in a row from the same entry slot (learning
+		 * walks libunwind's slow cursor, two system calls a frame
+		 * where its caches miss: python's ever-changing stacks
+		 * paid more for learning than shapes saved).
+		 */
 		if (depth <= SHAPE_DEPTH &&
-		    (sh->learnt < SHAPE_MAX_LEARNT || sh->hits >= SHAPE_USEFUL))
-			shape_learn(sh, entry, pcs, depth, e->id);
+		    (sh->learnt < SHAPE_MAX_LEARNT || sh->hits >= SHAPE_USEFUL)) {
+			if (sh->seen_slot == entry && sh->seen_id == e->id)
+				shape_learn(sh, entry, pcs, depth, e->id);
+			sh->seen_slot = entry;
+			sh->seen_id = e->id;
+		}
 		return e->id;
 	}
 
