@@ -33,10 +33,10 @@ BIN = bin
 BUILD = build
 endif
 ALL_CFLAGS = $(MF_CFLAGS) $(CFLAGS) $(SAN_FLAGS)
-LDLIBS_COMMON = -lz
+LDLIBS_COMMON = -lz -ldeflate
 
 # Debian packages: to build, to run the tests, to run the demo.
-BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libunwind-dev libdw-dev libelf-dev
+BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libunwind-dev libdw-dev libelf-dev
 # npm: installed by browser-deps (mf-html/build.mk) only when no npm command
 # exists, since NodeSource's nodejs package ships npm and conflicts with it.
 TEST_PKGS = bats jq nodejs chromium python3

@@ -16,7 +16,10 @@ struct output {
 	const char *name;	/* the path, or "standard output" */
 	/* private */
 	int fd;
-	void *gz;
+	void *gz;		/* the libdeflate compressor of a .gz file */
+	char *packed;		/* a compressed member */
+	size_t packed_cap;
+	unsigned long members;	/* members written */
 	char *buf;
 	size_t len;
 };
@@ -29,7 +32,7 @@ void output_printf(struct output *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Push buffered bytes to the file (not fsync). Dies on error. */
 void output_flush(struct output *out);
-/* Flush, finish the gzip stream, close. Dies on error. */
+/* Flush, finish the gzip file, close. Dies on error. */
 void output_close(struct output *out);
 
 #endif

@@ -30,7 +30,7 @@ MF_RECORD_SRC = mf-record/mf-record.c mf-record/symbolize.c \
 	$(wildcard mf-record/launch_*.c mf-record/writer_*.c)
 $(BIN)/mf-record: $(MF_RECORD_SRC:%.c=$(BUILD)/%.o) $(LIBMF)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ -ldw -lelf -lz -lstdc++
+	$(CC) $(LDFLAGS) -o $@ $^ -ldw -lelf -lz -ldeflate -lstdc++
 PROGRAMS += $(BIN)/mf-record
 # make install: the launcher finds the shim in ../lib/mf/ next to its bin/.
 INSTALL_EXTRA = install -m 644 $(BIN)/libmf-record.so $(DESTDIR)$(PREFIX)/lib/mf/

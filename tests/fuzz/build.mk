@@ -39,7 +39,7 @@ $(FUZZ_BUILD)/prog/$(1).o: $(FUZZ_BUILD)/prog/$(1)/fuzz_prog.o \
 		$(FUZZ_LIB_OBJ) $(FUZZ_BUILD)/tests/fuzz/track.o
 	ld -r $$(FUZZ_WRAP) -o $$@ $$^
 $(FUZZ_BUILD)/fuzz_$(1): $(FUZZ_BUILD)/prog/$(1).o
-	$$(FUZZ_CC) $$(FUZZ_FLAGS) -fsanitize=fuzzer -o $$@ $$^ -lz
+	$$(FUZZ_CC) $$(FUZZ_FLAGS) -fsanitize=fuzzer -o $$@ $$^ -lz -ldeflate
 endef
 $(foreach f,$(FUZZ_FILTERS),$(eval $(call fuzz_filter,$(f))))
 # Only the filter's own objects (one relocatable link) get the wrappers of
@@ -56,7 +56,7 @@ $(FUZZ_BUILD)/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ -lz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ -lz -ldeflate
 
 .PRECIOUS: $(FUZZ_BUILD)/%.o
 
