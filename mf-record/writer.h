@@ -80,6 +80,8 @@ void writer_event(struct writer *w, uint32_t thread, const struct mf_event *ev);
  * the caches.  Only a hint; ev need not stay valid.
  */
 void writer_prefetch(struct writer *w, const struct mf_event *ev);
+/* Whether writer_prefetch can help now: the live blocks outgrew the caches. */
+int writer_prefetch_helps(const struct writer *w);
 /* Nothing is pending at now_ns: write the m records due by then. */
 void writer_idle(struct writer *w, uint64_t now_ns);
 /* Read the process's RSS for the m records to come (also done at each m). */

@@ -439,7 +439,8 @@ static int write_front(struct rings *r, struct lane *l, int process_gone, int fr
 			return 1;
 		}
 	}
-	look_ahead(r, l);
+	if (writer_prefetch_helps(r->w))
+		look_ahead(r, l);
 	if (ev->size == sizeof copy.ev)
 		copy.ev = *ev;	/* nearly every event: a fixed-size move */
 	else
