@@ -93,6 +93,11 @@ bench() {
 	echo "$name: target <= $target wall; gzip capture <= heaptrack's"
 }
 
+if [ "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)" = tsc ]; then
+	echo "events ordered by the time stamp counter (MF_CLOCK=tsc)"
+else
+	echo "events ordered by the shared counter (MF_CLOCK=counter): the kernel's clocksource is not tsc"
+fi
 printf '%-8s %-14s %8s %7s %8s %7s %12s\n' program mode wall ratio cpu ratio capture
 bench threads 3x build/bench/workload_threads 4 1000000
 PYTHONMALLOC=malloc bench python 1.8x "$PYTHON" "$work/json_doc.py"

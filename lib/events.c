@@ -517,24 +517,46 @@ static void read_alloc(struct ev_reader *r, struct ev *ev)
 				    ev->stack_index, 0 };
 }
 
+/* "+N" or "-N": the allocation N after or before the one the last f freed. */
+static uint64_t from_last_freed(struct ev_reader *r, const struct fields *fs)
+{
+	struct fields digits = { .n = 1, .f = { fs->f[1] + 1 }, .len = { fs->len[1] - 1 } };
+	uint64_t d = num(&r->in, &digits, 0, "the distance after + or -");
+	int forward = fs->f[1][0] == '+';
+	if (forward ? d > r->nallocs - r->last_freed : d >= r->last_freed)
+		input_error(&r->in, "free of allocation %s%llu from allocation %llu, but allocations run from 1 to %llu",
+			    forward ? "+" : "-", (unsigned long long)d,
+			    (unsigned long long)r->last_freed, (unsigned long long)r->nallocs);
+	return forward ? r->last_freed + d : r->last_freed - d;
+}
+
+/* BACK: the allocation BACK before the latest. */
+static uint64_t from_latest(struct ev_reader *r, uint64_t back)
+{
+	if (back >= r->nallocs)
+		input_error(&r->in, "free of allocation %llu back, but only %llu were made",
+			    (unsigned long long)back, (unsigned long long)r->nallocs);
+	return r->nallocs - back;
+}
+
 static void read_free(struct ev_reader *r, struct ev *ev)
 {
 	struct fields fs;
-	uint64_t v[2], back;
+	uint64_t v[2];
 	full_only(r, 'f');
 	if (fast_numbers(&r->in, v, 2) && fast_thread(r, v[0])) {
 		ev->thread = (uint32_t)v[0];
-		back = v[1];
+		ev->alloc_id = from_latest(r, v[1]);
 	} else {
 		split(&r->in, &fs, 2, 0);
 		expect(&r->in, &fs, 2, 2, "f THREAD BACK");
 		ev->thread = thread_field(r, &fs, 0);
-		back = num(&r->in, &fs, 1, "BACK");
+		if (fs.len[1] > 0 && (fs.f[1][0] == '+' || fs.f[1][0] == '-'))
+			ev->alloc_id = from_last_freed(r, &fs);
+		else
+			ev->alloc_id = from_latest(r, num(&r->in, &fs, 1, "BACK"));
 	}
-	if (back >= r->nallocs)
-		input_error(&r->in, "free of allocation %llu back, but only %llu were made",
-			    (unsigned long long)back, (unsigned long long)r->nallocs);
-	ev->alloc_id = r->nallocs - back;
+	r->last_freed = ev->alloc_id;
 	struct ev_live l;
 	if (!take_live(r, ev->alloc_id, &l))
 		input_error(&r->in, "free of allocation %llu, which is not live (freed twice?)",

@@ -89,6 +89,7 @@ struct ev_reader {
 	uint64_t now_ms;
 	uint64_t heap;		/* live bytes after the last record */
 	uint64_t nallocs, nfrees;
+	uint64_t last_freed;	/* the allocation the last f record freed, 0 before */
 	uint64_t total_bytes;	/* allocated over the stream so far */
 	/* tables: ids -> dense indexes */
 	struct hash module_ids, frame_ids, stack_ids, thread_ids;

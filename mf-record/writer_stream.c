@@ -82,6 +82,7 @@ struct writer {
 	/* time */
 	uint64_t now_ms, next_m_ms, rss;
 	uint64_t next_ms_ns;	/* the first time (ns) of a millisecond after now_ms */
+	uint64_t last_freed;	/* the allocation number the last f record freed */
 	int process_gone;
 	/* stacks, frames, modules */
 	struct raw_stack *stacks;
@@ -250,7 +251,7 @@ static void write_numbers(struct writer *w, char type, const uint64_t *v, size_t
 }
 /*
  * The two records written per event, formatted without the general
- * loop: "a THREAD NODE SIZE[ ALLOCATOR]" and "f THREAD BACK".
+ * loop: "a THREAD NODE SIZE[ ALLOCATOR]" and "f THREAD BACK" (below).
  */
 static void write_alloc(struct writer *w, uint32_t thread, uint32_t node, uint64_t size,
 			unsigned allocator)
@@ -273,17 +274,47 @@ static void write_alloc(struct writer *w, uint32_t thread, uint32_t node, uint64
 	w->text_len += (size_t)(p - line);
 }
 
-static void write_free(struct writer *w, uint32_t thread, uint64_t back)
+static unsigned digits(uint64_t v)
 {
-	char *p = text_room(w, 3 + 2 * 21);
+	unsigned n = 1;
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * "f THREAD BACK", the allocation BACK before the latest, or "f THREAD
+ * +N" / "-N", the allocation N after or before the one the last f freed,
+ * whichever is shorter: blocks are mostly freed soon after they were made
+ * (small BACK), or in the order they were made, or its reverse (small N,
+ * as when a program tears down a large structure).
+ */
+static void write_free(struct writer *w, uint32_t thread, uint64_t number)
+{
+	char *p = text_room(w, 4 + 2 * 21);
 	char *line = p;
+	uint64_t back = w->allocs - number;
 	*p++ = 'f';
 	*p++ = ' ';
 	p = put_u64(p, thread);
 	*p++ = ' ';
-	p = put_u64(p, back);
+	if (back < 100) {
+		p = put_u64(p, back);
+	} else {
+		int forward = number > w->last_freed;
+		uint64_t n = forward ? number - w->last_freed : w->last_freed - number;
+		if (digits(n) + 1 < digits(back)) {
+			*p++ = forward ? '+' : '-';
+			p = put_u64(p, n);
+		} else {
+			p = put_u64(p, back);
+		}
+	}
 	*p++ = '\n';
 	w->text_len += (size_t)(p - line);
+	w->last_freed = number;
 }
 
 #define WRITE(w, type, tail, ...) \
@@ -629,7 +660,7 @@ static void record_free(struct writer *w, uint32_t thread, uint64_t number, uint
 		return;
 	}
 	ensure_thread(w, thread);
-	write_free(w, thread, w->allocs - number);
+	write_free(w, thread, number);
 }
 
 /* ---- the malloc family ---- */

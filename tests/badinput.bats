@@ -43,6 +43,9 @@ dupframe.mft    | events | 1 | %P: dupframe.mft:4: frame 1 defined twice
 dupstack.mft    | events | 1 | %P: dupstack.mft:5: stack 1 defined twice
 unknownfree.mft | events | 1 | %P: unknownfree.mft:6: free of allocation 1 back, but only 1 were made
 doublefree.mft  | events | 1 | %P: doublefree.mft:7: free of allocation 1, which is not live (freed twice?)
+aheadfree.mft   | events | 1 | %P: aheadfree.mft:6: free of allocation +2 from allocation 0, but allocations run from 1 to 1
+behindfree.mft  | events | 1 | %P: behindfree.mft:7: free of allocation -1 from allocation 1, but allocations run from 1 to 2
+signedfree.mft  | events | 1 | %P: signedfree.mft:6: expected the distance after + or - as a whole number of at most 20 digits, found '1x'
 agga.mft        | mf-peak mf-leaks | 1 | %P: agga.mft:5: 'a' record in an aggregated capture (KIND 'aggregate' has P, L and K instead)
 agga.mft        | mf-fold | 1 | %P: agga.mft: all allocations need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate
 agga.mft        | mf-temporal | 1 | %P: agga.mft: temporal reports need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate
@@ -121,6 +124,9 @@ make_inputs() {
 	printf '%s\nS 1 0 1\n' "$HEAD" >dupstack.mft
 	printf '%s\na 1 1 5\nf 1 1\n' "$HEAD" >unknownfree.mft
 	printf '%s\na 1 1 5\nf 1 0\nf 1 0\n' "$HEAD" >doublefree.mft
+	printf '%s\na 1 1 5\nf 1 +2\n' "$HEAD" >aheadfree.mft
+	printf '%s\na 1 1 5\nf 1 0\na 1 1 5\nf 1 -1\n' "$HEAD" >behindfree.mft
+	printf '%s\na 1 1 5\nf 1 +1x\n' "$HEAD" >signedfree.mft
 	printf 'H 1 full 1 0 10 x\nt 9\nT 1 1 main\nt 5\n' >backwards.mft
 	printf 'H 1 full 1 0 10 x\nT 1 1 main\nE 1 0 0 0 0 exit 0\nt 5\n' >afterend.mft
 	printf '# format="mf-folded/1"\nmain;f 18446744073709551616\n' >overflow.folded

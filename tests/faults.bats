@@ -76,7 +76,7 @@ end_record() {
 	# Each thread made 500 allocations of 10000 + its index and freed 499.
 	run -0 awk '
 		$1 == "a" { n++; size[n] = $4; if ($4 >= 10000 && $4 < 10064) made[$4]++ }
-		$1 == "f" { s = size[n - $3]; if (s >= 10000 && s < 10064) freed[s]++ }
+		$1 == "f" { k = ($3 ~ /^[-+]/) ? last + $3 : n - $3; last = k; s = size[k]; if (s >= 10000 && s < 10064) freed[s]++ }
 		END {
 			for (s = 10000; s < 10064; s++)
 				if (made[s] != 500 || freed[s] != 499) print s, made[s] + 0, freed[s] + 0

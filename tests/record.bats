@@ -42,7 +42,7 @@ valid_stream() {
 	$1 == "T" { thread[$2] = 1 }
 	$1 == "t" || $1 == "m" { if ($2 < now) fail("time goes back"); now = $2 }
 	$1 == "a" { if (!($2 in thread)) fail("a before T"); if ($3 != 0 && !($3 in node)) fail("a before its S"); n++; live[n] = 1; na++ }
-	$1 == "f" { if (!($2 in thread)) fail("f before T"); k = n - $3; if (!(k in live)) fail("f of allocation " k " not live"); delete live[k]; nf++ }
+	$1 == "f" { if (!($2 in thread)) fail("f before T"); k = ($3 ~ /^[-+]/) ? last + $3 : n - $3; last = k; if (!(k in live)) fail("f of allocation " k " not live"); delete live[k]; nf++ }
 	END {
 		if (bad) exit 1
 		if (!ended) { print "no E record"; exit 1 }
@@ -214,7 +214,7 @@ handoff_in_order() {
 	! grep -q '^# implicit free' "$out"
 	grep -qx 'E [0-9]* 400004 400000 0 0 exit 0' "$out"
 	# Some blocks were freed by another thread than their maker.
-	[ "$(awk '$1 == "a" { n++; t[n] = $2 } $1 == "f" && t[n - $3] != $2 { x++ } END { print x + 0 }' "$out")" -gt 100 ]
+	[ "$(awk '$1 == "a" { n++; t[n] = $2 } $1 == "f" { k = ($3 ~ /^[-+]/) ? last + $3 : n - $3; last = k; if (t[k] != $2) x++ } END { print x + 0 }' "$out")" -gt 100 ]
 }
 
 @test "blocks handed between threads: frees and reuses in order (time stamp counter)" {
@@ -239,6 +239,25 @@ a 1 0 3000
 f 1 0
 f 1 1
 E $(awk '$1 == "E" { print $2 }' "$out") 5 5 0 0 exit 0" ]
+}
+
+@test "a structure torn down in order, or in reverse: f counts from the last free" {
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_teardown
+	valid_stream "$out"
+	# Each free names the right block: sizes 1001..2000 in order, then
+	# 4000..3001.
+	[ "$(awk '$1 == "a" { n++; size[n] = $4 } $1 == "f" { k = ($3 ~ /^[-+]/) ? last + $3 : n - $3; last = k; if (size[k] > 1000) print size[k] }' "$out" | tr '\n' ' ')" = \
+	  "$(seq 1001 2000 | tr '\n' ' ')$(seq 4000 -1 3001 | tr '\n' ' ')" ]
+	# Front to back: +1 (after the first), then BACK below 100, which is shorter.
+	awk '$1 == "a" && $4 == 2000 { go = 1 } go && $1 == "f" { print $3 }' "$out" >"$BATS_TEST_TMPDIR/f"
+	[ "$(sed -n '2,900p' "$BATS_TEST_TMPDIR/f" | sort -u)" = "+1" ]
+	[ "$(sed -n '901,1000p' "$BATS_TEST_TMPDIR/f" | tr '\n' ' ')" = "$(seq 99 -1 0 | tr '\n' ' ')" ]
+	# Back to front: BACK 0..99, then -1.
+	[ "$(sed -n '1001,1100p' "$BATS_TEST_TMPDIR/f" | tr '\n' ' ')" = "$(seq 0 99 | tr '\n' ' ')" ]
+	[ "$(sed -n '1101,2000p' "$BATS_TEST_TMPDIR/f" | sort -u)" = "-1" ]
+	# And the reducers read it: nothing is live at the end.
+	run -0 $BIN/mf-leaks "$out"
+	! grep -q 'rec_teardown.c' <<<"$output"
 }
 
 @test "MF_CLOCK other than tsc or counter is refused" {
@@ -459,7 +478,7 @@ replay_full() {
 			for (k in size) { pb[key[k]] += size[k]; pc[key[k]]++ }
 		}
 	}
-	$1 == "f" { k = n - $3; heap -= size[k]; delete size[k] }
+	$1 == "f" { k = ($3 ~ /^[-+]/) ? last + $3 : n - $3; last = k; heap -= size[k]; delete size[k] }
 	END {
 		print "K", peak
 		for (s in pb) print "P", s, pc[s], pb[s]
@@ -502,7 +521,7 @@ replay_aggregate() {
 	# Consecutive m records are one interval apart.
 	awk '$1 == "m" { if (last != "" && $2 != last + 1) exit 1; last = $2; n++ } END { exit n < 1 }' "$out"
 	# HEAP is the sum of live bytes at that point of the stream.
-	awk '$1 == "a" { n++; size[n] = $4; heap += $4 } $1 == "f" { heap -= size[n - $3] } $1 == "m" && $3 != heap { exit 1 }' "$out"
+	awk '$1 == "a" { n++; size[n] = $4; heap += $4 } $1 == "f" { k = ($3 ~ /^[-+]/) ? last + $3 : n - $3; last = k; heap -= size[k] } $1 == "m" && $3 != heap { exit 1 }' "$out"
 	# RSS was read from the living process.
 	awk '$1 == "m" && $4 == 0 { exit 1 }' "$out"
 }

@@ -50,7 +50,7 @@ brute() {
 		moment(cur)
 	}
 	$1 == "f" {
-		id = n - $3; key = akey[id]
+		id = ($3 ~ /^[-+]/) ? last + $3 : n - $3; last = id; key = akey[id]
 		cnt[key]--; byt[key] -= asz[id]; heap -= asz[id]
 		afreed[id] = cur
 	}
