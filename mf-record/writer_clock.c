@@ -91,17 +91,18 @@ void clock_rate_start(struct clock_rate *c)
 	c->ns_per_tick = c->tsc > c->tsc0 ? (double)(c->ns - c->ns0) / (double)(c->tsc - c->tsc0) : 0;
 }
 
-void clock_rate_update(struct clock_rate *c, uint64_t now_ns)
+int clock_rate_update(struct clock_rate *c, uint64_t now_ns)
 {
 	if (now_ns < c->ns + 1000000)
-		return;
+		return 0;
 	uint64_t tsc = tsc_now();
 	uint64_t ns = monotonic_ns();
 	if (tsc <= c->tsc0 || ns <= c->ns0)
-		return;
+		return 0;
 	c->tsc = tsc;
 	c->ns = ns;
 	c->ns_per_tick = (double)(ns - c->ns0) / (double)(tsc - c->tsc0);
+	return 1;
 }
 
 uint64_t clock_rate_ns(const struct clock_rate *c, uint64_t tsc)

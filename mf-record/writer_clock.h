@@ -35,8 +35,12 @@ struct clock_rate {
 };
 /* Measure the rate over about a millisecond. */
 void clock_rate_start(struct clock_rate *c);
-/* Read both clocks again (at most once a millisecond, so it is cheap to call often). */
-void clock_rate_update(struct clock_rate *c, uint64_t now_ns);
+/*
+ * Read both clocks again (at most once a millisecond, so it is cheap to
+ * call often).  Returns whether the rate was measured again (then it is
+ * above 0).
+ */
+int clock_rate_update(struct clock_rate *c, uint64_t now_ns);
 uint64_t clock_rate_ns(const struct clock_rate *c, uint64_t tsc);
 
 #endif

@@ -95,6 +95,16 @@ struct rings {
 
 static void bring_forward(void *arg, uint64_t addr, int want);
 
+/* 20 us in time stamp counter ticks: the skew allowed, and the window of one time. */
+static void measure_windows(struct rings *r)
+{
+	if (r->rate.ns_per_tick <= 0)
+		return;
+	r->window_ticks = (uint64_t)(20000 / r->rate.ns_per_tick);
+	r->window_key = 0;
+	r->skew = r->window_ticks;
+}
+
 static void keep_rings_moving(void *rings)
 {
 	rings_drain(rings);
@@ -107,8 +117,10 @@ struct rings *rings_new(void *shm, struct writer *w)
 	r->hdr = shm;
 	r->w = w;
 	r->tsc = r->hdr->clock == MF_CLOCK_TSC;
-	if (r->tsc)
+	if (r->tsc) {
 		clock_rate_start(&r->rate);
+		measure_windows(r);
+	}
 	writer_on_slow_work(w, keep_rings_moving, r);
 	writer_on_conflict(w, bring_forward, r);
 	return r;
@@ -332,12 +344,8 @@ size_t rings_drain(struct rings *r)
 		taken += drain_slot(r, i, &frontier);
 	if (frontier > r->frontier)
 		r->frontier = frontier;
-	if (r->tsc) {
-		clock_rate_update(&r->rate, monotonic_ns());
-		r->window_ticks = (uint64_t)(20000 / r->rate.ns_per_tick);
-		r->window_key = 0;
-		r->skew = r->window_ticks;
-	}
+	if (r->tsc && clock_rate_update(&r->rate, monotonic_ns()))
+		measure_windows(r);
 	return taken;
 }
 
