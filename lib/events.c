@@ -148,15 +148,15 @@ static void read_header(struct ev_reader *r)
 		die("%s: empty input: expected an mf event stream (docs/FORMAT.md)", in->name);
 	if (in->len < 1 || in->line[0] != 'H') {
 		if (in->line[0] == '#' || strchr(in->line, ';'))
-			input_error(in, "expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' "
+			input_error(in, "expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' "
 					"of an event stream; this looks like folded stacks");
-		input_error(in, "expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream");
+		input_error(in, "expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream");
 	}
 	split(in, &fs, 5, 1);
-	expect(in, &fs, 5, 5, "H 1 KIND PID START_MS INTERVAL_MS ARGV");
+	expect(in, &fs, 5, 5, "H 2 KIND PID START_MS INTERVAL_MS ARGV");
 	uint64_t version = num(in, &fs, 0, "VERSION");
-	if (version != 1)
-		input_error(in, "unsupported event stream version %llu (this reader knows version 1)",
+	if (version != 1 && version != 2)
+		input_error(in, "unsupported event stream version %llu (this reader knows versions 1 and 2)",
 			    (unsigned long long)version);
 	if (fs.len[1] == 4 && memcmp(fs.f[1], "full", 4) == 0)
 		r->aggregate = 0;

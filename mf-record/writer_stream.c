@@ -943,7 +943,7 @@ void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status)
 
 static void write_header(struct writer *w)
 {
-	buf_printf(&w->line, "H 1 %s %ld %llu %llu", w->o.aggregate ? "aggregate" : "full",
+	buf_printf(&w->line, "H 2 %s %ld %llu %llu", w->o.aggregate ? "aggregate" : "full",
 		   (long)w->o.pid, (unsigned long long)w->o.start_ms,
 		   (unsigned long long)w->o.interval_ms);
 	for (char *const *arg = w->o.argv; *arg; arg++) {

@@ -23,14 +23,14 @@ CASES=$(cat <<'EOF'
 empty           | events | 1 | %P: empty: empty input: expected an mf event stream (docs/FORMAT.md)
 cut.mft.gz      | events | 1 | %P: cut.mft.gz:91: truncated or corrupt gzip input: unexpected end of file
 nul.mft         | events | 1 | %P: nul.mft:2: binary data (a NUL byte) where a text line was expected
-garbage.mft     | mf-peak mf-leaks mf-temporal | 1 | %P: garbage.mft:1: expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream
+garbage.mft     | mf-peak mf-leaks mf-temporal | 1 | %P: garbage.mft:1: expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream
 garbage.mft     | mf-fold | 1 | %P: garbage.mft:1: expected a whole number of at most 20 digits after the stack, found 'garbage'
 overflow.mft    | events | 1 | %P: overflow.mft:5: expected SIZE as a whole number of at most 20 digits, found '18446744073709551616'
 heapsum.mft     | mf-peak mf-leaks mf-fold | 1 | %P: heapsum.mft:6: total heap size overflows 64 bits
 heapsum.mft     | mf-temporal | 1 | %P: heapsum.mft:5: allocations add up to more than 2^63 - 1 bytes, more than the temporal report can count
 negative.mft    | events | 1 | %P: negative.mft:5: expected SIZE as a whole number of at most 20 digits, found '-5'
 unknown.mft     | events | 1 | %P: unknown.mft:3: unknown record type 'Z' (expected one of H M F S T t m a f P L K E)
-version.mft     | events | 1 | %P: version.mft:1: unsupported event stream version 2 (this reader knows version 1)
+version.mft     | events | 1 | %P: version.mft:1: unsupported event stream version 3 (this reader knows versions 1 and 2)
 undefined.mft   | events | 1 | %P: undefined.mft:5: undefined stack 7
 nothread.mft    | events | 1 | %P: nothread.mft:5: undefined thread 9
 nomodule.mft    | events | 1 | %P: nomodule.mft:2: undefined module 4
@@ -108,7 +108,7 @@ make_inputs() {
 	printf '%s\na 1 1 18446744073709551615\na 1 1 1\n' "$HEAD" >heapsum.mft
 	printf '%s\na 1 1 -5\n' "$HEAD" >negative.mft
 	printf 'H 1 full 1 0 10 x\nT 1 1 main\nZ 1 2\n' >unknown.mft
-	printf 'H 2 full 1 0 10 x\n' >version.mft
+	printf 'H 3 full 1 0 10 x\n' >version.mft
 	printf '%s\na 1 7 5\n' "$HEAD" >undefined.mft
 	printf '%s\na 1 1 5\n' "${HEAD/full/aggregate}" >agga.mft
 	printf '%s\nP 1 1 1 5\n' "$HEAD" >fullp.mft

@@ -193,5 +193,5 @@ end_record() {
 	grep -qxF "mf-record: cannot write '$small/cap.mft.gz': No space left on device" <<<"$stderr"
 	[ "${#stderr_lines[@]}" = 2 ]
 	run -1 --separate-stderr zcat "$small/cap.mft.gz"
-	[ "${lines[0]:0:8}" = "H 1 full" ]
+	[ "${lines[0]:0:8}" = "H 2 full" ]
 }

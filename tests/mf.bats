@@ -181,5 +181,5 @@ only_files() {
 	cd "$W"
 	run -3 --separate-stderr "$MF" run -o sh.mft --interval 5 /bin/sh -c 'exit 3' -o x
 	[ "$stderr" = "mf: wrote sh.mft; make a report with: mf flamegraph sh.mft" ]
-	head -1 sh.mft | grep -q "^H 1 full [0-9]* [0-9]* 5 /bin/sh -c exit\\\\x203 -o x$"
+	head -1 sh.mft | grep -q "^H 2 full [0-9]* [0-9]* 5 /bin/sh -c exit\\\\x203 -o x$"
 }

@@ -104,7 +104,7 @@ valid_stream() {
 
 @test "the header names the command, the pid and the interval" {
 	run -0 $BIN/mf-record --interval 25 -o "$out" $PROGS/rec_basic 3 'two words'
-	awk 'NR == 1 && $1 == "H" && $2 == 1 && $3 == "full" && $4 > 0 && $5 > 1700000000000 && $6 == 25 { ok = 1 } END { exit !ok }' "$out"
+	awk 'NR == 1 && $1 == "H" && $2 == 2 && $3 == "full" && $4 > 0 && $5 > 1700000000000 && $6 == 25 { ok = 1 } END { exit !ok }' "$out"
 	[ "$(head -1 "$out" | cut -d' ' -f7-)" = "$PROGS/rec_basic 3 two\\x20words" ]
 }
 

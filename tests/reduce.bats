@@ -450,7 +450,7 @@ main (/src/app.c:30);a (/src/app.c:4);b (/src/app.c:8) 200" ]
 	printf 'hello world\n' > garbage
 	run -1 --separate-stderr "$BIN/mf-peak" garbage
 	[ "$output" = "" ]
-	[ "$stderr" = "mf-peak: garbage:1: expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream" ]
+	[ "$stderr" = "mf-peak: garbage:1: expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream" ]
 	printf 'PK\003\004\000\000junk\n' > binary
 	run -1 --separate-stderr "$BIN/mf-leaks" binary
 	[ "$stderr" = "mf-leaks: binary:1: binary data (a NUL byte) where a text line was expected" ]
@@ -460,7 +460,7 @@ main (/src/app.c:30);a (/src/app.c:4);b (/src/app.c:8) 200" ]
 
 @test "bad input: folded stacks given to mf-peak" {
 	run -1 --separate-stderr "$BIN/mf-peak" "$DATA/reduce_refold.folded"
-	[ "$stderr" = "mf-peak: $DATA/reduce_refold.folded:1: expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream; this looks like folded stacks" ]
+	[ "$stderr" = "mf-peak: $DATA/reduce_refold.folded:1: expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream; this looks like folded stacks" ]
 }
 
 @test "a missing file" {

@@ -94,7 +94,7 @@ width() {
 		record $name
 		mv $name.mft full.mft
 		record $name --aggregate
-		head -n1 $name.mft | grep -q '^H 1 aggregate '
+		head -n1 $name.mft | grep -q '^H 2 aggregate '
 		"$BIN/mf-peak" full.mft | sed '/^#/d' > full.peak
 		"$BIN/mf-peak" $name.mft | sed '/^#/d' > agg.peak
 		cmp full.peak agg.peak

@@ -315,7 +315,7 @@ main (prog.c:10);b (prog.c:5) 60" ]
 	[ ! -e $TMP/never.out ]
 	printf 'not an event stream\n' > $TMP/bad2.mft
 	run -1 --separate-stderr $T $TMP/bad2.mft
-	[ "$stderr" = "mf-temporal: $TMP/bad2.mft:1: expected the header 'H 1 KIND PID START_MS INTERVAL_MS ARGV' of an event stream" ]
+	[ "$stderr" = "mf-temporal: $TMP/bad2.mft:1: expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream" ]
 }
 
 @test "temporal: allocations adding up to 2^63 bytes are refused" {
