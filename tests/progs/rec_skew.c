@@ -14,26 +14,10 @@
  * with no implicit or untracked free.
  */
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <x86intrin.h>
 
-#include "../../mf-record/proto.h"
-
-static struct mf_shared_header *shared_header(void)
-{
-	FILE *maps = fopen("/proc/self/maps", "r");
-	char line[512];
-	void *found = NULL;
-	while (maps && !found && fgets(line, sizeof line, maps))
-		if (strstr(line, "/memfd:mf-record"))
-			sscanf(line, "%p", &found);
-	if (maps)
-		fclose(maps);
-	return found;
-}
+#include "by_hand.h"
 
 static uint64_t now_ns(void)
 {
@@ -56,33 +40,21 @@ struct event { uint16_t type; uint32_t aux; uint64_t key, a, b; };
 /* Claim a slot, publish the events in it, give it up. */
 static int publish(struct mf_shared_header *hdr, const struct event *evs, int n)
 {
-	for (uint32_t i = 0; i < MF_SLOTS; i++) {
-		struct mf_slot *s = mf_slot_at(hdr, i);
-		uint32_t expect = MF_SLOT_FREE;
-		if (!atomic_compare_exchange_strong(&s->state, &expect, MF_SLOT_CLAIMED))
-			continue;
-		uint32_t used = atomic_load(&hdr->slots_used);
-		while (used < i + 1 && !atomic_compare_exchange_weak(&hdr->slots_used, &used, i + 1))
-			;
-		s->thread = 1;
-		uint64_t head = atomic_load(&s->head);
-		for (int k = 0; k < n; k++) {
-			struct mf_event *e = (struct mf_event *)(s->ring + (head & (MF_RING_BYTES - 1)));
-			*e = (struct mf_event){ .type = evs[k].type, .size = sizeof *e, .aux = evs[k].aux,
-						.key = evs[k].key, .a = evs[k].a, .b = evs[k].b };
-			head += sizeof *e;
-		}
-		atomic_store(&s->head, head);
-		atomic_store(&s->state, MF_SLOT_DONE);
-		return 1;
-	}
-	return 0;
+	struct mf_slot *s = claim_slot(hdr);
+	if (!s)
+		return 0;
+	for (int k = 0; k < n; k++)
+		put_event(s, &(struct mf_event){ .type = evs[k].type, .size = sizeof(struct mf_event),
+						 .aux = evs[k].aux, .key = evs[k].key,
+						 .a = evs[k].a, .b = evs[k].b });
+	atomic_store(&s->state, MF_SLOT_DONE);
+	return 1;
 }
 
 int main(void)
 {
 	struct mf_shared_header *hdr = shared_header();
-	if (!hdr || hdr->magic != MF_PROTO_MAGIC || hdr->clock != MF_CLOCK_TSC)
+	if (!hdr || hdr->clock != MF_CLOCK_TSC)
 		return 2;
 	uint64_t k = __rdtsc() + ticks_in_10ms();
 	struct event x[] = {
