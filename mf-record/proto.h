@@ -25,8 +25,9 @@
  * key first and then every ring: an event keyed below that reading whose
  * cause is not in a ring yet cannot exist, so the launcher writes, in key
  * order, what is keyed below it.  realloc and mremap free before the real
- * call can fail: that free is published first with MF_FREE_PENDING and
- * settled after the call (see MF_EV_SETTLE).
+ * call can fail: that free (for mremap, an unmapping of the old range) is
+ * published first with MF_FREE_PENDING and settled after the call (see
+ * MF_EV_SETTLE).
  *
  * Set-up: the launcher creates the memfd (MF_SHM_SIZE bytes, sparse),
  * fills in the header, and starts the program with LD_PRELOAD naming the
@@ -99,7 +100,7 @@ enum mf_event_type {
 	MF_EV_NOP = 1,		/* padding to the end of the ring (key 0) */
 	MF_EV_ALLOC,		/* a = address, b = size, c = stack id; aux = enum mf_allocator, | MF_ALLOC_SETTLES */
 	MF_EV_FREE,		/* a = address; aux = 0 or MF_FREE_PENDING */
-	MF_EV_MUNMAP,		/* a = address, b = length */
+	MF_EV_MUNMAP,		/* a = address, b = length; aux = 0 or MF_FREE_PENDING (mremap) */
 	MF_EV_STACK,		/* no key: the key field holds the stack id; aux = depth | MF_STACK_TRUNCATED; then depth u64 return addresses, innermost first */
 	MF_EV_MODULE,		/* a = load bias, b = start, c = end; aux = path length; then the path, NUL-padded to 8 */
 	MF_EV_THREAD,		/* this slot's thread started or renamed itself: a = tid, b = pthread_self(); aux = name length; then the name */
@@ -108,8 +109,8 @@ enum mf_event_type {
 };
 
 /*
- * A free published before a realloc or mremap that may fail: it is only a
- * free once settled, by the thread's next MF_EV_SETTLE or ALLOC with
+ * A free (or, for mremap, an unmapping) published before a realloc or
+ * mremap that may fail: it only happened once settled, by the thread's next MF_EV_SETTLE or ALLOC with
  * MF_ALLOC_SETTLES (a signal handler's own pending frees and settles may
  * come in between, nested).
  */

@@ -573,13 +573,21 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	how = tracking(t, CALLER());
 	if (!writing(t, how))
 		return REAL(t, real_mremap(old, old_len, new_len, flags, want));
-	pending_free(t, old);
+	/*
+	 * The old range is unmapped, not freed: it may be part of a larger
+	 * mapping, whose other parts stay.  old_len 0 (a second mapping of
+	 * shared memory) unmaps nothing.
+	 */
+	if (old_len)
+		emit(t, MF_EV_MUNMAP, MF_FREE_PENDING, event_key(), (uintptr_t)old, old_len, 0);
 	q = REAL(t, real_mremap(old, old_len, new_len, flags, want));
-	if (q == MAP_FAILED)
-		emit(t, MF_EV_SETTLE, 0, event_key(), (uintptr_t)old, 0, 0);
-	else
-		emit(t, MF_EV_ALLOC, MF_MREMAP | MF_ALLOC_SETTLES, event_key(), (uintptr_t)q, new_len,
-		     stack_for(t, ENTRY_SLOT(), how));
+	if (q == MAP_FAILED) {
+		if (old_len)
+			emit(t, MF_EV_SETTLE, 0, event_key(), (uintptr_t)old, 0, 0);
+	} else {
+		emit(t, MF_EV_ALLOC, MF_MREMAP | (old_len ? MF_ALLOC_SETTLES : 0), event_key(),
+		     (uintptr_t)q, new_len, stack_for(t, ENTRY_SLOT(), how));
+	}
 	return q;
 }
 

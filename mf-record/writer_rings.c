@@ -351,6 +351,12 @@ size_t rings_drain(struct rings *r)
 
 /* ---- merging ---- */
 
+/* A free or unmapping waiting to be settled (realloc, mremap). */
+static int is_pending(const struct mf_event *ev)
+{
+	return (ev->type == MF_EV_FREE || ev->type == MF_EV_MUNMAP) && (ev->aux & MF_FREE_PENDING);
+}
+
 /*
  * How the pending free at the front of lane l was settled: 1 freed, 0 not,
  * -1 not yet known.  Its settle is the first one after it not taken by a
@@ -361,7 +367,7 @@ static int settled(const struct lane *l)
 	unsigned depth = 0;
 	for (size_t at = l->pos + ((const struct mf_event *)(l->buf + l->pos))->size; at < l->len;) {
 		const struct mf_event *ev = (const struct mf_event *)(l->buf + at);
-		if (ev->type == MF_EV_FREE && (ev->aux & MF_FREE_PENDING))
+		if (is_pending(ev))
 			depth++;
 		else if (ev->type == MF_EV_SETTLE || (ev->type == MF_EV_ALLOC && (ev->aux & MF_ALLOC_SETTLES))) {
 			if (depth == 0)
@@ -438,7 +444,7 @@ static int write_front(struct rings *r, struct lane *l, int process_gone, int fr
 		unsigned char bytes[sizeof(struct mf_event) + MF_NAME_MAX];
 	} copy;
 	const struct mf_event *ev = (const struct mf_event *)(l->buf + l->pos);
-	if (ev->type == MF_EV_FREE && (ev->aux & MF_FREE_PENDING) && !freed) {
+	if (is_pending(ev) && !freed) {
 		freed = pending_free(r, l, process_gone);
 		if (freed < 0)
 			return 0;
@@ -458,7 +464,7 @@ static int write_front(struct rings *r, struct lane *l, int process_gone, int fr
 		return 1;
 	if (copy.ev.type == MF_EV_ALLOC)
 		copy.ev.aux &= ~MF_ALLOC_SETTLES;
-	else if (copy.ev.type == MF_EV_FREE)
+	else if (copy.ev.type == MF_EV_FREE || copy.ev.type == MF_EV_MUNMAP)
 		copy.ev.aux = 0;
 	if (r->tsc)
 		copy.ev.time_ns = key_ns(r, copy.ev.key);

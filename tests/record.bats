@@ -147,6 +147,22 @@ f 1 0" ]
 	grep -qx "E [0-9]* 4 4 1 0 exit 0" "$out"
 }
 
+@test "mremap of part of a mapping: the parts around it stay counted" {
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_mremap
+	valid_stream "$out"
+	page=$(getconf PAGESIZE)
+	run -0 awk '$1 == "a" || $1 == "f" { print $1, $2, ($1 == "a" ? $4 " " $5 : $3) }' "$out"
+	[ "$output" = "a 1 $((4 * page)) mmap
+f 1 0
+a 1 $((1 * page)) mmap
+a 1 $((2 * page)) mmap
+a 1 $((3 * page)) mremap
+f 1 0
+f 1 2
+f 1 1" ]
+	grep -qx "E [0-9]* 4 4 0 0 exit 0" "$out"
+}
+
 @test "C++ new and delete are the malloc of operator new" {
 	run -0 $BIN/mf-record -o "$out" $PROGS/rec_cxx
 	valid_stream "$out"

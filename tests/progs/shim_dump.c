@@ -12,6 +12,7 @@
  *   x THREAD FREED                        a pending free settled: 1 it
  *                                         happened, 0 the call failed
  *   u THREAD @ADDR LEN                    munmap
+ *   u THREAD @ADDR LEN pending            unmapping before an mremap
  *   s ID DEPTH[+] MODULE+0xOFF...         stack (+: truncated), innermost first
  *   M PATH                                module
  *   T THREAD NAME                         thread started or renamed itself
@@ -295,6 +296,13 @@ static void print(const struct rec *r)
 		break;
 	case MF_EV_MUNMAP:
 		printf("u %u ", r->thread);
+		if (e->aux & MF_FREE_PENDING) {
+			print_label(e->a);
+			printf(" %llu pending\n", (unsigned long long)e->b);
+			if (r->thread < MF_SLOTS * 4 && pend[r->thread].n < 8)
+				pend[r->thread].addr[pend[r->thread].n++] = e->a;
+			break;
+		}
 		print_label_end(e->a);
 		printf(" %llu\n", (unsigned long long)e->b);
 		break;
