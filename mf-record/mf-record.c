@@ -44,7 +44,11 @@ static const char help[] =
 	"When the stream goes to standard output, the program's\n"
 	"standard output goes to standard error, so that the stream stays valid.\n"
 	"mf-record exits with the program's exit status, or 128 + N if signal N\n"
-	"killed it.\n";
+	"killed it.\n"
+	"\n"
+	"MF_CLOCK=tsc or MF_CLOCK=counter chooses what orders the threads' events:\n"
+	"the CPU's time stamp counter (the default where the kernel's clock uses it)\n"
+	"or one counter shared by all threads (slower when they allocate at once).\n";
 
 struct options {
 	const char *output;
