@@ -531,6 +531,27 @@ replay_aggregate() {
 	echo "$aggregated" | grep -q '^L 2 .*;helper@[0-9]*;medium@[0-9]* 1 1000$'
 }
 
+# The times of allocations 20 ms and then 30 ms apart (tests/progs/shim_sleep.c).
+sleeps_seen() {
+	run -0 $BIN/mf-record -f -o "$out" $PROGS/shim_sleep
+	valid_stream "$out"
+	read -r t1 t2 t3 < <(awk '$1 == "t" { now = $2 } $1 == "a" && $4 == 1000 { t1 = now }
+		$1 == "a" && $4 == 2000 { t2 = now } $1 == "a" && $4 == 3000 { t3 = now }
+		END { print t1, t2, t3 }' "$out")
+	[ $((t2 - t1)) -ge 20 ] && [ $((t2 - t1)) -lt 500 ]
+	[ $((t3 - t2)) -ge 30 ] && [ $((t3 - t2)) -lt 500 ]
+}
+
+@test "times of events: sleeps seen (time stamp counter)" {
+	[ "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" = tsc ] ||
+		skip "the kernel's clocksource is not tsc"
+	MF_CLOCK=tsc sleeps_seen
+}
+
+@test "times of events: sleeps seen (shared counter)" {
+	MF_CLOCK=counter sleeps_seen
+}
+
 @test "memory records come every interval, time never goes back" {
 	run -0 $BIN/mf-record --interval 1 -o "$out" $PROGS/rec_basic 20000
 	valid_stream "$out"
