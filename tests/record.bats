@@ -30,6 +30,15 @@ mark() {
 
 # Structural checks every stream passes: H first, E last, ids defined before
 # use, f never frees an allocation twice or one that does not exist.
+# Whether mf-record can order events by the time stamp counter here (MF_CLOCK=tsc).
+tsc_usable() {
+	[ "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)" = tsc ]
+}
+
+needs_tsc() {
+	tsc_usable || skip "the kernel's clocksource is not tsc: MF_CLOCK=tsc is refused here"
+}
+
 valid_stream() {
 	awk '
 	function fail(msg) { print FILENAME ":" FNR ": " msg; bad = 1; exit 1 }
@@ -128,11 +137,16 @@ $((8 * page)) mremap" ]
 	grep -qx "E [0-9]* 11 11 0 0 exit 0" "$out"
 }
 
+# The a and f records of a capture: "a THREAD SIZE ALLOCATOR", "f THREAD BACK".
+sizes_and_frees() {
+	awk '$1 == "a" || $1 == "f" { print $1, $2, ($1 == "a" ? $4 " " $5 : $3) }' "$1"
+}
+
 @test "munmap of part of a mapping frees it and keeps the parts that stay" {
 	run -0 $BIN/mf-record -o "$out" $PROGS/rec_munmap
 	valid_stream "$out"
 	page=$(getconf PAGESIZE)
-	run -0 awk '$1 == "a" || $1 == "f" { print $1, $2, ($1 == "a" ? $4 " " $5 : $3) }' "$out"
+	run -0 sizes_and_frees "$out"
 	[ "$output" = "a 1 $((8 * page)) mmap
 f 1 0
 a 1 $((7 * page)) mmap
@@ -151,7 +165,7 @@ f 1 0" ]
 	run -0 $BIN/mf-record -o "$out" $PROGS/rec_mremap
 	valid_stream "$out"
 	page=$(getconf PAGESIZE)
-	run -0 awk '$1 == "a" || $1 == "f" { print $1, $2, ($1 == "a" ? $4 " " $5 : $3) }' "$out"
+	run -0 sizes_and_frees "$out"
 	[ "$output" = "a 1 $((4 * page)) mmap
 f 1 0
 a 1 $((1 * page)) mmap
@@ -234,8 +248,7 @@ handoff_in_order() {
 }
 
 @test "blocks handed between threads: frees and reuses in order (time stamp counter)" {
-	[ "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" = tsc ] ||
-		skip "the kernel's clocksource is not tsc"
+	needs_tsc
 	MF_CLOCK=tsc handoff_in_order
 }
 
@@ -244,8 +257,7 @@ handoff_in_order() {
 }
 
 @test "keys a few ticks out of order: the other thread's free or allocation is written first" {
-	[ "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" = tsc ] ||
-		skip "the kernel's clocksource is not tsc"
+	needs_tsc
 	MF_CLOCK=tsc run -0 $BIN/mf-record -o "$out" $PROGS/rec_skew
 	valid_stream "$out"
 	[ "$(grep -v '^[SFMHTtm]' "$out" | tail -7)" = "a 1 0 1000
@@ -543,8 +555,7 @@ sleeps_seen() {
 }
 
 @test "times of events: sleeps seen (time stamp counter)" {
-	[ "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" = tsc ] ||
-		skip "the kernel's clocksource is not tsc"
+	needs_tsc
 	MF_CLOCK=tsc sleeps_seen
 }
 
@@ -569,7 +580,7 @@ sleeps_seen() {
 	[ "$(awk '$1 == "a" { print $4 }' "$out" | tail -2 | tr '\n' ' ')" = "100 200 " ]
 	[ "$(grep '^f ' "$out" | tail -2 | tr '\n' ' ')" = "f 1 1 f 1 0 " ]
 	grep -qx 'E [0-9]* [0-9]* [0-9]* 0 4 exit 0' "$out"
-	if [ "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" = tsc ]; then
+	if tsc_usable; then
 		MF_CLOCK=tsc run -0 $BIN/mf-record -f -o "$out" $PROGS/rec_lost
 		valid_stream "$out"
 		[ "$(grep '^f ' "$out" | tail -2 | tr '\n' ' ')" = "f 1 1 f 1 0 " ]
