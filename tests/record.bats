@@ -543,11 +543,12 @@ replay_aggregate() {
 	echo "$aggregated" | grep -q '^L 2 .*;helper@[0-9]*;medium@[0-9]* 1 1000$'
 }
 
-# The times of allocations 20 ms and then 30 ms apart (tests/progs/shim_sleep.c).
+# The times of allocations 20 ms and then 30 ms apart (tests/progs/shim_sleep.c):
+# a record's time is that of the t or m record before it.
 sleeps_seen() {
 	run -0 $BIN/mf-record -f -o "$out" $PROGS/shim_sleep
 	valid_stream "$out"
-	read -r t1 t2 t3 < <(awk '$1 == "t" { now = $2 } $1 == "a" && $4 == 1000 { t1 = now }
+	read -r t1 t2 t3 < <(awk '$1 == "t" || $1 == "m" { now = $2 } $1 == "a" && $4 == 1000 { t1 = now }
 		$1 == "a" && $4 == 2000 { t2 = now } $1 == "a" && $4 == 3000 { t3 = now }
 		END { print t1, t2, t3 }' "$out")
 	[ $((t2 - t1)) -ge 20 ] && [ $((t2 - t1)) -lt 500 ]
