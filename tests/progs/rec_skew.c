@@ -2,8 +2,9 @@
  * rec_skew.c - events whose time stamp counter keys are out of order by a
  * few ticks, as plain rdtsc can make them, written by hand in the
  * launcher's shared memory (run with MF_CLOCK=tsc).  Two slots, X and Y,
- * both of thread 1, with keys 10 ms ahead (so the launcher holds them
- * until both are written):
+ * both of thread 1, with keys 50 ms ahead (so the launcher holds them
+ * until both are written, even if this program is made to wait), and the
+ * program lives 100 ms more (so they come before the end):
  *
  *   X: +10 alloc 0x10 1000    +30 free 0x10    +50 alloc 0x20 3000
  *   Y: +20 alloc 0x10 2000    +40 free 0x20    +60 free 0x10
@@ -26,13 +27,13 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Time stamp counter ticks in 10 ms, measured over 2 ms. */
-static uint64_t ticks_in_10ms(void)
+/* Time stamp counter ticks in 50 ms, measured over 2 ms. */
+static uint64_t ticks_in_50ms(void)
 {
 	uint64_t ns0 = now_ns(), tsc0 = __rdtsc(), ns;
 	while ((ns = now_ns()) < ns0 + 2000000)
 		;
-	return (__rdtsc() - tsc0) * 10000000 / (ns - ns0);
+	return (__rdtsc() - tsc0) * 50000000 / (ns - ns0);
 }
 
 struct event { uint16_t type; uint32_t aux; uint64_t key, a, b; };
@@ -56,7 +57,7 @@ int main(void)
 	struct mf_shared_header *hdr = shared_header();
 	if (!hdr || hdr->clock != MF_CLOCK_TSC)
 		return 2;
-	uint64_t k = __rdtsc() + ticks_in_10ms();
+	uint64_t k = __rdtsc() + ticks_in_50ms();
 	struct event x[] = {
 		{ MF_EV_ALLOC, MF_MALLOC, k + 10, 0x10, 1000 },
 		{ MF_EV_FREE, 0, k + 30, 0x10, 0 },
@@ -67,5 +68,8 @@ int main(void)
 		{ MF_EV_FREE, 0, k + 40, 0x20, 0 },
 		{ MF_EV_FREE, 0, k + 60, 0x10, 0 },
 	};
-	return publish(hdr, x, 3) && publish(hdr, y, 3) ? 0 : 2;
+	if (!publish(hdr, x, 3) || !publish(hdr, y, 3))
+		return 2;
+	nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	return 0;
 }
