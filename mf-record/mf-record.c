@@ -176,8 +176,7 @@ int main(int argc, char **argv)
 	close(shm_fd);
 	keep_up_priority();
 	struct writer_options wo = { .aggregate = o.aggregate, .interval_ms = o.interval_ms,
-		.start_ns = start_ns, .start_ms = start_ms, .pid = pid, .argv = command,
-		.write_aside = 1 };
+		.start_ns = start_ns, .start_ms = start_ms, .pid = pid, .argv = command };
 	struct writer *w = writer_new(&out, &wo);
 	struct rings *rings = rings_new(shm, w);
 

@@ -36,7 +36,6 @@ struct writer_options {
 	uint64_t start_ms;	/* the same moment, ms since the epoch */
 	pid_t pid;		/* for H and for the RSS of m records */
 	char *const *argv;	/* the command as given */
-	int write_aside;	/* write (and compress) in a second thread */
 };
 
 /* Writes the H record.  The writer keeps out and opts->argv; it copies the rest. */

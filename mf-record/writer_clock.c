@@ -79,22 +79,9 @@ uint64_t clock_key_now(const struct mf_shared_header *hdr)
 	return atomic_load_explicit(&((struct mf_shared_header *)hdr)->counter, memory_order_acquire);
 }
 
-void clock_rate_start(struct clock_rate *c)
+/* Read both clocks; the rate is measured since the first reading. */
+static int read_both(struct clock_rate *c)
 {
-	c->tsc0 = tsc_now();
-	c->ns0 = monotonic_ns();
-	uint64_t ns;
-	while ((ns = monotonic_ns()) < c->ns0 + 1000000)
-		;
-	c->tsc = tsc_now();
-	c->ns = ns;
-	c->ns_per_tick = c->tsc > c->tsc0 ? (double)(c->ns - c->ns0) / (double)(c->tsc - c->tsc0) : 0;
-}
-
-int clock_rate_update(struct clock_rate *c, uint64_t now_ns)
-{
-	if (now_ns < c->ns + 1000000)
-		return 0;
 	uint64_t tsc = tsc_now();
 	uint64_t ns = monotonic_ns();
 	if (tsc <= c->tsc0 || ns <= c->ns0)
@@ -103,6 +90,23 @@ int clock_rate_update(struct clock_rate *c, uint64_t now_ns)
 	c->ns = ns;
 	c->ns_per_tick = (double)(ns - c->ns0) / (double)(tsc - c->tsc0);
 	return 1;
+}
+
+void clock_rate_start(struct clock_rate *c)
+{
+	c->tsc0 = tsc_now();
+	c->ns0 = monotonic_ns();
+	c->tsc = c->tsc0;
+	c->ns = c->ns0;
+	c->ns_per_tick = 0;
+	while (monotonic_ns() < c->ns0 + 1000000)
+		;
+	read_both(c);
+}
+
+int clock_rate_update(struct clock_rate *c, uint64_t now_ns)
+{
+	return now_ns >= c->ns + 1000000 && read_both(c);
 }
 
 uint64_t clock_rate_ns(const struct clock_rate *c, uint64_t tsc)

@@ -80,8 +80,12 @@ struct rings {
 	uint64_t frontier;	/* events keyed below it can be written */
 	int tsc;		/* keys are time stamp counter readings */
 	struct clock_rate rate;	/* and this turns them into times, */
-	uint64_t window_key, window_ticks, window_ns;	/* the same for every key of a 20 us window */
-	uint64_t skew;		/* how far out of order keys can be (plain rdtsc): 20 us */
+	/*
+	 * 20 us in keys (0 with counter keys): how far out of order keys can
+	 * be (plain rdtsc), and the window whose keys all get one time.
+	 */
+	uint64_t ticks_20us;
+	uint64_t window_key, window_ns;	/* the current window's first key and its time */
 	uint32_t current;	/* the lane whose event is being written */
 	uint64_t current_key;	/* and that event's key */
 	int heap_dirty;		/* lanes other than the top moved on: rebuild the heap */
@@ -95,14 +99,13 @@ struct rings {
 
 static void bring_forward(void *arg, uint64_t addr, int want);
 
-/* 20 us in time stamp counter ticks: the skew allowed, and the window of one time. */
+/* ticks_20us from the rate just measured; the current window starts again. */
 static void measure_windows(struct rings *r)
 {
 	if (r->rate.ns_per_tick <= 0)
 		return;
-	r->window_ticks = (uint64_t)(20000 / r->rate.ns_per_tick);
+	r->ticks_20us = (uint64_t)(20000 / r->rate.ns_per_tick);
 	r->window_key = 0;
-	r->skew = r->window_ticks;
 }
 
 static void keep_rings_moving(void *rings)
@@ -408,7 +411,7 @@ static int pending_free(struct rings *r, const struct lane *l, int process_gone)
  */
 static uint64_t key_ns(struct rings *r, uint64_t key)
 {
-	if (key - r->window_key >= r->window_ticks) {
+	if (key - r->window_key >= r->ticks_20us) {
 		r->window_key = key;
 		r->window_ns = clock_rate_ns(&r->rate, key);
 	}
@@ -489,8 +492,8 @@ static int write_front(struct rings *r, struct lane *l, int process_gone, int fr
 static void bring_forward(void *arg, uint64_t addr, int want)
 {
 	struct rings *r = arg;
-	uint64_t limit = r->current_key + r->skew;
-	if (!r->skew)
+	uint64_t limit = r->current_key + r->ticks_20us;
+	if (!r->ticks_20us)
 		return;		/* counter keys are in order */
 	for (size_t i = 0; i < r->nheap; i++) {
 		uint32_t lane = r->heap[i];
@@ -515,21 +518,19 @@ static void bring_forward(void *arg, uint64_t addr, int want)
 
 size_t rings_process(struct rings *r, size_t budget, int process_gone)
 {
-	/* An event may need another thread's keyed up to skew later: leave room. */
-	uint64_t frontier = process_gone ? UINT64_MAX : r->frontier > r->skew ? r->frontier - r->skew : 0;
+	/* An event may need another thread's keyed up to 20 us later: leave room. */
+	uint64_t frontier = process_gone ? UINT64_MAX :
+		r->frontier > r->ticks_20us ? r->frontier - r->ticks_20us : 0;
 	size_t done = 0;
 	r->merging = 1;
 	while (r->nheap && done < budget && front_key(r, r->heap[0]) < frontier) {
 		uint32_t lane = r->heap[0];
 		struct lane *l = &r->lanes[lane];
-		/* The top lane's events come first while keyed below every other lane's. */
-		uint64_t bound = frontier;
-		int tie = 0;
+		/* The top lane's events come first while keyed no later than every other lane's. */
+		uint64_t next = UINT64_MAX;
 		for (size_t k = 1; k < 3 && k < r->nheap; k++)
-			if (front_key(r, r->heap[k]) < bound || (tie == 0 && front_key(r, r->heap[k]) == bound)) {
-				bound = front_key(r, r->heap[k]);
-				tie = 1;
-			}
+			if (front_key(r, r->heap[k]) < next)
+				next = front_key(r, r->heap[k]);
 		int waiting = 0;
 		do {
 			if (!write_front(r, l, process_gone, 0)) {
@@ -538,7 +539,7 @@ size_t rings_process(struct rings *r, size_t budget, int process_gone)
 			}
 			done++;
 		} while (l->pos < l->len && done < budget &&
-			 (front_key(r, lane) < bound || (tie && front_key(r, lane) == bound)));
+			 front_key(r, lane) <= next && front_key(r, lane) < frontier);
 		if (r->heap_dirty)
 			heap_rebuild(r);
 		else if (l->pos < l->len)

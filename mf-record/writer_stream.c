@@ -122,9 +122,9 @@ struct writer {
 	size_t text_len;
 	char *texts[2];		/* text is one of them */
 	/*
-	 * With write_aside, a second thread writes (and compresses) the full
-	 * buffer while this one fills the other: handed is the buffer it
-	 * works on, NULL when it is idle.
+	 * A second thread writes (and compresses) the full buffer while this
+	 * one fills the other: handed is the buffer it works on, NULL when it
+	 * is idle.  aside: it runs (until writer_end).
 	 */
 	int aside;
 	pthread_t output_thread;
@@ -206,6 +206,15 @@ static void write_text(struct writer *w, const char *s, size_t n)
 
 /* ---- formatting ---- */
 
+/* How many decimal digits v has. */
+static unsigned digits(uint64_t v)
+{
+	unsigned n = 1;
+	for (uint64_t bound = 10; n < 20 && v >= bound; bound *= 10)
+		n++;
+	return n;
+}
+
 /* v in decimal at p; returns the end.  Two digits per division. */
 static char *put_u64(char *p, uint64_t v)
 {
@@ -214,9 +223,7 @@ static char *put_u64(char *p, uint64_t v)
 		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 		"8081828384858687888990919293949596979899";
 	/* The length first, so the digits go straight to their place. */
-	unsigned n = 1;
-	for (uint64_t bound = 10; n < 20 && v >= bound; bound *= 10)
-		n++;
+	unsigned n = digits(v);
 	char *q = p + n;
 	while (v >= 100) {
 		q -= 2;
@@ -272,16 +279,6 @@ static void write_alloc(struct writer *w, uint32_t thread, uint32_t node, uint64
 	}
 	*p++ = '\n';
 	w->text_len += (size_t)(p - line);
-}
-
-static unsigned digits(uint64_t v)
-{
-	unsigned n = 1;
-	while (v >= 10) {
-		v /= 10;
-		n++;
-	}
-	return n;
 }
 
 /*
@@ -960,15 +957,13 @@ struct writer *writer_new(struct output *out, const struct writer_options *opts)
 	w->o = *opts;
 	w->sym = symbolizer_new();
 	w->text = w->texts[0] = xmalloc(TEXT_BYTES);
-	if (opts->write_aside) {
-		w->texts[1] = xmalloc(TEXT_BYTES);
-		pthread_mutex_init(&w->lock, NULL);
-		pthread_cond_init(&w->changed, NULL);
-		int err = pthread_create(&w->output_thread, NULL, write_handed, w);
-		if (err)
-			die("cannot start a thread: %s", strerror(err));
-		w->aside = 1;
-	}
+	w->texts[1] = xmalloc(TEXT_BYTES);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->changed, NULL);
+	int err = pthread_create(&w->output_thread, NULL, write_handed, w);
+	if (err)
+		die("cannot start a thread: %s", strerror(err));
+	w->aside = 1;
 	long page = sysconf(_SC_PAGESIZE);
 	w->page = page > 0 ? (uint64_t)page : 4096;
 	w->next_m_ms = opts->interval_ms;
