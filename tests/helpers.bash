@@ -57,3 +57,10 @@ temporal_views() {
 		for (s = 0; s < n; s++) for (e = s; e < n; e++) show(s, e)
 	}' "$1"
 }
+
+# Whether the browser tests can run (playwright-core, from make check); says why not.
+browser_ready() {
+	[ -d tests/browser/node_modules/playwright-core ] && return 0
+	echo "tests/browser/node_modules is missing: run 'make check' (or npm ci in tests/browser)" >&2
+	return 1
+}

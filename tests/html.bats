@@ -22,10 +22,7 @@ setup() {
 
 # browser CHECK REPORT [#FRAGMENT] [light|dark]
 browser() {
-	if [ ! -d tests/browser/node_modules/playwright-core ]; then
-		echo "tests/browser/node_modules is missing: run 'make check' (or npm ci in tests/browser)" >&2
-		return 1
-	fi
+	browser_ready || return 1
 	run node tests/browser/check.mjs "$@"
 	[ -n "$output" ] && echo "$output"
 	[ "$status" -eq 0 ]

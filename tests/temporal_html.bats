@@ -36,10 +36,7 @@ setup() {
 
 # browser CHECK REPORT [#FRAGMENT] [ARGS...]
 browser() {
-	if [ ! -d tests/browser/node_modules/playwright-core ]; then
-		echo "tests/browser/node_modules is missing: run 'make check' (or npm ci in tests/browser)" >&2
-		return 1
-	fi
+	browser_ready || return 1
 	run --separate-stderr node tests/browser/temporal.mjs "$@"
 	[ -n "$stderr" ] && echo "$stderr"
 	[ "$status" -eq 0 ]
