@@ -24,9 +24,10 @@ PROGRAMS += $(BIN)/libmf-record.so
 # --- end of the shim block; the launcher block goes below -------------------
 
 # The launcher: starts the program with the shim preloaded, reads its events
-# from shared memory, symbolizes them with libdw and writes the event stream.
+# from shared memory, symbolizes them with libdw (debug files inflated with
+# libdeflate first) and writes the event stream.
 # -lstdc++ gives the symbolizer __cxa_demangle.
-MF_RECORD_SRC = mf-record/mf-record.c mf-record/symbolize.c \
+MF_RECORD_SRC = mf-record/mf-record.c mf-record/symbolize.c mf-record/inflate_debug.c \
 	$(wildcard mf-record/launch_*.c mf-record/writer_*.c)
 $(BIN)/mf-record: $(MF_RECORD_SRC:%.c=$(BUILD)/%.o) $(LIBMF)
 	@mkdir -p $(BIN)

@@ -37,6 +37,7 @@
 #include "buf.h"
 #include "err.h"
 #include "hash.h"
+#include "inflate_debug.h"
 #include "intern.h"
 #include "symbolize.h"
 
@@ -209,20 +210,42 @@ static int find_by_debuglink(Dwfl_Module *mod, const char *file_name,
 	return fd;
 }
 
+/*
+ * /usr/lib/debug/.build-id/NN/NNNN....debug, where distributions install
+ * debug files.  (Not dwfl_build_id_find_debuginfo: it keeps its own handle
+ * on the file it finds, so libdw would read that file rather than the
+ * descriptor returned, and inflate its sections itself.)
+ */
+static int find_by_build_id(Dwfl_Module *mod, char **found)
+{
+	const unsigned char *id;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(mod, &id, &vaddr);
+	if (n < 2)
+		return -1;
+	struct buf subdir = BUF_INIT, name = BUF_INIT;
+	buf_printf(&subdir, "/.build-id/%02x/", id[0]);
+	for (int i = 1; i < n; i++)
+		buf_printf(&name, "%02x", id[i]);
+	buf_printf(&name, ".debug");
+	int fd = try_debug_file(mod, "/usr/lib/debug", buf_str(&subdir), buf_str(&name), 0, found);
+	buf_release(&subdir);
+	buf_release(&name);
+	return fd;
+}
+
 static int find_debuginfo(Dwfl_Module *mod, void **userdata,
 			  const char *modname, Dwarf_Addr base,
 			  const char *file_name, const char *debuglink_file,
 			  GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
-	int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base,
-					      file_name, debuglink_file,
-					      debuglink_crc,
-					      debuginfo_file_name);
+	(void)userdata, (void)modname, (void)base;
+	int fd = find_by_build_id(mod, debuginfo_file_name);
 
 	if (fd < 0)
 		fd = find_by_debuglink(mod, file_name, debuglink_file,
 				       debuglink_crc, debuginfo_file_name);
-	return fd;
+	return fd < 0 ? fd : inflate_debug_file(fd);
 }
 
 static const Dwfl_Callbacks callbacks = {

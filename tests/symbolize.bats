@@ -164,6 +164,59 @@ main	$src:$(line_of "$src" '	outer();')	$B/sym_inline" ]
 	[ "$(frames lib-static)" = "dl_static	$src:$(line_of "$src" 'sym_pc("lib-static")')	$lib" ]
 }
 
+@test "a debug file with compressed sections, as distributions ship them" {
+	local src=$ROOT/tests/tools/sym_dl_lib.c lib=$B/libsym_dl_zlib.so
+	symbolize sym_dl "$lib"
+	[ "$(frames lib-entry)" = "sym_dl_entry	$src:$(line_of "$src" 'sym_pc("lib-entry")')	$lib" ]
+	[ "$(frames lib-static)" = "dl_static	$src:$(line_of "$src" 'sym_pc("lib-static")')	$lib" ]
+}
+
+@test "the inflated copy of a debug file has every section's bytes, none compressed" {
+	local debug=$B/libsym_dl_zlib.so.debug copy=$BATS_TEST_TMPDIR/copy ref=$BATS_TEST_TMPDIR/ref
+	readelf -SW "$debug" | grep -q '\.debug_info .* C '	# the file is what the test is about
+	run "$B/inflatetest" "$debug" "$copy"
+	[ "$status" -eq 0 ]
+	[ "$output" = copied ]
+	objcopy --decompress-debug-sections "$debug" "$ref"
+	local names
+	names=$(readelf -SW "$ref" | sed -n 's/^ *\[ *[0-9]*\] \([^ ]*\) .*/\1/p')
+	[ "$(readelf -SW "$copy" | sed -n 's/^ *\[ *[0-9]*\] \([^ ]*\) .*/\1/p')" = "$names" ]
+	! readelf -SW "$copy" | grep -E '^ *\[ *[0-9]+\] .* [A-Z]*C[A-Z]* +[0-9]+ +[0-9]+ +[0-9]+$'
+	for name in $names; do
+		[ "$(readelf -x "$name" "$copy" 2>&1)" = "$(readelf -x "$name" "$ref" 2>&1)" ]
+	done
+}
+
+@test "a debug file whose compressed sections do not inflate is left to libdw, which reads its symbols" {
+	local dir=$BATS_TEST_TMPDIR/damaged
+	mkdir "$dir"
+	cp "$B/libsym_dl_zlib.so" "$B/libsym_dl_zlib.so.debug" "$dir/"
+	local off
+	off=$(readelf -SW "$dir/libsym_dl_zlib.so.debug" | awk '$2 == ".debug_info" { print $5 }')
+	# 16 bytes of the zlib stream, after the 24-byte compression header.
+	printf '\377%.0s' {1..16} | dd of="$dir/libsym_dl_zlib.so.debug" bs=1 seek=$((0x$off + 24)) conv=notrunc status=none
+	run "$B/inflatetest" "$dir/libsym_dl_zlib.so.debug" "$BATS_TEST_TMPDIR/copy"
+	[ "$output" = unchanged ]
+	symbolize sym_dl "$dir/libsym_dl_zlib.so"
+	[ "$(frames lib-entry)" = "sym_dl_entry	?:0	$dir/libsym_dl_zlib.so" ]
+	[ "$(frames lib-static)" = "dl_static	?:0	$dir/libsym_dl_zlib.so" ]
+}
+
+@test "files that are not compressed ELF files are not copied" {
+	run "$B/inflatetest" "$B/libsym_dl_split.so.debug" "$BATS_TEST_TMPDIR/copy"
+	[ "$output" = unchanged ]
+	printf 'not an ELF file\n' >"$BATS_TEST_TMPDIR/text"
+	run "$B/inflatetest" "$BATS_TEST_TMPDIR/text" "$BATS_TEST_TMPDIR/copy"
+	[ "$output" = unchanged ]
+	head -c 100 "$B/libsym_dl_zlib.so.debug" >"$BATS_TEST_TMPDIR/cut"
+	run "$B/inflatetest" "$BATS_TEST_TMPDIR/cut" "$BATS_TEST_TMPDIR/copy"
+	[ "$output" = unchanged ]
+	: >"$BATS_TEST_TMPDIR/empty"
+	run "$B/inflatetest" "$BATS_TEST_TMPDIR/empty" "$BATS_TEST_TMPDIR/copy"
+	[ "$output" = unchanged ]
+	[ ! -e "$BATS_TEST_TMPDIR/copy" ]
+}
+
 @test "a debug file that does not belong to the library is not used" {
 	local dir=$BATS_TEST_TMPDIR/wrong
 	mkdir "$dir"

@@ -5,9 +5,16 @@
 SYMTEST = $(BUILD)/tests/symtest
 SYMTEST_LIBS = -ldw -lelf -lstdc++
 
-$(SYMTEST): $(BUILD)/tests/tools/symtest.o $(BUILD)/mf-record/symbolize.o $(LIBMF)
+$(SYMTEST): $(BUILD)/tests/tools/symtest.o $(BUILD)/mf-record/symbolize.o \
+	    $(BUILD)/mf-record/inflate_debug.o $(LIBMF)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SYMTEST_LIBS) $(LDLIBS_COMMON)
+
+# inflatetest: mf-record's inflating copy of debug files (tests/symbolize.bats).
+INFLATETEST = $(BUILD)/tests/inflatetest
+$(INFLATETEST): $(BUILD)/tests/tools/inflatetest.o $(BUILD)/mf-record/inflate_debug.o $(LIBMF)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
 
 # The sym_* programs share a header the generic rule does not know about.
 SYM_PROGS = $(filter $(BUILD)/tests/sym_%,$(TEST_PROGS))
@@ -30,9 +37,12 @@ $(BUILD)/tests/sym_c_stripped: $(BUILD)/tests/sym_c
 
 # The library sym_dl loads: with debug information; stripped bare; and
 # stripped with its debug information in a separate file found by build id
-# (then checked against it) or, without a build id, by its debuglink CRC.
+# (then checked against it) or, without a build id, by its debuglink CRC;
+# and split with the debug file's sections compressed, as distributions
+# ship them.
 SYM_DL = $(BUILD)/tests/libsym_dl
-SYM_DL_LIBS = $(SYM_DL).so $(SYM_DL)_stripped.so $(SYM_DL)_split.so $(SYM_DL)_crc.so
+SYM_DL_LIBS = $(SYM_DL).so $(SYM_DL)_stripped.so $(SYM_DL)_split.so $(SYM_DL)_crc.so \
+	$(SYM_DL)_zlib.so
 
 $(SYM_DL).so: tests/tools/sym_dl_lib.c tests/progs/sym_common.h
 	@mkdir -p $(dir $@)
@@ -45,6 +55,10 @@ $(SYM_DL)_split.so: $(SYM_DL).so
 	objcopy --only-keep-debug $< $@.debug
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 
+$(SYM_DL)_zlib.so: $(SYM_DL).so
+	objcopy --only-keep-debug --compress-debug-sections=zlib $< $@.debug
+	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
+
 $(SYM_DL)_crc.so: tests/tools/sym_dl_lib.c tests/progs/sym_common.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -shared -fPIC -Wl,--build-id=none -o $@.full $<
@@ -52,4 +66,4 @@ $(SYM_DL)_crc.so: tests/tools/sym_dl_lib.c tests/progs/sym_common.h
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $@.full $@
 	rm -f $@.full
 
-test-programs: $(SYMTEST) $(SYM_DL_LIBS) $(BUILD)/tests/sym_c_nopie $(BUILD)/tests/sym_c_stripped
+test-programs: $(SYMTEST) $(INFLATETEST) $(SYM_DL_LIBS) $(BUILD)/tests/sym_c_nopie $(BUILD)/tests/sym_c_stripped
