@@ -1,4 +1,5 @@
-# tests/fuzz/build.mk - libFuzzer harnesses for the readers of lib/.
+# tests/fuzz/build.mk - libFuzzer harnesses for the readers of lib/ (and
+# mf-record's inflating copy of debug files).
 #
 # make fuzz (in the Makefile) installs FUZZ_PKGS, builds every harness here
 # into build-fuzz/ with clang, ASan and UBSan, and runs tests/fuzz/run.  The
@@ -14,6 +15,9 @@ FUZZ_CFLAGS = $(MF_CFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link
 FUZZ_HARNESSES = $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ_BUILD)/fuzz_%,\
 	$(filter-out tests/fuzz/fuzz_prog.c tests/fuzz/fuzz.c tests/fuzz/track.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/tests/fuzz/fuzz.o
+
+# fuzz_inflate also links the one recorder file it drives.
+$(FUZZ_BUILD)/fuzz_inflate: $(FUZZ_BUILD)/mf-record/inflate_debug.o
 
 # Whole filters: fuzz_prog.c calls the filter's main (renamed mf_main)
 # once per input, so a filter qualifies only if main keeps no state from
