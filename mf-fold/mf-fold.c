@@ -260,6 +260,17 @@ static int is_header(const char *line, size_t len)
 	return line[0] == 'H' && (len == 1 || (line[1] == ' ' && line[2] != '('));
 }
 
+/* A metadata line or "STACK VALUE": what folded stacks start with. */
+static int looks_folded(const char *line, size_t len)
+{
+	if (len > 0 && line[0] == '#')
+		return 1;
+	size_t digits = 0;
+	while (digits < len && line[len - 1 - digits] >= '0' && line[len - 1 - digits] <= '9')
+		digits++;
+	return digits > 0 && digits < len && line[len - 1 - digits] == ' ';
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -297,11 +308,16 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		usage_error(usage, "one input file at most");
 
-	/* The first line tells an event stream (its header) from folded stacks. */
+	/*
+	 * The first line tells an event stream (its header) from folded
+	 * stacks.  With options only an event stream has, anything else but
+	 * folded stacks is a bad event stream, said as the event reader says it.
+	 */
 	struct input in;
 	struct output out;
 	input_open(&in, optind < argc ? argv[optind] : NULL);
-	int events = !input_getline(&in) || is_header(in.line, in.len);
+	int events = !input_getline(&in) || is_header(in.line, in.len) ||
+		     ((o.temporary || o.split_threads) && !looks_folded(in.line, in.len));
 	input_unget(&in);
 	if (events)
 		fold_capture(&in, &o, &out);

@@ -7,7 +7,10 @@
  * mf flamegraph runs its stages as a pipeline (fork and exec, connected by
  * pipes); mf-html writes a temporary file beside the output, which is
  * renamed into place only when every stage succeeded, so a failure never
- * leaves a half-written report behind.
+ * leaves a half-written report behind.  Each stage's standard error is
+ * kept aside and shown once the pipeline is done, up to the stage that
+ * failed: the stages after it only complain of the input it did not give
+ * them, which would bury its one line.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -136,6 +140,7 @@ struct stage {
 	int argc;
 	pid_t pid;
 	int status;
+	int err;	/* a memfd holding what it wrote to standard error */
 };
 
 static void stage_arg(struct stage *s, const char *arg)
@@ -166,6 +171,9 @@ static void run_pipeline(struct stage *st, int n)
 		int fds[2] = { -1, -1 };
 		if (i + 1 < n && pipe(fds) != 0)
 			die_errno("cannot create a pipe");
+		st[i].err = memfd_create("mf stage stderr", MFD_CLOEXEC);
+		if (st[i].err < 0)
+			die_errno("cannot keep the messages of '%s'", st[i].argv[0]);
 		pid_t pid = fork();
 		if (pid < 0)
 			die_errno("cannot start '%s'", st[i].argv[0]);
@@ -182,6 +190,7 @@ static void run_pipeline(struct stage *st, int n)
 				close(fds[1]);
 				close(fds[0]);
 			}
+			dup2(st[i].err, 2);
 			execv(st[i].argv[0], st[i].argv);
 			fprintf(stderr, "mf: cannot run '%s': %s\n", st[i].argv[0], strerror(errno));
 			_exit(127);
@@ -220,13 +229,40 @@ static int failed_stage(const struct stage *st, int n)
 	return pipe_death;
 }
 
-static void describe_failure(const struct stage *s)
+static noreturn void describe_failure(const struct stage *s)
 {
 	const char *name = base_name(s->argv[0]);
 	if (WIFSIGNALED(s->status))
 		die("%s was killed by signal %d (%s); no report written", name,
 		    WTERMSIG(s->status), strsignal(WTERMSIG(s->status)));
 	die("%s failed (exit status %d); no report written", name, WEXITSTATUS(s->status));
+}
+
+/* Copy what stage s wrote to standard error to ours; returns its length. */
+static off_t show_messages(const struct stage *s)
+{
+	char block[4096];
+	off_t at = 0;
+	ssize_t n;
+	while ((n = pread(s->err, block, sizeof block, at)) > 0) {
+		fwrite(block, 1, (size_t)n, stderr);
+		at += n;
+	}
+	return at;
+}
+
+/*
+ * The messages of the stages up to the first that failed (all of them
+ * when none did).  A failed stage that said nothing is described.
+ */
+static void report_stages(const struct stage *st, int n, int bad)
+{
+	for (int i = 0; i < n && (bad < 0 || i <= bad); i++) {
+		off_t said = show_messages(&st[i]);
+		if (i == bad && (said == 0 || WIFSIGNALED(st[i].status)))
+			describe_failure(&st[i]);
+	}
+	fflush(stderr);
 }
 
 /* A name beside out that keeps its suffix: DIR/.mf-XXXXXX-BASE. */
@@ -415,10 +451,11 @@ static int cmd_flamegraph(int argc, char **argv)
 	make_tmp(out);
 	run_pipeline(st, n);
 	int bad = failed_stage(st, n);
-	if (bad >= 0) {
+	if (bad >= 0)
 		drop_tmp();
-		describe_failure(&st[bad]);
-	}
+	report_stages(st, n, bad);
+	if (bad >= 0)
+		mf_exit(1);
 	/* mkstemps made it 0600; a report gets the usual 0666 less the umask. */
 	mode_t mask = umask(0);
 	umask(mask);

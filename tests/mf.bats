@@ -128,18 +128,68 @@ only_files() {
 @test "mf flamegraph: a missing capture fails with the stage's message and writes nothing" {
 	cd "$W"
 	run -1 --separate-stderr "$MF" flamegraph nope.mft
-	[ "${stderr_lines[0]}" = "mf-peak: cannot open 'nope.mft': No such file or directory" ] ||
-		[ "${stderr_lines[1]}" = "mf-peak: cannot open 'nope.mft': No such file or directory" ]
-	[ "${stderr_lines[-1]}" = "mf: mf-peak failed (exit status 1); no report written" ]
+	[ "$stderr" = "mf-peak: cannot open 'nope.mft': No such file or directory" ]
 	only_files . app.mft.gz
+}
+
+@test "mf flamegraph: a bad capture is one line, the reducer's, whichever reducer reads it" {
+	cd "$W"
+	printf 'garbage\n' > bad.mft
+	local expected="bad.mft:1: expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream"
+	run -1 --separate-stderr "$MF" flamegraph bad.mft
+	[ "$stderr" = "mf-peak: $expected" ]
+	run -1 --separate-stderr "$MF" flamegraph --leaks --inverted bad.mft
+	[ "$stderr" = "mf-leaks: $expected" ]
+	run -1 --separate-stderr "$MF" flamegraph --temporary-allocations bad.mft
+	[ "$stderr" = "mf-fold: $expected" ]
+	run -1 --separate-stderr "$MF" flamegraph --temporal bad.mft
+	[ "$stderr" = "mf-temporal: $expected" ]
+	head -c 100 app.mft.gz > cut.mft.gz
+	run -1 --separate-stderr "$MF" flamegraph cut.mft.gz
+	[ "$stderr" = "mf-peak: cut.mft.gz:3: truncated or corrupt gzip input: unexpected end of file" ]
+	only_files . app.mft.gz bad.mft cut.mft.gz
+}
+
+# A bin directory with mf and the real filters, but the stage NAME
+# replaced by a shell script running CODE.
+fake_stage() {
+	mkdir -p "$W/bin"
+	cp "$BIN"/mf "$BIN"/mf-peak "$BIN"/mf-html "$W/bin/"
+	printf '#!/bin/sh\n%s\n' "$2" > "$W/bin/$1"
+	chmod +x "$W/bin/$1"
+}
+
+@test "mf flamegraph: a stage that fails says so itself; one that fails silently is named" {
+	fake_stage mf-html 'cat >/dev/null; echo "mf-html: cannot draw" >&2; exit 1'
+	run -1 --separate-stderr "$W/bin/mf" flamegraph -o "$W/r.html" "$W/app.mft.gz"
+	[ "$stderr" = "mf-html: cannot draw" ]
+	fake_stage mf-html 'cat >/dev/null; exit 3'
+	run -1 --separate-stderr "$W/bin/mf" flamegraph -o "$W/r.html" "$W/app.mft.gz"
+	[ "$stderr" = "mf: mf-html failed (exit status 3); no report written" ]
+	only_files "$W" app.mft.gz bin
+}
+
+@test "mf flamegraph: a stage killed by a signal is named, after what it said" {
+	fake_stage mf-peak 'echo "mf-peak: about to crash" >&2; kill -SEGV $$'
+	run -1 --separate-stderr "$W/bin/mf" flamegraph -o "$W/r.html" "$W/app.mft.gz"
+	[ "${stderr_lines[0]}" = "mf-peak: about to crash" ]
+	[ "${stderr_lines[1]}" = "mf: mf-peak was killed by signal 11 (Segmentation fault); no report written" ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	only_files "$W" app.mft.gz bin
+}
+
+@test "mf flamegraph: a stage's warnings are shown when every stage succeeds" {
+	fake_stage mf-peak 'echo "mf-peak: a warning" >&2; exec '"'$BIN/mf-peak'"' "$@"'
+	run -0 --separate-stderr "$W/bin/mf" flamegraph -o "$W/r.html" "$W/app.mft.gz"
+	[ "${stderr_lines[0]}" = "mf-peak: a warning" ]
+	[ "${stderr_lines[1]}" = "mf: wrote $W/r.html" ]
 }
 
 @test "mf flamegraph: an incomplete capture fails even though mf-html succeeded" {
 	cp "$ROOT/tests/data/html_truncated.mft" "$W/cut.mft"
 	cd "$W"
 	run -1 --separate-stderr "$MF" flamegraph -o cut.html cut.mft
-	[ "${stderr_lines[0]}" = "mf-peak: cut.mft: incomplete capture: no end record; the output covers only what was recorded" ]
-	[ "${stderr_lines[1]}" = "mf: mf-peak failed (exit status 1); no report written" ]
+	[ "$stderr" = "mf-peak: cut.mft: incomplete capture: no end record; the output covers only what was recorded" ]
 	only_files . app.mft.gz cut.mft
 }
 

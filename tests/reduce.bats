@@ -326,6 +326,18 @@ main;parse 15' ]
 	[ "$stderr" = "mf-fold: $DATA/reduce_refold.folded: --temporary needs an event stream, and this is folded stacks" ]
 	run -1 --separate-stderr "$BIN/mf-fold" --split-threads "$DATA/reduce_refold.folded"
 	[ "$stderr" = "mf-fold: $DATA/reduce_refold.folded: --split-threads needs an event stream, and this is folded stacks" ]
+	run -1 --separate-stderr "$BIN/mf-fold" --temporary "$DATA/reduce_foreign.folded"
+	[ "$stderr" = "mf-fold: $DATA/reduce_foreign.folded: --temporary needs an event stream, and this is folded stacks" ]
+}
+
+@test "mf-fold: with --temporary or --split-threads, input that is neither kind is a bad event stream" {
+	printf 'garbage\n' > "$BATS_TEST_TMPDIR/bad"
+	run -1 --separate-stderr "$BIN/mf-fold" --temporary "$BATS_TEST_TMPDIR/bad"
+	[ "$stderr" = "mf-fold: $BATS_TEST_TMPDIR/bad:1: expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream" ]
+	run -1 --separate-stderr "$BIN/mf-fold" --split-threads "$BATS_TEST_TMPDIR/bad"
+	[ "$stderr" = "mf-fold: $BATS_TEST_TMPDIR/bad:1: expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream" ]
+	run -1 --separate-stderr "$BIN/mf-fold" "$BATS_TEST_TMPDIR/bad"
+	[ "$stderr" = "mf-fold: $BATS_TEST_TMPDIR/bad:1: expected 'FRAME;FRAME;... VALUE', found no value" ]
 }
 
 @test "mf-invert: allocating frames first, callers after, inverted=true" {
