@@ -15,6 +15,8 @@
 
 #include <elf.h>
 #include <libdeflate.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +130,53 @@ static uint64_t lay_out(const struct image *im, Elf64_Shdr *shdrs, Elf64_Ehdr *e
 	return ehdr->e_shoff + (uint64_t)ehdr->e_shnum * sizeof(Elf64_Shdr);
 }
 
+/*
+ * Filling the copy's sections: workers take the next section in turn, so
+ * a second thread inflates the others while one does .debug_info (half of
+ * the bytes of a big file).  The launcher waits for the copy meanwhile.
+ */
+struct filling {
+	const struct image *im;
+	unsigned char *out;
+	const Elf64_Shdr *shdrs;	/* the copy's */
+	size_t nsections;
+	atomic_size_t next;
+	atomic_int failed;
+};
+
+/* Copy or inflate section i; 0 if it does not inflate to its size. */
+static int fill_section(struct filling *f, struct libdeflate_decompressor *d, size_t i)
+{
+	const Elf64_Shdr *from = &f->im->shdrs[i], *to = &f->shdrs[i];
+	if (to->sh_type == SHT_NOBITS)
+		return 1;
+	const unsigned char *src = f->im->bytes + from->sh_offset;
+	if (!is_compressed(from)) {
+		memcpy(f->out + to->sh_offset, src, to->sh_size);
+		return 1;
+	}
+	size_t got;
+	return libdeflate_zlib_decompress(d, src + sizeof(Elf64_Chdr),
+					  from->sh_size - sizeof(Elf64_Chdr),
+					  f->out + to->sh_offset, to->sh_size, &got) ==
+		       LIBDEFLATE_SUCCESS && got == to->sh_size;
+}
+
+static void *fill_sections(void *arg)
+{
+	struct filling *f = arg;
+	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	if (!d) {
+		atomic_store(&f->failed, 1);
+		return NULL;
+	}
+	for (size_t i; !atomic_load(&f->failed) && (i = atomic_fetch_add(&f->next, 1)) < f->nsections;)
+		if (i > 0 && !fill_section(f, d, i))
+			atomic_store(&f->failed, 1);
+	libdeflate_free_decompressor(d);
+	return NULL;
+}
+
 /* Write the copy into out (size bytes, zeroed); 0 if a section does not inflate. */
 static int fill(const struct image *im, unsigned char *out, const Elf64_Ehdr *ehdr,
 		const Elf64_Shdr *shdrs)
@@ -137,27 +186,13 @@ static int fill(const struct image *im, unsigned char *out, const Elf64_Ehdr *eh
 		memcpy(out + ehdr->e_phoff, im->bytes + im->ehdr->e_phoff,
 		       (size_t)ehdr->e_phnum * sizeof(Elf64_Phdr));
 	memcpy(out + ehdr->e_shoff, shdrs, (size_t)ehdr->e_shnum * sizeof *shdrs);
-	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-	if (!d)
-		return 0;
-	int ok = 1;
-	for (size_t i = 1; ok && i < ehdr->e_shnum; i++) {
-		const Elf64_Shdr *from = &im->shdrs[i], *to = &shdrs[i];
-		if (to->sh_type == SHT_NOBITS)
-			continue;
-		const unsigned char *src = im->bytes + from->sh_offset;
-		if (!is_compressed(from)) {
-			memcpy(out + to->sh_offset, src, to->sh_size);
-			continue;
-		}
-		size_t got;
-		ok = libdeflate_zlib_decompress(d, src + sizeof(Elf64_Chdr),
-						from->sh_size - sizeof(Elf64_Chdr),
-						out + to->sh_offset, to->sh_size, &got) ==
-			     LIBDEFLATE_SUCCESS && got == to->sh_size;
-	}
-	libdeflate_free_decompressor(d);
-	return ok;
+	struct filling f = { .im = im, .out = out, .shdrs = shdrs, .nsections = ehdr->e_shnum };
+	pthread_t helper;
+	int helped = pthread_create(&helper, NULL, fill_sections, &f) == 0;
+	fill_sections(&f);
+	if (helped)
+		pthread_join(helper, NULL);
+	return !atomic_load(&f.failed);
 }
 
 /* The copy of the image in a new memfd, or -1. */
@@ -172,7 +207,7 @@ static int copy_inflated(const struct image *im)
 	int out = memfd_create("mf-record debug file", MFD_CLOEXEC);
 	unsigned char *bytes = MAP_FAILED;
 	if (out >= 0 && size <= SIZE_MAX && ftruncate(out, (off_t)size) == 0)
-		bytes = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, out, 0);
+		bytes = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, out, 0);
 	int ok = bytes != MAP_FAILED && fill(im, bytes, &ehdr, shdrs);
 	if (bytes != MAP_FAILED)
 		munmap(bytes, size);
