@@ -273,14 +273,13 @@ check_one() {
 	[ "$n" -gt 0 ]
 }
 
-# The front door passes the filter's message on and writes no report.
+# The front door passes the filter's message on, alone, and writes no report.
 @test "badinput: mf flamegraph on a bad capture names the filter's error, writes nothing" {
 	run -1 --separate-stderr "$BIN/mf" flamegraph -o report.html negative.mft
 	[ "$output" = "" ]
-	[ "${stderr_lines[0]}" = "mf-peak: negative.mft:5: expected SIZE as a whole number of at most 20 digits, found '-5'" ]
-	[ "${stderr_lines[-1]}" = "mf: mf-peak failed (exit status 1); no report written" ]
+	[ "$stderr" = "mf-peak: negative.mft:5: expected SIZE as a whole number of at most 20 digits, found '-5'" ]
 	[ ! -e report.html ]
 	run -1 --separate-stderr "$BIN/mf" flamegraph -o report.html missing.mft
-	[ "${stderr_lines[0]}" = "mf-peak: cannot open 'missing.mft': No such file or directory" ]
+	[ "$stderr" = "mf-peak: cannot open 'missing.mft': No such file or directory" ]
 	[ ! -e report.html ]
 }
