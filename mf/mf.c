@@ -229,7 +229,7 @@ static int failed_stage(const struct stage *st, int n)
 	return pipe_death;
 }
 
-static noreturn void describe_failure(const struct stage *s)
+static void describe_failure(const struct stage *s)
 {
 	const char *name = base_name(s->argv[0]);
 	if (WIFSIGNALED(s->status))
@@ -238,31 +238,20 @@ static noreturn void describe_failure(const struct stage *s)
 	die("%s failed (exit status %d); no report written", name, WEXITSTATUS(s->status));
 }
 
-/* Copy what stage s wrote to standard error to ours; returns its length. */
-static off_t show_messages(const struct stage *s)
-{
-	char block[4096];
-	off_t at = 0;
-	ssize_t n;
-	while ((n = pread(s->err, block, sizeof block, at)) > 0) {
-		fwrite(block, 1, (size_t)n, stderr);
-		at += n;
-	}
-	return at;
-}
-
 /*
- * The messages of the stages up to the first that failed (all of them
- * when none did).  A failed stage that said nothing is described.
+ * Copy what stages 0..last wrote to standard error to ours; returns
+ * whether stage last wrote anything.
  */
-static void report_stages(const struct stage *st, int n, int bad)
+static int show_messages(const struct stage *st, int last)
 {
-	for (int i = 0; i < n && (bad < 0 || i <= bad); i++) {
-		off_t said = show_messages(&st[i]);
-		if (i == bad && (said == 0 || WIFSIGNALED(st[i].status)))
-			describe_failure(&st[i]);
+	off_t said = 0;
+	for (int i = 0; i <= last; i++) {
+		char block[4096];
+		ssize_t n;
+		for (said = 0; (n = pread(st[i].err, block, sizeof block, said)) > 0; said += n)
+			fwrite(block, 1, (size_t)n, stderr);
 	}
-	fflush(stderr);
+	return said > 0;
 }
 
 /* A name beside out that keeps its suffix: DIR/.mf-XXXXXX-BASE. */
@@ -451,11 +440,13 @@ static int cmd_flamegraph(int argc, char **argv)
 	make_tmp(out);
 	run_pipeline(st, n);
 	int bad = failed_stage(st, n);
-	if (bad >= 0)
+	if (bad >= 0) {
 		drop_tmp();
-	report_stages(st, n, bad);
-	if (bad >= 0)
+		if (!show_messages(st, bad) || WIFSIGNALED(st[bad].status))
+			describe_failure(&st[bad]);
 		mf_exit(1);
+	}
+	show_messages(st, n - 1);
 	/* mkstemps made it 0600; a report gets the usual 0666 less the umask. */
 	mode_t mask = umask(0);
 	umask(mask);
