@@ -43,6 +43,13 @@ frames() {
 pc_of() { awk -v l="$1" '$1 == "pc" && $2 == l { print $3 }' "$IN"; }
 bias_of() { awk -v p="$1" '$1 == "module" && $5 == p { print $2; exit }' "$IN"; }
 
+# lib_frame LABEL FUNCTION LIB: LABEL's one frame, FUNCTION at the line of
+# sym_pc("LABEL") in the library's source, in module LIB.
+lib_frame() {
+	local src=$ROOT/tests/tools/sym_dl_lib.c
+	[ "$(frames "$1")" = "$2	$src:$(line_of "$src" "sym_pc(\"$1\")")	$3" ]
+}
+
 @test "a plain C call chain: each caller at the line of its call" {
 	symbolize sym_c
 	[ "$(frames leaf)" = "leaf	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("leaf")')	$B/sym_c" ]
@@ -136,10 +143,9 @@ main	$src:$(line_of "$src" '	outer();')	$B/sym_inline" ]
 
 @test "a library loaded with dlopen, its module added after other lookups" {
 	symbolize sym_dl "$B/libsym_dl.so"
-	local src=$ROOT/tests/tools/sym_dl_lib.c
 	[ "$(frames before-dlopen)" = "main	$P/sym_dl.c:$(line_of "$P/sym_dl.c" 'sym_pc("before-dlopen")')	$B/sym_dl" ]
-	[ "$(frames lib-entry)" = "sym_dl_entry	$src:$(line_of "$src" 'sym_pc("lib-entry")')	$B/libsym_dl.so" ]
-	[ "$(frames lib-static)" = "dl_static	$src:$(line_of "$src" 'sym_pc("lib-static")')	$B/libsym_dl.so" ]
+	lib_frame lib-entry sym_dl_entry "$B/libsym_dl.so"
+	lib_frame lib-static dl_static "$B/libsym_dl.so"
 }
 
 @test "a stripped library: dynamic symbols by name, the rest as MODULE+0xOFFSET" {
@@ -152,23 +158,20 @@ main	$src:$(line_of "$src" '	outer();')	$B/sym_inline" ]
 }
 
 @test "a stripped library with a separate debug file matched by build id" {
-	local src=$ROOT/tests/tools/sym_dl_lib.c lib=$B/libsym_dl_split.so
-	symbolize sym_dl "$lib"
-	[ "$(frames lib-entry)" = "sym_dl_entry	$src:$(line_of "$src" 'sym_pc("lib-entry")')	$lib" ]
-	[ "$(frames lib-static)" = "dl_static	$src:$(line_of "$src" 'sym_pc("lib-static")')	$lib" ]
+	symbolize sym_dl "$B/libsym_dl_split.so"
+	lib_frame lib-entry sym_dl_entry "$B/libsym_dl_split.so"
+	lib_frame lib-static dl_static "$B/libsym_dl_split.so"
 }
 
 @test "a stripped library without build id, its debug file matched by debuglink CRC" {
-	local src=$ROOT/tests/tools/sym_dl_lib.c lib=$B/libsym_dl_crc.so
-	symbolize sym_dl "$lib"
-	[ "$(frames lib-static)" = "dl_static	$src:$(line_of "$src" 'sym_pc("lib-static")')	$lib" ]
+	symbolize sym_dl "$B/libsym_dl_crc.so"
+	lib_frame lib-static dl_static "$B/libsym_dl_crc.so"
 }
 
 @test "a debug file with compressed sections, as distributions ship them" {
-	local src=$ROOT/tests/tools/sym_dl_lib.c lib=$B/libsym_dl_zlib.so
-	symbolize sym_dl "$lib"
-	[ "$(frames lib-entry)" = "sym_dl_entry	$src:$(line_of "$src" 'sym_pc("lib-entry")')	$lib" ]
-	[ "$(frames lib-static)" = "dl_static	$src:$(line_of "$src" 'sym_pc("lib-static")')	$lib" ]
+	symbolize sym_dl "$B/libsym_dl_zlib.so"
+	lib_frame lib-entry sym_dl_entry "$B/libsym_dl_zlib.so"
+	lib_frame lib-static dl_static "$B/libsym_dl_zlib.so"
 }
 
 @test "the inflated copy of a debug file has every section's bytes, none compressed" {

@@ -51,12 +51,9 @@ $(SYM_DL).so: tests/tools/sym_dl_lib.c tests/progs/sym_common.h
 $(SYM_DL)_stripped.so: $(SYM_DL).so
 	strip --strip-all -o $@ $<
 
-$(SYM_DL)_split.so: $(SYM_DL).so
-	objcopy --only-keep-debug $< $@.debug
-	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
-
-$(SYM_DL)_zlib.so: $(SYM_DL).so
-	objcopy --only-keep-debug --compress-debug-sections=zlib $< $@.debug
+$(SYM_DL)_zlib.so: KEEP_DEBUG_FLAGS = --compress-debug-sections=zlib
+$(SYM_DL)_split.so $(SYM_DL)_zlib.so: $(SYM_DL).so
+	objcopy --only-keep-debug $(KEEP_DEBUG_FLAGS) $< $@.debug
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 
 $(SYM_DL)_crc.so: tests/tools/sym_dl_lib.c tests/progs/sym_common.h
