@@ -128,7 +128,7 @@ main (/src/temp.c:50);two (/src/temp.c:12) 2" ]
 @test "mf-fold --temporary=4 and =5: the allocation freed after 5 others sits on the boundary" {
 	run -0 "$BIN/mf-fold" --temporary=4 "$DATA/reduce_temporary.mft"
 	[ "$(stacks | grep -c .)" = 3 ]
-	! grep -q four <<<"$output"
+	run -1 grep four <<<"$output"
 	run -0 "$BIN/mf-fold" --temporary=5 "$DATA/reduce_temporary.mft"
 	[ "$(stacks)" = "main (/src/temp.c:50);four (/src/temp.c:13) 4
 main (/src/temp.c:50);one (/src/temp.c:11) 1
@@ -139,7 +139,7 @@ main (/src/temp.c:50);two (/src/temp.c:12) 2" ]
 	run -0 "$BIN/mf-fold" --temporary=6 "$DATA/reduce_temporary.mft"
 	grep -q '^main (/src/temp.c:50);eight (/src/temp.c:14) 8$' <<<"$output"
 	run -0 "$BIN/mf-fold" --temporary=1000 "$DATA/reduce_temporary.mft"
-	! grep -q sixteen <<<"$output"
+	run -1 grep sixteen <<<"$output"
 }
 
 @test "mf-fold --temporary=0 on a realloc chain: each replaced block is temporary" {

@@ -132,5 +132,5 @@ width() {
 	"$BIN/mf-peak" threads.mft > merged
 	[ "$(width self allocate merged)" = 4000 ]
 	[ "$(grep -c ';allocate (' merged)" = 1 ]
-	! grep -q '^thread ' merged
+	run -1 grep '^thread ' merged
 }

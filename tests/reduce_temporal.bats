@@ -61,7 +61,7 @@ f;main 190
 # count=1
 g;main 10' ]
 	# Nothing per-stack is left in the header.
-	! header /dev/stdin <<<"$output" | grep -q '^# stack_'
+	[ "$(grep -c '^# stack_' <<<"$output")" = 2 ]
 }
 
 @test "reduce_temporal: mf-invert keeps each series, unchanged, right before its stack's count line" {
