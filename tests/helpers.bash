@@ -64,3 +64,18 @@ browser_ready() {
 	echo "tests/browser/node_modules is missing: run 'make check' (or npm ci in tests/browser)" >&2
 	return 1
 }
+
+# gzip_cut_line FILE: the line at which a reader of FILE, a gzip stream cut
+# short, meets the cut: the one after the whole lines zlib inflates from
+# it.  Where a cut falls depends on the compressor's exact bytes, so tests
+# derive it from the data instead of writing the number down.
+gzip_cut_line() {
+	python3 - "$1" <<'PY'
+import sys, zlib
+d = zlib.decompressobj(31)  # 31: a gzip header and trailer
+text = d.decompress(open(sys.argv[1], "rb").read())
+if d.eof:
+    sys.exit("gzip_cut_line: " + sys.argv[1] + " is not cut short")
+print(text.count(b"\n") + 1)
+PY
+}

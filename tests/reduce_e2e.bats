@@ -106,7 +106,9 @@ width() {
 	[ "$(width self a agg.leaks)" = 3000000 ]
 	[ "$(width self a1 agg.leaks)" = 1000000 ]
 	run -0 "$BIN/mf-peak" complete.mft
-	grep -qx '# peak_bytes=[0-9]*' <<<"$output"
+	# The aggregated capture's peak, the K record's: a number, not empty.
+	[ "$(sed -n 's/^# peak_bytes=//p' <<<"$output")" = "$(awk '$1 == "K" { print $3 }' complete.mft)" ]
+	grep -qx '# peak_bytes=[1-9][0-9]*' <<<"$output"
 	[ "$(sed -n 's/^# shown_bytes=//p' <<<"$output")" = "$(sed -n 's/^# peak_bytes=//p' <<<"$output")" ]
 }
 
