@@ -98,27 +98,6 @@ static void expect(const struct input *in, const struct fields *fs, size_t min,
 		input_error(in, "expected '%s'", form);
 }
 
-char *ev_unescape(const char *s, size_t n)
-{
-	char *out = xmalloc(n + 1), *o = out;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v;
-		char hex[3] = { 0, 0, 0 };
-		if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x') {
-			hex[0] = s[i + 2];
-			hex[1] = s[i + 3];
-			if (parse_hex64(hex, &v) == 0 && v != 0) {
-				*o++ = (char)v;
-				i += 3;
-				continue;
-			}
-		}
-		*o++ = s[i];
-	}
-	*o = '\0';
-	return out;
-}
-
 /* Dense index of id in ids, or die naming what is undefined. */
 static size_t lookup(const struct input *in, const struct hash *ids, uint64_t id,
 		     const char *what)
@@ -155,9 +134,9 @@ static void read_header(struct ev_reader *r)
 	split(in, &fs, 5, 1);
 	expect(in, &fs, 5, 5, "H 2 KIND PID START_MS INTERVAL_MS ARGV");
 	uint64_t version = num(in, &fs, 0, "VERSION");
-	if (version != 1 && version != 2)
-		input_error(in, "unsupported event stream version %llu (this reader knows versions 1 and 2)",
-			    (unsigned long long)version);
+	if (version < SYNTAX_VERSION_OLDEST || version > SYNTAX_VERSION)
+		input_error(in, "unsupported event stream version %llu (this reader knows versions %d and %d)",
+			    (unsigned long long)version, SYNTAX_VERSION_OLDEST, SYNTAX_VERSION);
 	if (fs.len[1] == 4 && memcmp(fs.f[1], "full", 4) == 0)
 		r->aggregate = 0;
 	else if (fs.len[1] == 9 && memcmp(fs.f[1], "aggregate", 9) == 0)
@@ -171,7 +150,7 @@ static void read_header(struct ev_reader *r)
 	if (r->interval_ms == 0)
 		input_error(in, "expected INTERVAL_MS of at least 1");
 	/* Words of ARGV are escaped; decoding keeps the spaces between them. */
-	r->command = ev_unescape(fs.rest, fs.rest_len);
+	r->command = syntax_unescape_str(fs.rest, fs.rest_len);
 }
 
 void ev_open(struct ev_reader *r, const char *path)
@@ -230,7 +209,7 @@ static void read_module(struct ev_reader *r)
 	uint64_t id = id_field(&r->in, &fs, 0, "module ID");
 	size_t i = define(&r->in, &r->module_ids, id, r->nmodules, "module");
 	r->modules = xgrow(r->modules, &r->cap_modules, i + 1, sizeof *r->modules);
-	r->modules[i] = ev_unescape(fs.rest, fs.rest_len);
+	r->modules[i] = syntax_unescape_str(fs.rest, fs.rest_len);
 	r->nmodules++;
 }
 
@@ -274,8 +253,8 @@ static void read_frame(struct ev_reader *r)
 	/* Every check comes before the strings are made, so an error leaks nothing. */
 	size_t i = define(&r->in, &r->frame_ids, id, r->nframes, "frame");
 	if (!(fs.len[2] == 1 && fs.f[2][0] == '?'))
-		f.file = ev_unescape(fs.f[2], fs.len[2]);
-	f.function = ev_unescape(fs.rest, fs.rest_len);
+		f.file = syntax_unescape_str(fs.f[2], fs.len[2]);
+	f.function = syntax_unescape_str(fs.rest, fs.rest_len);
 	r->frames = xgrow(r->frames, &r->cap_frames, i + 1, sizeof *r->frames);
 	frame_text(r, &f);
 	r->frames[i] = f;
@@ -349,7 +328,7 @@ static void read_thread(struct ev_reader *r, struct ev *ev)
 	}
 	t->tid = tid;
 	free(t->name);
-	t->name = ev_unescape(fs.rest, fs.rest_len);
+	t->name = syntax_unescape_str(fs.rest, fs.rest_len);
 	ev->thread = (uint32_t)thread;
 }
 

@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "hash.h"
 #include "input.h"
+#include "syntax.h"	/* enum ev_type: the record letters */
 
 #define EV_MARKER_FRAME "<STACK TOO DEEP>"
 
@@ -35,13 +36,6 @@ struct ev_live;	/* a live allocation; private to events.c */
 struct ev_recent;
 #define EV_RECENT 32768	/* latest allocations kept in a ring (a power of two) */
 struct output;
-
-enum ev_type {
-	EV_HEADER = 'H', EV_MODULE = 'M', EV_FRAME = 'F', EV_STACK = 'S',
-	EV_THREAD = 'T', EV_TIME = 't', EV_MEMORY = 'm', EV_ALLOC = 'a',
-	EV_FREE = 'f', EV_PEAK_LIVE = 'P', EV_END_LIVE = 'L', EV_PEAK = 'K',
-	EV_END = 'E',
-};
 
 /* One record, with what the reader resolved.  Fields not listed are 0. */
 struct ev {
@@ -150,8 +144,5 @@ void ev_stack_folded(const struct ev_reader *r, uint64_t stack, struct buf *b);
  * last ev_next().
  */
 void ev_write_metadata(const struct ev_reader *r, struct output *out);
-
-/* Decode \xHH escapes of s[0..n) into a new string (caller frees). */
-char *ev_unescape(const char *s, size_t n);
 
 #endif

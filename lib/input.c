@@ -80,6 +80,23 @@ void input_unget(struct input *in)
 		in->pushed_back = 1;
 }
 
+/*
+ * Room in in->own for need bytes, need at most INPUT_MAX_LINE + 1: grown
+ * by doubling but never past that, so a line at the limit costs no more.
+ */
+static void own_reserve(struct input *in, size_t need)
+{
+	if (need <= in->cap)
+		return;
+	size_t cap = in->cap ? in->cap : CHUNK;
+	while (cap < need)
+		cap *= 2;
+	if (cap > INPUT_MAX_LINE + 1)
+		cap = INPUT_MAX_LINE + 1;
+	in->own = xrealloc(in->own, cap);
+	in->cap = cap;
+}
+
 int input_getline(struct input *in)
 {
 	size_t len = 0;
@@ -113,14 +130,18 @@ int input_getline(struct input *in)
 		size_t avail = in->buflen - in->bufpos;
 		char *nl = memchr(start, '\n', avail);
 		size_t take = nl ? (size_t)(nl - start) : avail;
-		in->own = xgrow(in->own, &in->cap, len + take + 1, 1);
+		if (take > INPUT_MAX_LINE - len) {
+			in->lineno++;
+			input_error(in, "line longer than %zu MiB", INPUT_MAX_LINE >> 20);
+		}
+		own_reserve(in, len + take + 1);
 		memcpy(in->own + len, start, take);
 		len += take;
 		in->bufpos += take + (nl != NULL);
 		if (nl)
 			break;
 	}
-	in->own = xgrow(in->own, &in->cap, len + 1, 1);
+	own_reserve(in, len + 1);
 	in->line = in->own;
 	in->line[len] = '\0';
 	in->len = len;

@@ -2,7 +2,10 @@
  * input.h - read lines from a file or stdin, plain or gzip, transparently.
  *
  * Every reader in mf goes through here, so every input error has the same
- * shape: "PROG: NAME:LINE: what was expected".  Lines have no length limit.
+ * shape: "PROG: NAME:LINE: what was expected".  A line is at most
+ * INPUT_MAX_LINE bytes (64 MiB, docs/FORMAT.md): a longer one is an input
+ * error naming it, so that memory stays bounded by something the input
+ * cannot choose (a small .gz can hold one line of gigabytes).
  * A read error or a truncated or corrupt gzip stream is an error (exit 1),
  * never a silent end of file.
  *
@@ -16,6 +19,9 @@
 
 #include <stddef.h>
 #include <stdnoreturn.h>
+
+/* The longest line (without its newline) any reader takes. */
+#define INPUT_MAX_LINE ((size_t)64 << 20)
 
 struct input {
 	const char *name;	/* as given, or "-" for stdin */
@@ -38,7 +44,8 @@ void input_open(struct input *in, const char *path);
 /*
  * Read the next line into in->line (owned by in, valid until the next
  * call).  Returns 1, or 0 at end of input.  Dies on a read error, a
- * truncated or corrupt gzip stream, or a NUL byte in a line.
+ * truncated or corrupt gzip stream, a NUL byte in a line, or a line
+ * longer than INPUT_MAX_LINE ("line longer than 64 MiB").
  */
 int input_getline(struct input *in);
 /*

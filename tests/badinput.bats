@@ -57,6 +57,7 @@ afterend.mft    | events | 1 | %P: afterend.mft:4: record after the end record (
 missing.mft     | events | 1 | %P: cannot open 'missing.mft': No such file or directory
 as-nobody locked.mft | events | 1 | %P: cannot open 'locked.mft': Permission denied
 adir            | events | 1 | %P: adir:1: cannot read: Is a directory
+longline.mft.gz | events | 1 | %P: longline.mft.gz:2: line longer than 64 MiB
 stdout>/dev/full ok.mft | events | 1 | %P: cannot write 'standard output': No space left on device
 -f -o /dev/full ok.mft | events | 1 | %P: cannot write '/dev/full': No space left on device
 empty           | mf-html mf-invert | 1 | %P: empty: empty input: expected folded stacks (docs/FORMAT.md)
@@ -71,6 +72,7 @@ badcount.folded | folded | 1 | %P: badcount.folded:2: expected '# count=N' with 
 missing.folded  | folded | 1 | %P: cannot open 'missing.folded': No such file or directory
 as-nobody locked.folded | folded | 1 | %P: cannot open 'locked.folded': Permission denied
 adir            | folded | 1 | %P: adir:1: cannot read: Is a directory
+longline.folded.gz | folded | 1 | %P: longline.folded.gz:2: line longer than 64 MiB
 stdout>/dev/full ok.folded | folded | 1 | %P: cannot write 'standard output': No space left on device
 -f -o /dev/full ok.folded | folded | 1 | %P: cannot write '/dev/full': No space left on device
 EOF
@@ -136,10 +138,27 @@ make_inputs() {
 	printf '# format="mf-folded/1"\nmain;f -5\n' >negative.folded
 	printf '# format="mf-folded/1"\nmain;f\n' >novalue.folded
 	printf '# format="mf-folded/1"\n# count=x\nmain;f 5\n' >badcount.folded
+	# Line 2 is one byte past the 64 MiB limit (docs/FORMAT.md).
+	longline 'H 1 full 1 0 10 x\n' $((64 << 20)) >longline.mft.gz
+	longline '# format="mf-folded/1"\n' $((64 << 20)) >longline.folded.gz
 	cp ok.mft locked.mft
 	cp ok.folded locked.folded
 	chmod 000 locked.mft locked.folded
 	mkdir adir
+}
+
+# longline FIRST N: gzip of the line FIRST, then a line of N + 1 letters 'a'.
+longline() {
+	python3 -c 'import sys, zlib
+z = zlib.compressobj(1, zlib.DEFLATED, 31)
+out = sys.stdout.buffer
+out.write(z.compress(sys.argv[1].encode().decode("unicode_escape").encode()))
+block, n = b"a" * (1 << 20), int(sys.argv[2]) + 1
+while n:
+    k = min(n, len(block))
+    out.write(z.compress(block[:k]))
+    n -= k
+out.write(z.compress(b"\n") + z.flush())' "$1" "$2"
 }
 
 # Run every row of the table whose INPUT matches $1 (a regular expression
@@ -216,6 +235,33 @@ check_one() {
 @test "badinput: missing file" { check_cases 'missing\..*'; }
 @test "badinput: unreadable file and directory" { check_cases 'as-nobody locked\..*|adir'; }
 @test "badinput: output to a full device" { check_cases '.*/dev/full.*'; }
+@test "badinput: a line past the 64 MiB limit" { check_cases 'longline\..*'; }
+
+# max_rss_kb CMD...: the peak resident memory of CMD (which may fail).
+max_rss_kb() {
+	python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+}
+
+# One line of 512 MiB (half a megabyte of gzip) costs the readers at most
+# the limit's buffer: memory is not the input's choice.
+@test "badinput: a huge line is refused within bounded memory" {
+	longline 'H 1 full 1 0 10 x\n' $((512 << 20)) >huge.mft.gz
+	longline '# format="mf-folded/1"\n' $((512 << 20)) >huge.folded.gz
+	run -1 --separate-stderr "$BIN/mf-peak" huge.mft.gz
+	[ "$stderr" = "mf-peak: huge.mft.gz:2: line longer than 64 MiB" ]
+	for prog in $EVENT_FILTERS; do
+		kb=$(max_rss_kb "$BIN/$prog" huge.mft.gz)
+		echo "$prog: peak RSS $kb kB" >&3
+		[ "$kb" -lt $((256 << 10)) ]
+	done
+	for prog in $FOLDED_FILTERS; do
+		kb=$(max_rss_kb "$BIN/$prog" huge.folded.gz)
+		echo "$prog: peak RSS $kb kB" >&3
+		[ "$kb" -lt $((256 << 10)) ]
+	done
+}
 
 # A frame name of 1 MB is not an error: every filter passes it through.
 @test "badinput: a 1 MB frame name works in every filter" {
