@@ -39,7 +39,8 @@ LDLIBS_COMMON = -lz -ldeflate
 BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libunwind-dev libdw-dev libelf-dev
 # npm: installed by browser-deps (mf-html/build.mk) only when no npm command
 # exists, since NodeSource's nodejs package ships npm and conflicts with it.
-TEST_PKGS = bats jq nodejs chromium python3
+# man-db and groff-base: the test that renders every man page (man -l).
+TEST_PKGS = bats jq nodejs chromium python3 man-db groff-base
 DEMO_PKGS =
 # The benchmarks measure against heaptrack (bench/reduce.sh, bench/record.sh).
 BENCH_PKGS = heaptrack
@@ -123,8 +124,8 @@ bench: deps-test
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
-# The man pages: each filter's mf-NAME/mf-NAME.1, and the recorder's in docs/.
-MAN_PAGES = $(wildcard mf-*/mf-*.1 docs/mf-record.1)
+# The man pages: each program's beside its code, mf/mf.1 and mf-NAME/mf-NAME.1.
+MAN_PAGES = $(wildcard mf/mf.1 mf-*/mf-*.1)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/mf

@@ -39,6 +39,37 @@ noreturn void mf_exit(int status);
 /* Print "PROG: message", then the usage text, to stderr and exit 2. */
 noreturn void usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The usage error for what getopt_long returned as c ('?' or ':', with an
+ * option string starting with ':'): "unknown option '-x'" or "option
+ * '--x' needs an argument".  A short option inside a group ("-fx") is
+ * named alone.  Exits 2.
+ */
+noreturn void bad_option(const char *usage, int c, char **argv);
+
+/*
+ * Bytes of input quoted in a message, made harmless for a terminal: the
+ * first n bytes of s (fewer if a NUL comes first; at most PRINTABLE_MAX),
+ * with every byte that is not printable text written as \xHH: control
+ * bytes (below 0x20, and 0x7f), bytes that are not valid UTF-8, and the
+ * C1 controls U+0080 to U+009F.  So a capture cannot set the terminal's
+ * title or colours through an error message.  A backslash stays as it is.
+ * The result lives in one of four static buffers, reused by the fifth call
+ * after it: enough for the quotes of one message.  Cannot fail.
+ */
+enum { PRINTABLE_MAX = 80 };
+const char *printable(const char *s, size_t n);
+
+/*
+ * The file a program is writing and has not finished (the temporary file
+ * of lib/output.h): it is removed when the program exits through
+ * mf_exit() or is killed by SIGHUP, SIGINT or SIGTERM, whose handlers are
+ * installed here if the program left them at their default.  NULL: there
+ * is none any more.  One file at a time; the path is copied.
+ */
+void remove_on_exit(const char *path);
+/* Remove that file now, if any; async-signal-safe, for a signal handler. */
+void remove_on_exit_now(void);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

@@ -76,8 +76,8 @@ static uint64_t num(const struct input *in, const struct fields *fs, size_t i,
 {
 	uint64_t v;
 	if (parse_u64n(fs->f[i], fs->len[i], &v))
-		input_error(in, "expected %s as a whole number of at most 20 digits, found '%.*s'",
-			    what, fs->len[i] > 40 ? 40 : (int)fs->len[i], fs->f[i]);
+		input_error(in, "expected %s as a whole number of at most 20 digits, found '%s'",
+			    what, printable(fs->f[i], fs->len[i] > 40 ? 40 : fs->len[i]));
 	return v;
 }
 
@@ -86,8 +86,8 @@ static uint64_t id_field(const struct input *in, const struct fields *fs, size_t
 {
 	uint64_t v = num(in, fs, i, what);
 	if (v == 0 || v == HASH_EMPTY)
-		input_error(in, "expected %s to be a positive id, found '%.*s'", what,
-			    (int)fs->len[i], fs->f[i]);
+		input_error(in, "expected %s to be a positive id, found '%s'", what,
+			    printable(fs->f[i], fs->len[i]));
 	return v;
 }
 
@@ -142,8 +142,8 @@ static void read_header(struct ev_reader *r)
 	else if (fs.len[1] == 9 && memcmp(fs.f[1], "aggregate", 9) == 0)
 		r->aggregate = 1;
 	else
-		input_error(in, "expected KIND 'full' or 'aggregate', found '%.*s'",
-			    (int)fs.len[1], fs.f[1]);
+		input_error(in, "expected KIND 'full' or 'aggregate', found '%s'",
+			    printable(fs.f[1], fs.len[1]));
 	r->pid = num(in, &fs, 2, "PID");
 	r->start_ms = num(in, &fs, 3, "START_MS");
 	r->interval_ms = num(in, &fs, 4, "INTERVAL_MS");
@@ -457,7 +457,7 @@ static const char *allocator_field(const struct input *in, const struct fields *
 		if (strlen(allocators[k]) == fs->len[i] &&
 		    memcmp(allocators[k], fs->f[i], fs->len[i]) == 0)
 			return allocators[k];
-	input_error(in, "unknown ALLOCATOR '%.*s'", (int)fs->len[i], fs->f[i]);
+	input_error(in, "unknown ALLOCATOR '%s'", printable(fs->f[i], fs->len[i]));
 }
 
 static void read_alloc(struct ev_reader *r, struct ev *ev)
@@ -576,8 +576,8 @@ static void read_end(struct ev_reader *r)
 	int is_exit = fs.len[5] == 4 && memcmp(fs.f[5], "exit", 4) == 0;
 	int is_signal = fs.len[5] == 6 && memcmp(fs.f[5], "signal", 6) == 0;
 	if (!is_exit && !is_signal)
-		input_error(&r->in, "expected HOW 'exit' or 'signal', found '%.*s'",
-			    (int)fs.len[5], fs.f[5]);
+		input_error(&r->in, "expected HOW 'exit' or 'signal', found '%s'",
+			    printable(fs.f[5], fs.len[5]));
 	uint64_t code = num(&r->in, &fs, 6, "CODE");
 	if (!r->aggregate && (r->end_allocs != r->nallocs || r->end_frees != r->nfrees))
 		input_error(&r->in, "the end record counts %llu allocations and %llu frees, but the stream has %llu and %llu",
@@ -617,8 +617,8 @@ int ev_next(struct ev_reader *r, struct ev *ev)
 		input_error(&r->in, "record after the end record (E)");
 	ev->type = (unsigned char)r->in.line[0];
 	if (r->in.len > 1 && r->in.line[1] != ' ')
-		input_error(&r->in, "expected a one-character record type followed by a space, found '%.20s'",
-			    r->in.line);
+		input_error(&r->in, "expected a one-character record type followed by a space, found '%s'",
+			    printable(r->in.line, 20));
 	switch (ev->type) {
 	case EV_HEADER:
 		input_error(&r->in, "a second header record");
@@ -651,8 +651,8 @@ int ev_next(struct ev_reader *r, struct ev *ev)
 		return 1;
 	case EV_END: read_end(r); break;
 	default:
-		input_error(&r->in, "unknown record type '%c' (expected one of H M F S T t m a f P L K E)",
-			    ev->type >= 0x21 && ev->type < 0x7f ? ev->type : '?');
+		input_error(&r->in, "unknown record type '%s' (expected one of H M F S T t m a f P L K E)",
+			    printable(r->in.line, 1));
 	}
 	ev->time_ms = r->now_ms;
 	return 1;

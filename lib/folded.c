@@ -63,8 +63,8 @@ static void parse_stack(struct folded_reader *r, char *line, size_t len,
 	char *num = space + 1;
 	size_t numlen = len - (size_t)(num - line);
 	if (parse_u64n(num, numlen, &out->value))
-		input_error(&r->in, "expected a whole number of at most 20 digits after the stack, found '%.*s'",
-			    numlen > 40 ? 40 : (int)numlen, num);
+		input_error(&r->in, "expected a whole number of at most 20 digits after the stack, found '%s'",
+			    printable(num, numlen > 40 ? 40 : numlen));
 	char *end = space;
 	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
@@ -97,8 +97,8 @@ int folded_next(struct folded_reader *r, struct folded_line *out)
 			continue;
 		if (strcmp(out->key, "count") == 0) {
 			if (parse_u64(out->json, &r->count))
-				input_error(&r->in, "expected '# count=N' with a whole number N, found '%.40s'",
-					    out->json);
+				input_error(&r->in, "expected '# count=N' with a whole number N, found '%s'",
+					    printable(out->json, 40));
 			r->has_count = 1;
 			r->count_line = r->in.lineno;
 			continue;
@@ -307,7 +307,7 @@ noreturn static void series_error(const struct series_parser *sp, const char *wh
 {
 	if (!*sp->p)
 		input_error(sp->in, "expected %s in '# %s=', found the end of the line", what, sp->key);
-	input_error(sp->in, "expected %s in '# %s=', found '%.24s'", what, sp->key, sp->p);
+	input_error(sp->in, "expected %s in '# %s=', found '%s'", what, sp->key, printable(sp->p, 24));
 }
 
 static void expect_char(struct series_parser *sp, char c, const char *what)

@@ -7,6 +7,8 @@
  * streams about 2.7 times faster than zlib's level 1, to files 7% smaller,
  * and the recorder must keep up with the recorded program.  A file cut
  * short (a full disk) still decompresses up to where it stops.
+ *
+ * Which file is written, and how it is put in place: output.h.
  */
 #include "output.h"
 
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <libdeflate.h>
 
@@ -23,10 +26,59 @@
 
 enum { OUTBUF = 1 << 16, MEMBER_MAX = 1 << 20 };
 
+static const char stdout_name[] = "standard output";
+
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* ".NAME.mf-XXXXXX" in target's directory: the same file system, so rename works. */
+static char *temp_name(const char *target)
+{
+	const char *slash = strrchr(target, '/');
+	int dirlen = slash ? (int)(slash + 1 - target) : 0;
+	size_t size = strlen(target) + sizeof ".mf-XXXXXX" + 1;
+	char *name = xmalloc(size);
+	snprintf(name, size, "%.*s.%s.mf-XXXXXX", dirlen, target, target + dirlen);
+	return name;
+}
+
+/* The mode a new file gets from open(2): 0666 less the umask. */
+static mode_t new_file_mode(void)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	return 0666 & ~mask;
+}
+
+/*
+ * Write into a temporary file that output_close() renames over target.
+ * like: the file it replaces, whose owner and mode it takes (the owner
+ * only where permitted, as root: otherwise the file becomes ours, as with
+ * any editor that saves by renaming).
+ */
+static void open_temp(struct output *out, const char *target, const struct stat *like)
+{
+	out->target = xstrdup(target);
+	out->tmp = temp_name(target);
+	out->fd = mkostemp(out->tmp, O_CLOEXEC);
+	if (out->fd < 0)
+		die_errno("cannot create '%s'", out->name);
+	remove_on_exit(out->tmp);
+	if (like && (like->st_uid != geteuid() || like->st_gid != getegid()))
+		(void)!fchown(out->fd, like->st_uid, like->st_gid);
+	if (fchmod(out->fd, like ? like->st_mode & 0777 : new_file_mode()) != 0)
+		die_errno("cannot create '%s'", out->name);
+}
+
+/* A device, a FIFO, a dangling link: no temporary file, no truncation. */
+static void open_in_place(struct output *out, const char *path)
+{
+	out->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+	if (out->fd < 0)
+		die_errno("cannot create '%s'", path);
 }
 
 void output_open(struct output *out, const char *path, int force)
@@ -34,17 +86,29 @@ void output_open(struct output *out, const char *path, int force)
 	memset(out, 0, sizeof *out);
 	out->buf = xmalloc(OUTBUF);
 	if (!path || strcmp(path, "-") == 0) {
-		out->name = "standard output";
+		out->name = stdout_name;
 		out->fd = 1;
 		return;
 	}
 	out->name = path;
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
-	out->fd = open(path, flags, 0666);
-	if (out->fd < 0) {
-		if (errno == EEXIST)
-			die("'%s' already exists; use -f to overwrite it", path);
-		die_errno("cannot create '%s'", path);
+	out->force = force;
+	struct stat st;
+	if (lstat(path, &st) != 0) {
+		if (errno != ENOENT)
+			die_errno("cannot create '%s'", path);
+		open_temp(out, path, NULL);
+	} else if (!force) {
+		die("'%s' already exists; use -f to overwrite it", path);
+	} else if (S_ISREG(st.st_mode)) {
+		open_temp(out, path, &st);
+	} else if (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		char *file = realpath(path, NULL);
+		if (!file)
+			die_errno("cannot create '%s'", path);
+		open_temp(out, file, &st);
+		free(file);
+	} else {
+		open_in_place(out, path);
 	}
 	if (ends_with(path, ".gz")) {
 		out->gz = libdeflate_alloc_compressor(1);
@@ -137,19 +201,75 @@ void output_printf(struct output *out, const char *fmt, ...)
 	free(big);
 }
 
+/* rename(), failing with EEXIST rather than replacing a file. */
+static int rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A file system without RENAME_NOREPLACE: link() refuses a name too. */
+	if (link(from, to) != 0)
+		return -1;
+	unlink(from);
+	return 0;
+}
+
+static void put_in_place(struct output *out)
+{
+	int r = out->force ? rename(out->tmp, out->target) : rename_noreplace(out->tmp, out->target);
+	if (r != 0) {
+		if (errno == EEXIST)
+			die("'%s' already exists; use -f to overwrite it", out->name);
+		die_errno("cannot create '%s'", out->name);
+	}
+	remove_on_exit(NULL);
+}
+
+static void release(struct output *out)
+{
+	if (out->gz)
+		libdeflate_free_compressor(out->gz);
+	free(out->packed);
+	free(out->buf);
+	free(out->tmp);
+	free(out->target);
+	out->gz = NULL;
+	out->packed = out->buf = out->tmp = out->target = NULL;
+}
+
 void output_close(struct output *out)
 {
 	output_flush(out);
-	if (out->gz) {
-		if (out->members == 0)	/* nothing written: still a gzip file */
-			write_member(out, "", 0);
-		libdeflate_free_compressor(out->gz);
-		out->gz = NULL;
-		free(out->packed);
-		out->packed = NULL;
-	}
-	if (out->fd != 1 && close(out->fd) != 0)
+	if (out->gz && out->members == 0)	/* nothing written: still a gzip file */
+		write_member(out, "", 0);
+	if (out->name != stdout_name && close(out->fd) != 0)
 		die_errno("cannot write '%s'", out->name);
-	free(out->buf);
-	out->buf = NULL;
+	if (out->tmp)
+		put_in_place(out);
+	release(out);
+}
+
+void output_discard(struct output *out)
+{
+	if (out->name != stdout_name)
+		close(out->fd);
+	if (out->tmp) {
+		unlink(out->tmp);
+		remove_on_exit(NULL);
+	}
+	release(out);
+}
+
+noreturn void output_help(const char *text, ...)
+{
+	struct output out;
+	va_list ap;
+	output_open(&out, NULL, 0);
+	va_start(ap, text);
+	for (const char *s = text; s; s = va_arg(ap, const char *))
+		output_puts(&out, s);
+	va_end(ap);
+	output_close(&out);
+	exit(0);
 }

@@ -1,21 +1,45 @@
 /*
  * output.h - where a program's result goes: stdout, or a file given with -o.
  *
- * A file is created only if it does not exist, unless force is set (the -f
- * of every mf program); a name ending in ".gz" is gzip-compressed.  Writes
- * are buffered; any write error (a full disk, a closed pipe) is fatal and
- * names the file, so a result is never silently truncated.  output_close()
- * flushes and checks: call it before exit 0.
+ * Every mf program that writes a file follows one rule, implemented here:
+ *
+ *  - "-" (or no -o) is standard output, never a file named "-".
+ *  - A path that does not exist is created; one that exists is refused
+ *    ("'PATH' already exists; use -f to overwrite it") unless force is set
+ *    (the -f of every mf program).
+ *  - A regular file, new or replaced, is written atomically: into a
+ *    temporary file beside it (".NAME.mf-XXXXXX"), renamed over it by
+ *    output_close(), so a reader sees the old file or the whole new one,
+ *    and a failure leaves the old file as it was.  A replaced file keeps
+ *    its permission bits (and owner, where permitted); a new one gets 0666
+ *    less the umask.  A file with other hard links is replaced, not written
+ *    through them.
+ *  - A symbolic link to a regular file stays a link: the file it points to
+ *    (through every link) is replaced atomically as above.
+ *  - Anything else (a character device such as /dev/null or /dev/stdout, a
+ *    FIFO, a dangling symbolic link) is opened and written in place, with
+ *    no truncation and no temporary file.
+ *
+ * The temporary file is removed when the program exits on an error or is
+ * killed by SIGHUP, SIGINT or SIGTERM (remove_on_exit() in lib/err.h).
+ * A name ending in ".gz" is gzip-compressed.  Writes are buffered; any
+ * write error (a full disk, a closed pipe) is fatal and names the file, so
+ * a result is never silently truncated.  output_close() flushes and checks:
+ * call it before exit 0.
  */
 #ifndef MF_OUTPUT_H
 #define MF_OUTPUT_H
 
 #include <stddef.h>
+#include <stdnoreturn.h>
 
 struct output {
 	const char *name;	/* the path, or "standard output" */
 	/* private */
 	int fd;
+	int force;
+	char *tmp;		/* the temporary file, or NULL when written in place */
+	char *target;		/* what tmp replaces: the path, or its link's file */
 	void *gz;		/* the libdeflate compressor of a .gz file */
 	char *packed;		/* a compressed member */
 	size_t packed_cap;
@@ -32,7 +56,24 @@ void output_printf(struct output *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Push buffered bytes to the file (not fsync). Dies on error. */
 void output_flush(struct output *out);
-/* Flush, finish the gzip file, close. Dies on error. */
+/*
+ * Flush, finish the gzip file, close, and put the file in place (the
+ * rename of a temporary file; without force, a file that appeared at the
+ * path meanwhile is refused, not replaced).  Dies on error.
+ */
 void output_close(struct output *out);
+/*
+ * Give up: remove the temporary file, leaving the path as it was, and
+ * release everything.  What was written in place (a device, a FIFO, stdout)
+ * stays written.  Cannot fail.
+ */
+void output_discard(struct output *out);
+
+/*
+ * Write the strings (NULL-terminated list) to standard output, checked
+ * like every output, and exit 0: --help, whose text is lost on a full
+ * disk or a closed pipe like any other.  Exits 1 on a write error.
+ */
+noreturn void output_help(const char *text, ...) __attribute__((sentinel));
 
 #endif

@@ -1,7 +1,6 @@
 /* reduce.c - totals per stack and the output every reducer shares. */
 #include "reduce.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,18 +187,6 @@ void memory_release(struct memory *m)
 uint64_t reduce_max_memory_records(const char *usage, const char *arg)
 {
 	return option_u64(usage, "--max-memory-records", arg, 0, MEMORY_RECORDS_MAX);
-}
-
-noreturn void reduce_bad_option(const char *usage, int c, char **argv)
-{
-	const char *opt = argv[optind - 1];
-	char shortopt[3] = { '-', (char)optopt, 0 };
-	/* For a short option inside a group ("-xo"), argv names the group. */
-	if (optopt && strncmp(opt, "--", 2) != 0)
-		opt = shortopt;
-	if (c == ':')
-		usage_error(usage, "option '%s' needs an argument", opt);
-	usage_error(usage, "unknown option '%s'", opt);
 }
 
 void folded_set_add_input(struct folded_set *s, const struct input *in, const char *stack,

@@ -115,13 +115,6 @@ void memory_release(struct memory *m);
 uint64_t reduce_max_memory_records(const char *usage, const char *arg);
 
 /*
- * The usage error for what getopt_long returned as c ('?' or ':', with an
- * option string starting with ':' and opterr = 0): "unknown option '-x'"
- * or "option '--x' needs an argument".  Exits 2.
- */
-noreturn void reduce_bad_option(const char *usage, int c, char **argv);
-
-/*
  * folded_set_add() for a stack read from in: a sum that would overflow is
  * an input error naming the line ("FILE:LINE: the total of a stack
  * overflows 64 bits").

@@ -294,7 +294,7 @@ int main(int argc, char **argv)
 		case 'c': o.count = 1; break;
 		case 'f': o.force = 1; break;
 		case 'F': o.functions = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
+		case 'h': output_help(usage, NULL);
 		case 'm': o.max_memory_records = reduce_max_memory_records(usage, optarg); break;
 		case 'o': o.output = optarg; break;
 		case 's': o.split_threads = 1; break;
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
 			o.temporary = 1;
 			o.threshold = optarg ? option_u64(usage, "--temporary", optarg, 0, UINT64_MAX - 1) : 1;
 			break;
-		default: reduce_bad_option(usage, c, argv);
+		default: bad_option(usage, c, argv);
 		}
 	}
 	if (argc - optind > 1)

@@ -320,7 +320,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":fho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': output_help(usage_text, NULL);
 		case 'H':
 			if (!*optarg)
 				usage_error(usage_text, "--hide needs a non-empty regular expression");
@@ -331,10 +331,7 @@ int main(int argc, char **argv)
 			break;
 		case 'o': outpath = optarg; break;
 		case 't': title = optarg; break;
-		case ':':
-			usage_error(usage_text, "option '%s' needs an argument", argv[optind - 1]);
-		default:
-			usage_error(usage_text, "unknown option '%s'", argv[optind - 1]);
+		default: bad_option(usage_text, c, argv);
 		}
 	}
 	if (argc - optind > 1)

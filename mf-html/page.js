@@ -721,7 +721,9 @@
     var kind = r[0] + (m.inverted === true ? ' (inverted)' : '');
     var title = model.title || kind + (m.command ? ': ' + m.command : '');
     document.title = title;
-    $('mf-title').textContent = model.title || 'mf \u2014 ' + r[0].toLowerCase() + ' flame graph';
+    // Plain flamegraph.pl input has no reducer: its kind already says "flame graph".
+    $('mf-title').textContent = model.title ||
+      'mf \u2014 ' + r[0].toLowerCase() + (REDUCERS[m.reducer] ? ' flame graph' : '');
     $('mf-kind').textContent = m.reducer === 'temporary' && m.temporary_threshold !== undefined
       ? kind + ', threshold ' + m.temporary_threshold : kind;
     $('mf-inverted').hidden = m.inverted !== true;

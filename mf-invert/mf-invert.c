@@ -101,9 +101,9 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":fho:", options, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
+		case 'h': output_help(usage, NULL);
 		case 'o': output = optarg; break;
-		default: reduce_bad_option(usage, c, argv);
+		default: bad_option(usage, c, argv);
 		}
 	}
 	if (argc - optind > 1)

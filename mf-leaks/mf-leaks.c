@@ -117,13 +117,13 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":fho:", options, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
+		case 'h': output_help(usage, NULL);
 		case 'm':
 			memory_init(&l.memory, reduce_max_memory_records(usage, optarg));
 			break;
 		case 'o': output = optarg; break;
 		case 's': split_threads = 1; break;
-		default: reduce_bad_option(usage, c, argv);
+		default: bad_option(usage, c, argv);
 		}
 	}
 	if (argc - optind > 1)

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,29 +74,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "+:fho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->force = 1; break;
-		case 'h': fputs(usage, stdout); fputs(help, stdout); exit(0);
+		case 'h': output_help(usage, help, NULL);
 		case 'o': o->output = optarg; break;
 		case OPT_AGGREGATE: o->aggregate = 1; break;
 		case OPT_INTERVAL:
 			o->interval_ms = option_u64(usage, "--interval", optarg, 1, 3600000);
 			break;
-		case ':':
-			usage_error(usage, "option '%s' needs an argument", argv[optind - 1]);
-		default:
-			usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+		default: bad_option(usage, c, argv);
 		}
 	}
 	if (optind >= argc)
 		usage_error(usage, "no program to record");
 	return optind;
-}
-
-/* Remove the stream file, which holds no recording; never a device or pipe. */
-static void remove_output(const char *path)
-{
-	struct stat st;
-	if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		unlink(path);
 }
 
 /*
@@ -183,7 +171,7 @@ int main(int argc, char **argv)
 	uint64_t end_ns;
 	int status = record(pid, o.interval_ms, rings, w, &end_ns);
 	if (!rings_attached(rings)) {
-		remove_output(to_stdout ? NULL : o.output);
+		output_discard(&out);	/* it holds no recording: leave the path as it was */
 		die("the tracker did not attach to '%s', which ran untracked", command[0]);
 	}
 	writer_end(w, end_ns, rings_lost(rings), status);

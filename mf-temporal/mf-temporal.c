@@ -518,11 +518,11 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":fo:", options, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
-		case 'h': fputs(usage, stdout); fputs(help, stdout); return 0;
+		case 'h': output_help(usage, help, NULL);
 		case 'l': t.leaks = 1; break;
 		case 'o': output_path = optarg; break;
 		case 's': t.split_threads = 1; break;
-		default: reduce_bad_option(usage, c, argv);
+		default: bad_option(usage, c, argv);
 		}
 	}
 	if (argc - optind > 1)

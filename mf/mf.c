@@ -5,12 +5,18 @@
  * mf-html) found in the directory of mf's own executable.
  *
  * mf flamegraph runs its stages as a pipeline (fork and exec, connected by
- * pipes); mf-html writes a temporary file beside the output, which is
- * renamed into place only when every stage succeeded, so a failure never
- * leaves a half-written report behind.  Each stage's standard error is
- * kept aside and shown once the pipeline is done, up to the stage that
- * failed: the stages after it only complain of the input it did not give
- * them, which would bury its one line.
+ * pipes); mf-html writes the report into memory (a memfd), which mf copies
+ * to the output (lib/output.h: a temporary file renamed into place, or a
+ * device written in place) only when every stage succeeded, so a failure
+ * never leaves a half-written report behind, not even in a FIFO.  Each
+ * stage's standard error is kept aside and shown once the pipeline is
+ * done, up to the stage that failed: the stages after it only complain of
+ * the input it did not give them, which would bury its one line.
+ *
+ * mf flamegraph passes SIGHUP, SIGINT and SIGTERM on to its stages, then
+ * removes its temporary file and dies of the signal.  mf run passes SIGHUP
+ * and SIGTERM on to mf-record, which finishes the capture of the program
+ * it stops, and waits for it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +33,7 @@
 #include "buf.h"
 #include "err.h"
 #include "num.h"
+#include "output.h"
 
 static const char usage_main[] =
 	"usage: mf run [mf-record options] PROGRAM [ARGS...]\n"
@@ -151,20 +158,61 @@ static void stage_arg(struct stage *s, const char *arg)
 	s->argv[s->argc] = NULL;
 }
 
-/* The temporary report, removed if mf is interrupted. */
-static volatile sig_atomic_t have_tmp;
-static char tmp_path[PATH_MAX];
+/* The programs mf started and has not waited for: a signal goes to them too. */
+static volatile pid_t children[4];
+/* mf run: mf-record finishes its capture on SIGTERM, and mf waits for it. */
+static volatile sig_atomic_t outlive_children;
 
-static void remove_tmp_and_reraise(int sig)
+static void pass_on_and_die(int sig)
 {
-	if (have_tmp)
-		unlink(tmp_path);
+	for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
+		if (children[i] > 0)
+			kill(children[i], sig);
+	if (outlive_children)
+		return;
+	remove_on_exit_now();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-/* Start every stage, stdout of each into stdin of the next; wait for all. */
-static void run_pipeline(struct stage *st, int n)
+static void pass_signals_on(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		signal(sigs[i], pass_on_and_die);
+}
+
+/* fork(), the child's pid noted in children[slot] before a signal can miss it. */
+static pid_t start_child(int slot)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid_t pid = fork();
+	if (pid > 0)
+		children[slot] = pid;
+	if (pid == 0) {
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+static void wait_child(int slot, int *status, const char *name)
+{
+	while (waitpid(children[slot], status, 0) < 0)
+		if (errno != EINTR)
+			die_errno("cannot wait for '%s'", name);
+	children[slot] = 0;
+}
+
+/*
+ * Start every stage, stdout of each into stdin of the next, the last one's
+ * into the file report; wait for all.
+ */
+static void run_pipeline(struct stage *st, int n, int report)
 {
 	int in = -1;
 	for (int i = 0; i < n; i++) {
@@ -174,13 +222,10 @@ static void run_pipeline(struct stage *st, int n)
 		st[i].err = memfd_create("mf stage stderr", MFD_CLOEXEC);
 		if (st[i].err < 0)
 			die_errno("cannot keep the messages of '%s'", st[i].argv[0]);
-		pid_t pid = fork();
+		pid_t pid = start_child(i);
 		if (pid < 0)
 			die_errno("cannot start '%s'", st[i].argv[0]);
 		if (pid == 0) {
-			signal(SIGINT, SIG_DFL);
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGHUP, SIG_DFL);
 			if (in >= 0) {
 				dup2(in, 0);
 				close(in);
@@ -189,6 +234,8 @@ static void run_pipeline(struct stage *st, int n)
 				dup2(fds[1], 1);
 				close(fds[1]);
 				close(fds[0]);
+			} else {
+				dup2(report, 1);
 			}
 			dup2(st[i].err, 2);
 			execv(st[i].argv[0], st[i].argv);
@@ -203,9 +250,7 @@ static void run_pipeline(struct stage *st, int n)
 		in = fds[0];
 	}
 	for (int i = 0; i < n; i++)
-		while (waitpid(st[i].pid, &st[i].status, 0) < 0)
-			if (errno != EINTR)
-				die_errno("cannot wait for '%s'", st[i].argv[0]);
+		wait_child(i, &st[i].status, st[i].argv[0]);
 }
 
 /*
@@ -254,50 +299,16 @@ static int show_messages(const struct stage *st, int last)
 	return said > 0;
 }
 
-/* A name beside out that keeps its suffix: DIR/.mf-XXXXXX-BASE. */
-static void make_tmp(const char *out)
+/* Copy the report mf-html wrote into the memfd to the output. */
+static void copy_report(int report, struct output *out)
 {
-	const char *base = base_name(out);
-	int dirlen = (int)(base - out);
-	int n = snprintf(tmp_path, sizeof tmp_path, "%.*s.mf-XXXXXX-%s", dirlen, out, base);
-	if (n < 0 || (size_t)n >= sizeof tmp_path)
-		die("output name '%s' is too long", out);
-	int fd = mkstemps(tmp_path, (int)strlen(base) + 1);
-	if (fd < 0)
-		die_errno("cannot create a temporary file beside '%s'", out);
-	close(fd);
-	have_tmp = 1;
-}
-
-static void drop_tmp(void)
-{
-	if (have_tmp)
-		unlink(tmp_path);
-	have_tmp = 0;
-}
-
-/* Move the finished report into place; without force, never replace a file. */
-static void install_output(const char *out, int force)
-{
-	if (force) {
-		if (rename(tmp_path, out) != 0) {
-			int e = errno;
-			drop_tmp();
-			errno = e;
-			die_errno("cannot create '%s'", out);
-		}
-		have_tmp = 0;
-		return;
+	char block[1 << 16];
+	ssize_t n;
+	for (off_t at = 0; (n = pread(report, block, sizeof block, at)) != 0; at += n) {
+		if (n < 0)
+			die_errno("cannot read the report back");
+		output_write(out, block, (size_t)n);
 	}
-	if (link(tmp_path, out) != 0) {
-		int e = errno;
-		drop_tmp();
-		if (e == EEXIST)
-			die("'%s' already exists; use -f to overwrite it", out);
-		errno = e;
-		die_errno("cannot create '%s'", out);
-	}
-	drop_tmp();
 }
 
 /* ----------------------------------------------------------- flamegraph */
@@ -342,8 +353,7 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 	while ((c = getopt_long(argc, argv, ":fho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->force = 1; break;
-		case 'h': fputs(usage_flamegraph, stdout); fputs("\n", stdout);
-			  fputs(help_flamegraph, stdout); exit(0);
+		case 'h': output_help(usage_flamegraph, "\n", help_flamegraph, NULL);
 		case 'o': o->output = optarg; break;
 		case O_INVERTED: o->inverted = 1; break;
 		case O_LEAKS: o->leaks = 1; break;
@@ -363,10 +373,7 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 			o->threshold = "1";
 			o->temporary = 1;
 			break;
-		case ':':
-			usage_error(usage_flamegraph, "option '%s' needs an argument", argv[optind - 1]);
-		default:
-			usage_error(usage_flamegraph, "unknown option '%s'", argv[optind - 1]);
+		default: bad_option(usage_flamegraph, c, argv);
 		}
 	}
 	if (o->leaks && o->temporary)
@@ -378,7 +385,7 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 			    "expected a CAPTURE", argc - optind);
 }
 
-/* The stages for the options: reducer [| mf-invert] | mf-html -o TMP. */
+/* The stages for the options: reducer [| mf-invert] | mf-html. */
 static int flamegraph_stages(const struct fg_options *o, const char *capture, struct stage *st)
 {
 	static char temporary_arg[64];
@@ -417,9 +424,6 @@ static int flamegraph_stages(const struct fg_options *o, const char *capture, st
 		stage_arg(&st[n], "--max-memory-records");
 		stage_arg(&st[n], o->max_records);
 	}
-	stage_arg(&st[n], "-f");
-	stage_arg(&st[n], "-o");
-	stage_arg(&st[n], tmp_path);
 	return n + 1;
 }
 
@@ -430,36 +434,48 @@ static int cmd_flamegraph(int argc, char **argv)
 	const char *capture = argv[optind];
 	if (strcmp(capture, "-") == 0 && !o.output)
 		usage_error(usage_flamegraph, "a capture on standard input needs -o OUTPUT");
-	const char *out = o.output ? o.output : default_report_name(capture);
-	if (!o.force && access(out, F_OK) == 0)
-		die("'%s' already exists; use -f to overwrite it", out);
+	const char *path = o.output ? o.output : default_report_name(capture);
+	struct output out;
+	/* Refuse an existing file before anything runs. */
+	output_open(&out, path, o.force);
 
 	struct stage st[3];
-	/* Find every stage before creating anything; mf-html's -o names tmp_path. */
 	int n = flamegraph_stages(&o, capture, st);
-	make_tmp(out);
-	run_pipeline(st, n);
+	int report = memfd_create("mf report", MFD_CLOEXEC);
+	if (report < 0)
+		die_errno("cannot keep the report of '%s'", capture);
+	run_pipeline(st, n, report);
 	int bad = failed_stage(st, n);
 	if (bad >= 0) {
-		drop_tmp();
+		output_discard(&out);
 		if (!show_messages(st, bad) || WIFSIGNALED(st[bad].status))
 			describe_failure(&st[bad]);
 		mf_exit(1);
 	}
 	show_messages(st, n - 1);
-	/* mkstemps made it 0600; a report gets the usual 0666 less the umask. */
-	mode_t mask = umask(0);
-	umask(mask);
-	if (chmod(tmp_path, 0666 & ~mask) != 0) {
-		drop_tmp();
-		die_errno("cannot set the mode of '%s'", out);
-	}
-	install_output(out, o.force);
-	fprintf(stderr, "mf: wrote %s\n", out);
+	copy_report(report, &out);
+	output_close(&out);
+	close(report);
+	if (strcmp(out.name, "standard output") != 0)
+		fprintf(stderr, "mf: wrote %s\n", out.name);
 	return 0;
 }
 
 /* ------------------------------------------------------------------ run */
+
+/*
+ * Whether mf-record wrote a capture to the regular file output: it puts a
+ * new file in place (lib/output.h), so a file that was there before (old)
+ * and is still there was refused or left alone.  mf-record's exit status
+ * cannot tell: it is the program's.
+ */
+static int wrote_capture(const char *output, const struct stat *old)
+{
+	struct stat now;
+	if (strcmp(output, "-") == 0 || stat(output, &now) != 0 || !S_ISREG(now.st_mode))
+		return 0;
+	return !old || now.st_dev != old->st_dev || now.st_ino != old->st_ino;
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -482,13 +498,10 @@ static int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'a': stage_arg(&rec, "--aggregate"); break;
 		case 'f': stage_arg(&rec, "-f"); break;
-		case 'h': fputs(usage_run, stdout); fputs("\n", stdout); fputs(help_run, stdout); exit(0);
+		case 'h': output_help(usage_run, "\n", help_run, NULL);
 		case 'i': stage_arg(&rec, "--interval"); stage_arg(&rec, optarg); break;
 		case 'o': output = optarg; break;
-		case ':':
-			usage_error(usage_run, "option '%s' needs an argument", argv[optind - 1]);
-		default:
-			usage_error(usage_run, "unknown option '%s'", argv[optind - 1]);
+		default: bad_option(usage_run, c, argv);
 		}
 	}
 	if (optind >= argc)
@@ -512,7 +525,10 @@ static int cmd_run(int argc, char **argv)
 	/* Like system(): the terminal's ^C is for the program, not for mf. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
-	pid_t pid = fork();
+	outlive_children = 1;
+	struct stat before;
+	int existed = stat(output, &before) == 0;
+	pid_t pid = start_child(0);
 	if (pid < 0)
 		die_errno("cannot start '%s'", args[0]);
 	if (pid == 0) {
@@ -523,12 +539,9 @@ static int cmd_run(int argc, char **argv)
 		_exit(127);
 	}
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die_errno("cannot wait for '%s'", args[0]);
+	wait_child(0, &status, args[0]);
 	free(args);
-	struct stat sb;
-	if (stat(output, &sb) == 0 && sb.st_size > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 127))
+	if (wrote_capture(output, existed ? &before : NULL))
 		fprintf(stderr, "mf: wrote %s; make a report with: mf flamegraph %s\n", output, output);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
@@ -541,16 +554,10 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage_error(usage_main, "expected a command: run or flamegraph");
 	const char *verb = argv[1];
-	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
-		fputs(usage_main, stdout);
-		fputs("\n", stdout);
-		fputs(help_main, stdout);
-		return 0;
-	}
+	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0)
+		output_help(usage_main, "\n", help_main, NULL);
 	find_bindir();
-	signal(SIGINT, remove_tmp_and_reraise);
-	signal(SIGTERM, remove_tmp_and_reraise);
-	signal(SIGHUP, remove_tmp_and_reraise);
+	pass_signals_on();
 	if (strcmp(verb, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(verb, "flamegraph") == 0)

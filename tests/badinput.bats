@@ -54,6 +54,12 @@ agga.mft        | mf-temporal | 1 | %P: agga.mft: temporal reports need a full c
 fullp.mft       | events | 1 | %P: fullp.mft:5: 'P' record in a full capture (only KIND 'aggregate' has it)
 backwards.mft   | events | 1 | %P: backwards.mft:4: time goes backwards: 5 ms after 9 ms
 afterend.mft    | events | 1 | %P: afterend.mft:4: record after the end record (E)
+ctlrecord.mft   | events | 1 | %P: ctlrecord.mft:2: expected a one-character record type followed by a space, found '\x1b]0;owned\x07'
+ctltype.mft     | events | 1 | %P: ctltype.mft:2: unknown record type '\x1b' (expected one of H M F S T t m a f P L K E)
+ctlkind.mft     | events | 1 | %P: ctlkind.mft:1: expected KIND 'full' or 'aggregate', found '\x1b[2J\xc2\x9b2J\xff\xc3'
+ctlsize.mft     | events | 1 | %P: ctlsize.mft:5: expected SIZE as a whole number of at most 20 digits, found '5\x1b[31mé\x7f'
+ctlvalue.folded | folded | 1 | %P: ctlvalue.folded:2: expected a whole number of at most 20 digits after the stack, found '5\x1b]0;x\x07'
+ctlcount.folded | folded | 1 | %P: ctlcount.folded:2: expected '# count=N' with a whole number N, found '\x1b[31m'
 missing.mft     | events | 1 | %P: cannot open 'missing.mft': No such file or directory
 as-nobody locked.mft | events | 1 | %P: cannot open 'locked.mft': Permission denied
 adir            | events | 1 | %P: adir:1: cannot read: Is a directory
@@ -141,6 +147,13 @@ make_inputs() {
 	# Line 2 is one byte past the 64 MiB limit (docs/FORMAT.md).
 	longline 'H 1 full 1 0 10 x\n' $((64 << 20)) >longline.mft.gz
 	longline '# format="mf-folded/1"\n' $((64 << 20)) >longline.folded.gz
+	# Control bytes, a C1 control (U+009B, CSI), bytes that are not UTF-8.
+	printf 'H 1 full 1 0 10 x\n\033]0;owned\a\n' >ctlrecord.mft
+	printf 'H 1 full 1 0 10 x\n\033 1\n' >ctltype.mft
+	printf 'H 1 \033[2J\302\2332J\377\303 1 0 10 x\n' >ctlkind.mft
+	printf '%s\na 1 1 5\033[31m\303\251\177\n' "$HEAD" >ctlsize.mft
+	printf '# format="mf-folded/1"\nmain;f 5\033]0;x\a\n' >ctlvalue.folded
+	printf '# format="mf-folded/1"\n# count=\033[31m\nmain;f 5\n' >ctlcount.folded
 	cp ok.mft locked.mft
 	cp ok.folded locked.folded
 	chmod 000 locked.mft locked.folded
@@ -232,6 +245,7 @@ check_one() {
 @test "badinput: frees of unknown allocations" { check_cases 'unknownfree\.mft|doublefree\.mft'; }
 @test "badinput: records out of order or of the wrong kind of capture" { check_cases 'backwards\.mft|afterend\.mft|agga\.mft|fullp\.mft'; }
 @test "badinput: malformed folded lines" { check_cases 'novalue\.folded|badcount\.folded'; }
+@test "badinput: control bytes of the input are shown escaped, never sent to the terminal" { check_cases 'ctl.*'; }
 @test "badinput: missing file" { check_cases 'missing\..*'; }
 @test "badinput: unreadable file and directory" { check_cases 'as-nobody locked\..*|adir'; }
 @test "badinput: output to a full device" { check_cases '.*/dev/full.*'; }

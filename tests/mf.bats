@@ -235,3 +235,82 @@ fake_stage() {
 	[ "$stderr" = "mf: wrote sh.mft; make a report with: mf flamegraph sh.mft" ]
 	head -1 sh.mft | grep -q "^H 2 full [0-9]* [0-9]* 5 /bin/sh -c exit\\\\x203 -o x$"
 }
+
+@test "mf run: no 'wrote' when mf-record refused: an existing file, a missing program, a bad option" {
+	cd "$W"
+	echo precious > cap
+	run -1 --separate-stderr "$MF" run -o cap /bin/true
+	[ "$stderr" = "mf-record: 'cap' already exists; use -f to overwrite it" ]
+	[ "$(cat cap)" = precious ]
+	run -1 --separate-stderr "$MF" run -f -o cap /no/such/program
+	[ "$stderr" = "mf-record: cannot run '/no/such/program': No such file or directory" ]
+	[ "$(cat cap)" = precious ]
+	run -2 --separate-stderr "$MF" run -f -o cap --interval 0 /bin/true
+	[ "${stderr_lines[0]}" = "mf-record: --interval takes a whole number from 1 to 3600000, not '0'" ]
+	[ "${#stderr_lines[@]}" = 2 ]
+	[ "$(cat cap)" = precious ]
+	run -0 --separate-stderr "$MF" run -f -o cap /bin/true
+	[ "$stderr" = "mf: wrote cap; make a report with: mf flamegraph cap" ]
+	only_files . app.mft.gz cap
+}
+
+@test "mf run -o -: the capture goes to standard output, no 'wrote'" {
+	cd "$W"
+	run -0 --separate-stderr "$MF" run -o - /bin/true
+	[ "${lines[0]:0:9}" = "H 2 full " ]
+	[ "$stderr" = "" ]
+	only_files . app.mft.gz
+}
+
+@test "mf flamegraph -o -: the report goes to standard output, no 'wrote'" {
+	cd "$W"
+	run -0 --separate-stderr "$MF" flamegraph -o - app.mft.gz
+	"$BIN/mf-peak" app.mft.gz | "$BIN/mf-html" > expected.html
+	[ "$output" = "$(cat expected.html)" ]
+	[ "$stderr" = "" ]
+	only_files . app.mft.gz expected.html
+}
+
+@test "mf: an unknown short option in a group is named alone" {
+	run -2 --separate-stderr "$MF" flamegraph -fx "$W/app.mft.gz"
+	[ "${stderr_lines[0]}" = "mf: unknown option '-x'" ]
+	run -2 --separate-stderr "$MF" run -fx /bin/true
+	[ "${stderr_lines[0]}" = "mf: unknown option '-x'" ]
+}
+
+# pid_gone PID: PID has ended (or is a zombie), within ten seconds.
+pid_gone() {
+	for _ in $(seq 100); do
+		[ -e "/proc/$1" ] || return 0
+		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "mf flamegraph killed by SIGTERM stops its stages and leaves no temporary file" {
+	cd "$W"
+	mkfifo capture
+	"$MF" flamegraph -o out.html capture 2> err &
+	mf=$!
+	# The stages wait for the capture; the temporary report exists.
+	while [ "$(pgrep -P "$mf" | wc -l)" -lt 2 ]; do sleep 0.05; done
+	stages=$(pgrep -P "$mf")
+	[ -n "$(find . -name '.out.html.mf-*')" ]
+	kill -TERM "$mf"
+	run -143 wait "$mf"
+	for pid in $stages; do pid_gone "$pid"; done
+	only_files . app.mft.gz capture err
+	[ "$(cat err)" = "" ]
+}
+
+@test "mf run passes SIGTERM on to mf-record, which finishes the capture" {
+	cd "$W"
+	"$MF" run -o sleep.mft /bin/sleep 60 2> err &
+	mf=$!
+	while ! pgrep -x sleep -P "$(pgrep -P "$mf" || echo 0)" > /dev/null; do sleep 0.05; done
+	kill -TERM "$mf"
+	run -143 wait "$mf"
+	[ "$(cat err)" = "mf: wrote sleep.mft; make a report with: mf flamegraph sleep.mft" ]
+	[ "$(tail -1 sleep.mft | cut -d' ' -f1,7,8)" = "E signal 15" ]
+}

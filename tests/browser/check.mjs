@@ -260,6 +260,7 @@ const checks = {
 	async inverted({ page }) {
 		assert.equal(await page.locator('#mf-inverted').isVisible(), true);
 		assert.equal(await page.title(), 'Peak memory (inverted)');
+		assert.equal(await page.locator('#mf-title').textContent(), 'mf \u2014 peak memory flame graph');
 		assert.match(await page.locator('#mf-help-what').textContent(), /inverted: the functions that allocated are next to the root/);
 		const a = await frame(page, 'a', '/src/inv.c:2');
 		assert.deepEqual([a.depth, a.bytes, a.count], [1, 3000000, 3]);
@@ -274,6 +275,7 @@ const checks = {
 		assert.equal(await page.locator('#mf-thread-box').isVisible(), false);
 		assert.equal(await page.locator('#mf-spark').isVisible(), false);
 		assert.equal(await page.title(), 'Memory flame graph');
+		assert.equal(await page.locator('#mf-title').textContent(), 'mf \u2014 memory flame graph');
 	},
 
 	// The memory sparkline opens a chart; its CSV comes from a blob: URL.
