@@ -39,6 +39,7 @@
 #include "hash.h"
 #include "inflate_debug.h"
 #include "intern.h"
+#include "sym_open.h"
 #include "symbolize.h"
 
 /* From libstdc++ (extern "C"); <cxxabi.h> is C++ only. */
@@ -74,6 +75,8 @@ struct module {
 	const char *name;	/* basename of path, interned */
 	uint64_t bias, start, end;
 	uint64_t added;		/* when last added: the latest wins an address */
+	int fd;			/* its file, opened when added; -1 once reported, or if it failed */
+	const char *why;	/* why the file could not be opened (interned), or NULL */
 	Dwfl_Module *dwmod;	/* NULL when the file could not be read */
 	int reported;		/* to libdwfl yet (at the first lookup in it) */
 	struct symbol *symbols;	/* by start; read at the first need */
@@ -90,6 +93,7 @@ struct entry {
 };
 
 struct symbolizer {
+	pid_t pid;		/* the recorded process, 0 for none */
 	Dwfl *dwfl;
 	struct intern strings;
 	struct hash demangled;	/* intern id of a name -> id of its demangling */
@@ -164,10 +168,11 @@ static int try_debug_file(Dwfl_Module *mod, const char *dir, const char *subdir,
 	const unsigned char *id;
 	GElf_Addr vaddr;
 	struct buf path = BUF_INIT;
+	const char *why;
 	int fd, ok;
 
 	buf_printf(&path, "%s%s%s", dir, subdir, name);
-	fd = open(buf_str(&path), O_RDONLY | O_CLOEXEC);
+	fd = sym_open_regular(buf_str(&path), &why);	/* never a FIFO */
 	if (fd < 0) {
 		buf_release(&path);
 		return -1;
@@ -187,7 +192,9 @@ static int try_debug_file(Dwfl_Module *mod, const char *dir, const char *subdir,
 
 /*
  * The .gnu_debuglink search of gdb and libdwfl: next to the file, in its
- * .debug/ folder, and under /usr/lib/debug with the file's folder.
+ * .debug/ folder, and under /usr/lib/debug with the file's folder.  Only
+ * for a module with an absolute path: a relative one is relative to the
+ * program's working directory, not to ours.
  */
 static int find_by_debuglink(Dwfl_Module *mod, const char *file_name,
 			     const char *link, uint32_t crc, char **found)
@@ -196,15 +203,16 @@ static int find_by_debuglink(Dwfl_Module *mod, const char *file_name,
 	char *dir;
 	int fd;
 
-	if (!link || !file_name || !(slash = strrchr(file_name, '/')))
-		return -1;
-	if (link[0] == '/')
+	if (link && link[0] == '/')
 		return try_debug_file(mod, "", "", link, crc, found);
+	if (!link || !file_name || file_name[0] != '/')
+		return -1;
+	slash = strrchr(file_name, '/');
 	dir = xstrndup(file_name, slash + 1 - file_name);
 	fd = try_debug_file(mod, dir, "", link, crc, found);
 	if (fd < 0)
 		fd = try_debug_file(mod, dir, ".debug/", link, crc, found);
-	if (fd < 0 && dir[0] == '/')
+	if (fd < 0)
 		fd = try_debug_file(mod, "/usr/lib/debug", dir, link, crc, found);
 	free(dir);
 	return fd;
@@ -257,7 +265,7 @@ static const Dwfl_Callbacks callbacks = {
 
 /* ---- modules ---- */
 
-struct symbolizer *symbolizer_new(void)
+struct symbolizer *symbolizer_new(pid_t pid)
 {
 	struct symbolizer *s = xcalloc(1, sizeof(*s));
 	struct intern strings = INTERN_INIT;
@@ -265,6 +273,7 @@ struct symbolizer *symbolizer_new(void)
 	struct buf scratch = BUF_INIT;
 
 	elf_version(EV_CURRENT);
+	s->pid = pid;
 	s->dwfl = dwfl_begin(&callbacks);
 	if (!s->dwfl)
 		die("cannot start libdwfl: %s", dwfl_errmsg(-1));
@@ -279,6 +288,8 @@ struct symbolizer *symbolizer_new(void)
 
 static void free_module(struct module *m)
 {
+	if (m->fd >= 0)
+		close(m->fd);
 	free(m->symbols);
 	for (size_t i = 0; i < m->ncu; i++)
 		free(m->cu_indexes[i].fns);
@@ -316,23 +327,33 @@ static struct module *find_module(struct symbolizer *s, const char *path,
 
 /*
  * Report the module's file to libdwfl, at the first lookup in it: libdwfl
- * keeps a descriptor open per file, and a process maps many libraries
- * none of its allocations come from.  dwmod stays NULL when the file is
- * not a readable ELF file.
+ * reads the file's headers and keeps it mapped, and a process maps many
+ * libraries none of its allocations come from.  dwmod stays NULL when the
+ * file is not a readable ELF file, which is said once, here.
  */
 static void report_module(struct symbolizer *s, struct module *m)
 {
 	m->reported = 1;
+	if (m->fd < 0) {
+		warn("cannot read module '%s': %s", m->path, m->why);
+		return;
+	}
 	dwfl_report_begin_add(s->dwfl);
-	m->dwmod = dwfl_report_elf(s->dwfl, m->path, m->path, -1, m->bias,
+	/* The descriptor is libdwfl's once it succeeds. */
+	m->dwmod = dwfl_report_elf(s->dwfl, m->path, m->path, m->fd, m->bias,
 				   false);
 	dwfl_report_end(s->dwfl, NULL, NULL);
+	if (!m->dwmod) {
+		close(m->fd);
+		warn("cannot read module '%s': not an ELF file", m->path);
+	}
+	m->fd = -1;
 }
 
 void symbolizer_add_module(struct symbolizer *s, const char *path,
 			   uint64_t bias, uint64_t start, uint64_t end)
 {
-	const char *slash = strrchr(path, '/');
+	const char *slash = strrchr(path, '/'), *why;
 	struct module *m = find_module(s, path, bias);
 
 	if (m) {
@@ -349,6 +370,8 @@ void symbolizer_add_module(struct symbolizer *s, const char *path,
 	m->start = start;
 	m->end = end;
 	m->added = ++s->nadded;
+	m->fd = sym_open_module(s->pid, path, bias, start, end, &why);
+	m->why = m->fd < 0 ? intern_cstr(s, why) : NULL;
 	m->dwmod = NULL;
 	m->reported = 0;
 	m->symbols = NULL;

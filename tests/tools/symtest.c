@@ -70,7 +70,7 @@ static uint64_t hex_field(const struct input *in, const char *s, const char *wha
 
 static void run_lines(struct input *in, struct output *out)
 {
-	struct symbolizer *s = symbolizer_new();
+	struct symbolizer *s = symbolizer_new(0);
 	const struct sym_frame *frames;
 	char *w[5];
 	size_t n;
@@ -146,7 +146,7 @@ static void run_scan(struct output *out, uint64_t step, const char *path)
 {
 	uint64_t seg[16][2], lo = UINT64_MAX, hi = 0, lookups, nframes;
 	size_t nseg = code_segments(path, seg, 16);
-	struct symbolizer *s = symbolizer_new();
+	struct symbolizer *s = symbolizer_new(0);
 	double t0, t1, t2;
 
 	for (size_t i = 0; i < nseg; i++) {

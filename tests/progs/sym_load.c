@@ -1,0 +1,113 @@
+/*
+ * sym_load - a library whose file changes after it is loaded, for
+ * mf-record's module files (tests/symbolize.bats):
+ *
+ *	sym_load swap LIB OTHER	load LIB, rename OTHER over it, allocate in it
+ *	sym_load fifo LIB	load LIB, put a FIFO at its path, allocate in it
+ *	sym_load chdir DIR LIB	go to DIR, load ./LIB, allocate in it
+ *
+ * swap and chdir then wait (10 s at most) until the recorder, their
+ * parent, has the library's file open or mapped: the recorder must open
+ * it while the program maps it, and this makes sure it had the chance.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Whether the parent has the file (dev, ino) open. */
+static int parent_has_open(dev_t dev, ino_t ino)
+{
+	char dir[64], path[400];
+	struct dirent *e;
+	struct stat st;
+	int found = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)getppid());
+	if (!(d = opendir(dir)))
+		return 0;
+	while (!found && (e = readdir(d))) {
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		found = e->d_name[0] != '.' && stat(path, &st) == 0 &&
+			st.st_dev == dev && st.st_ino == ino;
+	}
+	closedir(d);
+	return found;
+}
+
+/* Whether the parent maps the file (dev, ino). */
+static int parent_has_mapped(dev_t dev, ino_t ino)
+{
+	char name[64], line[4096];
+	unsigned maj, min;
+	unsigned long long inode;
+	int found = 0;
+	FILE *f;
+
+	snprintf(name, sizeof name, "/proc/%d/maps", (int)getppid());
+	if (!(f = fopen(name, "r")))
+		return 0;
+	while (!found && fgets(line, sizeof line, f))
+		found = sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &maj, &min, &inode) == 3 &&
+			inode == ino && makedev(maj, min) == dev;
+	fclose(f);
+	return found;
+}
+
+static int wait_for_recorder(const struct stat *lib)
+{
+	struct timespec ms = { 0, 1000000 };
+
+	for (int i = 0; i < 10000; i++) {
+		if (parent_has_open(lib->st_dev, lib->st_ino) ||
+		    parent_has_mapped(lib->st_dev, lib->st_ino))
+			return 0;
+		nanosleep(&ms, NULL);
+	}
+	fprintf(stderr, "sym_load: the recorder never opened the library\n");
+	return 1;
+}
+
+static int fail(const char *what)
+{
+	perror(what);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 2 ? argv[1] : "";
+	void *(*entry)(size_t);
+	struct stat lib;
+	void *h;
+
+	if (!strcmp(mode, "chdir") && argc == 4 && chdir(argv[2]) != 0)
+		return fail(argv[2]);
+	const char *path = !strcmp(mode, "chdir") ? argv[3] : argv[2];
+	if (!(h = dlopen(path, RTLD_NOW)) ||
+	    !(entry = (void *(*)(size_t))dlsym(h, "sym_load_entry"))) {
+		fprintf(stderr, "sym_load: %s\n", dlerror());
+		return 1;
+	}
+	if (stat(path, &lib) != 0)
+		return fail(path);
+	if (!strcmp(mode, "swap") && argc == 4) {
+		if (rename(argv[3], path) != 0)
+			return fail(argv[3]);
+	} else if (!strcmp(mode, "fifo") && argc == 3) {
+		if (unlink(path) != 0 || mkfifo(path, 0600) != 0)
+			return fail(path);
+	} else if (strcmp(mode, "chdir") || argc != 4) {
+		fprintf(stderr, "usage: sym_load swap LIB OTHER | fifo LIB | chdir DIR LIB\n");
+		return 2;
+	}
+	free(entry(4242));
+	return strcmp(mode, "fifo") ? wait_for_recorder(&lib) : 0;
+}
