@@ -91,12 +91,16 @@ static int open_mapped(pid_t pid, const struct mapping *m)
 	return sym_open_regular(name, &why);
 }
 
-/* Whether len bytes at addr in pid's memory are the bytes at want. */
+/*
+ * Whether len bytes at addr in pid's memory are the bytes at want: 1 yes,
+ * 0 no, -1 unknown (the memory cannot be read: the process may just have
+ * ended).
+ */
 static int memory_is(pid_t pid, uint64_t addr, const void *want, size_t len)
 {
 	char name[64];
 	void *have = malloc(len ? len : 1);
-	int fd, same = 0;
+	int fd, same = -1;
 
 	snprintf(name, sizeof(name), "/proc/%d/mem", (int)pid);
 	fd = open(name, O_RDONLY | O_CLOEXEC);
@@ -112,14 +116,15 @@ static int memory_is(pid_t pid, uint64_t addr, const void *want, size_t len)
 /*
  * Whether the note segments of the ELF file elf (the build id among
  * them) are in pid's memory, loaded with bias: the same bytes at their
- * addresses.  A file with no note segment is not proved the same.
+ * addresses.  1 yes, 0 no (a file with no note segment is not proved the
+ * same), -1 unknown (pid's memory cannot be read).
  */
 static int notes_in_memory(pid_t pid, Elf *elf, uint64_t bias)
 {
 	size_t nph, size;
 	const char *raw = elf_rawfile(elf, &size);
 	GElf_Phdr ph;
-	int notes = 0;
+	int notes = 0, same;
 
 	if (!raw || elf_getphdrnum(elf, &nph) != 0)
 		return 0;
@@ -127,9 +132,11 @@ static int notes_in_memory(pid_t pid, Elf *elf, uint64_t bias)
 		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE)
 			continue;
 		if (ph.p_filesz > MAX_NOTES || ph.p_offset > size ||
-		    ph.p_filesz > size - ph.p_offset ||
-		    !memory_is(pid, bias + ph.p_vaddr, raw + ph.p_offset, ph.p_filesz))
+		    ph.p_filesz > size - ph.p_offset)
 			return 0;
+		same = memory_is(pid, bias + ph.p_vaddr, raw + ph.p_offset, ph.p_filesz);
+		if (same != 1)
+			return same;
 		notes++;
 	}
 	return notes > 0;
@@ -137,7 +144,10 @@ static int notes_in_memory(pid_t pid, Elf *elf, uint64_t bias)
 
 /*
  * Whether the file open on fd is the one mapped at m, loaded with bias:
- * by build id when it has one, else by device and inode.
+ * by build id when it has one, else by device and inode.  When the
+ * process's memory cannot be read any more (it ended since its maps were
+ * read), there is nothing to check against, as when it had ended before:
+ * the file is taken.
  */
 static int is_mapped_file(pid_t pid, int fd, uint64_t bias, const struct mapping *m)
 {
@@ -149,7 +159,7 @@ static int is_mapped_file(pid_t pid, int fd, uint64_t bias, const struct mapping
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf && dwelf_elf_gnu_build_id(elf, &id) > 0)
-		same = notes_in_memory(pid, elf, bias);
+		same = notes_in_memory(pid, elf, bias) != 0;
 	else
 		same = fstat(fd, &st) == 0 && st.st_ino == m->inode &&
 		       major(st.st_dev) == m->major && minor(st.st_dev) == m->minor;

@@ -440,7 +440,8 @@ needs_user_namespace() {
 	local dir=$BATS_TEST_TMPDIR/fifo out=$BATS_TEST_TMPDIR/rec.mft
 	mkdir "$dir"
 	cp "$B/libsym_load.so" "$dir/"
-	run -0 --separate-stderr timeout 60 unshare --user --map-root-user \
+	# (SIGKILL: the program stops mf-record for a moment, see sym_load.c.)
+	run -0 --separate-stderr timeout -s KILL 60 unshare --user --map-root-user \
 		"$BIN/mf-record" -o "$out" "$B/sym_load" fifo "$dir/libsym_load.so"
 	[ -p "$dir/libsym_load.so" ]
 	[ "$stderr" = "mf-record: cannot read module '$dir/libsym_load.so': not a regular file" ]

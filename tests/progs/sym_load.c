@@ -9,10 +9,14 @@
  * swap and chdir then wait (10 s at most) until the recorder, their
  * parent, has the library's file open or mapped: the recorder must open
  * it while the program maps it, and this makes sure it had the chance.
+ * fifo stops the recorder (SIGSTOP) from before the library is loaded
+ * until its path is a FIFO, so that the recorder hears of the library
+ * only then.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +94,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "chdir") && argc == 4 && chdir(argv[2]) != 0)
 		return fail(argv[2]);
+	if (!strcmp(mode, "fifo") && kill(getppid(), SIGSTOP) != 0)
+		return fail("SIGSTOP");
 	const char *path = !strcmp(mode, "chdir") ? argv[3] : argv[2];
 	if (!(h = dlopen(path, RTLD_NOW)) ||
 	    !(entry = (void *(*)(size_t))dlsym(h, "sym_load_entry"))) {
@@ -104,6 +110,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "fifo") && argc == 3) {
 		if (unlink(path) != 0 || mkfifo(path, 0600) != 0)
 			return fail(path);
+		if (kill(getppid(), SIGCONT) != 0)
+			return fail("SIGCONT");
 	} else if (strcmp(mode, "chdir") || argc != 4) {
 		fprintf(stderr, "usage: sym_load swap LIB OTHER | fifo LIB | chdir DIR LIB\n");
 		return 2;
