@@ -39,7 +39,8 @@ LDLIBS_COMMON = -lz -ldeflate
 BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libunwind-dev libdw-dev libelf-dev
 # npm: installed by browser-deps (mf-html/build.mk) only when no npm command
 # exists, since NodeSource's nodejs package ships npm and conflicts with it.
-TEST_PKGS = bats jq nodejs chromium python3
+# libc6-dbg: glibc's debug information, for the symbolizer's tests of glibc frames.
+TEST_PKGS = bats jq nodejs chromium python3 libc6-dbg
 DEMO_PKGS =
 # The benchmarks measure against heaptrack (bench/reduce.sh, bench/record.sh).
 BENCH_PKGS = heaptrack

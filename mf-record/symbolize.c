@@ -355,11 +355,25 @@ static void clean_path(struct buf *b, const char *path)
 		buf_addc(b, '.');
 }
 
+/* Does path start with the directory dir ("a/b" starts with "a" and "a/")? */
+static int starts_with_dir(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
 /*
- * A source file name as the line table has it, made absolute with the
- * CU's compilation directory and cleaned, so that a file has the same
- * name in every CU.  Cached by the address of libdw's string, which is
- * one CU's and lives as long as the Dwfl.
+ * A source file name as the line table has it, joined once with the CU's
+ * compilation directory and cleaned, so that a file has the same name in
+ * every CU.  libdw has already joined the name with its directory entry,
+ * and entry 0 is the compilation directory itself: a file there comes
+ * back as "COMP_DIR/NAME", which a relative COMP_DIR (glibc's "./nptl")
+ * must not be put before again ("nptl/nptl/pthread_create.c").  Cached
+ * by the address of libdw's string, which is one CU's and lives as long
+ * as the Dwfl.
  */
 static const char *source_path(struct symbolizer *s, Dwarf_Die *cu,
 			       const char *src)
@@ -374,7 +388,7 @@ static const char *source_path(struct symbolizer *s, Dwarf_Die *cu,
 	if (src[0] != '/')
 		dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
 	buf_clear(&s->scratch);
-	if (dir && dir[0])
+	if (dir && dir[0] && !starts_with_dir(src, dir))
 		buf_printf(&s->scratch, "%s/", dir);
 	buf_adds(&s->scratch, src);
 	clean_path(&s->path, buf_str(&s->scratch));

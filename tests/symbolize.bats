@@ -450,3 +450,13 @@ needs_user_namespace() {
 	[[ "${lines[0]}" =~ ^libsym_load\.so\+0x[0-9a-f]+\ \?:0$ ]]
 	[[ "${lines[1]}" =~ ^libsym_load\.so\+0x[0-9a-f]+\ \?:0$ ]]
 }
+
+@test "glibc's source paths are joined with their compilation directory once" {
+	local out=$BATS_TEST_TMPDIR/rec.mft
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/rec_threads"
+	# glibc's DWARF (libc6-dbg) names pthread_create.c in the compilation
+	# directory "./nptl": gdb's ./nptl/pthread_create.c.
+	grep -Eq '^F [0-9]+ [0-9]+ nptl/pthread_create\.c [1-9][0-9]* ' "$out"
+	# Never nptl/nptl/pthread_create.c, elf/elf/dl-open.c, ...
+	run -1 grep -E '^F [0-9]+ [0-9]+ ([^/ ]+)/\1/' "$out"
+}
