@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -91,6 +92,22 @@ static const char *intern_cstr(struct symbolizer *s, const char *str)
 
 /* ---- modules ---- */
 
+/*
+ * A module's file stays open from when it is added to its first lookup
+ * (or to the end): a program that loads hundreds of libraries would
+ * exhaust the usual soft limit of 1024 descriptors.  Raise it to the hard
+ * limit, in this process only.
+ */
+static void allow_more_files(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 struct symbolizer *symbolizer_new(pid_t pid)
 {
 	struct symbolizer *s = xcalloc(1, sizeof(*s));
@@ -99,6 +116,7 @@ struct symbolizer *symbolizer_new(pid_t pid)
 	struct buf scratch = BUF_INIT;
 
 	s->pid = pid;
+	allow_more_files();
 	s->dwfl = sym_debuginfo_begin();
 	if (!s->dwfl)
 		die("cannot start libdwfl: %s", dwfl_errmsg(-1));

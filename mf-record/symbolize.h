@@ -45,7 +45,12 @@ struct sym_frame {
 	const char *module;	/* path of the module as added, or NULL when unknown */
 };
 
-/* For the modules of process pid; 0 for none (module files are then read by path). */
+/*
+ * For the modules of process pid; 0 for none (module files are then read
+ * by path).  Each module's file is open from when it is added to its
+ * first lookup, so this raises the calling process's soft limit of open
+ * files to its hard limit.
+ */
 struct symbolizer *symbolizer_new(pid_t pid);
 void symbolizer_free(struct symbolizer *s);
 

@@ -460,3 +460,17 @@ needs_user_namespace() {
 	# Never nptl/nptl/pthread_create.c, elf/elf/dl-open.c, ...
 	run -1 grep -E '^F [0-9]+ [0-9]+ ([^/ ]+)/\1/' "$out"
 }
+
+@test "module files stay open until their first lookup: 200 modules under a limit of 64 descriptors" {
+	local lib=$B/libsym_dl.so off i
+	off=$(nm "$lib" | awk '$3 == "sym_dl_entry" { print $1 }')
+	for i in $(seq 1 200); do
+		printf 'module %x %x %x %s\n' $((i << 24)) $((i << 24)) $(((i << 24) + 0x100000)) "$lib"
+	done >"$IN"
+	for i in $(seq 1 200); do
+		printf 'pc m%d %x\n' "$i" $(((i << 24) + 0x$off + 2))
+	done >>"$IN"
+	run -0 --separate-stderr bash -c 'ulimit -S -n 64 && exec "$1" "$2"' - "$B/symtest" "$IN"
+	[ "$stderr" = "" ]
+	[ "$(printf '%s\n' "$output" | cut -f2 | sort | uniq -c | awk '{ print $1, $2 }')" = "200 sym_dl_entry" ]
+}
