@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
@@ -79,43 +80,49 @@ static int wait_for_recorder(const struct stat *lib)
 	return 1;
 }
 
-static int fail(const char *what)
+/* The recorder is stopped (fifo): never leave it so, even on an error. */
+static int parent_stopped;
+
+static int fail(const char *what, const char *why)
 {
-	perror(what);
+	fprintf(stderr, "sym_load: %s: %s\n", what, why);
+	if (parent_stopped)
+		kill(getppid(), SIGCONT);
 	return 1;
 }
 
 int main(int argc, char **argv)
 {
-	const char *mode = argc > 2 ? argv[1] : "";
-	void *(*entry)(size_t);
+	const char *mode = argc > 1 ? argv[1] : "";
+	int swap = !strcmp(mode, "swap") && argc == 4;
+	int fifo = !strcmp(mode, "fifo") && argc == 3;
+	int in_dir = !strcmp(mode, "chdir") && argc == 4;
+	const char *path = in_dir ? argv[3] : argv[2];
+	void *(*entry)(size_t) = NULL;
 	struct stat lib;
 	void *h;
 
-	if (!strcmp(mode, "chdir") && argc == 4 && chdir(argv[2]) != 0)
-		return fail(argv[2]);
-	if (!strcmp(mode, "fifo") && kill(getppid(), SIGSTOP) != 0)
-		return fail("SIGSTOP");
-	const char *path = !strcmp(mode, "chdir") ? argv[3] : argv[2];
-	if (!(h = dlopen(path, RTLD_NOW)) ||
-	    !(entry = (void *(*)(size_t))dlsym(h, "sym_load_entry"))) {
-		fprintf(stderr, "sym_load: %s\n", dlerror());
-		return 1;
-	}
-	if (stat(path, &lib) != 0)
-		return fail(path);
-	if (!strcmp(mode, "swap") && argc == 4) {
-		if (rename(argv[3], path) != 0)
-			return fail(argv[3]);
-	} else if (!strcmp(mode, "fifo") && argc == 3) {
-		if (unlink(path) != 0 || mkfifo(path, 0600) != 0)
-			return fail(path);
-		if (kill(getppid(), SIGCONT) != 0)
-			return fail("SIGCONT");
-	} else if (strcmp(mode, "chdir") || argc != 4) {
+	if (!swap && !fifo && !in_dir) {
 		fprintf(stderr, "usage: sym_load swap LIB OTHER | fifo LIB | chdir DIR LIB\n");
 		return 2;
 	}
+	if (in_dir && chdir(argv[2]) != 0)
+		return fail(argv[2], strerror(errno));
+	if (fifo && kill(getppid(), SIGSTOP) != 0)
+		return fail("SIGSTOP", strerror(errno));
+	parent_stopped = fifo;
+	if (!(h = dlopen(path, RTLD_NOW)) ||
+	    !(entry = (void *(*)(size_t))dlsym(h, "sym_load_entry")))
+		return fail(path, dlerror());
+	if (stat(path, &lib) != 0)
+		return fail(path, strerror(errno));
+	if (swap && rename(argv[3], path) != 0)
+		return fail(argv[3], strerror(errno));
+	if (fifo && (unlink(path) != 0 || mkfifo(path, 0600) != 0))
+		return fail(path, strerror(errno));
+	if (fifo && kill(getppid(), SIGCONT) != 0)
+		return fail("SIGCONT", strerror(errno));
+	parent_stopped = 0;
 	free(entry(4242));
-	return strcmp(mode, "fifo") ? wait_for_recorder(&lib) : 0;
+	return fifo ? 0 : wait_for_recorder(&lib);
 }
