@@ -7,12 +7,11 @@
  * table (the module added last wins, as after a dlclose and a dlopen at
  * the same place), finds the function around the call site and the
  * inlined calls in it through the module's index (sym_index.h) and turns
- * them into frames: the innermost
- * function (maybe an inlined one) at the call site's line, then each
- * inlining caller at the DW_AT_call_file/DW_AT_call_line of the inlined
- * call, out to the function the code really is in.  Without DWARF, the
- * symbol table names the function; without a symbol, the frame is
- * "MODULE+0xOFF".
+ * them into frames: the innermost function (maybe an inlined one) at the
+ * call site's line, then each inlining caller at the
+ * DW_AT_call_file/DW_AT_call_line of the inlined call, out to the
+ * function the code really is in.  Without DWARF, the symbol table names
+ * the function; without a symbol, the frame is "MODULE+0xOFF".
  *
  * Results are cached per address and every string is interned, so a big
  * program's tens of thousands of return addresses cost one DWARF lookup

@@ -474,3 +474,39 @@ needs_user_namespace() {
 	[ "$stderr" = "" ]
 	[ "$(printf '%s\n' "$output" | cut -f2 | sort | uniq -c | awk '{ print $1, $2 }')" = "200 sym_dl_entry" ]
 }
+
+# held_symtest DIR [OTHER]: in a user namespace (no map_files), sym_load
+# holds DIR/libsym_load.so loaded (OTHER renamed over its path first)
+# while symtest --pid looks up an address in it.
+held_symtest() {
+	unshare --user --map-root-user bash -c '
+		coproc HELD { exec "$1/sym_load" hold "${@:3}"; }
+		pid=$HELD_PID in=${HELD[1]}	# bash unsets HELD once it ends
+		cat <&"${HELD[0]}" >"$2"
+		"$1/symtest" --pid "$pid" "$2"
+		status=$?
+		eval "exec $in>&-"
+		wait "$pid" && exit $status' - "$B" "$IN" "$1/libsym_load.so" "${@:2}"
+}
+
+@test "without map_files, the file at a library's path is read if its build id is the one in memory" {
+	needs_user_namespace
+	local dir=$BATS_TEST_TMPDIR/held src=$ROOT/tests/tools/sym_load_lib.c
+	mkdir "$dir"
+	cp "$B/libsym_load.so" "$dir/"
+	run -0 --separate-stderr held_symtest "$dir"
+	[ "$stderr" = "" ]
+	[ "$output" = "lib	sym_load_entry	$src:$(($(line_of "$src" 'void *sym_load_entry(size_t n)') + 1))	$dir/libsym_load.so" ]
+}
+
+@test "without map_files, a file that replaced a library at its path is not read" {
+	needs_user_namespace
+	local dir=$BATS_TEST_TMPDIR/held off
+	mkdir "$dir"
+	cp "$B/libsym_load.so" "$dir/"
+	cp "$B/libsym_load_decoy.so" "$dir/new.so"
+	run -0 --separate-stderr held_symtest "$dir" "$dir/new.so"
+	[ "$stderr" = "symtest: cannot read module '$dir/libsym_load.so': the file there is not the one that was loaded" ]
+	off=$(printf '%x' $((0x$(pc_of lib) - 1 - 0x$(bias_of "$dir/libsym_load.so"))))
+	[ "$output" = "lib	libsym_load.so+0x$off	?:0	$dir/libsym_load.so" ]
+}

@@ -5,6 +5,11 @@
  *	sym_load swap LIB OTHER	load LIB, rename OTHER over it, allocate in it
  *	sym_load fifo LIB	load LIB, put a FIFO at its path, allocate in it
  *	sym_load chdir DIR LIB	go to DIR, load ./LIB, allocate in it
+ *	sym_load hold LIB [OTHER]	load LIB, rename OTHER over it, print
+ *				its modules and the address of
+ *				sym_load_entry + 1 as tests/tools/symtest
+ *				reads them (sym_common.h), close stdout,
+ *				and wait for the end of stdin
  *
  * swap and chdir then wait (10 s at most) until the recorder, their
  * parent, has the library's file open or mapped: the recorder must open
@@ -13,7 +18,8 @@
  * until its path is a FIFO, so that the recorder hears of the library
  * only then.
  */
-#define _GNU_SOURCE
+#include "sym_common.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <dlfcn.h>
@@ -91,10 +97,24 @@ static int fail(const char *what, const char *why)
 	return 1;
 }
 
+/* hold: the program maps LIB while symtest --pid looks at it. */
+static int hold(void *(*entry)(size_t))
+{
+	char c;
+
+	sym_print_modules();
+	sym_print("lib", (const char *)(uintptr_t)entry + 1);
+	fclose(stdout);
+	while (read(0, &c, 1) > 0)
+		;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
-	int swap = !strcmp(mode, "swap") && argc == 4;
+	int held = !strcmp(mode, "hold") && (argc == 3 || argc == 4);
+	int swap = (!strcmp(mode, "swap") && argc == 4) || (held && argc == 4);
 	int fifo = !strcmp(mode, "fifo") && argc == 3;
 	int in_dir = !strcmp(mode, "chdir") && argc == 4;
 	const char *path = in_dir ? argv[3] : argv[2];
@@ -102,8 +122,8 @@ int main(int argc, char **argv)
 	struct stat lib;
 	void *h;
 
-	if (!swap && !fifo && !in_dir) {
-		fprintf(stderr, "usage: sym_load swap LIB OTHER | fifo LIB | chdir DIR LIB\n");
+	if (!swap && !fifo && !in_dir && !held) {
+		fprintf(stderr, "usage: sym_load swap LIB OTHER | fifo LIB | chdir DIR LIB | hold LIB [OTHER]\n");
 		return 2;
 	}
 	if (in_dir && chdir(argv[2]) != 0)
@@ -123,6 +143,8 @@ int main(int argc, char **argv)
 	if (fifo && kill(getppid(), SIGCONT) != 0)
 		return fail("SIGCONT", strerror(errno));
 	parent_stopped = 0;
+	if (held)
+		return hold(entry);
 	free(entry(4242));
 	return fifo ? 0 : wait_for_recorder(&lib);
 }
