@@ -19,7 +19,10 @@
  * to the file, in its .debug/ folder or under /usr/lib/debug), never from
  * the network: debuginfod is not asked even when DEBUGINFOD_URLS is set.
  *
- * Link with -ldw -lelf -lz -lstdc++ (__cxa_demangle).
+ * The symbolizer is symbolize.c with sym_open.c (module files),
+ * sym_debuginfo.c (debug files), sym_index.c (lookups in a module) and
+ * inflate_debug.c; link with -ldw -lelf -lz -ldeflate -lstdc++
+ * (__cxa_demangle).
  */
 #ifndef MF_SYMBOLIZE_H
 #define MF_SYMBOLIZE_H
