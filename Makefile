@@ -40,7 +40,8 @@ BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libunwi
 # npm: installed by browser-deps (mf-html/build.mk) only when no npm command
 # exists, since NodeSource's nodejs package ships npm and conflicts with it.
 # man-db and groff-base: the test that renders every man page (man -l).
-TEST_PKGS = bats jq nodejs chromium python3 man-db groff-base
+# libc6-dbg: glibc's debug information, for the symbolizer's tests of glibc frames.
+TEST_PKGS = bats jq nodejs chromium python3 man-db groff-base libc6-dbg
 DEMO_PKGS =
 # The benchmarks measure against heaptrack (bench/reduce.sh, bench/record.sh).
 BENCH_PKGS = heaptrack

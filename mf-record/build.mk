@@ -27,7 +27,9 @@ PROGRAMS += $(BIN)/libmf-record.so
 # from shared memory, symbolizes them with libdw (debug files inflated with
 # libdeflate first) and writes the event stream.
 # -lstdc++ gives the symbolizer __cxa_demangle.
-MF_RECORD_SRC = mf-record/mf-record.c mf-record/symbolize.c mf-record/inflate_debug.c \
+# The symbolizer is symbolize.c, inflate_debug.c and mf-record/sym_*.c.
+SYMBOLIZER_SRC = mf-record/symbolize.c mf-record/inflate_debug.c $(wildcard mf-record/sym_*.c)
+MF_RECORD_SRC = mf-record/mf-record.c $(SYMBOLIZER_SRC) \
 	$(wildcard mf-record/launch_*.c mf-record/writer_*.c)
 $(BIN)/mf-record: $(MF_RECORD_SRC:%.c=$(BUILD)/%.o) $(LIBMF)
 	@mkdir -p $(BIN)

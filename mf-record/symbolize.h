@@ -4,8 +4,11 @@
  *
  * The recorder learns the recorded process's modules from its own events
  * (path and load bias, as dl_iterate_phdr gives them) and tells the
- * symbolizer; the process may be gone by the time addresses are looked up,
- * so nothing here reads /proc/PID.
+ * symbolizer, which opens each module's file at once, through the process
+ * while it still maps it (sym_open.h): the file read is the one mapped,
+ * even if its path now names another file, a FIFO, or is relative to the
+ * program's working directory.  Addresses are looked up later, when the
+ * process may be gone: nothing else here reads /proc/PID.
  *
  * Ownership: the symbolizer owns every string it returns; they stay valid
  * until symbolizer_free().  Equal strings share storage (they are
@@ -16,13 +19,17 @@
  * to the file, in its .debug/ folder or under /usr/lib/debug), never from
  * the network: debuginfod is not asked even when DEBUGINFOD_URLS is set.
  *
- * Link with -ldw -lelf -lz -lstdc++ (__cxa_demangle).
+ * The symbolizer is symbolize.c with sym_open.c (module files),
+ * sym_debuginfo.c (debug files), sym_index.c (lookups in a module) and
+ * inflate_debug.c; link with -ldw -lelf -lz -ldeflate -lstdc++
+ * (__cxa_demangle).
  */
 #ifndef MF_SYMBOLIZE_H
 #define MF_SYMBOLIZE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct symbolizer;
 
@@ -41,14 +48,21 @@ struct sym_frame {
 	const char *module;	/* path of the module as added, or NULL when unknown */
 };
 
-struct symbolizer *symbolizer_new(void);
+/*
+ * For the modules of process pid; 0 for none (module files are then read
+ * by path).  Each module's file is open from when it is added to its
+ * first lookup, so this raises the calling process's soft limit of open
+ * files to its hard limit.
+ */
+struct symbolizer *symbolizer_new(pid_t pid);
 void symbolizer_free(struct symbolizer *s);
 
 /*
  * The file at path is mapped with load bias bias (dlpi_addr) over the
  * addresses [start, end).  Adding a module again (same path and bias) is
  * harmless.  A file that cannot be read is not an error: its addresses
- * come out as "MODULE+0xOFF".
+ * come out as "MODULE+0xOFF", and the first lookup in it prints one line
+ * on stderr ("PROG: cannot read module 'PATH': REASON").
  */
 void symbolizer_add_module(struct symbolizer *s, const char *path,
 			   uint64_t bias, uint64_t start, uint64_t end);

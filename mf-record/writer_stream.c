@@ -955,7 +955,7 @@ struct writer *writer_new(struct output *out, const struct writer_options *opts)
 	struct writer *w = xcalloc(1, sizeof *w);
 	w->out = out;
 	w->o = *opts;
-	w->sym = symbolizer_new();
+	w->sym = symbolizer_new(opts->pid);
 	w->text = w->texts[0] = xmalloc(TEXT_BYTES);
 	w->texts[1] = xmalloc(TEXT_BYTES);
 	pthread_mutex_init(&w->lock, NULL);

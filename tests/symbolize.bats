@@ -234,18 +234,47 @@ main	$src:$(line_of "$src" '	outer();')	$B/sym_inline" ]
 	[ "$(frames lib-entry)" = "sym_dl_entry	?:0	$dir/libsym_dl_split.so" ]
 }
 
-@test "a module file that cannot be read, or is not ELF, is MODULE+0xOFFSET" {
+@test "a module file that cannot be read, or is not ELF, is MODULE+0xOFFSET, said once" {
 	cat >"$IN" <<-EOF
 	module 1000 1000 2000 /nonexistent/libgone.so
 	module 5000 5000 6000 $P/sym_c.c
 	pc gone 1235
 	pc text 5101
+	pc gone-again 1236
 	EOF
 	run --separate-stderr "$B/symtest" "$IN"
 	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
+	[ "$stderr" = "symtest: cannot read module '/nonexistent/libgone.so': No such file or directory
+symtest: cannot read module '$P/sym_c.c': not an ELF file" ]
 	[ "$output" = "gone	libgone.so+0x234	?:0	/nonexistent/libgone.so
-text	sym_c.c+0x100	?:0	$P/sym_c.c" ]
+text	sym_c.c+0x100	?:0	$P/sym_c.c
+gone-again	libgone.so+0x235	?:0	/nonexistent/libgone.so" ]
+}
+
+@test "a module path that is a FIFO or a directory is not read, and nothing blocks" {
+	mkfifo "$BATS_TEST_TMPDIR/libfifo.so"
+	cat >"$IN" <<-EOF
+	module 1000 1000 2000 $BATS_TEST_TMPDIR/libfifo.so
+	module 5000 5000 6000 $BATS_TEST_TMPDIR
+	pc fifo 1235
+	pc dir 5101
+	EOF
+	run -0 --separate-stderr timeout 60 "$B/symtest" "$IN"
+	[ "$stderr" = "symtest: cannot read module '$BATS_TEST_TMPDIR/libfifo.so': not a regular file
+symtest: cannot read module '$BATS_TEST_TMPDIR': not a regular file" ]
+	[ "$output" = "fifo	libfifo.so+0x234	?:0	$BATS_TEST_TMPDIR/libfifo.so
+dir	${BATS_TEST_TMPDIR##*/}+0x100	?:0	$BATS_TEST_TMPDIR" ]
+}
+
+@test "a debug file that is a FIFO is not read, and nothing blocks" {
+	local dir=$BATS_TEST_TMPDIR/fifo
+	mkdir "$dir"
+	cp "$B/libsym_dl_crc.so" "$dir/"
+	mkfifo "$dir/libsym_dl_crc.so.debug"
+	"$B/sym_dl" "$dir/libsym_dl_crc.so" >"$IN"
+	run -0 --separate-stderr timeout 60 "$B/symtest" "$IN"
+	[ "$stderr" = "" ]
+	[ "$(frames lib-entry)" = "sym_dl_entry	?:0	$dir/libsym_dl_crc.so" ]
 }
 
 @test "the same address twice, and a module added twice, give the same frames" {
@@ -339,4 +368,146 @@ third	sym_dl_entry	$lib" ]
 	[ "${stderr%%$'\n'*}" = "symtest: wrong number of arguments" ]
 	run -0 "$B/symtest" --help
 	[ "${output%%$'\n'*}" = "usage: symtest [FILE]" ]
+}
+
+# --- module files in a recording: opened while the program maps them ---
+
+# module_frames STREAM PATH: "FUNCTION FILE:LINE" of the F records of
+# module PATH, in stream order.
+module_frames() {
+	awk -v path="$2" '
+	$1 == "M" { m = $3; for (i = 4; i <= NF; i++) m = m " " $i; if (m == path) id = $2 }
+	$1 == "F" && id != "" && $3 == id { fn = $6; for (i = 7; i <= NF; i++) fn = fn " " $i; print fn, $4 ":" $5 }' "$1"
+}
+
+# The frames of an allocation in sym_load_lib.c, read from the right file.
+load_lib_frames() {
+	local src=$ROOT/tests/tools/sym_load_lib.c
+	echo "sym_load_entry $src:$(line_of "$src" 'return load_inner(n);')
+load_inner $src:$(line_of "$src" 'return malloc(n);')"
+}
+
+# Opening a module through /proc/PID/map_files needs root (CAP_SYS_ADMIN).
+needs_map_files() {
+	[ "$(id -u)" = 0 ] || skip "only root opens /proc/PID/map_files"
+}
+
+# In a user namespace even root cannot open /proc/PID/map_files.
+needs_user_namespace() {
+	unshare --user --map-root-user true || skip "cannot create a user namespace here"
+}
+
+@test "a library replaced at its path after it was loaded is read from the file mapped" {
+	needs_map_files
+	local dir=$BATS_TEST_TMPDIR/swap out=$BATS_TEST_TMPDIR/rec.mft
+	mkdir "$dir"
+	cp "$B/libsym_load.so" "$dir/"
+	cp "$B/libsym_load_decoy.so" "$dir/new.so"
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/sym_load" swap "$dir/libsym_load.so" "$dir/new.so"
+	[ "$stderr" = "" ]
+	# The path now holds the decoy, whose functions are totally_different_*.
+	nm -D "$dir/libsym_load.so" | grep -q totally_different_function
+	[ "$(module_frames "$out" "$dir/libsym_load.so")" = "$(load_lib_frames)" ]
+}
+
+@test "a library loaded by a relative path after a chdir is not looked for in the recorder's directory" {
+	needs_map_files
+	local dir=$BATS_TEST_TMPDIR/there here=$BATS_TEST_TMPDIR/here out=$BATS_TEST_TMPDIR/rec.mft
+	mkdir "$dir" "$here"
+	cp "$B/libsym_load.so" "$dir/"
+	# A decoy of the same name where the recorder runs.
+	cp "$B/libsym_load_decoy.so" "$here/libsym_load.so"
+	cd "$here"
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/sym_load" chdir "$dir" ./libsym_load.so
+	[ "$stderr" = "" ]
+	[ "$(module_frames "$out" ./libsym_load.so)" = "$(load_lib_frames)" ]
+}
+
+@test "without map_files, a relative path is opened in the program's directory and checked" {
+	needs_user_namespace
+	local dir=$BATS_TEST_TMPDIR/there here=$BATS_TEST_TMPDIR/here out=$BATS_TEST_TMPDIR/rec.mft
+	mkdir "$dir" "$here"
+	cp "$B/libsym_load.so" "$dir/"
+	cp "$B/libsym_load_decoy.so" "$here/libsym_load.so"
+	cd "$here"
+	run -0 --separate-stderr unshare --user --map-root-user \
+		"$BIN/mf-record" -o "$out" "$B/sym_load" chdir "$dir" ./libsym_load.so
+	[ "$stderr" = "" ]
+	[ "$(module_frames "$out" ./libsym_load.so)" = "$(load_lib_frames)" ]
+}
+
+@test "a library whose path became a FIFO: the recording ends, its frames are MODULE+0xOFFSET, one warning" {
+	needs_user_namespace	# where map_files cannot be opened: the path is
+	local dir=$BATS_TEST_TMPDIR/fifo out=$BATS_TEST_TMPDIR/rec.mft
+	mkdir "$dir"
+	cp "$B/libsym_load.so" "$dir/"
+	# (SIGKILL: the program stops mf-record for a moment, see sym_load.c.)
+	run -0 --separate-stderr timeout -s KILL 60 unshare --user --map-root-user \
+		"$BIN/mf-record" -o "$out" "$B/sym_load" fifo "$dir/libsym_load.so"
+	[ -p "$dir/libsym_load.so" ]
+	[ "$stderr" = "mf-record: cannot read module '$dir/libsym_load.so': not a regular file" ]
+	run -0 module_frames "$out" "$dir/libsym_load.so"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" =~ ^libsym_load\.so\+0x[0-9a-f]+\ \?:0$ ]]
+	[[ "${lines[1]}" =~ ^libsym_load\.so\+0x[0-9a-f]+\ \?:0$ ]]
+}
+
+@test "glibc's source paths are joined with their compilation directory once" {
+	local out=$BATS_TEST_TMPDIR/rec.mft
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/rec_threads"
+	# glibc's DWARF (libc6-dbg) names pthread_create.c in the compilation
+	# directory "./nptl": gdb's ./nptl/pthread_create.c.
+	grep -Eq '^F [0-9]+ [0-9]+ nptl/pthread_create\.c [1-9][0-9]* ' "$out"
+	# Never nptl/nptl/pthread_create.c, elf/elf/dl-open.c, ...
+	run -1 grep -E '^F [0-9]+ [0-9]+ ([^/ ]+)/\1/' "$out"
+}
+
+@test "module files stay open until their first lookup: 200 modules under a limit of 64 descriptors" {
+	local lib=$B/libsym_dl.so off i
+	off=$(nm "$lib" | awk '$3 == "sym_dl_entry" { print $1 }')
+	for i in $(seq 1 200); do
+		printf 'module %x %x %x %s\n' $((i << 24)) $((i << 24)) $(((i << 24) + 0x100000)) "$lib"
+	done >"$IN"
+	for i in $(seq 1 200); do
+		printf 'pc m%d %x\n' "$i" $(((i << 24) + 0x$off + 2))
+	done >>"$IN"
+	run -0 --separate-stderr bash -c 'ulimit -S -n 64 && exec "$1" "$2"' - "$B/symtest" "$IN"
+	[ "$stderr" = "" ]
+	[ "$(printf '%s\n' "$output" | cut -f2 | sort | uniq -c | awk '{ print $1, $2 }')" = "200 sym_dl_entry" ]
+}
+
+# held_symtest DIR [OTHER]: in a user namespace (no map_files), sym_load
+# holds DIR/libsym_load.so loaded (OTHER renamed over its path first)
+# while symtest --pid looks up an address in it.
+held_symtest() {
+	unshare --user --map-root-user bash -c '
+		coproc HELD { exec "$1/sym_load" hold "${@:3}"; }
+		pid=$HELD_PID in=${HELD[1]}	# bash unsets HELD once it ends
+		cat <&"${HELD[0]}" >"$2"
+		"$1/symtest" --pid "$pid" "$2"
+		status=$?
+		eval "exec $in>&-"
+		wait "$pid" && exit $status' - "$B" "$IN" "$1/libsym_load.so" "${@:2}"
+}
+
+@test "without map_files, the file at a library's path is read if its build id is the one in memory" {
+	needs_user_namespace
+	local dir=$BATS_TEST_TMPDIR/held src=$ROOT/tests/tools/sym_load_lib.c
+	mkdir "$dir"
+	cp "$B/libsym_load.so" "$dir/"
+	run -0 --separate-stderr held_symtest "$dir"
+	[ "$stderr" = "" ]
+	[ "$output" = "lib	sym_load_entry	$src:$(($(line_of "$src" 'void *sym_load_entry(size_t n)') + 1))	$dir/libsym_load.so" ]
+}
+
+@test "without map_files, a file that replaced a library at its path is not read" {
+	needs_user_namespace
+	local dir=$BATS_TEST_TMPDIR/held off
+	mkdir "$dir"
+	cp "$B/libsym_load.so" "$dir/"
+	cp "$B/libsym_load_decoy.so" "$dir/new.so"
+	run -0 --separate-stderr held_symtest "$dir" "$dir/new.so"
+	[ "$stderr" = "symtest: cannot read module '$dir/libsym_load.so': the file there is not the one that was loaded" ]
+	off=$(printf '%x' $((0x$(pc_of lib) - 1 - 0x$(bias_of "$dir/libsym_load.so"))))
+	[ "$output" = "lib	libsym_load.so+0x$off	?:0	$dir/libsym_load.so" ]
 }

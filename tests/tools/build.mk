@@ -5,8 +5,7 @@
 SYMTEST = $(BUILD)/tests/symtest
 SYMTEST_LIBS = -ldw -lelf -lstdc++
 
-$(SYMTEST): $(BUILD)/tests/tools/symtest.o $(BUILD)/mf-record/symbolize.o \
-	    $(BUILD)/mf-record/inflate_debug.o $(LIBMF)
+$(SYMTEST): $(BUILD)/tests/tools/symtest.o $(SYMBOLIZER_SRC:%.c=$(BUILD)/%.o) $(LIBMF)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SYMTEST_LIBS) $(LDLIBS_COMMON)
 
@@ -64,3 +63,15 @@ $(SYM_DL)_crc.so: tests/tools/sym_dl_lib.c tests/progs/sym_common.h
 	rm -f $@.full
 
 test-programs: $(SYMTEST) $(INFLATETEST) $(SYM_DL_LIBS) $(BUILD)/tests/sym_c_nopie $(BUILD)/tests/sym_c_stripped
+
+# The library tests/progs/sym_load loads, and a decoy of the same shape
+# whose functions have other names.
+SYM_LOAD_LIBS = $(BUILD)/tests/libsym_load.so $(BUILD)/tests/libsym_load_decoy.so
+$(BUILD)/tests/libsym_load.so: tests/tools/sym_load_lib.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -shared -fPIC -o $@ $<
+$(BUILD)/tests/libsym_load_decoy.so: tests/tools/sym_load_lib.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -DDECOY -shared -fPIC -o $@ $<
+
+test-programs: $(SYM_LOAD_LIBS)

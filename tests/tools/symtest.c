@@ -8,6 +8,8 @@
  *	LABEL<TAB>FUNCTION<TAB>FILE:LINE<TAB>MODULE
  *
  * innermost first; an unknown file is "?", an unknown module "?".
+ * With --pid PID, the modules are those of the running process PID,
+ * opened through it as mf-record opens them (mf-record/sym_open.h).
  *
  * With --scan STEP, it instead maps the module MODULE at bias 0, looks up
  * every STEP-th address of its executable segments (twice: the second
@@ -31,6 +33,7 @@
 
 static const char usage[] =
 	"usage: symtest [FILE]\n"
+	"       symtest --pid PID [FILE]\n"
 	"       symtest --scan STEP MODULE\n";
 
 static void print_frames(struct output *out, const char *label,
@@ -68,9 +71,9 @@ static uint64_t hex_field(const struct input *in, const char *s, const char *wha
 	return v;
 }
 
-static void run_lines(struct input *in, struct output *out)
+static void run_lines(struct input *in, struct output *out, pid_t pid)
 {
-	struct symbolizer *s = symbolizer_new();
+	struct symbolizer *s = symbolizer_new(pid);
 	const struct sym_frame *frames;
 	char *w[5];
 	size_t n;
@@ -146,7 +149,7 @@ static void run_scan(struct output *out, uint64_t step, const char *path)
 {
 	uint64_t seg[16][2], lo = UINT64_MAX, hi = 0, lookups, nframes;
 	size_t nseg = code_segments(path, seg, 16);
-	struct symbolizer *s = symbolizer_new();
+	struct symbolizer *s = symbolizer_new(0);
 	double t0, t1, t2;
 
 	for (size_t i = 0; i < nseg; i++) {
@@ -170,12 +173,13 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "pid", required_argument, NULL, 'p' },
 		{ "scan", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct output out;
 	struct input in;
-	uint64_t step = 0;
+	uint64_t step = 0, pid = 0;
 	int c;
 
 	set_progname(argv[0]);
@@ -184,6 +188,9 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
+		case 'p':
+			pid = option_u64(usage, "--pid", optarg, 1, INT32_MAX);
+			break;
 		case 's':
 			step = option_u64(usage, "--scan", optarg, 1, 1 << 20);
 			break;
@@ -199,7 +206,7 @@ int main(int argc, char **argv)
 		run_scan(&out, step, argv[optind]);
 	} else {
 		input_open(&in, optind < argc ? argv[optind] : NULL);
-		run_lines(&in, &out);
+		run_lines(&in, &out, (pid_t)pid);
 		input_close(&in);
 	}
 	output_close(&out);
