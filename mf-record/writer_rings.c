@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "launch.h"
 #include "proto.h"
 #include "writer_clock.h"
 

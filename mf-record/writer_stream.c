@@ -22,8 +22,8 @@
 #include "err.h"
 #include "hash.h"
 #include "intern.h"
-#include "launch.h"
 #include "symbolize.h"
+#include "writer_clock.h"
 #include "writer_live.h"
 
 #define TOO_DEEP "<STACK TOO DEEP>"
@@ -350,7 +350,7 @@ void writer_sample_rss(struct writer *w)
 {
 	if (w->process_gone)
 		return;
-	uint64_t rss = launch_rss(w->o.pid);
+	uint64_t rss = process_rss(w->o.pid);
 	/* A process being reaped has no memory left: keep the last value. */
 	if (rss)
 		w->rss = rss;
