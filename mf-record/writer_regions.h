@@ -4,7 +4,9 @@
  * that stay mapped.
  *
  * Regions never overlap.  A region's length is as requested; the mapping
- * itself ends at the next page boundary (regions_end).
+ * itself ends at the next page boundary (regions_end).  Every function
+ * takes O(log n) expected time: a program may hold hundreds of thousands
+ * of mappings.
  *
  *	regions_init(&rs, page_size);
  *	regions_insert(&rs, &(struct region){ start, len, number, stack });
@@ -23,11 +25,16 @@ struct region {
 	uint64_t stack;		/* the shim's stack id, for the parts that stay */
 };
 
+struct region_node;
+
 struct writer_regions {
 	uint64_t page;		/* the page size, a power of two */
-	/* private */
-	struct region *regions;	/* sorted by start */
-	size_t n, cap;
+	/* private: a treap, see writer_regions.c */
+	struct region_node *nodes;	/* nodes[0] is unused: index 0 is none */
+	size_t cap;
+	uint32_t used;		/* nodes handed out, and 1 */
+	uint32_t root, free_list;
+	uint32_t seed;		/* of the priorities */
 };
 
 void regions_init(struct writer_regions *rs, uint64_t page);
