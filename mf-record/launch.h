@@ -45,15 +45,8 @@ pid_t launch_start(const char *path, char *const *argv, const char *shim,
 
 /*
  * Whether the child ended (reaped; *status is its wait status, *end_ns
- * when it ended, CLOCK_MONOTONIC).  Never blocks.
+ * when it ended, CLOCK_MONOTONIC: writer_clock.h).  Never blocks.
  */
 int launch_ended(pid_t pid, int *status, uint64_t *end_ns);
-
-/* The resident set size of pid in bytes, or 0 when it cannot be read. */
-uint64_t launch_rss(pid_t pid);
-
-/* CLOCK_MONOTONIC and CLOCK_REALTIME now, in ns and ms. */
-uint64_t monotonic_ns(void);
-uint64_t realtime_ms(void);
 
 #endif

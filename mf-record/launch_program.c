@@ -20,22 +20,9 @@
 #include "buf.h"
 #include "err.h"
 #include "proto.h"
+#include "writer_clock.h"
 
 #define SHIM_NAME "libmf-record.so"
-
-uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t realtime_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static int is_executable_file(const char *path)
 {
@@ -354,22 +341,4 @@ int launch_ended(pid_t pid, int *status, uint64_t *end_ns)
 		return 0;
 	*end_ns = child_gone ? child_end_ns : monotonic_ns();
 	return 1;
-}
-
-uint64_t launch_rss(pid_t pid)
-{
-	char path[64], text[128];
-	snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, text, sizeof text - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	text[n] = '\0';
-	unsigned long long size, resident;
-	if (sscanf(text, "%llu %llu", &size, &resident) != 2)
-		return 0;
-	return resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }

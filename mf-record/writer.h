@@ -10,10 +10,22 @@
  *
  *	w = writer_new(&out, &opts);		// writes H
  *	writer_stack(w, ...);			// as stacks arrive, in any order
- *	writer_event(w, thread, ev);		// every other event, in seq order
+ *	writer_event(w, thread, ev, may_wait);	// every other event, in seq order
  *	writer_idle(w, now_ns);			// nothing pending: m records due
  *	writer_end(w, end_ns, lost, status);	// K/P/L if aggregated, then E; all written
  *	writer_free(w);
+ *
+ * The writer is called, never calls back: the caller (writer_rings.c)
+ * decides the order of events.  When an event cannot be written where it
+ * is, writer_event says what must come first and the caller hands it the
+ * event again after that.
+ *
+ * Where it is done: writer_stream.c (these functions, the malloc family
+ * and mappings), writer_output.c (the output thread and its buffers),
+ * writer_format.h (numbers to text), writer_memory.c (time, RSS, m
+ * records), writer_frames.c (stacks, frames, the symbolizer),
+ * writer_threads.c (T records), writer_regions.c (mappings by address),
+ * writer_live.c (blocks by address), writer_sites.c (aggregated sites).
  *
  * Every function dies on a write error (lib/output.h) and on events that
  * cannot come from the shim; none of them can otherwise fail.
@@ -42,27 +54,7 @@ struct writer_options {
 struct writer *writer_new(struct output *out, const struct writer_options *opts);
 void writer_free(struct writer *w);
 
-/*
- * fn(arg) is called before work that may take long (symbolizing an address
- * not seen before: the first lookup in a module reads its debug
- * information), so that the rings can be drained meanwhile and the program
- * does not wait on a full ring.  fn may call writer_stack and
- * writer_module, not writer_event.
- */
-void writer_on_slow_work(struct writer *w, void (*fn)(void *), void *arg);
-
-/*
- * fn(arg, addr, want) is called when an event cannot be right where it
- * is: an allocation at addr while addr is live (want is MF_EV_FREE: a
- * free of addr must come first), or a free of an addr not live (want is
- * MF_EV_ALLOC).  Keys taken with plain rdtsc may be out of order by a
- * fraction of a microsecond; fn writes the other thread's event that
- * must come first (with writer_event), if there is one.  The writer looks
- * again after it returns.  Never called from inside fn.
- */
-void writer_on_conflict(struct writer *w, void (*fn)(void *, uint64_t, int), void *arg);
-
-/* A module of the process (MF_EV_MODULE): handed to the symbolizer. */
+/* A module of the process (MF_EV_MODULE): handed to the symbolizer (writer_frames.c). */
 void writer_module(struct writer *w, const char *path, uint64_t bias,
 		   uint64_t start, uint64_t end);
 /*
@@ -72,8 +64,40 @@ void writer_module(struct writer *w, const char *path, uint64_t bias,
  */
 void writer_stack(struct writer *w, uint64_t id, const uint64_t *pcs,
 		  uint32_t depth, int truncated);
-/* An event with a sequence number, from the thread numbered thread. */
-void writer_event(struct writer *w, uint32_t thread, const struct mf_event *ev);
+
+/* What writer_event may answer instead of writing the event (may_wait). */
+enum {
+	/*
+	 * Keys taken with plain rdtsc may be out of order by a fraction of
+	 * a microsecond: an allocation at an address still live wants the
+	 * free of that address first, a free of an address not live its
+	 * allocation.
+	 */
+	WRITER_MAY_WAIT_ORDER = 1,
+	/* The event's stack has addresses never symbolized (slow: see writer_symbolize_one). */
+	WRITER_MAY_WAIT_SYMBOLS = 2,
+};
+enum writer_wait {
+	WRITER_WRITTEN,
+	WRITER_AFTER_FREE,	/* another thread's free of ev->a, if there is one */
+	WRITER_AFTER_ALLOC,	/* another thread's allocation of ev->a, if there is one */
+	WRITER_AFTER_SYMBOLS,	/* writer_symbolize_one until it returns 0 */
+};
+/*
+ * An event with a sequence number, from the thread numbered thread.
+ * Returns WRITER_WRITTEN, or (only for a reason allowed in may_wait) what
+ * must happen first; then nothing but the m and t records of the event's
+ * time was written, and the caller hands the event again, without that
+ * reason in may_wait if it found nothing to do.
+ */
+enum writer_wait writer_event(struct writer *w, uint32_t thread, const struct mf_event *ev,
+			      unsigned may_wait);
+/*
+ * Symbolize one address of ev's stack not symbolized yet (the first lookup
+ * in a module reads its debug information: the caller can drain the rings
+ * between two calls).  Returns 0 when none was left.
+ */
+int writer_symbolize_one(struct writer *w, const struct mf_event *ev);
 /*
  * ev will come to writer_event soon: start loading what it will need into
  * the caches.  Only a hint; ev need not stay valid.
@@ -81,15 +105,16 @@ void writer_event(struct writer *w, uint32_t thread, const struct mf_event *ev);
 void writer_prefetch(struct writer *w, const struct mf_event *ev);
 /* Whether writer_prefetch can help now: the live blocks outgrew the caches. */
 int writer_prefetch_helps(const struct writer *w);
-/* Nothing is pending at now_ns: write the m records due by then. */
+/* Nothing is pending at now_ns: write the m records due by then (writer_memory.c). */
 void writer_idle(struct writer *w, uint64_t now_ns);
 /* Read the process's RSS for the m records to come (also done at each m). */
 void writer_sample_rss(struct writer *w);
 /* The process is gone: RSS keeps its last value from now on. */
 void writer_process_gone(struct writer *w);
 /*
- * The end: m records due by end_ns, the aggregated records, and E with
- * the counts, lost events and how the process ended (a wait status).
+ * The end: m records due by end_ns, the aggregated records
+ * (writer_sites.c), and E with the counts, lost events and how the
+ * process ended (a wait status).
  */
 void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status);
 

@@ -1,7 +1,8 @@
 /*
- * writer_clock.h - the keys that order events (proto.h): which clock
- * gives them, the launcher's own reading of it, and turning time stamp
- * counter keys into CLOCK_MONOTONIC times.
+ * writer_clock.h - the launcher's clocks: CLOCK_MONOTONIC and
+ * CLOCK_REALTIME, the recorded process's RSS, and the keys that order
+ * events (proto.h): which clock gives them, the launcher's own reading of
+ * it, and turning time stamp counter keys into CLOCK_MONOTONIC times.
  *
  * The time stamp counter is used when reading it orders events as
  * CLOCK_MONOTONIC would: x86-64 with rdtscp and an invariant counter, and
@@ -15,8 +16,16 @@
 #define MF_WRITER_CLOCK_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "proto.h"
+
+/* CLOCK_MONOTONIC and CLOCK_REALTIME now, in ns and ms. */
+uint64_t monotonic_ns(void);
+uint64_t realtime_ms(void);
+
+/* The resident set size of pid in bytes, or 0 when it cannot be read. */
+uint64_t process_rss(pid_t pid);
 
 /* The clock for this machine and environment; dies on a bad MF_CLOCK. */
 enum mf_clock clock_choose(void);

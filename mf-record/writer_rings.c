@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "launch.h"
 #include "proto.h"
 #include "writer_clock.h"
 
@@ -86,8 +85,6 @@ struct rings {
 	 */
 	uint64_t ticks_20us;
 	uint64_t window_key, window_ns;	/* the current window's first key and its time */
-	uint32_t current;	/* the lane whose event is being written */
-	uint64_t current_key;	/* and that event's key */
 	int heap_dirty;		/* lanes other than the top moved on: rebuild the heap */
 	int merging;		/* rings_process holds the heap's top: drains must not push */
 	uint32_t deferred[MF_SLOTS];	/* lanes that got events meanwhile, pushed after */
@@ -97,7 +94,7 @@ struct rings {
 	uint64_t stalled_since_ns;	/* when a pending free began holding the stream up, or 0 */
 };
 
-static void bring_forward(void *arg, uint64_t addr, int want);
+static void hand_over(struct rings *r, struct lane *l, const struct mf_event *ev, int nested);
 
 /* ticks_20us from the rate just measured; the current window starts again. */
 static void measure_windows(struct rings *r)
@@ -106,11 +103,6 @@ static void measure_windows(struct rings *r)
 		return;
 	r->ticks_20us = (uint64_t)(20000 / r->rate.ns_per_tick);
 	r->window_key = 0;
-}
-
-static void keep_rings_moving(void *rings)
-{
-	rings_drain(rings);
 }
 
 struct rings *rings_new(void *shm, struct writer *w)
@@ -124,8 +116,6 @@ struct rings *rings_new(void *shm, struct writer *w)
 		clock_rate_start(&r->rate);
 		measure_windows(r);
 	}
-	writer_on_slow_work(w, keep_rings_moving, r);
-	writer_on_conflict(w, bring_forward, r);
 	return r;
 }
 
@@ -433,12 +423,13 @@ static void look_ahead(struct rings *r, struct lane *l)
 /*
  * Write the front event of lane l and move past it.  Returns 0 when it must
  * wait (a pending free not settled yet), else 1.  freed: a pending free is
- * known to have happened (its address was handed out again).
+ * known to have happened (its address was handed out again).  nested: it
+ * is written ahead of its turn, for another event (bring_forward).
  */
-static int write_front(struct rings *r, struct lane *l, int process_gone, int freed)
+static int write_front(struct rings *r, struct lane *l, int process_gone, int freed, int nested)
 {
 	/*
-	 * A copy: the writer may drain the rings while it symbolizes, which
+	 * A copy: the rings are drained while the writer symbolizes, which
 	 * can move the lane's buffer.  Only module records (ignored here) are
 	 * longer.
 	 */
@@ -471,34 +462,26 @@ static int write_front(struct rings *r, struct lane *l, int process_gone, int fr
 		copy.ev.aux = 0;
 	if (r->tsc)
 		copy.ev.time_ns = key_ns(r, copy.ev.key);
-	uint32_t outer = r->current;
-	uint64_t outer_key = r->current_key;
-	r->current = (uint32_t)(l - r->lanes);
-	r->current_key = copy.ev.key;
-	writer_event(r->w, l->thread, &copy.ev);
-	r->current = outer;
-	r->current_key = outer_key;
+	hand_over(r, l, &copy.ev, nested);
 	return 1;
 }
 
 /*
- * The writer met an allocation at a live address, or a free of an address
- * not live (writer_on_conflict).  Keys are read with plain rdtsc, which
- * the CPU may run a little before the loads ahead of it: the other
- * thread's free of addr (or allocation of it) can carry a slightly later
- * key than the event that needed it.  Find it in another lane, within the
- * skew, and write that lane up to it first.
+ * The writer met an allocation at a live address (want MF_EV_FREE), or a
+ * free of an address not live (want MF_EV_ALLOC), in the event keyed key
+ * from lane skip.  Keys are read with plain rdtsc, which the CPU may run a
+ * little before the loads ahead of it: the other thread's free of addr (or
+ * allocation of it) can carry a slightly later key than the event that
+ * needed it.  Find it in another lane, within the skew, and write that
+ * lane up to it first.
  */
-static void bring_forward(void *arg, uint64_t addr, int want)
+static void bring_forward(struct rings *r, const struct lane *skip, uint64_t key,
+			  uint64_t addr, int want)
 {
-	struct rings *r = arg;
-	uint64_t limit = r->current_key + r->ticks_20us;
-	if (!r->ticks_20us)
-		return;		/* counter keys are in order */
+	uint64_t limit = key + r->ticks_20us;
 	for (size_t i = 0; i < r->nheap; i++) {
-		uint32_t lane = r->heap[i];
-		struct lane *l = &r->lanes[lane];
-		if (lane == r->current)
+		struct lane *l = &r->lanes[r->heap[i]];
+		if (l == skip)
 			continue;
 		for (size_t at = l->pos; at < l->len;) {
 			const struct mf_event *ev = (const struct mf_event *)(l->buf + at);
@@ -506,12 +489,46 @@ static void bring_forward(void *arg, uint64_t addr, int want)
 				break;
 			if (ev->type == want && ev->a == addr) {
 				while (l->pos <= at)
-					if (!write_front(r, l, 0, l->pos == at && want == MF_EV_FREE))
+					if (!write_front(r, l, 0, l->pos == at && want == MF_EV_FREE, 1))
 						break;
 				r->heap_dirty = 1;
 				return;
 			}
 			at += ev->size;
+		}
+	}
+}
+
+/*
+ * Hand ev, from lane l, to the writer, doing first what it asks for: the
+ * rings are drained while it symbolizes, so that the program does not
+ * wait on a full ring, and another lane's event that must come first is
+ * written first.  An event written ahead of its turn (nested) is written
+ * as it is.
+ */
+static void hand_over(struct rings *r, struct lane *l, const struct mf_event *ev, int nested)
+{
+	uint32_t thread = l->thread;
+	unsigned may_wait = 0;
+	if (!nested)	/* counter keys are in order */
+		may_wait = WRITER_MAY_WAIT_SYMBOLS | (r->ticks_20us ? WRITER_MAY_WAIT_ORDER : 0);
+	for (;;) {
+		enum writer_wait wait = writer_event(r->w, thread, ev, may_wait);
+		switch (wait) {
+		case WRITER_WRITTEN:
+			return;
+		case WRITER_AFTER_SYMBOLS:
+			do
+				rings_drain(r);
+			while (writer_symbolize_one(r->w, ev));
+			may_wait &= ~WRITER_MAY_WAIT_SYMBOLS;
+			break;
+		case WRITER_AFTER_FREE:
+		case WRITER_AFTER_ALLOC:
+			bring_forward(r, l, ev->key, ev->a,
+				      wait == WRITER_AFTER_FREE ? MF_EV_FREE : MF_EV_ALLOC);
+			may_wait &= ~WRITER_MAY_WAIT_ORDER;
+			break;
 		}
 	}
 }
@@ -533,7 +550,7 @@ size_t rings_process(struct rings *r, size_t budget, int process_gone)
 				next = front_key(r, r->heap[k]);
 		int waiting = 0;
 		do {
-			if (!write_front(r, l, process_gone, 0)) {
+			if (!write_front(r, l, process_gone, 0, 0)) {
 				waiting = 1;
 				break;
 			}

@@ -161,6 +161,22 @@ f 1 0" ]
 	grep -qx "E [0-9]* 4 4 1 0 exit 0" "$out"
 }
 
+@test "200000 mappings, half of them unmapped: every a and f exact" {
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_mmaps 200000
+	valid_stream "$out"
+	page=$(getconf PAGESIZE)
+	# The table of mappings is allocation 1; maps[j], a page, is
+	# allocation j + 2; those with j % 4 < 2 are freed, in that order.
+	[ "$(awk '$1 == "a" { print $2, $4, $5 }' "$out" | sort | uniq -c | awk '{ print $1, $2, $3, $4 }' | sort)" = \
+"1 1 1600000 mmap
+200000 1 $page mmap" ]
+	run -0 awk '
+		$1 == "a" { n++ }
+		$1 == "f" { k = ($3 ~ /^[-+]/) ? last + $3 : n - $3; last = k; print k }' "$out"
+	[ "$output" = "$(seq 0 199999 | awk '$1 % 4 < 2 { print $1 + 2 }')" ]
+	grep -qx "E [0-9]* 200001 100000 0 0 exit 0" "$out"
+}
+
 @test "mremap of part of a mapping: the parts around it stay counted" {
 	run -0 $BIN/mf-record -o "$out" $PROGS/rec_mremap
 	valid_stream "$out"

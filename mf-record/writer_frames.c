@@ -1,0 +1,215 @@
+/*
+ * writer_frames.c - stacks, frames, modules and the calls into the
+ * symbolizer (see writer_frames.h).
+ *
+ * A return address is symbolized once and its frames interned once; a
+ * stack id is resolved to a node once.  Frames are equal when their
+ * function, file, line and module are; nodes when their parent and frame
+ * are.
+ */
+#include "writer_frames.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "syntax.h"
+#include "writer_format.h"
+
+#define TOO_DEEP "<STACK TOO DEEP>"
+
+void frames_init(struct writer_frames *f, pid_t pid)
+{
+	*f = (struct writer_frames){ .pc_frames = HASH_INIT, .strings = INTERN_INIT,
+		.frame_keys = INTERN_INIT, .modules = INTERN_INIT, .nodes = HASH_INIT };
+	f->sym = symbolizer_new(pid);
+}
+
+void frames_release(struct writer_frames *f)
+{
+	symbolizer_free(f->sym);
+	free(f->stacks);
+	free(f->pcs);
+	hash_release(&f->pc_frames);
+	free(f->syms);
+	free(f->frame_list);
+	intern_release(&f->strings);
+	intern_release(&f->frame_keys);
+	intern_release(&f->modules);
+	hash_release(&f->nodes);
+}
+
+void frames_module(struct writer_frames *f, const char *path, uint64_t bias,
+		   uint64_t start, uint64_t end)
+{
+	symbolizer_add_module(f->sym, path, bias, start, end);
+}
+
+void frames_stack(struct writer_frames *f, uint64_t id, const uint64_t *pcs,
+		  uint32_t depth, int truncated)
+{
+	if (id == 0 || id >= FRAMES_MAX_STACK)
+		die("the recorded process sent a bad stack id %llu", (unsigned long long)id);
+	if (id >= f->cap_stacks) {
+		size_t old = f->cap_stacks;
+		f->stacks = xgrow(f->stacks, &f->cap_stacks, id + 1, sizeof *f->stacks);
+		memset(f->stacks + old, 0, (f->cap_stacks - old) * sizeof *f->stacks);
+	}
+	f->pcs = xgrow(f->pcs, &f->cap_pcs, f->npcs + depth, sizeof *f->pcs);
+	memcpy(f->pcs + f->npcs, pcs, depth * sizeof *pcs);
+	f->stacks[id] = (struct raw_stack){ .first = f->npcs, .depth = depth,
+		.truncated = truncated != 0, .known = 1 };
+	f->npcs += depth;
+}
+
+/* ---- symbolizing: writes nothing ---- */
+
+/* Look pc up and keep its frames, outermost first; returns its pc_frames value. */
+static uint64_t symbolize(struct writer_frames *f, uint64_t pc)
+{
+	const struct sym_frame *found;
+	size_t n = symbolizer_lookup(f->sym, pc, &found);
+	if (n > 0xffff)
+		n = 0xffff;
+	uint64_t first = f->nsyms;
+	f->syms = xgrow(f->syms, &f->cap_syms, f->nsyms + n, sizeof *f->syms);
+	f->frame_list = xrealloc(f->frame_list, f->cap_syms * sizeof *f->frame_list);
+	for (size_t i = n; i-- > 0;)
+		f->syms[f->nsyms++] = found[i];
+	uint64_t v = first << 17 | n << 1;
+	*hash_put(&f->pc_frames, pc, NULL) = v;
+	return v;
+}
+
+int frames_symbolize_one(struct writer_frames *f, uint64_t id)
+{
+	if (id >= f->cap_stacks)
+		return 0;
+	struct raw_stack *s = &f->stacks[id];
+	while (s->known && !s->resolved && s->checked < s->depth) {
+		uint64_t pc = f->pcs[s->first + s->depth - 1 - s->checked];
+		s->checked++;
+		if (!hash_get(&f->pc_frames, pc)) {
+			symbolize(f, pc);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- interning: writes M, F and S records ---- */
+
+static uint32_t module_id(struct writer_frames *f, struct writer_output *t, const char *path)
+{
+	if (!path)
+		return 0;
+	size_t before = f->modules.count;
+	uint32_t id = intern(&f->modules, path, strlen(path)) + 1;
+	if (f->modules.count != before) {
+		buf_addc(&t->line, EV_MODULE);
+		buf_addc(&t->line, ' ');
+		buf_addu64(&t->line, id);
+		buf_addc(&t->line, ' ');
+		syntax_escape(&t->line, path, SYNTAX_TEXT);
+		text_end_line(t);
+	}
+	return id;
+}
+
+static uint32_t string_id(struct writer_frames *f, const char *s)
+{
+	return intern(&f->strings, s, strlen(s));
+}
+
+/* The id of a frame, written as an F record the first time. */
+static uint32_t frame_id(struct writer_frames *f, struct writer_output *t,
+			 const char *function, const char *file, unsigned line, const char *module)
+{
+	if (!file || !*file)
+		file = "?";
+	uint32_t mod = module_id(f, t, module);	/* a new module's M goes first */
+	char key[64];
+	int n = snprintf(key, sizeof key, "%u %u %u %u", string_id(f, function),
+			 string_id(f, file), line, mod);
+	size_t before = f->frame_keys.count;
+	uint32_t id = intern(&f->frame_keys, key, (size_t)n) + 1;
+	if (f->frame_keys.count == before)
+		return id;
+	struct buf *b = &t->line;
+	buf_addc(b, EV_FRAME);
+	buf_addc(b, ' ');
+	buf_addu64(b, id);
+	buf_addc(b, ' ');
+	buf_addu64(b, mod);
+	buf_addc(b, ' ');
+	syntax_escape(b, file, SYNTAX_WORD);
+	buf_addc(b, ' ');
+	buf_addu64(b, line);
+	buf_addc(b, ' ');
+	syntax_escape(b, function, SYNTAX_TEXT);
+	text_end_line(t);
+	return id;
+}
+
+/* The node for frame called from parent, written as an S record the first time. */
+static uint32_t node_id(struct writer_frames *f, struct writer_output *t,
+			uint32_t parent, uint32_t frame)
+{
+	int added;
+	uint64_t *v = hash_put(&f->nodes, (uint64_t)parent << 32 | frame, &added);
+	if (!added)
+		return (uint32_t)*v;
+	if (f->nnodes == UINT32_MAX - 1)
+		die("too many distinct stacks");
+	*v = ++f->nnodes;
+	FORMAT(t, EV_STACK, *v, parent, frame);
+	return (uint32_t)*v;
+}
+
+/*
+ * The frame ids of return address pc, outermost first (an inlined call is
+ * a frame of its own), symbolized and interned once.  Returns how many;
+ * *ids points into frame_list until the next call.
+ */
+static size_t pc_frames(struct writer_frames *f, struct writer_output *t, uint64_t pc,
+			const uint32_t **ids)
+{
+	uint64_t *found = hash_get(&f->pc_frames, pc);
+	uint64_t v = found ? *found : symbolize(f, pc);
+	size_t first = (size_t)(v >> 17), n = (size_t)(v >> 1 & 0xffff);
+	if (!(v & 1)) {
+		/* Interning writes records but never touches pc_frames or syms. */
+		for (size_t i = 0; i < n; i++) {
+			const struct sym_frame *s = &f->syms[first + i];
+			f->frame_list[first + i] = frame_id(f, t, s->function, s->file, s->line, s->module);
+		}
+		*hash_get(&f->pc_frames, pc) = v | 1;
+	}
+	*ids = f->frame_list + first;
+	return n;
+}
+
+uint32_t frames_resolve(struct writer_frames *f, struct writer_output *t, uint64_t id)
+{
+	if (id >= f->cap_stacks || !f->stacks[id].known)
+		return 0;	/* never sent: the empty stack */
+	struct raw_stack *s = &f->stacks[id];
+	if (s->resolved)
+		return s->node;
+	uint32_t node = 0;
+	if (s->truncated) {
+		if (!f->too_deep_frame)
+			f->too_deep_frame = frame_id(f, t, TOO_DEEP, NULL, 0, NULL);
+		node = node_id(f, t, 0, f->too_deep_frame);
+	}
+	for (uint32_t i = s->depth; i-- > 0;) {
+		const uint32_t *ids;
+		size_t n = pc_frames(f, t, f->pcs[s->first + i], &ids);
+		for (size_t j = 0; j < n; j++)
+			node = node_id(f, t, node, ids[j]);
+	}
+	s->node = node;
+	s->resolved = 1;
+	return node;
+}

@@ -1,0 +1,91 @@
+/*
+ * writer_frames.h - stacks, frames and modules: the shim's stack ids
+ * become stack nodes, its return addresses frames, through the
+ * symbolizer; M, F and S records are written the first time a written
+ * record needs them.
+ *
+ * Symbolizing is the slow part (the first lookup in a module reads its
+ * debug information), and it writes nothing; interning writes the records.
+ * So the two are apart: the caller may symbolize a stack's addresses one
+ * at a time beforehand (frames_symbolize_one), doing other work between
+ * them, and frames_node then only interns.  frames_node symbolizes what is
+ * left itself.
+ *
+ *	frames_stack(f, id, pcs, depth, truncated);	// as stacks arrive
+ *	while (!frames_symbolized(f, id)) frames_symbolize_one(f, id);	// optional
+ *	node = frames_node(f, t, id);			// M, F, S records as needed
+ */
+#ifndef MF_WRITER_FRAMES_H
+#define MF_WRITER_FRAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hash.h"
+#include "intern.h"
+#include "symbolize.h"
+#include "writer_output.h"
+
+/* A stack as the shim sent it, until a written record needs its node. */
+struct raw_stack {
+	uint64_t first;		/* index of its first address in pcs */
+	uint32_t depth;
+	uint32_t checked;	/* addresses symbolized, from the outermost */
+	uint8_t truncated, known;
+	uint8_t resolved;	/* node is its node */
+	uint32_t node;		/* 0 until resolved (or when empty) */
+};
+
+/* Stack ids are below this (sites key them in 40 bits, writer_sites.h). */
+#define FRAMES_MAX_STACK (1ull << 40)
+
+struct writer_frames {
+	struct raw_stack *stacks;	/* by id */
+	size_t cap_stacks;
+	/* private */
+	struct symbolizer *sym;
+	uint64_t *pcs;
+	size_t npcs, cap_pcs;
+	/* pc -> first << 17 | count << 1 | interned, into syms and frame_list */
+	struct hash pc_frames;
+	struct sym_frame *syms;		/* per pc, outermost first; strings the symbolizer's */
+	uint32_t *frame_list;		/* their frame ids, once interned */
+	size_t nsyms, cap_syms;
+	struct intern strings, frame_keys, modules;
+	struct hash nodes;	/* parent << 32 | frame -> node id */
+	uint32_t nnodes;
+	uint32_t too_deep_frame;
+};
+
+/* pid: the recorded process, whose mappings the symbolizer reads modules through. */
+void frames_init(struct writer_frames *f, pid_t pid);
+void frames_release(struct writer_frames *f);
+/* A module of the process: handed to the symbolizer. */
+void frames_module(struct writer_frames *f, const char *path, uint64_t bias,
+		   uint64_t start, uint64_t end);
+/* The return addresses of stack id (innermost first); dies on a bad id. */
+void frames_stack(struct writer_frames *f, uint64_t id, const uint64_t *pcs,
+		  uint32_t depth, int truncated);
+/* Symbolize the next address of stack id not yet symbolized; returns 0 if none was left. */
+int frames_symbolize_one(struct writer_frames *f, uint64_t id);
+/* frames_node's slow path: resolve stack id, writing its records. */
+uint32_t frames_resolve(struct writer_frames *f, struct writer_output *t, uint64_t id);
+
+/* Whether frames_node(id) needs no symbolizing. */
+static inline int frames_symbolized(const struct writer_frames *f, uint64_t id)
+{
+	if (id >= f->cap_stacks)
+		return 1;	/* never sent: the empty stack */
+	const struct raw_stack *s = &f->stacks[id];
+	return !s->known || s->resolved || s->checked == s->depth;
+}
+
+/* The node of stack id (0: empty, or never sent), resolved and written the first time. */
+static inline uint32_t frames_node(struct writer_frames *f, struct writer_output *t, uint64_t id)
+{
+	if (id < f->cap_stacks && f->stacks[id].resolved)
+		return f->stacks[id].node;
+	return frames_resolve(f, t, id);
+}
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * writer_output.c - the output thread and its two buffers (see
+ * writer_output.h).
+ */
+#include "writer_output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+static void *write_handed(void *arg)
+{
+	struct writer_output *t = arg;
+	pthread_mutex_lock(&t->lock);
+	for (;;) {
+		while (!t->handed && !t->finished)
+			pthread_cond_wait(&t->changed, &t->lock);
+		if (!t->handed)
+			break;
+		pthread_mutex_unlock(&t->lock);
+		/* A write error dies here, as it would in the other thread. */
+		output_write(t->out, t->handed, t->handed_len);
+		pthread_mutex_lock(&t->lock);
+		t->handed = NULL;
+		pthread_cond_broadcast(&t->changed);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+void text_start(struct writer_output *t, struct output *out)
+{
+	*t = (struct writer_output){ .line = BUF_INIT, .out = out };
+	t->text = t->texts[0] = xmalloc(TEXT_BYTES);
+	t->texts[1] = xmalloc(TEXT_BYTES);
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->changed, NULL);
+	int err = pthread_create(&t->thread, NULL, write_handed, t);
+	if (err)
+		die("cannot start a thread: %s", strerror(err));
+	t->aside = 1;
+}
+
+/* Wait until the output thread has written what it was handed. */
+static void output_idle(struct writer_output *t)
+{
+	pthread_mutex_lock(&t->lock);
+	while (t->handed)
+		pthread_cond_wait(&t->changed, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void text_flush(struct writer_output *t)
+{
+	if (!t->aside) {
+		output_write(t->out, t->text, t->text_len);
+		t->text_len = 0;
+		return;
+	}
+	output_idle(t);
+	pthread_mutex_lock(&t->lock);
+	t->handed = t->text;
+	t->handed_len = t->text_len;
+	pthread_cond_broadcast(&t->changed);
+	pthread_mutex_unlock(&t->lock);
+	t->text = t->text == t->texts[0] ? t->texts[1] : t->texts[0];
+	t->text_len = 0;
+}
+
+void text_write(struct writer_output *t, const char *s, size_t n)
+{
+	if (n > TEXT_BYTES) {
+		text_flush(t);
+		if (t->aside)
+			output_idle(t);	/* out is not the output thread's alone */
+		output_write(t->out, s, n);
+		return;
+	}
+	char *p = text_room(t, n);
+	memcpy(p, s, n);
+	text_commit(t, p, p + n);
+}
+
+void text_end_line(struct writer_output *t)
+{
+	buf_addc(&t->line, '\n');
+	text_write(t, t->line.data, t->line.len);
+	buf_clear(&t->line);
+}
+
+void text_finish(struct writer_output *t)
+{
+	text_flush(t);
+	if (!t->aside)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->finished = 1;
+	pthread_cond_broadcast(&t->changed);
+	pthread_mutex_unlock(&t->lock);
+	pthread_join(t->thread, NULL);
+	t->aside = 0;
+}
+
+void text_release(struct writer_output *t)
+{
+	free(t->texts[0]);
+	free(t->texts[1]);
+	buf_release(&t->line);
+}
