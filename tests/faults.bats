@@ -114,6 +114,16 @@ end_record() {
 	[ "$(end_record "$out")" = "100002 100000 0 0 exit 0" ]
 }
 
+# The launcher checks what it writes: a ring that says something no
+# tracker would (here an allocation naming a stack never sent, what two
+# processes writing one ring leave) stops the recording with an error
+# instead of writing records every reader refuses.
+@test "faults: an allocation naming a stack never sent is a corrupt ring, not a record" {
+	run -1 --separate-stderr "$BIN/mf-record" -o "$out" "$PROGS/fault_corrupt"
+	[ "$stderr" = "mf-record: the event ring of slot 0 is corrupt: an allocation names a stack never sent" ]
+	run ! grep -q '^a ' "$out"
+}
+
 # The program limits its own address space: the tracker's rings must not
 # take that room (it maps only the slots its threads use).
 @test "faults: a program that sets RLIMIT_AS gets as much memory as without the recorder" {
