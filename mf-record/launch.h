@@ -24,10 +24,13 @@ void launch_check(const char *path, const char *name);
 char *launch_find_shim(void);
 
 /*
- * Create the shared memory (a memfd of MF_SHM_SIZE bytes, mapped shared)
- * with its header filled in; *fd is the descriptor the program inherits.
+ * Create the shared memory (a memfd of mf_shm_size(slots) bytes, mapped
+ * shared) with its header filled in; *fd is the descriptor the program
+ * inherits.  slots is MF_SLOTS, or fewer when an address space limit
+ * (ulimit -v) leaves less room; too little room even for 16 is an error.
  * start_ns is the CLOCK_MONOTONIC time written into the header, clock
- * what orders events (writer_clock.h).
+ * what orders events (writer_clock.h).  Call it before creating the
+ * output, so that a capture that cannot start leaves no file.
  */
 void *launch_shared_memory(int *fd, uint64_t start_ns, enum mf_clock clock);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +24,13 @@
 #include "writer_clock.h"
 
 #define SHIM_NAME "libmf-record.so"
+
+/*
+ * The fewest slots a capture starts with: fewer would drop the events of
+ * most threaded programs (a thread that finds every slot taken is not
+ * recorded).
+ */
+#define MF_MIN_SLOTS 16u
 
 static int is_executable_file(const char *path)
 {
@@ -175,16 +183,55 @@ char *launch_find_shim(void)
 	die("cannot find the tracker '%s' in '%s' or '%s/../lib/mf'", SHIM_NAME, self, self);
 }
 
+/* The launcher's address space now, from /proc/self/statm; 0 if unknown. */
+static uint64_t own_address_space(void)
+{
+	unsigned long long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+	if (f) {
+		if (fscanf(f, "%llu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * How many slots the region gets: MF_SLOTS, or fewer under an address
+ * space limit (ulimit -v): the launcher maps the whole region, in at most
+ * a quarter of the room the limit leaves; the rest is for its own work
+ * (symbolizing reads debug information: tens of megabytes for libc alone).
+ * Dies when not even MF_MIN_SLOTS fit.
+ */
+static uint32_t slots_that_fit(void)
+{
+	struct rlimit lim;
+	if (getrlimit(RLIMIT_AS, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY)
+		return MF_SLOTS;
+	uint64_t used = own_address_space();
+	uint64_t room = lim.rlim_cur > used ? (lim.rlim_cur - used) / 4 : 0;
+	uint64_t slots = room > MF_SLOT_ALIGN ? (room - MF_SLOT_ALIGN) / sizeof(struct mf_slot) : 0;
+	if (slots < MF_MIN_SLOTS)
+		die("cannot record: the address space limit (ulimit -v %llu) leaves too little room for the event rings (%llu MB) and the recorder's own work",
+		    (unsigned long long)(lim.rlim_cur / 1024),
+		    (unsigned long long)(mf_shm_size(MF_MIN_SLOTS) >> 20));
+	return slots < MF_SLOTS ? (uint32_t)slots : MF_SLOTS;
+}
+
 void *launch_shared_memory(int *fd, uint64_t start_ns, enum mf_clock clock)
 {
+	uint32_t slots = slots_that_fit();
+	uint64_t size = mf_shm_size(slots);
 	*fd = memfd_create("mf-record", MFD_CLOEXEC);
 	if (*fd < 0)
-		die_errno("cannot create shared memory");
-	if (ftruncate(*fd, (off_t)MF_SHM_SIZE) != 0)
-		die_errno("cannot size shared memory");
-	void *shm = mmap(NULL, MF_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+		die_errno("cannot create the shared memory for the events");
+	if (ftruncate(*fd, (off_t)size) != 0)
+		die_errno("cannot size the shared memory for the events (%llu MB)",
+			  (unsigned long long)(size >> 20));
+	void *shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, *fd, 0);
 	if (shm == MAP_FAILED)
-		die_errno("cannot map shared memory");
+		die_errno("cannot map the shared memory for the events (%llu MB)",
+			  (unsigned long long)(size >> 20));
 	struct mf_shared_header *hdr = shm;
 	hdr->magic = MF_PROTO_MAGIC;
 	hdr->version = MF_PROTO_VERSION;
@@ -192,6 +239,7 @@ void *launch_shared_memory(int *fd, uint64_t start_ns, enum mf_clock clock)
 	atomic_store(&hdr->next_stack, 1);
 	atomic_store(&hdr->next_thread, 1);
 	hdr->clock = clock;
+	hdr->slots = slots;
 	atomic_store(&hdr->counter, 1);
 	return shm;
 }

@@ -110,6 +110,13 @@ static void sleep_a_little(void)
 	nanosleep(&ms, NULL);
 }
 
+/* Events of threads that found every slot taken, which the tracker could not record. */
+static uint64_t dropped_events(void *shm)
+{
+	struct mf_shared_header *hdr = shm;
+	return atomic_load_explicit(&hdr->dropped, memory_order_acquire);
+}
+
 /*
  * Read events until the program has ended and every event is written.
  * Returns the program's wait status; *end_ns is when it was seen ending.
@@ -154,12 +161,13 @@ int main(int argc, char **argv)
 	char *shim = launch_find_shim();
 	enum mf_clock clock = clock_choose();
 
+	int shm_fd;
+	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
+	/* First: a capture that cannot start must leave no empty file behind. */
+	void *shm = launch_shared_memory(&shm_fd, start_ns, clock);
 	struct output out;
 	int to_stdout = !o.output || !strcmp(o.output, "-");
 	output_open(&out, o.output, o.force);
-	int shm_fd;
-	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
-	void *shm = launch_shared_memory(&shm_fd, start_ns, clock);
 	pid_t pid = launch_start(program, command, shim, shm_fd, to_stdout);
 	close(shm_fd);
 	keep_up_priority();
@@ -174,7 +182,7 @@ int main(int argc, char **argv)
 		output_discard(&out);	/* it holds no recording: leave the path as it was */
 		die("the tracker did not attach to '%s', which ran untracked", command[0]);
 	}
-	writer_end(w, end_ns, rings_lost(rings), status);
+	writer_end(w, end_ns, rings_lost(rings) + dropped_events(shm), status);
 	output_close(&out);
 	rings_free(rings);
 	writer_free(w);

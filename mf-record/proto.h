@@ -29,11 +29,26 @@
  * published first with MF_FREE_PENDING and settled after the call (see
  * MF_EV_SETTLE).
  *
- * Set-up: the launcher creates the memfd (MF_SHM_SIZE bytes, sparse),
- * fills in the header, and starts the program with LD_PRELOAD naming the
- * shim and MF_SHM_FD naming the descriptor.  The shim maps it, closes the
- * descriptor, removes both variables from the environment (so programs it
- * execs are not tracked), and sets hdr.attached.
+ * Set-up: the launcher creates the memfd (mf_shm_size(hdr.slots) bytes,
+ * sparse), fills in the header, and starts the program with LD_PRELOAD
+ * naming the shim and MF_SHM_FD naming the descriptor.  The shim checks
+ * the descriptor (a file of the right size whose header has the magic and
+ * version; anything else: one warning line, and the program runs
+ * untracked), maps the header, closes the descriptor, removes both
+ * variables from the environment (so programs it execs are not tracked),
+ * and sets hdr.attached.
+ *
+ * Why slots are mapped one by one: every mapping counts against the
+ * program's address space limit (RLIMIT_AS), which a program may set low
+ * for itself; the tracker must not take the room of threads it does not
+ * have.  The launcher maps the whole region; the shim maps the header and
+ * then each slot the first time a thread claims it, and keeps it for the
+ * next.  The descriptor is closed by then, so a slot is mapped from the
+ * one before it (mremap of a shared mapping with old size 0 maps the same
+ * file from that address on): the header's mapping reaches one
+ * MF_SLOT_ALIGN into slot 0, each slot's into the next.  Slots and the
+ * header therefore start at multiples of MF_SLOT_ALIGN, a multiple of any
+ * page size.
  */
 #ifndef MF_PROTO_H
 #define MF_PROTO_H
@@ -42,9 +57,10 @@
 #include <stdint.h>
 
 #define MF_PROTO_MAGIC 0x6d667265u	/* "mfre" */
-#define MF_PROTO_VERSION 2u
-#define MF_SLOTS 1024u			/* threads alive at once */
+#define MF_PROTO_VERSION 3u
+#define MF_SLOTS 8192u			/* at most; hdr.slots says how many a region has */
 #define MF_RING_BYTES (1u << 20)	/* per slot; a power of two */
+#define MF_SLOT_ALIGN 65536u		/* where the header and slots start: any page size divides it */
 #define MF_MAX_DEPTH 128u		/* frames kept per stack */
 #define MF_NAME_MAX 64u			/* thread names are at most 15 bytes on Linux */
 #define MF_PATH_MAX 4096u
@@ -70,7 +86,10 @@ struct mf_shared_header {
 	_Atomic uint32_t attached;	/* set to 1 by the shim once it is tracking */
 	_Atomic uint32_t slots_used;	/* high-water mark of claimed slots */
 	uint32_t clock;			/* enum mf_clock: what event keys are */
-	char pad0[64 - 40];
+	uint32_t slots;			/* slots in the region, 1 to MF_SLOTS: at most so many threads are tracked at once */
+	uint32_t pad;
+	_Atomic uint64_t dropped;	/* events of threads that found every slot taken: not recorded */
+	char pad0[64 - 56];
 	_Atomic uint64_t counter;	/* MF_CLOCK_COUNTER: the next key; starts at 1; alone on its cache line */
 	char pad1[56];
 };
@@ -85,15 +104,21 @@ struct mf_slot {
 	_Atomic uint64_t tail;		/* bytes consumed by the launcher */
 	_Atomic uint32_t waiting;	/* 1: the thread sleeps on it (futex) until tail moves */
 	char pad2[52];
+	char pad3[MF_SLOT_ALIGN - 192];	/* never touched: no memory behind it */
 	unsigned char ring[MF_RING_BYTES];
 };
-_Static_assert(sizeof(struct mf_slot) == 192 + MF_RING_BYTES, "slot layout");
+_Static_assert(sizeof(struct mf_slot) == MF_SLOT_ALIGN + MF_RING_BYTES, "slot layout");
 
-#define MF_SHM_SIZE (sizeof(struct mf_shared_header) + (uint64_t)MF_SLOTS * sizeof(struct mf_slot))
+/* The size of a region of slots slots; the header takes the first MF_SLOT_ALIGN bytes. */
+static inline uint64_t mf_shm_size(uint32_t slots)
+{
+	return MF_SLOT_ALIGN + (uint64_t)slots * sizeof(struct mf_slot);
+}
 
+/* Slot i of the launcher's mapping of the whole region (the shim maps slots apart). */
 static inline struct mf_slot *mf_slot_at(void *shm, uint32_t i)
 {
-	return (struct mf_slot *)((char *)shm + sizeof(struct mf_shared_header)) + i;
+	return (struct mf_slot *)((char *)shm + MF_SLOT_ALIGN) + i;
 }
 
 enum mf_event_type {

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,6 +37,19 @@ int shim_clock_tsc;
 enum { SHIM_UNINIT, SHIM_STARTING, SHIM_ON, SHIM_OFF };
 /* Process-local: a forked child sets SHIM_OFF and never tracks again. */
 static _Atomic int shim_state;
+
+/*
+ * 1 in the process that attached, 0 in every process forked from it: a
+ * private page the kernel empties in the child of any fork
+ * (MADV_WIPEONFORK), the raw clone system call included, which runs no
+ * fork handlers.  Such a child shares the rings with its parent (they are
+ * shared memory) and holds a copy of its thread's slot: it must notice
+ * before it writes.  Reading the page is one load per event, where
+ * getpid() would be a system call.  Without MADV_WIPEONFORK (Linux before
+ * 4.14) it points at a word that stays 1, and only fork handlers protect.
+ */
+static _Atomic uint32_t always_own = 1;
+_Atomic uint32_t *shim_own = &always_own;
 
 static void *(*real_malloc)(size_t);
 static void *(*real_calloc)(size_t, size_t);
@@ -143,9 +157,26 @@ static void fork_child(void)
 	atomic_store(&shim_state, SHIM_OFF);
 	shim_self.slot = NULL;
 	shim_self.cache = NULL;
+	thread_unmap_slots();
 	if (shim_hdr)
-		real_munmap(shim_hdr, MF_SHM_SIZE);
+		real_munmap(shim_hdr, 2 * MF_SLOT_ALIGN);
 	shim_hdr = NULL;
+}
+
+/* The page behind shim_own; keeps the static word if the kernel cannot wipe it. */
+static void mark_own_process(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	_Atomic uint32_t *p = shim_mmap(page);
+
+	if (!p)
+		return;
+	if (madvise(p, page, MADV_WIPEONFORK) != 0) {
+		shim_munmap(p, page);
+		return;
+	}
+	atomic_store(p, 1);
+	shim_own = p;
 }
 
 /* The descriptor in MF_SHM_FD, or -1 (digits only: no strtol, no locale). */
@@ -164,33 +195,63 @@ static int shm_fd_from_env(void)
 	return fd;
 }
 
+/* One line on standard error, without stdio (it may not be set up yet). */
+static void warn(const char *line)
+{
+	ssize_t ignored = write(STDERR_FILENO, line, strlen(line));
+
+	(void)ignored;
+}
+
 /*
- * Map the shared region and close its descriptor, so a program that
- * closes every descriptor, or dup2s over this one, is unharmed.  A
- * descriptor that is not the launcher's region is left alone.  Returns 1
- * when tracking.
+ * Whether fd is the launcher's region: a file of the size its header
+ * says, with the magic and version.  Checked before mapping, since
+ * touching a mapping past the end of a file is a SIGBUS.
+ */
+static int is_region(int fd)
+{
+	struct mf_shared_header h;
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < sizeof h)
+		return 0;
+	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		return 0;
+	return h.magic == MF_PROTO_MAGIC && h.version == MF_PROTO_VERSION &&
+	       h.slots >= 1 && h.slots <= MF_SLOTS && (uint64_t)st.st_size == mf_shm_size(h.slots);
+}
+
+/*
+ * Map the header of the shared region (and the start of slot 0, which
+ * slot 0 is mapped from: proto.h) and close its descriptor, so a program
+ * that closes every descriptor, or dup2s over this one, is unharmed.  A
+ * descriptor that is not the launcher's region is left alone, with a
+ * warning.  Returns 1 when tracking.
  */
 static int attach(void)
 {
+	const char *env = getenv(MF_ENV_SHM_FD);
 	int fd = shm_fd_from_env();
-	struct mf_shared_header *h;
 	void *m;
 
-	if (fd < 0)
+	if (!env || !*env)
 		return 0;
-	m = real_mmap(NULL, MF_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
-	if (m == MAP_FAILED)
+	if (fd < 0 || !is_region(fd)) {
+		warn("libmf-record.so: MF_SHM_FD does not name mf-record's shared memory; "
+		     "the program runs untracked\n");
 		return 0;
-	h = m;
-	if (h->magic != MF_PROTO_MAGIC || h->version != MF_PROTO_VERSION) {
-		real_munmap(m, MF_SHM_SIZE);
+	}
+	m = real_mmap(NULL, 2 * MF_SLOT_ALIGN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (m == MAP_FAILED) {
+		warn("libmf-record.so: cannot map mf-record's shared memory; the program runs untracked\n");
 		return 0;
 	}
 	close(fd);
-	shim_hdr = h;
+	shim_hdr = m;
 #if defined(__x86_64__)
-	shim_clock_tsc = h->clock == MF_CLOCK_TSC;
+	shim_clock_tsc = shim_hdr->clock == MF_CLOCK_TSC;
 #endif
+	mark_own_process();
 	thread_init();
 	stack_init();
 	modules_init();
@@ -258,12 +319,26 @@ __attribute__((constructor)) static void shim_start(void)
  */
 enum how_tracked { UNTRACKED, TRACK, NESTED };
 
+/*
+ * The child of a fork that ran no fork handlers (see shim_own): it
+ * stops tracking before it writes anything.  The rings stay mapped: they
+ * are its parent's, and the parent goes on writing them.
+ */
+static enum how_tracked forked_apart(struct shim_thread *t)
+{
+	atomic_store(&shim_state, SHIM_OFF);
+	t->slot = NULL;
+	return UNTRACKED;
+}
+
 /* Initialises on the very first call.  caller: the hook's return address. */
 static inline enum how_tracked tracking(struct shim_thread *t, const void *caller)
 {
 	int state = atomic_load_explicit(&shim_state, memory_order_relaxed);
 
 	if (likely(state == SHIM_ON)) {
+		if (unlikely(!shim_own_process()))
+			return forked_apart(t);
 		if (likely(t->guard == 0 && t->in_real == 0))
 			return TRACK;
 		if (internal_code(caller))

@@ -32,6 +32,8 @@ struct shim_thread {
 	int guard;			/* > 0 while the shim unwinds or claims: no tracking */
 	int in_real;			/* > 0 inside a real allocation function */
 	uint32_t number;		/* mf's thread number, 0 before the first claim */
+	uint32_t announced;		/* its MF_EV_THREAD was sent (with its first slot) */
+	uint32_t slotless;		/* events dropped since it last found every slot taken */
 	struct mf_slot *slot;		/* NULL when the thread holds no slot */
 	uint64_t head;			/* end of the bytes reserved in the ring */
 	uint64_t tail;			/* last tail seen from the launcher */
@@ -51,12 +53,33 @@ void *shim_mmap(size_t len) SHIM_HIDDEN;
 void shim_munmap(void *p, size_t len) SHIM_HIDDEN;
 /* Stop tracking for good (the launcher went away). */
 void shim_give_up(void) SHIM_HIDDEN;
+/*
+ * Whether this is the process that attached, not a child forked from it
+ * without fork handlers (shim.c).  One load.
+ */
+extern _Atomic uint32_t *shim_own SHIM_HIDDEN;
+static inline int shim_own_process(void)
+{
+	return atomic_load_explicit(shim_own, memory_order_relaxed) != 0;
+}
 
 /* shim_thread.c */
 /* Called once by shim_init. */
 void thread_init(void) SHIM_HIDDEN;
-/* The calling thread's slot, claimed on first use.  NULL when tracking stopped. */
-struct mf_slot *thread_slot(struct shim_thread *t) SHIM_HIDDEN;
+/*
+ * The calling thread's slot, claimed on first use.  NULL when tracking
+ * stopped, or when every slot is taken: then the event is counted in
+ * hdr.dropped (do not write it).
+ */
+struct mf_slot *thread_claim_slot(struct shim_thread *t) SHIM_HIDDEN;
+static inline struct mf_slot *thread_slot(struct shim_thread *t)
+{
+	if (likely(t->slot != NULL))
+		return t->slot;
+	return thread_claim_slot(t);
+}
+/* In a forked child: unmap every slot this process mapped. */
+void thread_unmap_slots(void) SHIM_HIDDEN;
 /* Give the slot back at thread exit (pthread key destructor). */
 void thread_detach(struct shim_thread *t) SHIM_HIDDEN;
 /*

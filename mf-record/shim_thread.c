@@ -5,14 +5,18 @@
  * A thread claims a free slot on its first event and keeps it until its
  * pthread key destructor runs; only it writes the slot's ring, only the
  * launcher reads it, so writing an event is a few stores and one release
- * store of head.  When the ring is full, or every slot is taken, the
- * thread waits for the launcher (sched_yield) rather than drop events.
- * A signal handler may write events in the middle of another write: see
- * ring_reserve and ring_publish (shim.h).
+ * store of head.  When the ring is full, the thread waits for the launcher
+ * rather than drop events.  Slots are mapped the first time they are
+ * claimed (proto.h) and stay mapped for the next thread.  A thread that
+ * finds every slot of the region held by live threads (hdr.slots of them)
+ * never waits for one to exit: that could hang a program whose threads
+ * wait for each other.  Its events are counted in hdr.dropped instead, and
+ * it tries again now and then.  A signal handler may write events in the middle of
+ * another write: see ring_reserve and ring_publish (shim.h).
  */
 #include <pthread.h>
-#include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <linux/futex.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -93,21 +97,6 @@ void thread_init(void)
 	start_ns = clock_ns();
 }
 
-/*
- * Waiting is only safe while the launcher lives: if it is gone (we were
- * re-parented) nobody will ever make room, so stop tracking instead of
- * hanging the program.  Returns 0 when the caller must give up.
- */
-static int launcher_alive(unsigned spins)
-{
-	if (spins % 1024 != 1023)
-		return 1;
-	if (getppid() == launcher_pid)
-		return 1;
-	shim_give_up();
-	return 0;
-}
-
 static void note_slots_used(uint32_t used)
 {
 	uint32_t old = atomic_load_explicit(&shim_hdr->slots_used, memory_order_relaxed);
@@ -116,37 +105,107 @@ static void note_slots_used(uint32_t used)
 		;
 }
 
+/*
+ * The slots this process mapped, in order: slot i's mapping also reaches
+ * into slot i + 1, which is mapped from it.  Mapping takes map_lock; a
+ * signal handler never claims while its own thread is claiming (the guard
+ * is up), so it cannot deadlock on it.
+ */
+static struct mf_slot *mapped[MF_SLOTS];
+static _Atomic uint32_t nmapped;
+static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Map slot i (every slot before it is mapped); NULL when it cannot be. */
+static struct mf_slot *map_slot(uint32_t i)
+{
+	char *from = i == 0 ? (char *)shim_hdr + MF_SLOT_ALIGN : (char *)mapped[i - 1] + sizeof(struct mf_slot);
+	void *m = (void *)syscall(SYS_mremap, from, 0, sizeof(struct mf_slot) + MF_SLOT_ALIGN,
+				  MREMAP_MAYMOVE, NULL);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
+static int take_slot(struct mf_slot *s)
+{
+	uint32_t expect = MF_SLOT_FREE;
+
+	return atomic_load_explicit(&s->state, memory_order_relaxed) == MF_SLOT_FREE &&
+	       atomic_compare_exchange_strong(&s->state, &expect, MF_SLOT_CLAIMED);
+}
+
+/* A slot mapped before and given back by the launcher, or a new one, or NULL. */
+static struct mf_slot *free_or_new_slot(void)
+{
+	uint32_t n = atomic_load_explicit(&nmapped, memory_order_acquire);
+	struct mf_slot *s = NULL;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (take_slot(mapped[i]))
+			return mapped[i];
+	pthread_mutex_lock(&map_lock);
+	for (n = atomic_load_explicit(&nmapped, memory_order_relaxed);
+	     n < shim_hdr->slots && (s = map_slot(n)) != NULL; n++) {
+		/*
+		 * Taken before others here can see it.  A new slot is free
+		 * unless someone else wrote the region (tests do, by hand).
+		 */
+		int taken = take_slot(s);
+
+		mapped[n] = s;
+		atomic_store_explicit(&nmapped, n + 1, memory_order_release);
+		note_slots_used(n + 1);
+		if (taken)
+			break;
+		s = NULL;
+	}
+	pthread_mutex_unlock(&map_lock);
+	return s;
+}
+
+/* Is a slot whose thread ended waiting for the launcher to drain it and give it back? */
+static int slot_coming_back(void)
+{
+	uint32_t n = atomic_load_explicit(&nmapped, memory_order_acquire);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (atomic_load_explicit(&mapped[i]->state, memory_order_relaxed) == MF_SLOT_DONE)
+			return 1;
+	return 0;
+}
+
+/*
+ * A free slot, or NULL when live threads hold every one.  A slot whose
+ * thread ended comes back as soon as the launcher has drained it, so it
+ * is worth waiting for (while the launcher lives), unlike one a live
+ * thread holds: that thread may be waiting for this one.
+ */
 static struct mf_slot *claim_free_slot(void)
 {
-	for (unsigned spins = 0;; spins++) {
-		for (uint32_t i = 0; i < MF_SLOTS; i++) {
-			struct mf_slot *s = mf_slot_at(shim_hdr, i);
-			uint32_t expect = MF_SLOT_FREE;
+	for (;;) {
+		struct mf_slot *s = free_or_new_slot();
+		struct timespec tick = { 0, 100000 };
 
-			if (atomic_load_explicit(&s->state, memory_order_relaxed) == MF_SLOT_FREE &&
-			    atomic_compare_exchange_strong(&s->state, &expect, MF_SLOT_CLAIMED)) {
-				note_slots_used(i + 1);
-				return s;
-			}
-		}
-		if (!launcher_alive(spins))
+		if (s || !slot_coming_back())
+			return s;
+		if (getppid() != launcher_pid) {
+			shim_give_up();
 			return NULL;
-		sched_yield();
+		}
+		nanosleep(&tick, NULL);
 	}
 }
 
 /*
- * A thread's first claim takes a new thread number and announces the
+ * A thread's first slot comes with a new thread number and announces the
  * thread; a claim after its key destructor ran (a later destructor
  * allocating) keeps the number and is silent: the launcher reads the
  * number from slot->thread, which is written before the first record.
  */
 static struct mf_slot *claim(struct shim_thread *t)
 {
-	int first = t->number == 0;
 	struct mf_slot *s;
 
-	if (first)
+	if (t->number == 0)
 		t->number = atomic_fetch_add(&shim_hdr->next_thread, 1);
 	s = claim_free_slot();
 	if (!s)
@@ -158,9 +217,10 @@ static struct mf_slot *claim(struct shim_thread *t)
 	t->slot = s;
 	/* Ask for the exit hook again, even from inside a key destructor. */
 	pthread_setspecific(exit_key, (void *)1);
-	if (first) {
+	if (!t->announced) {
 		char name[16] = "";
 
+		t->announced = 1;
 		syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0);
 		name[15] = '\0';
 		emit_name(t, MF_EV_THREAD, 0, name);
@@ -168,23 +228,48 @@ static struct mf_slot *claim(struct shim_thread *t)
 	return t->slot;
 }
 
-struct mf_slot *thread_slot(struct shim_thread *t)
+/*
+ * Every slot is taken: this event is not recorded, only counted.  The
+ * thread looks for a slot again every 1024 events (a scan of the slots
+ * per event would slow it down for nothing while none frees up).
+ */
+static struct mf_slot *slotless(struct shim_thread *t)
+{
+	atomic_fetch_add_explicit(&shim_hdr->dropped, 1, memory_order_relaxed);
+	t->slotless++;
+	return NULL;
+}
+
+struct mf_slot *thread_claim_slot(struct shim_thread *t)
 {
 	struct mf_slot *s;
 
-	if (likely(t->slot != NULL))
-		return t->slot;
+	if (t->slotless % 1024 != 0)
+		return slotless(t);
 	t->guard++;
 	s = claim(t);
 	t->guard--;
+	if (!s)
+		return slotless(t);
+	t->slotless = 0;
 	return s;
+}
+
+void thread_unmap_slots(void)
+{
+	uint32_t n = atomic_load(&nmapped);
+
+	for (uint32_t i = 0; i < n; i++)
+		shim_munmap(mapped[i], sizeof(struct mf_slot) + MF_SLOT_ALIGN);
+	atomic_store(&nmapped, 0);
 }
 
 void thread_detach(struct shim_thread *t)
 {
 	struct mf_slot *s = t->slot;
 
-	if (!s)
+	/* A child forked without fork handlers holds a copy of its parent's slot: not its own. */
+	if (!s || !shim_own_process())
 		return;
 	/* Forget the slot first: a signal handler must not write to it once DONE. */
 	t->slot = NULL;

@@ -92,6 +92,8 @@ struct rings {
 	uint64_t keyed;		/* events with a key copied out */
 	uint64_t lost;		/* pending frees dropped */
 	uint64_t stalled_since_ns;	/* when a pending free began holding the stream up, or 0 */
+	unsigned char *stack_sent;	/* stack_sent[id]: its MF_EV_STACK was taken */
+	size_t cap_sent;
 };
 
 static void hand_over(struct rings *r, struct lane *l, const struct mf_event *ev, int nested);
@@ -123,6 +125,7 @@ void rings_free(struct rings *r)
 {
 	for (size_t i = 0; i < MF_SLOTS; i++)
 		free(r->lanes[i].buf);
+	free(r->stack_sent);
 	free(r);
 }
 
@@ -198,6 +201,31 @@ static noreturn void corrupt(uint32_t slot, const char *what)
 	die("the event ring of slot %u is corrupt: %s", slot, what);
 }
 
+/*
+ * Validation: an allocation may only name a stack sent before it (in its
+ * thread's program order, so taken before it is written).  Anything else
+ * comes from a ring written by two processes (a fork that ran no fork
+ * handlers) or otherwise corrupt, and would be written as a record every
+ * reader refuses.
+ */
+static void note_stack_sent(struct rings *r, uint32_t slot, uint64_t id)
+{
+	if (id == 0 || id >= atomic_load_explicit(&r->hdr->next_stack, memory_order_acquire))
+		corrupt(slot, "bad stack id");
+	if (id >= r->cap_sent) {
+		size_t old = r->cap_sent;
+		r->stack_sent = xgrow(r->stack_sent, &r->cap_sent, id + 1, 1);
+		memset(r->stack_sent + old, 0, r->cap_sent - old);
+	}
+	r->stack_sent[id] = 1;
+}
+
+static void check_stack_sent(const struct rings *r, uint32_t slot, uint64_t id)
+{
+	if (id >= r->cap_sent || !r->stack_sent[id])
+		corrupt(slot, "an allocation names a stack never sent");
+}
+
 /* Add n bytes of whole records to the slot's lane. */
 static void enqueue(struct rings *r, uint32_t slot, const unsigned char *records, size_t n)
 {
@@ -240,6 +268,7 @@ static int take(struct rings *r, uint32_t slot, const struct mf_event *ev)
 		uint32_t depth = ev->aux & ~MF_STACK_TRUNCATED;
 		if (depth > MF_MAX_DEPTH || sizeof *ev + depth * 8u > ev->size)
 			corrupt(slot, "bad stack depth");
+		note_stack_sent(r, slot, ev->key);
 		writer_stack(r->w, ev->key, (const uint64_t *)(ev + 1), depth,
 			     (ev->aux & MF_STACK_TRUNCATED) != 0);
 		return 0;
@@ -456,8 +485,10 @@ static int write_front(struct rings *r, struct lane *l, int process_gone, int fr
 	l->pos += ev->size;
 	if (copy.ev.type == MF_EV_SETTLE)
 		return 1;
-	if (copy.ev.type == MF_EV_ALLOC)
+	if (copy.ev.type == MF_EV_ALLOC) {
+		check_stack_sent(r, (uint32_t)(l - r->lanes), copy.ev.c);
 		copy.ev.aux &= ~MF_ALLOC_SETTLES;
+	}
 	else if (copy.ev.type == MF_EV_FREE || copy.ev.type == MF_EV_MUNMAP)
 		copy.ev.aux = 0;
 	if (r->tsc)

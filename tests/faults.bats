@@ -87,6 +87,75 @@ end_record() {
 	[ "$(awk '$1 == "a" && $4 >= 10000 && $4 < 10064 { print $2, $4 }' "$out" | sort -u | wc -l)" = 64 ]
 }
 
+# More threads alive at once than there were slots (1024): each must get
+# one at once, not wait for another to exit, or the barrier never opens.
+@test "faults: 2000 threads alive at once, all waiting on one barrier" {
+	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_manythreads"
+	valid "$out"
+	# Each thread made 5 allocations of 6661 bytes and freed them.
+	run -0 awk '
+		$1 == "a" { n++; size[n] = $4; if ($4 == 6661) { made++; by[$2]++ } }
+		$1 == "f" { k = ($3 ~ /^[-+]/) ? last + $3 : n - $3; last = k; if (size[k] == 6661) freed++ }
+		END { for (t in by) if (by[t] == 5) threads++; print made, freed, threads }' "$out"
+	[ "$output" = "10000 10000 2000" ]
+	[[ "$(end_record "$out")" == *" 0 0 exit 0" ]]
+}
+
+# A child made by the raw clone system call runs no fork handlers and
+# shares the rings: it must find out by itself that it is not the
+# recorded process, before it writes.
+@test "faults: a child of a raw clone (no fork handlers) leaves the parent's stream intact" {
+	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_rawclone"
+	valid "$out"
+	run -0 --separate-stderr "$BIN/mf-peak" "$out"
+	[ "$(size_counts "$out")" = "1 7771
+1 7773
+100000 7774" ]
+	[ "$(end_record "$out")" = "100002 100000 0 0 exit 0" ]
+}
+
+# The launcher checks what it writes: a ring that says something no
+# tracker would (here an allocation naming a stack never sent, what two
+# processes writing one ring leave) stops the recording with an error
+# instead of writing records every reader refuses.
+@test "faults: an allocation naming a stack never sent is a corrupt ring, not a record" {
+	run -1 --separate-stderr "$BIN/mf-record" -o "$out" "$PROGS/fault_corrupt"
+	[ "$stderr" = "mf-record: the event ring of slot 0 is corrupt: an allocation names a stack never sent" ]
+	run ! grep -q '^a ' "$out"
+}
+
+# The program limits its own address space: the tracker's rings must not
+# take that room (it maps only the slots its threads use).
+@test "faults: a program that sets RLIMIT_AS gets as much memory as without the recorder" {
+	run -0 --separate-stderr "$PROGS/fault_rlimit"
+	alone=$output
+	[ "$alone" -gt 0 ]
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$PROGS/fault_rlimit"
+	[ "$output" = "$alone" ]
+	valid "$out"
+	[ "$(size_counts "$out" | grep ' 67108864$')" = "$alone 67108864" ]
+}
+
+@test "faults: an address space limit too small for the event rings: one line, exit 1, no file" {
+	# AddressSanitizer itself cannot start under a small ulimit -v.
+	if ldd "$BIN/mf-record" | grep -q libasan; then
+		skip "a sanitized mf-record cannot run under ulimit -v"
+	fi
+	run -1 --separate-stderr sh -c 'ulimit -v 40000 && exec "$@"' sh \
+		"$BIN/mf-record" -o "$out" "$PROGS/rec_basic"
+	[ "$stderr" = "mf-record: cannot record: the address space limit (ulimit -v 40000) leaves too little room for the event rings (17 MB) and the recorder's own work" ]
+	[ ! -e "$out" ]
+	# On standard output nothing is written either.
+	run -1 --separate-stderr sh -c 'ulimit -v 40000 && exec "$@"' sh \
+		"$BIN/mf-record" "$PROGS/rec_basic"
+	[ "$output" = "" ]
+	[ "${#stderr_lines[@]}" = 1 ]
+	# With room for a few slots the capture starts and is complete.
+	run -0 --separate-stderr sh -c 'ulimit -v 400000 && exec "$@"' sh \
+		"$BIN/mf-record" -o "$out" "$PROGS/rec_basic"
+	valid "$out"
+}
+
 @test "faults: 100 forked children that exit() leave the parent's stream intact" {
 	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_fork"
 	valid "$out"

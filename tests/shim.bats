@@ -208,16 +208,43 @@ f 1 @4
 	[ "${lines[-1]}" = "# exit 0" ]
 }
 
-@test "shim: without MF_SHM_FD, or with a bad one, the program runs untracked" {
-	LD_PRELOAD=$BIN/libmf-record.so run -0 $T/shim_calls
-	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=x run -0 $T/shim_calls
-	# A descriptor that is not the launcher's is neither used nor closed.
+@test "shim: without MF_SHM_FD the program runs untracked, silently" {
+	LD_PRELOAD=$BIN/libmf-record.so run -0 --separate-stderr $T/shim_calls
+	[ "$stderr" = "" ]
+	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD= run -0 --separate-stderr $T/shim_calls
+	[ "$stderr" = "" ]
+}
+
+# Not a number, not open, not a file, a file too small (mapping it and
+# reading past its end was a SIGBUS), a file of the wrong size: each is
+# checked before anything is mapped.
+@test "shim: an MF_SHM_FD that is not mf-record's shared memory: one warning, the program runs untracked" {
+	warning="libmf-record.so: MF_SHM_FD does not name mf-record's shared memory; the program runs untracked"
+	: >"$BATS_TEST_TMPDIR/empty"
+	printf 'erfm\003\000\000\000' >"$BATS_TEST_TMPDIR/header"
+	head -c 200000 /dev/zero >"$BATS_TEST_TMPDIR/zeros"
+	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=x run -0 --separate-stderr $T/shim_calls
+	[ "$stderr" = "$warning" ]
+	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=99 run -0 --separate-stderr $T/shim_calls
+	[ "$stderr" = "$warning" ]
+	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=5 run -0 --separate-stderr $T/shim_calls 5<>/dev/null
+	[ "$stderr" = "$warning" ]
+	for f in empty header zeros; do
+		LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=5 run -0 --separate-stderr $T/shim_calls 5<>"$BATS_TEST_TMPDIR/$f"
+		[ "$stderr" = "$warning" ]
+	done
+	# The file is neither written nor closed.
+	[ "$(od -An -tx1 "$BATS_TEST_TMPDIR/header")" = " 65 72 66 6d 03 00 00 00" ]
+	[ ! -s "$BATS_TEST_TMPDIR/empty" ]
 	printf 'left alone\n' >"$BATS_TEST_TMPDIR/in"
-	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=0 run -0 cat <"$BATS_TEST_TMPDIR/in"
+	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=0 run -0 --separate-stderr cat <"$BATS_TEST_TMPDIR/in"
 	[ "$output" = "left alone" ]
-	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=99 run -0 $T/shim_exec
+	[ "$stderr" = "$warning" ]
+	# Warned once: programs it execs run without the variables.
+	LD_PRELOAD=$BIN/libmf-record.so MF_SHM_FD=99 run -0 --separate-stderr $T/shim_exec
 	[ "$output" = "parent: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0
 child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
+	[ "$stderr" = "$warning" ]
 }
 
 @test "shim: 64 threads allocating at once: every event, in order, named" {
@@ -254,8 +281,22 @@ child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
 	[ "$(awk '$1 == "a" && $4 == 31337 && $2 == 1' <<<"$output" | wc -l)" = 0 ]
 }
 
+# 2000 threads wait on one barrier with 4 slots: main and three workers
+# are recorded; the other 1997 workers neither wait for a slot (that would
+# hang the program) nor write: their 5 allocations and 5 frees each are
+# counted as dropped.
+@test "shim: more threads alive than slots: the rest run on, their events counted as dropped" {
+	SHIM_DUMP_SLOTS=4 run -0 $DUMP $T/fault_manythreads
+	[ "$(awk '$1 == "a" && $4 == 6661 { print $2 }' <<<"$output" | sort | uniq -c)" = "      5 2
+      5 3
+      5 4" ]
+	[ "$(grep -c '^T ' <<<"$output")" = 4 ]
+	[ "${lines[-7]}" = "# dropped 19970" ]
+	[ "${lines[-1]}" = "# exit 0" ]
+}
+
 @test "shim: more threads than slots: slots given back are claimed again" {
-	run -0 $DUMP $T/shim_slots 1100
+	SHIM_DUMP_SLOTS=100 run -0 $DUMP $T/shim_slots 1100
 	[ "$(grep -c '^a .* 4321 ' <<<"$output")" = 1100 ]
 	[ "$(awk '$1 == "a" && $4 == 4321 { print $2 }' <<<"$output" | sort -u | wc -l)" = 1100 ]
 	[ "${lines[-2]}" = "# threads 1101" ]

@@ -1,7 +1,6 @@
 /*
- * rec_manythreads.c - 1500 threads one after the other (more than the 1024
- * slots, so slots are given back and reused), each allocating 3000 bytes
- * once and freeing them.
+ * rec_manythreads.c - 1500 threads one after the other (slots are given
+ * back and reused), each allocating 3000 bytes once and freeing them.
  */
 #include <pthread.h>
 #include <stdlib.h>

@@ -38,16 +38,20 @@ static uint64_t ticks_in_50ms(void)
 
 struct event { uint16_t type; uint32_t aux; uint64_t key, a, b; };
 
-/* Claim a slot, publish the events in it, give it up. */
+int main(void);
+
+/* Claim a slot, publish a stack and the events (allocations from it), give it up. */
 static int publish(struct mf_shared_header *hdr, const struct event *evs, int n)
 {
 	struct mf_slot *s = claim_slot(hdr);
 	if (!s)
 		return 0;
+	uint64_t stack = put_stack(hdr, s, (uintptr_t)main);
 	for (int k = 0; k < n; k++)
 		put_event(s, &(struct mf_event){ .type = evs[k].type, .size = sizeof(struct mf_event),
 						 .aux = evs[k].aux, .key = evs[k].key,
-						 .a = evs[k].a, .b = evs[k].b });
+						 .a = evs[k].a, .b = evs[k].b,
+						 .c = evs[k].type == MF_EV_ALLOC ? stack : 0 });
 	atomic_store(&s->state, MF_SLOT_DONE);
 	return 1;
 }

@@ -36,6 +36,9 @@
  * (with MF_CLOCK=tsc events carry no time: -t prints none, and none are
  * counted).  Keys come from the shared counter unless MF_CLOCK=tsc.   (the shim is ../../bin/libmf-record.so
  * from this program's directory, or $MF_SHIM)
+ * SHIM_DUMP_SLOTS=N gives the region N slots instead of MF_SLOTS, and
+ * adds "# dropped N" before "# gaps": the events of threads that found
+ * every slot taken.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -340,15 +343,17 @@ static void print(const struct rec *r)
 
 static void *create_region(int *fd)
 {
+	const char *want = getenv("SHIM_DUMP_SLOTS");
+	uint32_t slots = want && atoi(want) > 0 && atoi(want) <= (int)MF_SLOTS ? (uint32_t)atoi(want) : MF_SLOTS;
 	struct mf_shared_header *h;
 	struct timespec ts;
 
 	*fd = memfd_create("mf-record", 0);
 	if (*fd < 0)
 		die("memfd_create");
-	if (ftruncate(*fd, MF_SHM_SIZE) < 0)
+	if (ftruncate(*fd, mf_shm_size(slots)) < 0)
 		die("ftruncate");
-	h = mmap(NULL, MF_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	h = mmap(NULL, mf_shm_size(slots), PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
 	if (h == MAP_FAILED)
 		die("mmap");
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -359,6 +364,7 @@ static void *create_region(int *fd)
 	h->clock = tsc ? MF_CLOCK_TSC : MF_CLOCK_COUNTER;
 	h->next_stack = 1;
 	h->next_thread = 1;
+	h->slots = slots;
 	return h;
 }
 
@@ -407,7 +413,9 @@ int main(int argc, char **argv)
 	for (;;) {
 		pid_t done = waitpid(pid, &status, WNOHANG);
 
-		for (uint32_t i = 0; i < MF_SLOTS; i++)
+		uint32_t used = atomic_load(&((struct mf_shared_header *)shm)->slots_used);
+
+		for (uint32_t i = 0; i < used && i < MF_SLOTS; i++)
 			drain(shm, i);
 		if (done == pid)
 			break;
@@ -443,6 +451,8 @@ int main(int argc, char **argv)
 		       self.ru_utime.tv_sec + self.ru_stime.tv_sec +
 		       (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6);
 	}
+	if (getenv("SHIM_DUMP_SLOTS"))
+		printf("# dropped %llu\n", (unsigned long long)atomic_load(&h->dropped));
 	printf("# gaps %llu\n", (unsigned long long)gaps);
 	printf("# paddings %llu\n", (unsigned long long)paddings);
 	printf("# time-errors %llu\n", (unsigned long long)time_errors);

@@ -1,7 +1,7 @@
 /*
  * shim_slots N - N short threads, 50 alive at a time, each allocating
- * 4321 bytes once: more threads than the 1024 slots, so slots given back
- * at thread exit must be claimed again.
+ * 4321 bytes once: with fewer slots than N (SHIM_DUMP_SLOTS), slots given
+ * back at thread exit must be claimed again.
  */
 #include <pthread.h>
 #include <stdlib.h>
