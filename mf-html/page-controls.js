@@ -49,20 +49,35 @@
 
   /* -------------------------------------------------------------- search */
 
+  /* The search's matches over frames, within MATCH_BUDGET_MS (page-match.js). */
   function computeSearch() {
     var src = app.view.search, box = $('mf-search');
     app.searchRe = null;
     app.matchOf = null;
     app.share = 0;
+    app.searchProblem = null;
     box.classList.remove('mf-bad');
+    box.title = '';
     if (!src) { $('mf-match').textContent = ''; return; }
-    try { app.searchRe = new RegExp(src); }
-    catch (e) { box.classList.add('mf-bad'); $('mf-match').textContent = 'not a valid regular expression'; return; }
-    var m = new Uint8Array(model.frames.length);
-    for (var i = 0; i < model.frames.length; i++) {
-      var f = model.frames[i];
-      m[i] = app.searchRe.test(f.func) || app.searchRe.test(f.loc) ? 1 : 0;
+    var re = compileMatcher(src), m = new Uint8Array(model.frames.length);
+    var deadline = performance.now() + MATCH_BUDGET_MS, problem = re.error;
+    try {
+      for (var i = 0; i < model.frames.length && !problem; i++) {
+        var f = model.frames[i];
+        m[i] = re.test(f.func, deadline) || re.test(f.loc, deadline) ? 1 : 0;
+      }
+    } catch (e) {
+      if (e !== SLOW) throw e;
+      problem = 'pattern too slow: stopped after ' + MATCH_BUDGET_MS + ' ms';
     }
+    if (problem) {
+      app.searchProblem = problem;
+      box.classList.add('mf-bad');
+      box.title = problem;
+      $('mf-match').textContent = problem;
+      return;
+    }
+    app.searchRe = re;
     app.matchOf = m;
     /* The share counts each matched subtree once: nested matches add nothing. */
     var total = 0, stack = [app.tree];
@@ -147,7 +162,7 @@
       var sel = $('mf-thread');
       sel.appendChild(new Option('Reset (all threads)', ''));
       threads.forEach(function (t) {
-        sel.appendChild(new Option(t.num + ': ' + (t.name || 'thread ' + t.num), String(t.num)));
+        sel.appendChild(new Option(t.num + ': ' + (visibleText(t.name) || 'thread ' + t.num), String(t.num)));
       });
       $('mf-thread-box').hidden = false;
       sel.addEventListener('change', function () {
@@ -171,6 +186,7 @@
     });
     window.addEventListener('popstate', applyFragment);
     window.addEventListener('hashchange', applyFragment);
+    window.addEventListener('scroll', onScroll, { passive: true });
     var resizeTimer = 0;
     window.addEventListener('resize', function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(draw, 60); });
   }
@@ -185,7 +201,8 @@
 
   /* -------------------------------------------------------------- header */
 
-  var REDUCERS = {
+  /* A Map: a reducer named __proto__ or constructor is just unknown. */
+  var REDUCERS = new Map(Object.entries({
     peak: ['Peak memory', 'the allocations that were live when heap usage was at its highest'],
     leaks: ['Leaked memory', 'the allocations still live when the recording ended'],
     temporary: ['Temporary allocations', 'allocations freed again soon after they were made'],
@@ -193,18 +210,19 @@
     folded: ['Folded stacks', 'the folded stacks given to mf-html'],
     temporal: ['Peak memory', 'the allocations that were live when heap usage was at its highest'],
     'temporal-leaks': ['Leaked memory', 'the allocations still live when the recording ended']
-  };
+  }));
 
   function header() {
-    var m = model.meta, r = REDUCERS[m.reducer] || ['Memory flame graph', 'the folded stacks given to mf-html'];
+    var m = model.meta, r = REDUCERS.get(m.reducer) || ['Memory flame graph', 'the folded stacks given to mf-html'];
+    var command = commandLine(m);
     var kind = r[0] + (m.inverted === true ? ' (inverted)' : '');
-    var title = model.title || kind + (m.command ? ': ' + m.command : '');
+    var title = model.title || kind + (command ? ': ' + command : '');
     document.title = title;
     $('mf-title').textContent = model.title || 'mf \u2014 ' + r[0].toLowerCase() + ' flame graph';
     $('mf-kind').textContent = m.reducer === 'temporary' && m.temporary_threshold !== undefined
       ? kind + ', threshold ' + m.temporary_threshold : kind;
     $('mf-inverted').hidden = m.inverted !== true;
-    if (m.command) $('mf-command').textContent = '$ ' + m.command;
+    if (command) $('mf-command').textContent = '$ ' + command;
     var t = $('mf-totals');
     var shown = app.tree.total, count = app.tree.count;
     var parts = [];
@@ -230,7 +248,7 @@
     var m = model.meta, dl = $('mf-stats-list');
     var rows = [];
     function add(k, v) { if (v !== undefined && v !== null && v !== '') rows.push([k, String(v)]); }
-    add('Command line', m.command);
+    add('Command line', commandLine(m));
     add('Process id', m.pid);
     if (typeof m.start_ms === 'number') add('Start time', fmtDate(m.start_ms));
     if (typeof m.start_ms === 'number' && typeof m.duration_ms === 'number') add('End time', fmtDate(m.start_ms + m.duration_ms));
@@ -270,9 +288,21 @@
     }
   }
 
+  /*
+   * One CSV cell.  A spreadsheet takes a cell starting with =, +, -, @ (or
+   * a tab or carriage return) as a formula: such a cell is quoted with a '
+   * in front.  The records are numbers (decodeModel checks them), so this
+   * is the last guard, not the rule.
+   */
+  function csvCell(v) {
+    var s = String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+    return /[",\n\r']/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+
   function memoryCsv() {
     var lines = ['ms,heap_bytes,rss_bytes'];
-    model.memory.forEach(function (r) { lines.push(r[0] + ',' + r[1] + ',' + r[2]); });
+    model.memory.forEach(function (r) { lines.push(r.slice(0, 3).map(csvCell).join(',')); });
     return lines.join('\n') + '\n';
   }
 

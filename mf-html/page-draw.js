@@ -10,9 +10,17 @@
 
   /* ---------------------------------------------------------------- draw */
 
+  /*
+   * The canvas is never taller than the window: #mf-graph is as tall as
+   * every row, and the canvas inside it covers only the part that can be on
+   * screen, from layout.off (px from the graph's top), redrawn as the page
+   * scrolls.  A canvas of every row would pass the browsers' limit of
+   * 65,535 pixels at about 3,600 rows and show nothing; this way a deep
+   * stack costs nothing.
+   */
   var canvas = $('mf-canvas'), ctx = canvas.getContext('2d');
   var charW = 7.2;
-  var layout = { width: 0, rows: 0, x0: 0, scale: 0 };
+  var layout = { width: 0, rows: 0, x0: 0, scale: 0, off: 0, view: 0 };
 
   function frameColour(n) {
     if (n.f < 0) return app.dark ? 'hsl(220,8%,42%)' : 'hsl(220,8%,78%)';
@@ -63,28 +71,56 @@
     layout.rows = rows;
     layout.x0 = zoom.x;
     layout.scale = zoom.total ? width / zoom.total : 0;
-    canvas.style.height = rows * ROW + 'px';
+    placeCanvas(rows * ROW);
     canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(rows * ROW * dpr);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, width, rows * ROW);
+    canvas.height = Math.round(layout.view * dpr);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, -layout.off * dpr);
+    ctx.clearRect(0, layout.off, width, layout.view);
     ctx.font = LABEL_FONT;
     ctx.textBaseline = 'middle';
     charW = ctx.measureText('M').width || charW;
+    /* The depths on the canvas: the others are not drawn. */
+    var r0 = Math.floor(layout.off / ROW), r1 = Math.ceil((layout.off + layout.view) / ROW);
+    var dmin = app.view.flame ? rows - r1 : r0, dmax = app.view.flame ? rows - 1 - r0 : r1;
     /* The zoomed frame's callers span the whole width, dimmed. */
     ctx.globalAlpha = 0.55;
-    for (var a = zoom.parent; a; a = a.parent) box(a, 0, width);
+    for (var a = zoom.parent; a; a = a.parent) if (a.depth >= dmin && a.depth <= dmax) box(a, 0, width);
     ctx.globalAlpha = 1;
     var stack = [zoom];
     while (stack.length) {
       var n = stack.pop();
       var x = (n.x - layout.x0) * layout.scale, w = n.total * layout.scale;
-      if (w < MIN_WIDTH) continue;      /* and so are all its callees */
-      box(n, x, w);
+      if (w < MIN_WIDTH || n.depth > dmax) continue;      /* and so are all its callees */
+      if (n.depth >= dmin) box(n, x, w);
       for (var k = n.kids.length - 1; k >= 0; k--) stack.push(n.kids[k]);
     }
     app.drawTime = performance.now() - t;
     if (!app.firstRender) app.firstRender = performance.now();
+  }
+
+  /* Size the graph to height px and put the canvas over the part of it on screen. */
+  function placeCanvas(height) {
+    var graph = $('mf-graph');
+    graph.style.height = height + 'px';
+    layout.view = Math.min(height, Math.max(window.innerHeight, ROW));
+    layout.off = canvasOffset(height);
+    canvas.style.top = layout.off + 'px';
+    canvas.style.height = layout.view + 'px';
+  }
+  function canvasOffset(height) {
+    var top = $('mf-graph').getBoundingClientRect().top;
+    return Math.max(0, Math.min(height - layout.view, Math.floor(-top)));
+  }
+
+  /* After a scroll: redraw when the canvas must move (a graph taller than the window). */
+  var scrollPending = false;
+  function onScroll() {
+    if (scrollPending || !app.tree || layout.view >= layout.rows * ROW) return;
+    scrollPending = true;
+    requestAnimationFrame(function () {
+      scrollPending = false;
+      if (canvasOffset(layout.rows * ROW) !== layout.off) draw();
+    });
   }
 
   function box(n, x, w) {
@@ -110,7 +146,7 @@
   /* The node under canvas point (px, py), or null. */
   function nodeAt(px, py) {
     var zoom = app.view.zoom;
-    var row = Math.floor(py / ROW);
+    var row = Math.floor((py + layout.off) / ROW);
     var depth = app.view.flame ? layout.rows - 1 - row : row;
     if (depth < 0 || depth >= layout.rows) return null;
     if (depth < zoom.depth) {

@@ -58,21 +58,35 @@
     return { func: text, loc: '' };
   }
 
-  function compileHide(extra, warnings) {
-    var res = [];
-    extra.forEach(function (src) {
-      try { res.push(new RegExp(src)); }
-      catch (e) { warnings.push('ignored --hide pattern that is not a valid regular expression: ' + src); }
-    });
-    return res;
-  }
-
-  function isHidden(func, loc, extra) {
+  function isHidden(func, loc) {
     var i;
     for (i = 0; i < HIDDEN_FUNCTIONS.length; i++) if (HIDDEN_FUNCTIONS[i].test(func)) return true;
     for (i = 0; i < HIDDEN_LOCATIONS.length; i++) if (HIDDEN_LOCATIONS[i].test(loc)) return true;
-    for (i = 0; i < extra.length; i++) if (extra[i].test(func) || extra[i].test(loc)) return true;
     return false;
+  }
+
+  /*
+   * Which frames the --hide patterns hide (a Uint8Array over frames), each
+   * pattern matched through page-match.js within MATCH_BUDGET_MS: one that
+   * is not valid, or too slow for these frames, is left out with a warning.
+   */
+  function extraHidden(parts, patterns, warnings) {
+    var out = new Uint8Array(parts.length);
+    patterns.forEach(function (src) {
+      if (typeof src !== 'string') return;
+      var m = compileMatcher(src), hit = new Uint8Array(parts.length);
+      if (m.error) { warnings.push('ignored --hide pattern (' + m.error + '): ' + src); return; }
+      var deadline = performance.now() + MATCH_BUDGET_MS;
+      try {
+        for (var i = 0; i < parts.length; i++) hit[i] = m.test(parts[i].func, deadline) || m.test(parts[i].loc, deadline) ? 1 : 0;
+      } catch (e) {
+        if (e !== SLOW) throw e;
+        warnings.push('ignored --hide pattern that was too slow to match: ' + src);
+        return;
+      }
+      for (var j = 0; j < parts.length; j++) out[j] |= hit[j];
+    });
+    return out;
   }
 
   function isLibrary(func, loc) {
@@ -101,31 +115,80 @@
     return parts.length > 2 ? parts.slice(-2).join('::') : out;
   }
 
-  function makeFrame(text, extraHide) {
-    var th = /^thread (\d+)(?: \((.*)\))?$/.exec(text);
+  /* A thread frame's name may hold any byte but NUL, a newline too. */
+  var THREAD_FRAME = /^thread (\d+)(?: \(([\s\S]*)\))?$/;
+
+  function makeFrame(text, p, extraHidden) {
+    var th = THREAD_FRAME.exec(text);
     if (th) return { text: text, func: 'thread ' + th[1], loc: th[2] || '', kind: 'thread',
                      hidden: false, thread: Number(th[1]), threadName: th[2] || '' };
-    var p = splitFrame(text);
-    var hidden = isHidden(p.func, p.loc, extraHide);
+    var hidden = extraHidden || isHidden(p.func, p.loc);
     var kind = hidden ? 'system' : text === '<STACK TOO DEEP>' ? 'system' : isLibrary(p.func, p.loc) ? 'lib' : 'user';
     return { text: text, func: p.func, loc: p.loc, kind: kind, hidden: hidden, thread: -1, threadName: '',
              short: shortName(p.func) };
   }
 
+  /*
+   * The types of the metadata keys the page reads (docs/FORMAT.md): a key
+   * of another type is dropped with a warning, so one malformed value only
+   * loses itself.  Numbers are finite and not negative; a time since the
+   * epoch is one a Date can hold.
+   */
+  var MAX_TIME_MS = 8.64e15;
+  function isCount(v) { return typeof v === 'number' && isFinite(v) && v >= 0; }
+  function isText(v) { return typeof v === 'string'; }
+  function isFlag(v) { return typeof v === 'boolean'; }
+  function isWords(v) { return Array.isArray(v) && v.every(isText); }
+  var META_TYPES = new Map([
+    ['reducer', [isText, 'a string']], ['value', [isText, 'a string']], ['command', [isText, 'a string']],
+    ['ended', [isText, 'a string']], ['argv', [isWords, 'a list of strings']],
+    ['inverted', [isFlag, 'true or false']], ['split_threads', [isFlag, 'true or false']],
+    ['truncated', [isFlag, 'true or false']],
+    ['start_ms', [function (v) { return isCount(v) && v <= MAX_TIME_MS; }, 'a time']]
+  ]);
+  ['pid', 'duration_ms', 'interval_ms', 'temporary_threshold', 'total_allocations', 'total_frees',
+   'total_bytes', 'untracked_frees', 'lost_events', 'peak_bytes', 'peak_time_ms', 'peak_allocations',
+   'leaked_bytes', 'leaked_allocations', 'shown_bytes', 'shown_allocations', 'slices',
+   'max_memory_records'].forEach(function (k) { META_TYPES.set(k, [isCount, 'a number']); });
+
+  function isThread(t) {
+    return t !== null && typeof t === 'object' && Number.isSafeInteger(t.thread) && t.thread >= 0 &&
+      (t.name === undefined || isText(t.name)) && (t.tid === undefined || isCount(t.tid));
+  }
+  function isMemoryRecord(r) { return Array.isArray(r) && r.length >= 3 && isCount(r[0]) && isCount(r[1]) && isCount(r[2]); }
+
+  /* One metadata line into the model: meta, threads or memory; what it should be when it is not, else ''. */
+  function addMeta(m, key, value) {
+    if (key === 'thread') {
+      if (!isThread(value)) return 'a {"thread":N,"tid":TID,"name":"NAME"}';
+      m.threads.push({ thread: value.thread, tid: value.tid === undefined ? null : value.tid, name: value.name || '' });
+    } else if (key === 'memory') {
+      if (!isMemoryRecord(value)) return 'a [MS,HEAP,RSS] of numbers';
+      m.memory.push([value[0], value[1], value[2]]);
+    } else {
+      var type = META_TYPES.get(key);
+      if (type && !type[0](value)) return type[1];
+      m.meta[key] = value;
+    }
+    return '';
+  }
+
   function decodeModel(d) {
     var warnings = [];
-    var meta = {}, threads = [], memory = [], stackMeta = [];
+    /* No prototype: a key named __proto__ or constructor is a key like any other. */
+    var m = { meta: Object.create(null), threads: [], memory: [] }, stackMeta = [];
     d.meta.forEach(function (kv) {
       /* Per-stack keys stay raw, for a mode that needs them (temporal). */
       if (kv.length > 2) { stackMeta.push({ stack: kv[2], key: kv[0], raw: kv[1] }); return; }
       var r = parseJSON(kv[1]);
       if (!r.ok) { warnings.push('ignored metadata ' + kv[0] + ' that is not valid JSON'); return; }
-      if (kv[0] === 'thread') threads.push(r.value);
-      else if (kv[0] === 'memory') { if (Array.isArray(r.value) && r.value.length >= 3) memory.push(r.value); }
-      else meta[kv[0]] = r.value;
+      var wrong = addMeta(m, kv[0], r.value);
+      if (wrong) warnings.push('ignored metadata ' + kv[0] + ' that is not ' + wrong);
     });
-    var extraHide = compileHide(d.hide || [], warnings);
-    var frames = d.frames.map(function (t) { return makeFrame(t, extraHide); });
+    var meta = m.meta;
+    var parts = d.frames.map(splitFrame);
+    var extra = extraHidden(parts, Array.isArray(d.hide) ? d.hide : [], warnings);
+    var frames = d.frames.map(function (t, i) { return makeFrame(t, parts[i], extra[i] === 1); });
     /* Stacks come prefix-compressed: shared, n, n frame ids, value, count. */
     var stacks = [], prev = [], a = d.stacks, i = 0;
     while (i < a.length) {
@@ -135,7 +198,7 @@
       stacks.push({ frames: fr, value: a[i++], count: a[i++] });
       prev = fr;
     }
-    return { meta: meta, threads: threads, memory: memory, frames: frames, stacks: stacks, stackMeta: stackMeta,
+    return { meta: meta, threads: m.threads, memory: m.memory, frames: frames, stacks: stacks, stackMeta: stackMeta,
              counted: !!d.counted, title: d.title, warnings: warnings,
              unit: meta.value === 'count' ? 'count' : 'bytes' };
   }
@@ -153,16 +216,15 @@
 
   /* Threads for the dropdown: "# thread=" lines, then thread frames. */
   function threadList(model) {
-    var byNum = {};
-    model.threads.forEach(function (t) {
-      if (t && typeof t.thread === 'number') byNum[t.thread] = { num: t.thread, name: String(t.name || ''), tid: t.tid };
-    });
+    var byNum = new Map();
+    model.threads.forEach(function (t) { byNum.set(t.thread, { num: t.thread, name: t.name, tid: t.tid }); });
     model.frames.forEach(function (f) {
-      if (f.thread >= 0 && !byNum[f.thread]) byNum[f.thread] = { num: f.thread, name: f.threadName, tid: null };
-      else if (f.thread >= 0 && !byNum[f.thread].name) byNum[f.thread].name = f.threadName;
+      if (f.thread < 0) return;
+      var t = byNum.get(f.thread);
+      if (!t) byNum.set(f.thread, { num: f.thread, name: f.threadName, tid: null });
+      else if (!t.name) t.name = f.threadName;
     });
-    return Object.keys(byNum).map(function (k) { return byNum[k]; })
-      .sort(function (x, y) { return x.num - y.num; });
+    return Array.from(byNum.values()).sort(function (x, y) { return x.num - y.num; });
   }
 
   /* ------------------------------------------------------------- sources */
@@ -202,7 +264,24 @@
     return m + ' min ' + ((ms - m * 60000) / 1000).toFixed(1) + ' s';
   }
   function fmtPct(x) { return (x * 100).toFixed(x >= 0.1 ? 1 : 2) + '%'; }
-  function fmtDate(ms) { return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'); }
+  /* A time since the epoch as "2025-11-26 03:30:00 UTC"; '' when a Date cannot hold it. */
+  function fmtDate(ms) {
+    var d = new Date(ms);
+    return isNaN(d.getTime()) ? '' : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  }
+  /* Control characters shown as the folded format writes them: "\x0a". */
+  function visibleText(s) {
+    return s.replace(/[\x00-\x1f\x7f]/g, function (c) { return '\\x' + (c.charCodeAt(0) < 16 ? '0' : '') + c.charCodeAt(0).toString(16); });
+  }
+  /* One word as a POSIX shell needs it: bare when safe, else in single quotes. */
+  function shellWord(w) {
+    return /^[A-Za-z0-9_@%+=:,.\/-]+$/.test(w) ? w : "'" + w.replace(/'/g, "'\\''") + "'";
+  }
+  /* The command line: argv quoted word by word, else the command string. */
+  function commandLine(m) {
+    if (m.argv) return m.argv.map(shellWord).join(' ');
+    return m.command || '';
+  }
   function $(id) { return document.getElementById(id); }
   function el(tag, text, cls) {
     var e = document.createElement(tag);
@@ -218,23 +297,33 @@
 
   /* --------------------------------------------------------------- state */
 
+  /*
+   * The parts only declare: the page starts in page-window.js, once every
+   * part's variables hold their values (decoding uses page-match.js's).
+   */
   var timing = { parse: 0, decode: 0, build: 0 };
-  var tp = performance.now();
-  var DATA = JSON.parse($('mf-data').textContent);
-  timing.parse = performance.now() - tp;
-  tp = performance.now();
-  var model = decodeModel(DATA);
-  timing.decode = performance.now() - tp;
-  var threadOf = stackThreads(model);
-  var threads = threadList(model);
-  var split = model.meta.split_threads === true || threads.length > 0 && model.frames.some(function (f) { return f.thread >= 0; });
+  var model = null, threadOf = null, threads = null, split = false;
+
+  /* The embedded data into the model, once, at the start. */
+  function loadModel() {
+    var tp = performance.now();
+    var data = JSON.parse($('mf-data').textContent);
+    timing.parse = performance.now() - tp;
+    tp = performance.now();
+    model = decodeModel(data);
+    timing.decode = performance.now() - tp;
+    threadOf = stackThreads(model);
+    threads = threadList(model);
+    split = model.meta.split_threads === true || threads.length > 0 && model.frames.some(function (f) { return f.thread >= 0; });
+  }
 
   var app = {
     source: defaultSource,
     vals: null,
     tree: null,
     view: { flame: false, zoom: null, search: '', thread: null, hide: true },
-    searchRe: null,
+    searchRe: null,        /* the search's matcher (page-match.js) */
+    searchProblem: null,   /* why the search matches nothing: invalid, unsupported, too slow */
     matchOf: null,         /* Uint8Array over frames: does the search match it */
     share: 0,
     dark: false,

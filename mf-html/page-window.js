@@ -17,7 +17,7 @@
       name: f ? f.func : '<root>', location: f ? f.loc : '', frame: f ? f.text : '<root>',
       kind: f ? f.kind : 'root', hidden: f ? f.hidden : false,
       bytes: n.total, self: n.self, count: n.count, selfCount: n.selfCount, depth: n.depth,
-      x: x, y: rowY(n.depth) + canvasTop, width: w, height: ROW - 1,
+      x: x, y: rowY(n.depth) - layout.off + canvasTop, width: w, height: ROW - 1,
       drawn: w >= MIN_WIDTH, matched: !!(f && app.matchOf && app.matchOf[n.f])
     };
   }
@@ -35,7 +35,8 @@
       meta: JSON.parse(JSON.stringify(model.meta)),
       /* Every frame of the tree now shown (after hiding and the thread
          filter), callers before callees; x, y, width in CSS pixels of the
-         canvas; width 0 outside the zoomed frame. */
+         canvas (y from its top where it is now: it covers only the part of
+         a deep graph on screen); width 0 outside the zoomed frame. */
       frames: function () {
         var out = [], stack = [app.tree];
         while (stack.length) {
@@ -51,7 +52,7 @@
           view: app.view.flame ? 'flame' : 'icicle',
           zoom: zoomPath(z).map(function (f) { return model.frames[f].text; }),
           zoomBytes: z.total,
-          search: app.view.search, searchValid: !app.view.search || !!app.searchRe,
+          search: app.view.search, searchValid: !app.view.search || !!app.searchRe, searchProblem: app.searchProblem,
           searchShare: app.share, searchBytes: app.searchRe ? app.matchTotal : 0,
           thread: app.view.thread, hide: app.view.hide, theme: app.dark ? 'dark' : 'light',
           total: app.tree.total, count: model.counted ? app.tree.count : null,
@@ -93,6 +94,7 @@
 
   /* ---------------------------------------------------------------- start */
 
+  loadModel();
   var stored = null;
   try { stored = localStorage.getItem('mf-theme'); } catch (e) { /* file: may refuse */ }
   app.dark = stored ? stored === 'dark' : !!(window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches);
