@@ -2,8 +2,18 @@
 # compiled into the binary: a small awk step turns each file into a C
 # string in build/mf-html/assets.c, so bin/mf-html needs no files at run
 # time and the page stays editable as plain HTML, CSS and JavaScript.
-MF_HTML_ASSETS = mf-html/page.html mf-html/page.css mf-html/page.js \
+#
+# page.js is made here from its parts, concatenated in this order into one
+# function scope (page-model.js opens it, page-window.js closes it; each
+# part says what it holds): a new part goes in this list.
+MF_HTML_PAGE_JS = mf-html/page-model.js mf-html/page-match.js mf-html/page-tree.js \
+	mf-html/page-draw.js mf-html/page-controls.js mf-html/page-window.js
+MF_HTML_ASSETS = mf-html/page.html mf-html/page.css $(BUILD)/mf-html/page.js \
 	mf-html/temporal.css mf-html/temporal.js
+
+$(BUILD)/mf-html/page.js: $(MF_HTML_PAGE_JS)
+	@mkdir -p $(dir $@)
+	cat $(MF_HTML_PAGE_JS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/mf-html/assets.c: $(MF_HTML_ASSETS) mf-html/embed.awk
 	@mkdir -p $(dir $@)

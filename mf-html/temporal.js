@@ -49,11 +49,13 @@
   /* ---------------------------------------------------------- the data */
 
   function isInt(x) { return typeof x === 'number' && Math.floor(x) === x && isFinite(x); }
+  /* mf-temporal writes at most this many slices (its MAX_SLICES): more is not its output. */
+  var MAX_SLICES = 10000000;
 
   /* Checks the header keys and flattens the per-stack series; returns a problem or ''. */
   function prepare() {
     var m = model.meta;
-    if (!isInt(m.slices) || m.slices < 1) return 'no valid "slices" key';
+    if (!isInt(m.slices) || m.slices < 1 || m.slices > MAX_SLICES) return 'no valid "slices" key (1 to ' + MAX_SLICES + ')';
     if (!isInt(m.interval_ms) || m.interval_ms < 1) return 'no valid "interval_ms" key';
     N = m.slices;
     I = m.interval_ms;

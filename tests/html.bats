@@ -14,6 +14,46 @@ setup_file() {
 		"$BIN/mf-html" -o "$REPORTS/$f.html" "tests/data/html_$f.folded"
 	done
 	"$BIN/mf-html" --hide '^a$' -o "$REPORTS/hideextra.html" tests/data/html_peak.folded
+	hostile_reports
+	"$BIN/mf-html" -o "$REPORTS/backtrack.html" tests/data/html_backtrack.folded
+	"$BIN/mf-html" --hide '(a+)+$' -o "$REPORTS/backtrack-hide.html" tests/data/html_backtrack.folded
+	# A frame of 100,000 a's: a search of 6,000 states takes seconds on it.
+	{ cat tests/data/html_backtrack.folded; printf 'main;%s 1\n' "$(printf '%100000s' '' | tr ' ' a)"; } > "$REPORTS/long.folded"
+	"$BIN/mf-html" -o "$REPORTS/long.html" "$REPORTS/long.folded"
+	"$BIN/mf-html" --hide '(a?){2000}a{2000}b' -o "$REPORTS/long-hide.html" "$REPORTS/long.folded"
+	# One stack 5,000 frames deep: main;f1;...;f4999.
+	awk 'BEGIN { s = "main"; for (i = 1; i < 5000; i++) s = s ";f" i; print s " 100"; print "main;g 50" }' > "$REPORTS/deep.folded"
+	"$BIN/mf-html" -o "$REPORTS/deep.html" "$REPORTS/deep.folded"
+}
+
+# Pages whose metadata is valid JSON of the wrong type: hostile-NAME.html
+# for each line below, on top of the same two stacks.
+hostile_reports() {
+	local name line
+	while IFS='|' read -r name line; do
+		printf '# format="mf-folded/1"\n%b\nmain;a 100\nmain;b 200\n' "$line" > "$REPORTS/hostile-$name.folded"
+		"$BIN/mf-html" -o "$REPORTS/hostile-$name.html" "$REPORTS/hostile-$name.folded"
+	done <<-'EOF'
+	start|# start_ms=1e300
+	duration|# start_ms=1764127800123\n# duration_ms=1e300
+	command|# command={"toString":1}
+	pid|# pid={"toString":1}
+	ended|# ended={"toString":1}
+	threshold|# reducer="temporary"\n# temporary_threshold={"toString":1}
+	leaked|# leaked_bytes=5\n# leaked_allocations={"toString":1}
+	thread|# split_threads=true\n# thread={"thread":1,"tid":7,"name":{"toString":1}}
+	argv|# argv=["a",{"toString":1}]
+	proto|# reducer="__proto__"
+	constructor|# reducer="constructor"
+	protokey|# __proto__={"reducer":{"toString":1}}
+	memory|# memory=[0,{"toString":1},5]\n# memory=[1,2,3]
+	EOF
+	printf '# format="mf-folded/1"\n# reducer="peak"\n# command="old"\n# argv=["./app","a b","","it'"'"'s","x=1,y@2:%%+/.-","$HOME","two\\nlines"]\nmain;a 100\n' > "$REPORTS/argv.folded"
+	"$BIN/mf-html" -o "$REPORTS/argv.html" "$REPORTS/argv.folded"
+	sed -e 's/(worker)/(work\\x0aer)/' -e 's/"name":"worker"/"name":"work\\u000aer"/' tests/data/html_threads.folded > "$REPORTS/newline.folded"
+	"$BIN/mf-html" -o "$REPORTS/newline.html" "$REPORTS/newline.folded"
+	{ sed '/^# memory=/d' tests/data/html_peak.folded | sed '2a # memory=[0,100,200]\n# memory=[5,"=HYPERLINK(\\"http://x\\")",1]\n# memory=["@SUM(A1)",1,1]\n# memory=[10,300,400]'; } > "$REPORTS/csv.folded"
+	"$BIN/mf-html" -o "$REPORTS/csv.html" "$REPORTS/csv.folded"
 }
 
 setup() {
@@ -153,3 +193,27 @@ browser() {
 @test "browser: dark theme follows the system and switches" { browser theme "$REPORTS/peak.html" '' dark; }
 @test "browser: value=count input is drawn in allocations" { browser count "$REPORTS/count.html"; }
 @test "browser: no request to anything but the file" { browser network "$REPORTS/peak.html"; }
+
+# hostile NAME [WARNING]: the page of hostile_reports' line NAME works and warns so.
+hostile() { browser hostile "$REPORTS/hostile-$1.html" '' light "${2-}"; }
+@test "browser: a start_ms past what a date holds is ignored" { hostile start 'ignored metadata start_ms that is not a time'; }
+@test "browser: an end time past what a date holds is left out" { hostile duration; }
+@test "browser: a command that is an object is ignored" { hostile command 'ignored metadata command that is not a string'; }
+@test "browser: a pid that is an object is ignored" { hostile pid 'ignored metadata pid that is not a number'; }
+@test "browser: an ended that is an object is ignored" { hostile ended 'ignored metadata ended that is not a string'; }
+@test "browser: a temporary_threshold that is an object is ignored" { hostile threshold 'ignored metadata temporary_threshold that is not a number'; }
+@test "browser: a leaked_allocations that is an object is ignored" { hostile leaked 'ignored metadata leaked_allocations that is not a number'; }
+@test "browser: a thread name that is an object is ignored" { hostile thread 'ignored metadata thread that is not a {"thread":N,"tid":TID,"name":"NAME"}'; }
+@test "browser: an argv that is not strings is ignored" { hostile argv 'ignored metadata argv that is not a list of strings'; }
+@test "browser: a memory record that is not numbers is ignored" { hostile memory 'ignored metadata memory that is not a [MS,HEAP,RSS] of numbers'; }
+@test "browser: a key named __proto__ is a key like any other" { hostile protokey; }
+@test "browser: reducer __proto__ is an unknown reducer" { browser protoreducer "$REPORTS/hostile-proto.html"; }
+@test "browser: reducer constructor is an unknown reducer" { browser protoreducer "$REPORTS/hostile-constructor.html"; }
+@test "browser: argv is shown quoted as a shell needs it" { browser argv "$REPORTS/argv.html"; }
+@test "browser: a thread name with a newline keeps the thread filter working" { browser threadnewline "$REPORTS/newline.html"; }
+@test "browser: the memory CSV has numbers only, no formula" { browser csv "$REPORTS/csv.html"; }
+@test "browser: a backtracking search from the fragment matches at once" { browser backtrack "$REPORTS/backtrack.html" '#search=(a%2B)%2B%24'; }
+@test "browser: a backtracking --hide pattern hides at once" { browser backtrack "$REPORTS/backtrack-hide.html" '' light hidden; }
+@test "browser: a search too slow for the frames stops and says so" { browser slowsearch "$REPORTS/long.html"; }
+@test "browser: a --hide pattern too slow for the frames is left out" { browser slowhide "$REPORTS/long-hide.html"; }
+@test "browser: a stack 5,000 frames deep is drawn" { browser deep "$REPORTS/deep.html"; }

@@ -99,6 +99,13 @@ views() {
 	browser bad "$R/bad.html"
 }
 
+@test "temporal page: slices of two billion are refused, the page works" {
+	sed 's/^# slices=.*/# slices=2000000000/' "$R/basic.leaks" > "$R/huge.leaks"
+	! cmp -s "$R/basic.leaks" "$R/huge.leaks"
+	"$BIN/mf-html" -o "$R/huge.html" "$R/huge.leaks"
+	browser hugeslices "$R/huge.html"
+}
+
 # ------------------------------------------------------- the two phases
 
 @test "temporal page: two phases: whole window is phase one, phase two's window is phase two" {

@@ -319,6 +319,122 @@ const checks = {
 			'tokenize\n/src/c.c:20\nTotal\t1,500 allocations\nSelf\t1,500 allocations\nShare of total\t99.8%');
 	},
 
+	// Metadata that is valid JSON of the wrong type loses only itself:
+	// the graph, the controls and window.mf are there, the warning says
+	// which key was ignored (WARNING, '' for none), the stats panel opens.
+	async hostile({ page }, warning = '') {
+		assert.equal((await frame(page, '<root>')).bytes, 300);
+		assert.equal((await frame(page, 'b')).bytes, 200);
+		const w = page.locator('#mf-warning');
+		assert.equal(warning ? await w.innerText() : await w.isVisible(), warning || false);
+		await page.click('#mf-stats-btn');
+		const stats = await page.locator('#mf-stats-list').innerText();
+		assert.doesNotMatch(stats, /\[object|Invalid|NaN|End time/);
+		assert.match(stats, /Distinct stacks\s+2/);
+		assert.doesNotMatch(await page.title(), /undefined|\[object/);
+	},
+
+	// A reducer named like an Object property is an unknown reducer.
+	async protoreducer({ page }) {
+		assert.equal(await page.title(), 'Memory flame graph');
+		assert.equal((await frame(page, '<root>')).bytes, 300);
+	},
+
+	// # argv=[...] is shown as a shell would need it, before # command.
+	async argv({ page }) {
+		const want = "./app 'a b' '' 'it'\\''s' x=1,y@2:%+/.- '$HOME' 'two\nlines'";
+		assert.equal(await page.locator('#mf-command').innerText(), '$ ' + want);
+		assert.equal(await page.title(), 'Peak memory: ' + want.replace('\n', ' '));
+		await page.click('#mf-stats-btn');
+		assert.equal(await page.locator('#mf-stats-list dd').first().textContent(), want);
+	},
+
+	// A thread name with a newline: the filter still finds its stacks.
+	async threadnewline({ page }) {
+		const options = await page.locator('#mf-thread option').allInnerTexts();
+		assert.deepEqual(options, ['Reset (all threads)', '1: main', '2: work\\x0aer', '3: io']);
+		await page.selectOption('#mf-thread', '2');
+		const s = await mf.state(page);
+		assert.deepEqual([s.thread, s.total, s.count], [2, 9000, 3]);
+		assert.equal((await frame(page, 'thread 2')).location, 'work\ner');
+	},
+
+	// A memory record that is not numbers is dropped; no CSV cell is a formula.
+	async csv({ page }) {
+		assert.equal(await page.locator('#mf-warning').innerText(),
+			'ignored metadata memory that is not a [MS,HEAP,RSS] of numbers; ignored metadata memory that is not a [MS,HEAP,RSS] of numbers');
+		await page.click('#mf-spark');
+		const [download] = await Promise.all([page.waitForEvent('download'), page.click('#mf-csv')]);
+		const stream = await download.createReadStream();
+		let text = '';
+		for await (const chunk of stream) text += chunk;
+		assert.equal(text, 'ms,heap_bytes,rss_bytes\n0,100,200\n10,300,400\n');
+	},
+
+	// A pattern that makes the browser's engine backtrack for a minute
+	// (from the fragment or --hide) is matched at once, without backtracking.
+	async backtrack({ page }, hidden) {
+		const a32 = 'a'.repeat(32) + '!';
+		if (hidden) {
+			assert.deepEqual((await names(page)).sort(), ['<root>', a32, 'b', 'main']);
+			assert.deepEqual([(await mf.state(page)).total, (await frame(page, 'main')).self], [310, 10]);
+			return;
+		}
+		const s = await mf.state(page);
+		assert.deepEqual([s.search, s.searchValid, s.searchShare], ['(a+)+$', true, 10 / 310]);
+		assert.equal(await page.locator('#mf-match').innerText(), '3.23% of the total (10 B)');
+		assert.deepEqual((await mf.frames(page)).filter((f) => f.matched).map((f) => f.name), ['xaa']);
+	},
+
+	// A pattern too large for the text stops after the budget and says so.
+	async slowsearch({ page }) {
+		await page.fill('#mf-search', '(a?){2000}a{2000}b');
+		await page.keyboard.press('Enter');
+		const s = await mf.state(page);
+		assert.deepEqual([s.searchValid, s.searchProblem, s.searchShare], [false, 'pattern too slow: stopped after 1000 ms', 0]);
+		assert.equal(await page.locator('#mf-match').innerText(), 'pattern too slow: stopped after 1000 ms');
+		assert.equal(await page.locator('#mf-search').getAttribute('class'), 'mf-bad');
+		await page.fill('#mf-search', 'b|x');
+		await page.keyboard.press('Enter');
+		assert.equal((await mf.state(page)).searchProblem, null);
+		assert.equal((await mf.state(page)).searchShare, 210 / 311);
+	},
+
+	// The same --hide pattern is left out, with a warning.
+	async slowhide({ page }) {
+		assert.equal(await page.locator('#mf-warning').innerText(),
+			'ignored --hide pattern that was too slow to match: (a?){2000}a{2000}b');
+		assert.equal((await frame(page, 'b')).bytes, 200);
+	},
+
+	// A stack 5,000 frames deep: the canvas stays within the window and
+	// the deepest frame is drawn once scrolled to.
+	async deep({ page }) {
+		assert.equal((await mf.state(page)).rows, 5001);
+		const height = await page.locator('#mf-canvas').evaluate((c) => c.height);
+		assert.ok(height <= 800, `canvas ${height} px tall`);
+		await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+		await page.waitForFunction(() => {
+			const f = window.mf.frames().find((x) => x.depth === 5000);
+			return f.y >= 0 && f.y + f.height <= document.getElementById('mf-canvas').clientHeight;
+		});
+		const f = (await mf.frames(page)).find((x) => x.depth === 5000);
+		assert.equal(f.name, 'f4999');
+		const rgba = await page.evaluate(([x, y]) => {
+			const c = document.getElementById('mf-canvas'), k = c.width / c.clientWidth;
+			const one = document.createElement('canvas');
+			one.width = one.height = 1;
+			const g = one.getContext('2d', { willReadFrequently: true });
+			g.drawImage(c, Math.round(x * k), Math.round(y * k), 1, 1, 0, 0, 1, 1);
+			return Array.from(g.getImageData(0, 0, 1, 1).data);
+		}, [f.x + 2, f.y + f.height - 3]);
+		assert.equal(rgba[3], 255, `the deepest frame is not drawn: ${rgba}`);
+		// A click there zooms into it.
+		const box = await page.locator('#mf-canvas').boundingBox();
+		await page.mouse.click(box.x + f.x + 5, box.y + f.y + 5);
+		assert.equal((await mf.state(page)).zoom.length, 5000);
+	},
+
 	// Nothing but the page itself was loaded (checked for every check too).
 	async network({ requests }) {
 		assert.equal(requests.length, 1, `requests: ${requests.join(' ')}`);
@@ -326,15 +442,15 @@ const checks = {
 	},
 };
 
-const [name, file, hash = '', scheme = 'light'] = process.argv.slice(2);
+const [name, file, hash = '', scheme = 'light', ...args] = process.argv.slice(2);
 if (!checks[name] || !file) {
-	console.error(`usage: node check.mjs CHECK REPORT.html [#FRAGMENT] [light|dark]\nchecks: ${Object.keys(checks).join(' ')}`);
+	console.error(`usage: node check.mjs CHECK REPORT.html [#FRAGMENT] [light|dark] [ARGS...]\nchecks: ${Object.keys(checks).join(' ')}`);
 	process.exit(2);
 }
 const r = await openReport(file, { hash, colorScheme: scheme });
 let failed = false;
 try {
-	await checks[name](r);
+	await checks[name](r, ...args);
 	await screenshot(r.page, name);
 } catch (e) {
 	failed = true;

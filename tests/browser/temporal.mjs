@@ -260,6 +260,13 @@ const checks = {
 	},
 };
 
+// More slices than mf-temporal ever writes: refused at once, the page works.
+checks.hugeslices = async ({ page }) => {
+	const w = await ext.window(page);
+	assert.equal(w.problem, 'no valid "slices" key (1 to 10000000)');
+	assert.equal((await state(page)).total, 60);
+};
+
 const [name, file, hash = '', ...args] = process.argv.slice(2);
 if (!checks[name] || !file) {
 	console.error(`usage: node temporal.mjs CHECK REPORT.html [#FRAGMENT] [ARGS...]\nchecks: ${Object.keys(checks).join(' ')}`);

@@ -1,0 +1,125 @@
+/*
+ * page-tree.js - the call tree: built from the model and the values of the
+ * source for the current filters (hide, thread), and zoom paths into it.
+ * Part of the page script (see page-model.js).
+ */
+
+  /* ---------------------------------------------------------------- tree */
+
+  var NO_KIDS = [];
+  /*
+   * The numeric fields start as doubles (1.5, then 0): they hold byte
+   * counts that outgrow small integers, and an object whose field changes
+   * representation later is migrated, slowly, one by one.
+   */
+  function newNode(id, frame, parent, depth) {
+    var n = { id: id, f: frame, parent: parent, depth: depth, kids: NO_KIDS,
+              total: 1.5, self: 1.5, count: 1.5, selfCount: 1.5, x: 1.5, height: 0 };
+    n.total = n.self = n.count = n.selfCount = n.x = 0;
+    return n;
+  }
+
+  /*
+   * Build the call tree of the stacks that pass the filters.  A hidden
+   * frame is skipped: its callees attach to its caller, merging with
+   * callees of the same frame, so its bytes stay with its caller.
+   * Speed: children are found in one Map keyed by (parent, frame), and a
+   * stack's prefix shared with the stack before it (the input is sorted)
+   * is reused without any lookup.
+   */
+  function buildTree(model, vals, opts) {
+    var root = newNode(0, -1, null, 0), all = [root];
+    var frames = model.frames, stacks = model.stacks, F = frames.length + 1;
+    var index = new Map(), path = [root], pframes = [];
+    for (var s = 0; s < stacks.length; s++) {
+      var v = vals.value[s], c = vals.count[s];
+      if (opts.thread !== null && opts.threadOf[s] !== opts.thread) continue;
+      if (v === 0 && c === 0) continue;
+      var node = root, d = 0, same = true, fr = stacks[s].frames;
+      for (var i = 0; i < fr.length; i++) {
+        var f = fr[i];
+        if (opts.hide && frames[f].hidden) continue;
+        if (same && d < pframes.length && pframes[d] === f) { node = path[++d]; continue; }
+        same = false;
+        var key = node.id * F + f, kid = index.get(key);
+        if (!kid) {
+          kid = newNode(all.length, f, node, node.depth + 1);
+          all.push(kid);
+          index.set(key, kid);
+          if (node.kids === NO_KIDS) node.kids = [kid]; else node.kids.push(kid);
+        }
+        node = kid;
+        pframes[d] = f;
+        path[++d] = kid;
+      }
+      pframes.length = d;
+      path.length = d + 1;
+      node.self += v;
+      node.selfCount += c;
+    }
+    finishTree(all, model);
+    app.nodes = all.length;
+    return root;
+  }
+
+  /*
+   * Totals, child order (widest first, then by name), x offsets, heights.
+   * all[] is in creation order, so every parent comes before its children.
+   */
+  function finishTree(all, model) {
+    var n, i, frames = model.frames;
+    var byWidth = function (a, b) {
+      return b.total - a.total || (frames[a.f].text < frames[b.f].text ? -1 : frames[a.f].text > frames[b.f].text ? 1 : 0);
+    };
+    for (i = all.length - 1; i >= 0; i--) {
+      n = all[i];
+      n.total += n.self;
+      n.count += n.selfCount;
+      var p = n.parent;
+      if (p) {
+        p.total += n.total;
+        p.count += n.count;
+        if (n.height + 1 > p.height) p.height = n.height + 1;
+      }
+    }
+    for (i = 0; i < all.length; i++) {
+      n = all[i];
+      if (n.kids.length > 1) n.kids.sort(byWidth);
+      var x = n.x;
+      for (var k = 0; k < n.kids.length; k++) { n.kids[k].x = x; x += n.kids[k].total; }
+    }
+  }
+
+
+  /* The zoomed node as a path of frame ids from the root. */
+  function zoomPath(n) {
+    var p = [];
+    for (; n && n.parent; n = n.parent) p.unshift(n.f);
+    return p;
+  }
+  /*
+   * The node at path p, or its deepest existing ancestor.  Frames that are
+   * hidden now may be missing from p (it was saved while they were hidden):
+   * they are stepped through.
+   */
+  function findPath(p) {
+    var n = app.tree;
+    for (var i = 0; i < p.length; i++) {
+      var next = childThroughHidden(n, p[i], 8);
+      if (!next) break;
+      n = next;
+    }
+    return n;
+  }
+  function childThroughHidden(n, f, depth) {
+    var k, c;
+    for (k = 0; k < n.kids.length; k++) if (n.kids[k].f === f) return n.kids[k];
+    if (depth === 0) return null;
+    for (k = 0; k < n.kids.length; k++) {
+      if (!model.frames[n.kids[k].f].hidden) continue;
+      c = childThroughHidden(n.kids[k], f, depth - 1);
+      if (c) return c;
+    }
+    return null;
+  }
+

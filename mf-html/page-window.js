@@ -1,0 +1,112 @@
+/*
+ * page-window.js - the window interface (window.mf, docs/REPORT.md) for
+ * scripts, tests and extensions, and the start of the page; closes the
+ * script's function scope that page-model.js opened.
+ * Part of the page script (see page-model.js).
+ */
+
+  /* ------------------------------------------------ window interface */
+
+  function frameInfo(n, canvasTop) {
+    var f = n.f >= 0 ? model.frames[n.f] : null;
+    var inZoom = isInside(n, app.view.zoom);
+    var x = 0, w = 0;
+    if (inZoom) { x = (n.x - layout.x0) * layout.scale; w = n.total * layout.scale; }
+    else if (isInside(app.view.zoom, n)) { x = 0; w = layout.width; }
+    return {
+      name: f ? f.func : '<root>', location: f ? f.loc : '', frame: f ? f.text : '<root>',
+      kind: f ? f.kind : 'root', hidden: f ? f.hidden : false,
+      bytes: n.total, self: n.self, count: n.count, selfCount: n.selfCount, depth: n.depth,
+      x: x, y: rowY(n.depth) - layout.off + canvasTop, width: w, height: ROW - 1,
+      drawn: w >= MIN_WIDTH, matched: !!(f && app.matchOf && app.matchOf[n.f])
+    };
+  }
+  function isInside(n, anc) { for (; n; n = n.parent) if (n === anc) return true; return false; }
+
+  function publish() {
+    var totals = Object.freeze({
+      value: app.tree.total, bytes: model.unit === 'bytes' ? app.tree.total : null,
+      count: model.counted ? app.tree.count : null, unit: model.unit,
+      stacks: model.stacks.length, frames: model.frames.length
+    });
+    var api = {
+      version: 1,
+      totals: totals,
+      meta: JSON.parse(JSON.stringify(model.meta)),
+      /* Every frame of the tree now shown (after hiding and the thread
+         filter), callers before callees; x, y, width in CSS pixels of the
+         canvas (y from its top where it is now: it covers only the part of
+         a deep graph on screen); width 0 outside the zoomed frame. */
+      frames: function () {
+        var out = [], stack = [app.tree];
+        while (stack.length) {
+          var n = stack.pop();
+          out.push(frameInfo(n, 0));
+          for (var k = n.kids.length - 1; k >= 0; k--) stack.push(n.kids[k]);
+        }
+        return out;
+      },
+      state: function () {
+        var z = app.view.zoom;
+        return {
+          view: app.view.flame ? 'flame' : 'icicle',
+          zoom: zoomPath(z).map(function (f) { return model.frames[f].text; }),
+          zoomBytes: z.total,
+          search: app.view.search, searchValid: !app.view.search || !!app.searchRe, searchProblem: app.searchProblem,
+          searchShare: app.share, searchBytes: app.searchRe ? app.matchTotal : 0,
+          thread: app.view.thread, hide: app.view.hide, theme: app.dark ? 'dark' : 'light',
+          total: app.tree.total, count: model.counted ? app.tree.count : null,
+          rows: layout.rows, fragment: fragment(),
+          firstRenderMs: app.firstRender, lastDrawMs: app.drawTime, source: app.source.name,
+          parseMs: timing.parse, decodeMs: timing.decode, buildMs: timing.build, nodes: app.nodes
+        };
+      },
+      threads: function () { return threads.map(function (t) { return { thread: t.num, name: t.name, tid: t.tid }; }); },
+      memory: function () { return model.memory.map(function (r) { return r.slice(); }); },
+      /* The interface of the extension (ext.api), or null: the temporal
+         mode's window and what it shows (docs/REPORT.md). */
+      extension: function () { return app.ext && app.ext.api ? app.ext.api : null; },
+      /* Extension point: a temporal mode calls extend({ source, init }) before
+         the page is drawn; init(container, api) builds its controls in the
+         #mf-extension section and calls api.refresh() when its range moves,
+         api.save() to keep it in the URL fragment (ext.fragment(q) adds its
+         keys, ext.applyFragment(q) reads them back). */
+      extend: function (ext) {
+        app.ext = ext;
+        if (ext.source) { app.source = ext.source; app.vals = null; }
+        if (ext.init) ext.init($('mf-extension'), { model: model, refresh: refresh, fmtBytes: fmtBytes, fmtMs: fmtMs,
+                                                    save: function () { saveState(false); } });
+        refresh();
+      }
+    };
+    Object.freeze(api);
+    Object.defineProperty(window, 'mf', { value: api, writable: false, configurable: false });
+  }
+
+  /* Recompute values from the source and redraw, keeping the zoom if it still exists. */
+  function refresh() {
+    var zp = zoomPath(app.view.zoom);
+    app.vals = null;
+    rebuild();
+    app.view.zoom = findPath(zp);
+    draw();
+  }
+
+  /* ---------------------------------------------------------------- start */
+
+  loadModel();
+  var stored = null;
+  try { stored = localStorage.getItem('mf-theme'); } catch (e) { /* file: may refuse */ }
+  app.dark = stored ? stored === 'dark' : !!(window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches);
+  document.documentElement.classList.toggle('mf-dark', app.dark);
+  $('mf-theme').textContent = app.dark ? 'Light theme' : 'Dark theme';
+  rebuild();
+  header();
+  statsPanel();
+  legend();
+  wireControls();
+  wireMemory();
+  publish();
+  applyFragment();
+  drawSpark();
+}());
