@@ -39,7 +39,8 @@ LDLIBS_COMMON = -lz -ldeflate
 BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libunwind-dev libdw-dev libelf-dev
 # npm: installed by browser-deps (mf-html/build.mk) only when no npm command
 # exists, since NodeSource's nodejs package ships npm and conflicts with it.
-TEST_PKGS = bats jq nodejs chromium python3
+# make check also builds and briefly runs the fuzzers (FUZZ_PKGS, below).
+TEST_PKGS = bats jq nodejs chromium python3 $(FUZZ_PKGS)
 DEMO_PKGS =
 # The benchmarks measure against heaptrack (bench/reduce.sh, bench/record.sh).
 BENCH_PKGS = heaptrack
@@ -94,8 +95,17 @@ deps: deps-test
 
 # Recursive make so the build sees the packages deps-build just installed.
 # The tests find the programs through MF_BIN and MF_BUILD (tests/helpers.bash).
+# Every fuzzing harness is built and run CHECK_FUZZ_SECONDS, so that they
+# keep compiling and finding nothing; only once, without SANITIZE: they
+# have ASan and UBSan of their own.  The suite runs last: its summary line
+# ends the output.
+CHECK_FUZZ_SECONDS = 10
 check: deps-test
 	@$(MAKE) --no-print-directory all test-programs
+ifndef SANITIZE
+	@$(MAKE) --no-print-directory fuzz-harnesses
+	@tests/fuzz/run $(CHECK_FUZZ_SECONDS)
+endif
 	@MF_BIN=$(BIN) MF_BUILD=$(BUILD) tests/run
 
 test: all test-programs
