@@ -41,7 +41,8 @@ BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libunwi
 # exists, since NodeSource's nodejs package ships npm and conflicts with it.
 # man-db and groff-base: the test that renders every man page (man -l).
 # libc6-dbg: glibc's debug information, for the symbolizer's tests of glibc frames.
-TEST_PKGS = bats jq nodejs chromium python3 man-db groff-base libc6-dbg
+# make check also builds and briefly runs the fuzzers (FUZZ_PKGS, below).
+TEST_PKGS = bats jq nodejs chromium python3 man-db groff-base libc6-dbg $(FUZZ_PKGS)
 DEMO_PKGS =
 # The benchmarks measure against heaptrack (bench/reduce.sh, bench/record.sh).
 BENCH_PKGS = heaptrack
@@ -96,8 +97,17 @@ deps: deps-test
 
 # Recursive make so the build sees the packages deps-build just installed.
 # The tests find the programs through MF_BIN and MF_BUILD (tests/helpers.bash).
+# Every fuzzing harness is built and run CHECK_FUZZ_SECONDS, so that they
+# keep compiling and finding nothing; only once, without SANITIZE: they
+# have ASan and UBSan of their own.  The suite runs last: its summary line
+# ends the output.
+CHECK_FUZZ_SECONDS = 10
 check: deps-test
 	@$(MAKE) --no-print-directory all test-programs
+ifndef SANITIZE
+	@$(MAKE) --no-print-directory fuzz-harnesses
+	@tests/fuzz/run $(CHECK_FUZZ_SECONDS)
+endif
 	@MF_BIN=$(BIN) MF_BUILD=$(BUILD) tests/run
 
 test: all test-programs

@@ -18,6 +18,10 @@ teardown() {
 	if [ -n "${small:-}" ] && mountpoint -q "$small"; then
 		umount "$small"
 	fi
+	# A shim_orphan left allocating by a failed test (cut_by_file_size).
+	if [ -n "${orphan:-}" ]; then
+		touch "$orphan/stop"
+	fi
 }
 
 # The stream is a complete, valid capture: the strict reader accepts it.
@@ -196,6 +200,7 @@ end_record() {
 # The timer's signals land inside the tracker's own hooks; the handler's
 # allocations must be recorded all the same (or at least counted as lost).
 @test "faults: a timer signal handler that allocates while main allocates" {
+	skip "bug: tests/progs/fault_signal.c's SIGALRM handler calls malloc while main is inside malloc, which glibc does not allow: even untracked the program hangs or aborts (malloc assertion in sysmalloc) in most runs"
 	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$PROGS/fault_signal" timer
 	calls=$stderr
 	valid "$out"
@@ -253,14 +258,72 @@ end_record() {
 	[ "$stderr" = "mf-peak: $small/cap.mft: incomplete capture: no end record; the output covers only what was recorded" ]
 	grep -qx '# truncated=true' <<<"$output"
 	grep -q '^# count=' <<<"$output"
-	# Compressed (about 22 KB in all, so leave 8 KB free), zcat reads what
-	# was written before it reports the cut.
+	# Compressed (about 14 KB in all, so leave 8 KB free), zcat reads what
+	# was written before it reports the cut.  (Not fault_signal timer: it
+	# hangs or aborts by itself, see tests/expected-skips.)
 	rm "$small/cap.mft"
 	head -c 57344 /dev/zero >"$small/filler"
-	run -1 --separate-stderr "$BIN/mf-record" -o "$small/cap.mft.gz" "$PROGS/fault_signal" timer
-	# The program prints its count of handler calls as it ends, before or after.
-	grep -qxF "mf-record: cannot write '$small/cap.mft.gz': No space left on device" <<<"$stderr"
-	[ "${#stderr_lines[@]}" = 2 ]
+	run -1 --separate-stderr "$BIN/mf-record" -o "$small/cap.mft.gz" "$PROGS/rec_basic" 20000
+	[ "$stderr" = "mf-record: cannot write '$small/cap.mft.gz': No space left on device" ]
 	run -1 --separate-stderr zcat "$small/cap.mft.gz"
 	[ "${lines[0]:0:8}" = "H 2 full" ]
+}
+
+# cut_by_file_size FILE BYTES: record shim_orphan (it allocates until told
+# to stop) into FILE, and let mf-record write BYTES more once the program
+# is tracked: mf-record is stopped, its file size limit (RLIMIT_FSIZE) set
+# BYTES past what it wrote, and continued.  The write that crosses the
+# limit is cut there, the next fails with EFBIG (SIGXFSZ is ignored).  The
+# limit cannot be set from the start: the tracker's shared memory is a
+# file far larger.  Sets rec_status and rec_stderr.
+cut_by_file_size() {
+	orphan=$BATS_TEST_TMPDIR/orphan-$1
+	mkdir "$orphan"
+	(trap '' XFSZ; exec "$BIN/mf-record" -o "$1" "$PROGS/shim_orphan" "$orphan" 2>"$orphan/err") &
+	local rec=$! i
+	for i in $(seq 300); do [ -e "$orphan/started" ] && break; sleep 0.1; done
+	[ -e "$orphan/started" ]
+	kill -STOP "$rec"
+	# Every thread stopped: no write in flight.
+	for i in $(seq 300); do
+		[ "$(awk '{ print $3 }' /proc/"$rec"/task/*/stat | sort -u)" = T ] && break
+		sleep 0.01
+	done
+	[ "$(awk '{ print $3 }' /proc/"$rec"/task/*/stat | sort -u)" = T ]
+	written=$(stat -c %s "$1")
+	prlimit --pid "$rec" --fsize=$((written + $2))
+	kill -CONT "$rec"
+	# mf-record stops at the first write refused: it needs no stop.
+	for i in $(seq 100); do kill -0 "$rec" 2>/dev/null || break; sleep 0.1; done
+	touch "$orphan/stop"
+	rec_status=0
+	wait "$rec" || rec_status=$?
+	rec_stderr=$(cat "$orphan/err")
+	for i in $(seq 300); do [ -e "$orphan/done" ] && break; sleep 0.1; done
+	[ -e "$orphan/done" ]
+}
+
+# The same as a full disk, with no file system to mount: the file size
+# limit stops the capture; what was written reads back as an incomplete capture.
+@test "faults: a capture cut by the file size limit stays readable up to where it stopped" {
+	cut_by_file_size cap.mft 100000
+	[ "$rec_status" = 1 ]
+	[ "$rec_stderr" = "mf-record: cannot write 'cap.mft': File too large" ]
+	[ "$(stat -c %s cap.mft)" = $((written + 100000)) ]
+	[ "$(head -c 2 cap.mft)" = "H " ]
+	run -1 --separate-stderr "$BIN/mf-peak" cap.mft
+	[ "$stderr" = "mf-peak: cap.mft: incomplete capture: no end record; the output covers only what was recorded" ]
+	grep -qx '# truncated=true' <<<"$output"
+	grep -q '^# count=' <<<"$output"
+	# Compressed: zcat and the reducers read what was written before the cut.
+	# (A gzip member is far longer than 1000 bytes: the cut falls inside one.)
+	cut_by_file_size cap.mft.gz 1000
+	[ "$rec_status" = 1 ]
+	[ "$rec_stderr" = "mf-record: cannot write 'cap.mft.gz': File too large" ]
+	[ "$(stat -c %s cap.mft.gz)" = $((written + 1000)) ]
+	run -1 --separate-stderr zcat cap.mft.gz
+	[ "${lines[0]:0:8}" = "H 2 full" ]
+	[ "$stderr" = "gzip: cap.mft.gz: unexpected end of file" ]
+	run -1 --separate-stderr "$BIN/mf-peak" cap.mft.gz
+	[ "$stderr" = "mf-peak: cap.mft.gz:$(gzip_cut_line cap.mft.gz): truncated or corrupt gzip input: unexpected end of file" ]
 }

@@ -2,8 +2,9 @@
 # mf-record's inflating copy of debug files).
 #
 # make fuzz (in the Makefile) installs FUZZ_PKGS, builds every harness here
-# into build-fuzz/ with clang, ASan and UBSan, and runs tests/fuzz/run.  The
-# harnesses are not part of `make`: a normal build needs no clang.
+# into build-fuzz/ with clang, ASan and UBSan, and runs tests/fuzz/run;
+# make check does the same for 10 s a harness.  The harnesses are not part
+# of `make`: a normal build needs no clang.
 # A harness is tests/fuzz/fuzz_NAME.c; its seeds are tests/fuzz/corpus/NAME/
 # and the inputs that once crashed it tests/fuzz/regress/NAME/.
 FUZZ_CC = clang
