@@ -706,6 +706,18 @@ void ev_stack_folded(const struct ev_reader *r, uint64_t stack, struct buf *b)
 	free(order);
 }
 
+uint64_t ev_stack_parent(const struct ev_reader *r, uint32_t index)
+{
+	return r->stack_parent[index];
+}
+
+const char *ev_stack_frame_text(const struct ev_reader *r, uint32_t index, size_t *len)
+{
+	const struct ev_frame *f = &r->frames[r->stack_frame[index]];
+	*len = f->text_len;
+	return f->text;
+}
+
 void ev_write_metadata(const struct ev_reader *r, struct output *out)
 {
 	folded_meta_str(out, "command", r->command, strlen(r->command));

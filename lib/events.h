@@ -138,6 +138,15 @@ void ev_thread_frame(const struct ev_reader *r, uint32_t thread, struct buf *b);
 void ev_stack_folded(const struct ev_reader *r, uint64_t stack, struct buf *b);
 
 /*
+ * The stack tree by dense index (ev.stack_index, 0 .. nstacks-1), for
+ * walking it without building each stack's text: the parent's index + 1
+ * (0 when the parent is the root), and the folded text of the node's frame
+ * (escaped, *len bytes, valid until ev_close()).
+ */
+uint64_t ev_stack_parent(const struct ev_reader *r, uint32_t index);
+const char *ev_stack_frame_text(const struct ev_reader *r, uint32_t index, size_t *len);
+
+/*
  * Write the metadata every reducer passes through: command, pid, start,
  * duration, interval, how it ended, totals, untracked frees, the threads,
  * and truncated=true when the input had no end record.  Call it after the
