@@ -72,7 +72,9 @@ struct ev_reader {
 	/* header */
 	int aggregate;		/* KIND is "aggregate" */
 	uint64_t pid, start_ms, interval_ms;
-	char *command;		/* argv decoded, joined by spaces */
+	char *command;		/* argv decoded, joined by spaces (for display) */
+	char **argv;		/* the ARGV words, each decoded */
+	size_t argc;
 	/* end record, once seen */
 	int ended;
 	uint64_t end_ms, end_allocs, end_frees, untracked, lost;
@@ -147,7 +149,7 @@ uint64_t ev_stack_parent(const struct ev_reader *r, uint32_t index);
 const char *ev_stack_frame_text(const struct ev_reader *r, uint32_t index, size_t *len);
 
 /*
- * Write the metadata every reducer passes through: command, pid, start,
+ * Write the metadata every reducer passes through: command, argv, pid, start,
  * duration, interval, how it ended, totals, untracked frees, the threads,
  * and truncated=true when the input had no end record.  Call it after the
  * last ev_next().

@@ -31,6 +31,7 @@ meta() {
 # inverted=false
 # split_threads=false
 # command="./app 100000"
+# argv=["./app","100000"]
 # pid=4242
 # start_ms=1764127800000
 # duration_ms=12
@@ -698,4 +699,20 @@ w("".join("# stack_live=[[%d,1,8]]\n# count=1\nmain;f 8\n" % i for i in range(10
 	run -0 --separate-stderr "$BIN/mf-invert" -o got.folded dup.folded
 	[ "$stderr" = "" ]
 	cmp want.folded got.folded
+}
+
+# The command line joined by spaces cannot tell 'a b' from two arguments,
+# nor show an empty one: argv keeps each argument as a JSON string.
+@test "argv: each argument is a JSON string, spaces and empty ones kept" {
+	printf '%s\n' 'H 2 full 1 0 10 ./app a\x20b  "q"<' 'T 1 1 app' 'F 1 0 ? 0 f' 'S 1 0 1' \
+		'a 1 1 5' 'E 1 1 0 0 0 exit 0' > argv.mft
+	for cmd in mf-peak mf-leaks mf-fold mf-temporal; do
+		run -0 --separate-stderr "$BIN/$cmd" argv.mft
+		[ "$(grep -E '^# (command|argv)=' <<<"$output")" = '# command="./app a b  \"q\"\u003c"
+# argv=["./app","a b","","\"q\"\u003c"]' ]
+	done
+	printf '%s\n' 'H 2 full 1 0 10' 'E 1 0 0 0 0 exit 0' > noargv.mft
+	run -0 --separate-stderr "$BIN/mf-peak" noargv.mft
+	[ "$(grep -E '^# (command|argv)=' <<<"$output")" = '# command=""
+# argv=[]' ]
 }
