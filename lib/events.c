@@ -119,6 +119,26 @@ static size_t define(const struct input *in, struct hash *ids, uint64_t id,
 	return next;
 }
 
+/*
+ * The ARGV words one by one: a space separates two words (a space inside
+ * an argument is escaped), so "./app a\x20b " is "./app", "a b" and "".
+ * An empty ARGV is no word at all (mf-record always writes argv[0]).
+ */
+static void read_argv(struct ev_reader *r, const char *s, size_t n)
+{
+	size_t cap = 0;
+	const char *end = s + n;
+	for (;;) {
+		const char *space = memchr(s, ' ', (size_t)(end - s));
+		const char *word_end = space ? space : end;
+		r->argv = xgrow(r->argv, &cap, r->argc + 1, sizeof *r->argv);
+		r->argv[r->argc++] = syntax_unescape_str(s, (size_t)(word_end - s));
+		if (!space)
+			break;
+		s = space + 1;
+	}
+}
+
 static void read_header(struct ev_reader *r)
 {
 	struct input *in = &r->in;
@@ -151,6 +171,8 @@ static void read_header(struct ev_reader *r)
 		input_error(in, "expected INTERVAL_MS of at least 1");
 	/* Words of ARGV are escaped; decoding keeps the spaces between them. */
 	r->command = syntax_unescape_str(fs.rest, fs.rest_len);
+	if (fs.rest_len)
+		read_argv(r, fs.rest, fs.rest_len);
 }
 
 void ev_open(struct ev_reader *r, const char *path)
@@ -188,6 +210,9 @@ void ev_close(struct ev_reader *r)
 	free(r->pool);
 	free(r->recent);
 	free(r->command);
+	for (size_t i = 0; i < r->argc; i++)
+		free(r->argv[i]);
+	free(r->argv);
 	free(r->how);
 	hash_release(&r->module_ids);
 	hash_release(&r->frame_ids);
@@ -706,9 +731,37 @@ void ev_stack_folded(const struct ev_reader *r, uint64_t stack, struct buf *b)
 	free(order);
 }
 
+uint64_t ev_stack_parent(const struct ev_reader *r, uint32_t index)
+{
+	return r->stack_parent[index];
+}
+
+const char *ev_stack_frame_text(const struct ev_reader *r, uint32_t index, size_t *len)
+{
+	const struct ev_frame *f = &r->frames[r->stack_frame[index]];
+	*len = f->text_len;
+	return f->text;
+}
+
+/* "# argv=[...]": the arguments as JSON strings, unambiguous where command is not. */
+static void write_argv(const struct ev_reader *r, struct output *out)
+{
+	struct buf b = BUF_INIT;
+	buf_addc(&b, '[');
+	for (size_t i = 0; i < r->argc; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		json_quote(&b, r->argv[i], strlen(r->argv[i]));
+	}
+	buf_addc(&b, ']');
+	folded_meta_json(out, "argv", b.data);
+	buf_release(&b);
+}
+
 void ev_write_metadata(const struct ev_reader *r, struct output *out)
 {
 	folded_meta_str(out, "command", r->command, strlen(r->command));
+	write_argv(r, out);
 	folded_meta_u64(out, "pid", r->pid);
 	folded_meta_u64(out, "start_ms", r->start_ms);
 	folded_meta_u64(out, "duration_ms", r->ended ? r->end_ms : r->now_ms);

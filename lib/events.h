@@ -72,7 +72,9 @@ struct ev_reader {
 	/* header */
 	int aggregate;		/* KIND is "aggregate" */
 	uint64_t pid, start_ms, interval_ms;
-	char *command;		/* argv decoded, joined by spaces */
+	char *command;		/* argv decoded, joined by spaces (for display) */
+	char **argv;		/* the ARGV words, each decoded */
+	size_t argc;
 	/* end record, once seen */
 	int ended;
 	uint64_t end_ms, end_allocs, end_frees, untracked, lost;
@@ -138,7 +140,16 @@ void ev_thread_frame(const struct ev_reader *r, uint32_t thread, struct buf *b);
 void ev_stack_folded(const struct ev_reader *r, uint64_t stack, struct buf *b);
 
 /*
- * Write the metadata every reducer passes through: command, pid, start,
+ * The stack tree by dense index (ev.stack_index, 0 .. nstacks-1), for
+ * walking it without building each stack's text: the parent's index + 1
+ * (0 when the parent is the root), and the folded text of the node's frame
+ * (escaped, *len bytes, valid until ev_close()).
+ */
+uint64_t ev_stack_parent(const struct ev_reader *r, uint32_t index);
+const char *ev_stack_frame_text(const struct ev_reader *r, uint32_t index, size_t *len);
+
+/*
+ * Write the metadata every reducer passes through: command, argv, pid, start,
  * duration, interval, how it ended, totals, untracked frees, the threads,
  * and truncated=true when the input had no end record.  Call it after the
  * last ev_next().

@@ -392,7 +392,7 @@ void folded_series_add(struct folded_series_list *list, const struct input *in,
 	for (size_t i = 0; i < list->n; i++)
 		if (strcmp(list->items[i].key, key) == 0)
 			input_error(in, "expected one '# %s=' line per stack, found a second", key);
-	struct folded_series se = { NULL, known_lead(key), 0, 0, NULL };
+	struct folded_series se = { .key = NULL, .lead = known_lead(key) };
 	struct series_parser sp = { in, key, json };
 	expect_char(&sp, '[', "a list of entries '[[...],...]'");
 	if (*sp.p == ']') {
@@ -419,22 +419,45 @@ void folded_series_end(const struct folded_series_list *list, const struct input
 		input_error(in, "expected a stack line after '# %s='", list->items[0].key);
 }
 
+static int cmp_entries(const void *a, const void *b, void *lead)
+{
+	return cmp_lead(*(const int64_t *const *)a, *(const int64_t *const *)b, *(size_t *)lead);
+}
+
+/* The entries of se to write: sorted by their leading integers, none of count 0 and bytes 0. */
+static const int64_t **series_entries(const struct folded_series *se, size_t *n)
+{
+	size_t width = se->lead + 2, lead = se->lead;
+	const int64_t **order = xmalloc((se->n ? se->n : 1) * sizeof *order);
+	*n = 0;
+	for (size_t e = 0; e < se->n; e++) {
+		const int64_t *v = se->v + e * width;
+		if (v[width - 2] || v[width - 1])
+			order[(*n)++] = v;
+	}
+	if (se->merged)
+		qsort_r(order, *n, sizeof *order, cmp_entries, &lead);
+	return order;
+}
+
 void folded_series_write(const struct folded_series_list *list, struct output *out)
 {
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < list->n; i++) {
 		const struct folded_series *se = &list->items[i];
-		size_t width = se->lead + 2;
+		size_t width = se->lead + 2, n;
+		const int64_t **order = series_entries(se, &n);
 		buf_clear(&b);
 		buf_printf(&b, "# %s=[", se->key);
-		for (size_t e = 0; e < se->n; e++) {
+		for (size_t e = 0; e < n; e++) {
 			buf_adds(&b, e ? ",[" : "[");
 			for (size_t j = 0; j < width; j++)
-				buf_printf(&b, j ? ",%lld" : "%lld", (long long)se->v[e * width + j]);
+				buf_printf(&b, j ? ",%lld" : "%lld", (long long)order[e][j]);
 			buf_addc(&b, ']');
 		}
 		buf_adds(&b, "]\n");
 		output_write(out, b.data, b.len);
+		free(order);
 	}
 	buf_release(&b);
 }
@@ -444,6 +467,8 @@ void folded_series_release(struct folded_series_list *list)
 	for (size_t i = 0; i < list->n; i++) {
 		free(list->items[i].key);
 		free(list->items[i].v);
+		hash_release(&list->items[i].index);
+		free(list->items[i].chain);
 	}
 	free(list->items);
 	memset(list, 0, sizeof *list);
@@ -456,33 +481,67 @@ static int64_t add_checked(const struct input *in, const char *key, int64_t a, i
 	return a + b;
 }
 
-/* into := into merged with from, entry by entry (folded.h). */
+static uint64_t lead_hash(const int64_t *e, size_t lead)
+{
+	uint64_t h = lead;
+	for (size_t i = 0; i < lead; i++)
+		h = hash_mix(h ^ (uint64_t)e[i]);
+	return h == HASH_EMPTY ? 0 : h;
+}
+
+/* Enter entry i of se in its index. */
+static void series_index_entry(struct folded_series *se, size_t i)
+{
+	if (i >= UINT32_MAX)
+		die("out of memory: more than 2^32 entries in a '# %s=' series", se->key);
+	se->chain = xgrow(se->chain, &se->chain_cap, i + 1, sizeof *se->chain);
+	uint64_t *head = hash_put(&se->index, lead_hash(se->v + i * (se->lead + 2), se->lead), NULL);
+	se->chain[i] = (uint32_t)*head;
+	*head = i + 1;
+}
+
+/* The entry of se with the leading integers of e, or NULL. */
+static int64_t *series_find(const struct folded_series *se, const int64_t *e)
+{
+	size_t width = se->lead + 2;
+	uint64_t *head = hash_get(&se->index, lead_hash(e, se->lead));
+	for (uint64_t k = head ? *head : 0; k; k = se->chain[k - 1]) {
+		int64_t *cand = se->v + (k - 1) * width;
+		if (cmp_lead(cand, e, se->lead) == 0)
+			return cand;
+	}
+	return NULL;
+}
+
+/*
+ * into := into merged with from, entry by entry (folded.h), summing in
+ * input order so that an overflow names the line it happens at.
+ */
 static void series_merge(struct folded_series *into, const struct folded_series *from,
 			 const struct input *in)
 {
-	size_t width = into->lead + 2;
 	if (from->lead != into->lead && from->n && into->n)
 		input_error(in, "expected entries of %zu integers in '# %s=', as in a stack that merges with this one",
-			    width, into->key);
-	struct folded_series out = { into->key, into->lead ? into->lead : from->lead, 0, 0, NULL };
-	width = out.lead + 2;
-	size_t i = 0, j = 0;
-	while (i < into->n || j < from->n) {
-		const int64_t *a = i < into->n ? into->v + i * width : NULL;
-		const int64_t *b = j < from->n ? from->v + j * width : NULL;
-		int c = !a ? 1 : !b ? -1 : cmp_lead(a, b, out.lead);
-		int64_t *e = series_push(&out);
-		memcpy(e, c <= 0 ? a : b, width * sizeof *e);
-		if (c == 0)
-			for (size_t k = out.lead; k < width; k++)
-				e[k] = add_checked(in, out.key, a[k], b[k]);
-		i += c <= 0;
-		j += c >= 0;
-		if (e[width - 2] == 0 && e[width - 1] == 0)
-			out.n--;
+			    into->lead + 2, into->key);
+	if (!into->lead)
+		into->lead = from->lead;
+	size_t width = into->lead + 2;
+	if (!into->merged) {
+		into->merged = 1;
+		for (size_t i = 0; i < into->n; i++)
+			series_index_entry(into, i);
 	}
-	free(into->v);
-	*into = out;
+	for (size_t j = 0; j < from->n; j++) {
+		const int64_t *b = from->v + j * width;
+		int64_t *a = series_find(into, b);
+		if (!a) {
+			memcpy(series_push(into), b, width * sizeof *b);
+			series_index_entry(into, into->n - 1);
+			continue;
+		}
+		for (size_t k = into->lead; k < width; k++)
+			a[k] = add_checked(in, into->key, a[k], b[k]);
+	}
 }
 
 void folded_set_add_series(struct folded_set *s, const struct input *in, const char *stack,

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "hash.h"
 #include "input.h"
 #include "intern.h"
 #include "output.h"
@@ -96,6 +97,15 @@ struct folded_series {
 	size_t lead;	/* leading integers per entry */
 	size_t n, cap;	/* entries */
 	int64_t *v;	/* n entries of lead + 2 integers */
+	/* Once merged (folded_set_add_series): entries in any order, some
+	 * possibly summed to count 0 and bytes 0, found by their leading
+	 * integers through index and chain; sorted and cleaned when written.
+	 * So merging n entries costs O(n), whatever the number of stacks that
+	 * merge. */
+	struct hash index;	/* hash of the leading integers -> entry + 1 */
+	uint32_t *chain;	/* entry -> next entry with the same hash, + 1 */
+	size_t chain_cap;
+	int merged;
 };
 struct folded_series_list {
 	struct folded_series *items;

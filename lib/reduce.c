@@ -17,6 +17,7 @@ void stacktab_release(struct stacktab *t)
 {
 	hash_release(&t->index);
 	free(t->stack);
+	free(t->stack_index);
 	free(t->thread);
 	free(t->bytes);
 	free(t->count);
@@ -31,6 +32,8 @@ static void reserve(struct stacktab *t, size_t i)
 	size_t old = t->cap, cap;
 	cap = old;
 	t->stack = xgrow(t->stack, &cap, i + 1, sizeof *t->stack);
+	cap = old;
+	t->stack_index = xgrow(t->stack_index, &cap, i + 1, sizeof *t->stack_index);
 	cap = old;
 	t->thread = xgrow(t->thread, &cap, i + 1, sizeof *t->thread);
 	cap = old;
@@ -65,32 +68,91 @@ size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
 		reserve(t, slot);
 	}
 	t->stack[slot] = stack;
+	t->stack_index[slot] = stack_index;
 	t->thread[slot] = thread;
 	if (slot >= t->n)
 		t->n = slot + 1;
 	return slot;
 }
 
-void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
-		   const uint64_t *bytes, const uint64_t *count, int value_is_count,
-		   struct folded_set *set, struct shown *shown)
+/* Stack nodes of the reader, per thread, mapped to nodes of the tree. */
+struct folding {
+	const struct ev_reader *r;
+	struct foldtree *tree;
+	int functions;
+	struct hash nodes;	/* thread << 32 | stack index + 1 -> tree node */
+	uint64_t *path;		/* scratch: stack indexes + 1 not mapped yet */
+	size_t path_cap;
+};
+
+/* The tree node under which a thread's stacks go: its frame, or the root. */
+static uint32_t thread_node(struct folding *f, uint32_t thread, int split)
 {
+	if (!split)
+		return FOLDTREE_ROOT;
 	struct buf b = BUF_INIT;
+	ev_thread_frame(f->r, thread, &b);
+	uint32_t node = foldtree_child(f->tree, FOLDTREE_ROOT, b.data, b.len);
+	buf_release(&b);
+	return node;
+}
+
+static uint32_t frame_node(struct folding *f, uint32_t parent, uint32_t index)
+{
+	size_t len, loc_len;
+	const char *text = ev_stack_frame_text(f->r, index, &len), *loc;
+	if (f->functions)
+		len = folded_frame_split(text, len, &loc, &loc_len);
+	return foldtree_child(f->tree, parent, text, len);
+}
+
+/*
+ * The tree node of stack index + 1 in thread: found by walking up to the
+ * nearest stack already mapped, then mapping the ones below it, so each
+ * stack node is walked once whatever the depths.
+ */
+static uint32_t stack_node(struct folding *f, uint32_t thread, uint64_t index1, int split)
+{
+	size_t n = 0;
+	uint64_t *v;
+	int added;
+	for (;;) {
+		v = hash_put(&f->nodes, (uint64_t)thread << 32 | index1, &added);
+		if (!added)
+			break;
+		if (!index1) {
+			*v = thread_node(f, thread, split);
+			break;
+		}
+		f->path = xgrow(f->path, &f->path_cap, n + 1, sizeof *f->path);
+		f->path[n++] = index1;
+		index1 = ev_stack_parent(f->r, (uint32_t)(index1 - 1));
+	}
+	uint32_t node = (uint32_t)*v;
+	while (n--) {
+		node = frame_node(f, node, (uint32_t)(f->path[n] - 1));
+		*hash_get(&f->nodes, (uint64_t)thread << 32 | f->path[n]) = node;
+	}
+	return node;
+}
+
+void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
+		   const uint64_t *bytes, const uint64_t *count, int flags,
+		   struct foldtree *tree, struct shown *shown)
+{
+	struct folding f = { r, tree, flags & FOLD_FUNCTIONS, HASH_INIT, NULL, 0 };
 	memset(shown, 0, sizeof *shown);
 	for (size_t i = 0; i < t->n; i++) {
 		if (!t->stack[i] || !count[i])
 			continue;
-		buf_clear(&b);
-		if (t->split_threads) {
-			ev_thread_frame(r, t->thread[i], &b);
-			buf_addc(&b, ';');
-		}
-		ev_stack_folded(r, t->stack[i], &b);
-		folded_set_add(set, b.data, b.len, value_is_count ? count[i] : bytes[i], count[i]);
+		uint32_t node = stack_node(&f, t->thread[i], (uint64_t)t->stack_index[i] + 1,
+					   t->split_threads);
+		foldtree_add(tree, node, flags & FOLD_COUNT ? count[i] : bytes[i], count[i]);
 		shown->bytes += bytes[i];
 		shown->count += count[i];
 	}
-	buf_release(&b);
+	hash_release(&f.nodes);
+	free(f.path);
 }
 
 void reduce_write_head(struct output *out, const char *reducer, int value_is_count,
@@ -103,12 +165,12 @@ void reduce_write_head(struct output *out, const char *reducer, int value_is_cou
 	folded_meta_json(out, "split_threads", split_threads ? "true" : "false");
 }
 
-void reduce_write_stacks(struct output *out, const struct folded_set *set,
+void reduce_write_stacks(struct output *out, const struct foldtree *tree,
 			 const struct shown *shown)
 {
 	folded_meta_u64(out, "shown_bytes", shown->bytes);
 	folded_meta_u64(out, "shown_allocations", shown->count);
-	folded_set_write(set, out);
+	foldtree_write(tree, out);
 }
 
 void reduce_finish(struct ev_reader *r, struct output *out)

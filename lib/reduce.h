@@ -15,7 +15,7 @@
  *	stacktab_init(&tab, split_threads);
  *	size_t s = stacktab_slot(&tab, ev.thread, ev.stack, ev.stack_index);
  *	tab.bytes[s] += ev.size; tab.count[s]++;
- *	stacktab_fold(&tab, &r, tab.bytes, tab.count, &set);
+ *	stacktab_fold(&tab, &r, tab.bytes, tab.count, 0, &tree, &shown);
  *	stacktab_release(&tab);
  */
 #ifndef MF_REDUCE_H
@@ -27,6 +27,7 @@
 
 #include "events.h"
 #include "folded.h"
+#include "foldtree.h"
 #include "hash.h"
 #include "input.h"
 #include "output.h"
@@ -35,6 +36,7 @@ struct stacktab {
 	int split_threads;
 	struct hash index;	/* split: thread << 32 | stack index -> slot */
 	uint64_t *stack;	/* slot -> stack id; 0 for a slot not used yet */
+	uint32_t *stack_index;	/* slot -> the stack's dense index in the reader */
 	uint32_t *thread;	/* slot -> thread number (0 unless split) */
 	uint64_t *bytes, *count;	/* zero when a slot is created */
 	size_t n, cap;		/* slots used (upper bound), allocated */
@@ -46,17 +48,21 @@ void stacktab_release(struct stacktab *t);
 size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
 		     uint32_t stack_index);
 /*
- * Add every slot with a non-zero count to set: the folded stack (after its
- * thread frame when split) with bytes[slot] or count[slot] as VALUE
- * (value_is_count) and count[slot] as its count.  *shown gets the sums of
- * bytes and counts added.
+ * Add every slot with a non-zero count to tree: the folded stack (after its
+ * thread frame when split) with bytes[slot], or count[slot] with
+ * FOLD_COUNT, as VALUE and count[slot] as its count; with FOLD_FUNCTIONS
+ * each frame but a thread frame reduced to its function (mf-fold
+ * --functions).  *shown gets the sums of bytes and counts added.  Work and
+ * memory are proportional to the distinct stacks, never to their depths
+ * summed (the size of the output).
  */
 struct shown {
 	uint64_t bytes, count;
 };
+enum { FOLD_COUNT = 1, FOLD_FUNCTIONS = 2 };
 void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
-		   const uint64_t *bytes, const uint64_t *count, int value_is_count,
-		   struct folded_set *set, struct shown *shown);
+		   const uint64_t *bytes, const uint64_t *count, int flags,
+		   struct foldtree *tree, struct shown *shown);
 
 /*
  * The first metadata lines of a reducer's output: format, reducer, value
@@ -64,8 +70,8 @@ void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
  */
 void reduce_write_head(struct output *out, const char *reducer, int value_is_count,
 		       int split_threads);
-/* shown_bytes and shown_allocations, then the stack lines of set. */
-void reduce_write_stacks(struct output *out, const struct folded_set *set,
+/* shown_bytes and shown_allocations, then the stack lines of tree. */
+void reduce_write_stacks(struct output *out, const struct foldtree *tree,
 			 const struct shown *shown);
 /*
  * Close the output and, when the capture had no end record, say so

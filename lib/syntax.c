@@ -71,5 +71,6 @@ char *syntax_unescape_str(const char *s, size_t n)
 {
 	struct buf b = BUF_INIT;
 	syntax_unescape(&b, s, n);
+	buf_add(&b, "", 0);	/* terminated even when nothing was added */
 	return buf_detach(&b);
 }

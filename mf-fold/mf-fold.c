@@ -115,35 +115,20 @@ static void functions_only(struct buf *b, const char *stack, size_t n, int keep_
 	}
 }
 
-/* The stacks of set with their locations dropped, merged into a new set. */
-static void refold_functions(struct folded_set *set, int keep_first)
-{
-	struct folded_set out = FOLDED_SET_INIT;
-	struct buf b = BUF_INIT;
-	for (uint32_t i = 0; i < set->stacks.count; i++) {
-		buf_clear(&b);
-		functions_only(&b, intern_str(&set->stacks, i), intern_len(&set->stacks, i), keep_first);
-		folded_set_add(&out, b.data, b.len, set->values[i], set->counts[i]);
-	}
-	buf_release(&b);
-	folded_set_release(set);
-	*set = out;
-}
-
 static void fold_capture(struct input *in, const struct options *o, struct output *out)
 {
 	struct ev_reader r;
 	struct stacktab tab;
-	struct folded_set set = FOLDED_SET_INIT;
+	struct foldtree tree;
 	struct shown shown;
 	struct memory mem;
 	ev_open_input(&r, in);
 	stacktab_init(&tab, o->split_threads);
 	memory_init(&mem, o->max_memory_records);
 	read_capture(&tab, &mem, &r, o);
-	stacktab_fold(&tab, &r, tab.bytes, tab.count, o->count, &set, &shown);
-	if (o->functions)
-		refold_functions(&set, o->split_threads);
+	foldtree_init(&tree);
+	stacktab_fold(&tab, &r, tab.bytes, tab.count,
+		      (o->count ? FOLD_COUNT : 0) | (o->functions ? FOLD_FUNCTIONS : 0), &tree, &shown);
 	output_open(out, o->output, o->force);
 	reduce_write_head(out, o->temporary ? "temporary" : "all", o->count, o->split_threads);
 	if (o->temporary)
@@ -152,8 +137,8 @@ static void fold_capture(struct input *in, const struct options *o, struct outpu
 		folded_meta_json(out, "functions_only", "true");
 	ev_write_metadata(&r, out);
 	memory_write(&mem, out);
-	reduce_write_stacks(out, &set, &shown);
-	folded_set_release(&set);
+	reduce_write_stacks(out, &tree, &shown);
+	foldtree_release(&tree);
 	stacktab_release(&tab);
 	memory_release(&mem);
 	reduce_finish(&r, out);

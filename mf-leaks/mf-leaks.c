@@ -82,9 +82,10 @@ static void read_capture(struct leaks *l, struct ev_reader *r)
 
 static void write_leaks(const struct leaks *l, const struct ev_reader *r, struct output *out)
 {
-	struct folded_set set = FOLDED_SET_INIT;
+	struct foldtree tree;
 	struct shown shown;
-	stacktab_fold(&l->tab, r, l->tab.bytes, l->tab.count, 0, &set, &shown);
+	foldtree_init(&tree);
+	stacktab_fold(&l->tab, r, l->tab.bytes, l->tab.count, 0, &tree, &shown);
 	reduce_write_head(out, "leaks", 0, l->tab.split_threads);
 	ev_write_metadata(r, out);
 	folded_meta_u64(out, "peak_bytes", l->peak_bytes);
@@ -93,8 +94,8 @@ static void write_leaks(const struct leaks *l, const struct ev_reader *r, struct
 	folded_meta_u64(out, "leaked_bytes", shown.bytes);
 	folded_meta_u64(out, "leaked_allocations", shown.count);
 	memory_write(&l->memory, out);
-	reduce_write_stacks(out, &set, &shown);
-	folded_set_release(&set);
+	reduce_write_stacks(out, &tree, &shown);
+	foldtree_release(&tree);
 }
 
 int main(int argc, char **argv)

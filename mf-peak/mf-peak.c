@@ -158,9 +158,10 @@ static void read_capture(struct peak *p, struct ev_reader *r)
 
 static void write_peak(const struct peak *p, const struct ev_reader *r, struct output *out)
 {
-	struct folded_set set = FOLDED_SET_INIT;
+	struct foldtree tree;
 	struct shown shown;
-	stacktab_fold(&p->tab, r, p->peak_bytes, p->peak_count, 0, &set, &shown);
+	foldtree_init(&tree);
+	stacktab_fold(&p->tab, r, p->peak_bytes, p->peak_count, 0, &tree, &shown);
 	reduce_write_head(out, "peak", 0, p->tab.split_threads);
 	ev_write_metadata(r, out);
 	folded_meta_u64(out, "peak_bytes", p->bytes);
@@ -169,8 +170,8 @@ static void write_peak(const struct peak *p, const struct ev_reader *r, struct o
 	folded_meta_u64(out, "leaked_bytes", p->leaked_bytes);
 	folded_meta_u64(out, "leaked_allocations", p->leaked_allocations);
 	memory_write(&p->memory, out);
-	reduce_write_stacks(out, &set, &shown);
-	folded_set_release(&set);
+	reduce_write_stacks(out, &tree, &shown);
+	foldtree_release(&tree);
 }
 
 int main(int argc, char **argv)

@@ -31,6 +31,7 @@ meta() {
 # inverted=false
 # split_threads=false
 # command="./app 100000"
+# argv=["./app","100000"]
 # pid=4242
 # start_ms=1764127800000
 # duration_ms=12
@@ -613,4 +614,116 @@ sys.exit(p.wait() or print(hwm))' "$@"
 		echo "$cmd: peak RSS $small kB for 200000 events, $large kB for 4000000" >&3
 		[ "$large" -lt $((small + 1024)) ]
 	done
+}
+
+# chain N: a capture of one call chain N frames deep, with an allocation of
+# one byte at every level: N stack lines of 1 to N frames.
+chain() {
+	python3 -c 'import sys
+n = int(sys.argv[1])
+w = sys.stdout.write
+w("H 2 full 1 0 10 ./chain\nT 1 1 chain\nF 1 0 ? 0 f\n")
+w("".join("S %d %d 1\n" % (i, i - 1) for i in range(1, n + 1)))
+w("".join("a 1 %d 1\n" % i for i in range(1, n + 1)))
+w("E 1 %d 0 0 0 exit 0\n" % n)' "$1"
+}
+
+# check_chain N CMD...: CMD's stack lines are exactly those of chain N
+# ("f", "f;f", ... each of 1 byte and 1 allocation), compared as they
+# stream; prints CMD's peak RSS in kB.
+check_chain() {
+	python3 -c 'import resource, subprocess, sys
+n = int(sys.argv[1])
+p = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE)
+lines = iter(p.stdout)
+for line in lines:
+    if line == b"# shown_allocations=%d\n" % n:
+        break
+else:
+    sys.exit("no shown_allocations line")
+for i in range(1, n + 1):
+    want = [b"# count=1\n", b";".join([b"f"] * i) + b" 1\n"]
+    got = [next(lines, b""), next(lines, b"")]
+    if got != want:
+        sys.exit("stack line %d: %r" % (i, got[1][:60]))
+if next(lines, None) is not None or p.wait() != 0:
+    sys.exit("more output or a failure after the last stack line")
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+}
+
+# 30,000 stack lines of up to 30,000 frames are 900 MB of output, written
+# as it is made: the reducers keep one node per distinct frame path.
+@test "a 30,000-deep chain: exact stack lines, in bounded memory" {
+	chain 30000 > chain.mft
+	for cmd in mf-peak mf-leaks mf-fold; do
+		kb=$(check_chain 30000 "$BIN/$cmd" chain.mft)
+		echo "$cmd: peak RSS $kb kB" >&3
+		[ "$kb" -lt $((128 << 10)) ]
+	done
+}
+
+# Sibling frames where one is a prefix of the other: the order is still
+# the bytewise order of whole lines (LC_ALL=C sort), not a walk of frames.
+@test "stack lines sort bytewise when one frame is a prefix of its sibling" {
+	cat > prefix.mft <<'EOF2'
+H 2 full 1 0 10 ./p
+T 1 1 p
+F 1 0 ? 0 f
+F 2 0 ? 0 f x
+F 3 0 ? 0 g
+S 1 0 1
+S 2 0 2
+S 3 1 3
+S 4 2 3
+a 1 1 1
+a 1 2 2
+a 1 3 3
+a 1 4 4
+E 1 4 0 0 0 exit 0
+EOF2
+	run -0 --separate-stderr "$BIN/mf-fold" prefix.mft
+	diff -u - <(grep -v '^#' <<<"$output") <<'EOF2'
+f 1
+f x 2
+f x;g 4
+f;g 3
+EOF2
+	[ "$(grep -v '^#' <<<"$output")" = "$(grep -v '^#' <<<"$output" | LC_ALL=C sort)" ]
+}
+
+# 100,000 stack lines that invert to one stack, each with one stack_live
+# entry of its own slice: they merge into one series of 100,000 entries,
+# in time proportional to the entries (it used to be quadratic).
+@test "mf-invert: 100,000 duplicate stacks merge their series exactly" {
+	python3 -c 'import sys
+w = sys.stdout.write
+w("# format=\"mf-folded/1\"\n# reducer=\"temporal\"\n")
+w("".join("# stack_live=[[%d,1,8]]\n# count=1\nmain;f 8\n" % i for i in range(100000)))' > dup.folded
+	{
+		echo '# format="mf-folded/1"'
+		echo '# reducer="temporal"'
+		echo '# inverted=true'
+		python3 -c 'print("# stack_live=[" + ",".join("[%d,1,8]" % i for i in range(100000)) + "]")'
+		echo '# count=100000'
+		echo 'f;main 800000'
+	} > want.folded
+	run -0 --separate-stderr "$BIN/mf-invert" -o got.folded dup.folded
+	[ "$stderr" = "" ]
+	cmp want.folded got.folded
+}
+
+# The command line joined by spaces cannot tell 'a b' from two arguments,
+# nor show an empty one: argv keeps each argument as a JSON string.
+@test "argv: each argument is a JSON string, spaces and empty ones kept" {
+	printf '%s\n' 'H 2 full 1 0 10 ./app a\x20b  "q"<' 'T 1 1 app' 'F 1 0 ? 0 f' 'S 1 0 1' \
+		'a 1 1 5' 'E 1 1 0 0 0 exit 0' > argv.mft
+	for cmd in mf-peak mf-leaks mf-fold mf-temporal; do
+		run -0 --separate-stderr "$BIN/$cmd" argv.mft
+		[ "$(grep -E '^# (command|argv)=' <<<"$output")" = '# command="./app a b  \"q\"\u003c"
+# argv=["./app","a b","","\"q\"\u003c"]' ]
+	done
+	printf '%s\n' 'H 2 full 1 0 10' 'E 1 0 0 0 0 exit 0' > noargv.mft
+	run -0 --separate-stderr "$BIN/mf-peak" noargv.mft
+	[ "$(grep -E '^# (command|argv)=' <<<"$output")" = '# command=""
+# argv=[]' ]
 }

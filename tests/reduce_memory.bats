@@ -37,6 +37,7 @@ USAGE_FOLD="usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--funct
 # inverted=false
 # split_threads=false
 # command="./app 100000"
+# argv=["./app","100000"]
 # pid=4242
 # start_ms=1764127800000
 # duration_ms=12
@@ -79,6 +80,7 @@ EOF
 # inverted=false
 # split_threads=false
 # command="./app 100000"
+# argv=["./app","100000"]
 # pid=4242
 # start_ms=1764127800000
 # duration_ms=12

@@ -244,6 +244,7 @@ main (prog.c:10);b (prog.c:5) 60" ]
 # inverted=false
 # split_threads=false
 # command="./nothing"
+# argv=["./nothing"]
 # pid=7
 # start_ms=0
 # duration_ms=0
