@@ -298,7 +298,9 @@ pid_gone() {
 	stages=$(pgrep -P "$mf")
 	[ -n "$(find . -name '.out.html.mf-*')" ]
 	kill -TERM "$mf"
-	run -143 wait "$mf"
+	status=0
+	wait "$mf" || status=$?	# not through run: its subshell cannot wait for mf
+	[ "$status" = 143 ]
 	for pid in $stages; do pid_gone "$pid"; done
 	only_files . app.mft.gz capture err
 	[ "$(cat err)" = "" ]
@@ -310,7 +312,9 @@ pid_gone() {
 	mf=$!
 	while ! pgrep -x sleep -P "$(pgrep -P "$mf" || echo 0)" > /dev/null; do sleep 0.05; done
 	kill -TERM "$mf"
-	run -143 wait "$mf"
+	status=0
+	wait "$mf" || status=$?	# not through run: its subshell cannot wait for mf
+	[ "$status" = 143 ]
 	[ "$(cat err)" = "mf: wrote sleep.mft; make a report with: mf flamegraph sleep.mft" ]
 	[ "$(tail -1 sleep.mft | cut -d' ' -f1,7,8)" = "E signal 15" ]
 }
