@@ -590,8 +590,8 @@ static void read_live(struct ev_reader *r, struct ev *ev, char type)
 static void read_end(struct ev_reader *r)
 {
 	struct fields fs;
-	split(&r->in, &fs, 7, 0);
-	expect(&r->in, &fs, 7, 7, "E MS ALLOCS FREES UNTRACKED LOST HOW CODE");
+	split(&r->in, &fs, 8, 0);
+	expect(&r->in, &fs, 7, 8, "E MS ALLOCS FREES UNTRACKED LOST HOW CODE [DOUBLE]");
 	set_time(r, num(&r->in, &fs, 0, "MS"));
 	r->end_ms = r->now_ms;
 	r->end_allocs = num(&r->in, &fs, 1, "ALLOCS");
@@ -604,6 +604,8 @@ static void read_end(struct ev_reader *r)
 		input_error(&r->in, "expected HOW 'exit' or 'signal', found '%s'",
 			    printable(fs.f[5], fs.len[5]));
 	uint64_t code = num(&r->in, &fs, 6, "CODE");
+	if (fs.n == 8)
+		r->double_frees = num(&r->in, &fs, 7, "DOUBLE");
 	if (!r->aggregate && (r->end_allocs != r->nallocs || r->end_frees != r->nfrees))
 		input_error(&r->in, "the end record counts %llu allocations and %llu frees, but the stream has %llu and %llu",
 			    (unsigned long long)r->end_allocs, (unsigned long long)r->end_frees,
@@ -773,6 +775,8 @@ void ev_write_metadata(const struct ev_reader *r, struct output *out)
 	if (!r->aggregate)
 		folded_meta_u64(out, "total_bytes", r->total_bytes);
 	folded_meta_u64(out, "untracked_frees", r->untracked);
+	if (r->double_frees)
+		folded_meta_u64(out, "double_frees", r->double_frees);
 	if (r->lost)
 		folded_meta_u64(out, "lost_events", r->lost);
 	for (size_t i = 0; i < r->nthreads; i++) {

@@ -77,7 +77,7 @@ struct ev_reader {
 	size_t argc;
 	/* end record, once seen */
 	int ended;
-	uint64_t end_ms, end_allocs, end_frees, untracked, lost;
+	uint64_t end_ms, end_allocs, end_frees, untracked, lost, double_frees;
 	char *how;		/* "exit 0", "signal 11" */
 	int truncated;		/* input ended without an E record (a last line
 			 * cut short, without its newline, is dropped) */

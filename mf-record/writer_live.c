@@ -29,13 +29,28 @@ static struct live_block *new_slots(size_t cap)
 	return p;
 }
 
+/*
+ * The capacity for the next block: twice the old, or the old again when
+ * the freed addresses are forgotten (so many that the live blocks are
+ * fewer than a quarter of the slots).
+ */
+static size_t next_capacity(const struct live *t, int *forget)
+{
+	size_t oldcap = t->slots ? t->mask + 1 : 0;
+	*forget = t->freed >= LIVE_FORGET && t->freed > t->count - t->freed;
+	if (*forget)
+		return oldcap;
+	if (oldcap > SIZE_MAX / 4 / sizeof *t->slots)
+		die("out of memory");
+	return oldcap ? oldcap * 2 : 1024;
+}
+
 void live_grow(struct live *t)
 {
 	size_t oldcap = t->slots ? t->mask + 1 : 0;
-	size_t cap = oldcap ? oldcap * 2 : 1024;
+	int forget;
+	size_t cap = next_capacity(t, &forget);
 	struct live_block *old = t->slots;
-	if (cap > SIZE_MAX / 2 / sizeof *t->slots)
-		die("out of memory");
 	t->slots = new_slots(cap);
 	t->mask = cap - 1;
 	t->shift = 64;
@@ -44,12 +59,16 @@ void live_grow(struct live *t)
 	for (size_t i = 0; i < cap; i++)
 		t->slots[i].addr = LIVE_EMPTY;
 	for (size_t i = 0; i < oldcap; i++) {
-		if (old[i].addr == LIVE_EMPTY)
+		if (old[i].addr == LIVE_EMPTY || (forget && old[i].number == LIVE_FREED))
 			continue;
 		size_t j = live_home(t, old[i].addr);
 		while (t->slots[j].addr != LIVE_EMPTY)
 			j = (j + 1) & t->mask;
 		t->slots[j] = old[i];
+	}
+	if (forget) {
+		t->count -= t->freed;
+		t->freed = 0;
 	}
 	free(old);
 }
@@ -60,25 +79,19 @@ void live_release(struct live *t)
 	*t = (struct live){ 0 };
 }
 
-int live_remove(struct live *t, uint64_t addr, struct live_block *old)
+enum live_was live_free(struct live *t, uint64_t addr, struct live_block *old)
 {
 	if (!t->slots || addr == LIVE_EMPTY)
-		return 0;
+		return LIVE_WAS_UNKNOWN;
 	size_t i = live_home(t, addr);
 	for (; t->slots[i].addr != addr; i = (i + 1) & t->mask)
 		if (t->slots[i].addr == LIVE_EMPTY)
-			return 0;
+			return LIVE_WAS_UNKNOWN;
+	if (t->slots[i].number == LIVE_FREED)
+		return LIVE_WAS_FREED;
 	*old = t->slots[i];
-	/* Backward shift: pull later members of the probe run into the hole. */
-	for (size_t j = (i + 1) & t->mask; t->slots[j].addr != LIVE_EMPTY; j = (j + 1) & t->mask) {
-		size_t k = live_home(t, t->slots[j].addr);
-		/* Move j into i unless its home lies cyclically in (i, j]. */
-		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
-			t->slots[i] = t->slots[j];
-			i = j;
-		}
-	}
-	t->slots[i].addr = LIVE_EMPTY;
-	t->count--;
-	return 1;
+	/* Kept, marked: probes go on past it, and a second free is known. */
+	t->slots[i].number = LIVE_FREED;
+	t->freed++;
+	return LIVE_WAS_LIVE;
 }

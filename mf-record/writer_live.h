@@ -1,7 +1,9 @@
 /*
- * writer_live.h - the live blocks of the malloc family, by address: what a
- * free needs to become `f THREAD BACK` (the allocation's number) and to keep
- * the heap total (its size).
+ * writer_live.h - the blocks of the malloc family, by address: what a free
+ * needs to become `f THREAD BACK` (the allocation's number) and to keep
+ * the heap total (its size), and which addresses were freed and not
+ * handed out again, so that a second free of one counts as a double free
+ * rather than as the free of a block never tracked.
  *
  * One lookup per allocation and one per free, so this is a table of its
  * own rather than lib/hash.h: the number and size sit in the slot (no
@@ -9,13 +11,18 @@
  * address, one multiplication.  lib/hash.h mixes a secret into its keys
  * because its keys come from files; these come from the recorded program's
  * allocator, which hands out addresses rather than choosing them.  Linear
- * probing with backward-shift removal, at most half full, so probes stay
- * short while the program churns.
+ * probing, at most half full, so probes stay short while the program
+ * churns.  A free keeps the address in its slot, marked freed (number
+ * LIVE_FREED): the allocator hands the same addresses out again, so the
+ * table holds about as many addresses as it would live blocks.  Should
+ * freed addresses outnumber the live blocks past LIVE_FORGET, the table
+ * forgets them when it would grow (a double free of one of those then
+ * counts as untracked): the table's size stays bound to the live blocks.
  *
  *	struct live_block *b = live_slot(&t, addr);	// addr's slot, or where it goes
- *	if (b->addr != addr) { live_claim(&t, b, addr); ... }
+ *	if (b->addr != addr || b->number == LIVE_FREED) { live_claim(&t, b, addr); ... }
  *	b->number = ...; b->size = ...;
- *	live_remove(&t, addr, &old);
+ *	live_free(&t, addr, &old);			// LIVE_WAS_LIVE, _FREED or _UNKNOWN
  */
 #ifndef MF_WRITER_LIVE_H
 #define MF_WRITER_LIVE_H
@@ -25,6 +32,8 @@
 #include <stdnoreturn.h>
 
 #define LIVE_EMPTY UINT64_MAX	/* a slot's addr when unused; never a block's */
+#define LIVE_FREED UINT64_MAX	/* a slot's number when its block was freed */
+#define LIVE_FORGET (1u << 20)	/* freed addresses kept at least */
 
 struct live_block {
 	uint64_t addr, number, size;
@@ -33,7 +42,8 @@ struct live_block {
 struct live {
 	struct live_block *slots;
 	size_t mask;		/* capacity - 1; capacity is a power of two */
-	size_t count;
+	size_t count;		/* slots used: live blocks and freed addresses */
+	size_t freed;		/* of them, freed addresses */
 	unsigned shift;		/* 64 - log2(capacity) */
 };
 
@@ -65,14 +75,23 @@ static inline struct live_block *live_slot(struct live *t, uint64_t addr)
 	return &t->slots[i];
 }
 
-/* Make the empty slot b, from live_slot, hold addr. */
+/* Make slot b, from live_slot, empty or addr's freed one, hold addr's new block. */
 static inline void live_claim(struct live *t, struct live_block *b, uint64_t addr)
 {
+	if (b->addr == addr) {
+		t->freed--;
+		return;
+	}
 	b->addr = addr;
 	t->count++;
 }
 
-/* Remove addr; returns 1 if it was live, its slot's contents in *old. */
-int live_remove(struct live *t, uint64_t addr, struct live_block *old);
+enum live_was { LIVE_WAS_UNKNOWN, LIVE_WAS_LIVE, LIVE_WAS_FREED };
+/*
+ * Free the block at addr: returns LIVE_WAS_LIVE with its slot's contents
+ * in *old, LIVE_WAS_FREED if addr was freed and not handed out since, or
+ * LIVE_WAS_UNKNOWN.
+ */
+enum live_was live_free(struct live *t, uint64_t addr, struct live_block *old);
 
 #endif

@@ -10,6 +10,11 @@
  * launcher's key read before a drain, proto.h).  A pending free waits for
  * the thread to settle it, unless told the process is gone, when it is
  * dropped and counted as lost.
+ *
+ * The order is decided here alone: the writer never calls back.  When it
+ * answers that an event must wait (writer.h, writer_event), the rings do
+ * what comes first (drain while it symbolizes the event's stack, or write
+ * another thread's event that must precede it) and hand the event again.
  */
 #ifndef MF_WRITER_RINGS_H
 #define MF_WRITER_RINGS_H

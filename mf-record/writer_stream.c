@@ -36,6 +36,7 @@ struct writer {
 	struct writer_sites sites;
 	uint64_t heap;		/* live bytes */
 	uint64_t allocs, frees, untracked;
+	uint64_t double_frees;	/* frees of an address freed and not handed out since */
 	uint64_t last_freed;	/* the allocation number the last f record freed */
 };
 
@@ -73,7 +74,7 @@ static enum writer_wait malloc_alloc(struct writer *w, uint32_t thread, const st
 {
 	uint64_t addr = ev->a;
 	struct live_block *b = live_slot(&w->live, addr);
-	if (b->addr == addr) {
+	if (b->addr == addr && b->number != LIVE_FREED) {
 		if (may_wait & WRITER_MAY_WAIT_ORDER)
 			return WRITER_AFTER_FREE;
 		/*
@@ -142,31 +143,39 @@ static void mmap_alloc(struct writer *w, uint32_t thread, uint64_t addr,
 	regions_insert(&w->regions, &r);
 }
 
-/* free(addr) of a block, or (from mremap) a whole mapping; 0 if neither is live. */
-static int free_live(struct writer *w, uint32_t thread, uint64_t addr)
+/*
+ * free(addr) of a block, or (from mremap) a whole mapping: LIVE_WAS_LIVE
+ * if it was live, LIVE_WAS_FREED if addr was a block freed before.
+ */
+static enum live_was free_live(struct writer *w, uint32_t thread, uint64_t addr)
 {
 	struct live_block b;
-	if (live_remove(&w->live, addr, &b)) {
+	enum live_was was = live_free(&w->live, addr, &b);
+	if (was == LIVE_WAS_LIVE) {
 		record_free(w, thread, b.number, b.size);
-		return 1;
+		return was;
 	}
 	struct region r;
 	if (regions_take_at(&w->regions, addr, &r)) {
 		record_free(w, thread, r.number, r.len);
-		return 1;
+		return LIVE_WAS_LIVE;
 	}
-	return 0;
+	return was;
 }
 
-/* free(addr): a live block or mapping, or untracked. */
+/* free(addr): a live block or mapping, a block freed before, or untracked. */
 static enum writer_wait free_address(struct writer *w, uint32_t thread, uint64_t addr,
 				     unsigned may_wait)
 {
-	if (free_live(w, thread, addr) || !addr)
+	enum live_was was = free_live(w, thread, addr);
+	if (was == LIVE_WAS_LIVE || !addr)
 		return WRITER_WRITTEN;
 	if (may_wait & WRITER_MAY_WAIT_ORDER)
 		return WRITER_AFTER_ALLOC;
-	w->untracked++;
+	if (was == LIVE_WAS_FREED)
+		w->double_frees++;
+	else
+		w->untracked++;
 	return WRITER_WRITTEN;
 }
 
@@ -288,6 +297,8 @@ void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status)
 		   (unsigned long long)w->frees, (unsigned long long)w->untracked,
 		   (unsigned long long)lost, signaled ? "signal" : "exit",
 		   signaled ? WTERMSIG(status) : WEXITSTATUS(status));
+	if (w->double_frees)	/* only then: older readers take the stream */
+		buf_printf(&w->text.line, " %llu", (unsigned long long)w->double_frees);
 	text_end_line(&w->text);
 	text_finish(&w->text);
 }

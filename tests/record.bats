@@ -335,6 +335,41 @@ E $(awk '$1 == "E" { print $2 }' "$out") 5 5 0 0 exit 0" ]
 	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
 }
 
+@test "a double free that glibc aborts on is counted as a double free" {
+	run -134 --separate-stderr $BIN/mf-record -o "$out" $PROGS/rec_double_free abort
+	valid_stream "$out"
+	[ "$(sizes_and_frees "$out")" = "a 1 40 
+f 1 0" ]
+	grep -qx 'E [0-9]* 1 1 0 0 signal 6 1' "$out"
+	# The reducers pass it on.
+	run -0 $BIN/mf-leaks "$out"
+	[ "$(grep -c '^# double_frees=1$' <<<"$output")" = 1 ]
+	[ "$(grep -c '^# untracked_frees=0$' <<<"$output")" = 1 ]
+}
+
+@test "a double free glibc lets pass is counted, the program exits 0" {
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_double_free survive
+	valid_stream "$out"
+	# p, q and seven blocks to fill the tcache; the fill freed, then p and
+	# q; p's second free has no f record.
+	[ "$(sizes_and_frees "$out" | tr '\n' ,)" = "$(printf 'a 1 40 ,%.0s' 1 2 3 4 5 6 7 8 9)f 1 6,f 1 5,f 1 4,f 1 3,f 1 2,f 1 1,f 1 0,f 1 8,f 1 7," ]
+	grep -qx 'E [0-9]* 9 9 0 0 exit 0 1' "$out"
+}
+
+@test "a capture without double frees has the E record older readers take" {
+	run -0 $BIN/mf-record -o "$out" $PROGS/rec_basic 1
+	[ "$(awk '$1 == "E" { print NF }' "$out")" = 8 ]
+}
+
+@test "the E record's DOUBLE is read strictly" {
+	printf 'H 2 full 1 2 10 x\nE 1 0 0 0 0 exit 0 x\n' >"$BATS_TEST_TMPDIR/bad.mft"
+	run -1 --separate-stderr $BIN/mf-leaks "$BATS_TEST_TMPDIR/bad.mft"
+	[ "$stderr" = "mf-leaks: $BATS_TEST_TMPDIR/bad.mft:2: expected DOUBLE as a whole number of at most 20 digits, found 'x'" ]
+	printf 'H 2 full 1 2 10 x\nE 1 0 0 0 0 exit\n' >"$BATS_TEST_TMPDIR/bad.mft"
+	run -1 --separate-stderr $BIN/mf-leaks "$BATS_TEST_TMPDIR/bad.mft"
+	[ "$stderr" = "mf-leaks: $BATS_TEST_TMPDIR/bad.mft:2: expected 'E MS ALLOCS FREES UNTRACKED LOST HOW CODE [DOUBLE]'" ]
+}
+
 @test "_exit keeps the events before it" {
 	run -5 $BIN/mf-record -o "$out" $PROGS/rec_exit _exit
 	valid_stream "$out"
