@@ -203,7 +203,9 @@ hostile() { browser hostile "$REPORTS/hostile-$1.html" '' light "${2-}"; }
 @test "browser: an ended that is an object is ignored" { hostile ended 'ignored metadata ended that is not a string'; }
 @test "browser: a temporary_threshold that is an object is ignored" { hostile threshold 'ignored metadata temporary_threshold that is not a number'; }
 @test "browser: a leaked_allocations that is an object is ignored" { hostile leaked 'ignored metadata leaked_allocations that is not a number'; }
-@test "browser: a thread name that is an object is ignored" { hostile thread 'ignored metadata thread that is not a {"thread":N,"tid":TID,"name":"NAME"}'; }
+@test "browser: a thread name that is an object is ignored" {
+	hostile thread 'ignored metadata thread that is not a {"thread":N,"tid":TID,"name":"NAME"}'
+}
 @test "browser: an argv that is not strings is ignored" { hostile argv 'ignored metadata argv that is not a list of strings'; }
 @test "browser: a memory record that is not numbers is ignored" { hostile memory 'ignored metadata memory that is not a [MS,HEAP,RSS] of numbers'; }
 @test "browser: a key named __proto__ is a key like any other" { hostile protokey; }
