@@ -510,3 +510,10 @@ held_symtest() {
 	off=$(printf '%x' $((0x$(pc_of lib) - 1 - 0x$(bias_of "$dir/libsym_load.so"))))
 	[ "$output" = "lib	libsym_load.so+0x$off	?:0	$dir/libsym_load.so" ]
 }
+
+@test "symtest: --pid takes a process id" {
+	run -2 --separate-stderr "$B/symtest" --pid 0 "$IN"
+	[ "${stderr%%$'\n'*}" = "symtest: --pid takes a whole number from 1 to 2147483647, not '0'" ]
+	run -2 --separate-stderr "$B/symtest" --pid x "$IN"
+	[ "${stderr%%$'\n'*}" = "symtest: --pid takes a whole number from 1 to 2147483647, not 'x'" ]
+}
