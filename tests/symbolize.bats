@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
-# mf-record's symbolizer (mf-record/symbolize.c), driven by build/tests/symtest
-# from what the tests/progs/sym_* programs print about themselves: their
-# modules and the return addresses of known call sites.
+# mf-record's symbolizer (mf-record/symbolize.c, sym_*.c), driven by
+# build/tests/symtest from what the tests/progs/sym_* programs print about
+# themselves: their modules and the return addresses of known call sites;
+# and, at the end, mf-record itself on programs whose libraries change
+# under it (sym_load).
 
 load helpers
 
