@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
-# mf-record's symbolizer (mf-record/symbolize.c), driven by build/tests/symtest
-# from what the tests/progs/sym_* programs print about themselves: their
-# modules and the return addresses of known call sites.
+# mf-record's symbolizer (mf-record/symbolize.c, sym_*.c), driven by
+# build/tests/symtest from what the tests/progs/sym_* programs print about
+# themselves: their modules and the return addresses of known call sites;
+# and, at the end, mf-record itself on programs whose libraries change
+# under it (sym_load).
 
 load helpers
 
@@ -510,4 +512,11 @@ held_symtest() {
 	[ "$stderr" = "symtest: cannot read module '$dir/libsym_load.so': the file there is not the one that was loaded" ]
 	off=$(printf '%x' $((0x$(pc_of lib) - 1 - 0x$(bias_of "$dir/libsym_load.so"))))
 	[ "$output" = "lib	libsym_load.so+0x$off	?:0	$dir/libsym_load.so" ]
+}
+
+@test "symtest: --pid takes a process id" {
+	run -2 --separate-stderr "$B/symtest" --pid 0 "$IN"
+	[ "${stderr%%$'\n'*}" = "symtest: --pid takes a whole number from 1 to 2147483647, not '0'" ]
+	run -2 --separate-stderr "$B/symtest" --pid x "$IN"
+	[ "${stderr%%$'\n'*}" = "symtest: --pid takes a whole number from 1 to 2147483647, not 'x'" ]
 }
