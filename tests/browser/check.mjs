@@ -447,6 +447,9 @@ if (!checks[name] || !file) {
 	console.error(`usage: node check.mjs CHECK REPORT.html [#FRAGMENT] [light|dark] [ARGS...]\nchecks: ${Object.keys(checks).join(' ')}`);
 	process.exit(2);
 }
+// A page that blocks its thread (a backtracking regular expression, before
+// page-match.js) would block the check for ever: it fails after 5 minutes.
+setTimeout(() => { console.error(`check ${name}: the page did not answer within 5 minutes`); process.exit(1); }, 300000).unref();
 const r = await openReport(file, { hash, colorScheme: scheme });
 let failed = false;
 try {
