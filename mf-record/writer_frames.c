@@ -73,8 +73,10 @@ static uint64_t symbolize(struct writer_frames *f, uint64_t pc)
 	if (n > 0xffff)
 		n = 0xffff;
 	uint64_t first = f->nsyms;
+	size_t cap = f->cap_syms;
 	f->syms = xgrow(f->syms, &f->cap_syms, f->nsyms + n, sizeof *f->syms);
-	f->frame_list = xrealloc(f->frame_list, f->cap_syms * sizeof *f->frame_list);
+	if (f->cap_syms != cap)	/* frame_list runs beside syms */
+		f->frame_list = xrealloc(f->frame_list, f->cap_syms * sizeof *f->frame_list);
 	for (size_t i = n; i-- > 0;)
 		f->syms[f->nsyms++] = found[i];
 	uint64_t v = first << 17 | n << 1;
