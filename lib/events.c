@@ -145,8 +145,8 @@ static void read_header(struct ev_reader *r)
 	struct fields fs;
 	if (!input_getline(in))
 		die("%s: empty input: expected an mf event stream (docs/FORMAT.md)", in->name);
-	if (in->len < 1 || in->line[0] != 'H') {
-		if (in->line[0] == '#' || strchr(in->line, ';'))
+	if (in->len < 1 || in->line[0] != EV_HEADER) {
+		if (syntax_guess(in->line, in->len) == SYNTAX_FOLDED)
 			input_error(in, "expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' "
 					"of an event stream; this looks like folded stacks");
 		input_error(in, "expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream");
@@ -192,36 +192,36 @@ void ev_open_input(struct ev_reader *r, struct input *in)
 
 void ev_close(struct ev_reader *r)
 {
-	for (size_t i = 0; i < r->nmodules; i++)
-		free(r->modules[i]);
-	for (size_t i = 0; i < r->nframes; i++) {
-		free(r->frames[i].file);
-		free(r->frames[i].function);
-		free(r->frames[i].text);
+	for (size_t i = 0; i < r->priv.nmodules; i++)
+		free(r->priv.modules[i]);
+	for (size_t i = 0; i < r->priv.nframes; i++) {
+		free(r->priv.frames[i].file);
+		free(r->priv.frames[i].function);
+		free(r->priv.frames[i].text);
 	}
-	for (size_t i = 0; i < r->nthreads; i++)
-		free(r->threads[i].name);
-	free(r->modules);
-	free(r->frames);
-	free(r->stack_parent);
-	free(r->stack_frame);
-	free(r->threads);
-	free(r->thread_numbers);
-	free(r->pool);
-	free(r->recent);
+	for (size_t i = 0; i < r->priv.nthreads; i++)
+		free(r->priv.threads[i].name);
+	free(r->priv.modules);
+	free(r->priv.frames);
+	free(r->priv.stack_parent);
+	free(r->priv.stack_frame);
+	free(r->priv.threads);
+	free(r->priv.thread_numbers);
+	free(r->priv.pool);
+	free(r->priv.recent);
 	free(r->command);
 	for (size_t i = 0; i < r->argc; i++)
 		free(r->argv[i]);
 	free(r->argv);
 	free(r->how);
-	hash_release(&r->module_ids);
-	hash_release(&r->frame_ids);
-	free(r->stack_direct);
-	free(r->thread_direct);
-	hash_release(&r->stack_ids);
-	hash_release(&r->thread_ids);
-	hash_release(&r->live);
-	buf_release(&r->scratch);
+	hash_release(&r->priv.module_ids);
+	hash_release(&r->priv.frame_ids);
+	free(r->priv.stack_direct);
+	free(r->priv.thread_direct);
+	hash_release(&r->priv.stack_ids);
+	hash_release(&r->priv.thread_ids);
+	hash_release(&r->priv.live);
+	buf_release(&r->priv.scratch);
 	input_close(&r->in);
 	memset(r, 0, sizeof *r);
 }
@@ -232,10 +232,10 @@ static void read_module(struct ev_reader *r)
 	split(&r->in, &fs, 1, 1);
 	expect(&r->in, &fs, 1, 1, "M ID PATH");
 	uint64_t id = id_field(&r->in, &fs, 0, "module ID");
-	size_t i = define(&r->in, &r->module_ids, id, r->nmodules, "module");
-	r->modules = xgrow(r->modules, &r->cap_modules, i + 1, sizeof *r->modules);
-	r->modules[i] = syntax_unescape_str(fs.rest, fs.rest_len);
-	r->nmodules++;
+	size_t i = define(&r->in, &r->priv.module_ids, id, r->priv.nmodules, "module");
+	r->priv.modules = xgrow(r->priv.modules, &r->priv.cap_modules, i + 1, sizeof *r->priv.modules);
+	r->priv.modules[i] = syntax_unescape_str(fs.rest, fs.rest_len);
+	r->priv.nmodules++;
 }
 
 static const char *basename_of(const char *path)
@@ -247,17 +247,17 @@ static const char *basename_of(const char *path)
 /* "function (file:line)", "function (module)" or "function", escaped. */
 static void frame_text(struct ev_reader *r, struct ev_frame *f)
 {
-	struct buf *b = &r->scratch;
+	struct buf *b = &r->priv.scratch;
 	buf_clear(b);
 	buf_adds(b, f->function);
 	if (f->file && f->line) {
 		buf_printf(b, " (%s:%llu)", f->file, (unsigned long long)f->line);
 	} else if (f->module) {
-		size_t m = lookup(&r->in, &r->module_ids, f->module, "module");
-		buf_printf(b, " (%s)", basename_of(r->modules[m]));
+		size_t m = lookup(&r->in, &r->priv.module_ids, f->module, "module");
+		buf_printf(b, " (%s)", basename_of(r->priv.modules[m]));
 	}
 	struct buf esc = BUF_INIT;
-	folded_escape_frame(&esc, b->data, b->len);
+	syntax_escape_frame(&esc, b->data, b->len);
 	f->text_len = esc.len;
 	f->text = buf_detach(&esc);
 }
@@ -271,19 +271,19 @@ static void read_frame(struct ev_reader *r)
 	struct ev_frame f = { 0 };
 	f.module = num(&r->in, &fs, 1, "MODULE");
 	if (f.module)
-		lookup(&r->in, &r->module_ids, f.module, "module");
+		lookup(&r->in, &r->priv.module_ids, f.module, "module");
 	f.line = num(&r->in, &fs, 3, "LINE");
 	if (fs.rest_len == 0)
 		input_error(&r->in, "expected a FUNCTION name at the end of the frame");
 	/* Every check comes before the strings are made, so an error leaks nothing. */
-	size_t i = define(&r->in, &r->frame_ids, id, r->nframes, "frame");
+	size_t i = define(&r->in, &r->priv.frame_ids, id, r->priv.nframes, "frame");
 	if (!(fs.len[2] == 1 && fs.f[2][0] == '?'))
 		f.file = syntax_unescape_str(fs.f[2], fs.len[2]);
 	f.function = syntax_unescape_str(fs.rest, fs.rest_len);
-	r->frames = xgrow(r->frames, &r->cap_frames, i + 1, sizeof *r->frames);
+	r->priv.frames = xgrow(r->priv.frames, &r->priv.cap_frames, i + 1, sizeof *r->priv.frames);
 	frame_text(r, &f);
-	r->frames[i] = f;
-	r->nframes++;
+	r->priv.frames[i] = f;
+	r->priv.nframes++;
 }
 
 static void read_stack(struct ev_reader *r)
@@ -294,28 +294,28 @@ static void read_stack(struct ev_reader *r)
 	uint64_t id = id_field(&r->in, &fs, 0, "stack ID");
 	uint64_t parent = num(&r->in, &fs, 1, "PARENT");
 	uint64_t frame = id_field(&r->in, &fs, 2, "FRAME");
-	uint64_t parent_index = parent ? lookup(&r->in, &r->stack_ids, parent, "stack") + 1 : 0;
-	size_t frame_index = lookup(&r->in, &r->frame_ids, frame, "frame");
-	if (r->nstacks == UINT32_MAX)
+	uint64_t parent_index = parent ? lookup(&r->in, &r->priv.stack_ids, parent, "stack") + 1 : 0;
+	size_t frame_index = lookup(&r->in, &r->priv.frame_ids, frame, "frame");
+	if (r->priv.nstacks == UINT32_MAX)
 		input_error(&r->in, "too many stacks (at most 2^32 - 1)");
-	size_t i = define(&r->in, &r->stack_ids, id, r->nstacks, "stack");
-	size_t cap = r->cap_stacks;
-	r->stack_parent = xgrow(r->stack_parent, &cap, i + 1, sizeof *r->stack_parent);
-	cap = r->cap_stacks;
-	r->stack_frame = xgrow(r->stack_frame, &cap, i + 1, sizeof *r->stack_frame);
-	r->cap_stacks = cap;
-	r->stack_parent[i] = parent_index;
-	r->stack_frame[i] = frame_index;
-	r->nstacks++;
+	size_t i = define(&r->in, &r->priv.stack_ids, id, r->priv.nstacks, "stack");
+	size_t cap = r->priv.cap_stacks;
+	r->priv.stack_parent = xgrow(r->priv.stack_parent, &cap, i + 1, sizeof *r->priv.stack_parent);
+	cap = r->priv.cap_stacks;
+	r->priv.stack_frame = xgrow(r->priv.stack_frame, &cap, i + 1, sizeof *r->priv.stack_frame);
+	r->priv.cap_stacks = cap;
+	r->priv.stack_parent[i] = parent_index;
+	r->priv.stack_frame[i] = frame_index;
+	r->priv.nstacks++;
 	/* Recorders number stacks 1, 2, 3...: index those directly. */
-	if (id < 4 * (uint64_t)r->nstacks + 4096) {
-		if (id >= r->ndirect) {
-			size_t n = r->ndirect;
-			r->stack_direct = xgrow(r->stack_direct, &n, (size_t)id + 1, sizeof *r->stack_direct);
-			memset(r->stack_direct + r->ndirect, 0, (n - r->ndirect) * sizeof *r->stack_direct);
-			r->ndirect = n;
+	if (id < 4 * (uint64_t)r->priv.nstacks + 4096) {
+		if (id >= r->priv.ndirect) {
+			size_t n = r->priv.ndirect;
+			r->priv.stack_direct = xgrow(r->priv.stack_direct, &n, (size_t)id + 1, sizeof *r->priv.stack_direct);
+			memset(r->priv.stack_direct + r->priv.ndirect, 0, (n - r->priv.ndirect) * sizeof *r->priv.stack_direct);
+			r->priv.ndirect = n;
 		}
-		r->stack_direct[id] = (uint32_t)i + 1;
+		r->priv.stack_direct[id] = (uint32_t)i + 1;
 	}
 }
 
@@ -329,27 +329,27 @@ static void read_thread(struct ev_reader *r, struct ev *ev)
 		input_error(&r->in, "expected THREAD below 2^32, found %llu", (unsigned long long)thread);
 	uint64_t tid = num(&r->in, &fs, 1, "TID");
 	int added;
-	uint64_t *idx = hash_put(&r->thread_ids, thread, &added);
+	uint64_t *idx = hash_put(&r->priv.thread_ids, thread, &added);
 	if (added) {
-		*idx = r->nthreads++;
-		size_t cap = r->cap_threads;
-		r->threads = xgrow(r->threads, &cap, r->nthreads, sizeof *r->threads);
-		cap = r->cap_threads;
-		r->thread_numbers = xgrow(r->thread_numbers, &cap, r->nthreads,
-					  sizeof *r->thread_numbers);
-		r->cap_threads = cap;
-		r->threads[*idx].name = NULL;
+		*idx = r->priv.nthreads++;
+		size_t cap = r->priv.cap_threads;
+		r->priv.threads = xgrow(r->priv.threads, &cap, r->priv.nthreads, sizeof *r->priv.threads);
+		cap = r->priv.cap_threads;
+		r->priv.thread_numbers = xgrow(r->priv.thread_numbers, &cap, r->priv.nthreads,
+					  sizeof *r->priv.thread_numbers);
+		r->priv.cap_threads = cap;
+		r->priv.threads[*idx].name = NULL;
 	}
-	struct ev_thread *t = &r->threads[*idx];
-	r->thread_numbers[*idx] = (uint32_t)thread;
+	struct ev_thread *t = &r->priv.threads[*idx];
+	r->priv.thread_numbers[*idx] = (uint32_t)thread;
 	if (thread < 65536) {
-		if (thread >= r->nthread_direct) {
-			size_t n = r->nthread_direct;
-			r->thread_direct = xgrow(r->thread_direct, &n, (size_t)thread + 1, 1);
-			memset(r->thread_direct + r->nthread_direct, 0, n - r->nthread_direct);
-			r->nthread_direct = n;
+		if (thread >= r->priv.nthread_direct) {
+			size_t n = r->priv.nthread_direct;
+			r->priv.thread_direct = xgrow(r->priv.thread_direct, &n, (size_t)thread + 1, 1);
+			memset(r->priv.thread_direct + r->priv.nthread_direct, 0, n - r->priv.nthread_direct);
+			r->priv.nthread_direct = n;
 		}
-		r->thread_direct[thread] = 1;
+		r->priv.thread_direct[thread] = 1;
 	}
 	t->tid = tid;
 	free(t->name);
@@ -368,9 +368,9 @@ static void set_time(struct ev_reader *r, uint64_t ms)
 static uint32_t thread_field(struct ev_reader *r, const struct fields *fs, size_t i)
 {
 	uint64_t thread = id_field(&r->in, fs, i, "THREAD");
-	if (thread != r->known_thread) {
-		lookup(&r->in, &r->thread_ids, thread, "thread");
-		r->known_thread = thread;
+	if (thread != r->priv.known_thread) {
+		lookup(&r->in, &r->priv.thread_ids, thread, "thread");
+		r->priv.known_thread = thread;
 	}
 	return (uint32_t)thread;
 }
@@ -380,10 +380,10 @@ static uint64_t stack_field(struct ev_reader *r, const struct fields *fs, size_t
 			    uint32_t *index)
 {
 	uint64_t stack = id_field(&r->in, fs, i, "STACK");
-	if (stack < r->ndirect && r->stack_direct[stack])
-		*index = r->stack_direct[stack] - 1;
+	if (stack < r->priv.ndirect && r->priv.stack_direct[stack])
+		*index = r->priv.stack_direct[stack] - 1;
 	else
-		*index = (uint32_t)lookup(&r->in, &r->stack_ids, stack, "stack");
+		*index = (uint32_t)lookup(&r->in, &r->priv.stack_ids, stack, "stack");
 	return stack;
 }
 
@@ -428,12 +428,12 @@ static int fast_numbers(const struct input *in, uint64_t *v, int n)
 
 static int fast_thread(const struct ev_reader *r, uint64_t thread)
 {
-	return thread < r->nthread_direct && r->thread_direct[thread];
+	return thread < r->priv.nthread_direct && r->priv.thread_direct[thread];
 }
 
 static int fast_stack(const struct ev_reader *r, uint64_t stack)
 {
-	return stack < r->ndirect && r->stack_direct[stack];
+	return stack < r->priv.ndirect && r->priv.stack_direct[stack];
 }
 
 /*
@@ -444,15 +444,15 @@ static int fast_stack(const struct ev_reader *r, uint64_t stack)
 static void keep_older(struct ev_reader *r, const struct ev_recent *e)
 {
 	size_t slot;
-	if (r->free_head) {
-		slot = r->free_head - 1;
-		r->free_head = r->pool[slot].next_free;
+	if (r->priv.free_head) {
+		slot = r->priv.free_head - 1;
+		r->priv.free_head = r->priv.pool[slot].next_free;
 	} else {
-		r->pool = xgrow(r->pool, &r->cap_pool, r->npool + 1, sizeof *r->pool);
-		slot = r->npool++;
+		r->priv.pool = xgrow(r->priv.pool, &r->priv.cap_pool, r->priv.npool + 1, sizeof *r->priv.pool);
+		slot = r->priv.npool++;
 	}
-	r->pool[slot] = e->live;
-	*hash_put(&r->live, e->id, NULL) = slot;
+	r->priv.pool[slot] = e->live;
+	*hash_put(&r->priv.live, e->id, NULL) = slot;
 }
 
 /* Take allocation id out of the live ones into *out; 0 if it is not live. */
@@ -460,7 +460,7 @@ static int take_live(struct ev_reader *r, uint64_t id, struct ev_live *out)
 {
 	if (r->nallocs - id < EV_RECENT) {
 		/* Its ring entry has not been reused: there or freed already. */
-		struct ev_recent *e = &r->recent[id & (EV_RECENT - 1)];
+		struct ev_recent *e = &r->priv.recent[id & (EV_RECENT - 1)];
 		if (e->id != id)
 			return 0;
 		*out = e->live;
@@ -468,11 +468,11 @@ static int take_live(struct ev_reader *r, uint64_t id, struct ev_live *out)
 		return 1;
 	}
 	uint64_t slot;
-	if (!hash_remove(&r->live, id, &slot))
+	if (!hash_remove(&r->priv.live, id, &slot))
 		return 0;
-	*out = r->pool[slot];
-	r->pool[slot].next_free = r->free_head;
-	r->free_head = slot + 1;
+	*out = r->priv.pool[slot];
+	r->priv.pool[slot].next_free = r->priv.free_head;
+	r->priv.free_head = slot + 1;
 	return 1;
 }
 
@@ -494,7 +494,7 @@ static void read_alloc(struct ev_reader *r, struct ev *ev)
 	if (fast_numbers(&r->in, v, 3) && fast_thread(r, v[0]) && fast_stack(r, v[1])) {
 		ev->thread = (uint32_t)v[0];
 		ev->stack = v[1];
-		ev->stack_index = r->stack_direct[v[1]] - 1;
+		ev->stack_index = r->priv.stack_direct[v[1]] - 1;
 		ev->size = v[2];
 	} else {
 		split(&r->in, &fs, 4, 0);
@@ -511,9 +511,9 @@ static void read_alloc(struct ev_reader *r, struct ev *ev)
 	r->total_bytes += ev->size;
 	ev->alloc_id = ++r->nallocs;
 
-	if (!r->recent)
-		r->recent = xcalloc(EV_RECENT, sizeof *r->recent);
-	struct ev_recent *e = &r->recent[ev->alloc_id & (EV_RECENT - 1)];
+	if (!r->priv.recent)
+		r->priv.recent = xcalloc(EV_RECENT, sizeof *r->priv.recent);
+	struct ev_recent *e = &r->priv.recent[ev->alloc_id & (EV_RECENT - 1)];
 	if (e->id)
 		keep_older(r, e);
 	e->id = ev->alloc_id;
@@ -527,11 +527,11 @@ static uint64_t from_last_freed(struct ev_reader *r, const struct fields *fs)
 	struct fields digits = { .n = 1, .f = { fs->f[1] + 1 }, .len = { fs->len[1] - 1 } };
 	uint64_t d = num(&r->in, &digits, 0, "the distance after + or -");
 	int forward = fs->f[1][0] == '+';
-	if (forward ? d > r->nallocs - r->last_freed : d >= r->last_freed)
+	if (forward ? d > r->nallocs - r->priv.last_freed : d >= r->priv.last_freed)
 		input_error(&r->in, "free of allocation %s%llu from allocation %llu, but allocations run from 1 to %llu",
 			    forward ? "+" : "-", (unsigned long long)d,
-			    (unsigned long long)r->last_freed, (unsigned long long)r->nallocs);
-	return forward ? r->last_freed + d : r->last_freed - d;
+			    (unsigned long long)r->priv.last_freed, (unsigned long long)r->nallocs);
+	return forward ? r->priv.last_freed + d : r->priv.last_freed - d;
 }
 
 /* BACK: the allocation BACK before the latest. */
@@ -560,7 +560,7 @@ static void read_free(struct ev_reader *r, struct ev *ev)
 		else
 			ev->alloc_id = from_latest(r, num(&r->in, &fs, 1, "BACK"));
 	}
-	r->last_freed = ev->alloc_id;
+	r->priv.last_freed = ev->alloc_id;
 	struct ev_live l;
 	if (!take_live(r, ev->alloc_id, &l))
 		input_error(&r->in, "free of allocation %llu, which is not live (freed twice?)",
@@ -694,8 +694,8 @@ void ev_require_full(const struct ev_reader *r, const char *what)
 
 const struct ev_thread *ev_thread(const struct ev_reader *r, uint32_t thread)
 {
-	uint64_t *idx = hash_get(&r->thread_ids, thread);
-	return idx ? &r->threads[*idx] : NULL;
+	uint64_t *idx = hash_get(&r->priv.thread_ids, thread);
+	return idx ? &r->priv.threads[*idx] : NULL;
 }
 
 void ev_thread_frame(const struct ev_reader *r, uint32_t thread, struct buf *b)
@@ -705,7 +705,7 @@ void ev_thread_frame(const struct ev_reader *r, uint32_t thread, struct buf *b)
 	buf_printf(&tmp, "thread %u", thread);
 	if (t && t->name && *t->name)
 		buf_printf(&tmp, " (%s)", t->name);
-	folded_escape_frame(b, tmp.data, tmp.len);
+	syntax_escape_frame(b, tmp.data, tmp.len);
 	buf_release(&tmp);
 }
 
@@ -713,19 +713,19 @@ void ev_stack_folded(const struct ev_reader *r, uint64_t stack, struct buf *b)
 {
 	if (stack == 0)
 		return;
-	uint64_t *idx = hash_get(&r->stack_ids, stack);
+	uint64_t *idx = hash_get(&r->priv.stack_ids, stack);
 	if (!idx)
 		die("internal error: stack %llu unknown", (unsigned long long)stack);
 	/* Parents come first in the output: collect innermost-first, then reverse. */
 	size_t depth = 0;
-	for (uint64_t i = *idx + 1; i; i = r->stack_parent[i - 1])
+	for (uint64_t i = *idx + 1; i; i = r->priv.stack_parent[i - 1])
 		depth++;
 	size_t *order = xmalloc(depth * sizeof *order);
 	size_t k = depth;
-	for (uint64_t i = *idx + 1; i; i = r->stack_parent[i - 1])
-		order[--k] = (size_t)r->stack_frame[i - 1];
+	for (uint64_t i = *idx + 1; i; i = r->priv.stack_parent[i - 1])
+		order[--k] = (size_t)r->priv.stack_frame[i - 1];
 	for (size_t j = 0; j < depth; j++) {
-		const struct ev_frame *f = &r->frames[order[j]];
+		const struct ev_frame *f = &r->priv.frames[order[j]];
 		if (j)
 			buf_addc(b, ';');
 		buf_add(b, f->text, f->text_len);
@@ -735,12 +735,12 @@ void ev_stack_folded(const struct ev_reader *r, uint64_t stack, struct buf *b)
 
 uint64_t ev_stack_parent(const struct ev_reader *r, uint32_t index)
 {
-	return r->stack_parent[index];
+	return r->priv.stack_parent[index];
 }
 
 const char *ev_stack_frame_text(const struct ev_reader *r, uint32_t index, size_t *len)
 {
-	const struct ev_frame *f = &r->frames[r->stack_frame[index]];
+	const struct ev_frame *f = &r->priv.frames[r->priv.stack_frame[index]];
 	*len = f->text_len;
 	return f->text;
 }
@@ -779,11 +779,11 @@ void ev_write_metadata(const struct ev_reader *r, struct output *out)
 		folded_meta_u64(out, "double_frees", r->double_frees);
 	if (r->lost)
 		folded_meta_u64(out, "lost_events", r->lost);
-	for (size_t i = 0; i < r->nthreads; i++) {
+	for (size_t i = 0; i < r->priv.nthreads; i++) {
 		struct buf b = BUF_INIT;
-		const char *name = r->threads[i].name ? r->threads[i].name : "";
-		buf_printf(&b, "{\"thread\":%u,\"tid\":%llu,\"name\":", r->thread_numbers[i],
-			   (unsigned long long)r->threads[i].tid);
+		const char *name = r->priv.threads[i].name ? r->priv.threads[i].name : "";
+		buf_printf(&b, "{\"thread\":%u,\"tid\":%llu,\"name\":", r->priv.thread_numbers[i],
+			   (unsigned long long)r->priv.threads[i].tid);
 		json_quote(&b, name, strlen(name));
 		buf_addc(&b, '}');
 		folded_meta_json(out, "thread", b.data);

@@ -67,8 +67,16 @@ struct ev_thread {
 	char *name;		/* decoded, latest */
 };
 
+/*
+ * The reader.  Its contract is the public part: read-only fields a reducer
+ * may look at between ev_next() calls (the header, the end record, the
+ * running totals).  Everything in `priv` belongs to events.c: the tables
+ * and the live allocations, reached only through the functions below, so
+ * that their shape can change without touching a reducer.
+ */
 struct ev_reader {
-	struct input in;
+	/* ---- public, read-only ---- */
+	struct input in;	/* in.name names the input in messages */
 	/* header */
 	int aggregate;		/* KIND is "aggregate" */
 	uint64_t pid, start_ms, interval_ms;
@@ -81,37 +89,40 @@ struct ev_reader {
 	char *how;		/* "exit 0", "signal 11" */
 	int truncated;		/* input ended without an E record (a last line
 			 * cut short, without its newline, is dropped) */
-	/* running state */
+	/* running state, after the last record returned */
 	uint64_t now_ms;
-	uint64_t heap;		/* live bytes after the last record */
-	uint64_t nallocs, nfrees;
-	uint64_t last_freed;	/* the allocation the last f record freed, 0 before */
+	uint64_t heap;		/* live bytes */
+	uint64_t nallocs, nfrees;	/* a and f records so far */
 	uint64_t total_bytes;	/* allocated over the stream so far */
-	/* tables: ids -> dense indexes */
-	struct hash module_ids, frame_ids, stack_ids, thread_ids;
-	char **modules;
-	size_t nmodules, cap_modules;
-	struct ev_frame *frames;
-	size_t nframes, cap_frames;
-	uint64_t *stack_parent;	/* dense index of parent + 1, 0 for the root */
-	uint64_t *stack_frame;	/* dense index of the frame */
-	size_t nstacks, cap_stacks;
-	struct ev_thread *threads;
-	size_t nthreads, cap_threads;
-	uint32_t *thread_numbers;	/* dense index -> thread number */
-	/* lookup shortcuts (the hashes stay the reference) */
-	uint32_t *stack_direct;	/* small stack id -> dense index + 1, 0 if undefined */
-	size_t ndirect;
-	uint64_t known_thread;	/* the last thread number found defined */
-	unsigned char *thread_direct;	/* small thread number -> 1 if defined */
-	size_t nthread_direct;
-	/* live allocations: the latest EV_RECENT in a ring, older ones in the
-	 * pool (live: number -> index in the pool) */
-	struct ev_recent *recent;
-	struct hash live;
-	struct ev_live *pool;
-	size_t npool, cap_pool, free_head;
-	struct buf scratch;
+	/* ---- private to events.c ---- */
+	struct ev_reader_private {
+		uint64_t last_freed;	/* the allocation the last f record freed, 0 before */
+		/* tables: ids -> dense indexes */
+		struct hash module_ids, frame_ids, stack_ids, thread_ids;
+		char **modules;
+		size_t nmodules, cap_modules;
+		struct ev_frame *frames;
+		size_t nframes, cap_frames;
+		uint64_t *stack_parent;	/* dense index of parent + 1, 0 for the root */
+		uint64_t *stack_frame;	/* dense index of the frame */
+		size_t nstacks, cap_stacks;
+		struct ev_thread *threads;
+		size_t nthreads, cap_threads;
+		uint32_t *thread_numbers;	/* dense index -> thread number */
+		/* lookup shortcuts (the hashes stay the reference) */
+		uint32_t *stack_direct;	/* small stack id -> dense index + 1, 0 if undefined */
+		size_t ndirect;
+		uint64_t known_thread;	/* the last thread number found defined */
+		unsigned char *thread_direct;	/* small thread number -> 1 if defined */
+		size_t nthread_direct;
+		/* live allocations: the latest EV_RECENT in a ring, older ones in
+		 * the pool (live: number -> index in the pool) */
+		struct ev_recent *recent;
+		struct hash live;
+		struct ev_live *pool;
+		size_t npool, cap_pool, free_head;
+		struct buf scratch;
+	} priv;
 };
 
 /* Open path ("-" or NULL: stdin) and read the header. Dies on error. */

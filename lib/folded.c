@@ -112,21 +112,6 @@ int folded_next(struct folded_reader *r, struct folded_line *out)
 	return 0;
 }
 
-void folded_escape_frame(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	buf_grow(b, n);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || c == '\\' || c == ';') {
-			char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
-			buf_add(b, esc, 4);
-		} else {
-			buf_addc(b, (char)c);
-		}
-	}
-}
-
 void json_quote(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -58,8 +58,7 @@ void folded_open_input(struct folded_reader *r, struct input *in);
 int folded_next(struct folded_reader *r, struct folded_line *line);
 void folded_close(struct folded_reader *r);
 
-/* Append s[0..n) to b as frame text: '\\', ';' and control bytes as \xHH. */
-void folded_escape_frame(struct buf *b, const char *s, size_t n);
+/* Frame text is escaped and decoded by syntax_escape_frame() and syntax_unescape(). */
 /*
  * Append s[0..n) to b as a JSON string literal, quotes included, that is
  * also safe inside an HTML <script>: <, >, &, U+2028 and U+2029 escaped.

@@ -74,3 +74,27 @@ char *syntax_unescape_str(const char *s, size_t n)
 	buf_add(&b, "", 0);	/* terminated even when nothing was added */
 	return buf_detach(&b);
 }
+
+static int is_event_header(const char *line, size_t len)
+{
+	return len > 0 && line[0] == EV_HEADER && (len == 1 || (line[1] == ' ' && line[2] != '('));
+}
+
+static int looks_folded(const char *line, size_t len)
+{
+	if (len > 0 && line[0] == SYNTAX_COMMENT)
+		return 1;
+	size_t digits = 0;
+	while (digits < len && line[len - 1 - digits] >= '0' && line[len - 1 - digits] <= '9')
+		digits++;
+	return digits > 0 && digits < len && line[len - 1 - digits] == ' ';
+}
+
+enum syntax_format syntax_guess(const char *line, size_t len)
+{
+	if (is_event_header(line, len))
+		return SYNTAX_EVENTS;
+	if (looks_folded(line, len))
+		return SYNTAX_FOLDED;
+	return SYNTAX_UNKNOWN;
+}

@@ -60,4 +60,14 @@ void syntax_unescape(struct buf *b, const char *s, size_t n);
 /* The decoding of s[0..n) as a new NUL-terminated string; the caller frees it. */
 char *syntax_unescape_str(const char *s, size_t n);
 
+/*
+ * Which format a first line belongs to, so that every reader answers the
+ * same: SYNTAX_EVENTS for an event stream's header ("H" alone, or "H "
+ * and not "H (", which would be a frame), SYNTAX_FOLDED for a metadata
+ * line or "STACK VALUE" (a space then digits at the end), else
+ * SYNTAX_UNKNOWN.  line[0..len) is NUL-terminated.
+ */
+enum syntax_format { SYNTAX_UNKNOWN, SYNTAX_EVENTS, SYNTAX_FOLDED };
+enum syntax_format syntax_guess(const char *line, size_t len);
+
 #endif

@@ -32,6 +32,7 @@
 #include "num.h"
 #include "output.h"
 #include "reduce.h"
+#include "syntax.h"
 
 static const char usage[] =
 	"usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--max-memory-records N] [FILE]\n";
@@ -239,23 +240,6 @@ static void refold(struct input *in, const struct options *o, struct output *out
 	folded_close(&fr);
 }
 
-/* "H ..." starts an event stream; a frame named H would be "H (FILE:LINE)". */
-static int is_header(const char *line, size_t len)
-{
-	return line[0] == 'H' && (len == 1 || (line[1] == ' ' && line[2] != '('));
-}
-
-/* A metadata line or "STACK VALUE": what folded stacks start with. */
-static int looks_folded(const char *line, size_t len)
-{
-	if (len > 0 && line[0] == '#')
-		return 1;
-	size_t digits = 0;
-	while (digits < len && line[len - 1 - digits] >= '0' && line[len - 1 - digits] <= '9')
-		digits++;
-	return digits > 0 && digits < len && line[len - 1 - digits] == ' ';
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -301,8 +285,9 @@ int main(int argc, char **argv)
 	struct input in;
 	struct output out;
 	input_open(&in, optind < argc ? argv[optind] : NULL);
-	int events = !input_getline(&in) || is_header(in.line, in.len) ||
-		     ((o.temporary || o.split_threads) && !looks_folded(in.line, in.len));
+	enum syntax_format format = input_getline(&in) ? syntax_guess(in.line, in.len) : SYNTAX_EVENTS;
+	int events = format == SYNTAX_EVENTS ||
+		     ((o.temporary || o.split_threads) && format == SYNTAX_UNKNOWN);
 	input_unget(&in);
 	if (events)
 		fold_capture(&in, &o, &out);

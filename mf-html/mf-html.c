@@ -31,6 +31,7 @@
 #include "intern.h"
 #include "num.h"
 #include "output.h"
+#include "syntax.h"
 
 /* assets.c, generated from the page's files by mf-html/build.mk. */
 extern const char mf_page_html[], mf_page_css[], mf_page_js[];
@@ -70,36 +71,6 @@ struct report {
 	struct buf frame;	/* scratch: one unescaped frame */
 	struct memory_records memory;
 };
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Undo the folded format's \xHH escapes; anything else is kept as it is. */
-static void unescape_frame(struct buf *out, const char *s, size_t n)
-{
-	buf_clear(out);
-	buf_grow(out, n);
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x') {
-			int hi = hexval(s[i + 2]), lo = hexval(s[i + 3]);
-			/* \x00 stays as it is: a NUL cannot travel in a string. */
-			if (hi >= 0 && lo >= 0 && (hi || lo)) {
-				buf_addc(out, (char)(hi << 4 | lo));
-				i += 3;
-				continue;
-			}
-		}
-		buf_addc(out, s[i]);
-	}
-}
 
 /*
  * Set a memory record aside for --max-memory-records; 0 when its value is
@@ -177,7 +148,8 @@ static void add_stack(struct report *r, struct folded_reader *fr, const struct f
 		const char *stop = semi ? semi : end;
 		if (stop == p)
 			input_error(&fr->in, "expected a frame between ';' separators, found an empty one");
-		unescape_frame(&r->frame, p, (size_t)(stop - p));
+		buf_clear(&r->frame);
+		syntax_unescape(&r->frame, p, (size_t)(stop - p));
 		r->cur = xgrow(r->cur, &r->cur_cap, r->cur_len + 1, sizeof *r->cur);
 		r->cur[r->cur_len++] = intern(&r->frames, r->frame.data, r->frame.len);
 		if (!semi)

@@ -18,6 +18,7 @@
 #include "input.h"
 #include "output.h"
 #include "reduce.h"
+#include "syntax.h"
 
 static const char usage[] = "usage: mf-invert [-f] [-o OUTPUT] [FILE]\n";
 
@@ -114,8 +115,7 @@ int main(int argc, char **argv)
 	struct output out;
 	input_open(&in, optind < argc ? argv[optind] : NULL);
 	/* An event stream would parse as one odd stack: refuse it by name. */
-	if (input_getline(&in) && in.len > 2 && in.line[0] == 'H' && in.line[1] == ' ' &&
-	    in.line[2] >= '0' && in.line[2] <= '9')
+	if (input_getline(&in) && syntax_guess(in.line, in.len) == SYNTAX_EVENTS)
 		input_error(&in, "expected folded stacks, found an event stream header (reduce it first: mf-peak, mf-leaks or mf-fold)");
 	input_unget(&in);
 	folded_open_input(&fr, &in);
