@@ -19,12 +19,12 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "launch.h"
+#include "launcher/launch.h"
 #include "num.h"
 #include "output.h"
-#include "writer.h"
-#include "writer_clock.h"
-#include "writer_rings.h"
+#include "writer/writer.h"
+#include "writer/writer_clock.h"
+#include "writer/writer_rings.h"
 
 static const char usage[] =
 	"usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]\n";

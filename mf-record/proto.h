@@ -1,5 +1,5 @@
 /*
- * proto.h - how the tracker inside the recorded process (shim.c) hands
+ * proto.h - how the tracker inside the recorded process (tracker/) hands
  * events to the launcher (mf-record.c): binary records in per-thread rings
  * in one shared memory file.
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# mf-record's symbolizer (mf-record/symbolize.c, sym_*.c), driven by
+# mf-record's symbolizer (mf-record/symbolizer/symbolize.c, sym_*.c), driven by
 # build/tests/symtest from what the tests/progs/sym_* programs print about
 # themselves: their modules and the return addresses of known call sites;
 # and, at the end, mf-record itself on programs whose libraries change

@@ -18,7 +18,7 @@ FUZZ_HARNESSES = $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ_BUILD)/fuzz_%,\
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/tests/fuzz/fuzz.o
 
 # fuzz_inflate also links the one recorder file it drives.
-$(FUZZ_BUILD)/fuzz_inflate: $(FUZZ_BUILD)/mf-record/inflate_debug.o
+$(FUZZ_BUILD)/fuzz_inflate: $(FUZZ_BUILD)/mf-record/symbolizer/inflate_debug.o
 
 # Whole filters: fuzz_prog.c calls the filter's main (renamed mf_main)
 # once per input, so a filter qualifies only if main keeps no state from

@@ -1,6 +1,6 @@
 /*
  * fuzz_inflate.c - libFuzzer harness for mf-record's inflating copy of
- * debug files (mf-record/inflate_debug.c): the input is the file; a copy,
+ * debug files (mf-record/symbolizer/inflate_debug.c): the input is the file; a copy,
  * when one is made, is read back whole.
  */
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "../../mf-record/inflate_debug.h"
+#include "../../mf-record/symbolizer/inflate_debug.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -11,7 +11,7 @@ $(SYMTEST): $(BUILD)/tests/tools/symtest.o $(SYMBOLIZER_SRC:%.c=$(BUILD)/%.o) $(
 
 # inflatetest: mf-record's inflating copy of debug files (tests/symbolize.bats).
 INFLATETEST = $(BUILD)/tests/inflatetest
-$(INFLATETEST): $(BUILD)/tests/tools/inflatetest.o $(BUILD)/mf-record/inflate_debug.o $(LIBMF)
+$(INFLATETEST): $(BUILD)/tests/tools/inflatetest.o $(BUILD)/mf-record/symbolizer/inflate_debug.o $(LIBMF)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
 

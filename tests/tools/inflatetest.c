@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "../../mf-record/inflate_debug.h"
+#include "../../mf-record/symbolizer/inflate_debug.h"
 
 int main(int argc, char **argv)
 {

@@ -1,5 +1,5 @@
 /*
- * symtest - drive mf-record's symbolizer (mf-record/symbolize.c) from text.
+ * symtest - drive mf-record's symbolizer (mf-record/symbolizer/symbolize.c) from text.
  *
  * Reads what the tests/progs/sym_* programs print: module lines, added as
  * they come (a library loaded later is added later), and labelled return
@@ -9,7 +9,7 @@
  *
  * innermost first; an unknown file is "?", an unknown module "?".
  * With --pid PID, the modules are those of the running process PID,
- * opened through it as mf-record opens them (mf-record/sym_open.h).
+ * opened through it as mf-record opens them (mf-record/symbolizer/sym_open.h).
  *
  * With --scan STEP, it instead maps the module MODULE at bias 0, looks up
  * every STEP-th address of its executable segments (twice: the second
@@ -29,7 +29,7 @@
 #include "input.h"
 #include "num.h"
 #include "output.h"
-#include "../../mf-record/symbolize.h"
+#include "../../mf-record/symbolizer/symbolize.h"
 
 static const char usage[] =
 	"usage: symtest [FILE]\n"

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "proto.h"
+#include "../proto.h"
 #include "syntax.h"
 #include "writer_output.h"
 

@@ -37,7 +37,7 @@
 #include <sys/types.h>
 
 #include "output.h"
-#include "proto.h"
+#include "../proto.h"
 
 struct writer;
 

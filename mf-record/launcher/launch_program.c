@@ -20,8 +20,8 @@
 
 #include "buf.h"
 #include "err.h"
-#include "proto.h"
-#include "writer_clock.h"
+#include "../proto.h"
+#include "../writer/writer_clock.h"
 
 #define SHIM_NAME "libmf-record.so"
 

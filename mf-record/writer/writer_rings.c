@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "proto.h"
+#include "../proto.h"
 #include "writer_clock.h"
 
 /*

@@ -23,7 +23,7 @@
 
 #include "hash.h"
 #include "intern.h"
-#include "symbolize.h"
+#include "../symbolizer/symbolize.h"
 #include "writer_output.h"
 
 /* A stack as the shim sent it, until a written record needs its node. */

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "proto.h"
+#include "../proto.h"
 
 /* The path of the program name would run, searched in PATH like execvp. */
 char *launch_resolve(const char *name);

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "proto.h"
+#include "../proto.h"
 
 /* CLOCK_MONOTONIC and CLOCK_REALTIME now, in ns and ms. */
 uint64_t monotonic_ns(void);
