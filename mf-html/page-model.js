@@ -1,20 +1,23 @@
 /*
  * page-model.js - the page script's first part: opens the script's one
  * function scope (page-window.js closes it), then decodes the embedded data
- * once into the model, and holds the default source, the formatting helpers
- * and the page's state.
+ * into the model (type by type: one malformed value only loses itself), and
+ * holds the default source, the formatting helpers and the page's state.
  *
- * The page script is five files concatenated by mf-html/build.mk into one
+ * The page script is six files concatenated by mf-html/build.mk into one
  * function scope, in this order:
  *   page-model.js    decodeModel(DATA) -> model: metadata, frames, stacks (once);
  *                    source.values(model) -> what each stack weighs now (the
  *                    extension point: a temporal mode swaps the source)
+ *   page-match.js    the user's regular expressions, without backtracking
  *   page-tree.js     buildTree(model, values, f) -> tree for the current
  *                    filters (hide, thread); zoom paths
  *   page-draw.js     draw() -> canvas, from the tree and the view state;
  *                    the tooltip and the memory chart
  *   page-controls.js the URL fragment, search, buttons, header and panels
  *   page-window.js   window.mf (docs/REPORT.md) and the start
+ * The parts only declare (functions, and variables set from constants or
+ * the document); page-window.js starts the page once all of them are set.
  * No data text ever goes through innerHTML: it is set with textContent or
  * drawn on the canvas.
  */
@@ -118,11 +121,11 @@
   /* A thread frame's name may hold any byte but NUL, a newline too. */
   var THREAD_FRAME = /^thread (\d+)(?: \(([\s\S]*)\))?$/;
 
-  function makeFrame(text, p, extraHidden) {
+  function makeFrame(text, p, userHidden) {
     var th = THREAD_FRAME.exec(text);
     if (th) return { text: text, func: 'thread ' + th[1], loc: th[2] || '', kind: 'thread',
                      hidden: false, thread: Number(th[1]), threadName: th[2] || '' };
-    var hidden = extraHidden || isHidden(p.func, p.loc);
+    var hidden = userHidden || isHidden(p.func, p.loc);
     var kind = hidden ? 'system' : text === '<STACK TOO DEEP>' ? 'system' : isLibrary(p.func, p.loc) ? 'lib' : 'user';
     return { text: text, func: p.func, loc: p.loc, kind: kind, hidden: hidden, thread: -1, threadName: '',
              short: shortName(p.func) };
