@@ -104,7 +104,8 @@ static struct item *sorted_items(const struct foldtree *t, uint32_t node, size_t
 		if (nd->first_child)
 			items[(*n)++] = it;
 	}
-	qsort(items, *n, sizeof *items, cmp_items);
+	if (*n > 1)	/* qsort wants an array, and a stack without callees has none */
+		qsort(items, *n, sizeof *items, cmp_items);
 	return items;
 }
 
