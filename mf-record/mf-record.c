@@ -157,6 +157,7 @@ int main(int argc, char **argv)
 	struct output out;
 	int to_stdout = !o.output || !strcmp(o.output, "-");
 	output_open(&out, o.output, o.force);
+	output_keep_partial(&out);	/* a capture cut short is still worth reading */
 	int shm_fd;
 	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	void *shm = launch_shared_memory(&shm_fd, start_ns, clock);
