@@ -142,12 +142,14 @@ const char *printable(const char *s, size_t n)
 	return out;
 }
 
-static char remove_path[PATH_MAX];
-static volatile sig_atomic_t remove_armed;
+static char remove_path[PATH_MAX], keep_path[PATH_MAX];
+static volatile sig_atomic_t remove_armed, keep_armed;
 
 void remove_on_exit_now(void)
 {
-	if (remove_armed)
+	if (remove_armed && keep_armed)
+		rename(remove_path, keep_path);
+	else if (remove_armed)
 		unlink(remove_path);
 	remove_armed = 0;
 }
@@ -159,15 +161,32 @@ static void remove_and_reraise(int sig)
 	raise(sig);
 }
 
+static void copy_path(char *to, const char *path)
+{
+	if (strlen(path) >= PATH_MAX)
+		die("'%s': the name is too long", path);
+	strcpy(to, path);
+}
+
+void rename_on_exit(const char *path, const char *keep_as)
+{
+	remove_on_exit(path);
+	if (!path)
+		return;
+	remove_armed = 0;
+	copy_path(keep_path, keep_as);
+	keep_armed = 1;
+	remove_armed = 1;
+}
+
 void remove_on_exit(const char *path)
 {
 	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
 	remove_armed = 0;
+	keep_armed = 0;
 	if (!path)
 		return;
-	if (strlen(path) >= sizeof remove_path)
-		die("'%s': the name is too long", path);
-	strcpy(remove_path, path);
+	copy_path(remove_path, path);
 	remove_armed = 1;
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		struct sigaction old;

@@ -65,10 +65,13 @@ const char *printable(const char *s, size_t n);
  * of lib/output.h): it is removed when the program exits through
  * mf_exit() or is killed by SIGHUP, SIGINT or SIGTERM, whose handlers are
  * installed here if the program left them at their default.  NULL: there
- * is none any more.  One file at a time; the path is copied.
+ * is none any more.  One file at a time; the paths are copied.
  */
 void remove_on_exit(const char *path);
-/* Remove that file now, if any; async-signal-safe, for a signal handler. */
+/* The same, but the file is renamed to keep_as instead of removed. */
+void rename_on_exit(const char *path, const char *keep_as);
+/* Remove (or rename) that file now, if any; async-signal-safe, for a
+ * signal handler. */
 void remove_on_exit_now(void);
 
 void *xmalloc(size_t n);

@@ -250,6 +250,12 @@ void output_close(struct output *out)
 	release(out);
 }
 
+void output_keep_partial(struct output *out)
+{
+	if (out->tmp)
+		rename_on_exit(out->tmp, out->target);
+}
+
 void output_discard(struct output *out)
 {
 	if (out->name != stdout_name)

@@ -21,7 +21,8 @@
  *    no truncation and no temporary file.
  *
  * The temporary file is removed when the program exits on an error or is
- * killed by SIGHUP, SIGINT or SIGTERM (remove_on_exit() in lib/err.h).
+ * killed by SIGHUP, SIGINT or SIGTERM (remove_on_exit() in lib/err.h),
+ * unless output_keep_partial() says otherwise.
  * A name ending in ".gz" is gzip-compressed.  Writes are buffered; any
  * write error (a full disk, a closed pipe) is fatal and names the file, so
  * a result is never silently truncated.  output_close() flushes and checks:
@@ -62,6 +63,13 @@ void output_flush(struct output *out);
  * path meanwhile is refused, not replaced).  Dies on error.
  */
 void output_close(struct output *out);
+/*
+ * For a result worth reading even cut short (mf-record's capture: the
+ * readers say it is incomplete): if the program exits on an error, or is
+ * killed by SIGHUP, SIGINT or SIGTERM, before output_close(), what was
+ * written is renamed into place instead of removed.
+ */
+void output_keep_partial(struct output *out);
 /*
  * Give up: remove the temporary file, leaving the path as it was, and
  * release everything.  What was written in place (a device, a FIFO, stdout)

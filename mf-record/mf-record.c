@@ -168,6 +168,7 @@ int main(int argc, char **argv)
 	struct output out;
 	int to_stdout = !o.output || !strcmp(o.output, "-");
 	output_open(&out, o.output, o.force);
+	output_keep_partial(&out);	/* a capture cut short is still worth reading */
 	pid_t pid = launch_start(program, command, shim, shm_fd, to_stdout);
 	close(shm_fd);
 	keep_up_priority();

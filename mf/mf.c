@@ -145,7 +145,6 @@ static const char *base_name(const char *path)
 struct stage {
 	char *argv[16];
 	int argc;
-	pid_t pid;
 	int status;
 	int err;	/* a memfd holding what it wrote to standard error */
 };
@@ -242,7 +241,6 @@ static void run_pipeline(struct stage *st, int n, int report)
 			fprintf(stderr, "mf: cannot run '%s': %s\n", st[i].argv[0], strerror(errno));
 			_exit(127);
 		}
-		st[i].pid = pid;
 		if (in >= 0)
 			close(in);
 		if (fds[1] >= 0)
