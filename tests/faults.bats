@@ -257,11 +257,11 @@ end_record() {
 	[ "$stderr" = "mf-peak: $small/cap.mft: incomplete capture: no end record; the output covers only what was recorded" ]
 	grep -qx '# truncated=true' <<<"$output"
 	grep -q '^# count=' <<<"$output"
-	# Compressed (about 14 KB in all, so leave 8 KB free), zcat reads what
+	# Compressed (about 33 KB in all, so leave 8 KB free), zcat reads what
 	# was written before it reports the cut.
 	rm "$small/cap.mft"
 	head -c 57344 /dev/zero >"$small/filler"
-	run -1 --separate-stderr "$BIN/mf-record" -o "$small/cap.mft.gz" "$PROGS/rec_basic" 20000
+	run -1 --separate-stderr "$BIN/mf-record" -o "$small/cap.mft.gz" "$PROGS/rec_basic" 100000
 	[ "$stderr" = "mf-record: cannot write '$small/cap.mft.gz': No space left on device" ]
 	run -1 --separate-stderr zcat "$small/cap.mft.gz"
 	[ "${lines[0]:0:8}" = "H 2 full" ]
@@ -288,7 +288,10 @@ cut_by_file_size() {
 		sleep 0.01
 	done
 	[ "$(awk '{ print $3 }' /proc/"$rec"/task/*/stat | sort -u)" = T ]
-	written=$(stat -c %s "$1")
+	# Until it ends, mf-record writes beside FILE, into .FILE.mf-XXXXXX (lib/output.h).
+	local writing=("$(dirname "$1")/.$(basename "$1").mf-"*)
+	[ "${#writing[@]}" = 1 ]
+	written=$(stat -c %s "${writing[0]}")
 	prlimit --pid "$rec" --fsize=$((written + $2))
 	kill -CONT "$rec"
 	# mf-record stops at the first write refused: it needs no stop.
