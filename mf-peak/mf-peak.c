@@ -196,7 +196,7 @@ int main(int argc, char **argv)
 		case 'f': force = 1; break;
 		case 'h': output_help(usage, NULL);
 		case 'm':
-			memory_init(&p.memory, reduce_max_memory_records(usage, optarg));
+			memory_init(&p.memory, memory_records_option(usage, optarg));
 			break;
 		case 'o': output = optarg; break;
 		case 's': split_threads = 1; break;

@@ -32,6 +32,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "memrec.h"
 #include "num.h"
 #include "output.h"
 
@@ -356,8 +357,8 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 		case O_INVERTED: o->inverted = 1; break;
 		case O_LEAKS: o->leaks = 1; break;
 		case O_MAXREC:
-			/* The range every stage that takes it accepts. */
-			option_u64(usage_flamegraph, "--max-memory-records", optarg, 1, 100000000);
+			/* Checked here, with the parser of every stage that takes it. */
+			memory_records_option(usage_flamegraph, optarg);
 			o->max_records = optarg;
 			break;
 		case O_SPLIT: o->split = 1; break;
