@@ -33,6 +33,11 @@
 
 #define MEMORY_RECORDS_DEFAULT 10000	/* the reducers' N without the option */
 #define MEMORY_RECORDS_MAX 100000000
+#define MEMORY_RECORDS_RANGE "1 to 100000000"	/* MEMORY_RECORDS_MAX, for --help */
+/* The line of --help of every program that takes the option. */
+#define MEMORY_RECORDS_HELP \
+	"  --max-memory-records N  keep at most N (" MEMORY_RECORDS_RANGE ") memory records,\n" \
+	"                          each the highest of its run, so the peak is kept\n"
 
 struct memrec {
 	uint64_t ms, heap, rss;

@@ -283,7 +283,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":fho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
-		case 'h': output_help(usage_text, NULL);
+		case 'h': output_help(usage_text, MEMORY_RECORDS_HELP, NULL);
 		case 'H':
 			if (!*optarg)
 				usage_error(usage_text, "--hide needs a non-empty regular expression");

@@ -194,7 +194,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":fho:", options, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
-		case 'h': output_help(usage, NULL);
+		case 'h': output_help(usage, MEMORY_RECORDS_HELP, NULL);
 		case 'm':
 			memory_init(&p.memory, memory_records_option(usage, optarg));
 			break;

@@ -514,11 +514,17 @@ usage: mf-invert [-f] [-o OUTPUT] [FILE]" ]
 
 @test "--help prints the usage line and exits 0" {
 	run -0 "$BIN/mf-peak" --help
-	[ "$output" = "usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]" ]
+	[ "$output" = "usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]
+  --max-memory-records N  keep at most N (1 to 100000000) memory records,
+                          each the highest of its run, so the peak is kept" ]
 	run -0 "$BIN/mf-leaks" --help
-	[ "$output" = "usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]" ]
+	[ "$output" = "usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]
+  --max-memory-records N  keep at most N (1 to 100000000) memory records,
+                          each the highest of its run, so the peak is kept" ]
 	run -0 "$BIN/mf-fold" --help
-	[ "$output" = "usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--max-memory-records N] [FILE]" ]
+	[ "$output" = "usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--max-memory-records N] [FILE]
+  --max-memory-records N  keep at most N (1 to 100000000) memory records,
+                          each the highest of its run, so the peak is kept" ]
 	run -0 "$BIN/mf-invert" --help
 	[ "$output" = "usage: mf-invert [-f] [-o OUTPUT] [FILE]" ]
 }

@@ -215,11 +215,22 @@ $usage" ]
 	done
 }
 
-@test "--help gives the usage lines with --max-memory-records" {
+@test "--help gives the usage lines and the one range of --max-memory-records" {
+	for prog in mf-peak mf-leaks mf-fold mf-html; do
+		run -0 --separate-stderr "$BIN/$prog" --help
+		[ "${lines[1]}" = "  --max-memory-records N  keep at most N (1 to 100000000) memory records," ]
+		[ "${lines[2]}" = "                          each the highest of its run, so the peak is kept" ]
+		[ "${#lines[@]}" = 3 ]
+	done
 	run -0 --separate-stderr "$BIN/mf-leaks" --help
-	[ "$output" = "$USAGE_LEAKS" ]
+	[ "${lines[0]}" = "$USAGE_LEAKS" ]
 	run -0 --separate-stderr "$BIN/mf-fold" --help
-	[ "$output" = "$USAGE_FOLD" ]
+	[ "${lines[0]}" = "$USAGE_FOLD" ]
+	run -0 --separate-stderr "$MF" flamegraph --help
+	[[ "$output" == *"
+      --max-memory-records N keep at most N (1 to 100000000) points of the
+                             memory chart, each the highest of its run
+"* ]]
 }
 
 @test "mf flamegraph --leaks --max-memory-records 5: mf-leaks caps the report's memory chart" {
