@@ -30,6 +30,7 @@
 #include "foldtree.h"
 #include "hash.h"
 #include "input.h"
+#include "memrec.h"
 #include "output.h"
 
 struct stacktab {
@@ -79,46 +80,7 @@ void reduce_write_stacks(struct output *out, const struct foldtree *tree,
  */
 void reduce_finish(struct ev_reader *r, struct output *out);
 
-/*
- * The memory records (`m` records) a reducer writes as `# memory=[MS,HEAP,RSS]`
- * lines for mf-html's memory graph, at most max of them: when there are
- * more, neighbouring records merge pairwise, as often as needed, each pair
- * keeping the record with the higher HEAP, so the peak always survives
- * (and between max/2 and max records are kept).  Memory is O(max).
- *
- *	struct memory mem;
- *	memory_init(&mem, reduce_max_memory_records(usage, optarg));
- *	memory_add(&mem, ev.time_ms, ev.heap, ev.rss);	(each EV_MEMORY)
- *	memory_finish(&mem);
- *	memory_write(&mem, out);
- *	memory_release(&mem);
- */
-#define MEMORY_RECORDS_DEFAULT 10000
-#define MEMORY_RECORDS_MAX 100000000
-
-struct memrec {
-	uint64_t ms, heap, rss;
-};
-struct memory {
-	uint64_t max;		/* keep at most this many; 0 keeps none */
-	struct memrec *kept;
-	size_t n, cap;
-	uint64_t width;		/* records per bucket */
-	struct memrec pending;	/* the highest record of the bucket being filled */
-	uint64_t pending_n;
-};
-
-void memory_init(struct memory *m, uint64_t max);
-void memory_add(struct memory *m, uint64_t ms, uint64_t heap, uint64_t rss);
-/* After the last record: the partly filled bucket is kept too. */
-void memory_finish(struct memory *m);
-void memory_write(const struct memory *m, struct output *out);
-void memory_release(struct memory *m);
-/*
- * The argument of --max-memory-records: a whole number from 0 to
- * MEMORY_RECORDS_MAX, or a usage error (exit 2).
- */
-uint64_t reduce_max_memory_records(const char *usage, const char *arg);
+/* The memory records of the output: memrec.h (struct memory). */
 
 /*
  * folded_set_add() for a stack read from in: a sum that would overflow is

@@ -263,8 +263,8 @@ int main(int argc, char **argv)
 		case 'c': o.count = 1; break;
 		case 'f': o.force = 1; break;
 		case 'F': o.functions = 1; break;
-		case 'h': output_help(usage, NULL);
-		case 'm': o.max_memory_records = reduce_max_memory_records(usage, optarg); break;
+		case 'h': output_help(usage, MEMORY_RECORDS_HELP, NULL);
+		case 'm': o.max_memory_records = memory_records_option(usage, optarg); break;
 		case 'o': o.output = optarg; break;
 		case 's': o.split_threads = 1; break;
 		case 't':

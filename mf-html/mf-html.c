@@ -29,6 +29,7 @@
 #include "err.h"
 #include "folded.h"
 #include "intern.h"
+#include "memrec.h"
 #include "num.h"
 #include "output.h"
 #include "syntax.h"
@@ -43,20 +44,14 @@ static const char usage_text[] =
 
 /*
  * --max-memory-records N: the memory records (# memory=[MS,HEAP,RSS]) are
- * set aside and at most N of them written, each the record of highest heap
- * in its run of consecutive records, so the chart never loses the peak.
- * The page sees N as the key max_memory_records and draws the temporal
- * chart's per-slice heap with at most N points too (docs/REPORT.md).
+ * set aside and downsampled to at most N by memrec.h, exactly as the
+ * reducers do, then written after the other metadata.  The page sees N as
+ * the key max_memory_records and draws the temporal chart's per-slice heap
+ * with at most N points too (docs/REPORT.md).
  */
-struct memory_record {
-	char *json;
-	uint64_t heap;
-};
-
 struct memory_records {
-	uint64_t max;		/* 0: every record stays where it is */
-	struct memory_record *rec;
-	size_t n, cap;
+	uint64_t max;		/* 0: no --max-memory-records, every record stays where it is */
+	struct memory kept;
 };
 
 struct report {
@@ -74,17 +69,15 @@ struct report {
 
 /*
  * Set a memory record aside for --max-memory-records; 0 when its value is
- * not [MS,HEAP,RSS] with a plain HEAP: then it stays as it is, and the page
- * says what is wrong with it.
+ * not exactly [MS,HEAP,RSS]: then it stays as it is, and the page says
+ * what is wrong with it.
  */
 static int memory_set_aside(struct memory_records *m, const char *json)
 {
-	const char *heap = strchr(json, ','), *end = heap ? strchr(heap + 1, ',') : NULL;
-	uint64_t v;
-	if (json[0] != '[' || !end || parse_u64n(heap + 1, (size_t)(end - heap - 1), &v) != 0)
+	struct memrec rec;
+	if (memrec_parse(json, &rec) != 0)
 		return 0;
-	m->rec = xgrow(m->rec, &m->cap, m->n + 1, sizeof *m->rec);
-	m->rec[m->n++] = (struct memory_record){ xstrdup(json), v };
+	memory_add(&m->kept, rec.ms, rec.heap, rec.rss);
 	return 1;
 }
 
@@ -98,23 +91,21 @@ static void add_meta_raw(struct report *r, const char *key, const char *json)
 	json_quote(&r->meta, json, strlen(json));
 }
 
-/* The records set aside, at most max: the highest heap of each run (the first of a tie). */
-static void memory_write(struct report *r)
+/* The records set aside, downsampled to at most max, then max itself. */
+static void memory_write_meta(struct report *r)
 {
-	struct memory_records *m = &r->memory;
-	size_t runs = m->n < m->max ? m->n : (size_t)m->max;
-	for (size_t b = 0; b < runs; b++) {
-		size_t lo = b * m->n / runs, hi = (b + 1) * m->n / runs, best = lo;
-		for (size_t i = lo + 1; i < hi; i++)
-			if (m->rec[i].heap > m->rec[best].heap)
-				best = i;
-		add_meta_raw(r, "memory", m->rec[best].json);
+	struct memory *m = &r->memory.kept;
+	char json[MEMREC_JSON_SIZE];
+	memory_finish(m);
+	for (size_t i = 0; i < m->n; i++) {
+		memrec_json(&m->kept[i], json);
+		add_meta_raw(r, "memory", json);
 		buf_addc(&r->meta, ']');
 	}
-	char max[24];
-	snprintf(max, sizeof max, "%llu", (unsigned long long)m->max);
-	add_meta_raw(r, "max_memory_records", max);
+	snprintf(json, sizeof json, "%llu", (unsigned long long)r->memory.max);
+	add_meta_raw(r, "max_memory_records", json);
 	buf_addc(&r->meta, ']');
+	memory_release(m);
 }
 
 static void add_meta(struct report *r, const struct folded_line *l)
@@ -292,14 +283,14 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":fho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
-		case 'h': output_help(usage_text, NULL);
+		case 'h': output_help(usage_text, MEMORY_RECORDS_HELP, NULL);
 		case 'H':
 			if (!*optarg)
 				usage_error(usage_text, "--hide needs a non-empty regular expression");
 			hide[nhide++] = optarg;
 			break;
 		case 'm':
-			max_records = option_u64(usage_text, "--max-memory-records", optarg, 1, 100000000);
+			max_records = memory_records_option(usage_text, optarg);
 			break;
 		case 'o': outpath = optarg; break;
 		case 't': title = optarg; break;
@@ -312,9 +303,11 @@ int main(int argc, char **argv)
 	/* Static: an input error exits with it still reachable, not leaked. */
 	static struct report r = { .all_counted = 1 };
 	r.memory.max = max_records;
+	if (max_records)
+		memory_init(&r.memory.kept, max_records);
 	read_folded(&r, optind < argc ? argv[optind] : "-");
 	if (r.memory.max)
-		memory_write(&r);
+		memory_write_meta(&r);
 
 	struct output out;
 	output_open(&out, outpath, force);

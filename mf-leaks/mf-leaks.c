@@ -118,9 +118,9 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":fho:", options, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
-		case 'h': output_help(usage, NULL);
+		case 'h': output_help(usage, MEMORY_RECORDS_HELP, NULL);
 		case 'm':
-			memory_init(&l.memory, reduce_max_memory_records(usage, optarg));
+			memory_init(&l.memory, memory_records_option(usage, optarg));
 			break;
 		case 'o': output = optarg; break;
 		case 's': split_threads = 1; break;

@@ -32,6 +32,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "memrec.h"
 #include "num.h"
 #include "output.h"
 
@@ -85,7 +86,8 @@ static const char help_flamegraph[] =
 	"      --temporary-allocations   the same with N = 1\n"
 	"      --split-threads        one graph per thread, with a thread filter\n"
 	"      --inverted             allocating functions at the root\n"
-	"      --max-memory-records N keep at most N points of the memory chart\n"
+	"      --max-memory-records N keep at most N (" MEMORY_RECORDS_RANGE ") points of the\n"
+	"                             memory chart, each the highest of its run\n"
 	"      --temporal             choose the time range in the report\n"
 	"\n"
 	"Pipeline: mf-peak, mf-leaks or mf-fold --temporary=N (--temporal:\n"
@@ -356,8 +358,8 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 		case O_INVERTED: o->inverted = 1; break;
 		case O_LEAKS: o->leaks = 1; break;
 		case O_MAXREC:
-			/* The range every stage that takes it accepts. */
-			option_u64(usage_flamegraph, "--max-memory-records", optarg, 1, 100000000);
+			/* Checked here, with the parser of every stage that takes it. */
+			memory_records_option(usage_flamegraph, optarg);
 			o->max_records = optarg;
 			break;
 		case O_SPLIT: o->split = 1; break;

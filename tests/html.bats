@@ -68,9 +68,11 @@ browser() {
 	[ "$status" -eq 0 ]
 }
 
-@test "mf-html --help prints the usage line" {
+@test "mf-html --help prints the usage line and the range of --max-memory-records" {
 	run -0 --separate-stderr "$BIN/mf-html" --help
-	[ "$output" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [--max-memory-records N] [FILE]" ]
+	[ "$output" = "usage: mf-html [-o FILE] [-f] [--title TEXT] [--hide REGEX]... [--max-memory-records N] [FILE]
+  --max-memory-records N  keep at most N (1 to 100000000) memory records,
+                          each the highest of its run, so the peak is kept" ]
 	[ "$stderr" = "" ]
 }
 
