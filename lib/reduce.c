@@ -1,6 +1,7 @@
 /* reduce.c - totals per stack and the output every reducer shares. */
 #include "reduce.h"
 
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,4 +247,48 @@ void meta_release(struct meta_list *m)
 	}
 	free(m->items);
 	memset(m, 0, sizeof *m);
+}
+
+const char *snapshot_options_parse(int argc, char **argv, const char *usage,
+				   struct snapshot_options *o)
+{
+	static const struct option options[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "max-memory-records", required_argument, NULL, 'm' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "split-threads", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct snapshot_options){ .max_memory_records = MEMORY_RECORDS_DEFAULT };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":fho:", options, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->force = 1; break;
+		case 'h': output_help(usage, MEMORY_RECORDS_HELP, NULL);
+		case 'm': o->max_memory_records = memory_records_option(usage, optarg); break;
+		case 'o': o->output = optarg; break;
+		case 's': o->split_threads = 1; break;
+		default: bad_option(usage, c, argv);
+		}
+	}
+	if (argc - optind > 1)
+		usage_error(usage, "one input file at most");
+	return optind < argc ? argv[optind] : NULL;
+}
+
+void reduce_write_folded(const char *path, int force, const struct meta_list *meta,
+			 const struct folded_set *set, int counted)
+{
+	struct output out;
+
+	output_open(&out, path, force);
+	meta_write(meta, &out);
+	if (counted)
+		folded_set_write(set, &out);
+	else
+		folded_set_write_uncounted(set, &out);
+	output_close(&out);
 }

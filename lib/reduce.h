@@ -83,6 +83,21 @@ void reduce_finish(struct ev_reader *r, struct output *out);
 /* The memory records of the output: memrec.h (struct memory). */
 
 /*
+ * The options mf-peak and mf-leaks share, which are all they take:
+ * -f/--force, -h/--help, --max-memory-records N, -o/--output OUTPUT,
+ * --split-threads, and at most one FILE.  Parses argv (exiting on --help,
+ * a bad option or a second FILE, with usage) and returns the FILE, or NULL
+ * for standard input.
+ */
+struct snapshot_options {
+	const char *output;
+	int force, split_threads;
+	uint64_t max_memory_records;
+};
+const char *snapshot_options_parse(int argc, char **argv, const char *usage,
+				   struct snapshot_options *o);
+
+/*
  * folded_set_add() for a stack read from in: a sum that would overflow is
  * an input error naming the line ("FILE:LINE: the total of a stack
  * overflows 64 bits").
@@ -108,5 +123,13 @@ void meta_set(struct meta_list *m, const char *key, const char *json);
 /* "# format=..." first, then every other line in order. */
 void meta_write(const struct meta_list *m, struct output *out);
 void meta_release(struct meta_list *m);
+
+/*
+ * Re-folded output, as mf-fold and mf-invert write it: open path (lib/output
+ * rules, force), the metadata, the stack lines (with their counts when
+ * counted), and close.
+ */
+void reduce_write_folded(const char *path, int force, const struct meta_list *meta,
+			 const struct folded_set *set, int counted);
 
 #endif

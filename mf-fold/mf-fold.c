@@ -188,7 +188,7 @@ static int is_temporal(const struct meta_list *meta)
 			   strcmp(reducer, "\"temporal-leaks\"") == 0);
 }
 
-static void refold(struct input *in, const struct options *o, struct output *out)
+static void refold(struct input *in, const struct options *o)
 {
 	struct folded_reader fr;
 	struct folded_line l;
@@ -226,13 +226,7 @@ static void refold(struct input *in, const struct options *o, struct output *out
 	buf_addu64(&b, sums.count);
 	if (sums.counted)
 		meta_set(&meta, "shown_allocations", b.data);
-	output_open(out, o->output, o->force);
-	meta_write(&meta, out);
-	if (sums.counted)
-		folded_set_write(&set, out);
-	else
-		folded_set_write_uncounted(&set, out);
-	output_close(out);
+	reduce_write_folded(o->output, o->force, &meta, &set, sums.counted);
 	buf_release(&b);
 	meta_release(&meta);
 	folded_series_release(&series);
@@ -292,6 +286,6 @@ int main(int argc, char **argv)
 	if (events)
 		fold_capture(&in, &o, &out);
 	else
-		refold(&in, &o, &out);
+		refold(&in, &o);
 	return 0;
 }

@@ -46,7 +46,7 @@ static void reverse_frames(struct buf *b, const char *stack, size_t n, int keep_
 	buf_add(b, start, (size_t)(end - start));
 }
 
-static void invert(struct folded_reader *fr, struct output *out, const char *output, int force)
+static void invert(struct folded_reader *fr, const char *output, int force)
 {
 	struct folded_line l;
 	struct meta_list meta = META_LIST_INIT;
@@ -73,13 +73,7 @@ static void invert(struct folded_reader *fr, struct output *out, const char *out
 	folded_series_end(&series, &fr->in);
 	const char *inverted = meta_get(&meta, "inverted");
 	meta_set(&meta, "inverted", inverted && strcmp(inverted, "true") == 0 ? "false" : "true");
-	output_open(out, output, force);
-	meta_write(&meta, out);
-	if (counted)
-		folded_set_write(&set, out);
-	else
-		folded_set_write_uncounted(&set, out);
-	output_close(out);
+	reduce_write_folded(output, force, &meta, &set, counted);
 	buf_release(&b);
 	meta_release(&meta);
 	folded_series_release(&series);
@@ -112,14 +106,13 @@ int main(int argc, char **argv)
 
 	struct input in;
 	struct folded_reader fr;
-	struct output out;
 	input_open(&in, optind < argc ? argv[optind] : NULL);
 	/* An event stream would parse as one odd stack: refuse it by name. */
 	if (input_getline(&in) && syntax_guess(in.line, in.len) == SYNTAX_EVENTS)
 		input_error(&in, "expected folded stacks, found an event stream header (reduce it first: mf-peak, mf-leaks or mf-fold)");
 	input_unget(&in);
 	folded_open_input(&fr, &in);
-	invert(&fr, &out, output, force);
+	invert(&fr, output, force);
 	folded_close(&fr);
 	return 0;
 }

@@ -14,7 +14,6 @@
  * stacks that changed since the previous maximum (each change is copied
  * at most once, so the work stays proportional to the events).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,42 +175,19 @@ static void write_peak(const struct peak *p, const struct ev_reader *r, struct o
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "max-memory-records", required_argument, NULL, 'm' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "split-threads", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct snapshot_options o;
 	struct peak p = { 0 };
-	const char *output = NULL;
-	int force = 0, split_threads = 0, c;
 
 	set_progname(argv[0]);
-	memory_init(&p.memory, MEMORY_RECORDS_DEFAULT);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":fho:", options, NULL)) != -1) {
-		switch (c) {
-		case 'f': force = 1; break;
-		case 'h': output_help(usage, MEMORY_RECORDS_HELP, NULL);
-		case 'm':
-			memory_init(&p.memory, memory_records_option(usage, optarg));
-			break;
-		case 'o': output = optarg; break;
-		case 's': split_threads = 1; break;
-		default: bad_option(usage, c, argv);
-		}
-	}
-	if (argc - optind > 1)
-		usage_error(usage, "one input file at most");
+	const char *input = snapshot_options_parse(argc, argv, usage, &o);
 
 	struct ev_reader r;
 	struct output out;
-	stacktab_init(&p.tab, split_threads);
-	ev_open(&r, optind < argc ? argv[optind] : NULL);
+	memory_init(&p.memory, o.max_memory_records);
+	stacktab_init(&p.tab, o.split_threads);
+	ev_open(&r, input);
 	read_capture(&p, &r);
-	output_open(&out, output, force);
+	output_open(&out, o.output, o.force);
 	write_peak(&p, &r, &out);
 	reduce_finish(&r, &out);
 	peak_release(&p);
