@@ -11,7 +11,7 @@ load helpers
 programs() {
 	local f
 	for f in "$BIN"/mf*; do
-		[ -x "$f" ] && [ "${f%.so}" = "$f" ] && basename "$f"
+		if [ -x "$f" ] && [ "${f%.so}" = "$f" ]; then basename "$f"; fi
 	done
 }
 

@@ -103,7 +103,8 @@ starts_right() {
 			[ "$stderr" = "$name: '$other' already exists; use -f to overwrite it" ]
 		done
 	done
-	[ -p fifo ] && [ -L dangling ]
+	[ -p fifo ]
+	[ -L dangling ]
 	no_temporary .
 }
 
@@ -158,7 +159,8 @@ make_null() {
 		ln -s "link.$p" "link2.$p"	# a link to a link: followed to the end
 		before=$(stat -c %i "target/file.$p")
 		write "$p" "link2.$p" -f 2> err
-		[ -L "link.$p" ] && [ -L "link2.$p" ]
+		[ -L "link.$p" ]
+		[ -L "link2.$p" ]
 		[ "$(readlink "link2.$p")" = "link.$p" ]
 		[ "$(readlink "link.$p")" = "target/file.$p" ]
 		[ -f "target/file.$p" ]
@@ -190,7 +192,8 @@ make_null() {
 		run -1 --separate-stderr write "$p" dir -f
 		[ "$stderr" = "$name: cannot create 'dir': Is a directory" ]
 	done
-	[ "$(ls -A)" = dir ] && [ "$(ls -A dir)" = "" ]
+	[ "$(ls -A)" = dir ]
+	[ "$(ls -A dir)" = "" ]
 }
 
 @test "output: a failing pipeline leaves the file it would replace as it was, and no temporary file" {

@@ -101,7 +101,7 @@ views() {
 
 @test "temporal page: slices of two billion are refused, the page works" {
 	sed 's/^# slices=.*/# slices=2000000000/' "$R/basic.leaks" > "$R/huge.leaks"
-	! cmp -s "$R/basic.leaks" "$R/huge.leaks"
+	! cmp -s "$R/basic.leaks" "$R/huge.leaks" || false
 	"$BIN/mf-html" -o "$R/huge.html" "$R/huge.leaks"
 	browser hugeslices "$R/huge.html"
 }
