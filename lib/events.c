@@ -527,7 +527,9 @@ static uint64_t from_last_freed(struct ev_reader *r, const struct fields *fs)
 	struct fields digits = { .n = 1, .f = { fs->f[1] + 1 }, .len = { fs->len[1] - 1 } };
 	uint64_t d = num(&r->in, &digits, 0, "the distance after + or -");
 	int forward = fs->f[1][0] == '+';
-	if (forward ? d > r->nallocs - r->priv.last_freed : d >= r->priv.last_freed)
+	/* Either way the allocation must be one of 1 .. nallocs: "+0" before any free names 0. */
+	if (forward ? d > r->nallocs - r->priv.last_freed || r->priv.last_freed + d == 0
+		    : d >= r->priv.last_freed)
 		input_error(&r->in, "free of allocation %s%llu from allocation %llu, but allocations run from 1 to %llu",
 			    forward ? "+" : "-", (unsigned long long)d,
 			    (unsigned long long)r->priv.last_freed, (unsigned long long)r->nallocs);
