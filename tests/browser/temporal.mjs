@@ -89,9 +89,13 @@ const checks = {
 		const meta = await page.evaluate(() => window.mf.meta);
 		const st = await state(page);
 		assert.equal(st.source, 'temporal');
+		// Phase one starts in the first slice only if the program's start-up
+		// took less than a slice: on a loaded machine, or sanitized, it may not.
+		const one = meta.slice_peaks.indexOf(8388608);
+		assert.ok(one >= 0, 'no slice holds phase one');
 		let w = await ext.window(page);
 		assert.deepEqual([w.start, w.end, w.whole, w.slices, w.highSlice, w.highBytes, w.bytes, w.count],
-			[0, meta.slices - 1, true, meta.slices, 0, 8388608, 8388608, 1]);
+			[0, meta.slices - 1, true, meta.slices, one, 8388608, 8388608, 1]);
 		assert.deepEqual(await phases(page), { phase_one: 8388608 });
 		const k = phaseTwoStart(meta);
 		w = await ext.set(page, k, meta.slices - 1);
