@@ -102,16 +102,20 @@ deps: deps-test
 # have ASan and UBSan of their own.  The suite runs last: its summary line
 # ends the output.
 CHECK_FUZZ_SECONDS = 10
+# The sanitized pass leaves out the tests tagged browser and slow (tests/run).
+ifdef SANITIZE
+SUITE_ARGS = --leave-out browser,slow
+endif
 check: deps-test
 	@$(MAKE) --no-print-directory all test-programs
 ifndef SANITIZE
 	@$(MAKE) --no-print-directory fuzz-harnesses
 	@tests/fuzz/run $(CHECK_FUZZ_SECONDS)
 endif
-	@MF_BIN=$(BIN) MF_BUILD=$(BUILD) tests/run
+	@MF_BIN=$(BIN) MF_BUILD=$(BUILD) tests/run $(SUITE_ARGS)
 
 test: all test-programs
-	@MF_BIN=$(BIN) MF_BUILD=$(BUILD) tests/run
+	@MF_BIN=$(BIN) MF_BUILD=$(BUILD) tests/run $(SUITE_ARGS)
 
 # Each harness of tests/fuzz/ runs FUZZ_SECONDS (default 60) under libFuzzer
 # with ASan and UBSan; see tests/fuzz/build.mk.

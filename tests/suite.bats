@@ -75,3 +75,28 @@ $f:6: 	[ 1 -ge 0 ] && [ 1 -lt 5 ]
 $f:7: 	[[ a == a ]] && grep -q a file
 $f:17: 	! last line" ]
 }
+
+# The sanitized pass leaves out the tests tagged browser (tests/run): a
+# test that drives Chromium without the tag would run there for nothing.
+@test "suite: every test that drives Chromium is tagged browser" {
+	run -0 tests/tools/untagged-browser-tests tests/*.bats
+	[ "$output" = "" ]
+}
+
+@test "suite: the tag check finds planted untagged browser tests, and only those" {
+	local f=$BATS_TEST_TMPDIR/planted.bats n='node tests/brow''ser' r='browser''_ready'
+	# (Spelled apart, so that this test does not read as one that drives Chromium.)
+	printf '%s\n' \
+		"page() { $r || return 1; $n/check.mjs \"\$@\"; }" \
+		'twice() { page a; page b; }' \
+		"@test \"direct\" { $n/check.mjs x; }" \
+		'# bats test_tags=browser' \
+		'@test "tagged" { page x; }' \
+		'@test "through two functions" {' \
+		'	twice' \
+		'}' \
+		'@test "no browser" { pager x; }' >"$f"
+	run -0 tests/tools/untagged-browser-tests "$f"
+	[ "$output" = "$f:3: @test \"direct\" { $n/check.mjs x; }
+$f:6: @test \"through two functions\" {" ]
+}

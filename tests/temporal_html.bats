@@ -56,6 +56,7 @@ views() {
 	diff <(temporal_views "$R/$1") <(printf '%s\n' "$output")
 }
 
+# bats test_tags=browser
 @test "temporal page: every window of the documented example, peak" {
 	views basic.peak
 	# The example's own windows (docs/TEMPORAL.md): [3, 5] is a 100, b 60.
@@ -63,17 +64,20 @@ views() {
 	[[ "$output" == *$'0 5\tmain (prog.c:10);a (prog.c:3)\t1\t100\n0 5\tmain (prog.c:10);b (prog.c:5)\t1\t200'* ]]
 }
 
+# bats test_tags=browser
 @test "temporal page: every window of the documented example, leaks" {
 	views basic.leaks
 	[[ "$output" == *$'\n1 3\tmain (prog.c:10);b (prog.c:5)\t1\t60\n'* ]]
 	[[ "$output" == *$'\n0 4\tmain (prog.c:10);a (prog.c:3)\t1\t100\n0 4\tmain (prog.c:10);b (prog.c:5)\t1\t60\n'* ]]
 }
 
+# bats test_tags=browser
 @test "temporal page: every window of allocations on slice edges, peak and leaks" {
 	views edges.peak
 	views edges.leaks
 }
 
+# bats test_tags=browser
 @test "temporal page: every window of threads, joined and split" {
 	views threads.peak
 	views threads.leaks
@@ -81,16 +85,19 @@ views() {
 	views threads.split-leaks
 }
 
+# bats test_tags=browser
 @test "temporal page: every window of an inverted report" {
 	grep -q '^# inverted=true$' "$R/basic.inverted-peak"
 	views basic.inverted-peak
 	views basic.inverted-leaks
 }
 
+# bats test_tags=browser
 @test "temporal page: window edges are whole slices, from the fragment" {
 	browser edges "$R/edges.peak.html" '#from=19&to=20'
 }
 
+# bats test_tags=browser
 @test "temporal page: malformed series: the page says so and shows the whole recording" {
 	sed 's/^# stack_live=\[\[0,1,50\],\[1,0,150\],\[3,0,-140\]\]$/# stack_live=[[0,1,50],[1,0,150],[6,0,-140]]/' \
 		"$R/basic.peak" > "$R/bad.peak"
@@ -99,6 +106,7 @@ views() {
 	browser bad "$R/bad.html"
 }
 
+# bats test_tags=browser
 @test "temporal page: slices of two billion are refused, the page works" {
 	sed 's/^# slices=.*/# slices=2000000000/' "$R/basic.leaks" > "$R/huge.leaks"
 	! cmp -s "$R/basic.leaks" "$R/huge.leaks" || false
@@ -108,16 +116,19 @@ views() {
 
 # ------------------------------------------------------- the two phases
 
+# bats test_tags=browser
 @test "temporal page: two phases: whole window is phase one, phase two's window is phase two" {
 	need_phases
 	browser phases "$R/ph.peak.html"
 }
 
+# bats test_tags=browser
 @test "temporal page: two phases: the sliders, by keyboard and mouse, and a drag on the chart" {
 	need_phases
 	browser sliders "$R/ph.peak.html"
 }
 
+# bats test_tags=browser
 @test "temporal page: two phases: the URL fragment restores a window, with a zoom" {
 	need_phases
 	N=$(meta "$R/ph.peak" slices)
@@ -125,6 +136,7 @@ views() {
 	browser fragment "$R/ph.peak.html" "#from=$(((K - 1) * 10))&to=$(((N - 1) * 10))"
 }
 
+# bats test_tags=browser
 @test "temporal page: two phases, leaks: windows made and freed exactly" {
 	need_phases
 	read -r M F < <(sed -n 's/^# stack_lifetimes=\[\[\([0-9]*\),\([0-9]*\),1,8388608\]\]$/\1 \2/p' "$R/ph.leaks")
@@ -132,11 +144,13 @@ views() {
 	browser leaks "$R/ph.leaks.html" '' "$M" "$F"
 }
 
+# bats test_tags=browser
 @test "temporal page: --max-memory-records 5 draws 5 points and keeps the true peak" {
 	need_phases
 	browser maxpoints "$R/ph.max5.html"
 }
 
+# bats test_tags=browser
 @test "temporal page: the whole window is exactly the non-temporal report" {
 	need_phases
 	# The page starts on the whole recording, and mf-html draws the stack
@@ -195,6 +209,7 @@ views() {
 	cmp expected.html tl.html
 }
 
+# bats test_tags=browser
 @test "mf flamegraph --temporal --inverted: mf-invert keeps the series, every window survives" {
 	cd "$R"
 	run -0 --separate-stderr "$BIN/mf" flamegraph --temporal --inverted -o ti.html "$DATA/temporal_basic.mft"
@@ -206,6 +221,7 @@ views() {
 	diff <(temporal_views "$R/basic.inverted-peak") <(printf '%s\n' "$output")
 }
 
+# bats test_tags=browser
 @test "mf flamegraph --temporal --max-memory-records goes to mf-html" {
 	need_phases
 	cd "$R"
