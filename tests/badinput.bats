@@ -260,6 +260,7 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
 
 # One line of 512 MiB (half a megabyte of gzip) costs the readers at most
 # the limit's buffer: memory is not the input's choice.
+# bats test_tags=slow
 @test "badinput: a huge line is refused within bounded memory" {
 	longline 'H 1 full 1 0 10 x\n' $((512 << 20)) >huge.mft.gz
 	longline '# format="mf-folded/1"\n' $((512 << 20)) >huge.folded.gz

@@ -607,6 +607,7 @@ p.stdin.close()
 sys.exit(p.wait() or print(hwm))' "$@"
 }
 
+# bats test_tags=slow
 @test "memory does not grow with the number of events" {
 	churn 100000 > small.mft
 	churn 2000000 > large.mft
@@ -655,6 +656,7 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
 
 # 30,000 stack lines of up to 30,000 frames are 900 MB of output, written
 # as it is made: the reducers keep one node per distinct frame path.
+# bats test_tags=slow
 @test "a 30,000-deep chain: exact stack lines, in bounded memory" {
 	chain 30000 > chain.mft
 	for cmd in mf-peak mf-leaks mf-fold; do

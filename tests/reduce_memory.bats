@@ -291,6 +291,7 @@ many_records() {
 	}'
 }
 
+# bats test_tags=slow
 @test "the same N gives the same points from every reducer and from mf-html" {
 	many_records 1000 613 > many.mft
 	"$BIN/mf-fold" "$DATA/reduce_memory.mft" > few.folded
