@@ -9,7 +9,7 @@ load helpers
 
 setup_file() {
 	cd "$ROOT"
-	for c in gib decommit munmap mremap noreserve; do
+	for c in gib decommit munmap mremap fixed noreserve; do
 		$BIN/mf-record -o "$BATS_FILE_TMPDIR/$c.mft" $PROGS/maps_reserve $c
 	done
 	$BIN/mf-record -o "$BATS_FILE_TMPDIR/jemalloc.mft" $PROGS/maps_jemalloc
@@ -91,6 +91,18 @@ a $((1 * page)) mprotect commit:$c
 f 1
 f 0" ]
 	grep -qx "E [0-9]* 4 4 0 0 exit 0" "$BATS_FILE_TMPDIR/mremap.mft"
+}
+
+@test "an mmap over a reservation commits, a PROT_NONE mmap over memory decommits" {
+	run -0 records fixed
+	# [4, 8) by mmap; [4, 6) given back: [6, 8) stays; page 5 by mprotect.
+	[ "$output" = "a $((4 * page)) mmap fixed_case:$(mark maps_reserve.c fixed)
+f 0
+a $((2 * page)) mmap fixed_case:$(mark maps_reserve.c fixed)
+a $((1 * page)) mprotect commit:$(mark maps_reserve.c commit)
+f 0
+f 1" ]
+	grep -qx "E [0-9]* 3 3 0 0 exit 0" "$BATS_FILE_TMPDIR/fixed.mft"
 }
 
 @test "MAP_NORESERVE alone changes nothing; mprotect of a file commits nothing" {

@@ -280,7 +280,7 @@ static void remap_alloc(struct writer *w, uint32_t thread, uint64_t addr, uint64
 	m->n = 0;
 }
 
-/* munmap, or (from = 1) the unmapping of an mremap's old range. */
+/* munmap, or (c = 1) the unmapping of an mremap's old range. */
 static void unmap_event(struct writer *w, uint32_t thread, const struct mf_event *ev)
 {
 	struct remap *m = NULL;

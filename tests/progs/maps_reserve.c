@@ -85,6 +85,22 @@ static void mremap_case(void)
 	munmap(r, 4 * page);
 }
 
+/*
+ * The JVM's way: 16 pages reserved, [4, 8) committed by an mmap over
+ * them, [4, 6) given back by a PROT_NONE mmap over it.
+ */
+static void fixed_case(void)
+{
+	const int fixed = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+	char *m = reserve(16);
+	char *c = mmap(m + 4 * page, 4 * page, PROT_READ | PROT_WRITE, fixed, -1, 0); /* MARK: fixed */
+	char *d = mmap(m + 4 * page, 2 * page, PROT_NONE, fixed | MAP_NORESERVE, -1, 0);
+	if (c == MAP_FAILED || d == MAP_FAILED)
+		_exit(1);
+	commit(m + 5 * page, 1);
+	munmap(m, 16 * page);
+}
+
 /* MAP_NORESERVE alone changes nothing: an accessible mapping is memory. */
 static void noreserve_case(void)
 {
@@ -114,6 +130,8 @@ int main(int argc, char **argv)
 		munmap_case();
 	else if (!strcmp(argv[1], "mremap"))
 		mremap_case();
+	else if (!strcmp(argv[1], "fixed"))
+		fixed_case();
 	else if (!strcmp(argv[1], "noreserve"))
 		noreserve_case();
 	else
