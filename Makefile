@@ -41,8 +41,11 @@ BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libunwi
 # exists, since NodeSource's nodejs package ships npm and conflicts with it.
 # man-db and groff-base: the test that renders every man page (man -l).
 # libc6-dbg: glibc's debug information, for the symbolizer's tests of glibc frames.
+# libjemalloc-dev, libgoogle-perftools-dev: allocators that map their own
+# chunks (tests/maps.bats).
 # make check also builds and briefly runs the fuzzers (FUZZ_PKGS, below).
-TEST_PKGS = bats jq nodejs chromium python3 man-db groff-base libc6-dbg $(FUZZ_PKGS)
+TEST_PKGS = bats jq nodejs chromium python3 man-db groff-base libc6-dbg libjemalloc-dev \
+	libgoogle-perftools-dev $(FUZZ_PKGS)
 DEMO_PKGS =
 # The benchmarks measure against heaptrack (bench/reduce.sh, bench/record.sh).
 BENCH_PKGS = heaptrack

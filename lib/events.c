@@ -25,6 +25,7 @@ struct ev_recent {
 static const char *const allocators[] = {
 	"malloc", "calloc", "realloc", "reallocarray", "posix_memalign",
 	"aligned_alloc", "memalign", "valloc", "pvalloc", "mmap", "mremap",
+	"mprotect",
 };
 
 struct fields {

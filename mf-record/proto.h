@@ -57,7 +57,7 @@
 #include <stdint.h>
 
 #define MF_PROTO_MAGIC 0x6d667265u	/* "mfre" */
-#define MF_PROTO_VERSION 3u
+#define MF_PROTO_VERSION 4u
 #define MF_SLOTS 8192u			/* at most; hdr.slots says how many a region has */
 #define MF_RING_BYTES (1u << 20)	/* per slot; a power of two */
 #define MF_SLOT_ALIGN 65536u		/* where the header and slots start: any page size divides it */
@@ -125,13 +125,28 @@ enum mf_event_type {
 	MF_EV_NOP = 1,		/* padding to the end of the ring (key 0) */
 	MF_EV_ALLOC,		/* a = address, b = size, c = stack id; aux = enum mf_allocator, | MF_ALLOC_SETTLES */
 	MF_EV_FREE,		/* a = address; aux = 0 or MF_FREE_PENDING */
-	MF_EV_MUNMAP,		/* a = address, b = length; aux = 0 or MF_FREE_PENDING (mremap) */
+	MF_EV_MUNMAP,		/* a = address, b = length; aux = 0 or MF_FREE_PENDING and c = 1 (mremap's old range) */
 	MF_EV_STACK,		/* no key: the key field holds the stack id; aux = depth | MF_STACK_TRUNCATED; then depth u64 return addresses, innermost first */
 	MF_EV_MODULE,		/* a = load bias, b = start, c = end; aux = path length; then the path, NUL-padded to 8 */
 	MF_EV_THREAD,		/* this slot's thread started or renamed itself: a = tid, b = pthread_self(); aux = name length; then the name */
 	MF_EV_RENAME,		/* another thread was renamed: b = its pthread_t; aux = name length; then the name */
 	MF_EV_SETTLE,		/* the pending free before it: aux = 1 it happened, 0 it did not (the call failed) */
+	MF_EV_RESERVE,		/* an anonymous PROT_NONE mmap: a = address, b = length; address space, not memory */
+	MF_EV_DECOMMIT,		/* mprotect(PROT_NONE): a = address, b = length; what was memory there is not */
 };
+
+/*
+ * Mappings are memory only while accessible.  An accessible anonymous
+ * mmap is an MF_EV_ALLOC (MF_MMAP); a PROT_NONE one an MF_EV_RESERVE.  An
+ * mprotect making pages accessible is an MF_EV_ALLOC with MF_MPROTECT:
+ * it allocates only the parts a reservation held (pages already
+ * accessible stay as they were; pages never reserved, such as files or
+ * the stack, are not memory mf counts).  mprotect(PROT_NONE) is an
+ * MF_EV_DECOMMIT.  An mremap's new range (its MF_EV_ALLOC, MF_MREMAP) is
+ * accessible where the old range (its MF_EV_MUNMAP with c = 1) was.
+ * Mapping calls made inside a real allocation function (an allocator's
+ * own chunks) are not sent.
+ */
 
 /*
  * A free (or, for mremap, an unmapping) published before a realloc or
@@ -147,7 +162,7 @@ enum mf_event_type {
 
 enum mf_allocator {
 	MF_MALLOC = 0, MF_CALLOC, MF_REALLOC, MF_REALLOCARRAY, MF_POSIX_MEMALIGN,
-	MF_ALIGNED_ALLOC, MF_MEMALIGN, MF_VALLOC, MF_PVALLOC, MF_MMAP, MF_MREMAP,
+	MF_ALIGNED_ALLOC, MF_MEMALIGN, MF_VALLOC, MF_PVALLOC, MF_MMAP, MF_MREMAP, MF_MPROTECT,
 	MF_ALLOCATOR_COUNT
 };
 

@@ -10,7 +10,13 @@ test-programs: $(TEST_PROGS)
 
 $(BUILD)/tests/%: tests/progs/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -o $@ $< -ldl
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -o $@ $< -ldl $(TEST_PROG_LIBS)
+
+# Programs linked with another allocator (Debian's libjemalloc-dev,
+# libgoogle-perftools-dev: TEST_PKGS).
+$(BUILD)/tests/maps_jemalloc: TEST_PROG_LIBS = -ljemalloc
+$(BUILD)/tests/maps_tcmalloc: TEST_PROG_LIBS = -ltcmalloc_minimal
+$(BUILD)/tests/maps_jemalloc $(BUILD)/tests/maps_tcmalloc: tests/progs/maps_blocks.h
 
 $(BUILD)/tests/%: tests/progs/%.cc
 	@mkdir -p $(dir $@)

@@ -75,7 +75,7 @@ static inline void format_alloc(struct writer_output *t, uint32_t thread, uint32
 		[MF_REALLOCARRAY] = " reallocarray", [MF_POSIX_MEMALIGN] = " posix_memalign",
 		[MF_ALIGNED_ALLOC] = " aligned_alloc", [MF_MEMALIGN] = " memalign",
 		[MF_VALLOC] = " valloc", [MF_PVALLOC] = " pvalloc", [MF_MMAP] = " mmap",
-		[MF_MREMAP] = " mremap",
+		[MF_MREMAP] = " mremap", [MF_MPROTECT] = " mprotect",
 	};
 	char *line = text_room(t, 4 + 3 * 21 + 16), *p = line;
 	*p++ = EV_ALLOC;

@@ -142,10 +142,10 @@ int regions_take_at(struct writer_regions *rs, uint64_t addr, struct region *r)
 	return 1;
 }
 
-int regions_take_overlapping(struct writer_regions *rs, uint64_t start, uint64_t end,
-			     struct region *r)
+/* The link to the lowest region whose mapping overlaps [start, end), or NULL. */
+static uint32_t *overlapping(struct writer_regions *rs, uint64_t start, uint64_t end)
 {
-	/* The first region ending after start: the link to it, as found on the way down. */
+	/* The first region ending after start, as found on the way down. */
 	uint32_t *link = &rs->root, *found = NULL;
 	while (*link) {
 		struct region_node *n = node(rs, *link);
@@ -157,7 +157,26 @@ int regions_take_overlapping(struct writer_regions *rs, uint64_t start, uint64_t
 		}
 	}
 	if (!found || node(rs, *found)->r.start >= end)
+		return NULL;
+	return found;
+}
+
+int regions_take_overlapping(struct writer_regions *rs, uint64_t start, uint64_t end,
+			     struct region *r)
+{
+	uint32_t *found = overlapping(rs, start, end);
+	if (!found)
 		return 0;
 	take(rs, found, r);
+	return 1;
+}
+
+int regions_find_overlapping(struct writer_regions *rs, uint64_t start, uint64_t end,
+			     struct region *r)
+{
+	uint32_t *found = overlapping(rs, start, end);
+	if (!found)
+		return 0;
+	*r = node(rs, *found)->r;
 	return 1;
 }

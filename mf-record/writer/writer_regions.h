@@ -1,7 +1,13 @@
 /*
- * writer_regions.h - the live mappings from mmap and mremap, by address:
- * what munmap needs to free the mappings it touches and keep the parts
- * that stay mapped.
+ * writer_regions.h - the live mappings from mmap, mremap and mprotect, by
+ * address: what munmap needs to free the mappings it touches and keep the
+ * parts that stay mapped, and what mprotect needs to tell memory from
+ * address space.
+ *
+ * A region is a piece of a mapping in one state: memory (an allocation
+ * of the stream) or reserved (inaccessible: address space only, no
+ * allocation).  A mapping reserved with PROT_NONE and partly committed
+ * by mprotect is several regions side by side.
  *
  * Regions never overlap.  A region's length is as requested; the mapping
  * itself ends at the next page boundary (regions_end).  Every function
@@ -12,6 +18,7 @@
  *	regions_insert(&rs, &(struct region){ start, len, number, stack });
  *	while (regions_take_overlapping(&rs, start, end, &r)) ...;
  *	regions_take_at(&rs, addr, &r);		// the region starting at addr
+ *	regions_find_overlapping(&rs, start, end, &r);	// a copy, left in place
  */
 #ifndef MF_WRITER_REGIONS_H
 #define MF_WRITER_REGIONS_H
@@ -23,6 +30,8 @@ struct region {
 	uint64_t start, len;	/* len as requested; the mapping ends at the page */
 	uint64_t number;	/* what its free needs: allocation number or site */
 	uint64_t stack;		/* the shim's stack id, for the parts that stay */
+	uint32_t allocator;	/* enum mf_allocator of the parts that stay */
+	uint32_t reserved;	/* 1: address space, not memory (number, stack unused) */
 };
 
 struct region_node;
@@ -50,6 +59,9 @@ int regions_take_at(struct writer_regions *rs, uint64_t addr, struct region *r);
  * returns 0 if there is none.
  */
 int regions_take_overlapping(struct writer_regions *rs, uint64_t start, uint64_t end,
+			     struct region *r);
+/* The same, leaving it in place: a copy into *r. */
+int regions_find_overlapping(struct writer_regions *rs, uint64_t start, uint64_t end,
 			     struct region *r);
 
 #endif

@@ -25,6 +25,21 @@
 #include "writer_sites.h"
 #include "writer_threads.h"
 
+/*
+ * Per thread, the reserved parts of the range its latest mremap unmapped
+ * (offsets from its start), for the new range to take over.
+ */
+struct remap_part {
+	uint64_t lo, hi;
+};
+
+struct remap {
+	uint32_t valid;		/* an unmapping waits for its new range */
+	uint64_t pages;		/* the old range's length, to its page end */
+	struct remap_part *parts;
+	size_t n, cap;
+};
+
 struct writer {
 	struct writer_output text;
 	struct writer_options o;
@@ -33,6 +48,8 @@ struct writer {
 	struct writer_threads threads;
 	struct live live;	/* malloc family; number: allocation number, aggregated: site index */
 	struct writer_regions regions;
+	struct remap *remaps;	/* by thread number: mremaps under way */
+	size_t nremaps, cap_remaps;
 	struct writer_sites sites;
 	uint64_t heap;		/* live bytes */
 	uint64_t allocs, frees, untracked;
@@ -99,7 +116,14 @@ static enum writer_wait malloc_alloc(struct writer *w, uint32_t thread, const st
 
 /* ---- mappings ---- */
 
-/* A part of region r that stays mapped: an mmap allocation of the same stack. */
+/*
+ * A mapping is memory only while accessible (proto.h): the regions hold
+ * its pieces, each memory (an allocation) or reserved (no record).  Every
+ * change to a piece frees it if it was memory and allocates again, with
+ * the same stack, each part of it that stays memory.
+ */
+
+/* Part [start, end) of piece r, in r's state (allocated again if memory). */
 static void region_keep(struct writer *w, uint32_t thread, const struct region *r,
 			uint64_t start, uint64_t end)
 {
@@ -108,39 +132,166 @@ static void region_keep(struct writer *w, uint32_t thread, const struct region *
 		end = req_end;
 	if (end <= start)
 		return;
-	struct region part = { .start = start, .len = end - start, .stack = r->stack };
-	part.number = record_alloc(w, thread, r->stack, part.len, MF_MMAP);
+	struct region part = *r;
+	part.start = start;
+	part.len = end - start;
+	if (!part.reserved)
+		part.number = record_alloc(w, thread, r->stack, part.len, r->allocator);
 	regions_insert(&w->regions, &part);
 }
 
+/* A new piece at [start, start + len); allocated unless reserved. */
+static void region_new(struct writer *w, uint32_t thread, uint64_t start, uint64_t len,
+		       uint64_t stack, unsigned allocator, int reserved)
+{
+	if (len == 0)
+		return;
+	/* The parts that stay of a piece made by mremap are mmap's. */
+	struct region r = { .start = start, .len = len, .stack = stack,
+			    .allocator = allocator == MF_MREMAP ? MF_MMAP : allocator,
+			    .reserved = (uint32_t)reserved };
+	if (!reserved)
+		r.number = record_alloc(w, thread, stack, len, allocator);
+	regions_insert(&w->regions, &r);
+}
+
 /*
- * munmap of [addr, addr + len): every mapping it touches is freed, and the
- * parts of it that stay mapped are allocated again.  Returns whether it
- * touched any.
+ * Take piece r out and put back its parts outside [start, end): what is
+ * inside is the caller's to replace.
  */
-static int unmap_range(struct writer *w, uint32_t thread, uint64_t addr, uint64_t len)
+static void region_cut(struct writer *w, uint32_t thread, const struct region *r,
+		       uint64_t start, uint64_t end)
+{
+	struct region taken;
+	regions_take_at(&w->regions, r->start, &taken);
+	if (!r->reserved)
+		record_free(w, thread, r->number, r->len);
+	region_keep(w, thread, r, r->start, start);
+	region_keep(w, thread, r, end, regions_end(&w->regions, r->start, r->len));
+}
+
+/* The part of piece r inside [start, end), as [*lo, *hi) (hi as requested). */
+static void region_inside(const struct region *r, uint64_t start, uint64_t end,
+			  uint64_t *lo, uint64_t *hi)
+{
+	*lo = r->start > start ? r->start : start;
+	*hi = r->start + r->len < end ? r->start + r->len : end;
+}
+
+static struct remap *remap_of(struct writer *w, uint32_t thread)
+{
+	if (thread >= w->nremaps) {
+		size_t n = w->nremaps;
+		w->remaps = xgrow(w->remaps, &w->cap_remaps, (size_t)thread + 1, sizeof *w->remaps);
+		memset(w->remaps + n, 0, (w->cap_remaps - n) * sizeof *w->remaps);
+		w->nremaps = w->cap_remaps;
+	}
+	return &w->remaps[thread];
+}
+
+static void remap_note(struct writer *w, struct remap *m, const struct region *r,
+		       uint64_t addr, uint64_t end)
+{
+	uint64_t lo = r->start > addr ? r->start : addr;
+	uint64_t hi = regions_end(&w->regions, r->start, r->len);
+	if (hi > end)
+		hi = end;
+	m->parts = xgrow(m->parts, &m->cap, m->n + 1, sizeof *m->parts);
+	m->parts[m->n++] = (struct remap_part){ lo - addr, hi - addr };
+}
+
+/*
+ * munmap of [addr, addr + len): every piece it touches is taken out, and
+ * the parts of it that stay mapped are put back.  Returns whether it
+ * touched any.  m: where to note the reserved parts unmapped, or NULL.
+ */
+static int unmap_range(struct writer *w, uint32_t thread, uint64_t addr, uint64_t len,
+		       struct remap *m)
 {
 	uint64_t end = regions_end(&w->regions, addr, len);
 	int touched = 0;
 	struct region r;
 	/* The parts kept lie outside [addr, end): the loop ends. */
-	while (regions_take_overlapping(&w->regions, addr, end, &r)) {
-		record_free(w, thread, r.number, r.len);
-		region_keep(w, thread, &r, r.start, addr);
-		region_keep(w, thread, &r, end, regions_end(&w->regions, r.start, r.len));
+	while (regions_find_overlapping(&w->regions, addr, end, &r)) {
+		if (m && r.reserved)
+			remap_note(w, m, &r, addr, end);
+		region_cut(w, thread, &r, addr, end);
 		touched = 1;
 	}
 	return touched;
 }
 
-static void mmap_alloc(struct writer *w, uint32_t thread, uint64_t addr,
-		       uint64_t size, uint64_t stack, unsigned allocator)
+/*
+ * mprotect: make the pieces in [addr, addr + len) that are in the other
+ * state memory (commit: stack and allocator given) or reserved.  Pieces
+ * already in that state, and memory no mapping of ours holds, stay as
+ * they are.
+ */
+static void protect_range(struct writer *w, uint32_t thread, uint64_t addr, uint64_t len,
+			  uint64_t stack, int commit)
 {
-	/* A mapping over mapped memory replaces it (MAP_FIXED, MREMAP_FIXED). */
-	unmap_range(w, thread, addr, size);
-	struct region r = { .start = addr, .len = size, .stack = stack };
-	r.number = record_alloc(w, thread, stack, size, allocator);
-	regions_insert(&w->regions, &r);
+	uint64_t end = regions_end(&w->regions, addr, len), pos = addr, lo, hi;
+	struct region r;
+	while (regions_find_overlapping(&w->regions, pos, end, &r)) {
+		pos = regions_end(&w->regions, r.start, r.len);
+		if (r.reserved != (uint32_t)commit)
+			continue;
+		region_cut(w, thread, &r, addr, end);
+		region_inside(&r, addr, end, &lo, &hi);
+		region_new(w, thread, lo, hi - lo, commit ? stack : 0, MF_MPROTECT, !commit);
+	}
+}
+
+static void mmap_alloc(struct writer *w, uint32_t thread, uint64_t addr, uint64_t size,
+		       uint64_t stack, int reserved)
+{
+	/* A mapping over mapped memory replaces it (MAP_FIXED). */
+	unmap_range(w, thread, addr, size, NULL);
+	region_new(w, thread, addr, size, stack, MF_MMAP, reserved);
+}
+
+/*
+ * mremap's new range: memory where the old one was (a range that was not
+ * ours counts as memory), reserved where it was reserved; a range that
+ * grows takes the protection of the old range's last page, as the kernel
+ * does.
+ */
+static void remap_alloc(struct writer *w, uint32_t thread, uint64_t addr, uint64_t size,
+			uint64_t stack)
+{
+	struct remap *m = remap_of(w, thread);
+	size_t n = m->valid ? m->n : 0;
+	uint64_t pos = 0;
+	/* A mapping over mapped memory replaces it (MREMAP_FIXED). */
+	unmap_range(w, thread, addr, size, NULL);
+	for (size_t i = 0; i < n && m->parts[i].lo < size; i++) {
+		uint64_t lo = m->parts[i].lo, hi = m->parts[i].hi;
+		if (i == n - 1 && hi >= m->pages)
+			hi = size;
+		if (hi > size)
+			hi = size;
+		region_new(w, thread, addr + pos, lo - pos, stack, MF_MREMAP, 0);
+		region_new(w, thread, addr + lo, hi - lo, 0, MF_MREMAP, 1);
+		pos = hi;
+	}
+	if (pos < size)
+		region_new(w, thread, addr + pos, size - pos, stack, MF_MREMAP, 0);
+	m->valid = 0;
+	m->n = 0;
+}
+
+/* munmap, or (c = 1) the unmapping of an mremap's old range. */
+static void unmap_event(struct writer *w, uint32_t thread, const struct mf_event *ev)
+{
+	struct remap *m = NULL;
+	if (ev->c == 1) {
+		m = remap_of(w, thread);
+		m->valid = 1;
+		m->n = 0;
+		m->pages = regions_end(&w->regions, 0, ev->b);
+	}
+	if (!unmap_range(w, thread, ev->a, ev->b, m))
+		w->untracked++;
 }
 
 /*
@@ -157,8 +308,11 @@ static enum live_was free_live(struct writer *w, uint32_t thread, uint64_t addr)
 	}
 	struct region r;
 	if (regions_take_at(&w->regions, addr, &r)) {
-		record_free(w, thread, r.number, r.len);
-		return LIVE_WAS_LIVE;
+		if (!r.reserved) {
+			record_free(w, thread, r.number, r.len);
+			return LIVE_WAS_LIVE;
+		}
+		regions_insert(&w->regions, &r);	/* no memory to free */
 	}
 	return was;
 }
@@ -198,10 +352,19 @@ static enum writer_wait allocation(struct writer *w, uint32_t thread, const stru
 	if ((may_wait & WRITER_MAY_WAIT_SYMBOLS) && !w->o.aggregate &&
 	    !frames_symbolized(&w->frames, ev->c))
 		return WRITER_AFTER_SYMBOLS;
-	if (ev->aux != MF_MMAP && ev->aux != MF_MREMAP)
+	switch (ev->aux) {
+	case MF_MMAP:
+		mmap_alloc(w, thread, ev->a, ev->b, ev->c, 0);
+		return WRITER_WRITTEN;
+	case MF_MREMAP:
+		remap_alloc(w, thread, ev->a, ev->b, ev->c);
+		return WRITER_WRITTEN;
+	case MF_MPROTECT:
+		protect_range(w, thread, ev->a, ev->b, ev->c, 1);
+		return WRITER_WRITTEN;
+	default:
 		return malloc_alloc(w, thread, ev, may_wait);
-	mmap_alloc(w, thread, ev->a, ev->b, ev->c, ev->aux);
-	return WRITER_WRITTEN;
+	}
 }
 
 enum writer_wait writer_event(struct writer *w, uint32_t thread, const struct mf_event *ev,
@@ -217,8 +380,13 @@ enum writer_wait writer_event(struct writer *w, uint32_t thread, const struct mf
 	case MF_EV_FREE:
 		return free_address(w, thread, ev->a, may_wait);
 	case MF_EV_MUNMAP:
-		if (!unmap_range(w, thread, ev->a, ev->b))
-			w->untracked++;
+		unmap_event(w, thread, ev);
+		break;
+	case MF_EV_RESERVE:
+		mmap_alloc(w, thread, ev->a, ev->b, 0, 1);
+		break;
+	case MF_EV_DECOMMIT:
+		protect_range(w, thread, ev->a, ev->b, 0, 0);
 		break;
 	case MF_EV_THREAD:
 		check_size(ev, ev->aux);
@@ -336,6 +504,9 @@ void writer_free(struct writer *w)
 	threads_release(&w->threads);
 	live_release(&w->live);
 	regions_release(&w->regions);
+	for (size_t i = 0; i < w->nremaps; i++)
+		free(w->remaps[i].parts);
+	free(w->remaps);
 	sites_release(&w->sites);
 	text_release(&w->text);
 	free(w);

@@ -13,6 +13,9 @@
  *                                         happened, 0 the call failed
  *   u THREAD @ADDR LEN                    munmap
  *   u THREAD @ADDR LEN pending            unmapping before an mremap
+ *   r THREAD @ADDR LEN                    PROT_NONE mmap (a reservation)
+ *   d THREAD @ADDR LEN                    mprotect(PROT_NONE) (a = mprotect
+ *                                         making pages accessible)
  *   s ID DEPTH[+] MODULE+0xOFF...         stack (+: truncated), innermost first
  *   M PATH                                module
  *   T THREAD NAME                         thread started or renamed itself
@@ -245,7 +248,7 @@ static void print_frame(uint64_t pc)
 
 static const char *allocator_names[] = {
 	"malloc", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc",
-	"memalign", "valloc", "pvalloc", "mmap", "mremap",
+	"memalign", "valloc", "pvalloc", "mmap", "mremap", "mprotect",
 };
 
 static int tsc;
@@ -307,6 +310,15 @@ static void print(const struct rec *r)
 			break;
 		}
 		print_label_end(e->a);
+		printf(" %llu\n", (unsigned long long)e->b);
+		break;
+	case MF_EV_RESERVE:
+		printf("r %u @%llu %llu\n", r->thread, (unsigned long long)label_new(e->a),
+		       (unsigned long long)e->b);
+		break;
+	case MF_EV_DECOMMIT:
+		printf("d %u ", r->thread);
+		print_label(e->a);
 		printf(" %llu\n", (unsigned long long)e->b);
 		break;
 	case MF_EV_STACK:

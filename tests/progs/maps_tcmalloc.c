@@ -1,0 +1,2 @@
+/* maps_tcmalloc.c - maps_blocks.h linked with tcmalloc (tests/build.mk). */
+#include "maps_blocks.h"
