@@ -57,7 +57,7 @@
 #include <stdint.h>
 
 #define MF_PROTO_MAGIC 0x6d667265u	/* "mfre" */
-#define MF_PROTO_VERSION 3u
+#define MF_PROTO_VERSION 4u
 #define MF_SLOTS 8192u			/* at most; hdr.slots says how many a region has */
 #define MF_RING_BYTES (1u << 20)	/* per slot; a power of two */
 #define MF_SLOT_ALIGN 65536u		/* where the header and slots start: any page size divides it */
@@ -131,7 +131,33 @@ enum mf_event_type {
 	MF_EV_THREAD,		/* this slot's thread started or renamed itself: a = tid, b = pthread_self(); aux = name length; then the name */
 	MF_EV_RENAME,		/* another thread was renamed: b = its pthread_t; aux = name length; then the name */
 	MF_EV_SETTLE,		/* the pending free before it: aux = 1 it happened, 0 it did not (the call failed) */
+	MF_EV_PYCODE,		/* no key: the key field holds a code id; a Python code object, below */
+	MF_EV_PYSTACK,		/* no key: the key field holds the stack id; a native stack with Python frames, below */
 };
+
+/*
+ * Python frames (tracker/shim_python.c).  A stack of a thread running
+ * CPython is a native stack (MF_EV_STACK, id a) and the Python frames of
+ * the thread, sent as MF_EV_PYSTACK: aux = count | MF_STACK_TRUNCATED
+ * (the chain was cut: only the innermost are kept), then count pairs of
+ * u64, innermost first: the code id, | MF_PY_ENTRY when the frame is the
+ * outermost one of an evaluation loop (the native frame of
+ * _PyEval_EvalFrameDefault it belongs to), and the byte offset of the
+ * instruction being executed from the start of the code (signed: before
+ * the first instruction it is negative).  Its id is a stack id like any
+ * other, taken from hdr.next_stack, and so are code ids.
+ *
+ * MF_EV_PYCODE describes a code object, copied while the frame running it
+ * kept it alive: a = its first line (signed), b = the byte lengths of its
+ * qualified name | of its file name << 32, c = their character widths (1,
+ * 2 or 4 bytes: latin-1, UCS-2, UCS-4) | width of the file name << 8 |
+ * the byte length of its line table << 32; then the three, NUL-padded to
+ * 8.  The line table is CPython's (3.11 to 3.13) location table, perhaps
+ * cut at MF_PY_TABLE_MAX bytes.
+ */
+#define MF_PY_ENTRY (1ull << 63)
+#define MF_PY_NAME_MAX 4096u		/* bytes of a name or file name kept */
+#define MF_PY_TABLE_MAX 16384u		/* bytes of a line table kept */
 
 /*
  * A free (or, for mremap, an unmapping) published before a realloc or
