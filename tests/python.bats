@@ -299,6 +299,7 @@ bytes() {
 	done
 }
 
+# bats test_tags=slow
 @test "python: frames of module [python], one M record, files as the code names them" {
 	local python f=$PY/py_simple.py
 	python=$(pyenv_python 12)
