@@ -133,6 +133,8 @@ enum mf_event_type {
 	MF_EV_SETTLE,		/* the pending free before it: aux = 1 it happened, 0 it did not (the call failed) */
 	MF_EV_RESERVE,		/* an anonymous PROT_NONE mmap: a = address, b = length; address space, not memory */
 	MF_EV_DECOMMIT,		/* mprotect(PROT_NONE): a = address, b = length; what was memory there is not */
+	MF_EV_PYCODE,		/* no key: the key field holds a code id; a Python code object, below */
+	MF_EV_PYSTACK,		/* no key: the key field holds the stack id; a native stack with Python frames, below */
 };
 
 /*
@@ -147,6 +149,30 @@ enum mf_event_type {
  * Mapping calls made inside a real allocation function (an allocator's
  * own chunks) are not sent.
  */
+
+/*
+ * Python frames (tracker/shim_python.c).  A stack of a thread running
+ * CPython is a native stack (MF_EV_STACK, id a) and the Python frames of
+ * the thread, sent as MF_EV_PYSTACK: aux = count | MF_STACK_TRUNCATED
+ * (the chain was cut: only the innermost are kept), then count pairs of
+ * u64, innermost first: the code id, | MF_PY_ENTRY when the frame is the
+ * outermost one of an evaluation loop (the native frame of
+ * _PyEval_EvalFrameDefault it belongs to), and the byte offset of the
+ * instruction being executed from the start of the code (signed: before
+ * the first instruction it is negative).  Its id is a stack id like any
+ * other, taken from hdr.next_stack, and so are code ids.
+ *
+ * MF_EV_PYCODE describes a code object, copied while the frame running it
+ * kept it alive: a = its first line (signed), b = the byte lengths of its
+ * qualified name | of its file name << 32, c = their character widths (1,
+ * 2 or 4 bytes: latin-1, UCS-2, UCS-4) | width of the file name << 8 |
+ * the byte length of its line table << 32; then the three, NUL-padded to
+ * 8.  The line table is CPython's (3.11 to 3.13) location table, perhaps
+ * cut at MF_PY_TABLE_MAX bytes.
+ */
+#define MF_PY_ENTRY (1ull << 63)
+#define MF_PY_NAME_MAX 4096u		/* bytes of a name or file name kept */
+#define MF_PY_TABLE_MAX 16384u		/* bytes of a line table kept */
 
 /*
  * A free (or, for mremap, an unmapping) published before a realloc or

@@ -71,6 +71,9 @@ static const char help_run[] =
 	"      --interval MS   a memory record every MS milliseconds (default 10)\n"
 	"      --aggregate     keep only what was live at the peak and at the end\n"
 	"\n"
+	"PROGRAM runs with PYTHONMALLOC=malloc unless PYTHONMALLOC is set, so that\n"
+	"every object of a Python program is an allocation of its own.\n"
+	"\n"
 	"Exits with mf-record's status: the program's, or 128 + N if signal N killed it.\n";
 
 static const char help_flamegraph[] =

@@ -274,6 +274,8 @@ static noreturn void exec_child(const char *path, char *const *argv, const char 
 	snprintf(fd_text, sizeof fd_text, "%d", shm_fd);
 	set_preload(shim);
 	setenv(MF_ENV_SHM_FD, fd_text, 1);
+	/* CPython's small-object allocator would hide most objects from malloc. */
+	setenv("PYTHONMALLOC", "malloc", 0);
 	if (fcntl(shm_fd, F_SETFD, 0) != 0)
 		report_exec_failure(pipe_fd);
 	if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)

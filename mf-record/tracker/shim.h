@@ -6,6 +6,7 @@
  *                which events each call makes
  * shim_thread.c  per-thread slots and the ring writer
  * shim_stack.c   unwinding, the per-thread stack cache, module records
+ * shim_python.c  the Python frames of a thread running CPython
  *
  * Rules for everything reachable from a hook: no stdio, no locale, no
  * malloc (memory comes from mmap), no lock shared by all threads on the
@@ -162,5 +163,19 @@ void stack_cache_free(struct shim_thread *t) SHIM_HIDDEN;
 void modules_check(struct shim_thread *t) SHIM_HIDDEN;
 /* Remember the path of the main program (call once at init). */
 void modules_init(void) SHIM_HIDDEN;
+
+/* shim_python.c */
+struct py_cache;
+/* Is the process CPython, and one we understand (else one warning)?  Once, at init. */
+void python_init(void) SHIM_HIDDEN;
+/*
+ * The id of native stack id native with the calling thread's Python
+ * frames woven in: native itself when the thread runs no Python code;
+ * else a stack id sent as MF_EV_PYSTACK (and its new code objects as
+ * MF_EV_PYCODE) the first time.  *cache is the thread's, made on first use.
+ * Call inside the guard.
+ */
+uint64_t python_stack_id(struct shim_thread *t, struct py_cache **cache, uint64_t native) SHIM_HIDDEN;
+void python_cache_free(struct py_cache *c) SHIM_HIDDEN;
 
 #endif

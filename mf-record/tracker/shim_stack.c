@@ -105,6 +105,7 @@ void stack_init(void)
 	libc_start = libc.start;
 	libc_end = libc.end;
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+	python_init();
 }
 
 int unwinder_code(const void *pc)
@@ -161,6 +162,7 @@ struct stack_cache {
 	uint32_t mask;			/* capacity - 1 */
 	uint32_t count;
 	struct arena_chunk *chunk;	/* newest first */
+	struct py_cache *python;	/* Python frames (shim_python.c) */
 };
 
 static struct stack_cache *cache_new(void)
@@ -197,6 +199,7 @@ void stack_cache_free(struct shim_thread *t)
 	}
 	shim_munmap(c->table, ((size_t)c->mask + 1) * sizeof *c->table);
 	shim_munmap(c->shapes, SHAPES * sizeof *c->shapes);
+	python_cache_free(c->python);
 	shim_munmap(c, sizeof *c);
 	t->cache = NULL;
 }
@@ -425,6 +428,8 @@ uint64_t stack_id(struct shim_thread *t, const uint64_t *entry)
 	t->guard++;
 	atomic_signal_fence(memory_order_seq_cst);
 	id = find_stack_id(t, entry);
+	if (id)
+		id = python_stack_id(t, &t->cache->python, id);
 	atomic_signal_fence(memory_order_seq_cst);
 	t->guard--;
 	return id;

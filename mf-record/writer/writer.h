@@ -65,6 +65,15 @@ void writer_module(struct writer *w, const char *path, uint64_t bias,
 void writer_stack(struct writer *w, uint64_t id, const uint64_t *pcs,
 		  uint32_t depth, int truncated);
 
+/* A Python code object (MF_EV_PYCODE): before the first stack that names it. */
+void writer_pycode(struct writer *w, const struct mf_event *ev);
+/*
+ * Stack id: native stack native with count Python frames (MF_EV_PYSTACK's
+ * pairs), after the native stack and the code objects it names.
+ */
+void writer_pystack(struct writer *w, uint64_t id, uint64_t native, const uint64_t *frames,
+		    uint32_t count, int truncated);
+
 /* What writer_event may answer instead of writing the event (may_wait). */
 enum {
 	/*

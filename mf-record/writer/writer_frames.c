@@ -22,7 +22,8 @@
 void frames_init(struct writer_frames *f, pid_t pid)
 {
 	*f = (struct writer_frames){ .pc_frames = HASH_INIT, .strings = INTERN_INIT,
-		.frame_keys = INTERN_INIT, .modules = INTERN_INIT, .nodes = HASH_INIT };
+		.frame_keys = INTERN_INIT, .modules = INTERN_INIT, .nodes = HASH_INIT,
+		.python = WRITER_PYTHON_INIT };
 	f->sym = symbolizer_new(pid);
 }
 
@@ -38,6 +39,9 @@ void frames_release(struct writer_frames *f)
 	intern_release(&f->frame_keys);
 	intern_release(&f->modules);
 	hash_release(&f->nodes);
+	python_release(&f->python);
+	free(f->pystacks);
+	free(f->pyframes);
 }
 
 void frames_module(struct writer_frames *f, const char *path, uint64_t bias,
@@ -46,8 +50,7 @@ void frames_module(struct writer_frames *f, const char *path, uint64_t bias,
 	symbolizer_add_module(f->sym, path, bias, start, end);
 }
 
-void frames_stack(struct writer_frames *f, uint64_t id, const uint64_t *pcs,
-		  uint32_t depth, int truncated)
+static void stacks_reach(struct writer_frames *f, uint64_t id)
 {
 	if (id == 0 || id >= FRAMES_MAX_STACK)
 		die("the recorded process sent a bad stack id %llu", (unsigned long long)id);
@@ -56,11 +59,37 @@ void frames_stack(struct writer_frames *f, uint64_t id, const uint64_t *pcs,
 		f->stacks = xgrow(f->stacks, &f->cap_stacks, id + 1, sizeof *f->stacks);
 		memset(f->stacks + old, 0, (f->cap_stacks - old) * sizeof *f->stacks);
 	}
+}
+
+void frames_stack(struct writer_frames *f, uint64_t id, const uint64_t *pcs,
+		  uint32_t depth, int truncated)
+{
+	stacks_reach(f, id);
 	f->pcs = xgrow(f->pcs, &f->cap_pcs, f->npcs + depth, sizeof *f->pcs);
 	memcpy(f->pcs + f->npcs, pcs, depth * sizeof *pcs);
 	f->stacks[id] = (struct raw_stack){ .first = f->npcs, .depth = depth,
 		.truncated = truncated != 0, .known = 1 };
 	f->npcs += depth;
+}
+
+/* The Python frames share the native stack's addresses. */
+void frames_pystack(struct writer_frames *f, uint64_t id, uint64_t native,
+		    const uint64_t *frames, uint32_t count, int truncated)
+{
+	stacks_reach(f, id);
+	if (native >= f->cap_stacks || !f->stacks[native].known || f->stacks[native].python)
+		die("the recorded process sent Python frames on a bad stack %llu",
+		    (unsigned long long)native);
+	f->pyframes = xgrow(f->pyframes, &f->cap_pyframes, f->npyframes + 2 * (size_t)count,
+			    sizeof *f->pyframes);
+	memcpy(f->pyframes + f->npyframes, frames, 2 * (size_t)count * sizeof *frames);
+	f->pystacks = xgrow(f->pystacks, &f->cap_pystacks, f->npystacks + 1, sizeof *f->pystacks);
+	f->pystacks[f->npystacks++] = (struct py_stack){ .first = f->npyframes, .count = count,
+		.truncated = truncated != 0 };
+	f->npyframes += 2 * (size_t)count;
+	struct raw_stack *n = &f->stacks[native];
+	f->stacks[id] = (struct raw_stack){ .first = n->first, .depth = n->depth,
+		.truncated = n->truncated, .known = 1, .python = (uint32_t)f->npystacks };
 }
 
 /* ---- symbolizing: writes nothing ---- */
@@ -192,6 +221,100 @@ static size_t pc_frames(struct writer_frames *f, struct writer_output *t, uint64
 	return n;
 }
 
+/* ---- Python frames woven in ---- */
+
+/* Is pc in CPython's evaluation loop (the function that runs Python frames)? */
+static int in_eval_loop(struct writer_frames *f, uint64_t pc)
+{
+	static const char eval[] = "_PyEval_EvalFrameDefault";
+	uint64_t *found = hash_get(&f->pc_frames, pc);
+	uint64_t v = found ? *found : symbolize(f, pc);
+	size_t first = (size_t)(v >> 17), n = (size_t)(v >> 1 & 0xffff);
+	const char *function = n ? f->syms[first].function : NULL;	/* outermost: the real function */
+	return function && strncmp(function, eval, sizeof eval - 1) == 0 &&
+	       (function[sizeof eval - 1] == '\0' || function[sizeof eval - 1] == '.');
+}
+
+/* The node of Python frame i of py below parent. */
+static uint32_t python_node(struct writer_frames *f, struct writer_output *t, uint32_t parent,
+			    const struct py_stack *py, uint32_t i)
+{
+	uint64_t code = f->pyframes[py->first + 2 * i] & ~MF_PY_ENTRY;
+	int64_t offset = (int64_t)f->pyframes[py->first + 2 * i + 1];
+	const struct py_code *c = python_code_of(&f->python, code);
+	uint32_t frame = frame_id(f, t, c->qualname, c->filename, python_line(c, offset),
+				  PYTHON_MODULE);
+	return node_id(f, t, parent, frame);
+}
+
+/*
+ * Groups: the Python frames of one run of the evaluation loop, innermost
+ * first: group g is frames [start[g], start[g + 1]).
+ */
+static uint32_t python_groups(const struct writer_frames *f, const struct py_stack *py,
+			      uint32_t *start)
+{
+	uint32_t g = 0;
+	start[0] = 0;
+	for (uint32_t i = 0; i < py->count; i++)
+		if ((f->pyframes[py->first + 2 * i] & MF_PY_ENTRY) || i + 1 == py->count)
+			start[++g] = i + 1;
+	return g;
+}
+
+/* Groups [from, to) below parent, outermost first (each group's frames outermost first). */
+static uint32_t python_group_nodes(struct writer_frames *f, struct writer_output *t,
+				   uint32_t node, const struct py_stack *py,
+				   const uint32_t *start, uint32_t from, uint32_t to)
+{
+	for (uint32_t g = to; g-- > from;)
+		for (uint32_t i = start[g + 1]; i-- > start[g];)
+			node = python_node(f, t, node, py, i);
+	return node;
+}
+
+/*
+ * The native stack with the Python frames woven in: the k-th frame of the
+ * evaluation loop from the innermost is replaced by the k-th group of
+ * Python frames.  Groups beyond the loops found (a loop the unwinder did
+ * not see) go where the outermost loop is, or at the root when none is.
+ * When the Python chain was cut, the native callers beyond its outermost
+ * loop are cut with it: the marker frame stands for both.
+ */
+static uint32_t resolve_woven(struct writer_frames *f, struct writer_output *t,
+			      const struct raw_stack *s, uint32_t node)
+{
+	const struct py_stack *py = &f->pystacks[s->python - 1];
+	uint32_t *start = xmalloc(((size_t)py->count + 1) * sizeof *start);
+	uint32_t groups = python_groups(f, py, start), loops = 0;
+	for (uint32_t i = 0; i < s->depth; i++)
+		loops += in_eval_loop(f, f->pcs[s->first + i]);
+	if (loops == 0)
+		node = python_group_nodes(f, t, node, py, start, 0, groups);
+	for (uint32_t i = s->depth, loop = loops; i-- > 0;) {
+		uint64_t pc = f->pcs[s->first + i];
+		if (in_eval_loop(f, pc)) {
+			loop--;
+			if (loop + 1 == loops && groups > loops)
+				node = python_group_nodes(f, t, node, py, start, loops, groups);
+			if (loop < groups) {
+				node = python_group_nodes(f, t, node, py, start, loop, loop + 1);
+				continue;
+			}
+			if (py->truncated)
+				continue;	/* beyond the cut */
+		} else if (py->truncated && loop >= groups) {
+			continue;	/* beyond the cut */
+		}
+		const uint32_t *ids;
+		size_t n = pc_frames(f, t, pc, &ids);
+		for (size_t j = 0; j < n; j++)
+			node = node_id(f, t, node, ids[j]);
+	}
+	free(start);
+	return node;
+}
+
 uint32_t frames_resolve(struct writer_frames *f, struct writer_output *t, uint64_t id)
 {
 	if (id >= f->cap_stacks || !f->stacks[id].known)
@@ -199,6 +322,17 @@ uint32_t frames_resolve(struct writer_frames *f, struct writer_output *t, uint64
 	struct raw_stack *s = &f->stacks[id];
 	if (s->resolved)
 		return s->node;
+	if (s->python) {
+		uint32_t node = 0;
+		if (s->truncated || f->pystacks[s->python - 1].truncated) {
+			if (!f->too_deep_frame)
+				f->too_deep_frame = frame_id(f, t, TOO_DEEP, NULL, 0, NULL);
+			node = node_id(f, t, 0, f->too_deep_frame);
+		}
+		s->node = resolve_woven(f, t, s, node);
+		s->resolved = 1;
+		return s->node;
+	}
 	uint32_t node = 0;
 	if (s->truncated) {
 		if (!f->too_deep_frame)

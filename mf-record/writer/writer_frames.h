@@ -25,6 +25,7 @@
 #include "intern.h"
 #include "../symbolizer/symbolize.h"
 #include "writer_output.h"
+#include "writer_python.h"
 
 /* A stack as the shim sent it, until a written record needs its node. */
 struct raw_stack {
@@ -34,6 +35,14 @@ struct raw_stack {
 	uint8_t truncated, known;
 	uint8_t resolved;	/* node is its node */
 	uint32_t node;		/* 0 until resolved (or when empty) */
+	uint32_t python;	/* 0, or index + 1 of its Python frames in pystacks */
+};
+
+/* The Python frames of a stack (MF_EV_PYSTACK): count pairs in pyframes from first. */
+struct py_stack {
+	uint64_t first;
+	uint32_t count;
+	uint8_t truncated;
 };
 
 /* Stack ids are below this (sites key them in 40 bits, writer_sites.h). */
@@ -55,6 +64,11 @@ struct writer_frames {
 	struct hash nodes;	/* parent << 32 | frame -> node id */
 	uint32_t nnodes;
 	uint32_t too_deep_frame;
+	struct writer_python python;	/* code objects */
+	struct py_stack *pystacks;
+	size_t npystacks, cap_pystacks;
+	uint64_t *pyframes;		/* (code id | MF_PY_ENTRY, offset) pairs */
+	size_t npyframes, cap_pyframes;
 };
 
 /* pid: the recorded process, whose mappings the symbolizer reads modules through. */
@@ -66,6 +80,13 @@ void frames_module(struct writer_frames *f, const char *path, uint64_t bias,
 /* The return addresses of stack id (innermost first); dies on a bad id. */
 void frames_stack(struct writer_frames *f, uint64_t id, const uint64_t *pcs,
 		  uint32_t depth, int truncated);
+/*
+ * Stack id: native stack native (sent before) with count Python frames
+ * (pairs as MF_EV_PYSTACK has them, innermost first) woven in; dies on a
+ * bad id.
+ */
+void frames_pystack(struct writer_frames *f, uint64_t id, uint64_t native,
+		    const uint64_t *frames, uint32_t count, int truncated);
 /* Symbolize the next address of stack id not yet symbolized; returns 0 if none was left. */
 int frames_symbolize_one(struct writer_frames *f, uint64_t id);
 /* frames_node's slow path: resolve stack id, writing its records. */

@@ -273,6 +273,20 @@ static int take(struct rings *r, uint32_t slot, const struct mf_event *ev)
 			     (ev->aux & MF_STACK_TRUNCATED) != 0);
 		return 0;
 	}
+	if (ev->type == MF_EV_PYCODE) {
+		writer_pycode(r->w, ev);
+		return 0;
+	}
+	if (ev->type == MF_EV_PYSTACK) {
+		uint32_t count = ev->aux & ~MF_STACK_TRUNCATED;
+		if (count == 0 || count > MF_MAX_DEPTH || sizeof *ev + count * 16u > ev->size)
+			corrupt(slot, "bad Python stack depth");
+		check_stack_sent(r, slot, ev->a);
+		note_stack_sent(r, slot, ev->key);
+		writer_pystack(r->w, ev->key, ev->a, (const uint64_t *)(ev + 1), count,
+			       (ev->aux & MF_STACK_TRUNCATED) != 0);
+		return 0;
+	}
 	if ((ev->type == MF_EV_THREAD || ev->type == MF_EV_RENAME) &&
 	    (ev->aux >= MF_NAME_MAX || sizeof *ev + ev->aux > ev->size))
 		corrupt(slot, "bad thread name");

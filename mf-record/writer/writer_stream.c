@@ -422,6 +422,17 @@ void writer_stack(struct writer *w, uint64_t id, const uint64_t *pcs,
 	frames_stack(&w->frames, id, pcs, depth, truncated);
 }
 
+void writer_pycode(struct writer *w, const struct mf_event *ev)
+{
+	python_code(&w->frames.python, ev);
+}
+
+void writer_pystack(struct writer *w, uint64_t id, uint64_t native, const uint64_t *frames,
+		    uint32_t count, int truncated)
+{
+	frames_pystack(&w->frames, id, native, frames, count, truncated);
+}
+
 int writer_prefetch_helps(const struct writer *w)
 {
 	/* 16384 blocks of 24 bytes: a table this small stays in the caches. */

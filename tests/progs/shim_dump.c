@@ -85,6 +85,8 @@ static void die(const char *what)
 
 static void keep(struct mf_event *e, uint32_t thread, uint32_t slot)
 {
+	if (e->type == MF_EV_PYCODE || e->type == MF_EV_PYSTACK)
+		return;	/* Python's records carry no key: not dumped */
 	struct pending *p = &pending[slot];
 
 	if (nrecs == caprecs) {
@@ -138,7 +140,8 @@ static void drain(void *shm, uint32_t i)
 		if (e->type == MF_EV_NOP)
 			paddings++;
 		else if (count_only)
-			counted += e->type != MF_EV_STACK;
+			counted += e->type != MF_EV_STACK && e->type != MF_EV_PYCODE &&
+				   e->type != MF_EV_PYSTACK;
 		else
 			keep(e, s->thread, i);
 		tail += e->size;
