@@ -6,9 +6,10 @@
 # error naming the line where its text stops.
 #
 # Two recordings serve the whole file (setup_file): cap, small, goes
-# through every reader; big, more than 4 MiB of text, through one: the
+# through every reader; big, more than 8 MiB of text, through one: the
 # readers decompress it in their second thread (lib/input.c starts it
-# after 4 MiB of text).
+# after 4 MiB of text), and mf-record's output thread went round its
+# queue of eight 1 MiB buffers (writer_output.h) to write it.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -18,7 +19,7 @@ setup_file() {
 	"$BIN/mf-record" -o cap.mft.zst "$PROGS/rec_churn" 5000 2
 	zstdcat cap.mft.zst > cap.mft
 	gzip -c cap.mft > cap.mft.gz
-	"$BIN/mf-record" -o big.mft.zst "$PROGS/rec_churn" 200000 2
+	"$BIN/mf-record" -o big.mft.zst "$PROGS/rec_churn" 300000 2
 	zstdcat big.mft.zst > big.mft
 }
 
@@ -83,7 +84,7 @@ same_as_plain() {
 }
 
 @test "a long zstd capture is read in two threads, from a file and from a pipe" {
-	[ "$(stat -c %s big.mft)" -gt $((4 << 20)) ]
+	[ "$(stat -c %s big.mft)" -gt $((8 << 20)) ]
 	"$BIN/mf-peak" big.mft > expected
 	run -0 --separate-stderr "$BIN/mf-peak" big.mft.zst
 	[ "$output" = "$(cat expected)" ]
