@@ -63,17 +63,20 @@ fi
 
 # Reading: one capture per format, each with the events of its own run.
 echo
-printf '%-8s %-12s %9s %9s %10s\n' capture reader seconds ns/event "vs floor"
+printf '%-8s %-12s %9s %9s %10s %9s\n' capture reader seconds ns/event "vs floor" cpu
 # read_row CAPTURE FLOOR-CMD: the floor and both reducers on one capture.
+# cpu (user + sys, both threads of a reader) is the figure to trust on a
+# loaded machine, where the wall time is mostly waiting for a core.
 read_row() {
-	local cap=$1 floor=$2 events t0 t
+	local cap=$1 floor=$2 events t0 t u s
 	events=$("$floor" "$cap" | tail -1 | awk '$1 == "E" { print $3 + $4 }')
 	for cmd in "$floor" bin/mf-peak bin/mf-temporal; do
-		{ TIMEFORMAT='%R'; time "$cmd" "$cap" >/dev/null; } 2>"$work/t"
-		t=$(cat "$work/t")
+		{ TIMEFORMAT='%R %U %S'; time "$cmd" "$cap" >/dev/null; } 2>"$work/t"
+		read -r t u s <"$work/t"
 		[ "$cmd" = "$floor" ] && t0=$t
-		printf '%-8s %-12s %8.2fs %9.1f %10s\n' "${cap##*.}" "${cmd##*/}" "$t" \
-			"$(awk -v t="$t" -v n="$events" 'BEGIN { print t * 1e9 / n }')" "$(ratio "$t" "$t0")"
+		printf '%-8s %-12s %8.2fs %9.1f %10s %8.2fs\n' "${cap##*.}" "${cmd##*/}" "$t" \
+			"$(awk -v t="$t" -v n="$events" 'BEGIN { print t * 1e9 / n }')" "$(ratio "$t" "$t0")" \
+			"$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')"
 		local name=${cmd##*/}
 		eval "read_${cap##*.}_${name//-/_}=$t"
 	done
