@@ -33,19 +33,20 @@ BIN = bin
 BUILD = build
 endif
 ALL_CFLAGS = $(MF_CFLAGS) $(CFLAGS) $(SAN_FLAGS)
-LDLIBS_COMMON = -lz -ldeflate
+LDLIBS_COMMON = -lz -ldeflate -lzstd
 
 # Debian packages: to build, to run the tests, to run the demo.
-BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libunwind-dev libdw-dev libelf-dev
+BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libzstd-dev libunwind-dev libdw-dev libelf-dev
 # npm: installed by browser-deps (mf-html/build.mk) only when no npm command
 # exists, since NodeSource's nodejs package ships npm and conflicts with it.
 # man-db and groff-base: the test that renders every man page (man -l).
 # libc6-dbg: glibc's debug information, for the symbolizer's tests of glibc frames.
 # libjemalloc-dev, libgoogle-perftools-dev: allocators that map their own
 # chunks (tests/maps.bats).
+# zstd: zstd, zstdcat and zstdgrep, which must read what mf-record writes (tests/zstd.bats).
 # make check also builds and briefly runs the fuzzers (FUZZ_PKGS, below).
 TEST_PKGS = bats jq nodejs chromium python3 man-db groff-base libc6-dbg libjemalloc-dev \
-	libgoogle-perftools-dev $(FUZZ_PKGS)
+	libgoogle-perftools-dev zstd $(FUZZ_PKGS)
 DEMO_PKGS =
 # The benchmarks measure against heaptrack (bench/reduce.sh, bench/record.sh).
 BENCH_PKGS = heaptrack

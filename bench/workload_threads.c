@@ -7,18 +7,26 @@
  * made at call depth 10, down one of four call paths, so stacks are deep
  * and varied like a real program's, but few.
  *
- * Usage: workload_threads [THREADS [ROUNDS]]
+ * With SECONDS, each thread also stops once SECONDS have passed (checked
+ * every 1024 rounds), and the rounds made and the time taken go to
+ * standard error ("rounds N seconds S"): bench/long.sh records a churn of
+ * a given duration and counts its allocations per second.
+ *
+ * Usage: workload_threads [THREADS [ROUNDS [SECONDS]]]
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define WORKING_SET 256
 
+static double deadline;	/* CLOCK_MONOTONIC seconds; 0: none */
+
 struct worker {
 	unsigned seed;
-	long rounds;
+	long rounds, done;
 	unsigned long sum;
 	unsigned char *live[WORKING_SET];
 };
@@ -78,16 +86,28 @@ __attribute__((noinline)) static unsigned char *level1(struct worker *w, int pat
 	}
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
+	long r;
 
-	for (long r = 0; r < w->rounds; r++) {
+	for (r = 0; r < w->rounds; r++) {
 		unsigned slot = next_random(w) % WORKING_SET;
 
+		if (deadline && (r & 1023) == 0 && now() >= deadline)
+			break;
 		free(w->live[slot]);
 		w->live[slot] = level1(w, (int)(r & 3));
 	}
+	w->done = r;
 	for (int i = 0; i < WORKING_SET; i++)
 		free(w->live[i]);
 	return NULL;
@@ -97,14 +117,18 @@ int main(int argc, char **argv)
 {
 	int threads = argc > 1 ? atoi(argv[1]) : 4;
 	long rounds = argc > 2 ? atol(argv[2]) : 1000000;
+	double seconds = argc > 3 ? atof(argv[3]) : 0, start = now();
+	long done = 0;
 	pthread_t th[64];
 	struct worker *w = calloc(threads, sizeof *w);
 	unsigned long sum = 0;
 
-	if (threads < 1 || threads > 64 || rounds < 0 || !w) {
-		fprintf(stderr, "usage: workload_threads [THREADS (1-64) [ROUNDS]]\n");
+	if (threads < 1 || threads > 64 || rounds < 0 || seconds < 0 || !w) {
+		fprintf(stderr, "usage: workload_threads [THREADS (1-64) [ROUNDS [SECONDS]]]\n");
 		return 2;
 	}
+	if (seconds > 0)
+		deadline = start + seconds;
 	for (int i = 0; i < threads; i++) {
 		w[i].seed = i + 1;
 		w[i].rounds = rounds;
@@ -113,8 +137,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < threads; i++) {
 		pthread_join(th[i], NULL);
 		sum += w[i].sum;
+		done += w[i].done;
 	}
 	printf("%lu\n", sum);
+	if (seconds > 0)
+		fprintf(stderr, "rounds %ld seconds %.3f\n", done, now() - start);
 	free(w);
 	return 0;
 }

@@ -408,23 +408,24 @@ static void aggregate_only(const struct ev_reader *r, char type)
  */
 static int fast_numbers(const struct input *in, uint64_t *v, int n)
 {
-	const char *p = in->line + 1, *end = in->line + in->len;
+	/* The line ends in a NUL (input.h), neither a digit nor a space: no
+	 * bounds to check within it. */
+	const char *p = in->line + 1;
 	for (int i = 0; i < n; i++) {
-		if (p == end || *p != ' ')
+		if (*p != ' ')
 			return 0;
 		const char *start = ++p;
 		uint64_t x = 0;
-		for (; p < end && *p != ' '; p++) {
-			unsigned d = (unsigned char)*p - '0';
-			if (d > 9)
-				return 0;
+		unsigned d;
+		while ((d = (unsigned char)*p - '0') <= 9) {
 			x = x * 10 + d;
+			p++;
 		}
 		if (p == start || p - start > 19)
 			return 0;
 		v[i] = x;
 	}
-	return p == end;
+	return p == in->line + in->len;
 }
 
 static int fast_thread(const struct ev_reader *r, uint64_t thread)

@@ -1,18 +1,32 @@
 /*
- * input.h - read lines from a file or stdin, plain or gzip, transparently.
+ * input.h - read lines from a file or stdin, plain, gzip or zstd, transparently.
  *
  * Every reader in mf goes through here, so every input error has the same
  * shape: "PROG: NAME:LINE: what was expected".  A line is at most
  * INPUT_MAX_LINE bytes (64 MiB, docs/FORMAT.md): a longer one is an input
  * error naming it, so that memory stays bounded by something the input
  * cannot choose (a small .gz can hold one line of gigabytes).
- * A read error or a truncated or corrupt gzip stream is an error (exit 1),
- * never a silent end of file.
+ * A read error or a truncated or corrupt gzip or zstd stream is an error
+ * (exit 1), never a silent end of file.
+ *
+ * The format is told by the data, never by the name: gzip (one member or
+ * several), zstd (one frame or several, skippable frames included) or
+ * anything else, taken as it is.  A compressed input that proves long
+ * (several megabytes of text) is decompressed in a thread of its own, a
+ * few megabytes ahead of the lines being read, so that on two cores the
+ * caller parses one chunk while the next one is inflated; memory stays
+ * bounded (INPUT_AHEAD bytes of text, and zstd's window).  Errors of that
+ * thread are reported by input_getline() when the lines reach them, so a
+ * truncated file still names the line where its text stops.
  *
  *	struct input in;
  *	input_open(&in, path);		// "-" or NULL is stdin, named "-"
  *	while (input_getline(&in)) use(in.line, in.len);
  *	input_close(&in);
+ *
+ * A struct input may be copied (ev_open_input does) before the first
+ * line is read, or any time after: what the thread shares lives on the
+ * heap, reached through a pointer.
  */
 #ifndef MF_INPUT_H
 #define MF_INPUT_H
@@ -22,6 +36,10 @@
 
 /* The longest line (without its newline) any reader takes. */
 #define INPUT_MAX_LINE ((size_t)64 << 20)
+/* At most this much decompressed text waits ahead of the lines read. */
+#define INPUT_AHEAD ((size_t)4 << 20)
+
+struct input_source;	/* the decoder and its thread; private to input.c */
 
 struct input {
 	const char *name;	/* as given, or "-" for stdin */
@@ -33,8 +51,8 @@ struct input {
 	int pushed_back;	/* input_unget() was called */
 	int chunk_has_nul;	/* the buffered chunk holds a NUL byte somewhere */
 	char *own;		/* a line that spans chunks is copied here */
-	void *gz;
-	char *buf;
+	struct input_source *src;
+	char *buf;		/* the chunk being read (the source's) */
 	size_t cap, bufpos, buflen;
 	int eof;
 };
@@ -44,8 +62,9 @@ void input_open(struct input *in, const char *path);
 /*
  * Read the next line into in->line (owned by in, valid until the next
  * call).  Returns 1, or 0 at end of input.  Dies on a read error, a
- * truncated or corrupt gzip stream, a NUL byte in a line, or a line
- * longer than INPUT_MAX_LINE ("line longer than 64 MiB").
+ * truncated or corrupt gzip or zstd stream ("truncated or corrupt zstd
+ * input: unexpected end of file"), a NUL byte in a line, or a line longer
+ * than INPUT_MAX_LINE ("line longer than 64 MiB").
  */
 int input_getline(struct input *in);
 /*
@@ -54,6 +73,7 @@ int input_getline(struct input *in);
  * to choose a reader (mf-fold: event stream or folded stacks).
  */
 void input_unget(struct input *in);
+/* Stop the decompressing thread, if any, and free everything. */
 void input_close(struct input *in);
 /* Die with "PROG: NAME:LINE: message". */
 noreturn void input_error(const struct input *in, const char *fmt, ...)

@@ -1,5 +1,6 @@
 /*
- * output.c - buffered, checked output to stdout or a file, optionally gzip.
+ * output.c - buffered, checked output to stdout or a file, optionally gzip
+ * or zstd.
  *
  * gzip is written with libdeflate as a series of gzip members, one per
  * megabyte of text at most (zcat, gzip -d and zlib's gzread read them as
@@ -7,6 +8,12 @@
  * streams about 2.7 times faster than zlib's level 1, to files 7% smaller,
  * and the recorder must keep up with the recorded program.  A file cut
  * short (a full disk) still decompresses up to where it stops.
+ *
+ * zstd is written as one frame, at OUTPUT_ZSTD_LEVEL, with a checksum of
+ * the whole text at its end; libzstd writes each block (128 KiB of text at
+ * most) as it fills, so a file cut short also decompresses up to its last
+ * whole block before zstd reports it truncated.  See OUTPUT_ZSTD_LEVEL for
+ * why that level.
  *
  * Which file is written, and how it is put in place: output.h.
  */
@@ -21,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libdeflate.h>
+#include <zstd.h>
 
 #include "err.h"
 
@@ -81,6 +89,20 @@ static void open_in_place(struct output *out, const char *path)
 		die_errno("cannot create '%s'", path);
 }
 
+static void open_zstd(struct output *out)
+{
+	out->zstd = ZSTD_createCCtx();
+	if (!out->zstd)
+		die("cannot create '%s': out of memory", out->name);
+	size_t err = ZSTD_CCtx_setParameter(out->zstd, ZSTD_c_compressionLevel, OUTPUT_ZSTD_LEVEL);
+	if (!ZSTD_isError(err))
+		err = ZSTD_CCtx_setParameter(out->zstd, ZSTD_c_checksumFlag, 1);
+	if (ZSTD_isError(err))
+		die("cannot create '%s': %s", out->name, ZSTD_getErrorName(err));
+	out->packed_cap = ZSTD_CStreamOutSize();
+	out->packed = xmalloc(out->packed_cap);
+}
+
 void output_open(struct output *out, const char *path, int force)
 {
 	memset(out, 0, sizeof *out);
@@ -116,6 +138,8 @@ void output_open(struct output *out, const char *path, int force)
 			die("cannot create '%s': out of memory", path);
 		out->packed_cap = libdeflate_gzip_compress_bound(out->gz, MEMBER_MAX);
 		out->packed = xmalloc(out->packed_cap);
+	} else if (ends_with(path, ".zst")) {
+		open_zstd(out);
 	}
 }
 
@@ -142,8 +166,30 @@ static void write_member(struct output *out, const char *p, size_t n)
 	out->members++;
 }
 
+/*
+ * Compress n bytes into the zstd frame (end: and finish it), writing what
+ * comes out.  mode ZSTD_e_continue keeps up to a block inside libzstd.
+ */
+static void write_zstd(struct output *out, const char *p, size_t n, ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = { p, n, 0 };
+	size_t left;
+	do {
+		ZSTD_outBuffer o = { out->packed, out->packed_cap, 0 };
+		left = ZSTD_compressStream2(out->zstd, &o, &in, mode);
+		if (ZSTD_isError(left))
+			die("cannot write '%s': compression failed: %s", out->name,
+			    ZSTD_getErrorName(left));
+		write_fd(out, out->packed, o.pos);
+	} while (mode == ZSTD_e_continue ? in.pos < in.size : left != 0);
+}
+
 static void write_all(struct output *out, const char *p, size_t n)
 {
+	if (out->zstd) {
+		write_zstd(out, p, n, ZSTD_e_continue);
+		return;
+	}
 	if (!out->gz) {
 		write_fd(out, p, n);
 		return;
@@ -230,11 +276,12 @@ static void release(struct output *out)
 {
 	if (out->gz)
 		libdeflate_free_compressor(out->gz);
+	ZSTD_freeCCtx(out->zstd);
 	free(out->packed);
 	free(out->buf);
 	free(out->tmp);
 	free(out->target);
-	out->gz = NULL;
+	out->gz = out->zstd = NULL;
 	out->packed = out->buf = out->tmp = out->target = NULL;
 }
 
@@ -243,6 +290,8 @@ void output_close(struct output *out)
 	output_flush(out);
 	if (out->gz && out->members == 0)	/* nothing written: still a gzip file */
 		write_member(out, "", 0);
+	if (out->zstd)
+		write_zstd(out, "", 0, ZSTD_e_end);
 	if (out->name != stdout_name && close(out->fd) != 0)
 		die_errno("cannot write '%s'", out->name);
 	if (out->tmp)

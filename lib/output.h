@@ -23,7 +23,8 @@
  * The temporary file is removed when the program exits on an error or is
  * killed by SIGHUP, SIGINT or SIGTERM (remove_on_exit() in lib/err.h),
  * unless output_keep_partial() says otherwise.
- * A name ending in ".gz" is gzip-compressed.  Writes are buffered; any
+ * A name ending in ".gz" is gzip-compressed (libdeflate, level 1), one
+ * ending in ".zst" zstd-compressed (OUTPUT_ZSTD_LEVEL).  Writes are buffered; any
  * write error (a full disk, a closed pipe) is fatal and names the file, so
  * a result is never silently truncated.  output_close() flushes and checks:
  * call it before exit 0.
@@ -34,6 +35,15 @@
 #include <stddef.h>
 #include <stdnoreturn.h>
 
+/*
+ * The zstd level of a ".zst" file.  Measured on captures (bench/long.sh),
+ * where the program waits for the recorder: level 1 compresses an event
+ * stream at about the speed libdeflate's level 1 does gzip, to about 0.9
+ * of its size; higher levels cost more CPU than they save bytes (see
+ * docs/FORMAT.md, "Compression").
+ */
+#define OUTPUT_ZSTD_LEVEL 1
+
 struct output {
 	const char *name;	/* the path, or "standard output" */
 	/* private */
@@ -42,7 +52,8 @@ struct output {
 	char *tmp;		/* the temporary file, or NULL when written in place */
 	char *target;		/* what tmp replaces: the path, or its link's file */
 	void *gz;		/* the libdeflate compressor of a .gz file */
-	char *packed;		/* a compressed member */
+	void *zstd;		/* the libzstd context of a .zst file */
+	char *packed;		/* a compressed member, or zstd's output */
 	size_t packed_cap;
 	unsigned long members;	/* members written */
 	char *buf;
@@ -58,7 +69,7 @@ void output_printf(struct output *out, const char *fmt, ...)
 /* Push buffered bytes to the file (not fsync). Dies on error. */
 void output_flush(struct output *out);
 /*
- * Flush, finish the gzip file, close, and put the file in place (the
+ * Flush, finish the gzip or zstd file, close, and put the file in place (the
  * rename of a temporary file; without force, a file that appeared at the
  * path meanwhile is refused, not replaced).  Dies on error.
  */

@@ -32,7 +32,7 @@ MF_RECORD_SRC = mf-record/mf-record.c $(SYMBOLIZER_SRC) \
 	$(wildcard mf-record/launcher/*.c mf-record/writer/*.c)
 $(BIN)/mf-record: $(MF_RECORD_SRC:%.c=$(BUILD)/%.o) $(LIBMF)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ -ldw -lelf -lz -ldeflate -lstdc++
+	$(CC) $(LDFLAGS) -o $@ $^ -ldw -lelf -lz -ldeflate -lzstd -lstdc++
 PROGRAMS += $(BIN)/mf-record
 # make install: the launcher finds the shim in ../lib/mf/ next to its bin/.
 INSTALL_EXTRA = install -m 644 $(BIN)/libmf-record.so $(DESTDIR)$(PREFIX)/lib/mf/

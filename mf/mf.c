@@ -53,7 +53,7 @@ static const char help_main[] =
 	"mf records every heap allocation of a program and draws memory flame graphs.\n"
 	"\n"
 	"  run          run PROGRAM under mf-record; the capture goes to\n"
-	"               mf-PROGRAM.PID.mft.gz (PID: mf's own process id) unless -o\n"
+	"               mf-PROGRAM.PID.mft.zst (PID: mf's own process id) unless -o\n"
 	"  flamegraph   write an HTML flame graph of a capture: peak memory by\n"
 	"               default, or leaks, or temporary allocations\n"
 	"\n"
@@ -62,11 +62,11 @@ static const char help_main[] =
 
 static const char help_run[] =
 	"Run PROGRAM with mf-record and write its capture to FILE, by default\n"
-	"mf-PROGRAM.PID.mft.gz in the current directory, where PROGRAM is the\n"
-	"program's base name and PID the process id of mf (and so of mf-record,\n"
-	"which mf runs as its child).  Prints where it wrote when done.\n"
+	"mf-PROGRAM.PID.mft.zst (zstd-compressed) in the current directory, where\n"
+	"PROGRAM is the program's base name and PID the process id of mf (and so\n"
+	"of mf-record, which mf runs as its child).  Prints where it wrote when done.\n"
 	"\n"
-	"  -o, --output FILE   write the capture to FILE\n"
+	"  -o, --output FILE   write the capture to FILE (.zst: zstd, .gz: gzip)\n"
 	"  -f, --force         overwrite FILE if it exists\n"
 	"      --interval MS   a memory record every MS milliseconds (default 10)\n"
 	"      --aggregate     keep only what was live at the peak and at the end\n"
@@ -79,7 +79,7 @@ static const char help_run[] =
 static const char help_flamegraph[] =
 	"Write an HTML flame graph of CAPTURE to OUTPUT, by default\n"
 	"mf-flamegraph-CAPTURE.html in the current directory (CAPTURE's base name\n"
-	"without .gz).\n"
+	"without .gz or .zst).\n"
 	"\n"
 	"  -o, --output OUTPUT        write the report to OUTPUT\n"
 	"  -f, --force                overwrite OUTPUT if it exists\n"
@@ -330,6 +330,8 @@ static const char *default_report_name(const char *capture)
 	int n = (int)strlen(base);
 	if (n > 3 && strcmp(base + n - 3, ".gz") == 0)
 		n -= 3;
+	else if (n > 4 && strcmp(base + n - 4, ".zst") == 0)
+		n -= 4;
 	if (snprintf(name, sizeof name, "mf-flamegraph-%.*s.html", n, base) >= (int)sizeof name)
 		die("cannot name the report of '%s': the name is too long", capture);
 	return name;
@@ -511,7 +513,7 @@ static int cmd_run(int argc, char **argv)
 		usage_error(usage_run, "expected a PROGRAM to run");
 	if (!output) {
 		static char name[PATH_MAX];
-		if (snprintf(name, sizeof name, "mf-%s.%ld.mft.gz", base_name(argv[optind]),
+		if (snprintf(name, sizeof name, "mf-%s.%ld.mft.zst", base_name(argv[optind]),
 			     (long)getpid()) >= (int)sizeof name)
 			die("cannot name the capture of '%s': the name is too long", argv[optind]);
 		output = name;

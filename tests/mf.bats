@@ -218,15 +218,15 @@ fake_stage() {
 	[ "${stderr_lines[0]}" = "mf: unknown option '--bogus'" ]
 }
 
-@test "mf run writes mf-PROGRAM.PID.mft.gz and says where" {
+@test "mf run writes mf-PROGRAM.PID.mft.zst and says where" {
 	cd "$W"
 	# PID is mf's own: the shell that writes its $$ becomes mf.
 	run -0 --separate-stderr bash -c 'echo $$ >"$1"; exec "$2" run /bin/true' bash "$BATS_TEST_TMPDIR/pid" "$MF"
-	[[ "$stderr" =~ ^mf:\ wrote\ (mf-true\.[0-9]+\.mft\.gz)\;\ make\ a\ report\ with:\ mf\ flamegraph\ (mf-true\.[0-9]+\.mft\.gz)$ ]]
+	[[ "$stderr" =~ ^mf:\ wrote\ (mf-true\.[0-9]+\.mft\.zst)\;\ make\ a\ report\ with:\ mf\ flamegraph\ (mf-true\.[0-9]+\.mft\.zst)$ ]]
 	f=${BASH_REMATCH[1]}
 	[ "${BASH_REMATCH[2]}" = "$f" ]
-	[ "$f" = "mf-true.$(cat "$BATS_TEST_TMPDIR/pid").mft.gz" ]
-	zcat "$f" | grep -q '^E '
+	[ "$f" = "mf-true.$(cat "$BATS_TEST_TMPDIR/pid").mft.zst" ]
+	zstdcat "$f" | grep -q '^E '
 }
 
 @test "mf run -o: PROGRAM's own options are left alone and its status comes back" {

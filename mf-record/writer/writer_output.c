@@ -1,5 +1,5 @@
 /*
- * writer_output.c - the output thread and its two buffers (see
+ * writer_output.c - the output thread and its queue of buffers (see
  * writer_output.h).
  */
 #include "writer_output.h"
@@ -18,11 +18,13 @@ static void *write_handed(void *arg)
 			pthread_cond_wait(&t->changed, &t->lock);
 		if (!t->handed)
 			break;
+		size_t i = t->first;
 		pthread_mutex_unlock(&t->lock);
 		/* A write error dies here, as it would in the other thread. */
-		output_write(t->out, t->handed, t->handed_len);
+		output_write(t->out, t->texts[i], t->lens[i]);
 		pthread_mutex_lock(&t->lock);
-		t->handed = NULL;
+		t->first = (t->first + 1) % TEXT_BUFFERS;
+		t->handed--;
 		pthread_cond_broadcast(&t->changed);
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -32,8 +34,9 @@ static void *write_handed(void *arg)
 void text_start(struct writer_output *t, struct output *out)
 {
 	*t = (struct writer_output){ .line = BUF_INIT, .out = out };
-	t->text = t->texts[0] = xmalloc(TEXT_BYTES);
-	t->texts[1] = xmalloc(TEXT_BYTES);
+	for (int i = 0; i < TEXT_BUFFERS; i++)
+		t->texts[i] = xmalloc(TEXT_BYTES);
+	t->text = t->texts[0];
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->changed, NULL);
 	int err = pthread_create(&t->thread, NULL, write_handed, t);
@@ -42,7 +45,7 @@ void text_start(struct writer_output *t, struct output *out)
 	t->aside = 1;
 }
 
-/* Wait until the output thread has written what it was handed. */
+/* Wait until the output thread has written all it was handed. */
 static void output_idle(struct writer_output *t)
 {
 	pthread_mutex_lock(&t->lock);
@@ -58,13 +61,18 @@ void text_flush(struct writer_output *t)
 		t->text_len = 0;
 		return;
 	}
-	output_idle(t);
+	if (t->text_len == 0)
+		return;
 	pthread_mutex_lock(&t->lock);
-	t->handed = t->text;
-	t->handed_len = t->text_len;
+	size_t i = (t->first + t->handed) % TEXT_BUFFERS;	/* t->text */
+	t->lens[i] = t->text_len;
+	t->handed++;
 	pthread_cond_broadcast(&t->changed);
+	/* Every buffer handed: wait for the oldest to be written. */
+	while (t->handed == TEXT_BUFFERS)
+		pthread_cond_wait(&t->changed, &t->lock);
+	t->text = t->texts[(t->first + t->handed) % TEXT_BUFFERS];
 	pthread_mutex_unlock(&t->lock);
-	t->text = t->text == t->texts[0] ? t->texts[1] : t->texts[0];
 	t->text_len = 0;
 }
 
@@ -104,7 +112,7 @@ void text_finish(struct writer_output *t)
 
 void text_release(struct writer_output *t)
 {
-	free(t->texts[0]);
-	free(t->texts[1]);
+	for (int i = 0; i < TEXT_BUFFERS; i++)
+		free(t->texts[i]);
 	buf_release(&t->line);
 }

@@ -1,13 +1,19 @@
 /*
- * writer_output.h - where the writer's records go: a megabyte of text
- * filled in place, handed to a second thread that writes (and compresses)
- * it while the next one fills.
+ * writer_output.h - where the writer's records go: megabytes of text
+ * filled in place, handed in order to a second thread that writes (and
+ * compresses) them while the next ones fill.
  *
  * One record is written per event, so the common records are formatted
  * straight into the buffer (text_room, then text_commit) rather than into
  * a line of their own and copied; a megabyte makes few, large writes.
  * Records that may take their time are built in line (a struct buf) and
  * ended with text_end_line.
+ *
+ * TEXT_BUFFERS buffers, not two: a write(2) of plain text into the page
+ * cache now and then takes far longer than filling a megabyte does (the
+ * kernel writing back, a journal commit), and with one buffer waiting the
+ * writer would wait with it, and the recorded program with the writer.
+ * Eight megabytes queued absorb such a stall; compressing never needed them.
  *
  *	text_start(&t, out);			// starts the output thread
  *	char *p = text_room(&t, 40); ...; text_commit(&t, p, end);
@@ -26,7 +32,7 @@
 #include "buf.h"
 #include "output.h"
 
-enum { TEXT_BYTES = 1 << 20 };
+enum { TEXT_BYTES = 1 << 20, TEXT_BUFFERS = 8 };
 
 struct writer_output {
 	struct buf line;	/* a record being built; text_end_line writes it */
@@ -34,17 +40,18 @@ struct writer_output {
 	size_t text_len;
 	/* private */
 	struct output *out;
-	char *texts[2];
+	char *texts[TEXT_BUFFERS];
+	size_t lens[TEXT_BUFFERS];
 	/*
-	 * handed is the buffer the output thread works on, NULL when it is
-	 * idle.  aside: the thread runs (until text_finish).
+	 * texts[first] .. texts[first + handed - 1] (modulo TEXT_BUFFERS) are
+	 * handed to the output thread, in order; the next one is being filled.
+	 * aside: the thread runs (until text_finish).
 	 */
 	int aside;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
-	char *handed;
-	size_t handed_len;
+	size_t first, handed;
 	int finished;
 };
 

@@ -1,0 +1,97 @@
+#!/bin/bash
+# bench/long.sh - a long recording: bench/workload_threads, 4 threads
+# churning malloc/free for SECONDS (default 20), run bare, under mf-record
+# writing plain text, .gz, .zst and /dev/null, and under heaptrack.
+# Prints, per mode, the allocations per second the program made (against
+# the bare program's) and the capture's size; then, per capture, the time
+# mf-peak and mf-temporal take against the time merely decompressing it
+# takes (cat, zcat, zstdcat), in seconds and in nanoseconds per event.
+#
+# Targets (issue 17): the .zst capture at most 0.85x the .gz one; mf-peak
+# on .zst at most 0.4x its time per event on .gz and within 1.5x of
+# zstdcat; recording to a plain file no slower than to .zst.
+# The machine must be otherwise idle for the figures to mean anything.
+#
+#   DURATION=5 bash bench/long.sh	# a shorter run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-20}
+THREADS=4
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p build/bench
+${CC:-cc} -O2 -g -pthread -o build/bench/workload_threads bench/workload_threads.c
+program=(build/bench/workload_threads "$THREADS" 1000000000000 "$DURATION")
+
+# rate FILE: allocations per second from the workload's "rounds N seconds S".
+rate() { awk '$1 == "rounds" { printf "%.0f", $2 / $4 }' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
+size_of() { if [ -f "$1" ]; then stat -c %s "$1"; else echo -; fi; }
+
+echo "4-thread churn, $DURATION s per run"
+printf '%-16s %12s %7s %9s %14s\n' mode allocs/s ratio cpu capture
+"${program[@]}" >/dev/null 2>"$work/run.bare.err"
+bare=$(rate "$work/run.bare.err")
+printf '%-16s %12s %7s %9s %14s\n' bare "$bare" 1.00x - -
+
+# record MODE OUT CMD...: run CMD (the program under a recorder), print its row.
+record() {
+	local mode=$1 out=$2 user sys
+	shift 2
+	{ TIMEFORMAT='%U %S'; time "$@" >/dev/null 2>"$work/run.$mode.err"; } 2>"$work/run.$mode.time" || true
+	read -r user sys <"$work/run.$mode.time"
+	local r
+	r=$(rate "$work/run.$mode.err")
+	printf '%-16s %12s %7s %8.1fs %14s\n' "$mode" "$r" "$(ratio "$r" "$bare")" \
+		"$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$(size_of "$out")"
+	eval "rate_${mode//[^a-z]/_}=$r"
+}
+
+record mf-devnull /dev/null bin/mf-record -f -o /dev/null "${program[@]}"
+record mf-plain "$work/cap.mft" bin/mf-record -o "$work/cap.mft" "${program[@]}"
+record mf-gz "$work/cap.mft.gz" bin/mf-record -o "$work/cap.mft.gz" "${program[@]}"
+record mf-zst "$work/cap.mft.zst" bin/mf-record -o "$work/cap.mft.zst" "${program[@]}"
+if command -v heaptrack >/dev/null; then
+	record heaptrack "" heaptrack -o "$work/heaptrack" "${program[@]}"
+	ht=$(ls "$work"/heaptrack.* 2>/dev/null | head -1)
+	echo "heaptrack's capture: $(size_of "$ht") bytes (${ht##*.})"
+else
+	echo "heaptrack is not installed: not compared"
+fi
+
+# Reading: one capture per format, each with the events of its own run.
+echo
+printf '%-8s %-12s %9s %9s %10s %9s\n' capture reader seconds ns/event "vs floor" cpu
+# read_row CAPTURE FLOOR-CMD: the floor and both reducers on one capture.
+# cpu (user + sys, both threads of a reader) is the figure to trust on a
+# loaded machine, where the wall time is mostly waiting for a core.
+read_row() {
+	local cap=$1 floor=$2 events t0 t u s
+	events=$("$floor" "$cap" | tail -1 | awk '$1 == "E" { print $3 + $4 }')
+	for cmd in "$floor" bin/mf-peak bin/mf-temporal; do
+		{ TIMEFORMAT='%R %U %S'; time "$cmd" "$cap" >/dev/null; } 2>"$work/t"
+		read -r t u s <"$work/t"
+		[ "$cmd" = "$floor" ] && t0=$t
+		printf '%-8s %-12s %8.2fs %9.1f %10s %8.2fs\n' "${cap##*.}" "${cmd##*/}" "$t" \
+			"$(awk -v t="$t" -v n="$events" 'BEGIN { print t * 1e9 / n }')" "$(ratio "$t" "$t0")" \
+			"$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')"
+		local name=${cmd##*/}
+		eval "read_${cap##*.}_${name//-/_}=$t"
+	done
+	eval "events_${cap##*.}=$events"
+}
+read_row "$work/cap.mft" cat
+read_row "$work/cap.mft.gz" zcat
+read_row "$work/cap.mft.zst" zstdcat
+
+echo
+per_event() { awk -v t="$1" -v n="$2" 'BEGIN { print t / n }'; }
+zst_gz=$(ratio "$(size_of "$work/cap.mft.zst")" "$(size_of "$work/cap.mft.gz")")
+echo "zst size / gz size: $zst_gz (target <= 0.85x; each from its own run: compare per event below)"
+awk -v z="$(size_of "$work/cap.mft.zst")" -v nz="$events_zst" -v g="$(size_of "$work/cap.mft.gz")" -v ng="$events_gz" \
+	'BEGIN { printf "bytes per event: zst %.2f, gz %.2f: %.2fx\n", z / nz, g / ng, (z / nz) / (g / ng) }'
+echo "mf-peak per event, zst / gz: $(ratio "$(per_event "$read_zst_mf_peak" "$events_zst")" "$(per_event "$read_gz_mf_peak" "$events_gz")") (target <= 0.4x)"
+echo "mf-peak / zstdcat on zst: $(ratio "$read_zst_mf_peak" "$read_zst_zstdcat") (target <= 1.5x)"
+echo "recording rate, plain / zst: $(ratio "$rate_mf_plain" "$rate_mf_zst") (target >= 1.00x)"
