@@ -12,6 +12,11 @@ $(BUILD)/tests/%: tests/progs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -o $@ $< -ldl
 
+# A statically linked program, which mf-record -p refuses (tests/attach.bats).
+$(BUILD)/tests/attach_static: tests/progs/attach_static.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -static -o $@ $<
+
 $(BUILD)/tests/%: tests/progs/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(TEST_PROG_FLAGS) -o $@ $< -ldl

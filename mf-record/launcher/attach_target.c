@@ -30,9 +30,31 @@ noreturn void attach_refuse(pid_t pid, const char *why)
 	die("cannot attach to process %d: %s", (int)pid, why);
 }
 
-/* The permission error, with the reasons a user can do something about. */
+/* The real user of process pid, from /proc/PID/status (readable by all), or -1. */
+static long process_uid(pid_t pid)
+{
+	char path[64], line[256];
+	long uid = -1;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "Uid:", 4) == 0) {
+			uid = strtol(line + 4, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return uid;
+}
+
+/* The permission error, with the reason a user can do something about. */
 noreturn void attach_not_permitted(pid_t pid)
 {
+	long uid = process_uid(pid);
+	if (geteuid() != 0 && uid >= 0 && (uid_t)uid != geteuid())
+		die("cannot attach to process %d: not permitted: it belongs to another user (uid %ld)",
+		    (int)pid, uid);
 	int scope = -1;
 	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
 	if (f) {
@@ -41,9 +63,9 @@ noreturn void attach_not_permitted(pid_t pid)
 		fclose(f);
 	}
 	if (scope > 0)
-		die("cannot attach to process %d: not permitted (/proc/sys/kernel/yama/ptrace_scope is %d; "
-		    "it must be 0, or mf-record run as root)", (int)pid, scope);
-	attach_refuse(pid, "not permitted (it belongs to another user, or is not dumpable)");
+		die("cannot attach to process %d: not permitted: /proc/sys/kernel/yama/ptrace_scope is %d "
+		    "(0 lets a user attach to its own processes; root can at 1 and 2)", (int)pid, scope);
+	attach_refuse(pid, "not permitted (it is not dumpable, or mf-record lacks CAP_SYS_PTRACE)");
 }
 
 /* The error of opening something of /proc/PID, as the user's words. */

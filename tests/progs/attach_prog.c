@@ -15,6 +15,11 @@
  *   attach_prog threads   starts 4 threads, "ready"; once attached, each
  *                         thread allocates 4444 bytes in in_thread();
  *                         "after", exit 0
+ *   attach_prog idle      "ready", then sleeps until killed
+ *   attach_prog traced    forks a child that its parent traces (ptrace),
+ *                         prints the child's pid, waits for it
+ *   attach_prog zombie    forks a child that exits at once, prints its
+ *                         pid and sleeps without reaping it
  *   attach_prog sleep     "ready", then one nanosleep of 3 s, which the
  *                         injector interrupts: "slept 0 0" when it slept
  *                         the whole time and returned 0 (its result and
@@ -25,7 +30,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef void *(*malloc_fn)(size_t);
 static malloc_fn volatile unbound;
@@ -100,6 +109,33 @@ static int long_sleep(void)
 	return 0;
 }
 
+static int traced_child(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		for (;;)
+			pause();
+	}
+	int status;
+	waitpid(pid, &status, 0);	/* its SIGSTOP: it is traced now */
+	ptrace(PTRACE_CONT, pid, NULL, NULL);
+	printf("%d\n", (int)pid);
+	waitpid(pid, &status, 0);
+	return 0;
+}
+
+static int zombie_child(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	printf("%d\n", (int)pid);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "once";
@@ -116,7 +152,14 @@ int main(int argc, char **argv)
 		puts("after");
 		return 0;
 	}
+	if (strcmp(mode, "traced") == 0)
+		return traced_child();
+	if (strcmp(mode, "zombie") == 0)
+		return zombie_child();
 	puts("ready");
+	if (strcmp(mode, "idle") == 0)
+		for (;;)
+			pause();
 	if (strcmp(mode, "sleep") == 0)
 		return long_sleep();
 	wait_attached();
