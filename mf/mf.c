@@ -38,8 +38,8 @@
 
 static const char usage_main[] =
 	"usage: mf run [mf-record options] PROGRAM [ARGS...]\n"
-	"       mf attach [options] PID\n"
 	"       mf flamegraph [options] CAPTURE\n"
+	"       mf attach [mf-record options] PID\n"
 	"       mf --help | mf run --help | mf attach --help | mf flamegraph --help\n";
 
 static const char usage_run[] =

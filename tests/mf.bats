@@ -24,7 +24,7 @@ only_files() {
 @test "mf without a command is a usage error" {
 	run -2 --separate-stderr "$MF"
 	[ "$output" = "" ]
-	[ "${stderr_lines[0]}" = "mf: expected a command: run or flamegraph" ]
+	[ "${stderr_lines[0]}" = "mf: expected a command: run, attach or flamegraph" ]
 	[ "${stderr_lines[1]}" = "usage: mf run [mf-record options] PROGRAM [ARGS...]" ]
 }
 

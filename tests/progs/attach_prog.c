@@ -8,13 +8,16 @@
  *                         prints "ready", sleeps until attached, then
  *                         after_attach() allocates 2 x 2222 bytes and
  *                         frees one block of before; "after", exit 3
- *   attach_prog loop      "ready"; once attached, allocates and frees
+ *   attach_prog loop      "ready"; once attached, "attached", allocates and frees
  *                         333 bytes in churn() every millisecond until
  *                         the tracker lets go; then "detached", allocates
  *                         on, "still allocating", exit 0
  *   attach_prog threads   starts 4 threads, "ready"; once attached, each
  *                         thread allocates 4444 bytes in in_thread();
  *                         "after", exit 0
+ *   attach_prog dlopen    "ready"; once attached, loads zlib with dlopen
+ *                         and calls deflateInit_ (which allocates in
+ *                         deflateInit2_) and deflateEnd; "after", exit 0
  *   attach_prog idle      "ready", then sleeps until killed
  *   attach_prog traced    forks a child that its parent traces (ptrace),
  *                         prints the child's pid, waits for it
@@ -25,6 +28,7 @@
  *                         the whole time and returned 0 (its result and
  *                         errno follow "slept"), exit 0
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -35,6 +39,7 @@
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 typedef void *(*malloc_fn)(size_t);
 static malloc_fn volatile unbound;
@@ -109,6 +114,25 @@ static int long_sleep(void)
 	return 0;
 }
 
+typedef int (*init_fn)(z_stream *, int, const char *, int);
+typedef int (*end_fn)(z_stream *);
+
+static int load_zlib(void)
+{
+	void *z = dlopen("libz.so.1", RTLD_NOW);
+	if (!z)
+		return 1;
+	init_fn init = (init_fn)dlsym(z, "deflateInit_");
+	end_fn end = (end_fn)dlsym(z, "deflateEnd");
+	z_stream s;
+	memset(&s, 0, sizeof s);
+	if (!init || !end || init(&s, 6, ZLIB_VERSION, (int)sizeof s) != Z_OK)
+		return 1;
+	end(&s);
+	puts("after");
+	return 0;
+}
+
 static int traced_child(void)
 {
 	pid_t pid = fork();
@@ -163,7 +187,10 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "sleep") == 0)
 		return long_sleep();
 	wait_attached();
+	if (strcmp(mode, "dlopen") == 0)
+		return load_zlib();
 	if (strcmp(mode, "loop") == 0) {
+		puts("attached");
 		while (current_malloc() != unbound) {
 			churn();
 			nap(1);
