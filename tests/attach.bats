@@ -155,6 +155,21 @@ line_of() {
 	kill -0 "$prog"
 }
 
+@test "attach: root records another user's process (the region is handed over a socket, not opened through /proc)" {
+	[ "$(id -u)" = 0 ] || skip "only root may attach to another user's process"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$PROGS/attach_prog" once >"$pout" 3>&- &
+	prog=$!
+	pid=$prog
+	wait_line ready
+	[ "$(awk '/^Uid:/ { print $2 }' /proc/$pid/status)" = 65534 ]
+	run -0 --separate-stderr $BIN/mf-record -p "$pid" -o "$out"
+	[ "$stderr" = "" ]
+	wait_prog
+	[ "$prog_status" = 3 ]
+	[ "$(allocs "$out" | awk '{ print $1, $3 }' | sort -u)" = "2222 after_attach:$(line_of after)" ]
+	[ "$(end_record "$out")" = "2 0 1 0 gone 0" ]
+}
+
 @test "attach: errors: no such process" {
 	run -1 --separate-stderr $BIN/mf-record -p 2147483647 -o "$out"
 	[ "$stderr" = "mf-record: cannot attach to process 2147483647: no such process" ]

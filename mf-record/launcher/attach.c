@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,6 +24,7 @@
 #include "attach_target.h"
 #include "buf.h"
 #include "err.h"
+#include "../writer/writer_clock.h"
 
 #if !defined(__x86_64__)
 #error "the injector knows only x86-64's registers"
@@ -43,7 +47,65 @@ struct victim {
 	struct user_regs_struct saved;	/* the registers at the interruption */
 	int pending_signal;		/* a signal that arrived meanwhile: delivered at the end */
 	struct target_maps maps;
+	int listen_fd, shm_fd;		/* the region's handover: see hand_over */
 };
+
+/*
+ * The tracker gets the region's descriptor over a Unix socket (SCM_RIGHTS)
+ * with an abstract name, not by opening /proc/LAUNCHER/fd/N: a process may
+ * not open the descriptors of a launcher run by root (sudo, the usual way
+ * where ptrace_scope is 1).  The launcher answers while it waits for the
+ * injected call, and only the process it attaches to (SO_PEERCRED).
+ */
+static void open_handover(struct victim *v, int shm_fd, char *name, size_t size)
+{
+	uint64_t nonce = 0;
+	int rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (rnd < 0 || read(rnd, &nonce, sizeof nonce) != (ssize_t)sizeof nonce)
+		nonce = (uint64_t)monotonic_ns() ^ ((uint64_t)getpid() << 32);
+	if (rnd >= 0)
+		close(rnd);
+	snprintf(name, size, "mf-record.%d.%016llx", (int)getpid(), (unsigned long long)nonce);
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	memcpy(a.sun_path + 1, name, strlen(name));	/* sun_path[0] = 0: abstract */
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+	v->shm_fd = shm_fd;
+	v->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (v->listen_fd < 0 || bind(v->listen_fd, (struct sockaddr *)&a, len) != 0 ||
+	    listen(v->listen_fd, 4) != 0)
+		die_errno("cannot attach to process %d: cannot open a socket", (int)v->pid);
+}
+
+/* Send the region to a connection from the process attached to; others get nothing. */
+static void hand_over(struct victim *v)
+{
+	if (v->listen_fd < 0)
+		return;
+	int c = accept4(v->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return;
+	struct ucred who;
+	socklen_t wl = sizeof who;
+	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &who, &wl) == 0 && who.pid == v->pid) {
+		char byte = 0;
+		struct iovec iov = { &byte, 1 };
+		union {
+			struct cmsghdr h;
+			char space[CMSG_SPACE(sizeof(int))];
+		} ctl;
+		memset(&ctl, 0, sizeof ctl);
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = ctl.space, .msg_controllen = sizeof ctl.space };
+		struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &v->shm_fd, sizeof(int));
+		ssize_t ignored = sendmsg(c, &m, MSG_NOSIGNAL);
+		(void)ignored;
+	}
+	close(c);
+}
 
 static uint64_t elapsed_ms(const struct timespec *since)
 {
@@ -89,6 +151,7 @@ static int next_stop(struct victim *v, uint64_t timeout_ms)
 		}
 		if (elapsed_ms(&start) > timeout_ms)
 			return -1;
+		hand_over(v);
 		struct timespec tick = { 0, 200000 };
 		nanosleep(&tick, NULL);
 	}
@@ -157,6 +220,9 @@ static void let_go(struct victim *v)
 {
 	ptrace(PTRACE_DETACH, v->pid, 0, (void *)(long)v->pending_signal);
 	close(v->mem);
+	if (v->listen_fd >= 0)
+		close(v->listen_fd);
+	v->listen_fd = -1;
 	attach_free_maps(&v->maps);
 }
 
@@ -189,6 +255,7 @@ static void begin(struct victim *v, pid_t pid)
 {
 	memset(v, 0, sizeof *v);
 	v->pid = pid;
+	v->listen_fd = -1;
 	seize(v);
 	attach_read_maps(pid, &v->maps);
 	v->entry = entry_point(pid);
@@ -266,7 +333,9 @@ static uint64_t need_function(struct victim *v, const char *name)
 uint64_t attach_start(pid_t pid, const char *shim, int shm_fd)
 {
 	struct victim v;
+	char name[64];
 	begin(&v, pid);
+	open_handover(&v, shm_fd, name, sizeof name);
 	uint64_t dlopen_at = need_function(&v, "dlopen");
 	uint64_t dlsym_at = need_function(&v, "dlsym");
 
@@ -280,7 +349,7 @@ uint64_t attach_start(pid_t pid, const char *shim, int shm_fd)
 	buf_adds(&s, "mf_attach_stop");
 	buf_addc(&s, '\0');
 	size_t spec_at = s.len;
-	buf_printf(&s, "%d %d", (int)getpid(), shm_fd);
+	buf_printf(&s, "%d %s", (int)getpid(), name);
 	buf_addc(&s, '\0');
 	uint64_t sp, base = put_strings(&v, &s, &sp);
 	buf_release(&s);
@@ -311,6 +380,7 @@ int attach_stop(pid_t pid, uint64_t stop)
 		struct victim v;
 		memset(&v, 0, sizeof v);
 		v.pid = pid;
+		v.listen_fd = -1;
 		if (ptrace(PTRACE_SEIZE, pid, 0, 0) != 0)
 			return 0;
 		char path[64];

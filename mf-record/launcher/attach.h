@@ -11,7 +11,7 @@
  *
  *	handle = dlopen(SHIM, RTLD_NOW);
  *	start = dlsym(handle, "mf_attach_start");
- *	start("LAUNCHER_PID FD");	// tracker/shim_attach.c
+ *	start("LAUNCHER_PID SOCKET");	// tracker/shim_attach.c
  *
  * one call per stop, with arguments written below the thread's stack
  * pointer.  Then it puts the entry point's bytes and the registers back
@@ -45,8 +45,9 @@ char **attach_check(pid_t pid);
 void attach_free_argv(char **argv);
 
 /*
- * Load shim into pid and start it with "LAUNCHER_PID FD" (the launcher's
- * descriptor of the region).  Returns the address of mf_attach_stop in
+ * Load shim into pid and start it with "LAUNCHER_PID SOCKET" (the abstract
+ * Unix socket on which the launcher hands over shm_fd, its descriptor of
+ * the region).  Returns the address of mf_attach_stop in
  * the process; dies on failure (the process is left as it was).
  */
 uint64_t attach_start(pid_t pid, const char *shim, int shm_fd);

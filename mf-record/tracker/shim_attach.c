@@ -2,7 +2,7 @@
  * shim_attach.c - the tracker loaded into a running process (mf-record -p).
  *
  * mf-record's injector (launcher/attach.c) makes the process dlopen this
- * library and then call mf_attach_start("LAUNCHER_PID FD"); at the end it
+ * library and then call mf_attach_start("LAUNCHER_PID SOCKET"); at the end it
  * calls mf_attach_stop().  Loaded that late, the hooks interpose nothing:
  * every module's calls to malloc are already bound to libc.  So
  * mf_attach_start rewrites the relocations (R_X86_64_JUMP_SLOT, PLT calls,
@@ -27,7 +27,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -309,30 +313,60 @@ static void *attach_dlopen(const char *file, int mode)
 
 /* --- what the injector calls --- */
 
-/* "PID FD": the launcher's process and its descriptor of the region. */
-static int open_region(const char *spec, pid_t *launcher)
+/* The descriptor in the one message on socket c (SCM_RIGHTS), or -1. */
+static int receive_fd(int c)
 {
-	char path[64] = "/proc/";
-	size_t n = strlen(path);
-	const char *s = spec;
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl.space, .msg_controllen = sizeof ctl.space };
+	struct cmsghdr *h;
+	int fd = -1;
 
-	*launcher = 0;
-	for (; *s >= '0' && *s <= '9' && n < 30; s++) {
-		*launcher = *launcher * 10 + (*s - '0');
-		path[n++] = *s;
-	}
-	if (*s++ != ' ')
+	if (recvmsg(c, &m, MSG_CMSG_CLOEXEC) != 1)
 		return -1;
-	memcpy(path + n, "/fd/", 4);
-	n += 4;
-	for (; *s >= '0' && *s <= '9' && n < 50; s++)
-		path[n++] = *s;
-	path[n] = '\0';
-	return *s ? -1 : open(path, O_RDWR | O_CLOEXEC);
+	h = CMSG_FIRSTHDR(&m);
+	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+	    h->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(h), sizeof fd);
+	return fd;
 }
 
 /*
- * Start tracking; spec is "LAUNCHER_PID FD".  Returns ATTACH_OK, or why
+ * "PID NAME": the launcher's process, and the abstract Unix socket on
+ * which it hands over its descriptor of the region (launcher/attach.c says
+ * why not /proc/PID/fd).  Returns the descriptor, or -1.
+ */
+static int open_region(const char *spec, pid_t *launcher)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct timeval limit = { 10, 0 };
+	const char *s = spec;
+	size_t n;
+	int c, fd;
+
+	*launcher = 0;
+	for (; *s >= '0' && *s <= '9'; s++)
+		*launcher = *launcher * 10 + (*s - '0');
+	if (*s++ != ' ' || (n = strlen(s)) == 0 || n + 1 >= sizeof a.sun_path)
+		return -1;
+	memcpy(a.sun_path + 1, s, n);
+	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		return -1;
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+	fd = connect(c, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) == 0 ?
+	     receive_fd(c) : -1;
+	close(c);
+	return fd;
+}
+
+/*
+ * Start tracking; spec is "LAUNCHER_PID SOCKET".  Returns ATTACH_OK, or why
  * not: tracked before (a tracker, once stopped or preloaded, does not start
  * again), the region cannot be opened or mapped, the hooks are missing.
  */
@@ -346,7 +380,7 @@ EXPORT int mf_attach_start(const char *spec)
 	fd = open_region(spec, &launcher);
 	if (fd < 0)
 		return ATTACH_NO_REGION;
-	r = shim_start_late(fd, launcher);
+	r = shim_start_late(fd, launcher);	/* closes fd when it succeeds */
 	if (r != 0) {
 		close(fd);
 		return r == -1 ? ATTACH_AGAIN : ATTACH_NO_REGION;
