@@ -8,6 +8,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <stdnoreturn.h>
 #include <unistd.h>
 
 #include "attach_target.h"
@@ -107,6 +109,19 @@ static void hand_over(struct victim *v)
 	close(c);
 }
 
+/*
+ * Set while attach_stop runs: a process that ends meanwhile needs no
+ * stopping, and the recording ends as "gone" rather than in an error.
+ */
+static jmp_buf *stopping;
+
+static noreturn void ended_meanwhile(pid_t pid, const char *why)
+{
+	if (stopping)
+		longjmp(*stopping, 1);
+	attach_refuse(pid, why);
+}
+
 static uint64_t elapsed_ms(const struct timespec *since)
 {
 	struct timespec now;
@@ -135,10 +150,10 @@ static int next_stop(struct victim *v, uint64_t timeout_ms)
 		int status;
 		pid_t got = waitpid(v->pid, &status, __WALL | WNOHANG);
 		if (got < 0 && errno != EINTR)
-			attach_refuse(v->pid, "it exited while mf-record was attaching");
+			ended_meanwhile(v->pid, "it exited while mf-record was attaching");
 		if (got == v->pid) {
 			if (WIFEXITED(status) || WIFSIGNALED(status))
-				attach_refuse(v->pid, "it exited while mf-record was attaching");
+				ended_meanwhile(v->pid, "it exited while mf-record was attaching");
 			if (!WIFSTOPPED(status))
 				continue;
 			int sig = WSTOPSIG(status), event = status >> 16;
@@ -186,6 +201,8 @@ static uint64_t entry_point(pid_t pid)
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && (errno == ENOENT || errno == ESRCH))
+		ended_meanwhile(pid, "it is exiting");
 	if (fd < 0)
 		die_errno("cannot attach to process %d: cannot read %s", (int)pid, path);
 	Elf64_auxv_t a;
@@ -220,6 +237,7 @@ static void let_go(struct victim *v)
 {
 	ptrace(PTRACE_DETACH, v->pid, 0, (void *)(long)v->pending_signal);
 	close(v->mem);
+	v->mem = -1;
 	if (v->listen_fd >= 0)
 		close(v->listen_fd);
 	v->listen_fd = -1;
@@ -236,9 +254,9 @@ static void stop_safely(struct victim *v)
 {
 	for (int tries = 0;; tries++) {
 		if (ptrace(PTRACE_INTERRUPT, v->pid, 0, 0) != 0)
-			attach_refuse(v->pid, "it is exiting");
+			ended_meanwhile(v->pid, "it is exiting");
 		if (next_stop(v, CALL_TIMEOUT_MS) < 0)
-			attach_refuse(v->pid, "its main thread does not stop (it may be exiting)");
+			ended_meanwhile(v->pid, "its main thread does not stop (it may be exiting)");
 		get_regs(v, &v->saved);
 		if ((long long)v->saved.orig_rax >= 0 || !attach_in_runtime(&v->maps, v->saved.rip))
 			return;
@@ -290,7 +308,7 @@ static uint64_t call(struct victim *v, uint64_t fn, uint64_t a, uint64_t b, uint
 	r.eflags &= ~0x400ull;	/* the direction flag: clear at a call, says the ABI */
 	set_regs(v, &r);
 	if (ptrace(PTRACE_CONT, v->pid, 0, 0) != 0)
-		attach_refuse(v->pid, "it exited while mf-record was attaching");
+		ended_meanwhile(v->pid, "it exited while mf-record was attaching");
 	for (;;) {
 		int status = next_stop(v, CALL_TIMEOUT_MS);
 		if (status < 0) {
@@ -372,30 +390,49 @@ uint64_t attach_start(pid_t pid, const char *shim, int shm_fd)
 	}
 }
 
+/* One try at calling mf_attach_stop: 0 done, 1 busy (try again); longjmps when the process ended. */
+static int try_stop(struct victim *v, pid_t pid, uint64_t stop)
+{
+	memset(v, 0, sizeof *v);
+	v->pid = pid;
+	v->listen_fd = -1;
+	v->mem = -1;
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0) != 0)
+		ended_meanwhile(pid, "it is exiting");
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
+	v->mem = open(path, O_RDWR | O_CLOEXEC);
+	if (v->mem < 0 || attach_exiting(pid))
+		ended_meanwhile(pid, "it is exiting");
+	attach_read_maps(pid, &v->maps);
+	v->entry = entry_point(pid);
+	stop_safely(v);
+	read_mem(v, v->entry, v->saved_code, sizeof stub);
+	write_mem(v, v->entry, stub, sizeof stub);
+	uint64_t busy = call(v, stop, 0, 0, (v->saved.rsp - 1024) & ~(uint64_t)15);
+	end(v);
+	return (int)busy != 0;
+}
+
 int attach_stop(pid_t pid, uint64_t stop)
 {
-	for (int tries = 0; tries < 100; tries++) {
-		if (attach_exiting(pid))
-			return 0;
-		struct victim v;
-		memset(&v, 0, sizeof v);
-		v.pid = pid;
-		v.listen_fd = -1;
-		if (ptrace(PTRACE_SEIZE, pid, 0, 0) != 0)
-			return 0;
-		char path[64];
-		snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
-		v.mem = open(path, O_RDWR | O_CLOEXEC);
-		attach_read_maps(pid, &v.maps);
-		v.entry = entry_point(pid);
-		stop_safely(&v);
-		read_mem(&v, v.entry, v.saved_code, sizeof stub);
-		write_mem(&v, v.entry, stub, sizeof stub);
-		uint64_t busy = call(&v, stop, 0, 0, (v.saved.rsp - 1024) & ~(uint64_t)15);
-		end(&v);
-		if ((int)busy == 0)
+	jmp_buf gone;
+	static struct victim v;	/* static: it outlives a longjmp unchanged */
+	stopping = &gone;
+	if (setjmp(gone)) {
+		stopping = NULL;
+		if (v.mem >= 0)
+			close(v.mem);
+		attach_free_maps(&v.maps);
+		return 0;
+	}
+	for (int tries = 0; tries < 100 && !attach_exiting(pid); tries++) {
+		if (!try_stop(&v, pid, stop)) {
+			stopping = NULL;
 			return 1;
+		}
 		sleep_ms(10);	/* another thread is rewriting: try again */
 	}
-	return 1;
+	stopping = NULL;
+	return !attach_exiting(pid);
 }
