@@ -47,7 +47,7 @@ struct victim {
 	uint64_t entry;			/* the program's entry point: the stub goes there */
 	unsigned char saved_code[sizeof stub];
 	struct user_regs_struct saved;	/* the registers at the interruption */
-	int pending_signal;		/* a signal that arrived meanwhile: delivered at the end */
+	int pending_signal;		/* a SIGTRAP of the program's own: delivered at the end */
 	struct target_maps maps;
 	int listen_fd, shm_fd;		/* the region's handover: see hand_over */
 };
@@ -137,10 +137,10 @@ static void sleep_ms(long ms)
 }
 
 /*
- * Wait for the next stop of the seized thread.  Returns its status; a
- * signal-delivery stop of a signal other than SIGTRAP is noted to be
- * delivered at the end and the thread let go on (returns 0 then).  Dies if
- * the process ended, or after timeout_ms.
+ * Wait for the next stop of the seized thread, serving the region's
+ * handover meanwhile.  Returns its status; a signal other than SIGTRAP is
+ * delivered at once (as if no tracer were there) and the wait goes on.
+ * Dies if the process ended (see ended_meanwhile); -1 after timeout_ms.
  */
 static int next_stop(struct victim *v, uint64_t timeout_ms)
 {
@@ -158,8 +158,8 @@ static int next_stop(struct victim *v, uint64_t timeout_ms)
 				continue;
 			int sig = WSTOPSIG(status), event = status >> 16;
 			if (event == 0 && sig != SIGTRAP) {
-				v->pending_signal = sig;
-				ptrace(PTRACE_CONT, v->pid, 0, 0);
+				/* The program's signal: delivered now, its handler runs and returns here. */
+				ptrace(PTRACE_CONT, v->pid, 0, (void *)(long)sig);
 				continue;
 			}
 			return status;
