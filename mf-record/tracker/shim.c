@@ -227,13 +227,6 @@ static int is_region(int fd)
 	       h.slots >= 1 && h.slots <= MF_SLOTS && (uint64_t)st.st_size == mf_shm_size(h.slots);
 }
 
-/*
- * Map the header of the shared region (and the start of slot 0, which
- * slot 0 is mapped from: proto.h) and close its descriptor, so a program
- * that closes every descriptor, or dup2s over this one, is unharmed.  A
- * descriptor that is not the launcher's region is left alone, with a
- * warning.  Returns 1 when tracking.
- */
 /* Map the checked region fd and start tracking; 0, or -1 when it cannot be mapped. */
 static int map_region(int fd)
 {
@@ -255,6 +248,13 @@ static int map_region(int fd)
 	return 0;
 }
 
+/*
+ * Map the header of the shared region (and the start of slot 0, which
+ * slot 0 is mapped from: proto.h) and close its descriptor, so a program
+ * that closes every descriptor, or dup2s over this one, is unharmed.  A
+ * descriptor that is not the launcher's region is left alone, with a
+ * warning.  Returns 1 when tracking.
+ */
 static int attach(void)
 {
 	const char *env = getenv(MF_ENV_SHM_FD);

@@ -6,6 +6,8 @@
  *                which events each call makes
  * shim_thread.c  per-thread slots and the ring writer
  * shim_stack.c   unwinding, the per-thread stack cache, module records
+ * shim_attach.c  loaded into a running process (mf-record -p): late
+ *                start, GOT entries rewritten to reach the hooks
  *
  * Rules for everything reachable from a hook: no stdio, no locale, no
  * malloc (memory comes from mmap), no lock shared by all threads on the
