@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "launcher/attach.h"
 #include "launcher/launch.h"
 #include "num.h"
 #include "output.h"
@@ -27,14 +28,21 @@
 #include "writer/writer_rings.h"
 
 static const char usage[] =
-	"usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]\n";
+	"usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]\n"
+	"       mf-record -p PID [--duration S] [-f] [-o FILE] [--interval MS] [--aggregate]\n";
 
 static const char help[] =
 	"Run PROGRAM with ARGS and write the event stream of its allocations\n"
 	"(docs/FORMAT.md) to FILE, or to standard output.\n"
 	"\n"
+	"With -p, record the running process PID instead, from now until it ends,\n"
+	"S seconds have passed, or mf-record gets ^C (SIGINT), SIGTERM or SIGHUP:\n"
+	"then the process goes on, no longer recorded.\n"
+	"\n"
 	"  -o, --output FILE   write to FILE (gzip-compressed if it ends in .gz,\n"
 	"                      zstd-compressed if it ends in .zst)\n"
+	"  -p, --pid PID       attach to the running process PID\n"
+	"      --duration S    with -p: stop recording after S seconds\n"
 	"  -f, --force         overwrite FILE if it exists\n"
 	"      --interval MS   write a memory record every MS milliseconds (default 10)\n"
 	"      --aggregate     write only what was live at the peak and at the end,\n"
@@ -44,7 +52,7 @@ static const char help[] =
 	"When the stream goes to standard output, the program's\n"
 	"standard output goes to standard error, so that the stream stays valid.\n"
 	"mf-record exits with the program's exit status, or 128 + N if signal N\n"
-	"killed it.\n"
+	"killed it; with -p, 0 once the stream is written.\n"
 	"\n"
 	"MF_CLOCK=tsc or MF_CLOCK=counter chooses what orders the threads' events:\n"
 	"the CPU's time stamp counter (the default where the kernel's clock uses it)\n"
@@ -59,36 +67,48 @@ struct options {
 	int force;
 	int aggregate;
 	uint64_t interval_ms;
+	pid_t pid;		/* -p: attach to it */
+	uint64_t duration_s;	/* --duration */
 };
 
 /* Parse the options; returns the index of PROGRAM in argv. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_INTERVAL = 256, OPT_AGGREGATE };
+	enum { OPT_INTERVAL = 256, OPT_AGGREGATE, OPT_DURATION };
 	static const struct option longopts[] = {
 		{ "aggregate", no_argument, NULL, OPT_AGGREGATE },
+		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "output", required_argument, NULL, 'o' },
+		{ "pid", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	opterr = 0;
 	/* "+": options end at PROGRAM, the rest are its; ":": report a missing argument. */
-	while ((c = getopt_long(argc, argv, "+:fho:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:fho:p:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->force = 1; break;
 		case 'h': output_help(usage, help, NULL);
 		case 'o': o->output = optarg; break;
+		case 'p': o->pid = attach_parse_pid(usage, optarg); break;
 		case OPT_AGGREGATE: o->aggregate = 1; break;
+		case OPT_DURATION:
+			o->duration_s = option_u64(usage, "--duration", optarg, 1, 31536000);
+			break;
 		case OPT_INTERVAL:
 			o->interval_ms = option_u64(usage, "--interval", optarg, 1, 3600000);
 			break;
 		default: bad_option(usage, c, argv);
 		}
 	}
-	if (optind >= argc)
+	if (o->pid && optind < argc)
+		usage_error(usage, "-p records a running process: no PROGRAM with it");
+	if (o->duration_s && !o->pid)
+		usage_error(usage, "--duration goes with -p");
+	if (!o->pid && optind >= argc)
 		usage_error(usage, "no program to record");
 	return optind;
 }
@@ -161,6 +181,11 @@ int main(int argc, char **argv)
 	struct options o = { .interval_ms = 10 };
 	set_progname(argv[0]);
 	char **command = argv + parse_options(argc, argv, &o);
+	if (o.pid) {
+		struct attach_options ao = { .pid = o.pid, .output = o.output, .force = o.force,
+			.aggregate = o.aggregate, .interval_ms = o.interval_ms, .duration_s = o.duration_s };
+		return attach_record(&ao);
+	}
 	char *program = launch_resolve(command[0]);
 	launch_check(program, command[0]);
 	char *shim = launch_find_shim();

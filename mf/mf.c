@@ -14,9 +14,9 @@
  * the input it did not give them, which would bury its one line.
  *
  * mf flamegraph passes SIGHUP, SIGINT and SIGTERM on to its stages, then
- * removes its temporary file and dies of the signal.  mf run passes SIGHUP
- * and SIGTERM on to mf-record, which finishes the capture of the program
- * it stops, and waits for it.
+ * removes its temporary file and dies of the signal.  mf run and mf attach
+ * pass SIGHUP and SIGTERM on to mf-record, which finishes the capture of
+ * the program it stops (or, attached, lets go of), and wait for it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,10 +39,14 @@
 static const char usage_main[] =
 	"usage: mf run [mf-record options] PROGRAM [ARGS...]\n"
 	"       mf flamegraph [options] CAPTURE\n"
-	"       mf --help | mf run --help | mf flamegraph --help\n";
+	"       mf attach [mf-record options] PID\n"
+	"       mf --help | mf run --help | mf attach --help | mf flamegraph --help\n";
 
 static const char usage_run[] =
 	"usage: mf run [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]\n";
+
+static const char usage_attach[] =
+	"usage: mf attach [-f] [-o FILE] [--duration S] [--interval MS] [--aggregate] PID\n";
 
 static const char usage_flamegraph[] =
 	"usage: mf flamegraph [-o OUTPUT] [-f] [--leaks | --temporary-allocation-threshold N |\n"
@@ -54,11 +58,13 @@ static const char help_main[] =
 	"\n"
 	"  run          run PROGRAM under mf-record; the capture goes to\n"
 	"               mf-PROGRAM.PID.mft.zst (PID: mf's own process id) unless -o\n"
+	"  attach       record the running process PID with mf-record -p until it\n"
+	"               ends or ^C; the capture goes to mf-NAME.PID.mft.zst unless -o\n"
 	"  flamegraph   write an HTML flame graph of a capture: peak memory by\n"
 	"               default, or leaks, or temporary allocations\n"
 	"\n"
 	"Each verb is a pipeline of the mf-* filters in mf's directory; see\n"
-	"'mf run --help' and 'mf flamegraph --help'.\n";
+	"'mf run --help', 'mf attach --help' and 'mf flamegraph --help'.\n";
 
 static const char help_run[] =
 	"Run PROGRAM with mf-record and write its capture to FILE, by default\n"
@@ -75,6 +81,21 @@ static const char help_run[] =
 	"every object of a Python program is an allocation of its own.\n"
 	"\n"
 	"Exits with mf-record's status: the program's, or 128 + N if signal N killed it.\n";
+
+static const char help_attach[] =
+	"Record the running process PID with mf-record -p, from now until it ends,\n"
+	"S seconds have passed, or ^C: then the process goes on, no longer\n"
+	"recorded.  The capture goes to FILE, by default mf-NAME.PID.mft.zst in the\n"
+	"current directory, where NAME is the process's name.  Prints where it\n"
+	"wrote when done.\n"
+	"\n"
+	"  -o, --output FILE   write the capture to FILE\n"
+	"  -f, --force         overwrite FILE if it exists\n"
+	"      --duration S    stop recording after S seconds\n"
+	"      --interval MS   a memory record every MS milliseconds (default 10)\n"
+	"      --aggregate     keep only what was live at the peak and at the end\n"
+	"\n"
+	"Exits with mf-record's status: 0 once the capture is written.\n";
 
 static const char help_flamegraph[] =
 	"Write an HTML flame graph of CAPTURE to OUTPUT, by default\n"
@@ -482,6 +503,8 @@ static int wrote_capture(const char *output, const struct stat *old)
 	return !old || now.st_dev != old->st_dev || now.st_ino != old->st_ino;
 }
 
+static int record_with(char **args, const char *output);
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -526,8 +549,16 @@ static int cmd_run(int argc, char **argv)
 	char **args = xcalloc((size_t)(rec.argc + argc - optind + 1), sizeof *args);
 	memcpy(args, rec.argv, (size_t)rec.argc * sizeof *args);
 	memcpy(args + rec.argc, argv + optind, (size_t)(argc - optind) * sizeof *args);
+	return record_with(args, output);
+}
 
-	/* Like system(): the terminal's ^C is for the program, not for mf. */
+/*
+ * Run mf-record with args (freed), which write the capture to output;
+ * returns mf-record's exit status.
+ */
+static int record_with(char **args, const char *output)
+{
+	/* Like system(): the terminal's ^C is for the program (mf attach: for mf-record), not for mf. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	outlive_children = 1;
@@ -553,11 +584,75 @@ static int cmd_run(int argc, char **argv)
 	return WEXITSTATUS(status);
 }
 
+/* ---------------------------------------------------------------- attach */
+
+/* The process's name (its /proc/PID/comm), or "process" when it cannot be read. */
+static void process_name(const char *pid, char *name, size_t size)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%s/comm", pid);
+	FILE *f = fopen(path, "re");
+	if (!f || !fgets(name, (int)size, f) || !*name || *name == '\n')
+		snprintf(name, size, "process");
+	name[strcspn(name, "\n/")] = '\0';
+	if (f)
+		fclose(f);
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "aggregate", no_argument, NULL, 'a' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct stage rec = { 0 };
+	const char *output = NULL;
+	int c;
+
+	stage_arg(&rec, need_sibling("mf-record"));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":fho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': stage_arg(&rec, "--aggregate"); break;
+		case 'd': stage_arg(&rec, "--duration"); stage_arg(&rec, optarg); break;
+		case 'f': stage_arg(&rec, "-f"); break;
+		case 'h': output_help(usage_attach, "\n", help_attach, NULL);
+		case 'i': stage_arg(&rec, "--interval"); stage_arg(&rec, optarg); break;
+		case 'o': output = optarg; break;
+		default: bad_option(usage_attach, c, argv);
+		}
+	}
+	if (argc - optind != 1)
+		usage_error(usage_attach, argc - optind ? "expected one PID, found %d" : "expected a PID",
+			    argc - optind);
+	const char *pid = argv[optind];
+	option_u64(usage_attach, "PID", pid, 1, INT_MAX);
+	if (!output) {
+		static char name[PATH_MAX];
+		char comm[64];
+		process_name(pid, comm, sizeof comm);
+		snprintf(name, sizeof name, "mf-%s.%s.mft.zst", comm, pid);
+		output = name;
+	}
+	stage_arg(&rec, "-o");
+	stage_arg(&rec, output);
+	stage_arg(&rec, "-p");
+	stage_arg(&rec, pid);
+	char **args = xcalloc((size_t)rec.argc + 1, sizeof *args);
+	memcpy(args, rec.argv, (size_t)rec.argc * sizeof *args);
+	return record_with(args, output);
+}
+
 int main(int argc, char **argv)
 {
 	set_progname("mf");
 	if (argc < 2)
-		usage_error(usage_main, "expected a command: run or flamegraph");
+		usage_error(usage_main, "expected a command: run, attach or flamegraph");
 	const char *verb = argv[1];
 	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0)
 		output_help(usage_main, "\n", help_main, NULL);
@@ -567,5 +662,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(verb, "flamegraph") == 0)
 		return cmd_flamegraph(argc - 1, argv + 1);
+	if (strcmp(verb, "attach") == 0)
+		return cmd_attach(argc - 1, argv + 1);
 	usage_error(usage_main, "unknown command '%s'", verb);
 }

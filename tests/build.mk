@@ -18,6 +18,11 @@ $(BUILD)/tests/maps_jemalloc: TEST_PROG_LIBS = -ljemalloc
 $(BUILD)/tests/maps_tcmalloc: TEST_PROG_LIBS = -ltcmalloc_minimal
 $(BUILD)/tests/maps_jemalloc $(BUILD)/tests/maps_tcmalloc: tests/progs/maps_blocks.h
 
+# A statically linked program, which mf-record -p refuses (tests/attach.bats).
+$(BUILD)/tests/attach_static: tests/progs/attach_static.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -static -o $@ $<
+
 $(BUILD)/tests/%: tests/progs/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(TEST_PROG_FLAGS) -o $@ $< -ldl

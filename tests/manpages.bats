@@ -39,7 +39,7 @@ page_of() {
 	for p in $(programs); do
 		text=$(MANWIDTH=200 man -l "$(page_of "$p")" 2>/dev/null)
 		help=$("$BIN/$p" --help)
-		[ "$p" = mf ] && help+=$("$BIN/mf" run --help; "$BIN/mf" flamegraph --help)
+		[ "$p" = mf ] && help+=$("$BIN/mf" run --help; "$BIN/mf" flamegraph --help; "$BIN/mf" attach --help)
 		for opt in $(grep -o -- '--[a-z][a-z-]*' <<<"$help" | sort -u); do
 			[[ "$text" == *"$opt"* ]] || { echo "$p: $opt is in --help, not in the man page"; return 1; }
 		done

@@ -24,7 +24,7 @@ only_files() {
 @test "mf without a command is a usage error" {
 	run -2 --separate-stderr "$MF"
 	[ "$output" = "" ]
-	[ "${stderr_lines[0]}" = "mf: expected a command: run or flamegraph" ]
+	[ "${stderr_lines[0]}" = "mf: expected a command: run, attach or flamegraph" ]
 	[ "${stderr_lines[1]}" = "usage: mf run [mf-record options] PROGRAM [ARGS...]" ]
 }
 
@@ -247,7 +247,7 @@ fake_stage() {
 	[ "$(cat cap)" = precious ]
 	run -2 --separate-stderr "$MF" run -f -o cap --interval 0 /bin/true
 	[ "${stderr_lines[0]}" = "mf-record: --interval takes a whole number from 1 to 3600000, not '0'" ]
-	[ "${#stderr_lines[@]}" = 2 ]
+	[ "${#stderr_lines[@]}" = 3 ]
 	[ "$(cat cap)" = precious ]
 	run -0 --separate-stderr "$MF" run -f -o cap /bin/true
 	[ "$stderr" = "mf: wrote cap; make a report with: mf flamegraph cap" ]

@@ -445,7 +445,7 @@ f 1 0" ]
 	run -2 --separate-stderr $BIN/mf-record --interval 0 $PROGS/rec_basic
 	[ "${stderr_lines[1]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
 	run -2 --separate-stderr $BIN/mf-record --interval 10x $PROGS/rec_basic
-	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "${#stderr_lines[@]}" -eq 3 ]	# the message, and the usage's two lines (with -p PID)
 }
 
 @test "options after the program are the program's" {

@@ -107,7 +107,13 @@ static size_t pool_size(const void *p)
 	return n;
 }
 
-#define RESOLVE(name) (real_##name = (__typeof__(real_##name))dlsym(RTLD_NEXT, #name))
+/*
+ * Where the real functions are: the next module after the preloaded
+ * tracker, or, for a tracker loaded into a running process (shim_attach.c),
+ * the first module that defines them, the one the program's calls are bound to.
+ */
+static void *real_scope = RTLD_NEXT;
+#define RESOLVE(name) (real_##name = (__typeof__(real_##name))dlsym(real_scope, #name))
 
 static void resolve_real_functions(void)
 {
@@ -223,31 +229,13 @@ static int is_region(int fd)
 	       h.slots >= 1 && h.slots <= MF_SLOTS && (uint64_t)st.st_size == mf_shm_size(h.slots);
 }
 
-/*
- * Map the header of the shared region (and the start of slot 0, which
- * slot 0 is mapped from: proto.h) and close its descriptor, so a program
- * that closes every descriptor, or dup2s over this one, is unharmed.  A
- * descriptor that is not the launcher's region is left alone, with a
- * warning.  Returns 1 when tracking.
- */
-static int attach(void)
+/* Map the checked region fd and start tracking; 0, or -1 when it cannot be mapped. */
+static int map_region(int fd)
 {
-	const char *env = getenv(MF_ENV_SHM_FD);
-	int fd = shm_fd_from_env();
-	void *m;
+	void *m = real_mmap(NULL, 2 * MF_SLOT_ALIGN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
 
-	if (!env || !*env)
-		return 0;
-	if (fd < 0 || !is_region(fd)) {
-		warn("libmf-record.so: MF_SHM_FD does not name mf-record's shared memory; "
-		     "the program runs untracked\n");
-		return 0;
-	}
-	m = real_mmap(NULL, 2 * MF_SLOT_ALIGN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
-	if (m == MAP_FAILED) {
-		warn("libmf-record.so: cannot map mf-record's shared memory; the program runs untracked\n");
-		return 0;
-	}
+	if (m == MAP_FAILED)
+		return -1;
 	close(fd);
 	shim_hdr = m;
 #if defined(__x86_64__)
@@ -259,6 +247,32 @@ static int attach(void)
 	modules_init();
 	pthread_atfork(NULL, NULL, fork_child);
 	atomic_store(&shim_hdr->attached, 1);
+	return 0;
+}
+
+/*
+ * Map the header of the shared region (and the start of slot 0, which
+ * slot 0 is mapped from: proto.h) and close its descriptor, so a program
+ * that closes every descriptor, or dup2s over this one, is unharmed.  A
+ * descriptor that is not the launcher's region is left alone, with a
+ * warning.  Returns 1 when tracking.
+ */
+static int attach(void)
+{
+	const char *env = getenv(MF_ENV_SHM_FD);
+	int fd = shm_fd_from_env();
+
+	if (!env || !*env)
+		return 0;
+	if (fd < 0 || !is_region(fd)) {
+		warn("libmf-record.so: MF_SHM_FD does not name mf-record's shared memory; "
+		     "the program runs untracked\n");
+		return 0;
+	}
+	if (map_region(fd) != 0) {
+		warn("libmf-record.so: cannot map mf-record's shared memory; the program runs untracked\n");
+		return 0;
+	}
 	return 1;
 }
 
@@ -285,6 +299,31 @@ static void shim_init(void)
 	atomic_store(&shim_state, expect);
 }
 
+int shim_start_late(int fd, pid_t launcher)
+{
+	struct shim_thread *t = &shim_self;
+	int expect = SHIM_UNINIT, ok;
+
+	if (!atomic_compare_exchange_strong(&shim_state, &expect, SHIM_STARTING))
+		return -1;
+	t->guard++;
+	real_scope = RTLD_DEFAULT;
+	resolve_real_functions();
+	ok = is_region(fd) && map_region(fd) == 0;
+	if (ok)
+		thread_launcher_is(launcher);
+	t->guard--;
+	atomic_store(&shim_state, ok ? SHIM_ON : SHIM_OFF);
+	if (!ok)
+		return -2;
+	/* The injected call runs in the main thread: it is thread 1, as when preloaded. */
+	t->guard++;
+	if (thread_slot(t))
+		modules_check(t);
+	t->guard--;
+	return 0;
+}
+
 /* Remove the variables that start tracking, so programs we exec run untracked. */
 static void forget_environment(void)
 {
@@ -296,6 +335,8 @@ __attribute__((constructor)) static void shim_start(void)
 {
 	struct shim_thread *t = &shim_self;
 
+	if (shim_loaded_late())	/* by mf-record -p: shim_attach.c starts it */
+		return;
 	if (atomic_load(&shim_state) == SHIM_UNINIT)
 		shim_init();
 	forget_environment();

@@ -7,6 +7,8 @@
  * shim_thread.c  per-thread slots and the ring writer
  * shim_stack.c   unwinding, the per-thread stack cache, module records
  * shim_python.c  the Python frames of a thread running CPython
+ * shim_attach.c  loaded into a running process (mf-record -p): late
+ *                start, GOT entries rewritten to reach the hooks
  *
  * Rules for everything reachable from a hook: no stdio, no locale, no
  * malloc (memory comes from mmap), no lock shared by all threads on the
@@ -55,6 +57,12 @@ void shim_munmap(void *p, size_t len) SHIM_HIDDEN;
 /* Stop tracking for good (the launcher went away). */
 void shim_give_up(void) SHIM_HIDDEN;
 /*
+ * Start tracking in a running process (mf-record -p, shim_attach.c): fd is
+ * the launcher's region, launcher its process.  0; -1 when the tracker ran
+ * before in this process; -2 when fd is not a region it can map.
+ */
+int shim_start_late(int fd, pid_t launcher) SHIM_HIDDEN;
+/*
  * Whether this is the process that attached, not a child forked from it
  * without fork handlers (shim.c).  One load.
  */
@@ -67,6 +75,8 @@ static inline int shim_own_process(void)
 /* shim_thread.c */
 /* Called once by shim_init. */
 void thread_init(void) SHIM_HIDDEN;
+/* The launcher is process pid, not the parent (mf-record -p): call after thread_init. */
+void thread_launcher_is(pid_t pid) SHIM_HIDDEN;
 /*
  * The calling thread's slot, claimed on first use.  NULL when tracking
  * stopped, or when every slot is taken: then the event is counted in
@@ -141,6 +151,10 @@ void emit(struct shim_thread *t, uint16_t type, uint32_t aux, uint64_t key,
 /* THREAD (thread == 0: the calling thread) or RENAME (of thread). */
 void emit_name(struct shim_thread *t, uint16_t type, uint64_t thread,
 	       const char *name) SHIM_HIDDEN;
+
+/* shim_attach.c */
+/* Whether the tracker was loaded into a running process, not preloaded. */
+int shim_loaded_late(void) SHIM_HIDDEN;
 
 /* shim_stack.c */
 void stack_init(void) SHIM_HIDDEN;

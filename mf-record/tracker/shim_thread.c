@@ -14,7 +14,9 @@
  * it tries again now and then.  A signal handler may write events in the middle of
  * another write: see ring_reserve and ring_publish (shim.h).
  */
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <linux/futex.h>
@@ -35,6 +37,25 @@ __thread struct shim_thread shim_self __attribute__((tls_model("initial-exec")))
 
 static pthread_key_t exit_key;
 static pid_t launcher_pid;
+static int launcher_not_parent;	/* mf-record -p: the launcher is not our parent */
+
+/* Whether the launcher went away (then nobody drains the rings). */
+static int launcher_gone(void)
+{
+	int err = errno, gone;
+
+	if (!launcher_not_parent)
+		return getppid() != launcher_pid;
+	gone = kill(launcher_pid, 0) != 0 && errno == ESRCH;
+	errno = err;
+	return gone;
+}
+
+void thread_launcher_is(pid_t pid)
+{
+	launcher_pid = pid;
+	launcher_not_parent = 1;
+}
 
 static void on_thread_exit(void *unused)
 {
@@ -187,7 +208,7 @@ static struct mf_slot *claim_free_slot(void)
 
 		if (s || !slot_coming_back())
 			return s;
-		if (getppid() != launcher_pid) {
+		if (launcher_gone()) {
 			shim_give_up();
 			return NULL;
 		}
@@ -304,7 +325,7 @@ static int wait_room(struct shim_thread *t, uint64_t head, uint32_t need)
 			syscall(SYS_futex, &s->waiting, FUTEX_WAIT, 1, &tick, NULL, 0);
 		}
 		atomic_store_explicit(&s->waiting, 0, memory_order_relaxed);
-		if (getppid() != launcher_pid) {
+		if (launcher_gone()) {
 			shim_give_up();
 			return 0;
 		}

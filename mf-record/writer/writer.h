@@ -126,5 +126,10 @@ void writer_process_gone(struct writer *w);
  * process ended (a wait status).
  */
 void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status);
+/*
+ * The same for a recording that ended another way than with the process's
+ * exit (mf-record -p): how is the E record's HOW word, code its CODE.
+ */
+void writer_end_how(struct writer *w, uint64_t end_ns, uint64_t lost, const char *how, int code);
 
 #endif

@@ -467,15 +467,20 @@ void writer_process_gone(struct writer *w)
 
 void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status)
 {
+	int signaled = WIFSIGNALED(status);
+	writer_end_how(w, end_ns, lost, signaled ? "signal" : "exit",
+		       signaled ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+void writer_end_how(struct writer *w, uint64_t end_ns, uint64_t lost, const char *how, int code)
+{
 	memory_advance(&w->memory, &w->text, end_ns, w->heap);
 	if (w->o.aggregate)
 		sites_end(&w->sites, &w->text, &w->frames, &w->threads);
-	int signaled = WIFSIGNALED(status);
 	buf_printf(&w->text.line, "%c %llu %llu %llu %llu %llu %s %d", EV_END,
 		   (unsigned long long)w->memory.now_ms, (unsigned long long)w->allocs,
 		   (unsigned long long)w->frees, (unsigned long long)w->untracked,
-		   (unsigned long long)lost, signaled ? "signal" : "exit",
-		   signaled ? WTERMSIG(status) : WEXITSTATUS(status));
+		   (unsigned long long)lost, how, code);
 	if (w->double_frees)	/* only then: older readers take the stream */
 		buf_printf(&w->text.line, " %llu", (unsigned long long)w->double_frees);
 	text_end_line(&w->text);
