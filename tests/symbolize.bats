@@ -422,7 +422,8 @@ needs_user_namespace() {
 	cd "$here"
 	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/sym_load" chdir "$dir" ./libsym_load.so
 	[ "$stderr" = "" ]
-	[ "$(module_frames "$out" ./libsym_load.so)" = "$(load_lib_frames)" ]
+	# The module is named by its absolute path in the program's directory.
+	[ "$(module_frames "$out" "$(cd "$dir" && pwd -P)/libsym_load.so")" = "$(load_lib_frames)" ]
 }
 
 @test "without map_files, a relative path is opened in the program's directory and checked" {
@@ -435,7 +436,7 @@ needs_user_namespace() {
 	run -0 --separate-stderr unshare --user --map-root-user \
 		"$BIN/mf-record" -o "$out" "$B/sym_load" chdir "$dir" ./libsym_load.so
 	[ "$stderr" = "" ]
-	[ "$(module_frames "$out" ./libsym_load.so)" = "$(load_lib_frames)" ]
+	[ "$(module_frames "$out" "$(cd "$dir" && pwd -P)/libsym_load.so")" = "$(load_lib_frames)" ]
 }
 
 @test "a library whose path became a FIFO: the recording ends, its frames are MODULE+0xOFFSET, one warning" {
@@ -452,6 +453,75 @@ needs_user_namespace() {
 	[ "${#lines[@]}" -eq 2 ]
 	[[ "${lines[0]}" =~ ^libsym_load\.so\+0x[0-9a-f]+\ \?:0$ ]]
 	[[ "${lines[1]}" =~ ^libsym_load\.so\+0x[0-9a-f]+\ \?:0$ ]]
+}
+
+# --- plugins unloaded and loaded again: each frame named by the module
+# mapped there when the event happened ---
+
+# plugin_leaks STREAM: the leaks of sym_plugins from plugin_run on, one
+# line per stack.
+plugin_leaks() {
+	"$BIN/mf-leaks" "$1" | grep -v '^#' | sed -n 's/^.*;\(plugin_run (\)/\1/p'
+}
+
+# plugin_stack P BYTES: the leak of plugin P (a or b) as plugin_leaks prints it.
+plugin_stack() {
+	local src=$ROOT/tests/tools/sym_plugin_lib.c
+	echo "plugin_run ($src:$(line_of "$src" "return NAMED(PLUGIN, _run)(n);"));$1_run ($src:$(line_of "$src" "return NAMED(PLUGIN, _leak)(n);"));$1_leak ($src:$(line_of "$src" 'return malloc(n);')) $2"
+}
+
+# The plugins' M records, by file name, sorted.
+plugin_modules() {
+	awk '$1 == "M" && $3 ~ /libplugin_/ { sub(/.*\//, "", $3); print $3 }' "$1" | sort
+}
+
+@test "two plugins loaded in turn at the same place, with the same code: each allocation under its own plugin's names" {
+	local out=$BATS_TEST_TMPDIR/rec.mft
+	# sym_plugins fails unless both land at the same place.
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/sym_plugins" alternate - \
+		"$B/libplugin_a.so" "$B/libplugin_b.so"
+	[ "$stderr" = "" ]
+	[ "$(plugin_leaks "$out")" = "$(plugin_stack a 303)
+$(plugin_stack b 603)" ]
+	# A loaded again after B is sent again: two M records with one path
+	# are one module to the readers, so each path has one.
+	[ "$(plugin_modules "$out")" = "libplugin_a.so
+libplugin_b.so" ]
+}
+
+@test "two plugins loaded in turn at the same place, aggregated: named as when they were allocated" {
+	local out=$BATS_TEST_TMPDIR/rec.mft
+	run -0 --separate-stderr "$BIN/mf-record" --aggregate -o "$out" "$B/sym_plugins" alternate - \
+		"$B/libplugin_a.so" "$B/libplugin_b.so"
+	[ "$stderr" = "" ]
+	[ "$(plugin_leaks "$out")" = "$(plugin_stack a 303)
+$(plugin_stack b 603)" ]
+}
+
+@test "a plugin unloaded, another loaded elsewhere, the first loaded again" {
+	local out=$BATS_TEST_TMPDIR/rec.mft
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/sym_plugins" elsewhere - \
+		"$B/libplugin_a.so" "$B/libplugin_b.so"
+	[ "$stderr" = "" ]
+	# Two call sites in the host: A's first load and its second.
+	[ "$(plugin_leaks "$out")" = "$(plugin_stack a 101)
+$(plugin_stack a 100)
+$(plugin_stack b 200)" ]
+}
+
+@test "plugins loaded in turn by relative paths after a chdir, decoys of their names where the recorder runs" {
+	local dir=$BATS_TEST_TMPDIR/there here=$BATS_TEST_TMPDIR/here out=$BATS_TEST_TMPDIR/rec.mft
+	mkdir "$dir" "$here"
+	cp "$B/libplugin_a.so" "$B/libplugin_b.so" "$dir/"
+	# Each decoy is the other plugin: read, it would swap the names.
+	cp "$B/libplugin_b.so" "$here/libplugin_a.so"
+	cp "$B/libplugin_a.so" "$here/libplugin_b.so"
+	cd "$here"
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/sym_plugins" alternate "$dir" \
+		./libplugin_a.so ./libplugin_b.so
+	[ "$stderr" = "" ]
+	[ "$(plugin_leaks "$out")" = "$(plugin_stack a 303)
+$(plugin_stack b 603)" ]
 }
 
 @test "glibc's source paths are joined with their compilation directory once" {

@@ -75,3 +75,12 @@ $(BUILD)/tests/libsym_load_decoy.so: tests/tools/sym_load_lib.c
 	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -DDECOY -shared -fPIC -o $@ $<
 
 test-programs: $(SYM_LOAD_LIBS)
+
+# The plugins tests/progs/sym_plugins loads and unloads: one source, two
+# names, the same code.
+SYM_PLUGINS = $(BUILD)/tests/libplugin_a.so $(BUILD)/tests/libplugin_b.so
+$(BUILD)/tests/libplugin_%.so: tests/tools/sym_plugin_lib.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -DPLUGIN=$* -shared -fPIC -o $@ $<
+
+test-programs: $(SYM_PLUGINS)
