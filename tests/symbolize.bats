@@ -524,6 +524,54 @@ $(plugin_stack b 200)" ]
 $(plugin_stack b 603)" ]
 }
 
+# --- Rust: both mangling schemes demangled, without hashes ---
+
+# rust_record SCHEME: build tests/progs/sym_rust.rs with the machine's
+# rustc and that symbol mangling scheme (legacy, rustc's default; v0) and
+# record it into $BATS_TEST_TMPDIR/rec.mft.
+rust_record() {
+	local rustc
+	rustc=$(command -v rustc || echo "$HOME/.cargo/bin/rustc")
+	[ -x "$rustc" ] || {
+		echo "these tests need rustc (on PATH or in ~/.cargo/bin)" >&2
+		return 1
+	}
+	local scheme=()
+	[ "$1" = legacy ] || scheme=(-C symbol-mangling-version="$1")
+	"$rustc" -g -C opt-level=0 "${scheme[@]}" \
+		-o "$BATS_TEST_TMPDIR/sym_rust" "$P/sym_rust.rs"
+	run -0 --separate-stderr "$BIN/mf-record" -o "$BATS_TEST_TMPDIR/rec.mft" "$BATS_TEST_TMPDIR/sym_rust"
+	[ "$stderr" = "" ]
+}
+
+# rust_frame FUNCTION TEXT: the F record of FUNCTION at the line of TEXT in sym_rust.rs, as "LINE FUNCTION".
+rust_frame() {
+	awk -v src="$P/sym_rust.rs" -v fn="$1" '$1 == "F" && $4 == src {
+		f = $6; for (i = 7; i <= NF; i++) f = f " " $i; if (f == fn) print $5, f }' "$BATS_TEST_TMPDIR/rec.mft"
+}
+
+# No frame keeps a legacy hash or escape, or is a bare v0 name.
+no_mangled_rust() {
+	run -1 grep -E '^F [0-9]+ [0-9]+ [^ ]+ [0-9]+ (_R|.*(::h[0-9a-f]{16}|[$](LT|GT|u20|C|RF)[$]|_ZN))' "$BATS_TEST_TMPDIR/rec.mft"
+}
+
+# bats test_tags=slow
+@test "Rust, legacy mangling: generic methods and closures by their source names, no hash" {
+	rust_record legacy
+	[ "$(rust_frame 'sym_rust::Stack<T>::push_copies')" = "$(line_of "$P/sym_rust.rs" 'self.items.push(x.clone());') sym_rust::Stack<T>::push_copies" ]
+	[ "$(rust_frame 'sym_rust::boxed_by_closure::{{closure}}')" = "$(line_of "$P/sym_rust.rs" 'Box::new(n)') sym_rust::boxed_by_closure::{{closure}}" ]
+	grep -q '^F [0-9]* [0-9]* [^ ]* [0-9]* <alloc::string::String as core::clone::Clone>::clone$' "$BATS_TEST_TMPDIR/rec.mft"
+	no_mangled_rust
+}
+
+# bats test_tags=slow
+@test "Rust, v0 mangling: generic methods with their types and closures, not bare names" {
+	rust_record v0
+	[ "$(rust_frame '<sym_rust::Stack<alloc::string::String>>::push_copies')" = "$(line_of "$P/sym_rust.rs" 'self.items.push(x.clone());') <sym_rust::Stack<alloc::string::String>>::push_copies" ]
+	[ "$(rust_frame 'sym_rust::boxed_by_closure::{closure#0}')" = "$(line_of "$P/sym_rust.rs" 'Box::new(n)') sym_rust::boxed_by_closure::{closure#0}" ]
+	no_mangled_rust
+}
+
 @test "glibc's source paths are joined with their compilation directory once" {
 	local out=$BATS_TEST_TMPDIR/rec.mft
 	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/rec_threads"

@@ -25,6 +25,7 @@
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <inttypes.h>
+#include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,6 @@
 #include "sym_open.h"
 #include "symbolize.h"
 
-/* From libstdc++ (extern "C"); <cxxabi.h> is C++ only. */
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
 /* Deeper inlining than this is cut to its outermost calls. */
 enum { MAX_INLINED = 64 };
@@ -362,19 +361,45 @@ uint64_t symbolizer_shadowed(const struct symbolizer *s)
 
 /* ---- names ---- */
 
+static int is_mangled(const char *name)
+{
+	return name && name[0] == '_' && (name[1] == 'Z' || name[1] == 'R');
+}
+
+static void append_demangled(const char *text, size_t n, void *b)
+{
+	buf_add(b, text, n);
+}
+
+/*
+ * name demangled into b, with libiberty's demangler (binutils', gdb's and
+ * valgrind's): Rust first, since a legacy Rust name ("_ZN...17h<hash>E")
+ * is also a C++ one, then C++.  Rust names lose their hash and their
+ * escapes ("<alloc::vec::Vec<T> as core::clone::Clone>::clone"); v0 names
+ * ("_R...") read the same way.  Returns 0 if name is neither.
+ */
+static int demangle_into(struct buf *b, const char *name)
+{
+	const int options = DMGL_PARAMS | DMGL_ANSI;
+
+	buf_clear(b);
+	if (rust_demangle_callback(name, options, append_demangled, b))
+		return 1;
+	buf_clear(b);
+	return name[1] == 'Z' &&
+	       cplus_demangle_v3_callback(name, options, append_demangled, b);
+}
+
 /* The readable form of a (maybe mangled) name, demangled once per name. */
 static const char *demangle(struct symbolizer *s, const char *name)
 {
 	uint32_t id = intern(&s->strings, name, strlen(name));
-	int added, status;
+	int added;
 	uint64_t *slot = hash_put(&s->demangled, id, &added);
-	char *plain;
 
 	if (added) {
-		plain = name[0] == '_' && name[1] == 'Z'
-			? __cxa_demangle(name, NULL, NULL, &status) : NULL;
-		*slot = plain ? intern(&s->strings, plain, strlen(plain)) : id;
-		free(plain);
+		*slot = is_mangled(name) && demangle_into(&s->scratch, name)
+			? intern(&s->strings, s->scratch.data, s->scratch.len) : id;
 	}
 	return intern_str(&s->strings, (uint32_t)*slot);
 }
@@ -391,11 +416,6 @@ static const char *die_linkage_name(Dwarf_Die *die)
 	const char *name = die_string(die, DW_AT_linkage_name);
 
 	return name ? name : die_string(die, DW_AT_MIPS_linkage_name);
-}
-
-static int is_mangled(const char *name)
-{
-	return name && name[0] == '_' && name[1] == 'Z';
 }
 
 /*

@@ -22,8 +22,8 @@
  *
  * The symbolizer is symbolize.c with sym_open.c (module files),
  * sym_debuginfo.c (debug files), sym_index.c (lookups in a module) and
- * inflate_debug.c; link with -ldw -lelf -lz -ldeflate -lstdc++
- * (__cxa_demangle).
+ * inflate_debug.c; link with -ldw -lelf -lz -ldeflate -liberty (the
+ * demangler of binutils and gdb: C++, and Rust's legacy and v0 names).
  */
 #ifndef MF_SYMBOLIZE_H
 #define MF_SYMBOLIZE_H
@@ -36,7 +36,8 @@ struct symbolizer;
 
 struct sym_frame {
 	/*
-	 * Demangled, with parameters for C++ ("ns::Cls::method(int)").
+	 * Demangled, with parameters for C++ ("ns::Cls::method(int)"); Rust
+	 * names without their hash ("<T as core::clone::Clone>::clone").
 	 * Without a symbol, "MODULE+0xOFF": the module's file name and the
 	 * call site's offset from the load bias, lower-case hex; outside
 	 * every module, "0xADDR": the call site's address.

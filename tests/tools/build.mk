@@ -3,7 +3,7 @@
 
 # symtest: the symbolizer of mf-record driven from text (tests/symbolize.bats).
 SYMTEST = $(BUILD)/tests/symtest
-SYMTEST_LIBS = -ldw -lelf -lstdc++
+SYMTEST_LIBS = -ldw -lelf -liberty
 
 $(SYMTEST): $(BUILD)/tests/tools/symtest.o $(SYMBOLIZER_SRC:%.c=$(BUILD)/%.o) $(LIBMF)
 	@mkdir -p $(dir $@)
