@@ -76,13 +76,27 @@ lib_frame() {
 	[ "$(frames caller-of-leaf)" = "middle	$P/sym_c.c:$(line_of "$P/sym_c.c" '	leaf();')	$B/sym_c_nopie" ]
 }
 
-@test "a stripped executable: MODULE+0xOFFSET frames" {
-	local exe=$B/sym_c_stripped label off
+# start_of FILE FUNCTION: the offset of FUNCTION in FILE (unstripped), as frames print it.
+start_of() {
+	nm "$1" | awk -v f="$2" '$3 == f { print $1 }' | sed 's/^0*//'
+}
+
+@test "a stripped executable: MODULE+0xOFFSET frames, of the start of the function from the unwind tables" {
+	local exe=$B/sym_c_stripped
 	symbolize sym_c_stripped
-	for label in leaf static main; do
-		off=$(printf '%x' $((0x$(pc_of $label) - 1 - 0x$(bias_of "$exe"))))
-		[ "$(frames $label)" = "sym_c_stripped+0x$off	?:0	$exe" ]
-	done
+	[ "$(frames leaf)" = "sym_c_stripped+0x$(start_of "$B/sym_c" leaf)	?:0	$exe" ]
+	[ "$(frames static)" = "sym_c_stripped+0x$(start_of "$B/sym_c" leaf_static)	?:0	$exe" ]
+	[ "$(frames main)" = "sym_c_stripped+0x$(start_of "$B/sym_c" main)	?:0	$exe" ]
+}
+
+@test "a stripped program recorded: each static function one frame, however many call sites it has" {
+	local out=$BATS_TEST_TMPDIR/rec.mft
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/sym_strip_stripped"
+	[ "$stderr" = "" ]
+	run -0 "$BIN/mf-leaks" "$out"
+	# main's two calls and two_blocks' two mallocs: one stack, all 62 bytes.
+	[ "$(grep -v '^#' <<<"$output" | sed 's/^.*__libc_start_call_main ([^)]*);//')" = \
+	  "sym_strip_stripped+0x$(start_of "$B/sym_strip" main) (sym_strip_stripped);sym_strip_stripped+0x$(start_of "$B/sym_strip" two_blocks) (sym_strip_stripped) 62" ]
 }
 
 @test "an address in a module but in no function is MODULE+0xOFFSET of the call site" {
@@ -100,8 +114,9 @@ lib_frame() {
 	printf 'module 0 0 100000 %s\npc init %x\npc plt %x\n' "$exe" \
 		$((0x$init + 5)) $((0x$plt + 0x11)) >"$IN"
 	run -0 --separate-stderr "$B/symtest" "$IN"
+	# The PLT has one entry in the unwind tables: named by its start.
 	[ "$(printf '%s\n' "$output" | cut -f1-3)" = "init	_init	?:0
-plt	sym_c+0x$(printf '%x' $((0x$plt + 0x10)))	?:0" ]
+plt	sym_c+0x$(printf '%x' $((0x$plt)))	?:0" ]
 }
 
 @test "an address in no module is 0xADDRESS of the call site" {
@@ -150,13 +165,11 @@ main	$src:$(line_of "$src" '	outer();')	$B/sym_inline" ]
 	lib_frame lib-static dl_static "$B/libsym_dl.so"
 }
 
-@test "a stripped library: dynamic symbols by name, the rest as MODULE+0xOFFSET" {
+@test "a stripped library: dynamic symbols by name, the rest as MODULE+0xOFFSET of their start" {
 	local lib=$B/libsym_dl_stripped.so
 	symbolize sym_dl "$lib"
 	[ "$(frames lib-entry)" = "sym_dl_entry	?:0	$lib" ]
-	local off
-	off=$(printf '%x' $((0x$(pc_of lib-static) - 1 - 0x$(bias_of "$lib"))))
-	[ "$(frames lib-static)" = "libsym_dl_stripped.so+0x$off	?:0	$lib" ]
+	[ "$(frames lib-static)" = "libsym_dl_stripped.so+0x$(start_of "$B/libsym_dl.so" dl_static)	?:0	$lib" ]
 }
 
 @test "a stripped library with a separate debug file matched by build id" {

@@ -21,6 +21,7 @@
  * Separate debug files are found by sym_debuginfo.h, never by debuginfod.
  */
 #include <dwarf.h>
+#include <gelf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
@@ -56,6 +57,10 @@ struct module_file {
 	Dwfl_Module *dwmod;	/* NULL when the file could not be read */
 	int reported;		/* to libdwfl yet (at the first lookup in it) */
 	struct sym_index *index;	/* of dwmod, or NULL */
+	const unsigned char *starts;	/* .eh_frame_hdr's table, or NULL (function_start) */
+	uint32_t nstarts;
+	int starts_read;
+	uint64_t starts_base;	/* where .eh_frame_hdr is, in the process */
 };
 
 /*
@@ -468,6 +473,100 @@ static const char *module_offset_name(struct symbolizer *s,
 	return intern_cstr(s, buf_str(&s->scratch));
 }
 
+/*
+ * The function starts of a module's unwind tables: .eh_frame has an entry
+ * (FDE) for every function, even in a stripped program, each starting
+ * where its function does, and .eh_frame_hdr lists those starts sorted
+ * (as a binary search table, 4-byte offsets from the header, which is how
+ * GNU ld writes it; another encoding is not read).  Read at the first
+ * need; table NULL when there is none.
+ */
+static void read_starts(struct module_file *f)
+{
+	GElf_Addr bias;
+	Elf *elf = f->dwmod ? dwfl_module_getelf(f->dwmod, &bias) : NULL;
+	size_t nph;
+	GElf_Phdr ph;
+	Elf_Data *d;
+	const unsigned char *h;
+
+	f->starts_read = 1;
+	if (!elf || elf_getphdrnum(elf, &nph) != 0)
+		return;
+	for (size_t i = 0; i < nph; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME ||
+		    !(d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz, ELF_T_BYTE)) ||
+		    d->d_size < 12)
+			continue;
+		h = d->d_buf;
+		/* version 1, fde_count udata4, table datarel sdata4 */
+		if (h[0] != 1 || h[2] != DW_EH_PE_udata4 ||
+		    h[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4) ||
+		    (h[1] & 0x0f) != DW_EH_PE_sdata4)
+			return;
+		memcpy(&f->nstarts, h + 8, 4);
+		if (f->nstarts > (d->d_size - 12) / 8)
+			return;
+		f->starts = h + 12;
+		f->starts_base = ph.p_vaddr + bias;
+		return;
+	}
+}
+
+/* Entry i of the table: the start of the i-th function, in the process. */
+static uint64_t start_at(const struct module_file *f, uint32_t i)
+{
+	int32_t off;
+
+	memcpy(&off, f->starts + 8 * (size_t)i, 4);
+	return f->starts_base + (int64_t)off;
+}
+
+/*
+ * The start of the function holding addr, from the module's unwind
+ * tables; 0 when no entry covers addr (the unwind tables say whether one
+ * does; their sorted starts say where it starts).
+ */
+static int function_start(struct module *m, uint64_t addr, uint64_t *start)
+{
+	struct module_file *f = m->file;
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi = f->dwmod ? dwfl_module_eh_cfi(f->dwmod, &bias) : NULL;
+	Dwarf_Frame *frame = NULL;
+	uint32_t lo = 0, hi;
+
+	if (!f->starts_read)
+		read_starts(f);
+	if (!f->starts || !cfi || dwarf_cfi_addrframe(cfi, addr - bias, &frame) != 0)
+		return 0;
+	free(frame);
+	hi = f->nstarts;
+	while (lo < hi) {	/* the first start after addr */
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (start_at(f, mid) <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return 0;
+	*start = start_at(f, lo - 1);
+	return 1;
+}
+
+/*
+ * The name of a function with no symbol: "MODULE+0xOFF" of its start when
+ * the unwind tables know it, so that its call sites are one frame (their
+ * lines, when known, still tell them apart); else of the call site.
+ */
+static const char *unnamed_function(struct symbolizer *s, struct module *m,
+				    uint64_t addr)
+{
+	uint64_t start;
+
+	return module_offset_name(s, m, function_start(m, addr, &start) ? start : addr);
+}
+
 /* Is the last component of the cleaned path in b (after root) ".."? */
 static int ends_in_dotdot(const struct buf *b, size_t root)
 {
@@ -619,7 +718,7 @@ static size_t push_dwarf_frames(struct symbolizer *s, struct module *m,
 		Dwarf_Die *die = i > 0 ? &chain[i - 1] : &fn;
 
 		name = function_name(s, die, m, pc_addr);
-		push_frame(s, name ? name : module_offset_name(s, m, pc_addr),
+		push_frame(s, name ? name : unnamed_function(s, m, pc_addr),
 			   file, line, m->path);
 		if (i > 0)
 			call_site(s, cu, die, &file, &line);
@@ -642,7 +741,7 @@ static void push_symbol_frame(struct symbolizer *s, struct module *m,
 		name = sym_index_symbol(m->file->index, pc_addr);
 	if (cu)
 		line_at(s, cu, addr, &file, &line);
-	push_frame(s, name ? demangle(s, name) : module_offset_name(s, m, pc_addr),
+	push_frame(s, name ? demangle(s, name) : unnamed_function(s, m, pc_addr),
 		   file, line, m->path);
 }
 

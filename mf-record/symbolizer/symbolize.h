@@ -39,8 +39,10 @@ struct sym_frame {
 	 * Demangled, with parameters for C++ ("ns::Cls::method(int)"); Rust
 	 * names without their hash ("<T as core::clone::Clone>::clone").
 	 * Without a symbol, "MODULE+0xOFF": the module's file name and the
-	 * call site's offset from the load bias, lower-case hex; outside
-	 * every module, "0xADDR": the call site's address.
+	 * offset from the load bias, lower-case hex, of the start of the
+	 * function holding the call site (from .eh_frame_hdr, checked by
+	 * .eh_frame), else of the call site; outside every module, "0xADDR":
+	 * the call site's address.
 	 */
 	const char *function;
 	/* Source file of the call site (absolute when DWARF names the

@@ -84,3 +84,9 @@ $(BUILD)/tests/libplugin_%.so: tests/tools/sym_plugin_lib.c
 	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -DPLUGIN=$* -shared -fPIC -o $@ $<
 
 test-programs: $(SYM_PLUGINS)
+
+# sym_strip stripped of every symbol: frames named by the unwind tables.
+$(BUILD)/tests/sym_strip_stripped: $(BUILD)/tests/sym_strip
+	strip --strip-all -o $@ $<
+
+test-programs: $(BUILD)/tests/sym_strip_stripped
