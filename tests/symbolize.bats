@@ -585,6 +585,27 @@ no_mangled_rust() {
 	no_mangled_rust
 }
 
+# bats test_tags=slow
+@test "generated code named from the perf map: a Node program's functions with their bytes" {
+	local out=$BATS_TEST_TMPDIR/rec.mft js=$P/sym_node.js node pid
+	node=$(command -v node) || {
+		echo "this test needs node (Debian's nodejs)" >&2
+		return 1
+	}
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$node" --perf-basic-prof \
+		--interpreted-frames-native-stack "$js"
+	[ "$stderr" = "" ]
+	pid=$(awk '$1 == "H" { print $4 }' "$out")
+	rm -f "/tmp/perf-$pid.map"
+	grep -qx "M [0-9]* /tmp/perf-$pid.map" "$out"
+	# The buffers held at the peak, all 1310910 bytes on one stack under
+	# outer() calling grow() calling node's allocUnsafeSlow(), by their
+	# names and the lines the map gives (where each function starts).
+	run -0 "$BIN/mf-peak" "$out"
+	[ "$(grep -v '^#' <<<"$output" | grep -F "JS:~outer ($js:$(line_of "$js" 'function outer()'));JS:~grow ($js:$(line_of "$js" 'function grow(n)'));JS:~allocUnsafeSlow (" |
+		awk '$NF == 1310910' | wc -l)" = 1 ]
+}
+
 @test "glibc's source paths are joined with their compilation directory once" {
 	local out=$BATS_TEST_TMPDIR/rec.mft
 	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/rec_threads"

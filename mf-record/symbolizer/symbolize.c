@@ -41,6 +41,7 @@
 #include "sym_debuginfo.h"
 #include "sym_index.h"
 #include "sym_open.h"
+#include "sym_perfmap.h"
 #include "symbolize.h"
 
 
@@ -99,6 +100,7 @@ struct symbolizer {
 	struct sym_frame *pool;
 	size_t npool, poolcap;
 	struct sym_frame uncached;	/* the frame of an address not cached */
+	struct perfmap *perf;	/* the process's perf map (generated code), or NULL */
 	struct buf scratch, path;
 };
 
@@ -138,6 +140,7 @@ struct symbolizer *symbolizer_new(pid_t pid)
 	struct buf scratch = BUF_INIT;
 
 	s->pid = pid;
+	s->perf = pid > 0 ? perfmap_new(pid) : NULL;
 	allow_more_files();
 	s->dwfl = sym_debuginfo_begin();
 	if (!s->dwfl)
@@ -164,6 +167,7 @@ void symbolizer_free(struct symbolizer *s)
 	if (!s)
 		return;
 	dwfl_end(s->dwfl);
+	perfmap_free(s->perf);
 	for (size_t i = 0; i < s->nfiles; i++)
 		free_file(s->files[i]);
 	intern_release(&s->strings);
@@ -766,17 +770,21 @@ static size_t resolve(struct symbolizer *s, struct module *m, uint64_t addr)
 
 /*
  * An address in no module is not cached: its module may be added later
- * (a library whose load the recorder learns about late).  Nor is the
+ * (a library whose load the recorder learns about late), or the perf map
+ * name it later (generated code: sym_perfmap.h).  Nor is the
  * address HASH_EMPTY, a key the cache can't hold and never a real return
  * address.
  */
 static size_t uncached_frame(struct symbolizer *s, struct module *m,
 			     uint64_t addr, const struct sym_frame **frames)
 {
-	s->uncached.function = module_offset_name(s, m, addr);
-	s->uncached.file = NULL;
-	s->uncached.line = 0;
-	s->uncached.module = m ? m->path : NULL;
+	const struct perfmap_entry *jit = !m && s->perf
+		? perfmap_find(s->perf, addr, &s->strings) : NULL;
+
+	s->uncached.function = jit ? jit->name : module_offset_name(s, m, addr);
+	s->uncached.file = jit && jit->line ? jit->file : NULL;
+	s->uncached.line = jit && jit->file ? jit->line : 0;
+	s->uncached.module = m ? m->path : jit ? intern_cstr(s, perfmap_path(s->perf)) : NULL;
 	*frames = &s->uncached;
 	return 1;
 }
