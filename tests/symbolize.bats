@@ -592,6 +592,7 @@ no_mangled_rust() {
 		echo "this test needs node (Debian's nodejs)" >&2
 		return 1
 	}
+	cd "$BATS_TEST_TMPDIR"	# node writes its isolate-*-v8.log files here
 	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$node" --perf-basic-prof \
 		--interpreted-frames-native-stack "$js"
 	[ "$stderr" = "" ]
