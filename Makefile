@@ -36,7 +36,9 @@ ALL_CFLAGS = $(MF_CFLAGS) $(CFLAGS) $(SAN_FLAGS)
 LDLIBS_COMMON = -lz -ldeflate -lzstd
 
 # Debian packages: to build, to run the tests, to run the demo.
-BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libzstd-dev libunwind-dev libdw-dev libelf-dev
+# libiberty-dev: the demangler of binutils, gdb and valgrind (C++ and both
+# Rust schemes), for mf-record's symbolizer.
+BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libzstd-dev libunwind-dev libdw-dev libelf-dev libiberty-dev
 # npm: installed by browser-deps (mf-html/build.mk) only when no npm command
 # exists, since NodeSource's nodejs package ships npm and conflicts with it.
 # man-db and groff-base: the test that renders every man page (man -l).

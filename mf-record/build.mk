@@ -25,14 +25,15 @@ PROGRAMS += $(BIN)/libmf-record.so
 # The launcher: starts the program with the shim preloaded, reads its events
 # from shared memory, symbolizes them with libdw (debug files inflated with
 # libdeflate first) and writes the event stream.
-# -lstdc++ gives the symbolizer __cxa_demangle.
+# -liberty (libiberty-dev) gives the symbolizer the C++ and Rust demanglers
+# of binutils, gdb and valgrind.
 # The symbolizer (mf-record/symbolizer/) is also linked into tests/tools/symtest.
 SYMBOLIZER_SRC = $(wildcard mf-record/symbolizer/*.c)
 MF_RECORD_SRC = mf-record/mf-record.c $(SYMBOLIZER_SRC) \
 	$(wildcard mf-record/launcher/*.c mf-record/writer/*.c)
 $(BIN)/mf-record: $(MF_RECORD_SRC:%.c=$(BUILD)/%.o) $(LIBMF)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ -ldw -lelf -lz -ldeflate -lzstd -lstdc++
+	$(CC) $(LDFLAGS) -o $@ $^ -ldw -lelf -lz -ldeflate -lzstd -liberty
 PROGRAMS += $(BIN)/mf-record
 # make install: the launcher finds the shim in ../lib/mf/ next to its bin/.
 INSTALL_EXTRA = install -m 644 $(BIN)/libmf-record.so $(DESTDIR)$(PREFIX)/lib/mf/

@@ -64,6 +64,8 @@
 #define MF_MAX_DEPTH 128u		/* frames kept per stack */
 #define MF_NAME_MAX 64u			/* thread names are at most 15 bytes on Linux */
 #define MF_PATH_MAX 4096u
+/* Build ids longer than this are not sent (GNU ld makes 20 bytes). */
+#define MF_BUILD_ID_MAX 64u
 
 #define MF_ENV_SHM_FD "MF_SHM_FD"
 
@@ -127,7 +129,7 @@ enum mf_event_type {
 	MF_EV_FREE,		/* a = address; aux = 0 or MF_FREE_PENDING */
 	MF_EV_MUNMAP,		/* a = address, b = length; aux = 0 or MF_FREE_PENDING and c = 1 (mremap's old range) */
 	MF_EV_STACK,		/* no key: the key field holds the stack id; aux = depth | MF_STACK_TRUNCATED; then depth u64 return addresses, innermost first */
-	MF_EV_MODULE,		/* a = load bias, b = start, c = end; aux = path length; then the path, NUL-padded to 8 */
+	MF_EV_MODULE,		/* a = load bias, b = start, c = end; aux = path length | build id length << 16; then the path, NUL-padded to 8, then the build id (GNU note), NUL-padded to 8 */
 	MF_EV_THREAD,		/* this slot's thread started or renamed itself: a = tid, b = pthread_self(); aux = name length; then the name */
 	MF_EV_RENAME,		/* another thread was renamed: b = its pthread_t; aux = name length; then the name */
 	MF_EV_SETTLE,		/* the pending free before it: aux = 1 it happened, 0 it did not (the call failed) */

@@ -187,20 +187,74 @@ static int open_checked(pid_t pid, const char *path, uint64_t bias,
 	return fd;
 }
 
+/*
+ * The file at path when the process no longer maps it: nothing to check
+ * it against.  A relative path is the program's, relative to its working
+ * directory (a plugin loaded and unloaded before the recorder heard of
+ * it), never to ours.
+ */
+static int open_unmapped(pid_t pid, const char *path, const char **why)
+{
+	struct buf where = BUF_INIT;
+	int fd;
+
+	if (path[0] == '/')
+		return sym_open_regular(path, why);
+	buf_printf(&where, "/proc/%d/cwd/%s", (int)pid, path);
+	fd = sym_open_regular(buf_str(&where), why);
+	if (fd < 0)
+		*why = "a relative path, and the program no longer maps the file";
+	buf_release(&where);
+	return fd;
+}
+
+/* Whether the file open on fd has build id id (idlen bytes); any file when idlen is 0. */
+static int has_build_id(int fd, const unsigned char *id, size_t idlen)
+{
+	Elf *elf;
+	const void *have;
+	ssize_t n;
+
+	if (idlen == 0)
+		return 1;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	n = elf ? dwelf_elf_gnu_build_id(elf, &have) : -1;
+	n = n == (ssize_t)idlen && memcmp(have, id, idlen) == 0;
+	elf_end(elf);
+	return (int)n;
+}
+
+/* fd if it has the build id, else -1 (closing it) with *why set. */
+static int keep_if_build(int fd, const unsigned char *id, size_t idlen, const char **why)
+{
+	if (fd < 0 || has_build_id(fd, id, idlen))
+		return fd;
+	close(fd);
+	*why = "the file there is not the one that was loaded";
+	return -1;
+}
+
 int sym_open_module(pid_t pid, const char *path, uint64_t bias,
-		    uint64_t start, uint64_t end, const char **why)
+		    uint64_t start, uint64_t end, const unsigned char *id,
+		    size_t idlen, const char **why)
 {
 	struct mapping m;
 	int fd;
 
 	if (pid <= 0)
 		return sym_open_regular(path, why);
-	if (!find_mapping(pid, start, end, &m)) {
-		if (path[0] == '/')
-			return sym_open_regular(path, why);
-		*why = "a relative path, and the program no longer maps the file";
-		return -1;
+	if (find_mapping(pid, start, end, &m)) {
+		fd = open_mapped(pid, &m);
+		if (fd < 0)
+			fd = open_checked(pid, path, bias, &m, why);
+		else if (!has_build_id(fd, id, idlen))
+			fd = keep_if_build(fd, id, idlen, why);
+		if (fd >= 0)
+			return keep_if_build(fd, id, idlen, why);
+		if (!idlen)
+			return -1;
+		/* Another library is mapped there now: this one was unloaded. */
 	}
-	fd = open_mapped(pid, &m);
-	return fd >= 0 ? fd : open_checked(pid, path, bias, &m, why);
+	return keep_if_build(open_unmapped(pid, path, why), id, idlen, why);
 }

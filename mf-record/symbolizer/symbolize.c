@@ -1,11 +1,12 @@
 /*
  * symbolize.c - return addresses to frames, with elfutils libdwfl.
  *
- * One Dwfl holds every module of the recorded process, each reported from
- * its file (opened by sym_open.h when the module was added) at its load
- * bias, at the first lookup in it.  A lookup finds the module in our own
- * table (the module added last wins, as after a dlclose and a dlopen at
- * the same place), finds the function around the call site and the
+ * One Dwfl holds every module file of the recorded process, each reported
+ * from its file (opened by sym_open.h when the module was added) at its
+ * load bias, at the first lookup in it.  A lookup finds the module in our
+ * own table (the one mapped last, in the order of the events, wins: after
+ * a dlclose and a dlopen at the same place, each library in its time),
+ * finds the function around the call site and the
  * inlined calls in it through the module's index (sym_index.h) and turns
  * them into frames: the innermost function (maybe an inlined one) at the
  * call site's line, then each inlining caller at the
@@ -20,13 +21,17 @@
  * Separate debug files are found by sym_debuginfo.h, never by debuginfod.
  */
 #include <dwarf.h>
+#include <gelf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <inttypes.h>
+#include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -36,24 +41,40 @@
 #include "sym_debuginfo.h"
 #include "sym_index.h"
 #include "sym_open.h"
+#include "sym_perfmap.h"
 #include "symbolize.h"
 
-/* From libstdc++ (extern "C"); <cxxabi.h> is C++ only. */
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
 /* Deeper inlining than this is cut to its outermost calls. */
 enum { MAX_INLINED = 64 };
 
-struct module {
-	const char *path;	/* interned */
-	const char *name;	/* basename of path, interned */
-	uint64_t bias, start, end;
-	uint64_t added;		/* when last added: the latest wins an address */
-	int fd;			/* its file, opened when added; -1 once reported, or if it failed */
+/* A module's file, shared by its mappings when it is loaded again. */
+struct module_file {
+	const char *path;	/* interned; as reported to libdwfl */
+	uint64_t bias;
+	uint64_t identity;	/* its build id's hash, or its device and inode's */
+	int fd;			/* opened when added; -1 once reported, or if it failed */
 	const char *why;	/* why the file could not be opened (interned), or NULL */
 	Dwfl_Module *dwmod;	/* NULL when the file could not be read */
 	int reported;		/* to libdwfl yet (at the first lookup in it) */
 	struct sym_index *index;	/* of dwmod, or NULL */
+	const unsigned char *starts;	/* .eh_frame_hdr's table, or NULL (function_start) */
+	uint32_t nstarts;
+	int starts_read;
+	uint64_t starts_base;	/* where .eh_frame_hdr is, in the process */
+};
+
+/*
+ * A module mapped over [start, end) from view mapped on: every mapping,
+ * in the order of the events, makes a new view, and an address is in the
+ * module mapped there last (as of the view asked about).
+ */
+struct module {
+	const char *path;	/* interned */
+	const char *name;	/* basename of path, interned */
+	uint64_t bias, start, end;
+	uint64_t mapped;	/* the view it was mapped in; 0: not yet */
+	struct module_file *file;
 };
 
 /* A cached lookup: frames pool[first .. first + count). */
@@ -69,13 +90,17 @@ struct symbolizer {
 	struct hash paths;	/* libdw's file name string -> intern id */
 	struct module *modules;
 	size_t nmodules, modcap;
-	uint64_t nadded;	/* symbolizer_add_module calls */
+	struct module_file **files;
+	size_t nfiles, filecap;
+	uint64_t view;		/* mappings so far */
+	uint64_t shadowed;	/* the last view that mapped a module over another */
 	struct hash cache;	/* pc -> index in entries */
 	struct entry *entries;
 	size_t nentries, entcap;
 	struct sym_frame *pool;
 	size_t npool, poolcap;
 	struct sym_frame uncached;	/* the frame of an address not cached */
+	struct perfmap *perf;	/* the process's perf map (generated code), or NULL */
 	struct buf scratch, path;
 };
 
@@ -115,6 +140,7 @@ struct symbolizer *symbolizer_new(pid_t pid)
 	struct buf scratch = BUF_INIT;
 
 	s->pid = pid;
+	s->perf = pid > 0 ? perfmap_new(pid) : NULL;
 	allow_more_files();
 	s->dwfl = sym_debuginfo_begin();
 	if (!s->dwfl)
@@ -128,11 +154,12 @@ struct symbolizer *symbolizer_new(pid_t pid)
 	return s;
 }
 
-static void free_module(struct module *m)
+static void free_file(struct module_file *f)
 {
-	if (m->fd >= 0)
-		close(m->fd);
-	sym_index_free(m->index);
+	if (f->fd >= 0)
+		close(f->fd);
+	sym_index_free(f->index);
+	free(f);
 }
 
 void symbolizer_free(struct symbolizer *s)
@@ -140,8 +167,9 @@ void symbolizer_free(struct symbolizer *s)
 	if (!s)
 		return;
 	dwfl_end(s->dwfl);
-	for (size_t i = 0; i < s->nmodules; i++)
-		free_module(&s->modules[i]);
+	perfmap_free(s->perf);
+	for (size_t i = 0; i < s->nfiles; i++)
+		free_file(s->files[i]);
 	intern_release(&s->strings);
 	hash_release(&s->demangled);
 	hash_release(&s->paths);
@@ -149,18 +177,10 @@ void symbolizer_free(struct symbolizer *s)
 	buf_release(&s->scratch);
 	buf_release(&s->path);
 	free(s->modules);
+	free(s->files);
 	free(s->entries);
 	free(s->pool);
 	free(s);
-}
-
-static struct module *find_module(struct symbolizer *s, const char *path,
-				  uint64_t bias)
-{
-	for (size_t i = 0; i < s->nmodules; i++)
-		if (s->modules[i].bias == bias && !strcmp(s->modules[i].path, path))
-			return &s->modules[i];
-	return NULL;
 }
 
 /*
@@ -169,86 +189,226 @@ static struct module *find_module(struct symbolizer *s, const char *path,
  * libraries none of its allocations come from.  dwmod stays NULL when the
  * file is not a readable ELF file, which is said once, here.
  */
-static void report_module(struct symbolizer *s, struct module *m)
+static void report_file(struct symbolizer *s, struct module_file *f)
 {
-	m->reported = 1;
-	if (m->fd < 0) {
-		warn("cannot read module '%s': %s", m->path, m->why);
+	f->reported = 1;
+	if (f->fd < 0) {
+		warn("cannot read module '%s': %s", f->path, f->why);
 		return;
 	}
 	dwfl_report_begin_add(s->dwfl);
 	/* The descriptor is libdwfl's once it succeeds. */
-	m->dwmod = dwfl_report_elf(s->dwfl, m->path, m->path, m->fd, m->bias,
+	f->dwmod = dwfl_report_elf(s->dwfl, f->path, f->path, f->fd, f->bias,
 				   false);
 	dwfl_report_end(s->dwfl, NULL, NULL);
-	if (m->dwmod) {
-		m->index = sym_index_new(m->dwmod);
+	if (f->dwmod) {
+		f->index = sym_index_new(f->dwmod);
 	} else {
-		close(m->fd);
-		warn("cannot read module '%s': not an ELF file", m->path);
+		close(f->fd);
+		warn("cannot read module '%s': not an ELF file", f->path);
 	}
-	m->fd = -1;
+	f->fd = -1;
 }
 
-void symbolizer_add_module(struct symbolizer *s, const char *path,
-			   uint64_t bias, uint64_t start, uint64_t end)
+/*
+ * What tells one file from another: its build id (the same library built
+ * again has another), else its device and inode; 0 when it could not be
+ * opened.
+ */
+static uint64_t file_identity(int fd)
 {
-	const char *slash = strrchr(path, '/'), *why;
-	struct module *m = find_module(s, path, bias);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	const unsigned char *id;
+	uint64_t h = 0;
+	struct stat st;
+	ssize_t n = elf ? dwelf_elf_gnu_build_id(elf, (const void **)&id) : -1;
 
-	if (m) {
-		m->start = start;
-		m->end = end;
-		m->added = ++s->nadded;
-		return;
+	for (ssize_t i = 0; i < n; i++)
+		h = hash_mix(h ^ id[i]);
+	elf_end(elf);
+	if (n <= 0 && fd >= 0 && fstat(fd, &st) == 0)
+		h = hash_mix(hash_mix(st.st_dev) ^ st.st_ino);
+	return h;
+}
+
+/* The file of an earlier mapping of path at bias with this identity, or NULL. */
+static struct module_file *known_file(struct symbolizer *s, const char *path,
+				      uint64_t bias, uint64_t identity)
+{
+	for (size_t i = s->nfiles; i-- > 0;) {
+		struct module_file *f = s->files[i];
+		if (f->bias == bias && f->identity == identity && !strcmp(f->path, path))
+			return f;
 	}
+	return NULL;
+}
+
+static struct module_file *new_file(struct symbolizer *s, const char *path,
+				    uint64_t bias, int fd, const char *why,
+				    uint64_t identity)
+{
+	struct module_file *f = xcalloc(1, sizeof(*f));
+
+	f->path = intern_cstr(s, path);
+	f->bias = bias;
+	f->identity = identity;
+	f->fd = fd;
+	f->why = fd < 0 ? intern_cstr(s, why) : NULL;
+	s->files = xgrow(s->files, &s->filecap, s->nfiles + 1, sizeof(*s->files));
+	s->files[s->nfiles++] = f;
+	return f;
+}
+
+uint32_t symbolizer_open_module(struct symbolizer *s, const char *path,
+				uint64_t bias, uint64_t start, uint64_t end,
+				const unsigned char *build_id, size_t idlen)
+{
+	const char *slash = strrchr(path, '/'), *why = NULL;
+	int fd = sym_open_module(s->pid, path, bias, start, end, build_id, idlen, &why);
+	uint64_t identity = file_identity(fd);
+	struct module_file *f = known_file(s, path, bias, identity);
+	struct module *m;
+
+	if (f) {	/* loaded again: read once */
+		if (fd >= 0)
+			close(fd);
+	} else {
+		f = new_file(s, path, bias, fd, why, identity);
+	}
+	if (s->nmodules >= UINT32_MAX)
+		die("too many modules");
 	s->modules = xgrow(s->modules, &s->modcap, s->nmodules + 1, sizeof(*m));
 	m = &s->modules[s->nmodules++];
-	m->path = intern_cstr(s, path);
+	m->path = f->path;
 	m->name = intern_cstr(s, slash ? slash + 1 : path);
 	m->bias = bias;
 	m->start = start;
 	m->end = end;
-	m->added = ++s->nadded;
-	m->fd = sym_open_module(s->pid, path, bias, start, end, &why);
-	m->why = m->fd < 0 ? intern_cstr(s, why) : NULL;
-	m->dwmod = NULL;
-	m->reported = 0;
-	m->index = NULL;
+	m->mapped = 0;
+	m->file = f;
+	return (uint32_t)s->nmodules;
 }
 
 /*
- * The module mapped at addr; of several, the one added last (a library
- * loaded where another was unloaded).
+ * The module mapped at addr as of view (UINT64_MAX: now): of several, the
+ * one mapped last (a library loaded where another was unloaded).
  */
-static struct module *module_at(const struct symbolizer *s, uint64_t addr)
+static struct module *module_at(const struct symbolizer *s, uint64_t addr,
+				uint64_t view)
 {
 	struct module *best = NULL;
 
 	for (size_t i = 0; i < s->nmodules; i++) {
 		struct module *m = &s->modules[i];
-		if (addr >= m->start && addr < m->end &&
-		    (!best || m->added > best->added))
+		if (addr >= m->start && addr < m->end && m->mapped &&
+		    m->mapped <= view && (!best || m->mapped > best->mapped))
 			best = m;
 	}
 	return best;
 }
 
+/* Forget the cached lookups of return addresses whose call is in [start, end). */
+static void forget_range(struct hash *h, uint64_t start, uint64_t end)
+{
+	struct hash kept = HASH_INIT;
+
+	for (size_t i = 0; i <= h->mask && h->slots; i++) {
+		uint64_t pc = h->slots[i].key;
+		if (pc != HASH_EMPTY && !(pc - 1 >= start && pc - 1 < end))
+			*hash_put(&kept, pc, NULL) = h->slots[i].value;
+	}
+	hash_release(h);
+	*h = kept;
+}
+
+int symbolizer_map_module(struct symbolizer *s, uint32_t id)
+{
+	struct module *m = id && id <= s->nmodules ? &s->modules[id - 1] : NULL;
+	int over = 0;
+
+	if (!m || m->mapped)
+		return 0;
+	/* Over another: one that is still where m goes, and is not m again. */
+	for (size_t i = 0; i < s->nmodules && !over; i++) {
+		const struct module *o = &s->modules[i];
+		over = o != m && o->mapped && o->start < m->end && m->start < o->end &&
+		       !(o->file == m->file && o->start == m->start && o->end == m->end) &&
+		       module_at(s, o->start > m->start ? o->start : m->start, UINT64_MAX) == o;
+	}
+	m->mapped = ++s->view;
+	if (over) {
+		s->shadowed = m->mapped;
+		forget_range(&s->cache, m->start, m->end);
+	}
+	return over;
+}
+
+void symbolizer_module_range(const struct symbolizer *s, uint32_t id,
+			     uint64_t *start, uint64_t *end)
+{
+	const struct module *m = id && id <= s->nmodules ? &s->modules[id - 1] : NULL;
+
+	*start = m ? m->start : 0;
+	*end = m ? m->end : 0;
+}
+
+void symbolizer_add_module(struct symbolizer *s, const char *path,
+			   uint64_t bias, uint64_t start, uint64_t end)
+{
+	symbolizer_map_module(s, symbolizer_open_module(s, path, bias, start, end, NULL, 0));
+}
+
+uint64_t symbolizer_view(const struct symbolizer *s)
+{
+	return s->view;
+}
+
+uint64_t symbolizer_shadowed(const struct symbolizer *s)
+{
+	return s->shadowed;
+}
+
 /* ---- names ---- */
+
+static int is_mangled(const char *name)
+{
+	return name && name[0] == '_' && (name[1] == 'Z' || name[1] == 'R');
+}
+
+static void append_demangled(const char *text, size_t n, void *b)
+{
+	buf_add(b, text, n);
+}
+
+/*
+ * name demangled into b, with libiberty's demangler (binutils', gdb's and
+ * valgrind's): Rust first, since a legacy Rust name ("_ZN...17h<hash>E")
+ * is also a C++ one, then C++.  Rust names lose their hash and their
+ * escapes ("<alloc::vec::Vec<T> as core::clone::Clone>::clone"); v0 names
+ * ("_R...") read the same way.  Returns 0 if name is neither.
+ */
+static int demangle_into(struct buf *b, const char *name)
+{
+	const int options = DMGL_PARAMS | DMGL_ANSI;
+
+	buf_clear(b);
+	if (rust_demangle_callback(name, options, append_demangled, b))
+		return 1;
+	buf_clear(b);
+	return name[1] == 'Z' &&
+	       cplus_demangle_v3_callback(name, options, append_demangled, b);
+}
 
 /* The readable form of a (maybe mangled) name, demangled once per name. */
 static const char *demangle(struct symbolizer *s, const char *name)
 {
 	uint32_t id = intern(&s->strings, name, strlen(name));
-	int added, status;
+	int added;
 	uint64_t *slot = hash_put(&s->demangled, id, &added);
-	char *plain;
 
 	if (added) {
-		plain = name[0] == '_' && name[1] == 'Z'
-			? __cxa_demangle(name, NULL, NULL, &status) : NULL;
-		*slot = plain ? intern(&s->strings, plain, strlen(plain)) : id;
-		free(plain);
+		*slot = is_mangled(name) && demangle_into(&s->scratch, name)
+			? intern(&s->strings, s->scratch.data, s->scratch.len) : id;
 	}
 	return intern_str(&s->strings, (uint32_t)*slot);
 }
@@ -267,11 +427,6 @@ static const char *die_linkage_name(Dwarf_Die *die)
 	return name ? name : die_string(die, DW_AT_MIPS_linkage_name);
 }
 
-static int is_mangled(const char *name)
-{
-	return name && name[0] == '_' && name[1] == 'Z';
-}
-
 /*
  * The name of a function DIE: its mangled linkage name demangled (the
  * full C++ signature), else its plain name.  A linkage name that is not
@@ -287,8 +442,8 @@ static const char *function_name(struct symbolizer *s, Dwarf_Die *die,
 	const char *name = is_mangled(linkage) ? linkage : NULL;
 
 	if (!name && !linkage && dwarf_tag(die) == DW_TAG_subprogram &&
-	    is_mangled(sym_index_symbol(m->index, addr)))
-		name = sym_index_symbol(m->index, addr);
+	    is_mangled(sym_index_symbol(m->file->index, addr)))
+		name = sym_index_symbol(m->file->index, addr);
 	if (!name)
 		name = die_string(die, DW_AT_name);
 	if (!name)
@@ -320,6 +475,100 @@ static const char *module_offset_name(struct symbolizer *s,
 	else
 		buf_printf(&s->scratch, "0x%" PRIx64, addr);
 	return intern_cstr(s, buf_str(&s->scratch));
+}
+
+/*
+ * The function starts of a module's unwind tables: .eh_frame has an entry
+ * (FDE) for every function, even in a stripped program, each starting
+ * where its function does, and .eh_frame_hdr lists those starts sorted
+ * (as a binary search table, 4-byte offsets from the header, which is how
+ * GNU ld writes it; another encoding is not read).  Read at the first
+ * need; table NULL when there is none.
+ */
+static void read_starts(struct module_file *f)
+{
+	GElf_Addr bias;
+	Elf *elf = f->dwmod ? dwfl_module_getelf(f->dwmod, &bias) : NULL;
+	size_t nph;
+	GElf_Phdr ph;
+	Elf_Data *d;
+	const unsigned char *h;
+
+	f->starts_read = 1;
+	if (!elf || elf_getphdrnum(elf, &nph) != 0)
+		return;
+	for (size_t i = 0; i < nph; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME ||
+		    !(d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz, ELF_T_BYTE)) ||
+		    d->d_size < 12)
+			continue;
+		h = d->d_buf;
+		/* version 1, fde_count udata4, table datarel sdata4 */
+		if (h[0] != 1 || h[2] != DW_EH_PE_udata4 ||
+		    h[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4) ||
+		    (h[1] & 0x0f) != DW_EH_PE_sdata4)
+			return;
+		memcpy(&f->nstarts, h + 8, 4);
+		if (f->nstarts > (d->d_size - 12) / 8)
+			return;
+		f->starts = h + 12;
+		f->starts_base = ph.p_vaddr + bias;
+		return;
+	}
+}
+
+/* Entry i of the table: the start of the i-th function, in the process. */
+static uint64_t start_at(const struct module_file *f, uint32_t i)
+{
+	int32_t off;
+
+	memcpy(&off, f->starts + 8 * (size_t)i, 4);
+	return f->starts_base + (int64_t)off;
+}
+
+/*
+ * The start of the function holding addr, from the module's unwind
+ * tables; 0 when no entry covers addr (the unwind tables say whether one
+ * does; their sorted starts say where it starts).
+ */
+static int function_start(struct module *m, uint64_t addr, uint64_t *start)
+{
+	struct module_file *f = m->file;
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi = f->dwmod ? dwfl_module_eh_cfi(f->dwmod, &bias) : NULL;
+	Dwarf_Frame *frame = NULL;
+	uint32_t lo = 0, hi;
+
+	if (!f->starts_read)
+		read_starts(f);
+	if (!f->starts || !cfi || dwarf_cfi_addrframe(cfi, addr - bias, &frame) != 0)
+		return 0;
+	free(frame);
+	hi = f->nstarts;
+	while (lo < hi) {	/* the first start after addr */
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (start_at(f, mid) <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return 0;
+	*start = start_at(f, lo - 1);
+	return 1;
+}
+
+/*
+ * The name of a function with no symbol: "MODULE+0xOFF" of its start when
+ * the unwind tables know it, so that its call sites are one frame (their
+ * lines, when known, still tell them apart); else of the call site.
+ */
+static const char *unnamed_function(struct symbolizer *s, struct module *m,
+				    uint64_t addr)
+{
+	uint64_t start;
+
+	return module_offset_name(s, m, function_start(m, addr, &start) ? start : addr);
 }
 
 /* Is the last component of the cleaned path in b (after root) ".."? */
@@ -462,7 +711,7 @@ static size_t push_dwarf_frames(struct symbolizer *s, struct module *m,
 				Dwarf_Die *cu, Dwarf_Addr addr, uint64_t pc_addr)
 {
 	Dwarf_Die fn, chain[MAX_INLINED];
-	int n = sym_index_inline_chain(m->index, cu, addr, &fn, chain, MAX_INLINED);
+	int n = sym_index_inline_chain(m->file->index, cu, addr, &fn, chain, MAX_INLINED);
 	const char *file, *name;
 	unsigned line;
 
@@ -473,7 +722,7 @@ static size_t push_dwarf_frames(struct symbolizer *s, struct module *m,
 		Dwarf_Die *die = i > 0 ? &chain[i - 1] : &fn;
 
 		name = function_name(s, die, m, pc_addr);
-		push_frame(s, name ? name : module_offset_name(s, m, pc_addr),
+		push_frame(s, name ? name : unnamed_function(s, m, pc_addr),
 			   file, line, m->path);
 		if (i > 0)
 			call_site(s, cu, die, &file, &line);
@@ -492,11 +741,11 @@ static void push_symbol_frame(struct symbolizer *s, struct module *m,
 	const char *name = NULL, *file = NULL;
 	unsigned line = 0;
 
-	if (m->dwmod)
-		name = sym_index_symbol(m->index, pc_addr);
+	if (m->file->dwmod)
+		name = sym_index_symbol(m->file->index, pc_addr);
 	if (cu)
 		line_at(s, cu, addr, &file, &line);
-	push_frame(s, name ? demangle(s, name) : module_offset_name(s, m, pc_addr),
+	push_frame(s, name ? demangle(s, name) : unnamed_function(s, m, pc_addr),
 		   file, line, m->path);
 }
 
@@ -506,10 +755,10 @@ static size_t resolve(struct symbolizer *s, struct module *m, uint64_t addr)
 	Dwarf_Die *cu = NULL;
 	Dwarf_Addr bias = 0;
 
-	if (!m->reported)
-		report_module(s, m);
-	if (m->dwmod)
-		cu = dwfl_module_addrdie(m->dwmod, addr, &bias);
+	if (!m->file->reported)
+		report_file(s, m->file);
+	if (m->file->dwmod)
+		cu = dwfl_module_addrdie(m->file->dwmod, addr, &bias);
 	if (cu) {
 		size_t n = push_dwarf_frames(s, m, cu, addr - bias, addr);
 		if (n)
@@ -521,17 +770,21 @@ static size_t resolve(struct symbolizer *s, struct module *m, uint64_t addr)
 
 /*
  * An address in no module is not cached: its module may be added later
- * (a library whose load the recorder learns about late).  Nor is the
+ * (a library whose load the recorder learns about late), or the perf map
+ * name it later (generated code: sym_perfmap.h).  Nor is the
  * address HASH_EMPTY, a key the cache can't hold and never a real return
  * address.
  */
 static size_t uncached_frame(struct symbolizer *s, struct module *m,
 			     uint64_t addr, const struct sym_frame **frames)
 {
-	s->uncached.function = module_offset_name(s, m, addr);
-	s->uncached.file = NULL;
-	s->uncached.line = 0;
-	s->uncached.module = m ? m->path : NULL;
+	const struct perfmap_entry *jit = !m && s->perf
+		? perfmap_find(s->perf, addr, &s->strings) : NULL;
+
+	s->uncached.function = jit ? jit->name : module_offset_name(s, m, addr);
+	s->uncached.file = jit && jit->line ? jit->file : NULL;
+	s->uncached.line = jit && jit->file ? jit->line : 0;
+	s->uncached.module = m ? m->path : jit ? intern_cstr(s, perfmap_path(s->perf)) : NULL;
 	*frames = &s->uncached;
 	return 1;
 }
@@ -545,7 +798,7 @@ size_t symbolizer_lookup(struct symbolizer *s, uint64_t pc,
 	struct entry *e;
 
 	if (!slot) {
-		m = module_at(s, addr);
+		m = module_at(s, addr, UINT64_MAX);
 		if (!m || pc == HASH_EMPTY)
 			return uncached_frame(s, m, addr, frames);
 		s->entries = xgrow(s->entries, &s->entcap, s->nentries + 1,
@@ -559,4 +812,21 @@ size_t symbolizer_lookup(struct symbolizer *s, uint64_t pc,
 	e = &s->entries[*slot];
 	*frames = &s->pool[e->first];
 	return e->count;
+}
+
+size_t symbolizer_lookup_in(struct symbolizer *s, uint64_t pc, uint64_t view,
+			    const struct sym_frame **frames)
+{
+	uint64_t addr = pc ? pc - 1 : 0;
+	struct module *m;
+	size_t first = s->npool, n;
+
+	if (view >= s->shadowed)
+		return symbolizer_lookup(s, pc, frames);
+	m = module_at(s, addr, view);
+	if (!m)
+		return uncached_frame(s, m, addr, frames);
+	n = resolve(s, m, addr);
+	*frames = &s->pool[first];
+	return n;
 }

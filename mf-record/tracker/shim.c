@@ -68,6 +68,7 @@ static void *(*real_mremap)(void *, size_t, size_t, int, ...);
 static int (*real_mprotect)(void *, size_t, int);
 static int (*real_pthread_setname_np)(pthread_t, const char *);
 static int (*real_prctl)(int, ...);
+static int (*real_dlclose)(void *);
 
 /* --- bootstrap: dlsym itself calls calloc before we know the real one --- */
 
@@ -134,6 +135,7 @@ static void resolve_real_functions(void)
 	RESOLVE(mprotect);
 	RESOLVE(pthread_setname_np);
 	RESOLVE(prctl);
+	RESOLVE(dlclose);
 }
 
 /* --- attaching to the launcher's shared memory --- */
@@ -516,9 +518,12 @@ static void *tracked_realloc(struct shim_thread *t, void *p, size_t n, void *q,
 {
 	if (!q)		/* failed, or realloc(p, 0) freed p */
 		emit(t, MF_EV_SETTLE, n == 0, event_key(), (uintptr_t)p, 0, 0);
-	else
-		emit(t, MF_EV_ALLOC, how | MF_ALLOC_SETTLES, event_key(), (uintptr_t)q, n,
-		     stack_for(t, entry, mode));
+	else {
+		/* The stack first: it may send a module, which must be keyed before its use. */
+		uint64_t stack = stack_for(t, entry, mode);
+
+		emit(t, MF_EV_ALLOC, how | MF_ALLOC_SETTLES, event_key(), (uintptr_t)q, n, stack);
+	}
 	return q;
 }
 
@@ -724,8 +729,10 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		if (old_len)
 			emit(t, MF_EV_SETTLE, 0, event_key(), (uintptr_t)old, 0, 0);
 	} else {
+		uint64_t stack = stack_for(t, ENTRY_SLOT(), how);	/* before the key, as in realloc */
+
 		emit(t, MF_EV_ALLOC, MF_MREMAP | (old_len ? MF_ALLOC_SETTLES : 0), event_key(),
-		     (uintptr_t)q, new_len, stack_for(t, ENTRY_SLOT(), how));
+		     (uintptr_t)q, new_len, stack);
 	}
 	return q;
 }
@@ -755,6 +762,30 @@ EXPORT int mprotect(void *addr, size_t len, int prot)
 	else
 		emit(t, MF_EV_ALLOC, MF_MPROTECT, event_key(), (uintptr_t)addr, len,
 		     stack_for(t, ENTRY_SLOT(), how));
+	return r;
+}
+
+/* --- unloading libraries --- */
+
+/*
+ * A library unloaded leaves its addresses free for another one, whose
+ * code may even have the same return addresses: stacks cached and modules
+ * already sent must be forgotten (modules_unloaded).  Only dlclose calls
+ * made through the dynamic symbol are seen (glibc's own unloading of its
+ * gconv and NSS modules is not).
+ */
+EXPORT int dlclose(void *handle)
+{
+	int r;
+
+	if (unlikely(!real_dlclose)) {
+		tracking(&shim_self, NULL);
+		if (!real_dlclose)
+			return -1;
+	}
+	r = real_dlclose(handle);
+	if (atomic_load(&shim_state) == SHIM_ON)
+		modules_unloaded();
 	return r;
 }
 

@@ -175,6 +175,11 @@ int internal_code(const void *pc) SHIM_HIDDEN;
 void stack_cache_free(struct shim_thread *t) SHIM_HIDDEN;
 /* Send MF_EV_MODULE for every loaded module not sent yet, if any was loaded since. */
 void modules_check(struct shim_thread *t) SHIM_HIDDEN;
+/*
+ * After a dlclose: forget the modules no longer loaded (sent again if
+ * loaded again) and, in every thread at its next stack, the stacks cached.
+ */
+void modules_unloaded(void) SHIM_HIDDEN;
 /* Remember the path of the main program (call once at init). */
 void modules_init(void) SHIM_HIDDEN;
 

@@ -88,7 +88,7 @@ static struct hook {
 	{ "malloc", NULL }, { "calloc", NULL }, { "realloc", NULL }, { "reallocarray", NULL },
 	{ "free", NULL }, { "posix_memalign", NULL }, { "aligned_alloc", NULL },
 	{ "memalign", NULL }, { "valloc", NULL }, { "pvalloc", NULL }, { "mmap", NULL },
-	{ "mmap64", NULL }, { "munmap", NULL }, { "mremap", NULL }, { "mprotect", NULL },
+	{ "mmap64", NULL }, { "munmap", NULL }, { "mremap", NULL }, { "mprotect", NULL }, { "dlclose", NULL },
 	{ "pthread_setname_np", NULL }, { "prctl", NULL },
 	{ "dlopen", (void *)attach_dlopen },
 };

@@ -25,7 +25,11 @@
  *
  * Modules: before a new stack is sent, any module loaded since the last
  * look is sent as MF_EV_MODULE, so the launcher knows every module a
- * stack can point into before it sees the stack used.
+ * stack can point into before it sees the stack used.  A dlclose makes
+ * every thread drop its cache (at its next stack: the unloaded library's
+ * addresses may be another's now, with the same return addresses) and
+ * forgets the modules no longer loaded, so that a library loaded again is
+ * sent again, keyed after the events that came before it.
  */
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -156,7 +160,11 @@ struct shape {
 	uint64_t pc[SHAPE_DEPTH];
 };
 
+/* Bumped by every dlclose: a cache filled before is dropped. */
+static _Atomic uint64_t modules_gen;
+
 struct stack_cache {
+	uint64_t gen;			/* modules_gen when it was made */
 	struct shape *shapes;		/* SHAPES of them */
 	struct stack_entry *table;
 	uint32_t mask;			/* capacity - 1 */
@@ -182,6 +190,7 @@ static struct stack_cache *cache_new(void)
 		return NULL;
 	}
 	c->mask = FIRST_TABLE - 1;
+	c->gen = atomic_load(&modules_gen);
 	return c;
 }
 
@@ -370,6 +379,9 @@ static uint64_t find_stack_id(struct shim_thread *t, const uint64_t *entry)
 	struct stack_entry *e;
 	struct shape *sh;
 
+	if (unlikely(t->cache && t->cache->gen != atomic_load_explicit(&modules_gen,
+								       memory_order_acquire)))
+		stack_cache_free(t);	/* a library was unloaded since */
 	if (unlikely(!t->cache) && !(t->cache = cache_new()))
 		return 0;
 	sh = shape_for(t->cache, entry);
@@ -455,13 +467,16 @@ void modules_init(void)
 }
 
 /*
- * Modules already sent, by (bias, start, path hash).  Only touched inside
- * dl_iterate_phdr callbacks, which glibc runs under its loader lock, so
- * threads never race on it.
+ * Modules already sent, by (bias, start, path hash), each with the
+ * unloading round it was last seen loaded in: one of an earlier round is
+ * gone (it was not loaded when a dlclose returned) and is sent again if
+ * it comes back.  Only touched inside dl_iterate_phdr callbacks, which
+ * glibc runs under its loader lock, so threads never race on it.
  */
 #define MAX_MODULES 4096u
-static struct { uint64_t bias, start, name; } sent[MAX_MODULES];
+static struct { uint64_t bias, start, name, round; } sent[MAX_MODULES];
 static uint32_t sent_count;
+static uint64_t sent_round;
 static _Atomic unsigned long long adds_seen;
 
 static uint64_t hash_name(const char *s)
@@ -473,25 +488,72 @@ static uint64_t hash_name(const char *s)
 	return h;
 }
 
-static int already_sent(uint64_t bias, uint64_t start, uint64_t name)
+/* The module (bias, start, name) sent and seen loaded in round, or -1. */
+static int64_t sent_index(uint64_t bias, uint64_t start, uint64_t name, uint64_t round)
 {
 	for (uint32_t i = 0; i < sent_count; i++)
-		if (sent[i].bias == bias && sent[i].start == start && sent[i].name == name)
-			return 1;
-	if (sent_count < MAX_MODULES) {
-		sent[sent_count].bias = bias;
-		sent[sent_count].start = start;
-		sent[sent_count].name = name;
-		sent_count++;
+		if (sent[i].bias == bias && sent[i].start == start && sent[i].name == name &&
+		    sent[i].round == round)
+			return i;
+	return -1;
+}
+
+static int already_sent(uint64_t bias, uint64_t start, uint64_t name)
+{
+	uint32_t i = 0;
+
+	if (sent_index(bias, start, name, sent_round) >= 0)
+		return 1;
+	while (i < sent_count && sent[i].round == sent_round)
+		i++;	/* the first entry of a module gone, or the end */
+	if (i < MAX_MODULES) {
+		sent[i].bias = bias;
+		sent[i].start = start;
+		sent[i].name = name;
+		sent[i].round = sent_round;
+		sent_count += i == sent_count;
+	}
+	return 0;
+}
+
+/*
+ * The module's build id, from its GNU build-id note in memory; 0 bytes
+ * when it has none.  Sent with the module, so that the launcher, which
+ * hears of it later, can tell its file from one loaded after it at the
+ * same place or put at its path since.
+ */
+static uint32_t build_id_of(const struct dl_phdr_info *info, const unsigned char **id)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		const unsigned char *end = p + ph->p_memsz;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		while (end - p >= 12) {
+			const uint32_t *h = (const uint32_t *)p;
+			uint64_t name = (h[0] + 3u) & ~3u, desc = (h[1] + 3u) & ~3u;
+
+			if ((uint64_t)(end - p - 12) < name + desc)
+				break;
+			if (h[2] == NT_GNU_BUILD_ID && h[0] == 4 && !memcmp(p + 12, "GNU", 4) &&
+			    h[1] <= MF_BUILD_ID_MAX) {
+				*id = p + 12 + name;
+				return h[1];
+			}
+			p += 12 + name + desc;
+		}
 	}
 	return 0;
 }
 
 static void send_module(struct shim_thread *t, const char *path, uint64_t bias,
-			uint64_t start, uint64_t end)
+			uint64_t start, uint64_t end, const unsigned char *id, uint32_t idlen)
 {
 	uint32_t len = strnlen(path, MF_PATH_MAX - 1);
-	uint32_t size = sizeof(struct mf_event) + ((len + 7) & ~7u);
+	uint32_t padded = (len + 7) & ~7u;
+	uint32_t size = sizeof(struct mf_event) + padded + ((idlen + 7) & ~7u);
 	uint64_t key = event_key();
 	struct mf_event *e = ring_reserve(t, size);
 
@@ -499,7 +561,7 @@ static void send_module(struct shim_thread *t, const char *path, uint64_t bias,
 		return;
 	e->type = MF_EV_MODULE;
 	e->size = size;
-	e->aux = len;
+	e->aux = len | idlen << 16;
 	e->key = key;
 	e->time_ns = shim_clock_tsc ? 0 : now_ns(t);
 	e->a = bias;
@@ -507,7 +569,50 @@ static void send_module(struct shim_thread *t, const char *path, uint64_t bias,
 	e->c = end;
 	memset(e + 1, 0, size - sizeof *e);
 	memcpy(e + 1, path, len);
+	memcpy((char *)(e + 1) + padded, id, idlen);
 	ring_publish(t);
+}
+
+/* The extent of a module's loaded segments, relative to its bias; 0 if none. */
+static uint64_t module_extent(const struct dl_phdr_info *info, uint64_t *lo)
+{
+	uint64_t hi = 0;
+
+	*lo = UINT64_MAX;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (ph->p_vaddr < *lo)
+			*lo = ph->p_vaddr;
+		if (ph->p_vaddr + ph->p_memsz > hi)
+			hi = ph->p_vaddr + ph->p_memsz;
+	}
+	return hi;
+}
+
+/*
+ * A module loaded by a relative path ("./libplugin.so") is sent by the
+ * absolute one it has now: the launcher may hear of it after the program
+ * changed directory, unloaded it, or ended, and its working directory is
+ * another.  (Only in dl_iterate_phdr callbacks: under the loader lock.)
+ */
+static const char *absolute_path(const char *path)
+{
+	static char buf[MF_PATH_MAX];
+	size_t n;
+
+	if (path[0] == '/' || !getcwd(buf, sizeof buf - 1))
+		return path;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	n = strlen(buf);
+	if (n + 1 + strlen(path) >= sizeof buf)
+		return path;
+	buf[n] = '/';
+	strcpy(buf + n + 1, path);
+	return buf;
 }
 
 struct modules_pass {
@@ -520,7 +625,9 @@ static int module_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct modules_pass *pass = data;
 	const char *path = info->dlpi_name ? info->dlpi_name : "";
-	uint64_t lo = UINT64_MAX, hi = 0;
+	const unsigned char *id = NULL;
+	uint32_t idlen;
+	uint64_t lo, hi;
 
 	(void)size;
 	if (pass->index++ == 0) {
@@ -532,20 +639,40 @@ static int module_cb(struct dl_phdr_info *info, size_t size, void *data)
 	if (path[0] == '\0' || strncmp(path, "linux-vdso", 10) == 0 ||
 	    strncmp(path, "linux-gate", 10) == 0)
 		return 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-
-		if (ph->p_type != PT_LOAD)
-			continue;
-		if (ph->p_vaddr < lo)
-			lo = ph->p_vaddr;
-		if (ph->p_vaddr + ph->p_memsz > hi)
-			hi = ph->p_vaddr + ph->p_memsz;
-	}
+	hi = module_extent(info, &lo);
 	if (hi == 0 || already_sent(info->dlpi_addr, lo, hash_name(path)))
 		return 0;
-	send_module(pass->t, path, info->dlpi_addr, info->dlpi_addr + lo, info->dlpi_addr + hi);
+	idlen = build_id_of(info, &id);
+	send_module(pass->t, absolute_path(path), info->dlpi_addr, info->dlpi_addr + lo, info->dlpi_addr + hi,
+		    id, idlen);
 	return 0;
+}
+
+/* A new round: the modules still loaded (the first is the program) carry over to it. */
+static int carry_over(struct dl_phdr_info *info, size_t size, void *data)
+{
+	int *index = data;
+	const char *path = (*index)++ == 0 ? exe_path : info->dlpi_name ? info->dlpi_name : "";
+	uint64_t lo;
+	int64_t i;
+
+	(void)size;
+	if (*index == 1)
+		sent_round++;
+	if (module_extent(info, &lo) == 0)
+		return 0;
+	i = sent_index(info->dlpi_addr, lo, hash_name(path), sent_round - 1);
+	if (i >= 0)
+		sent[i].round = sent_round;
+	return 0;
+}
+
+void modules_unloaded(void)
+{
+	int index = 0;
+
+	dl_iterate_phdr(carry_over, &index);
+	atomic_fetch_add(&modules_gen, 1);
 }
 
 void modules_check(struct shim_thread *t)

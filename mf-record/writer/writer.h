@@ -54,9 +54,15 @@ struct writer_options {
 struct writer *writer_new(struct output *out, const struct writer_options *opts);
 void writer_free(struct writer *w);
 
-/* A module of the process (MF_EV_MODULE): handed to the symbolizer (writer_frames.c). */
-void writer_module(struct writer *w, const char *path, uint64_t bias,
-		   uint64_t start, uint64_t end);
+/*
+ * A module of the process (MF_EV_MODULE keyed key, with its build id
+ * from memory, idlen bytes, 0 if none), as it arrives: its
+ * file is opened now, while the process maps it; it takes its addresses
+ * when writer_event meets the event, in the order of the events
+ * (writer_frames.c).
+ */
+void writer_module(struct writer *w, uint64_t key, const char *path, uint64_t bias,
+		   uint64_t start, uint64_t end, const unsigned char *build_id, size_t idlen);
 /*
  * The return addresses of stack id (innermost first), from MF_EV_STACK.
  * Must come before the first event that uses the id; nothing is written

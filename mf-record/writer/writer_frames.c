@@ -23,7 +23,7 @@ void frames_init(struct writer_frames *f, pid_t pid)
 {
 	*f = (struct writer_frames){ .pc_frames = HASH_INIT, .strings = INTERN_INIT,
 		.frame_keys = INTERN_INIT, .modules = INTERN_INIT, .nodes = HASH_INIT,
-		.python = WRITER_PYTHON_INIT };
+		.python = WRITER_PYTHON_INIT, .opened = HASH_INIT };
 	f->sym = symbolizer_new(pid);
 }
 
@@ -42,12 +42,48 @@ void frames_release(struct writer_frames *f)
 	python_release(&f->python);
 	free(f->pystacks);
 	free(f->pyframes);
+	hash_release(&f->opened);
+	free(f->scratch_ids);
 }
 
-void frames_module(struct writer_frames *f, const char *path, uint64_t bias,
-		   uint64_t start, uint64_t end)
+/* ---- modules: opened as they arrive, mapped in the order of events ---- */
+
+static uint64_t module_event(uint64_t key, uint64_t start)
 {
-	symbolizer_add_module(f->sym, path, bias, start, end);
+	return hash_mix(key) ^ start;
+}
+
+void frames_module(struct writer_frames *f, uint64_t key, const char *path,
+		   uint64_t bias, uint64_t start, uint64_t end,
+		   const unsigned char *build_id, size_t idlen)
+{
+	uint32_t id = symbolizer_open_module(f->sym, path, bias, start, end, build_id, idlen);
+	*hash_put(&f->opened, module_event(key, start), NULL) = id;
+}
+
+/* Forget the frames of return addresses whose call is in [start, end). */
+static void forget_range(struct hash *h, uint64_t start, uint64_t end)
+{
+	struct hash kept = HASH_INIT;
+	for (size_t i = 0; i <= h->mask && h->slots; i++) {
+		uint64_t pc = h->slots[i].key;
+		if (pc != HASH_EMPTY && !(pc - 1 >= start && pc - 1 < end))
+			*hash_put(&kept, pc, NULL) = h->slots[i].value;
+	}
+	hash_release(h);
+	*h = kept;
+}
+
+void frames_map_module(struct writer_frames *f, uint64_t key, uint64_t start)
+{
+	uint64_t id;
+	if (!hash_remove(&f->opened, module_event(key, start), &id))
+		return;
+	if (symbolizer_map_module(f->sym, (uint32_t)id)) {
+		uint64_t lo, hi;
+		symbolizer_module_range(f->sym, (uint32_t)id, &lo, &hi);
+		forget_range(&f->pc_frames, lo, hi);
+	}
 }
 
 static void stacks_reach(struct writer_frames *f, uint64_t id)
@@ -199,6 +235,25 @@ static uint32_t node_id(struct writer_frames *f, struct writer_output *t,
 }
 
 /*
+ * The frame ids of return address pc as of an earlier view, when another
+ * module was mapped over its module since (an aggregated capture names
+ * its stacks at the end): not cached.  *ids points into scratch_ids.
+ */
+static size_t pc_frames_then(struct writer_frames *f, struct writer_output *t, uint64_t pc,
+			     uint64_t view, const uint32_t **ids)
+{
+	const struct sym_frame *found;
+	size_t n = symbolizer_lookup_in(f->sym, pc, view, &found);
+	f->scratch_ids = xgrow(f->scratch_ids, &f->cap_scratch, n, sizeof *f->scratch_ids);
+	for (size_t i = 0; i < n; i++) {
+		const struct sym_frame *s = &found[n - 1 - i];
+		f->scratch_ids[i] = frame_id(f, t, s->function, s->file, s->line, s->module);
+	}
+	*ids = f->scratch_ids;
+	return n;
+}
+
+/*
  * The frame ids of return address pc, outermost first (an inlined call is
  * a frame of its own), symbolized and interned once.  Returns how many;
  * *ids points into frame_list until the next call.
@@ -339,9 +394,11 @@ uint32_t frames_resolve(struct writer_frames *f, struct writer_output *t, uint64
 			f->too_deep_frame = frame_id(f, t, TOO_DEEP, NULL, 0, NULL);
 		node = node_id(f, t, 0, f->too_deep_frame);
 	}
+	int then = s->used && s->view < symbolizer_shadowed(f->sym);
 	for (uint32_t i = s->depth; i-- > 0;) {
 		const uint32_t *ids;
-		size_t n = pc_frames(f, t, f->pcs[s->first + i], &ids);
+		uint64_t pc = f->pcs[s->first + i];
+		size_t n = then ? pc_frames_then(f, t, pc, s->view, &ids) : pc_frames(f, t, pc, &ids);
 		for (size_t j = 0; j < n; j++)
 			node = node_id(f, t, node, ids[j]);
 	}

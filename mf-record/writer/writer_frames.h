@@ -11,9 +11,18 @@
  * them, and frames_node then only interns.  frames_node symbolizes what is
  * left itself.
  *
+ *	frames_module(f, key, path, bias, start, end);	// as modules arrive
  *	frames_stack(f, id, pcs, depth, truncated);	// as stacks arrive
+ *	frames_map_module(f, key, start);		// in the order of events
+ *	frames_used(f, id);				// optional, see below
  *	while (!frames_symbolized(f, id)) frames_symbolize_one(f, id);	// optional
  *	node = frames_node(f, t, id);			// M, F, S records as needed
+ *
+ * A return address is named from the module mapped there when the event
+ * happened: modules are mapped in the order of the events, and a stack is
+ * named as of its first use, frames_used or frames_node, whichever comes
+ * first.  (The tracker sends a new stack id for a stack used after a
+ * library was unloaded.)
  */
 #ifndef MF_WRITER_FRAMES_H
 #define MF_WRITER_FRAMES_H
@@ -34,8 +43,10 @@ struct raw_stack {
 	uint32_t checked;	/* addresses symbolized, from the outermost */
 	uint8_t truncated, known;
 	uint8_t resolved;	/* node is its node */
+	uint8_t used;		/* view is when it was first used */
 	uint32_t node;		/* 0 until resolved (or when empty) */
 	uint32_t python;	/* 0, or index + 1 of its Python frames in pystacks */
+	uint64_t view;		/* the symbolizer's view at its first use */
 };
 
 /* The Python frames of a stack (MF_EV_PYSTACK): count pairs in pyframes from first. */
@@ -61,6 +72,9 @@ struct writer_frames {
 	uint32_t *frame_list;		/* their frame ids, once interned */
 	size_t nsyms, cap_syms;
 	struct intern strings, frame_keys, modules;
+	struct hash opened;	/* a module event's key and start, mixed -> module number */
+	uint32_t *scratch_ids;	/* frames of an address named as of an old view */
+	size_t cap_scratch;
 	struct hash nodes;	/* parent << 32 | frame -> node id */
 	uint32_t nnodes;
 	uint32_t too_deep_frame;
@@ -74,9 +88,12 @@ struct writer_frames {
 /* pid: the recorded process, whose mappings the symbolizer reads modules through. */
 void frames_init(struct writer_frames *f, pid_t pid);
 void frames_release(struct writer_frames *f);
-/* A module of the process: handed to the symbolizer. */
-void frames_module(struct writer_frames *f, const char *path, uint64_t bias,
-		   uint64_t start, uint64_t end);
+/* A module of the process, from the event keyed key: opened by the symbolizer. */
+void frames_module(struct writer_frames *f, uint64_t key, const char *path,
+		   uint64_t bias, uint64_t start, uint64_t end,
+		   const unsigned char *build_id, size_t idlen);
+/* The module of the event keyed key, starting at start, takes its addresses. */
+void frames_map_module(struct writer_frames *f, uint64_t key, uint64_t start);
 /* The return addresses of stack id (innermost first); dies on a bad id. */
 void frames_stack(struct writer_frames *f, uint64_t id, const uint64_t *pcs,
 		  uint32_t depth, int truncated);
@@ -91,6 +108,15 @@ void frames_pystack(struct writer_frames *f, uint64_t id, uint64_t native,
 int frames_symbolize_one(struct writer_frames *f, uint64_t id);
 /* frames_node's slow path: resolve stack id, writing its records. */
 uint32_t frames_resolve(struct writer_frames *f, struct writer_output *t, uint64_t id);
+
+/* Stack id is used now: name it as of now, even if resolved later. */
+static inline void frames_used(struct writer_frames *f, uint64_t id)
+{
+	if (id < f->cap_stacks && !f->stacks[id].used) {
+		f->stacks[id].used = 1;
+		f->stacks[id].view = symbolizer_view(f->sym);
+	}
+}
 
 /* Whether frames_node(id) needs no symbolizing. */
 static inline int frames_symbolized(const struct writer_frames *f, uint64_t id)

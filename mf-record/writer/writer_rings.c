@@ -291,12 +291,16 @@ static int take(struct rings *r, uint32_t slot, const struct mf_event *ev)
 	    (ev->aux >= MF_NAME_MAX || sizeof *ev + ev->aux > ev->size))
 		corrupt(slot, "bad thread name");
 	if (ev->type == MF_EV_MODULE) {
-		if (ev->aux == 0 || ev->aux >= MF_PATH_MAX || sizeof *ev + ev->aux > ev->size)
+		uint32_t len = ev->aux & 0xffff, idlen = ev->aux >> 16;
+		uint32_t padded = (len + 7) & ~7u;
+		if (len == 0 || len >= MF_PATH_MAX || idlen > MF_BUILD_ID_MAX ||
+		    sizeof *ev + padded + idlen > ev->size)
 			corrupt(slot, "bad module path");
 		char path[MF_PATH_MAX];
-		memcpy(path, ev + 1, ev->aux);
-		path[ev->aux] = '\0';
-		writer_module(r->w, path, ev->a, ev->b, ev->c);
+		memcpy(path, ev + 1, len);
+		path[len] = '\0';
+		writer_module(r->w, ev->key, path, ev->a, ev->b, ev->c,
+			      (const unsigned char *)(ev + 1) + padded, idlen);
 	}
 	r->lanes[slot].last_key = ev->key;
 	r->keyed++;

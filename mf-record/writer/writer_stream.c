@@ -65,8 +65,10 @@ static uint64_t record_alloc(struct writer *w, uint32_t thread, uint64_t stack,
 {
 	w->allocs++;
 	w->heap += size;
-	if (w->o.aggregate)
+	if (w->o.aggregate) {
+		frames_used(&w->frames, stack);	/* its names are those of now */
 		return sites_alloc(&w->sites, thread, stack, size, w->heap, w->memory.now_ms);
+	}
 	threads_ensure(&w->threads, &w->text, thread);
 	format_alloc(&w->text, thread, frames_node(&w->frames, &w->text, stack), size, allocator);
 	return w->allocs;
@@ -396,8 +398,10 @@ enum writer_wait writer_event(struct writer *w, uint32_t thread, const struct mf
 		check_size(ev, ev->aux);
 		threads_rename(&w->threads, &w->text, ev->b, text, ev->aux);
 		break;
+	case MF_EV_MODULE:	/* opened as it arrived, mapped in its place */
+		frames_map_module(&w->frames, ev->key, ev->b);
+		break;
 	case MF_EV_NOP:
-	case MF_EV_MODULE:	/* handed to the symbolizer as it arrived */
 		break;
 	default:
 		die("the recorded process sent an unknown event type %u", ev->type);
@@ -410,10 +414,10 @@ int writer_symbolize_one(struct writer *w, const struct mf_event *ev)
 	return ev->type == MF_EV_ALLOC && frames_symbolize_one(&w->frames, ev->c);
 }
 
-void writer_module(struct writer *w, const char *path, uint64_t bias,
-		   uint64_t start, uint64_t end)
+void writer_module(struct writer *w, uint64_t key, const char *path, uint64_t bias,
+		   uint64_t start, uint64_t end, const unsigned char *build_id, size_t idlen)
 {
-	frames_module(&w->frames, path, bias, start, end);
+	frames_module(&w->frames, key, path, bias, start, end, build_id, idlen);
 }
 
 void writer_stack(struct writer *w, uint64_t id, const uint64_t *pcs,

@@ -3,7 +3,7 @@
 
 # symtest: the symbolizer of mf-record driven from text (tests/symbolize.bats).
 SYMTEST = $(BUILD)/tests/symtest
-SYMTEST_LIBS = -ldw -lelf -lstdc++
+SYMTEST_LIBS = -ldw -lelf -liberty
 
 $(SYMTEST): $(BUILD)/tests/tools/symtest.o $(SYMBOLIZER_SRC:%.c=$(BUILD)/%.o) $(LIBMF)
 	@mkdir -p $(dir $@)
@@ -75,3 +75,18 @@ $(BUILD)/tests/libsym_load_decoy.so: tests/tools/sym_load_lib.c
 	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -DDECOY -shared -fPIC -o $@ $<
 
 test-programs: $(SYM_LOAD_LIBS)
+
+# The plugins tests/progs/sym_plugins loads and unloads: one source, two
+# names, the same code.
+SYM_PLUGINS = $(BUILD)/tests/libplugin_a.so $(BUILD)/tests/libplugin_b.so
+$(BUILD)/tests/libplugin_%.so: tests/tools/sym_plugin_lib.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -DPLUGIN=$* -shared -fPIC -o $@ $<
+
+test-programs: $(SYM_PLUGINS)
+
+# sym_strip stripped of every symbol: frames named by the unwind tables.
+$(BUILD)/tests/sym_strip_stripped: $(BUILD)/tests/sym_strip
+	strip --strip-all -o $@ $<
+
+test-programs: $(BUILD)/tests/sym_strip_stripped
