@@ -105,7 +105,7 @@ EOF
 @test "mf-fold --temporary, --count and --functions write the memory lines too" {
 	for opts in --temporary --temporary=0 "--temporary --count" --count --functions "--split-threads --functions"; do
 		run -0 "$BIN/mf-fold" $opts "$DATA/reduce_peak.mft"
-		[ "$(grep -A2 '^# thread=' <<<"$output")" = '# thread={"thread":1,"tid":4242,"name":"app"}
+		[ "$(grep -v '^# module=' <<<"$output" | grep -A2 '^# thread=')" = '# thread={"thread":1,"tid":4242,"name":"app"}
 # memory=[5,100,4096]
 # memory=[10,250,8192]' ]
 	done
