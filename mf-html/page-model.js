@@ -68,6 +68,8 @@
 
   function isHidden(func, loc) {
     var i;
+    /* A Rust name demangled with its hash ("::h0afb5a4d462339b5") matches as without it. */
+    func = func.replace(/::h[0-9a-f]{16}$/, '');
     for (i = 0; i < HIDDEN_FUNCTIONS.length; i++) if (HIDDEN_FUNCTIONS[i].test(func)) return true;
     for (i = 0; i < HIDDEN_LOCATIONS.length; i++) if (HIDDEN_LOCATIONS[i].test(loc)) return true;
     return false;
