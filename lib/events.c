@@ -753,6 +753,32 @@ const char *ev_stack_frame_text(const struct ev_reader *r, uint32_t index, size_
 	return f->text;
 }
 
+size_t ev_nstacks(const struct ev_reader *r)
+{
+	return r->priv.nstacks;
+}
+
+uint32_t ev_stack_frame(const struct ev_reader *r, uint32_t index)
+{
+	return (uint32_t)r->priv.stack_frame[index];
+}
+
+size_t ev_nframes(const struct ev_reader *r)
+{
+	return r->priv.nframes;
+}
+
+const struct ev_frame *ev_frame_at(const struct ev_reader *r, uint32_t frame)
+{
+	return &r->priv.frames[frame];
+}
+
+const char *ev_module_path(const struct ev_reader *r, uint64_t id)
+{
+	uint64_t *idx = id ? hash_get(&r->priv.module_ids, id) : NULL;
+	return idx ? r->priv.modules[*idx] : NULL;
+}
+
 /* "# argv=[...]": the arguments as JSON strings, unambiguous where command is not. */
 static void write_argv(const struct ev_reader *r, struct output *out)
 {

@@ -160,6 +160,17 @@ uint64_t ev_stack_parent(const struct ev_reader *r, uint32_t index);
 const char *ev_stack_frame_text(const struct ev_reader *r, uint32_t index, size_t *len);
 
 /*
+ * The tables by dense index, for lib/modinfo.c: the frame of stack node
+ * index (0 .. ev_nstacks()-1), frame i (0 .. ev_nframes()-1), and the path
+ * of the module with id (an M record's ID; NULL for 0 or an unknown id).
+ */
+size_t ev_nstacks(const struct ev_reader *r);
+uint32_t ev_stack_frame(const struct ev_reader *r, uint32_t index);
+size_t ev_nframes(const struct ev_reader *r);
+const struct ev_frame *ev_frame_at(const struct ev_reader *r, uint32_t frame);
+const char *ev_module_path(const struct ev_reader *r, uint64_t id);
+
+/*
  * Write the metadata every reducer passes through: command, argv, pid, start,
  * duration, interval, how it ended, totals, untracked frees, the threads,
  * and truncated=true when the input had no end record.  Call it after the

@@ -27,6 +27,7 @@
 #include "err.h"
 #include "events.h"
 #include "folded.h"
+#include "modinfo.h"
 #include "hash.h"
 #include "input.h"
 #include "num.h"
@@ -137,6 +138,7 @@ static void fold_capture(struct input *in, const struct options *o, struct outpu
 	if (o->functions)
 		folded_meta_json(out, "functions_only", "true");
 	ev_write_metadata(&r, out);
+	modinfo_write_stacktab(out, &r, &tab, tab.count);
 	memory_write(&mem, out);
 	reduce_write_stacks(out, &tree, &shown);
 	foldtree_release(&tree);

@@ -269,6 +269,22 @@
     if (split) add('Threads', fmtInt(threads.length));
     if (typeof m.interval_ms === 'number') add('Memory sampled every', fmtMs(m.interval_ms));
     rows.forEach(function (r) { dl.appendChild(el('dt', r[0])); dl.appendChild(el('dd', r[1])); });
+    var bare = withoutDebugInfo(model.modules);
+    if (bare.length) dl.appendChild(el('dt', 'Without debug information'));
+    bare.forEach(function (t) { dl.appendChild(el('dd', t)); });
+  }
+
+  /*
+   * The modules none of whose frames has a line, each with where Debian's
+   * debug package (-dbgsym, -dbg) puts its debug file, by build id.
+   */
+  function withoutDebugInfo(modules) {
+    return modules.filter(function (mod) { return !mod.lines && mod.path !== '[python]'; }).map(function (mod) {
+      return mod.path + (mod.buildId && mod.buildId.length > 2
+        ? ' \u2014 a -dbgsym or -dbg package would install /usr/lib/debug/.build-id/' +
+          mod.buildId.slice(0, 2) + '/' + mod.buildId.slice(2) + '.debug'
+        : ' \u2014 build id unknown');
+    });
   }
 
   function legend() {

@@ -182,7 +182,7 @@
       ['Share of total', app.tree.total ? fmtPct(n.total / app.tree.total) : '-']
     ];
     if (model.counted && model.unit !== 'count') rows.push(['Allocations', fmtInt(n.count) + (n.selfCount ? ' (' + fmtInt(n.selfCount) + ' here)' : '')]);
-    if (f && f.hidden) rows.push(['Kind', 'irrelevant frame (shown because hiding is off)']);
+    if (f && f.hidden && !app.view.hide) rows.push(['Kind', 'irrelevant frame (shown because hiding is off)']);
     var table = el('table');
     rows.forEach(function (r) {
       var tr = el('tr');

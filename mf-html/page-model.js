@@ -32,9 +32,14 @@
     /^(_start|__libc_start_main|__libc_start_main_impl|__libc_start_call_main|__libc_csu_init|start_thread|clone|clone3|__clone|__clone3|__clone_internal|__GI___clone|__GI___clone3|__GI___clone_internal)$/,
     /* dynamic loader internals */
     /^(_dl_[A-Za-z0-9_]*|dl_main|call_init|_dl_start_user)$/,
-    /* allocator wrappers */
+    /* allocator wrappers: C++ */
     /^operator new(\[\])?(\(|$)/,
-    /^(__gnu_cxx::new_allocator|std::__new_allocator|std::allocator|std::allocator_traits)</
+    /^(__gnu_cxx::new_allocator|std::__new_allocator|std::allocator|std::allocator_traits)</,
+    /* and Rust's: the global allocator's shims, Global, System, RawVec growth */
+    /^(__rust_(alloc|alloc_zeroed|realloc)|__rdl_(alloc|alloc_zeroed|realloc)|__rg_(alloc|alloc_zeroed|realloc))$/,
+    /^<?alloc::(alloc|raw_vec)::/,
+    /^<?std::(alloc::System|sys::.*alloc)\b.*\b(alloc|alloc_zeroed|realloc)$/,
+    /(^|::)finish_grow(<|$)/
   ];
   var HIDDEN_LOCATIONS = [
     /(^|\/)ld-linux[^/]*$/,              /* the dynamic loader module */
@@ -63,6 +68,8 @@
 
   function isHidden(func, loc) {
     var i;
+    /* A Rust name demangled with its hash ("::h0afb5a4d462339b5") matches as without it. */
+    func = func.replace(/::h[0-9a-f]{16}$/, '');
     for (i = 0; i < HIDDEN_FUNCTIONS.length; i++) if (HIDDEN_FUNCTIONS[i].test(func)) return true;
     for (i = 0; i < HIDDEN_LOCATIONS.length; i++) if (HIDDEN_LOCATIONS[i].test(loc)) return true;
     return false;
@@ -92,43 +99,166 @@
     return out;
   }
 
-  function isLibrary(func, loc) {
-    if (loc === '' || !/:\d+$/.test(loc)) return true;      /* a module, no line information */
-    if (/^\/usr\//.test(loc)) return true;                  /* system headers and sources */
-    if (/^(\.\.?\/)+(csu|sysdeps|elf|nptl|malloc|libio|stdlib|string|misc)\//.test(loc)) return true; /* glibc's own sources */
-    return /^(std::|__gnu_cxx::|__cxxabiv1::|_IO_|__libc_|__GI_)/.test(func) || /\+0x[0-9a-f]+$/.test(func);
+  /*
+   * What a frame is (docs/REPORT.md, "Colours"): decided by the module it
+   * is in and the path of its source, never by its name.  The reducers'
+   * "# module=" lines (docs/FORMAT.md) say which modules the frames are
+   * in, each with its path, whether it is the recorded program, and the
+   * files its frames name; a frame is found among them by its location
+   * (FILE:LINE, or the module's file name).  Without them (folded stacks
+   * from other tools) the paths alone decide.
+   */
+  var LIB_DIRS = /^\/(usr\/(local\/)?)?lib(32|64|x32)?\//;           /* the system's library directories */
+  var PYTHON_LIB = /\/lib\/python\d+(\.\d+)*\//;                      /* an interpreter's standard library and packages */
+  var LIB_SOURCES = /^\/usr\/|^\/rustc\/|\/\.cargo\/registry\/|\/\.rustup\/toolchains\//; /* system headers, Rust's std and crates */
+  var GLIBC_SOURCES = /^(\.\.?\/)*(csu|sysdeps|elf|nptl|malloc|libio|stdlib|stdio-common|string|misc|posix|dlfcn|iconv|locale|wcsmbs)\//;
+  var CPYTHON_MODULE = /^(lib)?python\d+(\.\d+)*[a-z]*(\.so(\.\d+)*)?$/; /* python3.11, libpython3.11.so.1.0 */
+  var IMPORT_MACHINERY = /^<frozen importlib\._bootstrap(_external)?>$/;
+  var PYTHON_FILE = /\.pyw?$|^<[^>]*>$/;                              /* app.py, <string>, <frozen runpy> */
+
+  function baseName(path) { return path.replace(/^.*\//, ''); }
+
+  /* A module line's kind: python (Python code), cpython (the interpreter), user or lib. */
+  function moduleKind(mod) {
+    var name = baseName(mod.path);
+    if (mod.path === '[python]') return 'python';
+    if (CPYTHON_MODULE.test(name)) return 'cpython';
+    if (PYTHON_LIB.test(mod.path)) return 'lib';
+    if (mod.program) return 'user';
+    return LIB_DIRS.test(mod.path) ? 'lib' : 'user';
+  }
+
+  /* The module lines as lookups: source file -> kinds, module file name -> kinds. */
+  function moduleIndex(modules) {
+    var byFile = new Map(), byName = new Map();
+    function add(map, key, kind) {
+      var k = map.get(key);
+      if (!k) map.set(key, k = new Set());
+      k.add(kind);
+    }
+    modules.forEach(function (mod) {
+      var kind = moduleKind(mod);
+      add(byName, baseName(mod.path), kind);
+      mod.files.forEach(function (f) { add(byFile, f, kind); });
+    });
+    return { byFile: byFile, byName: byName, known: modules.length > 0 };
+  }
+
+  /* Kinds of the modules a location names, from the module lines, else from the location alone. */
+  function locationModules(file, loc, index) {
+    var k = file !== null ? index.byFile.get(file) : index.byName.get(loc);
+    if (k) return k;
+    var guess = new Set();
+    if (file !== null) guess.add(PYTHON_FILE.test(file) ? 'python' : GLIBC_SOURCES.test(file) ? 'lib' : 'user');
+    else if (CPYTHON_MODULE.test(loc)) guess.add('cpython');
+    else if (loc && !index.known && !/\.so(\.|$)/.test(loc)) guess.add('user');  /* an executable's name */
+    else guess.add('lib');
+    return guess;
   }
 
   /*
-   * A short form of a C++ name for narrow boxes: no template arguments, no
-   * parameter list, the last two scopes.  "ns::Cls<int>::run(int) const"
-   * gives "Cls::run".
+   * { kind, python, cpython } of a frame: kind user or lib (system for the
+   * import machinery, and for CPython's own frames in a report with
+   * Python frames); python when it is a Python function; cpython when it
+   * is the interpreter's (hidden in stacks with Python frames).
+   */
+  function frameKind(loc, index) {
+    var m = /^([\s\S]*):(\d+)$/.exec(loc), file = m ? m[1] : null;
+    var kinds = locationModules(file, loc, index);
+    if (kinds.has('python')) {
+      if (IMPORT_MACHINERY.test(file)) return { kind: 'system', python: true, cpython: true };
+      var stdlib = /^<frozen /.test(file) || PYTHON_LIB.test(file);
+      return { kind: stdlib ? 'lib' : 'user', python: true, cpython: false };
+    }
+    if (file !== null && (LIB_SOURCES.test(file) || PYTHON_LIB.test(file)))
+      return { kind: 'lib', python: false, cpython: false };
+    if (kinds.has('user')) return { kind: 'user', python: false, cpython: false };
+    if (kinds.size === 1 && kinds.has('cpython')) return { kind: 'lib', python: false, cpython: true };
+    return { kind: 'lib', python: false, cpython: false };
+  }
+
+  /*
+   * A short form of a C++ or Rust name for narrow boxes: no template
+   * arguments, no parameter list, the function's own name and one scope
+   * before it ("(anonymous namespace)" does not count as one).
+   * "ns::Cls<int>::run(int) const" gives "Cls::run";
+   * "v8::internal::(anonymous namespace)::Invoke(...)" gives
+   * "internal::Invoke"; "<alloc::vec::Vec<T> as Drop>::drop" gives "Vec::drop".
    */
   function shortName(func) {
-    var out = '', depth = 0, i, c;
+    var scopes = [], cur = '', i, c;
     for (i = 0; i < func.length; i++) {
       c = func.charAt(i);
-      if (c === '<' && !/operator\s*<*$/.test(func.slice(0, i))) depth++;
-      else if (c === '>' && depth > 0) depth--;
-      else if (depth === 0) out += c;
+      if (c === '(' && func.startsWith('(anonymous namespace)', i)) i += 20;
+      else if (c === '(' && /operator\s*$/.test(cur) && func.charAt(i + 1) === ')') { cur += '()'; i++; }
+      else if (c === '(') break;                                   /* the parameter list */
+      else if (c === '<' && /operator\s*<*$/.test(cur)) cur += c;
+      else if (c === '<' && cur === '' && scopes.length === 0 && func.startsWith('::', closing(func, i) + 1)) {
+        /* Rust's <T as Trait>::f */
+        cur = selfType(func.slice(i + 1, i = closing(func, i)));
+      } else if (c === '<' || c === '[') i = closing(func, i);     /* template arguments, [abi:cxx11] */
+      else if (c === '{') cur += func.slice(i, (i = closing(func, i)) + 1); /* {closure}, {lambda(int)#1} */
+      else if (c === ':' && func.charAt(i + 1) === ':') { if (cur.trim()) scopes.push(cur.trim()); cur = ''; i++; }
+      else cur += c;
     }
-    var paren = out.indexOf('(');
-    if (paren > 0 && !/operator\s*\(?$/.test(out.slice(0, paren))) out = out.slice(0, paren);
-    var parts = out.split('::');
-    return parts.length > 2 ? parts.slice(-2).join('::') : out;
+    if (cur.trim()) scopes.push(cur.trim());
+    /* A template function's name starts with its return type: "int ns::max<int>(int, int)". */
+    if (scopes.length && !/^operator\b/.test(scopes[0])) scopes[0] = scopes[0].replace(/^.* /, '');
+    return scopes.length ? scopes.slice(-2).join('::') : func;
+  }
+  /* The index of the bracket closing the one at i (any of <([{ nest), or the end. */
+  function closing(s, i) {
+    for (var depth = 0; i < s.length; i++) {
+      var c = s.charAt(i);
+      if (c === '<' || c === '(' || c === '[' || c === '{') depth++;
+      else if ((c === '>' || c === ')' || c === ']' || c === '}') && --depth === 0) return i;
+    }
+    return s.length;
+  }
+  /* A Python function's: "Outer.method.<locals>.inner" gives "method.inner". */
+  function shortPython(func) {
+    return func.split('.').filter(function (x) { return x !== '<locals>'; }).slice(-2).join('.');
+  }
+  /* "alloc::vec::Vec<T> as core::ops::Drop": the type's own name, "Vec". */
+  function selfType(inner) {
+    var parts = shortName(inner.split(' as ')[0]).split('::');
+    return parts[parts.length - 1];
   }
 
   /* A thread frame's name may hold any byte but NUL, a newline too. */
   var THREAD_FRAME = /^thread (\d+)(?: \(([\s\S]*)\))?$/;
 
-  function makeFrame(text, p, userHidden) {
+  /*
+   * A frame of the model.  hidden: "Hide irrelevant frames" hides it;
+   * cpython: it is CPython's own, hidden in a report with Python frames
+   * (markPython), and then, unless another rule hides it (withPython),
+   * only in the stacks with Python frames (buildTree).
+   */
+  function makeFrame(text, p, userHidden, index) {
     var th = THREAD_FRAME.exec(text);
     if (th) return { text: text, func: 'thread ' + th[1], loc: th[2] || '', kind: 'thread',
-                     hidden: false, thread: Number(th[1]), threadName: th[2] || '' };
+                     hidden: false, python: false, cpython: false, withPython: false, thread: Number(th[1]), threadName: th[2] || '' };
     var hidden = userHidden || isHidden(p.func, p.loc);
-    var kind = hidden ? 'system' : text === '<STACK TOO DEEP>' ? 'system' : isLibrary(p.func, p.loc) ? 'lib' : 'user';
-    return { text: text, func: p.func, loc: p.loc, kind: kind, hidden: hidden, thread: -1, threadName: '',
-             short: shortName(p.func) };
+    var k = text === '<STACK TOO DEEP>' ? { kind: 'system', python: false, cpython: false } : frameKind(p.loc, index);
+    return { text: text, func: p.func, loc: p.loc, kind: hidden ? 'system' : k.kind, hidden: hidden,
+             python: k.python, cpython: k.cpython, withPython: false, thread: -1, threadName: '',
+             short: k.python ? shortPython(p.func) : shortName(p.func) };
+  }
+
+  /* With Python frames in the report, CPython's own frames are irrelevant: grey, hidden in Python stacks. */
+  function markPython(frames, stacks) {
+    var hasPython = frames.some(function (f) { return f.python; });
+    if (!hasPython) return false;
+    frames.forEach(function (f) {
+      if (!f.cpython) return;
+      f.withPython = !f.hidden;   /* hidden only in stacks with Python frames */
+      f.hidden = true;
+      f.kind = 'system';
+    });
+    stacks.forEach(function (s) {
+      s.python = s.frames.some(function (id) { return frames[id].python; });
+    });
+    return true;
   }
 
   /*
@@ -158,6 +288,11 @@
     return t !== null && typeof t === 'object' && Number.isSafeInteger(t.thread) && t.thread >= 0 &&
       (t.name === undefined || isText(t.name)) && (t.tid === undefined || isCount(t.tid));
   }
+  function isModule(v) {
+    return v !== null && typeof v === 'object' && isText(v.path) && (v.program === undefined || isFlag(v.program)) &&
+      (v.lines === undefined || isFlag(v.lines)) && (v.build_id === undefined || isText(v.build_id) && /^[0-9a-f]+$/.test(v.build_id)) &&
+      (v.files === undefined || isWords(v.files));
+  }
   function isMemoryRecord(r) { return Array.isArray(r) && r.length >= 3 && isCount(r[0]) && isCount(r[1]) && isCount(r[2]); }
 
   /* One metadata line into the model: meta, threads or memory; what it should be when it is not, else ''. */
@@ -165,6 +300,10 @@
     if (key === 'thread') {
       if (!isThread(value)) return 'a {"thread":N,"tid":TID,"name":"NAME"}';
       m.threads.push({ thread: value.thread, tid: value.tid === undefined ? null : value.tid, name: value.name || '' });
+    } else if (key === 'module') {
+      if (!isModule(value)) return 'a {"path":"PATH","program":BOOL,"lines":BOOL,"files":[...]}';
+      m.modules.push({ path: value.path, program: value.program === true, lines: value.lines !== false,
+                       buildId: value.build_id || null, files: value.files || [] });
     } else if (key === 'memory') {
       if (!isMemoryRecord(value)) return 'a [MS,HEAP,RSS] of numbers';
       m.memory.push([value[0], value[1], value[2]]);
@@ -179,7 +318,7 @@
   function decodeModel(d) {
     var warnings = [];
     /* No prototype: a key named __proto__ or constructor is a key like any other. */
-    var m = { meta: Object.create(null), threads: [], memory: [] }, stackMeta = [];
+    var m = { meta: Object.create(null), threads: [], memory: [], modules: [] }, stackMeta = [];
     d.meta.forEach(function (kv) {
       /* Per-stack keys stay raw, for a mode that needs them (temporal). */
       if (kv.length > 2) { stackMeta.push({ stack: kv[2], key: kv[0], raw: kv[1] }); return; }
@@ -191,17 +330,20 @@
     var meta = m.meta;
     var parts = d.frames.map(splitFrame);
     var extra = extraHidden(parts, Array.isArray(d.hide) ? d.hide : [], warnings);
-    var frames = d.frames.map(function (t, i) { return makeFrame(t, parts[i], extra[i] === 1); });
+    var index = moduleIndex(m.modules);
+    var frames = d.frames.map(function (t, i) { return makeFrame(t, parts[i], extra[i] === 1, index); });
     /* Stacks come prefix-compressed: shared, n, n frame ids, value, count. */
     var stacks = [], prev = [], a = d.stacks, i = 0;
     while (i < a.length) {
       var shared = a[i++], n = a[i++];
       var fr = prev.slice(0, shared);
       for (var j = 0; j < n; j++) fr.push(a[i++]);
-      stacks.push({ frames: fr, value: a[i++], count: a[i++] });
+      stacks.push({ frames: fr, value: a[i++], count: a[i++], python: false });
       prev = fr;
     }
-    return { meta: meta, threads: m.threads, memory: m.memory, frames: frames, stacks: stacks, stackMeta: stackMeta,
+    var hasPython = markPython(frames, stacks);
+    return { meta: meta, threads: m.threads, memory: m.memory, modules: m.modules, hasPython: hasPython,
+             frames: frames, stacks: stacks, stackMeta: stackMeta,
              counted: !!d.counted, title: d.title, warnings: warnings,
              unit: meta.value === 'count' ? 'count' : 'bytes' };
   }

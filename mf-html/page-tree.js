@@ -38,7 +38,8 @@
       var node = root, d = 0, same = true, fr = stacks[s].frames;
       for (var i = 0; i < fr.length; i++) {
         var f = fr[i];
-        if (opts.hide && frames[f].hidden) continue;
+        /* CPython's own frames are hidden only where Python frames are (markPython). */
+        if (opts.hide && frames[f].hidden && !(frames[f].withPython && !stacks[s].python)) continue;
         if (same && d < pframes.length && pframes[d] === f) { node = path[++d]; continue; }
         same = false;
         var key = node.id * F + f, kid = index.get(key);

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "events.h"
 #include "folded.h"
+#include "modinfo.h"
 #include "output.h"
 #include "reduce.h"
 
@@ -87,6 +88,7 @@ static void write_leaks(const struct leaks *l, const struct ev_reader *r, struct
 	stacktab_fold(&l->tab, r, l->tab.bytes, l->tab.count, 0, &tree, &shown);
 	reduce_write_head(out, "leaks", 0, l->tab.split_threads);
 	ev_write_metadata(r, out);
+	modinfo_write_stacktab(out, r, &l->tab, l->tab.count);
 	folded_meta_u64(out, "peak_bytes", l->peak_bytes);
 	folded_meta_u64(out, "peak_time_ms", l->peak_time_ms);
 	folded_meta_u64(out, "peak_allocations", l->peak_allocations);

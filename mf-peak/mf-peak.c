@@ -21,6 +21,7 @@
 #include "err.h"
 #include "events.h"
 #include "folded.h"
+#include "modinfo.h"
 #include "output.h"
 #include "reduce.h"
 
@@ -163,6 +164,7 @@ static void write_peak(const struct peak *p, const struct ev_reader *r, struct o
 	stacktab_fold(&p->tab, r, p->peak_bytes, p->peak_count, 0, &tree, &shown);
 	reduce_write_head(out, "peak", 0, p->tab.split_threads);
 	ev_write_metadata(r, out);
+	modinfo_write_stacktab(out, r, &p->tab, p->peak_count);
 	folded_meta_u64(out, "peak_bytes", p->bytes);
 	folded_meta_u64(out, "peak_time_ms", p->time_ms);
 	folded_meta_u64(out, "peak_allocations", p->allocations);

@@ -30,6 +30,7 @@
 #include "err.h"
 #include "events.h"
 #include "folded.h"
+#include "modinfo.h"
 #include "hash.h"
 #include "intern.h"
 #include "output.h"
@@ -388,11 +389,22 @@ static void write_u64_array(struct output *out, const char *key, const uint64_t 
 	output_puts(out, "]\n");
 }
 
+/* The modules of every stack: a window may show any of them. */
+static void write_modules(const struct ev_reader *r, struct output *out)
+{
+	struct modinfo m;
+	modinfo_init(&m, r);
+	modinfo_add_all(&m);
+	modinfo_write(&m, out);
+	modinfo_release(&m);
+}
+
 static void write_header(const struct temporal *t, const struct ev_reader *r,
 			 struct output *out, uint64_t nslices)
 {
 	reduce_write_head(out, t->leaks ? "temporal-leaks" : "temporal", 0, t->split_threads);
 	ev_write_metadata(r, out);
+	write_modules(r, out);
 	folded_meta_u64(out, "peak_bytes", t->peak_bytes);
 	folded_meta_u64(out, "peak_time_ms", t->peak_time_ms);
 	folded_meta_u64(out, "peak_allocations", t->peak_allocations);

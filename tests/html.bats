@@ -24,6 +24,17 @@ setup_file() {
 	# One stack 5,000 frames deep: main;f1;...;f4999.
 	awk 'BEGIN { s = "main"; for (i = 1; i < 5000; i++) s = s ";f" i; print s " 100"; print "main;g 50" }' > "$REPORTS/deep.folded"
 	"$BIN/mf-html" -o "$REPORTS/deep.html" "$REPORTS/deep.folded"
+	# Frame kinds: hand-made captures through the reducer (module lines) and the page.
+	for f in kinds stripped python; do
+		"$BIN/mf-peak" -o "$REPORTS/$f.folded" "tests/data/html_$f.mft"
+		"$BIN/mf-html" -o "$REPORTS/$f.html" "$REPORTS/$f.folded"
+	done
+	"$BIN/mf-html" -o "$REPORTS/pathkinds.html" tests/data/html_pathkinds.folded
+}
+
+# The GNU build id of ELF file $1, as readelf says it.
+build_id() {
+	readelf -n "$1" | sed -n 's/^ *Build ID: //p'
 }
 
 # Pages whose metadata is valid JSON of the wrong type: hostile-NAME.html
@@ -47,6 +58,7 @@ hostile_reports() {
 	constructor|# reducer="constructor"
 	protokey|# __proto__={"reducer":{"toString":1}}
 	memory|# memory=[0,{"toString":1},5]\n# memory=[1,2,3]
+	module|# module={"path":"/w/app","files":[1]}\n# module={"path":"/w/lib.so","build_id":"\u003cb\u003e"}\n# module={"path":"/w/b","lines":false}
 	EOF
 	printf '# format="mf-folded/1"\n# reducer="peak"\n# command="old"\n# argv=["./app","a b","","it'"'"'s","x=1,y@2:%%+/.-","$HOME","two\\nlines"]\nmain;a 100\n' > "$REPORTS/argv.folded"
 	"$BIN/mf-html" -o "$REPORTS/argv.html" "$REPORTS/argv.folded"
@@ -241,6 +253,10 @@ hostile() { browser hostile "$REPORTS/hostile-$1.html" '' light "${2-}"; }
 # bats test_tags=browser
 @test "browser: a key named __proto__ is a key like any other" { hostile protokey; }
 # bats test_tags=browser
+@test "browser: a module line of the wrong shape is ignored" {
+	hostile module 'ignored metadata module that is not a {"path":"PATH","program":BOOL,"lines":BOOL,"files":[...]}; ignored metadata module that is not a {"path":"PATH","program":BOOL,"lines":BOOL,"files":[...]}'
+}
+# bats test_tags=browser
 @test "browser: reducer __proto__ is an unknown reducer" { browser protoreducer "$REPORTS/hostile-proto.html"; }
 # bats test_tags=browser
 @test "browser: reducer constructor is an unknown reducer" { browser protoreducer "$REPORTS/hostile-constructor.html"; }
@@ -260,3 +276,22 @@ hostile() { browser hostile "$REPORTS/hostile-$1.html" '' light "${2-}"; }
 @test "browser: a --hide pattern too slow for the frames is left out" { browser slowhide "$REPORTS/long-hide.html"; }
 # bats test_tags=browser
 @test "browser: a stack 5,000 frames deep is drawn" { browser deep "$REPORTS/deep.html"; }
+
+# bats test_tags=browser
+@test "browser: kinds by module and path: program, plugins, glibc, C++ headers, Rust std; plumbing hidden; short labels" {
+	browser kinds "$REPORTS/kinds.html"
+}
+# bats test_tags=browser
+@test "browser: a stripped program is the user's code; modules without debug information and their debug files" {
+	jq_id=$(build_id /usr/bin/jq) libc_id=$(build_id /usr/lib/x86_64-linux-gnu/libc.so.6)
+	[ -n "$jq_id" ] && [ -n "$libc_id" ]
+	browser stripped "$REPORTS/stripped.html" '' light "$jq_id" "$libc_id"
+}
+# bats test_tags=browser
+@test "browser: Python frames: user code and standard library; CPython and the import machinery hidden, shown with hiding off" {
+	browser python "$REPORTS/python.html"
+}
+# bats test_tags=browser
+@test "browser: folded stacks without module lines are coloured by their paths" {
+	browser pathkinds "$REPORTS/pathkinds.html"
+}

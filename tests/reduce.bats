@@ -42,6 +42,7 @@ meta() {
 # total_bytes=500
 # untracked_frees=0
 # thread={"thread":1,"tid":4242,"name":"app"}
+# module={"path":"/src/app","program":true,"lines":true,"files":["/src/app.c"]}
 # peak_bytes=300
 # peak_time_ms=5
 # peak_allocations=2

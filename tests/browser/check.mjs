@@ -435,6 +435,101 @@ const checks = {
 		assert.equal((await mf.state(page)).zoom.length, 5000);
 	},
 
+	// Kinds by module and path (docs/REPORT.md, "Colours"): the program's
+	// frames, a plugin outside the system's directories with and without
+	// lines are the user's; glibc, C++ headers, Rust's std are libraries;
+	// C++ and Rust allocation plumbing is hidden; short labels keep the
+	// function's own name.
+	async kinds({ page }) {
+		const R = '/rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/alloc/src';
+		const kind = async (name) => { const f = await frame(page, name); return [f.kind, f.bytes, f.depth]; };
+		assert.deepEqual(await kind('main'), ['user', 1506, 1]);
+		assert.deepEqual(await kind('plugin_make'), ['user', 100, 2]);
+		assert.deepEqual(await kind('libnodebug.so+0x1234'), ['user', 500, 2]);
+		assert.deepEqual(await kind('strdup'), ['lib', 400, 2]);
+		assert.deepEqual(await kind('std::vector<int, std::allocator<int> >::push_back(int const&)'), ['lib', 200, 2]);
+		assert.deepEqual(await kind('alloc::vec::Vec<T,A>::push'), ['lib', 300, 2]);
+		const inv = await frame(page, 'v8::internal::(anonymous namespace)::Invoke(v8::internal::Isolate*, v8::internal::(anonymous namespace)::InvokeParams const&)');
+		assert.deepEqual([inv.kind, inv.short], ['user', 'internal::Invoke']);
+		assert.equal((await frame(page, 'std::vector<int, std::allocator<int> >::push_back(int const&)')).short, 'vector::push_back');
+		assert.equal((await frame(page, 'alloc::vec::Vec<T,A>::push')).self, 300);
+		const plumbing = ['_start', '__libc_start_main_impl', 'operator new(unsigned long)', 'alloc::raw_vec::finish_grow',
+			'alloc::alloc::alloc::h0afb5a4d462339b5', '__rust_alloc'];
+		for (const h of plumbing) assert.ok(!(await names(page)).includes(h), `${h} shown while hidden`);
+		await page.click('#mf-hide');
+		for (const h of plumbing) {
+			const f = await frame(page, h);
+			assert.deepEqual([f.kind, f.hidden], ['system', true], h);
+		}
+		assert.deepEqual([(await frame(page, '__rust_alloc')).location, (await frame(page, '__rust_alloc')).self], ['app', 300]);
+		assert.equal((await frame(page, 'alloc::raw_vec::finish_grow')).location, R + '/raw_vec.rs:513');
+		assert.equal((await frame(page, 'main')).kind, 'user');
+	},
+
+	// A stripped program in /usr/bin is the user's code; the stats panel
+	// lists the modules without debug information and where their debug
+	// files would go; the command line is quoted as a shell needs it.
+	async stripped({ page }, jqId, libcId) {
+		assert.deepEqual((await mf.frames(page)).map((f) => [f.name, f.kind, f.bytes]),
+			[['<root>', 'root', 150], ['jq+0x2cf0', 'user', 150], ['jq+0x4a10', 'user', 150], ['strdup', 'lib', 100]]);
+		const want = "jq -c 'select(.id % 3 == 0)' data.jsonl";
+		assert.equal(await page.locator('#mf-command').innerText(), '$ ' + want);
+		await page.click('#mf-stats-btn');
+		const dd = await page.locator('#mf-stats-list dd').allTextContents();
+		assert.equal(dd[0], want);
+		const dbg = (id) => `/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
+		assert.deepEqual(dd.slice(-2), [
+			`/usr/bin/jq \u2014 a -dbgsym or -dbg package would install ${dbg(jqId)}`,
+			`/usr/lib/x86_64-linux-gnu/libc.so.6 \u2014 a -dbgsym or -dbg package would install ${dbg(libcId)}`]);
+		assert.equal(await page.locator('#mf-stats-list dt').last().textContent(), 'Without debug information');
+	},
+
+	// Python: the user's functions are user code, the standard library's
+	// are libraries; with hiding on, CPython's frames and the import
+	// machinery are gone where Python frames are (their bytes with their
+	// callers), and the interpreter's start-up keeps its native frames.
+	async python({ page }) {
+		const shown = async () => (await mf.frames(page)).map((f) => [f.depth, f.name, f.location, f.kind, f.bytes, f.self]);
+		assert.deepEqual(await shown(), [
+			[0, '<root>', '', 'root', 7800, 0],
+			[1, '_run_code', '<frozen runpy>:88', 'lib', 6800, 0],
+			[2, '<module>', '/work/py/app.py:12', 'user', 6800, 0],
+			[3, 'loads', '/usr/lib/python3.11/json/__init__.py:346', 'lib', 4000, 0],
+			[4, 'JSONDecoder.decode', '/usr/lib/python3.11/json/decoder.py:337', 'lib', 4000, 0],
+			[5, 'scanstring_unicode', '_json.cpython-311-x86_64-linux-gnu.so', 'lib', 4000, 4000],
+			[3, 'make', '/work/py/app.py:5', 'user', 2000, 2000],
+			[3, '<lambda>', '<string>:1', 'user', 500, 0],
+			[4, 'Outer.method.<locals>.inner', '/work/py/app.py:20', 'user', 500, 500],
+			[3, '<module>', '/work/py/helper.py:3', 'user', 300, 300],
+			[1, 'main', 'python3.11', 'system', 1000, 0],
+			[2, 'Py_BytesMain', 'python3.11', 'system', 1000, 0],
+			[3, 'PyUnicode_New', 'python3.11', 'system', 1000, 1000]]);
+		assert.equal((await frame(page, 'Outer.method.<locals>.inner')).short, 'method.inner');
+		await page.click('#mf-hide');
+		const all = await mf.frames(page);
+		const info = (name, loc) => all.filter((f) => f.name === name && (!loc || f.location === loc)).map((f) => [f.depth, f.kind, f.hidden, f.bytes]);
+		assert.deepEqual(info('main'), [[2, 'system', true, 7800]]);
+		assert.deepEqual(info('_find_and_load'), [[6, 'system', true, 300]]);
+		assert.deepEqual(info('SourceFileLoader.exec_module'), [[7, 'system', true, 300]]);
+		assert.deepEqual(info('PyObject_Malloc'), [[9, 'system', true, 300]]);
+		assert.deepEqual(info('list_resize'), [[7, 'system', true, 2000]]);
+		assert.deepEqual(info('PyUnicode_New'), [[9, 'system', true, 4000], [8, 'system', true, 500], [4, 'system', true, 1000]]);
+		assert.deepEqual(info('<module>', '/work/py/app.py:12'), [[5, 'user', false, 6800]]);
+		assert.deepEqual(info('scanstring_unicode'), [[8, 'lib', false, 4000]]);
+		assert.equal((await mf.state(page)).total, 7800);
+	},
+
+	// Folded stacks without module lines: the paths alone decide.
+	async pathkinds({ page }) {
+		const k = (await mf.frames(page)).map((f) => [f.name, f.kind]);
+		assert.deepEqual(k, [['<root>', 'root'], ['main', 'user'], ['strdup', 'lib'], ['jq+0x10', 'user'],
+			['foo', 'lib'], ['std::sort<int*>(int*, int*)', 'lib'], ['run', 'user'], ['json_load', 'lib'],
+			['0x7f6a240075db', 'lib']]);
+		await page.click('#mf-hide');
+		const f = await frame(page, 'PyList_Append');
+		assert.deepEqual([f.kind, f.hidden, f.bytes], ['system', true, 500]);
+	},
+
 	// Nothing but the page itself was loaded (checked for every check too).
 	async network({ requests }) {
 		assert.equal(requests.length, 1, `requests: ${requests.join(' ')}`);
