@@ -17,11 +17,13 @@
  * turns them into names and lines.  A code object freed and another
  * allocated at the same address must not inherit the old one's names, so
  * the cache also keeps a fingerprint of what it copied: the addresses of
- * the name, file name and line table objects, the names' cached hashes,
- * the first line, the table's length and its first and last 8 bytes.  A
- * code object whose fingerprint changed is copied again under a new id.
- * (Known limit: a new line table of the same length at the same address,
- * equal in its first and last 8 bytes, would keep the old lines.)
+ * its name, file name and line table objects and its first line, all read
+ * from the code object itself (reading the objects behind them would
+ * touch three more cache lines per frame, at every allocation).  A code
+ * object whose fingerprint changed is copied again under a new id.  (Known limit: a new
+ * code object at the same address whose name, file name and line table
+ * are also new objects at the old ones' addresses, with the same first
+ * line, would keep the old names and lines.)
  *
  * Stacks: a native stack id and the Python frames (code id and
  * instruction offset each) are looked up in a per-thread table; a new
@@ -74,7 +76,6 @@ static const struct py_layout layouts[] = {
 /* Common to all three. */
 #define OB_TYPE 8
 #define VAR_SIZE 16		/* PyVarObject.ob_size, a str's length */
-#define STR_HASH 24
 #define STR_STATE 32
 #define BYTES_DATA 32
 #define OWNED_BY_CSTACK 3	/* a frame of the C stack (3.12, 3.13): an entry's marker */
@@ -255,25 +256,12 @@ static uint64_t mix(uint64_t h, uint64_t v)
 
 static uint64_t fingerprint(const char *code)
 {
-	const char *qualname = load_ptr(code, layout->co_qualname);
-	const char *filename = load_ptr(code, layout->co_filename);
-	const char *table = load_ptr(code, layout->co_linetable);
-	int64_t len = *(const int64_t *)(table + VAR_SIZE);
-	uint64_t h = 0x9e3779b97f4a7c15u, first = 0, last = 0;
+	uint64_t h = 0x9e3779b97f4a7c15u;
 
-	if (len >= 8) {
-		memcpy(&first, table + BYTES_DATA, 8);
-		memcpy(&last, table + BYTES_DATA + len - 8, 8);
-	}
-	h = mix(h, (uintptr_t)qualname);
-	h = mix(h, (uintptr_t)filename);
-	h = mix(h, (uintptr_t)table);
-	h = mix(h, *(const uint64_t *)(qualname + STR_HASH));
-	h = mix(h, *(const uint64_t *)(filename + STR_HASH));
-	h = mix(h, (uint64_t)*(const int32_t *)(code + layout->co_firstlineno));
-	h = mix(h, (uint64_t)len);
-	h = mix(h, first);
-	return mix(h, last);
+	h = mix(h, (uintptr_t)load_ptr(code, layout->co_qualname));
+	h = mix(h, (uintptr_t)load_ptr(code, layout->co_filename));
+	h = mix(h, (uintptr_t)load_ptr(code, layout->co_linetable));
+	return mix(h, (uint64_t)*(const int32_t *)(code + layout->co_firstlineno));
 }
 
 static int is_a(const char *object, const void *type)
