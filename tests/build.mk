@@ -18,6 +18,9 @@ $(BUILD)/tests/maps_jemalloc: TEST_PROG_LIBS = -ljemalloc
 $(BUILD)/tests/maps_tcmalloc: TEST_PROG_LIBS = -ltcmalloc_minimal
 $(BUILD)/tests/maps_jemalloc $(BUILD)/tests/maps_tcmalloc: tests/progs/maps_blocks.h
 
+# shim_dump reads the shared memory's layout: a new proto.h is a new program.
+$(BUILD)/tests/shim_dump: mf-record/proto.h
+
 # A statically linked program, which mf-record -p refuses (tests/attach.bats).
 $(BUILD)/tests/attach_static: tests/progs/attach_static.c
 	@mkdir -p $(dir $@)
