@@ -246,6 +246,6 @@ line_of() {
 	name=mf-attach_prog.$prog.mft.zst
 	[ "$stderr" = "mf: wrote $name; make a report with: mf flamegraph $name" ]
 	[ "$(ls)" = "$name" ]
-	[ "$(gzip -dc "$name" | end_record /dev/stdin)" = "0 0 0 0 detached 0" ]
+	[ "$(zstd -dc "$name" | end_record /dev/stdin)" = "0 0 0 0 detached 0" ]
 	kill -0 "$prog"
 }
