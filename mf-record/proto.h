@@ -34,9 +34,10 @@
  * naming the shim and MF_SHM_FD naming the descriptor.  The shim checks
  * the descriptor (a file of the right size whose header has the magic and
  * version; anything else: one warning line, and the program runs
- * untracked), maps the header, closes the descriptor, removes both
- * variables from the environment (so programs it execs are not tracked),
- * and sets hdr.attached.
+ * untracked), maps the header, closes the descriptor, removes MF_SHM_FD
+ * and its own entry of LD_PRELOAD from the environment (so programs it
+ * execs are not tracked, but keep the libraries the user preloaded), and
+ * sets hdr.attached.
  *
  * Why slots are mapped one by one: every mapping counts against the
  * program's address space limit (RLIMIT_AS), which a program may set low

@@ -283,10 +283,62 @@ static void shim_init(void)
 	atomic_store(&shim_state, expect);
 }
 
-/* Remove the variables that start tracking, so programs we exec run untracked. */
+/* The file this library was loaded from, as the dynamic loader names it. */
+static const char *own_path(void)
+{
+	Dl_info info;
+
+	if (!dladdr((void *)own_path, &info) || !info.dli_fname)
+		return NULL;
+	return info.dli_fname;
+}
+
+/* Is the LD_PRELOAD entry [s, s + n) this library? */
+static int is_own_entry(const char *s, size_t n, const char *self)
+{
+	return self && strlen(self) == n && memcmp(s, self, n) == 0;
+}
+
+/*
+ * Take this library's entries out of the LD_PRELOAD string value, in
+ * place (the value only shrinks, and no allocation may run here: the
+ * program's allocations are being tracked).  The other entries keep their
+ * order and the separator before them (':' or ' ', as ld.so reads them).
+ * Returns the new length.
+ */
+static size_t drop_own_entries(char *value, const char *self)
+{
+	size_t out = 0, i = 0, len = strlen(value);
+
+	while (i < len) {
+		size_t start = i;
+
+		while (i < len && value[i] != ':' && value[i] != ' ')
+			i++;
+		if (i > start && !is_own_entry(value + start, i - start, self)) {
+			if (out > 0)
+				value[out++] = value[start - 1];	/* the separator the user wrote */
+			memmove(value + out, value + start, i - start);
+			out += i - start;
+		}
+		i++;	/* the separator */
+	}
+	value[out] = '\0';
+	return out;
+}
+
+/*
+ * Remove the variables that start tracking, so programs we exec run
+ * untracked: MF_SHM_FD, and this library from LD_PRELOAD; the libraries
+ * the user preloaded stay, in their order (an LD_PRELOAD left empty is
+ * removed).
+ */
 static void forget_environment(void)
 {
-	unsetenv("LD_PRELOAD");
+	char *value = getenv("LD_PRELOAD");
+
+	if (value && drop_own_entries(value, own_path()) == 0)
+		unsetenv("LD_PRELOAD");
 	unsetenv(MF_ENV_SHM_FD);
 }
 
