@@ -600,9 +600,13 @@ static void read_end(struct ev_reader *r)
 	r->end_frees = num(&r->in, &fs, 2, "FREES");
 	r->untracked = num(&r->in, &fs, 3, "UNTRACKED");
 	r->lost = num(&r->in, &fs, 4, "LOST");
-	int is_exit = fs.len[5] == 4 && memcmp(fs.f[5], "exit", 4) == 0;
-	int is_signal = fs.len[5] == 6 && memcmp(fs.f[5], "signal", 6) == 0;
-	if (!is_exit && !is_signal)
+	/* exec and unknown: a process of mf-record --follow-fork (docs/FORMAT.md). */
+	static const char *const hows[] = { "exit", "signal", "exec", "unknown" };
+	const char *how = NULL;
+	for (size_t i = 0; i < sizeof hows / sizeof *hows; i++)
+		if (fs.len[5] == strlen(hows[i]) && memcmp(fs.f[5], hows[i], fs.len[5]) == 0)
+			how = hows[i];
+	if (!how)
 		input_error(&r->in, "expected HOW 'exit' or 'signal', found '%s'",
 			    printable(fs.f[5], fs.len[5]));
 	uint64_t code = num(&r->in, &fs, 6, "CODE");
@@ -613,7 +617,7 @@ static void read_end(struct ev_reader *r)
 			    (unsigned long long)r->end_allocs, (unsigned long long)r->end_frees,
 			    (unsigned long long)r->nallocs, (unsigned long long)r->nfrees);
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s %llu", is_exit ? "exit" : "signal", (unsigned long long)code);
+	buf_printf(&b, "%s %llu", how, (unsigned long long)code);
 	r->how = buf_detach(&b);
 	r->ended = 1;
 }

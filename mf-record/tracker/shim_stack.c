@@ -543,6 +543,12 @@ static int module_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+void modules_forget(void)
+{
+	sent_count = 0;
+	atomic_store(&adds_seen, 0);
+}
+
 void modules_check(struct shim_thread *t)
 {
 	struct modules_pass pass = { t, 0, 0 };

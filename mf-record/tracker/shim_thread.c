@@ -14,7 +14,9 @@
  * it tries again now and then.  A signal handler may write events in the middle of
  * another write: see ring_reserve and ring_publish (shim.h).
  */
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <linux/futex.h>
@@ -35,6 +37,7 @@ __thread struct shim_thread shim_self __attribute__((tls_model("initial-exec")))
 
 static pthread_key_t exit_key;
 static pid_t launcher_pid;
+static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void on_thread_exit(void *unused)
 {
@@ -89,12 +92,44 @@ uint64_t now_ns(struct shim_thread *t)
 	return t->clock_ns;
 }
 
+/* The launcher of the region now mapped: its header says, or else (a region made by hand) our parent. */
+static pid_t region_launcher(void)
+{
+	return shim_hdr->launcher > 0 ? shim_hdr->launcher : getppid();
+}
+
+/*
+ * Whether the launcher is gone (then nobody drains the rings).  A process
+ * of --follow-fork is not always the launcher's child: then it asks the
+ * kernel whether that process still exists.  Never on the hot path.
+ */
+static int launcher_gone(void)
+{
+	if (getppid() == launcher_pid)
+		return 0;
+	return kill(launcher_pid, 0) != 0 && errno == ESRCH;
+}
+
 void thread_init(void)
 {
 	pthread_key_create(&exit_key, on_thread_exit);
-	launcher_pid = getppid();
+	launcher_pid = region_launcher();
 	start_tsc = read_tsc();
 	start_ns = clock_ns();
+}
+
+void thread_follow(struct shim_thread *t)
+{
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+
+	memcpy(&map_lock, &fresh, sizeof fresh);
+	launcher_pid = region_launcher();
+	stack_cache_free(t);
+	t->number = 0;
+	t->announced = 0;
+	t->slotless = 0;
+	t->slot = NULL;
+	t->writing = 0;
 }
 
 static void note_slots_used(uint32_t used)
@@ -113,7 +148,6 @@ static void note_slots_used(uint32_t used)
  */
 static struct mf_slot *mapped[MF_SLOTS];
 static _Atomic uint32_t nmapped;
-static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Map slot i (every slot before it is mapped); NULL when it cannot be. */
 static struct mf_slot *map_slot(uint32_t i)
@@ -187,7 +221,7 @@ static struct mf_slot *claim_free_slot(void)
 
 		if (s || !slot_coming_back())
 			return s;
-		if (getppid() != launcher_pid) {
+		if (launcher_gone()) {
 			shim_give_up();
 			return NULL;
 		}
@@ -304,7 +338,7 @@ static int wait_room(struct shim_thread *t, uint64_t head, uint32_t need)
 			syscall(SYS_futex, &s->waiting, FUTEX_WAIT, 1, &tick, NULL, 0);
 		}
 		atomic_store_explicit(&s->waiting, 0, memory_order_relaxed);
-		if (getppid() != launcher_pid) {
+		if (launcher_gone()) {
 			shim_give_up();
 			return 0;
 		}
