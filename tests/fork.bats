@@ -180,3 +180,47 @@ cap.mft [] make -s -C $dir -j2:$(awk '$1 == "a" { printf " a %s", $4 } $1 == "f"
 	run -2 --separate-stderr $BIN/mf-record --follow-fork -o - $PROGS/rec_basic 1
 	[ "${stderr_lines[0]}" = "mf-record: --follow-fork writes several captures: it needs -o FILE" ]
 }
+
+@test "several captures to the reducers: summed, or one frame per process with --split-processes" {
+	dir=$BATS_FILE_TMPDIR/fork_family
+	main=$(awk '$1 == "H" { print $4; exit }' "$dir/cap.mft")
+	run -0 --separate-stderr $BIN/mf-leaks "$dir/cap.mft" "$dir"/cap.*.mft
+	[ "$stderr" = "" ]
+	# The first capture's metadata; every process's leaks, each once.
+	grep -qx "# pid=$main" <<<"$output"
+	grep -qx '# processes=5' <<<"$output"
+	grep -qx '# leaked_bytes=4666' <<<"$output"
+	grep -qx '# leaked_allocations=4' <<<"$output"
+	[ "$(grep -v '^#' <<<"$output" | awk '{ print $NF }' | sort -n | tr '\n' ' ')" = "111 222 1000 3333 " ]
+	# The peak: each process's own, summed: 3000 + 111 + 222 + 3333 (the exec'd program) + 444.
+	run -0 --separate-stderr $BIN/mf-peak "$dir/cap.mft" "$dir"/cap.*.mft
+	grep -qx '# peak_bytes=7110' <<<"$output"
+	grep -qx '# peak_allocations=6' <<<"$output"
+	# One capture alone reads as before: no processes line.
+	run -0 --separate-stderr $BIN/mf-leaks "$dir/cap.mft"
+	[ "$(grep -c '^# processes=' <<<"$output")" = 0 ]
+	grep -qx '# leaked_bytes=1000' <<<"$output"
+	# --split-processes: "process PID (NAME)" first; the two programs of one process share it.
+	run -0 --separate-stderr $BIN/mf-leaks --split-processes "$dir/cap.mft" "$dir"/cap.*.mft
+	grep -qx '# split_processes=true' <<<"$output"
+	for f in "$dir"/cap.*.mft; do
+		pid=$(awk '$1 == "H" { print $4 }' "$f")
+		size=$(awk '$1 == "a" { s = $4 } END { print s }' "$f")
+		[ "$size" = 444 ] && continue	# freed: not a leak
+		[ "$(grep -v '^#' <<<"$output" | grep -c "^process $pid (fork_family);.* $size\$")" = 1 ]
+	done
+	[ "$(grep -v '^#' <<<"$output" | grep -c "^process $main (fork_family);.* 1000\$")" = 1 ]
+	[ "$(grep -vc '^#' <<<"$output")" = 4 ]
+}
+
+@test "mf flamegraph takes the captures of a whole mf run --follow-fork" {
+	cd "$BATS_TEST_TMPDIR"
+	run -3 --separate-stderr $BIN/mf run --follow-fork -o cap.mft.gz $PROGS/fork_orphan
+	[ "$stderr" = "mf: wrote cap.mft.gz and the captures of the processes it started (cap.*.mft.gz); make a report with: mf flamegraph cap.mft.gz cap.*.mft.gz" ]
+	[ "$(ls cap.*.mft.gz | wc -l)" = 1 ]
+	run -0 --separate-stderr $BIN/mf flamegraph --leaks -o leaks.html cap.mft.gz cap.*.mft.gz
+	[ "$stderr" = "mf: wrote leaks.html" ]
+	run -0 --separate-stderr $BIN/mf flamegraph --split-processes -o peak.html cap.mft.gz cap.*.mft.gz
+	[ "$stderr" = "mf: wrote peak.html" ]
+	[ -s leaks.html ] && [ -s peak.html ]
+}
