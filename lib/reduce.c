@@ -205,15 +205,20 @@ void reduce_finish(struct ev_reader *r, struct output *out)
 	ev_close(r);
 }
 
-void reduce_finish_many(struct ev_reader *r, size_t n, struct output *out)
+void reduce_close_capture(struct ev_reader *r, char **truncated)
+{
+	if (r->truncated && !*truncated)
+		*truncated = xstrdup(r->in.name);
+	ev_close(r);
+}
+
+void reduce_finish_many(struct ev_reader *first, char *truncated, struct output *out)
 {
 	output_close(out);
-	for (size_t i = 0; i < n; i++)
-		if (r[i].truncated)
-			die("%s: incomplete capture: no end record; the output covers only what was recorded",
-			    r[i].in.name);
-	for (size_t i = 0; i < n; i++)
-		ev_close(&r[i]);
+	if (first->truncated || truncated)
+		die("%s: incomplete capture: no end record; the output covers only what was recorded",
+		    first->truncated ? first->in.name : truncated);
+	ev_close(first);
 }
 
 void folded_set_add_input(struct folded_set *s, const struct input *in, const char *stack,

@@ -89,8 +89,16 @@ void reduce_write_stacks(struct output *out, const struct foldtree *tree,
  * ("PROG: FILE: incomplete capture: ...") and exit 1.  Then close r.
  */
 void reduce_finish(struct ev_reader *r, struct output *out);
-/* The same for the n captures of several processes, read at once. */
-void reduce_finish_many(struct ev_reader *r, size_t n, struct output *out);
+/*
+ * The same for the captures of several processes, read one after the
+ * other: each but the first is closed once folded, with
+ * reduce_close_capture (which keeps in *truncated the name of the first
+ * incomplete one, allocated), so that their number is not bound by the
+ * descriptors a process may hold; then reduce_finish_many with the first,
+ * still open (its metadata is the output's).
+ */
+void reduce_close_capture(struct ev_reader *r, char **truncated);
+void reduce_finish_many(struct ev_reader *first, char *truncated, struct output *out);
 
 /* The memory records of the output: memrec.h (struct memory). */
 

@@ -200,6 +200,7 @@ int main(int argc, char **argv)
 	struct foldtree tree;
 	struct shown shown = { 0, 0 };
 	struct output out;
+	char *truncated = NULL;
 	foldtree_init(&tree);
 	for (size_t i = 0; i < n; i++) {
 		memory_init(&p[i].memory, o.max_memory_records);
@@ -209,11 +210,13 @@ int main(int argc, char **argv)
 		uint32_t root = o.split_processes ? reduce_process_node(&tree, &r[i]) : FOLDTREE_ROOT;
 		stacktab_fold_under(&p[i].tab, &r[i], p[i].peak_bytes, p[i].peak_count, 0, root,
 				    &tree, &shown);
+		if (i > 0)
+			reduce_close_capture(&r[i], &truncated);
 	}
 	output_open(&out, o.output, o.force);
 	write_peak(p, r, n, &o, &tree, &shown, &out);
 	foldtree_release(&tree);
-	reduce_finish_many(r, n, &out);
+	reduce_finish_many(&r[0], truncated, &out);
 	for (size_t i = 0; i < n; i++)
 		peak_release(&p[i]);
 	free(p);

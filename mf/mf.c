@@ -95,7 +95,7 @@ static const char help_flamegraph[] =
 	"      --temporal             choose the time range in the report\n"
 	"\n"
 	"Several CAPTUREs, the processes of one mf run --follow-fork, are summed\n"
-	"(peak and --leaks only): mf flamegraph --leaks cap.mft.gz cap.*.mft.gz\n"
+	"(not with --temporal): mf flamegraph --leaks cap.mft.gz cap.*.mft.gz\n"
 	"\n"
 	"Pipeline: mf-peak, mf-leaks or mf-fold --temporary=N (--temporal:\n"
 	"mf-temporal [--leaks]), then mf-invert with --inverted, then mf-html.\n"
@@ -394,8 +394,8 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 		usage_error(usage_flamegraph, "--temporal cannot show temporary allocations");
 	if (argc - optind < 1)
 		usage_error(usage_flamegraph, "expected a CAPTURE");
-	if (argc - optind > 1 && (o->temporary || o->temporal))
-		usage_error(usage_flamegraph, "several captures (one per process) make a report of the peak or --leaks only");
+	if (argc - optind > 1 && o->temporal)
+		usage_error(usage_flamegraph, "--temporal takes one capture, not one per process");
 	if (o->split_processes && argc - optind == 1)
 		usage_error(usage_flamegraph, "--split-processes needs the captures of several processes");
 	o->captures = argv + optind;

@@ -196,6 +196,13 @@ cap.mft [] make -s -C $dir -j2:$(awk '$1 == "a" { printf " a %s", $4 } $1 == "f"
 	run -0 --separate-stderr $BIN/mf-peak "$dir/cap.mft" "$dir"/cap.*.mft
 	grep -qx '# peak_bytes=7110' <<<"$output"
 	grep -qx '# peak_allocations=6' <<<"$output"
+	# Every allocation: all summed; temporary ones, within each process.
+	run -0 --separate-stderr $BIN/mf-fold "$dir/cap.mft" "$dir"/cap.*.mft
+	grep -qx '# processes=5' <<<"$output"
+	grep -qx '# shown_bytes=7443' <<<"$output"
+	grep -qx '# shown_allocations=7' <<<"$output"
+	run -0 --separate-stderr $BIN/mf-fold --temporary=0 "$dir/cap.mft" "$dir"/cap.*.mft
+	grep -qx '# shown_bytes=2777' <<<"$output"	# 2000 (the parent), 333, 444
 	# One capture alone reads as before: no processes line.
 	run -0 --separate-stderr $BIN/mf-leaks "$dir/cap.mft"
 	[ "$(grep -c '^# processes=' <<<"$output")" = 0 ]
@@ -222,5 +229,11 @@ cap.mft [] make -s -C $dir -j2:$(awk '$1 == "a" { printf " a %s", $4 } $1 == "f"
 	[ "$stderr" = "mf: wrote leaks.html" ]
 	run -0 --separate-stderr $BIN/mf flamegraph --split-processes -o peak.html cap.mft.gz cap.*.mft.gz
 	[ "$stderr" = "mf: wrote peak.html" ]
-	[ -s leaks.html ] && [ -s peak.html ]
+	run -0 --separate-stderr $BIN/mf flamegraph --temporary-allocations -o temp.html cap.mft.gz cap.*.mft.gz
+	[ "$stderr" = "mf: wrote temp.html" ]
+	[ -s leaks.html ] && [ -s peak.html ] && [ -s temp.html ]
+	# A capture cut short among them: the report is refused, naming it.
+	zcat cap.*.mft.gz | head -n -1 >cut.mft
+	run -1 --separate-stderr $BIN/mf-leaks -o out.folded cap.mft.gz cut.mft
+	[ "$stderr" = "mf-leaks: cut.mft: incomplete capture: no end record; the output covers only what was recorded" ]
 }

@@ -60,9 +60,7 @@ only_files() {
 	run -2 --separate-stderr "$MF" flamegraph
 	[ "${stderr_lines[0]}" = "mf: expected a CAPTURE" ]
 	run -2 --separate-stderr "$MF" flamegraph --temporal a b
-	[ "${stderr_lines[0]}" = "mf: several captures (one per process) make a report of the peak or --leaks only" ]
-	run -2 --separate-stderr "$MF" flamegraph --temporary-allocations a b
-	[ "${stderr_lines[0]}" = "mf: several captures (one per process) make a report of the peak or --leaks only" ]
+	[ "${stderr_lines[0]}" = "mf: --temporal takes one capture, not one per process" ]
 	run -2 --separate-stderr "$MF" flamegraph --split-processes a
 	[ "${stderr_lines[0]}" = "mf: --split-processes needs the captures of several processes" ]
 	run -2 --separate-stderr "$MF" flamegraph --bogus "$W/app.mft.gz"

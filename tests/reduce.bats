@@ -523,7 +523,7 @@ usage: mf-invert [-f] [-o OUTPUT] [FILE]" ]
   --max-memory-records N  keep at most N (1 to 100000000) memory records,
                           each the highest of its run, so the peak is kept" ]
 	run -0 "$BIN/mf-fold" --help
-	[ "$output" = "usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--max-memory-records N] [FILE]
+	[ "$output" = "usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]
   --max-memory-records N  keep at most N (1 to 100000000) memory records,
                           each the highest of its run, so the peak is kept" ]
 	run -0 "$BIN/mf-invert" --help
