@@ -152,7 +152,7 @@ static const char *base_name(const char *path)
 /* ------------------------------------------------------------ pipelines */
 
 struct stage {
-	char **argv;	/* NULL-terminated; grows (several captures) and lives as long as mf */
+	char **argv;	/* NULL-terminated; grows (several captures); the caller frees it */
 	size_t cap;
 	int argc;
 	int status;
@@ -477,6 +477,8 @@ static int cmd_flamegraph(int argc, char **argv)
 	copy_report(report, &out);
 	output_close(&out);
 	close(report);
+	for (int i = 0; i < n; i++)
+		free(st[i].argv);
 	if (strcmp(out.name, "standard output") != 0)
 		fprintf(stderr, "mf: wrote %s\n", out.name);
 	return 0;
@@ -561,6 +563,7 @@ static int cmd_run(int argc, char **argv)
 	char **args = xcalloc((size_t)(rec.argc + argc - optind + 1), sizeof *args);
 	memcpy(args, rec.argv, (size_t)rec.argc * sizeof *args);
 	memcpy(args + rec.argc, argv + optind, (size_t)(argc - optind) * sizeof *args);
+	free(rec.argv);
 
 	/* Like system(): the terminal's ^C is for the program, not for mf. */
 	signal(SIGINT, SIG_IGN);
