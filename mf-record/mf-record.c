@@ -146,7 +146,7 @@ struct proc {
 	struct output out;
 	struct writer *w;
 	struct rings *rings;
-	char **argv;		/* for H (followed processes: from /proc; else NULL) */
+	char **argv;		/* for H, followed processes only (from /proc); freed with it */
 	char *origin;		/* for the comment after H */
 	int ended, done;
 	int status;		/* wait status or WRITER_STATUS_*; known once ended */
@@ -162,12 +162,14 @@ struct recording {
 	uint64_t unrecorded;	/* processes not recorded: refused, and counted by released regions */
 };
 
-/* A new region with its writer and rings; the capture goes to path. */
+/*
+ * A new region (*region_fd: its descriptor, for the process) and the
+ * capture's file at path; the writer comes with proc_write.
+ */
 static struct proc *proc_start(struct recording *rec, pid_t pid, int image, const char *path,
-			       char *const *argv, int *region_fd)
+			       uint64_t start_ns, int *region_fd)
 {
 	struct proc *p = xcalloc(1, sizeof *p);
-	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	p->pid = pid;
 	p->image = image;
 	p->pidfd = -1;
@@ -176,8 +178,6 @@ static struct proc *proc_start(struct recording *rec, pid_t pid, int image, cons
 	p->shm_size = mf_shm_size(((struct mf_shared_header *)p->shm)->slots);
 	output_open(&p->out, path, rec->o.force);
 	output_keep_partial(&p->out);	/* a capture cut short is still worth reading */
-	(void)start_ms;
-	p->argv = (char **)argv;
 	return p;
 }
 
@@ -275,7 +275,7 @@ static void follow_one(struct recording *rec, int conn, const struct mf_follow_r
 		rings_process_before(parent->rings, req->fork_key);
 	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	int region_fd;
-	struct proc *p = proc_start(rec, req->pid, image, path, NULL, &region_fd);
+	struct proc *p = proc_start(rec, req->pid, image, path, start_ns, &region_fd);
 	free(path);
 	p->argv = follow_command(req->pid);
 	struct buf origin = BUF_INIT;
@@ -416,11 +416,10 @@ int main(int argc, char **argv)
 	int shm_fd;
 	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	/* First: a capture that cannot start must leave no empty file behind. */
-	struct proc *main_proc = proc_start(&rec, 0, 1, rec.o.output, command, &shm_fd);
+	struct proc *main_proc = proc_start(&rec, 0, 1, rec.o.output, start_ns, &shm_fd);
 	int to_stdout = !rec.o.output || !strcmp(rec.o.output, "-");
 	main_proc->pid = launch_start(program, command, shim, shm_fd, to_stdout);
 	main_proc->own_child = 1;
-	main_proc->argv = NULL;	/* command is not ours to free */
 	close(shm_fd);
 	keep_up_priority();
 	proc_write(&rec, main_proc, command, start_ns, start_ms);
