@@ -231,7 +231,9 @@ cap.mft [] make -s -C $dir -j2:$(awk '$1 == "a" { printf " a %s", $4 } $1 == "f"
 	[ "$stderr" = "mf: wrote peak.html" ]
 	run -0 --separate-stderr $BIN/mf flamegraph --temporary-allocations -o temp.html cap.mft.gz cap.*.mft.gz
 	[ "$stderr" = "mf: wrote temp.html" ]
-	[ -s leaks.html ] && [ -s peak.html ] && [ -s temp.html ]
+	[ -s leaks.html ]
+	[ -s peak.html ]
+	[ -s temp.html ]
 	# A capture cut short among them: the report is refused, naming it.
 	zcat cap.*.mft.gz | head -n -1 >cut.mft
 	run -1 --separate-stderr $BIN/mf-leaks -o out.folded cap.mft.gz cut.mft
