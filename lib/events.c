@@ -602,14 +602,15 @@ static void read_end(struct ev_reader *r)
 	r->end_frees = num(&r->in, &fs, 2, "FREES");
 	r->untracked = num(&r->in, &fs, 3, "UNTRACKED");
 	r->lost = num(&r->in, &fs, 4, "LOST");
-	/* detached and gone: a recording of a running process (mf-record -p) */
-	static const char *const hows[] = { "exit", "signal", "detached", "gone" };
+	/* detached and gone: a recording of a running process (mf-record -p);
+	 * exec and unknown: a process of mf-record --follow-fork (docs/FORMAT.md). */
+	static const char *const hows[] = { "exit", "signal", "detached", "gone", "exec", "unknown" };
 	const char *how = NULL;
 	for (size_t i = 0; i < sizeof hows / sizeof *hows; i++)
 		if (fs.len[5] == strlen(hows[i]) && memcmp(fs.f[5], hows[i], fs.len[5]) == 0)
 			how = hows[i];
 	if (!how)
-		input_error(&r->in, "expected HOW 'exit', 'signal', 'detached' or 'gone', found '%s'",
+		input_error(&r->in, "expected HOW 'exit', 'signal', 'detached', 'gone', 'exec' or 'unknown', found '%s'",
 			    printable(fs.f[5], fs.len[5]));
 	uint64_t code = num(&r->in, &fs, 6, "CODE");
 	if (fs.n == 8)

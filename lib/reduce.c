@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "num.h"
+#include "syntax.h"
 
 void stacktab_init(struct stacktab *t, int split_threads)
 {
@@ -80,6 +81,7 @@ size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
 struct folding {
 	const struct ev_reader *r;
 	struct foldtree *tree;
+	uint32_t root;		/* where the stacks go: FOLDTREE_ROOT, or a process frame */
 	int functions;
 	struct hash nodes;	/* thread << 32 | stack index + 1 -> tree node */
 	uint64_t *path;		/* scratch: stack indexes + 1 not mapped yet */
@@ -90,10 +92,10 @@ struct folding {
 static uint32_t thread_node(struct folding *f, uint32_t thread, int split)
 {
 	if (!split)
-		return FOLDTREE_ROOT;
+		return f->root;
 	struct buf b = BUF_INIT;
 	ev_thread_frame(f->r, thread, &b);
-	uint32_t node = foldtree_child(f->tree, FOLDTREE_ROOT, b.data, b.len);
+	uint32_t node = foldtree_child(f->tree, f->root, b.data, b.len);
 	buf_release(&b);
 	return node;
 }
@@ -141,8 +143,28 @@ void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
 		   const uint64_t *bytes, const uint64_t *count, int flags,
 		   struct foldtree *tree, struct shown *shown)
 {
-	struct folding f = { r, tree, flags & FOLD_FUNCTIONS, HASH_INIT, NULL, 0 };
 	memset(shown, 0, sizeof *shown);
+	stacktab_fold_under(t, r, bytes, count, flags, FOLDTREE_ROOT, tree, shown);
+}
+
+uint32_t reduce_process_node(struct foldtree *tree, const struct ev_reader *r)
+{
+	struct buf text = BUF_INIT, frame = BUF_INIT;
+	const char *name = r->argv && r->argv[0] ? r->argv[0] : "";
+	const char *slash = strrchr(name, '/');
+	buf_printf(&text, "process %llu (%s)", (unsigned long long)r->pid, slash ? slash + 1 : name);
+	syntax_escape_frame(&frame, text.data, text.len);
+	uint32_t node = foldtree_child(tree, FOLDTREE_ROOT, frame.data, frame.len);
+	buf_release(&text);
+	buf_release(&frame);
+	return node;
+}
+
+void stacktab_fold_under(const struct stacktab *t, const struct ev_reader *r,
+			 const uint64_t *bytes, const uint64_t *count, int flags, uint32_t root,
+			 struct foldtree *tree, struct shown *shown)
+{
+	struct folding f = { r, tree, root, flags & FOLD_FUNCTIONS, HASH_INIT, NULL, 0 };
 	for (size_t i = 0; i < t->n; i++) {
 		if (!t->stack[i] || !count[i])
 			continue;
@@ -181,6 +203,22 @@ void reduce_finish(struct ev_reader *r, struct output *out)
 		die("%s: incomplete capture: no end record; the output covers only what was recorded",
 		    r->in.name);
 	ev_close(r);
+}
+
+void reduce_close_capture(struct ev_reader *r, char **truncated)
+{
+	if (r->truncated && !*truncated)
+		*truncated = xstrdup(r->in.name);
+	ev_close(r);
+}
+
+void reduce_finish_many(struct ev_reader *first, char *truncated, struct output *out)
+{
+	output_close(out);
+	if (first->truncated || truncated)
+		die("%s: incomplete capture: no end record; the output covers only what was recorded",
+		    first->truncated ? first->in.name : truncated);
+	ev_close(first);
 }
 
 void folded_set_add_input(struct folded_set *s, const struct input *in, const char *stack,
@@ -257,6 +295,7 @@ const char *snapshot_options_parse(int argc, char **argv, const char *usage,
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-memory-records", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "split-processes", no_argument, NULL, 'p' },
 		{ "split-threads", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -271,11 +310,12 @@ const char *snapshot_options_parse(int argc, char **argv, const char *usage,
 		case 'm': o->max_memory_records = memory_records_option(usage, optarg); break;
 		case 'o': o->output = optarg; break;
 		case 's': o->split_threads = 1; break;
+		case 'p': o->split_processes = 1; break;
 		default: bad_option(usage, c, argv);
 		}
 	}
-	if (argc - optind > 1)
-		usage_error(usage, "one input file at most");
+	o->inputs = (const char *const *)argv + optind;
+	o->ninputs = (size_t)(argc - optind);
 	return optind < argc ? argv[optind] : NULL;
 }
 

@@ -64,6 +64,16 @@ enum { FOLD_COUNT = 1, FOLD_FUNCTIONS = 2 };
 void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
 		   const uint64_t *bytes, const uint64_t *count, int flags,
 		   struct foldtree *tree, struct shown *shown);
+/*
+ * Several captures (mf-record --follow-fork) summed in one tree: the same,
+ * with the stacks under node root (FOLDTREE_ROOT, or with --split-processes
+ * reduce_process_node's), adding to *shown rather than setting it.
+ */
+void stacktab_fold_under(const struct stacktab *t, const struct ev_reader *r,
+			 const uint64_t *bytes, const uint64_t *count, int flags, uint32_t root,
+			 struct foldtree *tree, struct shown *shown);
+/* The node of the frame "process PID (NAME)" of r's capture, NAME its program's base name. */
+uint32_t reduce_process_node(struct foldtree *tree, const struct ev_reader *r);
 
 /*
  * The first metadata lines of a reducer's output: format, reducer, value
@@ -79,20 +89,33 @@ void reduce_write_stacks(struct output *out, const struct foldtree *tree,
  * ("PROG: FILE: incomplete capture: ...") and exit 1.  Then close r.
  */
 void reduce_finish(struct ev_reader *r, struct output *out);
+/*
+ * The same for the captures of several processes, read one after the
+ * other: each but the first is closed once folded, with
+ * reduce_close_capture (which keeps in *truncated the name of the first
+ * incomplete one, allocated), so that their number is not bound by the
+ * descriptors a process may hold; then reduce_finish_many with the first,
+ * still open (its metadata is the output's).
+ */
+void reduce_close_capture(struct ev_reader *r, char **truncated);
+void reduce_finish_many(struct ev_reader *first, char *truncated, struct output *out);
 
 /* The memory records of the output: memrec.h (struct memory). */
 
 /*
  * The options mf-peak and mf-leaks share, which are all they take:
  * -f/--force, -h/--help, --max-memory-records N, -o/--output OUTPUT,
- * --split-threads, and at most one FILE.  Parses argv (exiting on --help,
- * a bad option or a second FILE, with usage) and returns the FILE, or NULL
- * for standard input.
+ * --split-threads, --split-processes, and FILEs (the captures of several
+ * processes, summed).  Parses argv (exiting on --help or a bad option,
+ * with usage) and returns the first FILE, or NULL for standard input;
+ * o->inputs holds every FILE.
  */
 struct snapshot_options {
 	const char *output;
-	int force, split_threads;
+	int force, split_threads, split_processes;
 	uint64_t max_memory_records;
+	const char *const *inputs;	/* the FILEs, none for standard input */
+	size_t ninputs;
 };
 const char *snapshot_options_parse(int argc, char **argv, const char *usage,
 				   struct snapshot_options *o);

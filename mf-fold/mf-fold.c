@@ -36,11 +36,11 @@
 #include "syntax.h"
 
 static const char usage[] =
-	"usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--max-memory-records N] [FILE]\n";
+	"usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]\n";
 
 struct options {
 	const char *output;
-	int force, count, functions, split_threads, temporary;
+	int force, count, functions, split_threads, split_processes, temporary;
 	uint64_t threshold;
 	uint64_t max_memory_records;	/* event streams only */
 };
@@ -117,34 +117,62 @@ static void functions_only(struct buf *b, const char *stack, size_t n, int keep_
 	}
 }
 
-static void fold_capture(struct input *in, const struct options *o, struct output *out)
+/*
+ * The captures in[0..n) (several: the processes of mf-record
+ * --follow-fork), summed, or each under its process frame with
+ * --split-processes; the metadata and memory records are the first's.
+ */
+static void fold_captures(struct input *in, char *const *paths, size_t n, const struct options *o,
+			  struct output *out)
 {
-	struct ev_reader r;
-	struct stacktab tab;
+	struct ev_reader *r = xcalloc(n, sizeof *r);
+	char *truncated = NULL;
 	struct foldtree tree;
-	struct shown shown;
+	struct shown shown = { 0, 0 };
 	struct memory mem;
-	ev_open_input(&r, in);
-	stacktab_init(&tab, o->split_threads);
-	memory_init(&mem, o->max_memory_records);
-	read_capture(&tab, &mem, &r, o);
 	foldtree_init(&tree);
-	stacktab_fold(&tab, &r, tab.bytes, tab.count,
-		      (o->count ? FOLD_COUNT : 0) | (o->functions ? FOLD_FUNCTIONS : 0), &tree, &shown);
+	memory_init(&mem, o->max_memory_records);
+	/* The first capture's table stays until its module lines are written. */
+	struct stacktab first;
+	for (size_t i = 0; i < n; i++) {
+		struct stacktab other, *tab = i == 0 ? &first : &other;
+		struct memory own;
+		if (i > 0)
+			input_open(&in[i], paths[i]);
+		ev_open_input(&r[i], &in[i]);
+		stacktab_init(tab, o->split_threads);
+		memory_init(&own, o->max_memory_records);
+		read_capture(tab, i == 0 ? &mem : &own, &r[i], o);
+		uint32_t root = o->split_processes ? reduce_process_node(&tree, &r[i]) : FOLDTREE_ROOT;
+		stacktab_fold_under(tab, &r[i], tab->bytes, tab->count,
+				    (o->count ? FOLD_COUNT : 0) | (o->functions ? FOLD_FUNCTIONS : 0),
+				    root, &tree, &shown);
+		if (i > 0)
+			stacktab_release(tab);
+		memory_release(&own);
+		if (i > 0)
+			reduce_close_capture(&r[i], &truncated);
+	}
 	output_open(out, o->output, o->force);
 	reduce_write_head(out, o->temporary ? "temporary" : "all", o->count, o->split_threads);
+	if (o->split_processes)
+		folded_meta_json(out, "split_processes", "true");
 	if (o->temporary)
 		folded_meta_u64(out, "temporary_threshold", o->threshold);
 	if (o->functions)
 		folded_meta_json(out, "functions_only", "true");
-	ev_write_metadata(&r, out);
-	modinfo_write_stacktab(out, &r, &tab, tab.count);
+	ev_write_metadata(&r[0], out);
+	if (n > 1)
+		folded_meta_u64(out, "processes", n);
+	else
+		modinfo_write_stacktab(out, &r[0], &first, first.count);
+	stacktab_release(&first);
 	memory_write(&mem, out);
 	reduce_write_stacks(out, &tree, &shown);
 	foldtree_release(&tree);
-	stacktab_release(&tab);
 	memory_release(&mem);
-	reduce_finish(&r, out);
+	reduce_finish_many(&r[0], truncated, out);
+	free(r);
 }
 
 /* Sums of folded input, to rewrite shown_bytes and shown_allocations. */
@@ -199,9 +227,9 @@ static void refold(struct input *in, const struct options *o)
 	struct folded_series_list series = FOLDED_SERIES_LIST_INIT;
 	struct sums sums = { 0, 0, 1 };
 	struct buf b = BUF_INIT;
-	if (o->temporary || o->split_threads)
+	if (o->temporary || o->split_threads || o->split_processes)
 		die("%s: %s needs an event stream, and this is folded stacks", in->name,
-		    o->temporary ? "--temporary" : "--split-threads");
+		    o->temporary ? "--temporary" : o->split_threads ? "--split-threads" : "--split-processes");
 	folded_open_input(&fr, in);
 	while (folded_next(&fr, &l)) {
 		if (l.kind == FOLDED_META && folded_is_series(l.key))
@@ -245,6 +273,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-memory-records", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "split-processes", no_argument, NULL, 'p' },
 		{ "split-threads", no_argument, NULL, 's' },
 		{ "temporary", optional_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
@@ -263,6 +292,7 @@ int main(int argc, char **argv)
 		case 'm': o.max_memory_records = memory_records_option(usage, optarg); break;
 		case 'o': o.output = optarg; break;
 		case 's': o.split_threads = 1; break;
+		case 'p': o.split_processes = 1; break;
 		case 't':
 			o.temporary = 1;
 			o.threshold = optarg ? option_u64(usage, "--temporary", optarg, 0, UINT64_MAX - 1) : 1;
@@ -270,24 +300,25 @@ int main(int argc, char **argv)
 		default: bad_option(usage, c, argv);
 		}
 	}
-	if (argc - optind > 1)
-		usage_error(usage, "one input file at most");
 
 	/*
 	 * The first line tells an event stream (its header) from folded
 	 * stacks.  With options only an event stream has, anything else but
 	 * folded stacks is a bad event stream, said as the event reader says it.
+	 * Several FILEs are captures of several processes, each an event stream.
 	 */
-	struct input in;
+	size_t n = argc > optind ? (size_t)(argc - optind) : 1;
+	struct input *in = xcalloc(n, sizeof *in);
 	struct output out;
-	input_open(&in, optind < argc ? argv[optind] : NULL);
-	enum syntax_format format = input_getline(&in) ? syntax_guess(in.line, in.len) : SYNTAX_EVENTS;
-	int events = format == SYNTAX_EVENTS ||
-		     ((o.temporary || o.split_threads) && format == SYNTAX_UNKNOWN);
-	input_unget(&in);
+	input_open(&in[0], optind < argc ? argv[optind] : NULL);
+	enum syntax_format format = input_getline(&in[0]) ? syntax_guess(in[0].line, in[0].len) : SYNTAX_EVENTS;
+	int events = format == SYNTAX_EVENTS || n > 1 ||
+		     ((o.temporary || o.split_threads || o.split_processes) && format == SYNTAX_UNKNOWN);
+	input_unget(&in[0]);
 	if (events)
-		fold_capture(&in, &o, &out);
+		fold_captures(in, argv + optind, n, &o, &out);
 	else
-		refold(&in, &o);
+		refold(&in[0], &o);
+	free(in);
 	return 0;
 }

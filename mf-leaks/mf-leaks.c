@@ -10,6 +10,7 @@
  * highest survives) for the memory graph of mf-html.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -20,7 +21,7 @@
 #include "reduce.h"
 
 static const char usage[] =
-	"usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]\n";
+	"usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]\n";
 
 struct leaks {
 	struct stacktab tab;	/* live bytes and allocations per stack */
@@ -80,43 +81,73 @@ static void read_capture(struct leaks *l, struct ev_reader *r)
 	memory_finish(&l->memory);
 }
 
-static void write_leaks(const struct leaks *l, const struct ev_reader *r, struct output *out)
+/*
+ * The output of n captures (the processes of mf-record --follow-fork,
+ * folded into tree, one process frame each with --split-processes): the
+ * first capture's metadata and memory records, the leaks of all, and the
+ * sum of the processes' peaks, each taken alone.
+ */
+static void write_leaks(const struct leaks *l, const struct ev_reader *r, size_t n,
+			const struct snapshot_options *o, const struct foldtree *tree,
+			const struct shown *shown, struct output *out)
 {
-	struct foldtree tree;
-	struct shown shown;
-	foldtree_init(&tree);
-	stacktab_fold(&l->tab, r, l->tab.bytes, l->tab.count, 0, &tree, &shown);
-	reduce_write_head(out, "leaks", 0, l->tab.split_threads);
-	ev_write_metadata(r, out);
-	modinfo_write_stacktab(out, r, &l->tab, l->tab.count);
-	folded_meta_u64(out, "peak_bytes", l->peak_bytes);
-	folded_meta_u64(out, "peak_time_ms", l->peak_time_ms);
-	folded_meta_u64(out, "peak_allocations", l->peak_allocations);
-	folded_meta_u64(out, "leaked_bytes", shown.bytes);
-	folded_meta_u64(out, "leaked_allocations", shown.count);
-	memory_write(&l->memory, out);
-	reduce_write_stacks(out, &tree, &shown);
-	foldtree_release(&tree);
+	uint64_t bytes = 0, allocations = 0;
+	for (size_t i = 0; i < n; i++) {
+		bytes += l[i].peak_bytes;
+		allocations += l[i].peak_allocations;
+	}
+	reduce_write_head(out, "leaks", 0, o->split_threads);
+	if (o->split_processes)
+		folded_meta_json(out, "split_processes", "true");
+	ev_write_metadata(&r[0], out);
+	if (n > 1)
+		folded_meta_u64(out, "processes", n);
+	else
+		modinfo_write_stacktab(out, &r[0], &l[0].tab, l[0].tab.count);
+	folded_meta_u64(out, "peak_bytes", bytes);
+	folded_meta_u64(out, "peak_time_ms", l[0].peak_time_ms);
+	folded_meta_u64(out, "peak_allocations", allocations);
+	folded_meta_u64(out, "leaked_bytes", shown->bytes);
+	folded_meta_u64(out, "leaked_allocations", shown->count);
+	memory_write(&l[0].memory, out);
+	reduce_write_stacks(out, tree, shown);
 }
 
 int main(int argc, char **argv)
 {
 	struct snapshot_options o;
-	struct leaks l = { 0 };
 
 	set_progname(argv[0]);
 	const char *input = snapshot_options_parse(argc, argv, usage, &o);
 
-	struct ev_reader r;
+	size_t n = o.ninputs ? o.ninputs : 1;
+	struct ev_reader *r = xcalloc(n, sizeof *r);
+	struct leaks *l = xcalloc(n, sizeof *l);
+	struct foldtree tree;
+	struct shown shown = { 0, 0 };
 	struct output out;
-	memory_init(&l.memory, o.max_memory_records);
-	stacktab_init(&l.tab, o.split_threads);
-	ev_open(&r, input);
-	read_capture(&l, &r);
+	char *truncated = NULL;
+	foldtree_init(&tree);
+	for (size_t i = 0; i < n; i++) {
+		memory_init(&l[i].memory, o.max_memory_records);
+		stacktab_init(&l[i].tab, o.split_threads);
+		ev_open(&r[i], o.ninputs ? o.inputs[i] : input);
+		read_capture(&l[i], &r[i]);
+		uint32_t root = o.split_processes ? reduce_process_node(&tree, &r[i]) : FOLDTREE_ROOT;
+		stacktab_fold_under(&l[i].tab, &r[i], l[i].tab.bytes, l[i].tab.count, 0, root,
+				    &tree, &shown);
+		if (i > 0)
+			reduce_close_capture(&r[i], &truncated);
+	}
 	output_open(&out, o.output, o.force);
-	write_leaks(&l, &r, &out);
-	reduce_finish(&r, &out);
-	stacktab_release(&l.tab);
-	memory_release(&l.memory);
+	write_leaks(l, r, n, &o, &tree, &shown, &out);
+	foldtree_release(&tree);
+	reduce_finish_many(&r[0], truncated, &out);
+	for (size_t i = 0; i < n; i++) {
+		stacktab_release(&l[i].tab);
+		memory_release(&l[i].memory);
+	}
+	free(l);
+	free(r);
 	return 0;
 }

@@ -26,7 +26,7 @@
 #include "reduce.h"
 
 static const char usage[] =
-	"usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]\n";
+	"usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]\n";
 
 struct peak {
 	struct stacktab tab;
@@ -156,42 +156,73 @@ static void read_capture(struct peak *p, struct ev_reader *r)
 	}
 }
 
-static void write_peak(const struct peak *p, const struct ev_reader *r, struct output *out)
+/*
+ * The output of n captures (the processes of mf-record --follow-fork,
+ * folded into tree, one process frame each with --split-processes): the
+ * first capture's metadata and memory records, and the sums of the
+ * processes' peaks, each taken alone: at most what they held at once.
+ */
+static void write_peak(const struct peak *p, const struct ev_reader *r, size_t n,
+		       const struct snapshot_options *o, const struct foldtree *tree,
+		       const struct shown *shown, struct output *out)
 {
-	struct foldtree tree;
-	struct shown shown;
-	foldtree_init(&tree);
-	stacktab_fold(&p->tab, r, p->peak_bytes, p->peak_count, 0, &tree, &shown);
-	reduce_write_head(out, "peak", 0, p->tab.split_threads);
-	ev_write_metadata(r, out);
-	modinfo_write_stacktab(out, r, &p->tab, p->peak_count);
-	folded_meta_u64(out, "peak_bytes", p->bytes);
-	folded_meta_u64(out, "peak_time_ms", p->time_ms);
-	folded_meta_u64(out, "peak_allocations", p->allocations);
-	folded_meta_u64(out, "leaked_bytes", p->leaked_bytes);
-	folded_meta_u64(out, "leaked_allocations", p->leaked_allocations);
-	memory_write(&p->memory, out);
-	reduce_write_stacks(out, &tree, &shown);
-	foldtree_release(&tree);
+	uint64_t bytes = 0, allocations = 0, leaked_bytes = 0, leaked_allocations = 0;
+	for (size_t i = 0; i < n; i++) {
+		bytes += p[i].bytes;
+		allocations += p[i].allocations;
+		leaked_bytes += p[i].leaked_bytes;
+		leaked_allocations += p[i].leaked_allocations;
+	}
+	reduce_write_head(out, "peak", 0, o->split_threads);
+	if (o->split_processes)
+		folded_meta_json(out, "split_processes", "true");
+	ev_write_metadata(&r[0], out);
+	if (n > 1)
+		folded_meta_u64(out, "processes", n);
+	else
+		modinfo_write_stacktab(out, &r[0], &p[0].tab, p[0].peak_count);
+	folded_meta_u64(out, "peak_bytes", bytes);
+	folded_meta_u64(out, "peak_time_ms", p[0].time_ms);
+	folded_meta_u64(out, "peak_allocations", allocations);
+	folded_meta_u64(out, "leaked_bytes", leaked_bytes);
+	folded_meta_u64(out, "leaked_allocations", leaked_allocations);
+	memory_write(&p[0].memory, out);
+	reduce_write_stacks(out, tree, shown);
 }
 
 int main(int argc, char **argv)
 {
 	struct snapshot_options o;
-	struct peak p = { 0 };
 
 	set_progname(argv[0]);
 	const char *input = snapshot_options_parse(argc, argv, usage, &o);
 
-	struct ev_reader r;
+	size_t n = o.ninputs ? o.ninputs : 1;
+	struct ev_reader *r = xcalloc(n, sizeof *r);
+	struct peak *p = xcalloc(n, sizeof *p);
+	struct foldtree tree;
+	struct shown shown = { 0, 0 };
 	struct output out;
-	memory_init(&p.memory, o.max_memory_records);
-	stacktab_init(&p.tab, o.split_threads);
-	ev_open(&r, input);
-	read_capture(&p, &r);
+	char *truncated = NULL;
+	foldtree_init(&tree);
+	for (size_t i = 0; i < n; i++) {
+		memory_init(&p[i].memory, o.max_memory_records);
+		stacktab_init(&p[i].tab, o.split_threads);
+		ev_open(&r[i], o.ninputs ? o.inputs[i] : input);
+		read_capture(&p[i], &r[i]);
+		uint32_t root = o.split_processes ? reduce_process_node(&tree, &r[i]) : FOLDTREE_ROOT;
+		stacktab_fold_under(&p[i].tab, &r[i], p[i].peak_bytes, p[i].peak_count, 0, root,
+				    &tree, &shown);
+		if (i > 0)
+			reduce_close_capture(&r[i], &truncated);
+	}
 	output_open(&out, o.output, o.force);
-	write_peak(&p, &r, &out);
-	reduce_finish(&r, &out);
-	peak_release(&p);
+	write_peak(p, r, n, &o, &tree, &shown, &out);
+	foldtree_release(&tree);
+	reduce_finish_many(&r[0], truncated, &out);
+	for (size_t i = 0; i < n; i++)
+		peak_release(&p[i]);
+	free(p);
+	free(r);
 	return 0;
 }

@@ -13,14 +13,17 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 #include "launcher/attach.h"
 #include "launcher/launch.h"
+#include "launcher/launch_follow.h"
 #include "num.h"
 #include "output.h"
 #include "writer/writer.h"
@@ -28,7 +31,7 @@
 #include "writer/writer_rings.h"
 
 static const char usage[] =
-	"usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]\n"
+	"usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--follow-fork] [--] PROGRAM [ARGS...]\n"
 	"       mf-record -p PID [--duration S] [-f] [-o FILE] [--interval MS] [--aggregate]\n";
 
 static const char help[] =
@@ -47,12 +50,18 @@ static const char help[] =
 	"      --interval MS   write a memory record every MS milliseconds (default 10)\n"
 	"      --aggregate     write only what was live at the peak and at the end,\n"
 	"                      per thread and stack, instead of every allocation\n"
+	"      --follow-fork   record every process PROGRAM starts, forked or\n"
+	"                      exec'd, each in its own capture named from FILE:\n"
+	"                      out.mft.gz gives out.PID.mft.gz (and out.PID.2.mft.gz\n"
+	"                      for its program after an exec); needs -o\n"
 	"  -h, --help          show this help\n"
 	"\n"
 	"When the stream goes to standard output, the program's\n"
 	"standard output goes to standard error, so that the stream stays valid.\n"
 	"mf-record exits with the program's exit status, or 128 + N if signal N\n"
-	"killed it; with -p, 0 once the stream is written.\n"
+	"killed it; with -p, 0 once the stream is written.  Without --follow-fork,\n"
+	"processes the program forks run unrecorded, and a line on standard error\n"
+	"says how many at the end.\n"
 	"\n"
 	"MF_CLOCK=tsc or MF_CLOCK=counter chooses what orders the threads' events:\n"
 	"the CPU's time stamp counter (the default where the kernel's clock uses it)\n"
@@ -66,6 +75,7 @@ struct options {
 	const char *output;
 	int force;
 	int aggregate;
+	int follow;
 	uint64_t interval_ms;
 	pid_t pid;		/* -p: attach to it */
 	uint64_t duration_s;	/* --duration */
@@ -74,10 +84,11 @@ struct options {
 /* Parse the options; returns the index of PROGRAM in argv. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_INTERVAL = 256, OPT_AGGREGATE, OPT_DURATION };
+	enum { OPT_INTERVAL = 256, OPT_AGGREGATE, OPT_DURATION, OPT_FOLLOW };
 	static const struct option longopts[] = {
 		{ "aggregate", no_argument, NULL, OPT_AGGREGATE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "follow-fork", no_argument, NULL, OPT_FOLLOW },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
@@ -98,6 +109,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_DURATION:
 			o->duration_s = option_u64(usage, "--duration", optarg, 1, 31536000);
 			break;
+		case OPT_FOLLOW: o->follow = 1; break;
 		case OPT_INTERVAL:
 			o->interval_ms = option_u64(usage, "--interval", optarg, 1, 3600000);
 			break;
@@ -108,8 +120,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		usage_error(usage, "-p records a running process: no PROGRAM with it");
 	if (o->duration_s && !o->pid)
 		usage_error(usage, "--duration goes with -p");
+	if (o->follow && o->pid)
+		usage_error(usage, "--follow-fork goes with a PROGRAM mf-record starts, not with -p");
 	if (!o->pid && optind >= argc)
 		usage_error(usage, "no program to record");
+	if (o->follow && (!o->output || !strcmp(o->output, "-")))
+		usage_error(usage, "--follow-fork writes several captures: it needs -o FILE");
 	return optind;
 }
 
@@ -135,6 +151,7 @@ static void sleep_a_little(void)
 	nanosleep(&ms, NULL);
 }
 
+
 /* Events of threads that found every slot taken, which the tracker could not record. */
 static uint64_t dropped_events(void *shm)
 {
@@ -143,81 +160,326 @@ static uint64_t dropped_events(void *shm)
 }
 
 /*
- * Read events until the program has ended and every event is written.
- * Returns the program's wait status; *end_ns is when it was seen ending.
+ * One recorded program image: the program mf-record started, or (with
+ * --follow-fork) a process it started, or a process's program after an
+ * execve.  Each has its region, its writer and its capture.
  */
-static int record(pid_t pid, uint64_t interval_ms, struct rings *rings, struct writer *w,
-		  uint64_t *end_ns)
+struct proc {
+	pid_t pid;
+	int image;		/* 1, then 2, 3, ... after each execve */
+	int own_child;		/* the launcher's child (or adopted orphan): waitpid tells its end */
+	int pidfd;		/* otherwise, polls readable once it ended; -1 */
+	void *shm;
+	uint64_t shm_size;
+	struct output out;
+	struct writer *w;
+	struct rings *rings;
+	char **argv;		/* for H, followed processes only (from /proc); freed with it */
+	char *origin;		/* for the comment after H */
+	int ended, done;
+	int status;		/* wait status or WRITER_STATUS_*; known once ended */
+	uint64_t end_ns, next_rss_ns, done_ns;
+};
+
+struct recording {
+	struct options o;
+	enum mf_clock clock;
+	int listener;		/* --follow-fork's socket, -1 without */
+	struct proc **procs;
+	size_t nprocs, cap;
+	uint64_t unrecorded;	/* processes not recorded: refused, and counted by released regions */
+};
+
+/*
+ * A new region (*region_fd: its descriptor, for the process) and the
+ * capture's file at path; the writer comes with proc_write.
+ */
+static struct proc *proc_start(struct recording *rec, pid_t pid, int image, const char *path,
+			       uint64_t start_ns, int *region_fd)
+{
+	struct proc *p = xcalloc(1, sizeof *p);
+	p->pid = pid;
+	p->image = image;
+	p->pidfd = -1;
+	p->status = WRITER_STATUS_UNKNOWN;
+	p->shm = launch_shared_memory(region_fd, start_ns, rec->clock);
+	p->shm_size = mf_shm_size(((struct mf_shared_header *)p->shm)->slots);
+	output_open(&p->out, path, rec->o.force);
+	output_keep_partial(&p->out);	/* a capture cut short is still worth reading */
+	return p;
+}
+
+/* The writer and rings, once pid (and the origin line) are known. */
+static void proc_write(struct recording *rec, struct proc *p, char *const *argv, uint64_t start_ns,
+		       uint64_t start_ms)
+{
+	struct writer_options wo = { .aggregate = rec->o.aggregate, .interval_ms = rec->o.interval_ms,
+		.start_ns = start_ns, .start_ms = start_ms, .pid = p->pid, .argv = argv,
+		.origin = p->origin };
+	p->w = writer_new(&p->out, &wo);
+	p->rings = rings_new(p->shm, p->w);
+	rec->procs = xgrow(rec->procs, &rec->cap, rec->nprocs + 1, sizeof *rec->procs);
+	rec->procs[rec->nprocs++] = p;
+}
+
+/* The latest image of pid still being written, or NULL. */
+static struct proc *find_proc(struct recording *rec, pid_t pid, int any)
+{
+	for (size_t i = rec->nprocs; i-- > 0;)
+		if (rec->procs[i]->pid == pid && rec->procs[i]->w && (any || !rec->procs[i]->done))
+			return rec->procs[i];
+	return NULL;
+}
+
+static void proc_ended(struct proc *p, int status, uint64_t end_ns)
+{
+	if (p->ended)
+		return;
+	p->ended = 1;
+	p->status = status;
+	p->end_ns = end_ns;
+	writer_process_gone(p->w);
+}
+
+/* All written: the E record, the file closed; the writer is kept a while for late forks. */
+static void proc_finish(struct proc *p)
+{
+	p->done = 1;
+	p->done_ns = monotonic_ns();
+	if (!rings_attached(p->rings))
+		return;	/* no recording: main discards the file */
+	writer_end(p->w, p->end_ns, rings_lost(p->rings) + dropped_events(p->shm), p->status);
+	output_close(&p->out);
+}
+
+/*
+ * How long a finished process's writer stays: a child forked just before
+ * its parent ended may ask for its region after the parent's capture is
+ * written, and still inherits the parent's blocks.
+ */
+#define LINGER_NS 2000000000ull
+
+static void proc_release(struct recording *rec, struct proc *p)
+{
+	if (!p->w)
+		return;
+	rec->unrecorded += atomic_load(&((struct mf_shared_header *)p->shm)->unrecorded);
+	rings_free(p->rings);
+	writer_free(p->w);
+	p->w = NULL;
+	p->rings = NULL;
+	munmap(p->shm, p->shm_size);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+	free(p->argv);
+	p->argv = NULL;
+	free(p->origin);
+	p->origin = NULL;
+}
+
+/* ---- --follow-fork: a region for every process that asks ---- */
+
+static void follow_one(struct recording *rec, int conn, const struct mf_follow_request *req)
+{
+	int exec = req->kind == MF_FOLLOW_EXEC;
+	struct proc *before = exec ? find_proc(rec, req->pid, 0) : NULL;
+	struct proc *parent = exec ? NULL : find_proc(rec, req->parent, 1);
+	int image = before ? before->image + 1 : 1;
+	char *path = follow_capture_path(rec->o.output, req->pid, image);
+	if (!rec->o.force && access(path, F_OK) == 0) {
+		warn("'%s' already exists: process %ld is not recorded (use -f to overwrite)",
+		     path, (long)req->pid);
+		rec->unrecorded++;
+		close(conn);
+		free(path);
+		return;
+	}
+	if (before) {
+		/* Its program is gone: what it published is all there will be. */
+		proc_ended(before, WRITER_STATUS_EXEC, monotonic_ns());
+	}
+	if (parent && parent->w)
+		rings_process_before(parent->rings, req->fork_key);
+	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
+	int region_fd;
+	struct proc *p = proc_start(rec, req->pid, image, path, start_ns, &region_fd);
+	free(path);
+	p->argv = follow_command(req->pid);
+	struct buf origin = BUF_INIT;
+	buf_printf(&origin, "from %s %ld", before ? "exec" : "fork", (long)(before ? req->pid : req->parent));
+	p->origin = buf_detach(&origin);
+	p->own_child = before && before->own_child;
+	if (!p->own_child)
+		p->pidfd = follow_watch(req->pid);
+	proc_write(rec, p, p->argv, start_ns, start_ms);
+	if (parent && parent->w)
+		writer_inherit(p->w, parent->w);
+	follow_grant(conn, region_fd);
+	close(region_fd);
+}
+
+static void follow_requests(struct recording *rec)
+{
+	struct mf_follow_request req;
+	int conn;
+	while (rec->listener >= 0 && (conn = follow_accept(rec->listener, &req)) >= 0)
+		follow_one(rec, conn, &req);
+}
+
+/* Reap the launcher's children (the program, orphans it adopted): their ends. */
+static void reap(struct recording *rec)
+{
+	int status;
+	pid_t got;
+	while ((got = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct proc *p = find_proc(rec, got, 0);
+		if (p)
+			proc_ended(p, status, monotonic_ns());
+	}
+}
+
+/* Whether any process the program started may still ask to be recorded. */
+static int descendants_left(void)
+{
+	siginfo_t info;
+	memset(&info, 0, sizeof info);
+	return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
+/* Has p ended?  Learns it for the processes the launcher did not start. */
+static void watch_end(struct proc *p)
+{
+	if (p->ended || p->own_child || !follow_ended(p->pidfd))
+		return;
+	int status = follow_exit_status(p->pid);
+	struct mf_shared_header *hdr = p->shm;
+	uint32_t code = atomic_load(&hdr->exit_code);
+	if (status < 0 && code)
+		status = (int)(code & 0xff) << 8;
+	proc_ended(p, status < 0 ? WRITER_STATUS_UNKNOWN : status, monotonic_ns());
+}
+
+/* ---- the drain loop ---- */
+
+/* One pass over p: its end, RSS, events.  Returns events taken or handed. */
+static size_t proc_step(struct recording *rec, struct proc *p, uint64_t now)
 {
 	enum { BUDGET = 1 << 13 };	/* events between two drains: well under a ring of them */
-	int status = 0, ended = 0;
-	uint64_t next_rss_ns = 0;
+	if (p->done)
+		return 0;
+	if (rec->listener < 0 && !p->ended) {
+		int status;
+		uint64_t end_ns;
+		if (launch_ended(p->pid, &status, &end_ns))
+			proc_ended(p, status, end_ns);
+	}
+	watch_end(p);
+	/* Sample RSS while the process lives, even if no m record is due yet. */
+	if (!p->ended && now >= p->next_rss_ns) {
+		writer_sample_rss(p->w);
+		p->next_rss_ns = now + rec->o.interval_ms * 1000000;
+	}
+	/* Drain after learning the program ended: then nothing is left behind. */
+	size_t taken = rings_drain(p->rings);
+	size_t done = rings_process(p->rings, BUDGET, p->ended);
+	if (p->ended && !rings_pending(p->rings)) {
+		proc_finish(p);
+		return taken + done;
+	}
+	if (taken == 0 && done < BUDGET && !rings_pending(p->rings))
+		writer_idle(p->w, now);
+	return taken + done + (done >= BUDGET);
+}
+
+/* Whether everything is written: every process ended and, following, none can come. */
+static int all_done(struct recording *rec)
+{
+	for (size_t i = 0; i < rec->nprocs; i++)
+		if (!rec->procs[i]->done)
+			return 0;
+	return rec->listener < 0 || !descendants_left();
+}
+
+/* Read events until every recorded process has ended and every event is written. */
+static void record(struct recording *rec)
+{
 	for (;;) {
-		if (!ended && launch_ended(pid, &status, end_ns)) {
-			ended = 1;
-			writer_process_gone(w);
-		}
-		/* Sample RSS while the process lives, even if no m record is due yet. */
+		follow_requests(rec);
+		if (rec->listener >= 0)
+			reap(rec);
 		uint64_t now = monotonic_ns();
-		if (!ended && now >= next_rss_ns) {
-			writer_sample_rss(w);
-			next_rss_ns = now + interval_ms * 1000000;
+		size_t work = 0;
+		for (size_t i = 0; i < rec->nprocs; i++) {
+			struct proc *p = rec->procs[i];
+			work += proc_step(rec, p, now);
+			if (p->done && i > 0 && now - p->done_ns > LINGER_NS)
+				proc_release(rec, p);
 		}
-		/* Drain after learning the program ended: then nothing is left behind. */
-		size_t taken = rings_drain(rings);
-		size_t done = rings_process(rings, BUDGET, ended);
-		if (ended && !rings_pending(rings))
-			return status;
-		if (taken == 0 && done < BUDGET) {
-			if (!rings_pending(rings))
-				writer_idle(w, now);
+		if (all_done(rec)) {
+			follow_requests(rec);
+			if (all_done(rec))
+				return;
+		}
+		if (work == 0)
 			sleep_a_little();
-		}
 	}
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = { .interval_ms = 10 };
+	struct recording rec = { .o = { .interval_ms = 10 }, .listener = -1 };
 	set_progname(argv[0]);
-	char **command = argv + parse_options(argc, argv, &o);
-	if (o.pid) {
-		struct attach_options ao = { .pid = o.pid, .output = o.output, .force = o.force,
-			.aggregate = o.aggregate, .interval_ms = o.interval_ms, .duration_s = o.duration_s };
+	char **command = argv + parse_options(argc, argv, &rec.o);
+	if (rec.o.pid) {
+		struct attach_options ao = { .pid = rec.o.pid, .output = rec.o.output, .force = rec.o.force,
+			.aggregate = rec.o.aggregate, .interval_ms = rec.o.interval_ms,
+			.duration_s = rec.o.duration_s };
 		return attach_record(&ao);
 	}
 	char *program = launch_resolve(command[0]);
 	launch_check(program, command[0]);
 	char *shim = launch_find_shim();
-	enum mf_clock clock = clock_choose();
+	rec.clock = clock_choose();
+	char follow_name[MF_FOLLOW_NAME_MAX + 1];
+	if (rec.o.follow) {
+		rec.listener = follow_listen(follow_name);
+		setenv(MF_ENV_FOLLOW, follow_name, 1);
+	}
 
 	int shm_fd;
 	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	/* First: a capture that cannot start must leave no empty file behind. */
-	void *shm = launch_shared_memory(&shm_fd, start_ns, clock);
-	struct output out;
-	int to_stdout = !o.output || !strcmp(o.output, "-");
-	output_open(&out, o.output, o.force);
-	output_keep_partial(&out);	/* a capture cut short is still worth reading */
-	pid_t pid = launch_start(program, command, shim, shm_fd, to_stdout);
+	struct proc *main_proc = proc_start(&rec, 0, 1, rec.o.output, start_ns, &shm_fd);
+	int to_stdout = !rec.o.output || !strcmp(rec.o.output, "-");
+	main_proc->pid = launch_start(program, command, shim, shm_fd, to_stdout);
+	main_proc->own_child = 1;
 	close(shm_fd);
 	keep_up_priority();
-	struct writer_options wo = { .aggregate = o.aggregate, .interval_ms = o.interval_ms,
-		.start_ns = start_ns, .start_ms = start_ms, .pid = pid, .argv = command };
-	struct writer *w = writer_new(&out, &wo);
-	struct rings *rings = rings_new(shm, w);
+	proc_write(&rec, main_proc, command, start_ns, start_ms);
 
-	uint64_t end_ns;
-	int status = record(pid, o.interval_ms, rings, w, &end_ns);
-	if (!rings_attached(rings)) {
-		output_discard(&out);	/* it holds no recording: leave the path as it was */
+	record(&rec);
+	if (!rings_attached(main_proc->rings)) {
+		output_discard(&main_proc->out);	/* it holds no recording: leave the path as it was */
 		die("the tracker did not attach to '%s', which ran untracked", command[0]);
 	}
-	writer_end(w, end_ns, rings_lost(rings) + dropped_events(shm), status);
-	output_close(&out);
-	rings_free(rings);
-	writer_free(w);
+	/* The program's exit status: its last image's. */
+	int status = main_proc->status;
+	for (size_t i = 1; i < rec.nprocs; i++)
+		if (rec.procs[i]->pid == main_proc->pid)
+			status = rec.procs[i]->status;
+	for (size_t i = 0; i < rec.nprocs; i++) {
+		proc_release(&rec, rec.procs[i]);
+		free(rec.procs[i]);
+	}
+	uint64_t missed = rec.unrecorded;
+	free(rec.procs);
 	free(program);
 	free(shim);
+	if (missed && !rec.o.follow)
+		warn("%llu process%s started by the program ran unrecorded: --follow-fork records them",
+		     (unsigned long long)missed, missed == 1 ? "" : "es");
+	if (status < 0)
+		return 0;
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }

@@ -34,9 +34,10 @@
  * naming the shim and MF_SHM_FD naming the descriptor.  The shim checks
  * the descriptor (a file of the right size whose header has the magic and
  * version; anything else: one warning line, and the program runs
- * untracked), maps the header, closes the descriptor, removes both
- * variables from the environment (so programs it execs are not tracked),
- * and sets hdr.attached.
+ * untracked), maps the header, closes the descriptor, removes MF_SHM_FD
+ * and its own entry of LD_PRELOAD from the environment (so programs it
+ * execs are not tracked, but keep the libraries the user preloaded), and
+ * sets hdr.attached.
  *
  * Why slots are mapped one by one: every mapping counts against the
  * program's address space limit (RLIMIT_AS), which a program may set low
@@ -68,6 +69,13 @@
 #define MF_BUILD_ID_MAX 64u
 
 #define MF_ENV_SHM_FD "MF_SHM_FD"
+/*
+ * --follow-fork: the name of the launcher's socket in the abstract
+ * namespace (without its leading NUL).  Every process the program starts
+ * asks it for a region of its own: see struct mf_follow_request.
+ */
+#define MF_ENV_FOLLOW "MF_FOLLOW"
+#define MF_FOLLOW_NAME_MAX 100u
 
 enum mf_clock {
 	MF_CLOCK_COUNTER = 0,	/* keys are numbers from hdr.counter */
@@ -89,9 +97,10 @@ struct mf_shared_header {
 	_Atomic uint32_t slots_used;	/* high-water mark of claimed slots */
 	uint32_t clock;			/* enum mf_clock: what event keys are */
 	uint32_t slots;			/* slots in the region, 1 to MF_SLOTS: at most so many threads are tracked at once */
-	uint32_t pad;
+	_Atomic uint32_t unrecorded;	/* processes forked from this one and not recorded (no --follow-fork) */
 	_Atomic uint64_t dropped;	/* events of threads that found every slot taken: not recorded */
-	char pad0[64 - 56];
+	int32_t launcher;		/* the launcher's pid (--follow-fork: not every process's parent) */
+	_Atomic uint32_t exit_code;	/* 0x100 | STATUS once the process called exit (--follow-fork), else 0 */
 	_Atomic uint64_t counter;	/* MF_CLOCK_COUNTER: the next key; starts at 1; alone on its cache line */
 	char pad1[56];
 };
@@ -122,6 +131,26 @@ static inline struct mf_slot *mf_slot_at(void *shm, uint32_t i)
 {
 	return (struct mf_slot *)((char *)shm + MF_SLOT_ALIGN) + i;
 }
+
+/*
+ * --follow-fork.  A process forked from a recorded one (in the tracker's
+ * fork handler, before fork returns in the child) and a recorded process's
+ * new program after execve (in the tracker's initialisation) connect to
+ * the launcher's socket (SOCK_SEQPACKET, MF_ENV_FOLLOW), send this
+ * request, and receive one byte with the descriptor of a new region
+ * (SCM_RIGHTS), set up as for the first process.  The connection stays
+ * open while the process lives (it is close-on-exec).  fork_key is the
+ * parent's key read just before the fork: the child starts knowing the
+ * blocks its parent had live there.
+ */
+enum mf_follow_kind { MF_FOLLOW_FORK = 1, MF_FOLLOW_EXEC = 2 };
+struct mf_follow_request {
+	uint32_t kind;		/* enum mf_follow_kind */
+	int32_t pid;		/* the requesting process */
+	int32_t parent;		/* FORK: the process it was forked from; EXEC: getppid() */
+	uint32_t pad;
+	uint64_t fork_key;	/* FORK: see above; EXEC: 0 */
+};
 
 enum mf_event_type {
 	MF_EV_NOP = 1,		/* padding to the end of the ring (key 0) */

@@ -38,20 +38,20 @@
 
 static const char usage_main[] =
 	"usage: mf run [mf-record options] PROGRAM [ARGS...]\n"
-	"       mf flamegraph [options] CAPTURE\n"
+	"       mf flamegraph [options] CAPTURE...\n"
 	"       mf attach [mf-record options] PID\n"
 	"       mf --help | mf run --help | mf attach --help | mf flamegraph --help\n";
 
 static const char usage_run[] =
-	"usage: mf run [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]\n";
+	"usage: mf run [-f] [-o FILE] [--interval MS] [--aggregate] [--follow-fork] [--] PROGRAM [ARGS...]\n";
 
 static const char usage_attach[] =
 	"usage: mf attach [-f] [-o FILE] [--duration S] [--interval MS] [--aggregate] PID\n";
 
 static const char usage_flamegraph[] =
 	"usage: mf flamegraph [-o OUTPUT] [-f] [--leaks | --temporary-allocation-threshold N |\n"
-	"                     --temporary-allocations] [--split-threads] [--inverted]\n"
-	"                     [--max-memory-records N] [--temporal] CAPTURE\n";
+	"                     --temporary-allocations] [--split-threads] [--split-processes]\n"
+	"                     [--inverted] [--max-memory-records N] [--temporal] CAPTURE...\n";
 
 static const char help_main[] =
 	"mf records every heap allocation of a program and draws memory flame graphs.\n"
@@ -76,6 +76,8 @@ static const char help_run[] =
 	"  -f, --force         overwrite FILE if it exists\n"
 	"      --interval MS   a memory record every MS milliseconds (default 10)\n"
 	"      --aggregate     keep only what was live at the peak and at the end\n"
+	"      --follow-fork   record every process PROGRAM starts, each in its own\n"
+	"                      capture: FILE with .PID before .mft.gz (mf-record(1))\n"
 	"\n"
 	"PROGRAM runs with PYTHONMALLOC=malloc unless PYTHONMALLOC is set, so that\n"
 	"every object of a Python program is an allocation of its own.\n"
@@ -109,10 +111,15 @@ static const char help_flamegraph[] =
 	"                             allocations freed before N other allocations\n"
 	"      --temporary-allocations   the same with N = 1\n"
 	"      --split-threads        one graph per thread, with a thread filter\n"
+	"      --split-processes      with several CAPTUREs (mf run --follow-fork),\n"
+	"                             a frame per process at the root\n"
 	"      --inverted             allocating functions at the root\n"
 	"      --max-memory-records N keep at most N (" MEMORY_RECORDS_RANGE ") points of the\n"
 	"                             memory chart, each the highest of its run\n"
 	"      --temporal             choose the time range in the report\n"
+	"\n"
+	"Several CAPTUREs, the processes of one mf run --follow-fork, are summed\n"
+	"(not with --temporal): mf flamegraph --leaks cap.mft.gz cap.*.mft.gz\n"
 	"\n"
 	"Pipeline: mf-peak, mf-leaks or mf-fold --temporary=N (--temporal:\n"
 	"mf-temporal [--leaks]), then mf-invert with --inverted, then mf-html.\n"
@@ -169,7 +176,8 @@ static const char *base_name(const char *path)
 /* ------------------------------------------------------------ pipelines */
 
 struct stage {
-	char *argv[16];
+	char **argv;	/* NULL-terminated; grows (several captures); the caller frees it */
+	size_t cap;
 	int argc;
 	int status;
 	int err;	/* a memfd holding what it wrote to standard error */
@@ -177,8 +185,7 @@ struct stage {
 
 static void stage_arg(struct stage *s, const char *arg)
 {
-	if (s->argc >= (int)(sizeof s->argv / sizeof s->argv[0]) - 1)
-		die("too many arguments for '%s'", s->argv[0]);
+	s->argv = xgrow(s->argv, &s->cap, (size_t)s->argc + 2, sizeof *s->argv);
 	s->argv[s->argc++] = (char *)arg;
 	s->argv[s->argc] = NULL;
 }
@@ -342,6 +349,9 @@ struct fg_options {
 	int force, leaks, temporary, split, inverted, temporal;
 	const char *threshold;		/* N of --temporary-allocation-threshold */
 	const char *max_records;
+	int split_processes;
+	char **captures;		/* several: the processes of mf-record --follow-fork */
+	int ncaptures;
 };
 
 static const char *default_report_name(const char *capture)
@@ -360,7 +370,7 @@ static const char *default_report_name(const char *capture)
 
 static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 {
-	enum { O_LEAKS = 256, O_THRESHOLD, O_TEMPORARY, O_SPLIT, O_INVERTED, O_MAXREC, O_TEMPORAL };
+	enum { O_LEAKS = 256, O_THRESHOLD, O_TEMPORARY, O_SPLIT, O_SPLITP, O_INVERTED, O_MAXREC, O_TEMPORAL };
 	static const struct option longopts[] = {
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -368,6 +378,7 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 		{ "leaks", no_argument, NULL, O_LEAKS },
 		{ "max-memory-records", required_argument, NULL, O_MAXREC },
 		{ "output", required_argument, NULL, 'o' },
+		{ "split-processes", no_argument, NULL, O_SPLITP },
 		{ "split-threads", no_argument, NULL, O_SPLIT },
 		{ "temporal", no_argument, NULL, O_TEMPORAL },
 		{ "temporary-allocation-threshold", required_argument, NULL, O_THRESHOLD },
@@ -389,6 +400,7 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 			o->max_records = optarg;
 			break;
 		case O_SPLIT: o->split = 1; break;
+		case O_SPLITP: o->split_processes = 1; break;
 		case O_TEMPORAL: o->temporal = 1; break;
 		case O_THRESHOLD:
 			option_u64(usage_flamegraph, "--temporary-allocation-threshold", optarg, 0, UINT32_MAX);
@@ -406,9 +418,14 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 		usage_error(usage_flamegraph, "--leaks and --temporary-allocations cannot be combined");
 	if (o->temporal && o->temporary)
 		usage_error(usage_flamegraph, "--temporal cannot show temporary allocations");
-	if (argc - optind != 1)
-		usage_error(usage_flamegraph, argc - optind ? "expected one CAPTURE, found %d" :
-			    "expected a CAPTURE", argc - optind);
+	if (argc - optind < 1)
+		usage_error(usage_flamegraph, "expected a CAPTURE");
+	if (argc - optind > 1 && o->temporal)
+		usage_error(usage_flamegraph, "--temporal takes one capture, not one per process");
+	if (o->split_processes && argc - optind == 1)
+		usage_error(usage_flamegraph, "--split-processes needs the captures of several processes");
+	o->captures = argv + optind;
+	o->ncaptures = argc - optind;
 }
 
 /* The stages for the options: reducer [| mf-invert] | mf-html. */
@@ -433,12 +450,16 @@ static int flamegraph_stages(const struct fg_options *o, const char *capture, st
 	}
 	if (o->split)
 		stage_arg(&st[n], "--split-threads");
+	if (o->split_processes)
+		stage_arg(&st[n], "--split-processes");
 	if (o->max_records && !o->temporal) {
 		stage_arg(&st[n], "--max-memory-records");
 		stage_arg(&st[n], o->max_records);
 	}
 	stage_arg(&st[n], "--");
 	stage_arg(&st[n], capture);
+	for (int i = 1; i < o->ncaptures; i++)
+		stage_arg(&st[n], o->captures[i]);
 	n++;
 	if (o->inverted) {
 		stage_arg(&st[n], need_sibling("mf-invert"));
@@ -482,6 +503,8 @@ static int cmd_flamegraph(int argc, char **argv)
 	copy_report(report, &out);
 	output_close(&out);
 	close(report);
+	for (int i = 0; i < n; i++)
+		free(st[i].argv);
 	if (strcmp(out.name, "standard output") != 0)
 		fprintf(stderr, "mf: wrote %s\n", out.name);
 	return 0;
@@ -503,12 +526,32 @@ static int wrote_capture(const char *output, const struct stat *old)
 	return !old || now.st_dev != old->st_dev || now.st_ino != old->st_ino;
 }
 
-static int record_with(char **args, const char *output);
+static int record_with(char **args, const char *output, int follow);
+
+/*
+ * The glob of the other captures mf-record --follow-fork writes beside
+ * output: ".*" before a final ".mft", ".mft.gz" or ".mft.zst", or at the end
+ * (mf-record(1)).  Static: mf prints it and exits.
+ */
+static const char *follow_pattern(const char *output)
+{
+	static char pattern[PATH_MAX + 8];
+	size_t n = strlen(output), stem = n;
+	if (n >= 7 && strcmp(output + n - 7, ".mft.gz") == 0)
+		stem = n - 7;
+	else if (n >= 8 && strcmp(output + n - 8, ".mft.zst") == 0)
+		stem = n - 8;
+	else if (n >= 4 && strcmp(output + n - 4, ".mft") == 0)
+		stem = n - 4;
+	snprintf(pattern, sizeof pattern, "%.*s.*%s", (int)stem, output, output + stem);
+	return pattern;
+}
 
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "aggregate", no_argument, NULL, 'a' },
+		{ "follow-fork", no_argument, NULL, 'F' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -517,7 +560,7 @@ static int cmd_run(int argc, char **argv)
 	};
 	struct stage rec = { 0 };
 	const char *output = NULL;
-	int c;
+	int c, follow = 0;
 
 	stage_arg(&rec, need_sibling("mf-record"));
 	optind = 1;
@@ -526,6 +569,7 @@ static int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'a': stage_arg(&rec, "--aggregate"); break;
 		case 'f': stage_arg(&rec, "-f"); break;
+		case 'F': stage_arg(&rec, "--follow-fork"); follow = 1; break;
 		case 'h': output_help(usage_run, "\n", help_run, NULL);
 		case 'i': stage_arg(&rec, "--interval"); stage_arg(&rec, optarg); break;
 		case 'o': output = optarg; break;
@@ -549,14 +593,15 @@ static int cmd_run(int argc, char **argv)
 	char **args = xcalloc((size_t)(rec.argc + argc - optind + 1), sizeof *args);
 	memcpy(args, rec.argv, (size_t)rec.argc * sizeof *args);
 	memcpy(args + rec.argc, argv + optind, (size_t)(argc - optind) * sizeof *args);
-	return record_with(args, output);
+	free(rec.argv);
+	return record_with(args, output, follow);
 }
 
 /*
- * Run mf-record with args (freed), which write the capture to output;
- * returns mf-record's exit status.
+ * Run mf-record with args (freed), which write the capture to output (and,
+ * following forks, the captures beside it); returns mf-record's exit status.
  */
-static int record_with(char **args, const char *output)
+static int record_with(char **args, const char *output, int follow)
 {
 	/* Like system(): the terminal's ^C is for the program (mf attach: for mf-record), not for mf. */
 	signal(SIGINT, SIG_IGN);
@@ -577,7 +622,10 @@ static int record_with(char **args, const char *output)
 	int status;
 	wait_child(0, &status, args[0]);
 	free(args);
-	if (wrote_capture(output, existed ? &before : NULL))
+	if (wrote_capture(output, existed ? &before : NULL) && follow)
+		fprintf(stderr, "mf: wrote %s and the captures of the processes it started (%s); make a report with: mf flamegraph %s %s\n",
+			output, follow_pattern(output), output, follow_pattern(output));
+	else if (wrote_capture(output, existed ? &before : NULL))
 		fprintf(stderr, "mf: wrote %s; make a report with: mf flamegraph %s\n", output, output);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
@@ -645,7 +693,8 @@ static int cmd_attach(int argc, char **argv)
 	stage_arg(&rec, pid);
 	char **args = xcalloc((size_t)rec.argc + 1, sizeof *args);
 	memcpy(args, rec.argv, (size_t)rec.argc * sizeof *args);
-	return record_with(args, output);
+	free(rec.argv);
+	return record_with(args, output, 0);
 }
 
 int main(int argc, char **argv)

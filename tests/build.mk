@@ -31,3 +31,13 @@ $(BUILD)/tests/%: tests/progs/%.cc
 	$(CXX) $(TEST_PROG_FLAGS) -o $@ $< -ldl
 include tests/tools/build.mk
 include tests/fuzz/build.mk
+
+# Shared libraries a test preloads beside mf's tracker: tests/libs/NAME.c
+# builds build/tests/libNAME.so.
+TEST_LIB_SRC = $(wildcard tests/libs/*.c)
+TEST_LIBS = $(patsubst tests/libs/%.c,$(BUILD)/tests/lib%.so,$(TEST_LIB_SRC))
+test-programs: $(TEST_LIBS)
+
+$(BUILD)/tests/lib%.so: tests/libs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O0 -g -shared -fPIC -o $@ $<

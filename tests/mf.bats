@@ -36,7 +36,7 @@ only_files() {
 @test "mf --help lists the commands" {
 	run -0 --separate-stderr "$MF" --help
 	[ "${lines[0]}" = "usage: mf run [mf-record options] PROGRAM [ARGS...]" ]
-	[ "${lines[1]}" = "       mf flamegraph [options] CAPTURE" ]
+	[ "${lines[1]}" = "       mf flamegraph [options] CAPTURE..." ]
 	[[ "$output" == *"  run          run PROGRAM under mf-record"* ]]
 	[[ "$output" == *"  flamegraph   write an HTML flame graph of a capture"* ]]
 	[ "$stderr" = "" ]
@@ -46,21 +46,23 @@ only_files() {
 	run -0 --separate-stderr "$MF" flamegraph --help
 	[ "${lines[0]}" = "usage: mf flamegraph [-o OUTPUT] [-f] [--leaks | --temporary-allocation-threshold N |" ]
 	for o in --output --force --leaks --temporary-allocation-threshold --temporary-allocations \
-		--split-threads --inverted --max-memory-records --temporal; do
+		--split-threads --split-processes --inverted --max-memory-records --temporal; do
 		[[ "$output" == *"$o"* ]]
 	done
 }
 
 @test "mf run --help lists mf-record's options" {
 	run -0 --separate-stderr "$MF" run --help
-	[ "${lines[0]}" = "usage: mf run [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
+	[ "${lines[0]}" = "usage: mf run [-f] [-o FILE] [--interval MS] [--aggregate] [--follow-fork] [--] PROGRAM [ARGS...]" ]
 }
 
 @test "mf flamegraph: usage errors exit 2" {
 	run -2 --separate-stderr "$MF" flamegraph
 	[ "${stderr_lines[0]}" = "mf: expected a CAPTURE" ]
-	run -2 --separate-stderr "$MF" flamegraph a b
-	[ "${stderr_lines[0]}" = "mf: expected one CAPTURE, found 2" ]
+	run -2 --separate-stderr "$MF" flamegraph --temporal a b
+	[ "${stderr_lines[0]}" = "mf: --temporal takes one capture, not one per process" ]
+	run -2 --separate-stderr "$MF" flamegraph --split-processes a
+	[ "${stderr_lines[0]}" = "mf: --split-processes needs the captures of several processes" ]
 	run -2 --separate-stderr "$MF" flamegraph --bogus "$W/app.mft.gz"
 	[ "${stderr_lines[0]}" = "mf: unknown option '--bogus'" ]
 	run -2 --separate-stderr "$MF" flamegraph "$W/app.mft.gz" -o
@@ -213,7 +215,7 @@ fake_stage() {
 @test "mf run: usage errors exit 2" {
 	run -2 --separate-stderr "$MF" run
 	[ "${stderr_lines[0]}" = "mf: expected a PROGRAM to run" ]
-	[ "${stderr_lines[1]}" = "usage: mf run [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
+	[ "${stderr_lines[1]}" = "usage: mf run [-f] [-o FILE] [--interval MS] [--aggregate] [--follow-fork] [--] PROGRAM [ARGS...]" ]
 	run -2 --separate-stderr "$MF" run --bogus /bin/true
 	[ "${stderr_lines[0]}" = "mf: unknown option '--bogus'" ]
 }

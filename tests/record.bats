@@ -437,13 +437,13 @@ f 1 0" ]
 @test "usage errors exit 2 with a usage line" {
 	run -2 --separate-stderr $BIN/mf-record
 	[ "${stderr_lines[0]}" = "mf-record: no program to record" ]
-	[ "${stderr_lines[1]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
+	[ "${stderr_lines[1]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--follow-fork] [--] PROGRAM [ARGS...]" ]
 	run -2 --separate-stderr $BIN/mf-record --bogus $PROGS/rec_basic
 	[ "${stderr_lines[0]}" = "mf-record: unknown option '--bogus'" ]
 	run -2 --separate-stderr $BIN/mf-record -o
 	[ "${stderr_lines[0]}" = "mf-record: option '-o' needs an argument" ]
 	run -2 --separate-stderr $BIN/mf-record --interval 0 $PROGS/rec_basic
-	[ "${stderr_lines[1]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
+	[ "${stderr_lines[1]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--follow-fork] [--] PROGRAM [ARGS...]" ]
 	run -2 --separate-stderr $BIN/mf-record --interval 10x $PROGS/rec_basic
 	[ "${#stderr_lines[@]}" -eq 3 ]	# the message, and the usage's two lines (with -p PID)
 }
@@ -456,7 +456,7 @@ f 1 0" ]
 
 @test "--help prints the usage to standard output" {
 	run -0 --separate-stderr $BIN/mf-record --help
-	[ "${lines[0]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--] PROGRAM [ARGS...]" ]
+	[ "${lines[0]}" = "usage: mf-record [-f] [-o FILE] [--interval MS] [--aggregate] [--follow-fork] [--] PROGRAM [ARGS...]" ]
 	[[ "$output" == *"standard output goes to standard error"* ]]
 	[ -z "$stderr" ]
 }

@@ -496,34 +496,35 @@ main (/src/app.c:30);a (/src/app.c:4);b (/src/app.c:8) 200" ]
 	run -2 --separate-stderr "$BIN/mf-peak" --bogus
 	[ "$output" = "" ]
 	[ "$stderr" = "mf-peak: unknown option '--bogus'
-usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]" ]
+usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]" ]
 	run -2 --separate-stderr "$BIN/mf-peak" --max-memory-records
 	[ "${stderr_lines[0]}" = "mf-peak: option '--max-memory-records' needs an argument" ]
 	run -2 --separate-stderr "$BIN/mf-peak" --max-memory-records -1 "$DATA/reduce_peak.mft"
 	[ "${stderr_lines[0]}" = "mf-peak: --max-memory-records takes a whole number from 1 to 100000000, not '-1'" ]
 	run -2 --separate-stderr "$BIN/mf-leaks" -x
 	[ "$stderr" = "mf-leaks: unknown option '-x'
-usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]" ]
+usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]" ]
 	run -2 --separate-stderr "$BIN/mf-fold" --temporary=x "$DATA/reduce_peak.mft"
 	[ "${stderr_lines[0]}" = "mf-fold: --temporary takes a whole number from 0 to 18446744073709551614, not 'x'" ]
 	run -2 --separate-stderr "$BIN/mf-invert" --split-threads
 	[ "$stderr" = "mf-invert: unknown option '--split-threads'
 usage: mf-invert [-f] [-o OUTPUT] [FILE]" ]
-	run -2 --separate-stderr "$BIN/mf-leaks" a b
-	[ "${stderr_lines[0]}" = "mf-leaks: one input file at most" ]
+	# Several FILEs are the captures of several processes (tests/fork.bats): each must open.
+	run -1 --separate-stderr "$BIN/mf-leaks" "$DATA/reduce_peak.mft" no-such-file
+	[ "$stderr" = "mf-leaks: cannot open 'no-such-file': No such file or directory" ]
 }
 
 @test "--help prints the usage line and exits 0" {
 	run -0 "$BIN/mf-peak" --help
-	[ "$output" = "usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]
+	[ "$output" = "usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]
   --max-memory-records N  keep at most N (1 to 100000000) memory records,
                           each the highest of its run, so the peak is kept" ]
 	run -0 "$BIN/mf-leaks" --help
-	[ "$output" = "usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]
+	[ "$output" = "usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]
   --max-memory-records N  keep at most N (1 to 100000000) memory records,
                           each the highest of its run, so the peak is kept" ]
 	run -0 "$BIN/mf-fold" --help
-	[ "$output" = "usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--max-memory-records N] [FILE]
+	[ "$output" = "usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]
   --max-memory-records N  keep at most N (1 to 100000000) memory records,
                           each the highest of its run, so the peak is kept" ]
 	run -0 "$BIN/mf-invert" --help

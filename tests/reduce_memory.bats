@@ -24,8 +24,8 @@ report_memory() {
 	grep -o '\["memory","[^"]*"\]' "$1"
 }
 
-USAGE_LEAKS="usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]"
-USAGE_FOLD="usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--max-memory-records N] [FILE]"
+USAGE_LEAKS="usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]"
+USAGE_FOLD="usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]"
 
 @test "mf-leaks: the memory lines come after leaked_* and before shown_*" {
 	run -0 --separate-stderr "$BIN/mf-leaks" "$DATA/reduce_peak.mft"

@@ -240,6 +240,7 @@ void *launch_shared_memory(int *fd, uint64_t start_ns, enum mf_clock clock)
 	atomic_store(&hdr->next_thread, 1);
 	hdr->clock = clock;
 	hdr->slots = slots;
+	hdr->launcher = getpid();
 	atomic_store(&hdr->counter, 1);
 	return shm;
 }

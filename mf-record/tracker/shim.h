@@ -91,6 +91,14 @@ static inline struct mf_slot *thread_slot(struct shim_thread *t)
 }
 /* In a forked child: unmap every slot this process mapped. */
 void thread_unmap_slots(void) SHIM_HIDDEN;
+/*
+ * In a forked child given a region of its own (--follow-fork), after
+ * thread_unmap_slots: the forking thread t starts again as the first
+ * thread of a new process (a new number, announced again, its stack
+ * cache forgotten) and the slot lock is new (another thread of the parent
+ * may have held it at the fork).
+ */
+void thread_follow(struct shim_thread *t) SHIM_HIDDEN;
 /* Give the slot back at thread exit (pthread key destructor). */
 void thread_detach(struct shim_thread *t) SHIM_HIDDEN;
 /*
@@ -182,6 +190,8 @@ void modules_check(struct shim_thread *t) SHIM_HIDDEN;
 void modules_unloaded(void) SHIM_HIDDEN;
 /* Remember the path of the main program (call once at init). */
 void modules_init(void) SHIM_HIDDEN;
+/* A forked child with a region of its own: send every module again. */
+void modules_forget(void) SHIM_HIDDEN;
 
 /* shim_python.c */
 struct py_cache;

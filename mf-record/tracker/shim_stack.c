@@ -675,6 +675,12 @@ void modules_unloaded(void)
 	atomic_fetch_add(&modules_gen, 1);
 }
 
+void modules_forget(void)
+{
+	sent_count = 0;
+	atomic_store(&adds_seen, 0);
+}
+
 void modules_check(struct shim_thread *t)
 {
 	struct modules_pass pass = { t, 0, 0 };

@@ -37,24 +37,10 @@ __thread struct shim_thread shim_self __attribute__((tls_model("initial-exec")))
 
 static pthread_key_t exit_key;
 static pid_t launcher_pid;
-static int launcher_not_parent;	/* mf-record -p: the launcher is not our parent */
-
-/* Whether the launcher went away (then nobody drains the rings). */
-static int launcher_gone(void)
-{
-	int err = errno, gone;
-
-	if (!launcher_not_parent)
-		return getppid() != launcher_pid;
-	gone = kill(launcher_pid, 0) != 0 && errno == ESRCH;
-	errno = err;
-	return gone;
-}
-
+static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
 void thread_launcher_is(pid_t pid)
 {
 	launcher_pid = pid;
-	launcher_not_parent = 1;
 }
 
 static void on_thread_exit(void *unused)
@@ -110,12 +96,48 @@ uint64_t now_ns(struct shim_thread *t)
 	return t->clock_ns;
 }
 
+/* The launcher of the region now mapped: its header says, or else (a region made by hand) our parent. */
+static pid_t region_launcher(void)
+{
+	return shim_hdr->launcher > 0 ? shim_hdr->launcher : getppid();
+}
+
+/*
+ * Whether the launcher is gone (then nobody drains the rings).  A process
+ * of --follow-fork is not always the launcher's child: then it asks the
+ * kernel whether that process still exists.  Never on the hot path.
+ */
+static int launcher_gone(void)
+{
+	int err = errno, gone;
+
+	if (getppid() == launcher_pid)
+		return 0;
+	gone = kill(launcher_pid, 0) != 0 && errno == ESRCH;
+	errno = err;
+	return gone;
+}
+
 void thread_init(void)
 {
 	pthread_key_create(&exit_key, on_thread_exit);
-	launcher_pid = getppid();
+	launcher_pid = region_launcher();
 	start_tsc = read_tsc();
 	start_ns = clock_ns();
+}
+
+void thread_follow(struct shim_thread *t)
+{
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+
+	memcpy(&map_lock, &fresh, sizeof fresh);
+	launcher_pid = region_launcher();
+	stack_cache_free(t);
+	t->number = 0;
+	t->announced = 0;
+	t->slotless = 0;
+	t->slot = NULL;
+	t->writing = 0;
 }
 
 static void note_slots_used(uint32_t used)
@@ -134,7 +156,6 @@ static void note_slots_used(uint32_t used)
  */
 static struct mf_slot *mapped[MF_SLOTS];
 static _Atomic uint32_t nmapped;
-static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Map slot i (every slot before it is mapped); NULL when it cannot be. */
 static struct mf_slot *map_slot(uint32_t i)

@@ -48,6 +48,7 @@ struct writer_options {
 	uint64_t start_ms;	/* the same moment, ms since the epoch */
 	pid_t pid;		/* for H and for the RSS of m records */
 	char *const *argv;	/* the command as given */
+	const char *origin;	/* --follow-fork: the comment line after H ("from fork PID"), or NULL */
 };
 
 /* Writes the H record.  The writer keeps out and opts->argv; it copies the rest. */
@@ -127,9 +128,21 @@ void writer_sample_rss(struct writer *w);
 /* The process is gone: RSS keeps its last value from now on. */
 void writer_process_gone(struct writer *w);
 /*
+ * --follow-fork: child, the writer of a process just forked from the one
+ * parent writes, starts knowing parent's live blocks of the malloc family
+ * (copied): a free in the child of one of them is not untracked, and
+ * since the block is in the parent's capture it is not written (nor
+ * counted) in the child's.
+ */
+void writer_inherit(struct writer *child, const struct writer *parent);
+
+/* writer_end's status for a program replaced by execve, and for an end not known. */
+#define WRITER_STATUS_EXEC (-1)
+#define WRITER_STATUS_UNKNOWN (-2)
+/*
  * The end: m records due by end_ns, the aggregated records
  * (writer_sites.c), and E with the counts, lost events and how the
- * process ended (a wait status).
+ * process ended (a wait status, or WRITER_STATUS_*).
  */
 void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status);
 /*

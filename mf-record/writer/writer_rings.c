@@ -22,6 +22,7 @@
 
 #include <linux/futex.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -582,11 +583,29 @@ static void hand_over(struct rings *r, struct lane *l, const struct mf_event *ev
 	}
 }
 
+static size_t process_below(struct rings *r, size_t budget, uint64_t frontier, int process_gone);
+
 size_t rings_process(struct rings *r, size_t budget, int process_gone)
 {
 	/* An event may need another thread's keyed up to 20 us later: leave room. */
 	uint64_t frontier = process_gone ? UINT64_MAX :
 		r->frontier > r->ticks_20us ? r->frontier - r->ticks_20us : 0;
+	return process_below(r, budget, frontier, process_gone);
+}
+
+void rings_process_before(struct rings *r, uint64_t key)
+{
+	enum { PATIENCE = 1000 };	/* drains before giving up */
+	for (int i = 0; i < PATIENCE; i++) {
+		rings_drain(r);
+		process_below(r, SIZE_MAX, key, 0);
+		if (!r->nheap || front_key(r, r->heap[0]) >= key)
+			return;
+	}
+}
+
+static size_t process_below(struct rings *r, size_t budget, uint64_t frontier, int process_gone)
+{
 	size_t done = 0;
 	r->merging = 1;
 	while (r->nheap && done < budget && front_key(r, r->heap[0]) < frontier) {

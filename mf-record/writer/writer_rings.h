@@ -38,6 +38,14 @@ size_t rings_drain(struct rings *r);
  * handed over.
  */
 size_t rings_process(struct rings *r, size_t budget, int process_gone);
+/*
+ * --follow-fork: hand the writer every event keyed below key (a fork's
+ * moment, read in the parent: proto.h), draining as needed, and nothing
+ * after it that is not yet written, so that the writer's live blocks are
+ * the parent's at the fork.  Gives up after a while on events that cannot
+ * be written yet (a realloc in flight in another thread).
+ */
+void rings_process_before(struct rings *r, uint64_t key);
 /* Whether events wait in the queues. */
 int rings_pending(const struct rings *r);
 /*

@@ -55,6 +55,7 @@ struct writer {
 	uint64_t allocs, frees, untracked;
 	uint64_t double_frees;	/* frees of an address freed and not handed out since */
 	uint64_t last_freed;	/* the allocation number the last f record freed */
+	struct live inherited;	/* a forked child's: its parent's blocks at the fork (writer_inherit) */
 };
 
 /* ---- allocations: full or aggregated ---- */
@@ -319,6 +320,27 @@ static enum live_was free_live(struct writer *w, uint32_t thread, uint64_t addr)
 	return was;
 }
 
+/* A forked child's free of a block its parent allocated: in the parent's capture, not here. */
+static int free_inherited(struct writer *w, uint64_t addr)
+{
+	struct live_block b;
+	return w->inherited.slots && live_free(&w->inherited, addr, &b) == LIVE_WAS_LIVE;
+}
+
+void writer_inherit(struct writer *child, const struct writer *parent)
+{
+	const struct live *from = &parent->live;
+	for (size_t i = 0; from->slots && i <= from->mask; i++) {
+		const struct live_block *b = &from->slots[i];
+		if (b->addr == LIVE_EMPTY || b->number == LIVE_FREED)
+			continue;
+		struct live_block *to = live_slot(&child->inherited, b->addr);
+		live_claim(&child->inherited, to, b->addr);
+		to->number = 1;
+		to->size = b->size;
+	}
+}
+
 /* free(addr): a live block or mapping, a block freed before, or untracked. */
 static enum writer_wait free_address(struct writer *w, uint32_t thread, uint64_t addr,
 				     unsigned may_wait)
@@ -330,7 +352,7 @@ static enum writer_wait free_address(struct writer *w, uint32_t thread, uint64_t
 		return WRITER_AFTER_ALLOC;
 	if (was == LIVE_WAS_FREED)
 		w->double_frees++;
-	else
+	else if (!free_inherited(w, addr))
 		w->untracked++;
 	return WRITER_WRITTEN;
 }
@@ -471,9 +493,11 @@ void writer_process_gone(struct writer *w)
 
 void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status)
 {
-	int signaled = WIFSIGNALED(status);
-	writer_end_how(w, end_ns, lost, signaled ? "signal" : "exit",
-		       signaled ? WTERMSIG(status) : WEXITSTATUS(status));
+	int signaled = status >= 0 && WIFSIGNALED(status);
+	const char *how = status == WRITER_STATUS_EXEC ? "exec" :
+			  status == WRITER_STATUS_UNKNOWN ? "unknown" : signaled ? "signal" : "exit";
+	writer_end_how(w, end_ns, lost, how,
+		       status < 0 ? 0 : signaled ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
 void writer_end_how(struct writer *w, uint64_t end_ns, uint64_t lost, const char *how, int code)
@@ -503,6 +527,10 @@ static void write_header(struct writer *w)
 		syntax_escape(&w->text.line, *arg, SYNTAX_WORD);
 	}
 	text_end_line(&w->text);
+	if (w->o.origin) {
+		buf_printf(&w->text.line, "# %s", w->o.origin);
+		text_end_line(&w->text);
+	}
 }
 
 struct writer *writer_new(struct output *out, const struct writer_options *opts)
@@ -523,6 +551,7 @@ void writer_free(struct writer *w)
 	frames_release(&w->frames);
 	threads_release(&w->threads);
 	live_release(&w->live);
+	live_release(&w->inherited);
 	regions_release(&w->regions);
 	for (size_t i = 0; i < w->nremaps; i++)
 		free(w->remaps[i].parts);

@@ -1,0 +1,63 @@
+/*
+ * launch_follow.h - mf-record --follow-fork: the socket on which every
+ * process the recorded program starts asks for a region of its own
+ * (proto.h, struct mf_follow_request), the names of their captures, and
+ * how the launcher learns that a process it did not start has ended.
+ *
+ *	int ls = follow_listen(name);		// before the program starts
+ *	setenv(MF_ENV_FOLLOW, name, 1);
+ *	int conn = follow_accept(ls, &req);	// in the drain loop; -1: none waiting
+ *	follow_grant(conn, region_fd);		// the process goes on, recorded
+ */
+#ifndef MF_LAUNCH_FOLLOW_H
+#define MF_LAUNCH_FOLLOW_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../proto.h"
+
+/*
+ * Listen on a new socket in the abstract namespace (so a process that
+ * closes every descriptor still reaches it), named "mf-record.PID.RANDOM";
+ * name (MF_FOLLOW_NAME_MAX + 1 bytes) receives the name.  Also makes the
+ * launcher the reaper of every orphaned descendant (PR_SET_CHILD_SUBREAPER):
+ * so it knows when none is left, and how they ended.  Dies on failure.
+ */
+int follow_listen(char *name);
+/*
+ * A connection with its request read, or -1 when none is waiting.  A
+ * request that is not whole is dropped (the process runs untracked).
+ */
+int follow_accept(int listener, struct mf_follow_request *req);
+/* Send the region's descriptor on conn, then close conn; quietly does nothing if the process is gone. */
+void follow_grant(int conn, int region_fd);
+
+/*
+ * The capture of image IMAGE (1 for the first program a process runs, 2
+ * after its first execve, ...) of process pid, named from the first
+ * capture's FILE: the process id goes before a final ".mft" or ".mft.gz"
+ * (so the name keeps the suffix readers and gzip know), or at the end
+ * otherwise, as "FILE.PID"; images after the first add ".IMAGE" after it.
+ *	out.mft.gz -> out.1234.mft.gz, out.1234.2.mft.gz
+ *	trace      -> trace.1234, trace.1234.2
+ * Allocated.
+ */
+char *follow_capture_path(const char *file, pid_t pid, int image);
+
+/* A descriptor that polls readable once pid has ended (pidfd_open), or -1 if it is gone already. */
+int follow_watch(pid_t pid);
+/* Whether the process behind a follow_watch descriptor has ended. */
+int follow_ended(int pidfd);
+/*
+ * How a process that is not the launcher's child ended: its wait status
+ * while it is a zombie (/proc/PID/stat), else -1 (its parent reaped it).
+ */
+int follow_exit_status(pid_t pid);
+/*
+ * The command line of pid (/proc/PID/cmdline) as a NULL-terminated argv,
+ * allocated in one block; { "?" } if it cannot be read.
+ */
+char **follow_command(pid_t pid);
+
+#endif

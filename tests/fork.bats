@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# mf-record and the processes around the recorded one: the user's own
+# LD_PRELOAD, the processes the program starts (--follow-fork), and the
+# reducers on the captures of several processes.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+# One recording of each multi-process program, shared by the tests.
+setup_file() {
+	cd "$ROOT"
+	for prog in fork_family fork_orphan fork_daemon; do
+		mkdir "$BATS_FILE_TMPDIR/$prog"
+		$BIN/mf-record --follow-fork -o "$BATS_FILE_TMPDIR/$prog/cap.mft" $PROGS/$prog \
+			>"$BATS_FILE_TMPDIR/$prog.out" 2>"$BATS_FILE_TMPDIR/$prog.err" ||
+			echo $? >"$BATS_FILE_TMPDIR/$prog.status"
+	done
+}
+
+setup() {
+	cd "$ROOT"
+	out="$BATS_TEST_TMPDIR/out.mft"
+	mark=$PROGS/libpreload_mark.so
+}
+
+# The captures in DIR, one line each, sorted: the file name, the origin
+# comment, the command (its program's base name), the a and f records
+# (a SIZE, f) and the E record without its time.  The process ids are
+# written P (the first process) and C (the capture's own).
+captures() {
+	local dir=$1 main
+	main=$(awk '$1 == "H" { print $4; exit }' "$dir/cap.mft")
+	for f in "$dir"/cap*.mft; do
+		awk -v P="$main" -v name="${f##*/}" '
+		$1 == "H" { pid = $4; n = split($7, parts, "/"); cmd = parts[n]; for (i = 8; i <= NF; i++) cmd = cmd " " $i }
+		$1 == "#" && $2 == "from" { origin = $3 " " ($4 == P ? "P" : $4 == pid ? "C" : $4) }
+		$1 == "a" { ev = ev " a " $4 }
+		$1 == "f" { ev = ev " f" }
+		$1 == "E" { end = $3 " " $4 " " $5 " " $6 " " $7 " " $8 }
+		END {
+			if (pid != P) sub("\\." pid "\\.", ".C.", name)
+			print name " [" origin "] " cmd ":" ev " | E " end
+		}' "$f"
+	done | LC_ALL=C sort
+}
+
+@test "LD_PRELOAD: the user's library stays preloaded in the program and what it execs; mf's tracker does not" {
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 LD_PRELOAD=$mark run -0 --separate-stderr $BIN/mf-record -o "$out" $PROGS/env_preload
+	[ "$output" = "parent: LD_PRELOAD=$mark getpid=4242
+child: LD_PRELOAD=$mark getpid=4242" ]
+	# Loaded in mf-record itself (the shell preloads it), the program and the exec'd one.
+	[ "$stderr" = "preload_mark: loaded
+preload_mark: loaded
+preload_mark: loaded" ]
+	# Recorded all the same: the parent's block, not the exec'd program's.
+	[ "$(awk '$1 == "a" && $4 == 11111' "$out" | wc -l)" = 1 ]
+	grep -qx 'E [0-9]* [0-9]* [0-9]* 0 0 exit 0' "$out"
+}
+
+@test "LD_PRELOAD: several libraries keep their order and separators" {
+	libm=$(ldconfig -p | awk '$1 == "libm.so.6" && /x86-64/ { print $NF; exit }')
+	[ -n "$libm" ]
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 LD_PRELOAD="$libm $mark:$libm" run -0 --separate-stderr $BIN/mf-record -o "$out" $PROGS/env_preload
+	[ "$output" = "parent: LD_PRELOAD=$libm $mark:$libm getpid=4242
+child: LD_PRELOAD=$libm $mark:$libm getpid=4242" ]
+}
+
+@test "LD_PRELOAD: a shell that keeps its own copy of the environment passes on the user's, not mf's" {
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 LD_PRELOAD=$mark run -0 --separate-stderr $BIN/mf-record -o "$out" bash -c "$PROGS/env_preload; true"
+	[ "$output" = "parent: LD_PRELOAD=$mark getpid=4242
+child: LD_PRELOAD=$mark getpid=4242" ]
+	run -0 --separate-stderr env -u LD_PRELOAD $BIN/mf-record -o "$out" -f bash -c "$PROGS/env_preload; true"
+	[ "$output" = "parent: LD_PRELOAD=(unset) getpid=real
+child: LD_PRELOAD=(unset) getpid=real" ]
+	[ "$stderr" = "mf-record: 1 process started by the program ran unrecorded: --follow-fork records them" ]
+}
+
+@test "LD_PRELOAD: without one set, the program sees none" {
+	run -0 --separate-stderr env -u LD_PRELOAD $BIN/mf-record -o "$out" $PROGS/env_preload
+	[ "$output" = "parent: LD_PRELOAD=(unset) getpid=real
+child: LD_PRELOAD=(unset) getpid=real" ]
+}
+
+@test "--follow-fork: a parent and three children, one of which execs: each capture exact" {
+	[ ! -e "$BATS_FILE_TMPDIR/fork_family.status" ]
+	[ ! -s "$BATS_FILE_TMPDIR/fork_family.err" ]
+	run -0 captures "$BATS_FILE_TMPDIR/fork_family"
+	# The child's free of its parent's 1000-byte block is neither written
+	# nor untracked; the exec'd program is the same process's second capture.
+	[ "$output" = "cap.C.2.mft [exec C] fork_family execd: a 333 f a 3333 | E 2 1 0 0 exit 7
+cap.C.mft [fork P] fork_family: a 111 | E 1 0 0 0 exit 0
+cap.C.mft [fork P] fork_family: a 222 | E 1 0 0 0 exec 0
+cap.C.mft [fork P] fork_family: a 444 f | E 1 1 0 0 exit 5
+cap.mft [] fork_family: a 1000 a 2000 f | E 2 1 0 0 exit 0" ]
+	# The exec'd program's capture is named from the process that leaked 222 bytes.
+	execd=$(ls "$BATS_FILE_TMPDIR/fork_family" | grep '^cap\.[0-9]*\.2\.mft$')
+	pid=${execd#cap.}; pid=${pid%.2.mft}
+	grep -qx 'a 1 [0-9]* 222' "$BATS_FILE_TMPDIR/fork_family/cap.$pid.mft"
+	[ "$(awk '$1 == "H" { print $4 }' "$BATS_FILE_TMPDIR/fork_family/$execd")" = "$pid" ]
+	# Each capture reads back whole.
+	for f in "$BATS_FILE_TMPDIR"/fork_family/cap*.mft; do
+		$BIN/mf-leaks "$f" >/dev/null
+	done
+}
+
+@test "--follow-fork: a child that outlives its parent is recorded whole" {
+	[ "$(cat "$BATS_FILE_TMPDIR/fork_orphan.status")" = 3 ]
+	run -0 captures "$BATS_FILE_TMPDIR/fork_orphan"
+	[ "$output" = "cap.C.mft [fork P] fork_orphan: a 2000 f a 3000 | E 2 1 0 0 exit 4
+cap.mft [] fork_orphan: a 1000 | E 1 0 0 0 exit 3" ]
+}
+
+@test "--follow-fork: a double-forking daemon that closes every descriptor is recorded whole" {
+	[ ! -e "$BATS_FILE_TMPDIR/fork_daemon.status" ]
+	dir=$BATS_FILE_TMPDIR/fork_daemon
+	main=$(awk '$1 == "H" { print $4; exit }' "$dir/cap.mft")
+	child=$(grep -l "^# from fork $main\$" "$dir"/cap.*.mft)
+	child=${child##*/cap.}; child=${child%.mft}
+	run -0 captures "$dir"
+	[ "$output" = "cap.C.mft [fork $child] fork_daemon: a 5000 f a 6000 | E 2 1 0 0 exit 9
+cap.C.mft [fork P] fork_daemon: a 2000 | E 1 0 0 0 exit 0
+cap.mft [] fork_daemon: a 1000 | E 1 0 0 0 exit 0" ]
+}
+
+@test "--follow-fork: make -j2 runs two programs, each recorded" {
+	dir=$BATS_TEST_TMPDIR/make
+	mkdir "$dir"
+	printf 'all: one two\none:\n\t%s 2\ntwo:\n\t%s 3\n' $PROGS/rec_basic $PROGS/rec_basic >"$dir/Makefile"
+	run -0 --separate-stderr $BIN/mf-record --follow-fork -o "$dir/cap.mft" make -s -C "$dir" -j2
+	[ "$stderr" = "" ]
+	run -0 captures "$dir"
+	# make starts them with posix_spawn: each is a new process running rec_basic.
+	[ "$output" = "cap.C.mft [fork P] rec_basic 2: a 16 a 12345 a 12345 f f f | E 3 3 0 0 exit 0
+cap.C.mft [fork P] rec_basic 3: a 24 a 12345 a 12345 a 12345 f f f f | E 4 4 0 0 exit 0
+cap.mft [] make -s -C $dir -j2:$(awk '$1 == "a" { printf " a %s", $4 } $1 == "f" { printf " f" }' "$dir/cap.mft") | E $(awk '$1 == "E" { print $3, $4, $5, $6, $7, $8 }' "$dir/cap.mft")" ]
+	grep -qx 'E [0-9]* [0-9]* [0-9]* 0 0 exit 0' "$dir/cap.mft"
+}
+
+@test "--follow-fork: a shell script's commands, forked and exec'd, are each recorded" {
+	dir=$BATS_TEST_TMPDIR/sh
+	mkdir "$dir"
+	run -4 --separate-stderr $BIN/mf-record --follow-fork -o "$dir/cap.mft.gz" bash -c "$PROGS/rec_basic 1; $PROGS/rec_basic 2; exit 4"
+	[ "$stderr" = "" ]
+	# The .mft.gz suffix stays last: cap.mft.gz, cap.PID.mft.gz, cap.PID.2.mft.gz.
+	[ "$(ls "$dir" | grep -Evc '^cap(\.[0-9]+(\.2)?)?\.mft\.gz$')" = 0 ]
+	[ "$(ls "$dir" | wc -l)" = 5 ]
+	# bash forks for each command (a capture of bash's child), which execs
+	# rec_basic: the second capture of that process, each allocation once.
+	[ "$(zcat "$dir"/*.gz | grep -c '^a [0-9]* [0-9]* 12345$')" = 3 ]
+	for n in 1 2; do
+		f=$(zgrep -l "^H 2 full [0-9]* [0-9]* 10 .*/rec_basic $n\$" "$dir"/*.2.mft.gz)
+		pid=${f%.2.mft.gz}; pid=${pid##*.}
+		[ "$(zcat "$f" | grep -x "# from exec $pid")" ]
+		zcat "$f" | grep -qx "E [0-9]* $((n + 1)) $((n + 1)) 0 0 exit 0"
+		zcat "$dir/cap.$pid.mft.gz" | grep -qx 'E [0-9]* [0-9]* [0-9]* 0 0 exec 0'
+	done
+	zcat "$dir/cap.mft.gz" | grep -qx 'E [0-9]* [0-9]* [0-9]* 0 0 exit 4'
+}
+
+@test "without --follow-fork: one line says how many processes ran unrecorded" {
+	run -0 --separate-stderr $BIN/mf-record -o "$out" $PROGS/fork_family
+	[ "$stderr" = "mf-record: 3 processes started by the program ran unrecorded: --follow-fork records them" ]
+	[ "$(awk '$1 == "a" { printf "%s ", $4 }' "$out")" = "1000 2000 " ]
+	run -0 --separate-stderr $BIN/mf-record -o "$out" -f $PROGS/rec_fork
+	[ "$stderr" = "mf-record: 1 process started by the program ran unrecorded: --follow-fork records them" ]
+	# posix_spawn (make's way) and system count too.
+	dir=$BATS_TEST_TMPDIR/make
+	mkdir "$dir"
+	printf 'all: one two\none:\n\ttrue 1\ntwo:\n\ttrue 2\n' >"$dir/Makefile"
+	run -0 --separate-stderr $BIN/mf-record -o "$out" -f make -s -C "$dir" -j2
+	[ "$stderr" = "mf-record: 2 processes started by the program ran unrecorded: --follow-fork records them" ]
+	# A program that starts none: no line.
+	run -0 --separate-stderr $BIN/mf-record -o "$out" -f $PROGS/rec_basic 1
+	[ "$stderr" = "" ]
+}
+
+@test "--follow-fork needs -o; an existing capture of a process is not overwritten without -f" {
+	run -2 --separate-stderr $BIN/mf-record --follow-fork $PROGS/rec_basic 1
+	[ "${stderr_lines[0]}" = "mf-record: --follow-fork writes several captures: it needs -o FILE" ]
+	run -2 --separate-stderr $BIN/mf-record --follow-fork -o - $PROGS/rec_basic 1
+	[ "${stderr_lines[0]}" = "mf-record: --follow-fork writes several captures: it needs -o FILE" ]
+}
+
+@test "several captures to the reducers: summed, or one frame per process with --split-processes" {
+	dir=$BATS_FILE_TMPDIR/fork_family
+	main=$(awk '$1 == "H" { print $4; exit }' "$dir/cap.mft")
+	run -0 --separate-stderr $BIN/mf-leaks "$dir/cap.mft" "$dir"/cap.*.mft
+	[ "$stderr" = "" ]
+	# The first capture's metadata; every process's leaks, each once.
+	grep -qx "# pid=$main" <<<"$output"
+	grep -qx '# processes=5' <<<"$output"
+	grep -qx '# leaked_bytes=4666' <<<"$output"
+	grep -qx '# leaked_allocations=4' <<<"$output"
+	[ "$(grep -v '^#' <<<"$output" | awk '{ print $NF }' | sort -n | tr '\n' ' ')" = "111 222 1000 3333 " ]
+	# The peak: each process's own, summed: 3000 + 111 + 222 + 3333 (the exec'd program) + 444.
+	run -0 --separate-stderr $BIN/mf-peak "$dir/cap.mft" "$dir"/cap.*.mft
+	grep -qx '# peak_bytes=7110' <<<"$output"
+	grep -qx '# peak_allocations=6' <<<"$output"
+	# Every allocation: all summed; temporary ones, within each process.
+	run -0 --separate-stderr $BIN/mf-fold "$dir/cap.mft" "$dir"/cap.*.mft
+	grep -qx '# processes=5' <<<"$output"
+	grep -qx '# shown_bytes=7443' <<<"$output"
+	grep -qx '# shown_allocations=7' <<<"$output"
+	run -0 --separate-stderr $BIN/mf-fold --temporary=0 "$dir/cap.mft" "$dir"/cap.*.mft
+	grep -qx '# shown_bytes=2777' <<<"$output"	# 2000 (the parent), 333, 444
+	# One capture alone reads as before: no processes line.
+	run -0 --separate-stderr $BIN/mf-leaks "$dir/cap.mft"
+	[ "$(grep -c '^# processes=' <<<"$output")" = 0 ]
+	grep -qx '# leaked_bytes=1000' <<<"$output"
+	# --split-processes: "process PID (NAME)" first; the two programs of one process share it.
+	run -0 --separate-stderr $BIN/mf-leaks --split-processes "$dir/cap.mft" "$dir"/cap.*.mft
+	grep -qx '# split_processes=true' <<<"$output"
+	for f in "$dir"/cap.*.mft; do
+		pid=$(awk '$1 == "H" { print $4 }' "$f")
+		size=$(awk '$1 == "a" { s = $4 } END { print s }' "$f")
+		[ "$size" = 444 ] && continue	# freed: not a leak
+		[ "$(grep -v '^#' <<<"$output" | grep -c "^process $pid (fork_family);.* $size\$")" = 1 ]
+	done
+	[ "$(grep -v '^#' <<<"$output" | grep -c "^process $main (fork_family);.* 1000\$")" = 1 ]
+	[ "$(grep -vc '^#' <<<"$output")" = 4 ]
+}
+
+@test "mf flamegraph takes the captures of a whole mf run --follow-fork" {
+	cd "$BATS_TEST_TMPDIR"
+	run -3 --separate-stderr $BIN/mf run --follow-fork -o cap.mft.gz $PROGS/fork_orphan
+	[ "$stderr" = "mf: wrote cap.mft.gz and the captures of the processes it started (cap.*.mft.gz); make a report with: mf flamegraph cap.mft.gz cap.*.mft.gz" ]
+	[ "$(ls cap.*.mft.gz | wc -l)" = 1 ]
+	run -0 --separate-stderr $BIN/mf flamegraph --leaks -o leaks.html cap.mft.gz cap.*.mft.gz
+	[ "$stderr" = "mf: wrote leaks.html" ]
+	run -0 --separate-stderr $BIN/mf flamegraph --split-processes -o peak.html cap.mft.gz cap.*.mft.gz
+	[ "$stderr" = "mf: wrote peak.html" ]
+	run -0 --separate-stderr $BIN/mf flamegraph --temporary-allocations -o temp.html cap.mft.gz cap.*.mft.gz
+	[ "$stderr" = "mf: wrote temp.html" ]
+	[ -s leaks.html ]
+	[ -s peak.html ]
+	[ -s temp.html ]
+	# A capture cut short among them: the report is refused, naming it.
+	zcat cap.*.mft.gz | head -n -1 >cut.mft
+	run -1 --separate-stderr $BIN/mf-leaks -o out.folded cap.mft.gz cut.mft
+	[ "$stderr" = "mf-leaks: cut.mft: incomplete capture: no end record; the output covers only what was recorded" ]
+}
