@@ -85,17 +85,21 @@ void reduce_finish(struct ev_reader *r, struct output *out);
 /*
  * The options mf-peak and mf-leaks share, which are all they take:
  * -f/--force, -h/--help, --max-memory-records N, -o/--output OUTPUT,
- * --split-threads, and at most one FILE.  Parses argv (exiting on --help,
- * a bad option or a second FILE, with usage) and returns the FILE, or NULL
- * for standard input.
+ * --split-threads, the program's moment option --TIME_OPTION MS (mf-peak
+ * "at", mf-leaks "since": a time in milliseconds since recording started,
+ * 0 to 2^63), and at most one FILE.  Parses argv (exiting on --help, a bad
+ * option or a second FILE, with usage) and returns the FILE, or NULL for
+ * standard input.
  */
 struct snapshot_options {
 	const char *output;
 	int force, split_threads;
 	uint64_t max_memory_records;
+	int has_time;		/* --at or --since was given */
+	uint64_t time_ms;
 };
 const char *snapshot_options_parse(int argc, char **argv, const char *usage,
-				   struct snapshot_options *o);
+				   const char *time_option, struct snapshot_options *o);
 
 /*
  * folded_set_add() for a stack read from in: a sum that would overflow is

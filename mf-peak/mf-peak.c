@@ -13,6 +13,11 @@
  * copied from them only when a new maximum is reached, and only for the
  * stacks that changed since the previous maximum (each change is copied
  * at most once, so the work stays proportional to the events).
+ *
+ * With --at MS, the stacks are those of the allocations live at a moment
+ * instead: after the last event at or before MS (a full capture only).
+ * The live totals are copied once, at the first event after MS or at the
+ * end; the peak is still followed for the metadata.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +30,7 @@
 #include "reduce.h"
 
 static const char usage[] =
-	"usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--max-memory-records N] [FILE]\n";
+	"usage: mf-peak [-f] [-o OUTPUT] [--at MS] [--split-threads] [--max-memory-records N] [FILE]\n";
 
 struct peak {
 	struct stacktab tab;
@@ -40,6 +45,11 @@ struct peak {
 	/* aggregated captures: the L records */
 	uint64_t leaked_bytes, leaked_allocations;
 	struct memory memory;
+	/* --at: the live totals at the moment, once taken */
+	int at, at_taken;
+	uint64_t at_ms;
+	uint64_t *at_bytes, *at_count;
+	size_t at_n;
 };
 
 /* Room for the peak's per-slot arrays up to the table's capacity. */
@@ -117,8 +127,32 @@ static void on_peak_live(struct peak *p, const struct ev *ev)
 	p->allocations += ev->count;
 }
 
+/* --at: the live totals of every slot now, copied once. */
+static void take_moment(struct peak *p)
+{
+	p->at_taken = 1;
+	p->at_n = p->tab.n;
+	p->at_bytes = xcalloc(p->tab.cap + 1, sizeof *p->at_bytes);
+	p->at_count = xcalloc(p->tab.cap + 1, sizeof *p->at_count);
+	memcpy(p->at_bytes, p->tab.bytes, p->at_n * sizeof *p->at_bytes);
+	memcpy(p->at_count, p->tab.count, p->at_n * sizeof *p->at_count);
+}
+
+/* The moment's totals as long as the table has grown since, zero beyond. */
+static void moment_arrays(struct peak *p)
+{
+	if (!p->at_taken)
+		take_moment(p);
+	p->at_bytes = xrealloc(p->at_bytes, (p->tab.cap + 1) * sizeof *p->at_bytes);
+	p->at_count = xrealloc(p->at_count, (p->tab.cap + 1) * sizeof *p->at_count);
+	memset(p->at_bytes + p->at_n, 0, (p->tab.cap + 1 - p->at_n) * sizeof *p->at_bytes);
+	memset(p->at_count + p->at_n, 0, (p->tab.cap + 1 - p->at_n) * sizeof *p->at_count);
+}
+
 static void peak_release(struct peak *p)
 {
+	free(p->at_bytes);
+	free(p->at_count);
 	stacktab_release(&p->tab);
 	free(p->peak_bytes);
 	free(p->peak_count);
@@ -130,7 +164,11 @@ static void peak_release(struct peak *p)
 static void read_capture(struct peak *p, struct ev_reader *r)
 {
 	struct ev ev;
+	if (p->at)
+		ev_require_full(r, "the allocations live at a moment (--at)");
 	while (ev_next(r, &ev)) {
+		if (p->at && !p->at_taken && ev.time_ms > p->at_ms)
+			take_moment(p);
 		switch (ev.type) {
 		case EV_ALLOC: on_alloc(p, r, &ev); break;
 		case EV_FREE: on_free(p, &ev); break;
@@ -149,6 +187,8 @@ static void read_capture(struct peak *p, struct ev_reader *r)
 		}
 	}
 	memory_finish(&p->memory);
+	if (p->at)
+		moment_arrays(p);
 	if (!r->aggregate) {
 		p->leaked_bytes = r->heap;
 		p->leaked_allocations = r->nallocs - r->nfrees;
@@ -160,9 +200,14 @@ static void write_peak(const struct peak *p, const struct ev_reader *r, struct o
 	struct foldtree tree;
 	struct shown shown;
 	foldtree_init(&tree);
-	stacktab_fold(&p->tab, r, p->peak_bytes, p->peak_count, 0, &tree, &shown);
-	reduce_write_head(out, "peak", 0, p->tab.split_threads);
+	if (p->at)
+		stacktab_fold(&p->tab, r, p->at_bytes, p->at_count, 0, &tree, &shown);
+	else
+		stacktab_fold(&p->tab, r, p->peak_bytes, p->peak_count, 0, &tree, &shown);
+	reduce_write_head(out, p->at ? "live" : "peak", 0, p->tab.split_threads);
 	ev_write_metadata(r, out);
+	if (p->at)
+		folded_meta_u64(out, "at_ms", p->at_ms);
 	folded_meta_u64(out, "peak_bytes", p->bytes);
 	folded_meta_u64(out, "peak_time_ms", p->time_ms);
 	folded_meta_u64(out, "peak_allocations", p->allocations);
@@ -179,7 +224,9 @@ int main(int argc, char **argv)
 	struct peak p = { 0 };
 
 	set_progname(argv[0]);
-	const char *input = snapshot_options_parse(argc, argv, usage, &o);
+	const char *input = snapshot_options_parse(argc, argv, usage, "at", &o);
+	p.at = o.has_time;
+	p.at_ms = o.time_ms;
 
 	struct ev_reader r;
 	struct output out;

@@ -243,3 +243,87 @@ main;a 11 22' ]
 	run -0 "$BIN/mf-diff" bf nf
 	[ "$(meta functions_only)" = true ]
 }
+
+# The stack lines of mf-peak --at $1 on the two-phase capture, frames cut to their functions.
+at() {
+	"$BIN/mf-peak" --at "$1" "$DATA/diff_phases.mft" | grep -v '^#' | sed 's/ ([^;]*)//g'
+}
+
+@test "mf-peak --at: each phase of a two-phase capture exactly, the last event at or before MS" {
+	[ "$(at 50)" = "" ]
+	[ "$(at 100)" = "main;one 110
+main;two 200" ]
+	[ "$(at 1499)" = "$(at 100)" ]
+	[ "$(at 1500)" = "main;one 10
+main;three 350
+main;two 200" ]
+	[ "$(at 2499)" = "$(at 1500)" ]
+	[ "$(at 2500)" = "main;one 10
+main;three 350" ]
+	[ "$(at 9223372036854775807)" = "$(at 2500)" ]
+	# The peak's metadata, and the moment.
+	run -0 --separate-stderr "$BIN/mf-peak" --at 1000 "$DATA/diff_phases.mft"
+	[ "$stderr" = "" ]
+	[ "$(meta reducer)" = '"live"' ]
+	[ "$(meta at_ms)" = 1000 ]
+	[ "$(meta peak_bytes)" = 560 ]
+	[ "$(meta peak_time_ms)" = 1500 ]
+	[ "$(meta shown_bytes)" = 310 ]
+	[ "$(meta shown_allocations)" = 3 ]
+	[ "$(meta memory)" = "[1000,310,4096]" ]
+	grep -qx '# count=2' <<<"$output"
+	# Split by thread, too.
+	run -0 "$BIN/mf-peak" --split-threads --at 1000 "$DATA/diff_phases.mft"
+	[ "$(stacks | sed 's| (/src/[^;]*)||g')" = "thread 1 (phases);main;one 110
+thread 1 (phases);main;two 200" ]
+}
+
+@test "mf-leaks --since: only the leaks made at or after MS" {
+	since() {
+		"$BIN/mf-leaks" --since "$1" "$DATA/diff_phases.mft" | grep -v '^#' | sed 's/ ([^;]*)//g'
+	}
+	[ "$(since 0)" = "main;one 10
+main;three 350" ]
+	[ "$(since 0)" = "$("$BIN/mf-leaks" "$DATA/diff_phases.mft" | grep -v '^#' | sed 's/ ([^;]*)//g')" ]
+	[ "$(since 101)" = "main;three 350" ]
+	[ "$(since 1500)" = "main;three 350" ]
+	[ "$(since 1501)" = "" ]
+	run -0 "$BIN/mf-leaks" --since 1000 "$DATA/diff_phases.mft"
+	[ "$(meta reducer)" = '"leaks"' ]
+	[ "$(meta since_ms)" = 1000 ]
+	[ "$(meta leaked_bytes)" = 350 ]
+	[ "$(meta leaked_allocations)" = 2 ]
+	[ "$(meta peak_bytes)" = 560 ]
+}
+
+@test "--at and --since: what grew between two moments is a pipeline" {
+	run -0 "$BIN/mf-diff" <("$BIN/mf-peak" --at 1000 "$DATA/diff_phases.mft") <("$BIN/mf-peak" --at 2000 "$DATA/diff_phases.mft")
+	[ "$(stacks | sed 's/ ([^;]*)//g')" = "main;one 110 10
+main;three 0 350
+main;two 200 200" ]
+	[ "$(meta base_at_ms)" = 1000 ]
+	[ "$(meta new_at_ms)" = 2000 ]
+}
+
+@test "--at and --since: bad values are usage errors, aggregated captures are refused" {
+	run -2 --separate-stderr "$BIN/mf-peak" --at x "$DATA/diff_phases.mft"
+	[ "${stderr_lines[0]}" = "mf-peak: --at takes a whole number from 0 to 9223372036854775807, not 'x'" ]
+	[ "${stderr_lines[1]}" = "usage: mf-peak [-f] [-o OUTPUT] [--at MS] [--split-threads] [--max-memory-records N] [FILE]" ]
+	run -2 --separate-stderr "$BIN/mf-leaks" --since -1 "$DATA/diff_phases.mft"
+	[ "${stderr_lines[0]}" = "mf-leaks: --since takes a whole number from 0 to 9223372036854775807, not '-1'" ]
+	run -2 --separate-stderr "$BIN/mf-leaks" --at 1 "$DATA/diff_phases.mft"
+	[ "${stderr_lines[0]}" = "mf-leaks: unknown option '--at'" ]
+	run -2 --separate-stderr "$BIN/mf-peak" --since 1 "$DATA/diff_phases.mft"
+	[ "${stderr_lines[0]}" = "mf-peak: unknown option '--since'" ]
+	run -2 --separate-stderr "$BIN/mf-peak" --at
+	[ "${stderr_lines[0]}" = "mf-peak: option '--at' needs an argument" ]
+	run -1 --separate-stderr "$BIN/mf-peak" --at 5 "$DATA/reduce_aggregate.mft"
+	[ "$stderr" = "mf-peak: $DATA/reduce_aggregate.mft: the allocations live at a moment (--at) need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate" ]
+	run -1 --separate-stderr "$BIN/mf-leaks" --since 5 "$DATA/reduce_aggregate.mft"
+	[ "$stderr" = "mf-leaks: $DATA/reduce_aggregate.mft: the leaks since a moment (--since) need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate" ]
+	# A bad capture is still an error naming FILE:LINE.
+	printf 'H 2 full 7 0 10 ./x\nt 5\na 1 9 10\n' > bad.mft
+	run -1 --separate-stderr "$BIN/mf-peak" --at 5 bad.mft
+	[ "${stderr%%:*}" = "mf-peak" ]
+	[[ "$stderr" == "mf-peak: bad.mft:3: "* ]]
+}
