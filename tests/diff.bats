@@ -327,3 +327,49 @@ main;two 200 200" ]
 	[ "${stderr%%:*}" = "mf-peak" ]
 	[[ "$stderr" == "mf-peak: bad.mft:3: "* ]]
 }
+
+@test "mf flamegraph --diff: the reducer on both captures, then mf-diff and mf-html" {
+	run -0 --separate-stderr "$BIN/mf" flamegraph --diff "$REC/base.mft" "$REC/new.mft"
+	[ "$stderr" = "mf: wrote mf-flamegraph-diff-new.mft.html" ]
+	"$BIN/mf-diff" "$REC/base.peak" "$REC/new.peak" | "$BIN/mf-html" > expected.html
+	cmp expected.html mf-flamegraph-diff-new.mft.html
+	# --leaks, --inverted, --split-threads go to their stages.
+	run -0 "$BIN/mf" flamegraph --leaks --inverted --split-threads -o inv.html --diff "$REC/base.mft" "$REC/new.mft"
+	"$BIN/mf-diff" <("$BIN/mf-leaks" --split-threads "$REC/base.mft") <("$BIN/mf-leaks" --split-threads "$REC/new.mft") |
+		"$BIN/mf-invert" | "$BIN/mf-html" > expected.html
+	cmp expected.html inv.html
+	# --diff-at: two moments of one capture.
+	run -0 "$BIN/mf" flamegraph -o at.html --diff-at 1000,2000 "$DATA/diff_phases.mft"
+	"$BIN/mf-diff" <("$BIN/mf-peak" --at 1000 "$DATA/diff_phases.mft") <("$BIN/mf-peak" --at 2000 "$DATA/diff_phases.mft") |
+		"$BIN/mf-html" > expected.html
+	cmp expected.html at.html
+}
+
+@test "mf flamegraph --diff: a failing side is named, nothing is written; usage errors exit 2" {
+	run -1 --separate-stderr "$BIN/mf" flamegraph -o r.html --diff missing.mft "$REC/new.mft"
+	[ "$stderr" = "mf-peak: cannot open 'missing.mft': No such file or directory" ]
+	[ ! -e r.html ]
+	run -1 --separate-stderr "$BIN/mf" flamegraph -o r.html --diff "$REC/base.mft" missing.mft
+	[ "$stderr" = "mf-peak: cannot open 'missing.mft': No such file or directory" ]
+	[ ! -e r.html ]
+	run -1 --separate-stderr "$BIN/mf" flamegraph -o r.html --diff-at 1,2 "$DATA/reduce_aggregate.mft"
+	[[ "$stderr" == "mf-peak: $DATA/reduce_aggregate.mft: the allocations live at a moment (--at) need a full capture"* ]]
+	[ ! -e r.html ]
+	for bad in x 1 1, ,1 1,2,3 1,-2 9223372036854775808,1; do
+		run -2 --separate-stderr "$BIN/mf" flamegraph --diff-at "$bad" "$REC/new.mft"
+		[ "${stderr_lines[0]}" = "mf: --diff-at takes two times A,B in milliseconds from 0 to 9223372036854775807, not '$bad'" ]
+	done
+	run -2 --separate-stderr "$BIN/mf" flamegraph --diff-at 1,2 --leaks "$REC/new.mft"
+	[ "${stderr_lines[0]}" = "mf: --diff-at compares the live allocations at two moments: it cannot be combined with --leaks or --temporary-allocations" ]
+	run -2 --separate-stderr "$BIN/mf" flamegraph --diff-at 1,2 --diff "$REC/base.mft" "$REC/new.mft"
+	[ "${stderr_lines[0]}" = "mf: --diff and --diff-at cannot be combined" ]
+	run -2 --separate-stderr "$BIN/mf" flamegraph --temporal --diff "$REC/base.mft" "$REC/new.mft"
+	[ "${stderr_lines[0]}" = "mf: --temporal cannot be combined with --diff or --diff-at" ]
+	run -2 --separate-stderr "$BIN/mf" flamegraph -o r.html --diff-at 1,2 -
+	[ "${stderr_lines[0]}" = "mf: --diff-at reads CAPTURE twice: it cannot be standard input" ]
+	run -2 --separate-stderr "$BIN/mf" flamegraph -o r.html --diff - -
+	[ "${stderr_lines[0]}" = "mf: BASE_CAPTURE and CAPTURE cannot both be standard input" ]
+	run -2 --separate-stderr "$BIN/mf" flamegraph "$REC/new.mft" --diff
+	[ "${stderr_lines[0]}" = "mf: option '--diff' needs an argument" ]
+	[ ! -e r.html ]
+}
