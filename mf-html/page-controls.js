@@ -213,6 +213,7 @@
   }));
 
   function header() {
+    if (model.diff) { diffHeader(); return; }      /* page-diff.js */
     var m = model.meta, r = REDUCERS.get(m.reducer) || ['Memory flame graph', 'the folded stacks given to mf-html'];
     var command = commandLine(m);
     var kind = r[0] + (m.inverted === true ? ' (inverted)' : '');
@@ -273,14 +274,15 @@
 
   function legend() {
     var lg = $('mf-legend');
-    [['mf-sw-user', 'your code'], ['mf-sw-lib', 'libraries'], ['mf-sw-sys', 'system / irrelevant'],
+    if (model.diff) diffLegend(lg);      /* page-diff.js: growth and shrinkage */
+    else [['mf-sw-user', 'your code'], ['mf-sw-lib', 'libraries'], ['mf-sw-sys', 'system / irrelevant'],
      ['mf-sw-thread', 'threads'], ['mf-sw-match', 'search match']].forEach(function (p) {
       var s = el('span');
       s.appendChild(el('span', undefined, 'mf-sw ' + p[0]));
       s.appendChild(document.createTextNode(p[1]));
       lg.appendChild(s);
     });
-    lg.appendChild(el('span', model.unit === 'count'
+    if (!model.diff) lg.appendChild(el('span', model.unit === 'count'
       ? 'width = number of allocations'
       : 'width = bytes; B, KiB (1024 B), MiB (1024 KiB), GiB (1024 MiB)'));
     if (model.warnings.length) {

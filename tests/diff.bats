@@ -373,3 +373,35 @@ main;two 200 200" ]
 	[ "${stderr_lines[0]}" = "mf: option '--diff' needs an argument" ]
 	[ ! -e r.html ]
 }
+
+# diff_check CHECK REPORT [#FRAGMENT]: one check of tests/browser/diff.mjs.
+diff_check() {
+	(cd "$ROOT" && browser_ready) || return 1
+	run node "$ROOT/tests/browser/diff.mjs" "$@"
+	[ -n "$output" ] && echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "mf-html: a diff's page data carries both sides of every stack" {
+	printf '# reducer="diff"\n# counts=[1,2]\nmain;a 10 20\n# counts=[3,0]\nmain;b 5 0\n' > d
+	run -0 "$BIN/mf-html" d
+	[[ "$output" == *'"frames":["main","a","b"],"counted":true,"diff":true,"stacks":[0,2,0,1,20,2,10,1,1,1,2,0,0,5,3]}'* ]]
+	printf '# reducer="diff"\n# counts=[1,2]\nmain;a 18446744073709551615 20\nmain;b 1 0\n' > big
+	run -1 --separate-stderr "$BIN/mf-html" big
+	[ "$stderr" = "mf-html: big:4: the total of all stacks overflows 64 bits" ]
+}
+
+# bats test_tags=browser
+@test "browser: the diff page's colours, legend, header, tooltip, list and toggle" {
+	"$BIN/mf-diff" "$REC/base.peak" "$REC/new.peak" | "$BIN/mf-html" -o diff.html
+	diff_check builds "$PWD/diff.html"
+	diff_check fragment "$PWD/diff.html" '#view=flame&search=grow&widths=base'
+}
+
+# bats test_tags=browser
+@test "browser: a capture's diff with itself is all near-white; split threads filter" {
+	"$BIN/mf-diff" "$REC/new.peak" "$REC/new.peak" | "$BIN/mf-html" -o same.html
+	diff_check same "$PWD/same.html"
+	"$BIN/mf" flamegraph --split-threads -o split.html --diff "$REC/base.mft" "$REC/new.mft"
+	diff_check threads "$PWD/split.html"
+}
