@@ -42,13 +42,17 @@
   /* The largest change and the list, once per tree (after a rebuild). */
   function diffPrepare() {
     if (diffCache.tree === app.tree) return;
-    var max = 0, own = new Map(), stack = app.tree.kids.slice();
+    /* No object per node: 100,000 stacks make several hundred thousand. */
+    var max = 0, own = new Map(), stack = app.tree.kids.slice(), sign = diffView.base ? -1 : 1;
     while (stack.length) {
-      var n = stack.pop(), s = diffSides(n), ch = Math.abs(s.after - s.before);
+      var n = stack.pop(), ch = Math.abs(n.total - n.o);
       if (ch > max) max = ch;
-      var selfCh = s.afterSelf - s.beforeSelf, e = own.get(n.f);
+      var selfCh = sign * (n.self - n.oSelf);
+      var e = own.get(n.f);
       if (!e) own.set(n.f, e = { f: n.f, change: 0, before: 0, after: 0, node: n, nodeCh: -1 });
-      e.change += selfCh; e.before += s.beforeSelf; e.after += s.afterSelf;
+      e.change += selfCh;
+      e.before += diffView.base ? n.self : n.oSelf;
+      e.after += diffView.base ? n.oSelf : n.self;
       if (Math.abs(selfCh) > e.nodeCh) { e.nodeCh = Math.abs(selfCh); e.node = n; }
       for (var k = 0; k < n.kids.length; k++) stack.push(n.kids[k]);
     }
@@ -67,7 +71,7 @@
 
   function diffColour(n) {
     diffPrepare();
-    var s = diffSides(n), ch = s.after - s.before;
+    var ch = (diffView.base ? -1 : 1) * (n.total - n.o);
     if (ch === 0 || diffCache.max === 0) return diffMix(DIFF_RED, 0);
     return diffMix(ch > 0 ? DIFF_RED : DIFF_BLUE, Math.min(1, Math.abs(ch) / diffCache.max));
   }
