@@ -208,6 +208,7 @@
     temporary: ['Temporary allocations', 'allocations freed again soon after they were made'],
     all: ['All allocations', 'every allocation made during the recording'],
     folded: ['Folded stacks', 'the folded stacks given to mf-html'],
+    live: ['Live memory', 'the allocations that were live at one moment of the recording (mf-peak --at)'],
     temporal: ['Peak memory', 'the allocations that were live when heap usage was at its highest'],
     'temporal-leaks': ['Leaked memory', 'the allocations still live when the recording ended']
   }));
@@ -233,6 +234,7 @@
     parts.push([what + ': ', valueText(shown)]);
     if (model.counted && model.unit !== 'count') parts.push(['in ', fmtAllocs(count)]);
     if (typeof m.peak_bytes === 'number' && what !== 'At the peak') parts.push(['peak heap ', fmtBytes(m.peak_bytes)]);
+    if (typeof m.at_ms === 'number') parts.push(['live at ', fmtMs(m.at_ms)]);
     if (typeof m.peak_time_ms === 'number') parts.push(['peak at ', fmtMs(m.peak_time_ms)]);
     if (typeof m.duration_ms === 'number') parts.push(['duration ', fmtMs(m.duration_ms)]);
     if (typeof m.total_allocations === 'number') parts.push(['', fmtInt(m.total_allocations) + ' allocations in all']);

@@ -153,7 +153,7 @@
   ['pid', 'duration_ms', 'interval_ms', 'temporary_threshold', 'total_allocations', 'total_frees',
    'total_bytes', 'untracked_frees', 'lost_events', 'peak_bytes', 'peak_time_ms', 'peak_allocations',
    'leaked_bytes', 'leaked_allocations', 'shown_bytes', 'shown_allocations', 'slices',
-   'max_memory_records'].forEach(function (k) { META_TYPES.set(k, [isCount, 'a number']); });
+   'max_memory_records', 'at_ms', 'since_ms'].forEach(function (k) { META_TYPES.set(k, [isCount, 'a number']); });
 
   function isThread(t) {
     return t !== null && typeof t === 'object' && Number.isSafeInteger(t.thread) && t.thread >= 0 &&

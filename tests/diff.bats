@@ -399,9 +399,11 @@ diff_check() {
 }
 
 # bats test_tags=browser
-@test "browser: a capture's diff with itself is all near-white; split threads filter" {
+@test "browser: a capture's diff with itself is all near-white; split threads filter; an --at page" {
 	"$BIN/mf-diff" "$REC/new.peak" "$REC/new.peak" | "$BIN/mf-html" -o same.html
 	diff_check same "$PWD/same.html"
 	"$BIN/mf" flamegraph --split-threads -o split.html --diff "$REC/base.mft" "$REC/new.mft"
 	diff_check threads "$PWD/split.html"
+	"$BIN/mf-peak" --at 1000 "$DATA/diff_phases.mft" | "$BIN/mf-html" -o live.html
+	diff_check live "$PWD/live.html"
 }

@@ -127,6 +127,14 @@ const checks = {
 		assert.equal(st.thread, threads[0].thread);
 		assert.equal((await named(page, 'grow'))[0].colour, RED);
 	},
+	// mf-peak --at's page (no diff): its kind and moment in the header.
+	async live(page) {
+		const header = await page.locator('#mf-header').innerText();
+		assert.match(header, /live memory flame graph/);
+		assert.match(header, /live at 1\.00 s/);
+		assert.equal(await page.evaluate(() => window.mf.extension()), null);
+		assert.equal(await page.evaluate(() => window.mf.meta.at_ms), 1000);
+	},
 };
 
 const [check, file, hash = ''] = process.argv.slice(2);
