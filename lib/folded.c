@@ -50,6 +50,36 @@ static int split_meta(char *line, size_t len, struct folded_line *out)
 	return 1;
 }
 
+/* The last white-space-separated field of line[0..end), or NULL when there is none. */
+static char *last_field(char *line, char *end)
+{
+	for (char *p = end; p > line; p--)
+		if (p[-1] == ' ' || p[-1] == '\t')
+			return p;
+	return NULL;
+}
+
+/*
+ * A diff line's BEFORE, the number before AFTER that ends line[0..end):
+ * parsed into out, and the new end of the stack returned.
+ */
+static char *parse_before(struct folded_reader *r, char *line, char *end,
+			  struct folded_line *out)
+{
+	char *num = last_field(line, end);
+	if (!num || num == end)
+		input_error(&r->in, "expected 'FRAME;FRAME;... BEFORE AFTER' in a diff, found one value");
+	size_t numlen = (size_t)(end - num);
+	if (parse_u64n(num, numlen, &out->before))
+		input_error(&r->in, "expected 'FRAME;FRAME;... BEFORE AFTER' in a diff, found '%s' before AFTER",
+			    printable(num, numlen > 40 ? 40 : numlen));
+	while (num > line && (num[-1] == ' ' || num[-1] == '\t'))
+		num--;
+	out->diff = 1;
+	out->count_before = r->has_count ? r->count_before : 0;
+	return num;
+}
+
 static void parse_stack(struct folded_reader *r, char *line, size_t len,
 			struct folded_line *out)
 {
@@ -68,6 +98,8 @@ static void parse_stack(struct folded_reader *r, char *line, size_t len,
 	char *end = space;
 	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
+	if (r->diff)
+		end = parse_before(r, line, end, out);
 	if (end == line)
 		input_error(&r->in, "expected 'FRAME;FRAME;... VALUE', found an empty stack");
 	*end = '\0';
@@ -77,6 +109,18 @@ static void parse_stack(struct folded_reader *r, char *line, size_t len,
 	out->has_count = r->has_count;
 	out->count = r->count;
 	r->has_count = 0;
+}
+
+/* "# counts=[BEFORE,AFTER]" of a diff: the counts of the next stack line. */
+static void parse_counts(struct folded_reader *r, const char *json)
+{
+	const char *comma = strchr(json, ','), *end = json + strlen(json);
+	if (json[0] != '[' || !comma || end[-1] != ']' ||
+	    parse_u64n(json + 1, (size_t)(comma - json - 1), &r->count_before) ||
+	    parse_u64n(comma + 1, (size_t)(end - 1 - comma - 1), &r->count))
+		input_error(&r->in, "expected '# counts=[BEFORE,AFTER]' with whole numbers, found '%s'",
+			    printable(json, 40));
+	r->has_count = 1;
 }
 
 int folded_next(struct folded_reader *r, struct folded_line *out)
@@ -91,11 +135,18 @@ int folded_next(struct folded_reader *r, struct folded_line *out)
 			continue;
 		if (line[0] != '#') {
 			parse_stack(r, line, len, out);
+			r->stacks++;
 			return 1;
 		}
 		if (!split_meta(line, len, out))
 			continue;
+		if (r->diff && strcmp(out->key, "counts") == 0) {
+			parse_counts(r, out->json);
+			continue;
+		}
 		if (strcmp(out->key, "count") == 0) {
+			if (r->diff)
+				input_error(&r->in, "expected '# counts=[BEFORE,AFTER]' in a diff, found '# count='");
 			if (parse_u64(out->json, &r->count))
 				input_error(&r->in, "expected '# count=N' with a whole number N, found '%s'",
 					    printable(out->json, 40));
@@ -103,6 +154,11 @@ int folded_next(struct folded_reader *r, struct folded_line *out)
 			r->count_line = r->in.lineno;
 			continue;
 		}
+		if (strcmp(out->key, "reducer") == 0 && r->stacks && !r->diff !=
+		    !(strcmp(out->json, "\"diff\"") == 0))
+			input_error(&r->in, "expected a diff's '# reducer=' line before its first stack line");
+		if (strcmp(out->key, "reducer") == 0)
+			r->diff = strcmp(out->json, "\"diff\"") == 0;
 		return 1;
 	}
 	/* Every mf writer writes at least its format line: nothing at all means

@@ -9,6 +9,12 @@
  * naming FILE:LINE.  Strings in struct folded_line point into the reader's
  * line buffer: valid until the next folded_next().
  *
+ * Differential stacks (docs/FORMAT.md, "Differential stacks", written by
+ * mf-diff): once a "# reducer=\"diff\"" line is read, stack lines are
+ * "STACK BEFORE AFTER" (diff set, before in before, after in value) and
+ * their allocation counts come in "# counts=[BEFORE,AFTER]" lines
+ * (count_before, count); a "# count=N" line is then an input error.
+ *
  * Writing: metadata first (folded_meta_*), then stack lines, each preceded
  * by its "# count=N" (folded_write_stack does both).  The caller sorts.
  */
@@ -33,9 +39,11 @@ struct folded_line {
 	/* FOLDED_STACK */
 	const char *stack;	/* "frame;frame;...", escaped as in the file */
 	size_t stack_len;
-	uint64_t value;
-	int has_count;		/* a "# count=N" came right before */
-	uint64_t count;
+	uint64_t value;		/* in a diff: AFTER */
+	int has_count;		/* a "# count=N" (diff: "# counts=") came right before */
+	uint64_t count;		/* in a diff: the allocations after */
+	int diff;		/* a diff line: BEFORE and count_before are set */
+	uint64_t before, count_before;
 	/* FOLDED_META */
 	const char *key;	/* NUL-terminated */
 	const char *json;	/* the raw JSON value, NUL-terminated */
@@ -43,8 +51,10 @@ struct folded_line {
 
 struct folded_reader {
 	struct input in;
+	int diff;		/* a reducer="diff" line was read */
+	unsigned long stacks;	/* stack lines returned */
 	int has_count;
-	uint64_t count;
+	uint64_t count, count_before;
 	unsigned long count_line;
 };
 

@@ -2,6 +2,7 @@
 #include "reduce.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,17 +289,19 @@ void meta_release(struct meta_list *m)
 }
 
 const char *snapshot_options_parse(int argc, char **argv, const char *usage,
-				   struct snapshot_options *o)
+				   const char *time_option, struct snapshot_options *o)
 {
-	static const struct option options[] = {
+	const struct option options[] = {
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-memory-records", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "split-processes", no_argument, NULL, 'p' },
 		{ "split-threads", no_argument, NULL, 's' },
+		{ time_option, required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char name[32];
 	int c;
 
 	*o = (struct snapshot_options){ .max_memory_records = MEMORY_RECORDS_DEFAULT };
@@ -311,6 +314,11 @@ const char *snapshot_options_parse(int argc, char **argv, const char *usage,
 		case 'o': o->output = optarg; break;
 		case 's': o->split_threads = 1; break;
 		case 'p': o->split_processes = 1; break;
+		case 'T':
+			snprintf(name, sizeof name, "--%s", time_option);
+			o->time_ms = option_u64(usage, name, optarg, 0, INT64_MAX);
+			o->has_time = 1;
+			break;
 		default: bad_option(usage, c, argv);
 		}
 	}

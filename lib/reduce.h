@@ -105,10 +105,12 @@ void reduce_finish_many(struct ev_reader *first, char *truncated, struct output 
 /*
  * The options mf-peak and mf-leaks share, which are all they take:
  * -f/--force, -h/--help, --max-memory-records N, -o/--output OUTPUT,
- * --split-threads, --split-processes, and FILEs (the captures of several
- * processes, summed).  Parses argv (exiting on --help or a bad option,
- * with usage) and returns the first FILE, or NULL for standard input;
- * o->inputs holds every FILE.
+ * --split-threads, --split-processes, the program's moment option
+ * --TIME_OPTION MS (mf-peak "at", mf-leaks "since": a time in milliseconds
+ * since recording started, 0 to 2^63), and FILEs (the captures of several
+ * processes, summed).  Parses argv (exiting on --help or a bad option, with
+ * usage) and returns the first FILE, or NULL for standard input; o->inputs
+ * holds every FILE.
  */
 struct snapshot_options {
 	const char *output;
@@ -116,9 +118,11 @@ struct snapshot_options {
 	uint64_t max_memory_records;
 	const char *const *inputs;	/* the FILEs, none for standard input */
 	size_t ninputs;
+	int has_time;		/* --at or --since was given */
+	uint64_t time_ms;
 };
 const char *snapshot_options_parse(int argc, char **argv, const char *usage,
-				   struct snapshot_options *o);
+				   const char *time_option, struct snapshot_options *o);
 
 /*
  * folded_set_add() for a stack read from in: a sum that would overflow is

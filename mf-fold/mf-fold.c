@@ -17,13 +17,16 @@
  * is passed through; per-stack series (`stack_*` lines of the temporal
  * format) stay with their stack and merge when their stacks merge
  * (docs/TEMPORAL.md), and a temporal input keeps its reducer, so the
- * output is still temporal.  Memory lines pass through as they are.
+ * output is still temporal.  Memory lines pass through as they are.  A
+ * diff (mf-diff's output) re-folds the same way, both sides of a stack
+ * kept together, and stays a diff.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "diff.h"
 #include "err.h"
 #include "events.h"
 #include "folded.h"
@@ -181,6 +184,51 @@ struct sums {
 	int counted;	/* every stack line had a count */
 };
 
+/* A diff's stack line: both sides added, the stack reduced to functions if asked. */
+static void refold_diff_line(struct folded_reader *fr, const struct folded_line *l,
+			     const struct meta_list *meta, const struct options *o,
+			     struct diff_set *set, int *counted, struct buf *b)
+{
+	const char *split = meta_get(meta, "split_threads");
+	struct diff_sides add = { l->before, l->value, l->count_before, l->has_count ? l->count : 0 };
+	*counted &= l->has_count;
+	buf_clear(b);
+	if (o->functions)
+		functions_only(b, l->stack, l->stack_len, split && strcmp(split, "true") == 0);
+	else
+		buf_add(b, l->stack, l->stack_len);
+	diff_set_add(set, &fr->in, b->data, b->len, &add);
+}
+
+/* Metadata in a diff: per-stack series have no meaning there. */
+static void refold_diff_meta(struct folded_reader *fr, const struct folded_line *l,
+			     struct meta_list *meta)
+{
+	if (folded_is_series(l->key))
+		input_error(&fr->in, "expected no per-stack series in a diff, found '# %s='", l->key);
+	meta_add(meta, l->key, l->json);
+}
+
+/* A diff (mf-diff's output) re-folded: its reducer and metadata stay. */
+static void refold_diff(struct folded_reader *fr, const struct options *o, struct meta_list *meta)
+{
+	struct folded_line l;
+	struct diff_set set = DIFF_SET_INIT;
+	struct buf b = BUF_INIT;
+	int counted = 1;
+	while (folded_next(fr, &l)) {
+		if (l.kind == FOLDED_META)
+			refold_diff_meta(fr, &l, meta);
+		else
+			refold_diff_line(fr, &l, meta, o, &set, &counted, &b);
+	}
+	if (o->functions)
+		meta_set(meta, "functions_only", "true");
+	diff_write_folded(o->output, o->force, meta, &set, counted);
+	diff_set_release(&set);
+	buf_release(&b);
+}
+
 static void refold_line(struct folded_reader *fr, const struct folded_line *l,
 			const struct meta_list *meta, const struct options *o,
 			struct folded_set *set, struct folded_series_list *series,
@@ -232,6 +280,14 @@ static void refold(struct input *in, const struct options *o)
 		    o->temporary ? "--temporary" : o->split_threads ? "--split-threads" : "--split-processes");
 	folded_open_input(&fr, in);
 	while (folded_next(&fr, &l)) {
+		if (fr.diff) {
+			/* The metadata before the diff's reducer line, then the diff. */
+			if (o->count)
+				input_error(&fr.in, "--count needs folded stacks of one side, and this is a diff");
+			meta_add(&meta, l.key, l.json);
+			refold_diff(&fr, o, &meta);
+			goto done;
+		}
 		if (l.kind == FOLDED_META && folded_is_series(l.key))
 			folded_series_add(&series, &fr.in, l.key, l.json);
 		else if (l.kind == FOLDED_META)
@@ -257,6 +313,7 @@ static void refold(struct input *in, const struct options *o)
 	if (sums.counted)
 		meta_set(&meta, "shown_allocations", b.data);
 	reduce_write_folded(o->output, o->force, &meta, &set, sums.counted);
+done:
 	buf_release(&b);
 	meta_release(&meta);
 	folded_series_release(&series);

@@ -8,12 +8,15 @@
  *
  *	{"title":null|"TEXT", "hide":["REGEX",...],
  *	 "meta":[["KEY","RAW JSON"(,STACK)],...], "frames":["FRAME",...],
- *	 "counted":true|false, "stacks":[SHARED,N,F1..FN,VALUE,COUNT,...]}
+ *	 "counted":true|false, ("diff":true,)
+ *	 "stacks":[SHARED,N,F1..FN,VALUE,COUNT(,BEFORE,COUNT_BEFORE),...]}
  *
  * Frames are interned and unescaped (\xHH back to the byte).  Each stack is
  * prefix-compressed against the one before it (input is sorted, so most
  * stacks share a long prefix): SHARED frames of the previous stack, then N
- * new frame ids.  Metadata values travel as strings and are parsed by the
+ * new frame ids.  A diff (mf-diff's output, "diff":true) gives each stack
+ * its AFTER as VALUE and COUNT, then its BEFORE and count before; the
+ * page draws it as a differential graph.  Metadata values travel as strings and are parsed by the
  * page, so one malformed value cannot break the page; a per-stack key
  * (stack_*) carries the index of the stack line it precedes.  Every string is
  * escaped so that nothing in the input can close the <script> element.
@@ -62,7 +65,9 @@ struct report {
 	size_t prev_len, prev_cap, cur_len, cur_cap;
 	size_t nstacks;
 	uint64_t total;		/* of all values, so an overflow is caught here, not in the page */
+	uint64_t total_before;	/* the same for a diff's BEFORE */
 	int all_counted;
+	int diff;		/* the input is a diff: stacks carry BEFORE too */
 	struct buf frame;	/* scratch: one unescaped frame */
 	struct memory_records memory;
 };
@@ -159,6 +164,13 @@ static void add_stack(struct report *r, struct folded_reader *fr, const struct f
 	r->total += l->value;
 	add_number(&r->stacks, l->value);
 	add_number(&r->stacks, l->has_count ? l->count : 0);
+	if (l->diff) {
+		if (r->total_before + l->before < r->total_before)
+			input_error(&fr->in, "the total of all stacks overflows 64 bits");
+		r->total_before += l->before;
+		add_number(&r->stacks, l->before);
+		add_number(&r->stacks, l->has_count ? l->count_before : 0);
+	}
 	if (!l->has_count)
 		r->all_counted = 0;
 	r->nstacks++;
@@ -182,6 +194,7 @@ static void read_folded(struct report *r, const char *path)
 		else
 			add_stack(r, &fr, &l);
 	}
+	r->diff = fr.diff;
 	folded_close(&fr);
 }
 
@@ -226,8 +239,8 @@ static void write_data(struct output *out, struct report *r, const char *title,
 				 intern_len(&r->frames, (uint32_t)i));
 		output_write(out, b.data, b.len);
 	}
-	output_printf(out, "],\"counted\":%s,\"stacks\":[",
-		      r->all_counted && r->nstacks ? "true" : "false");
+	output_printf(out, "],\"counted\":%s,%s\"stacks\":[",
+		      r->all_counted && r->nstacks ? "true" : "false", r->diff ? "\"diff\":true," : "");
 	output_write(out, buf_str(&r->stacks), r->stacks.len);
 	output_puts(out, "]}");
 	buf_release(&b);

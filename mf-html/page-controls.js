@@ -208,11 +208,13 @@
     temporary: ['Temporary allocations', 'allocations freed again soon after they were made'],
     all: ['All allocations', 'every allocation made during the recording'],
     folded: ['Folded stacks', 'the folded stacks given to mf-html'],
+    live: ['Live memory', 'the allocations that were live at one moment of the recording (mf-peak --at)'],
     temporal: ['Peak memory', 'the allocations that were live when heap usage was at its highest'],
     'temporal-leaks': ['Leaked memory', 'the allocations still live when the recording ended']
   }));
 
   function header() {
+    if (model.diff) { diffHeader(); return; }      /* page-diff.js */
     var m = model.meta, r = REDUCERS.get(m.reducer) || ['Memory flame graph', 'the folded stacks given to mf-html'];
     var command = commandLine(m);
     var kind = r[0] + (m.inverted === true ? ' (inverted)' : '');
@@ -232,6 +234,7 @@
     parts.push([what + ': ', valueText(shown)]);
     if (model.counted && model.unit !== 'count') parts.push(['in ', fmtAllocs(count)]);
     if (typeof m.peak_bytes === 'number' && what !== 'At the peak') parts.push(['peak heap ', fmtBytes(m.peak_bytes)]);
+    if (typeof m.at_ms === 'number') parts.push(['live at ', fmtMs(m.at_ms)]);
     if (typeof m.peak_time_ms === 'number') parts.push(['peak at ', fmtMs(m.peak_time_ms)]);
     if (typeof m.duration_ms === 'number') parts.push(['duration ', fmtMs(m.duration_ms)]);
     if (typeof m.total_allocations === 'number') parts.push(['', fmtInt(m.total_allocations) + ' allocations in all']);
@@ -289,14 +292,15 @@
 
   function legend() {
     var lg = $('mf-legend');
-    [['mf-sw-user', 'your code'], ['mf-sw-lib', 'libraries'], ['mf-sw-sys', 'system / irrelevant'],
+    if (model.diff) diffLegend(lg);      /* page-diff.js: growth and shrinkage */
+    else [['mf-sw-user', 'your code'], ['mf-sw-lib', 'libraries'], ['mf-sw-sys', 'system / irrelevant'],
      ['mf-sw-thread', 'threads'], ['mf-sw-match', 'search match']].forEach(function (p) {
       var s = el('span');
       s.appendChild(el('span', undefined, 'mf-sw ' + p[0]));
       s.appendChild(document.createTextNode(p[1]));
       lg.appendChild(s);
     });
-    lg.appendChild(el('span', model.unit === 'count'
+    if (!model.diff) lg.appendChild(el('span', model.unit === 'count'
       ? 'width = number of allocations'
       : 'width = bytes; B, KiB (1024 B), MiB (1024 KiB), GiB (1024 MiB)'));
     if (model.warnings.length) {

@@ -26,6 +26,7 @@
     if (n.f < 0) return app.dark ? 'hsl(220,8%,42%)' : 'hsl(220,8%,78%)';
     var f = model.frames[n.f];
     if (app.matchOf && app.matchOf[n.f]) return app.dark ? '#d6336c' : '#f06595';
+    if (model.diff) return diffColour(n);      /* page-diff.js: by change */
     var h = hashStr(f.func), l = app.dark ? 8 : 0;
     switch (f.kind) {
       case 'user': return 'hsl(' + (8 + h % 38) + ',' + (78 + h % 17) + '%,' + (58 + (h >> 8) % 12 - l) + '%)';
@@ -182,6 +183,7 @@
       ['Share of total', app.tree.total ? fmtPct(n.total / app.tree.total) : '-']
     ];
     if (model.counted && model.unit !== 'count') rows.push(['Allocations', fmtInt(n.count) + (n.selfCount ? ' (' + fmtInt(n.selfCount) + ' here)' : '')]);
+    if (model.diff) rows = diffTipRows(n);     /* page-diff.js: before, after, change */
     if (f && f.hidden && !app.view.hide) rows.push(['Kind', 'irrelevant frame (shown because hiding is off)']);
     var table = el('table');
     rows.forEach(function (r) {

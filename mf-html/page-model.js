@@ -4,7 +4,7 @@
  * into the model (type by type: one malformed value only loses itself), and
  * holds the default source, the formatting helpers and the page's state.
  *
- * The page script is six files concatenated by mf-html/build.mk into one
+ * The page script is seven files concatenated by mf-html/build.mk into one
  * function scope, in this order:
  *   page-model.js    decodeModel(DATA) -> model: metadata, frames, stacks (once);
  *                    source.values(model) -> what each stack weighs now (the
@@ -15,6 +15,7 @@
  *   page-draw.js     draw() -> canvas, from the tree and the view state;
  *                    the tooltip and the memory chart
  *   page-controls.js the URL fragment, search, buttons, header and panels
+ *   page-diff.js     the differential mode, for mf-diff's output (model.diff)
  *   page-window.js   window.mf (docs/REPORT.md) and the start
  * The parts only declare (functions, and variables set from constants or
  * the document); page-window.js starts the page once all of them are set.
@@ -282,7 +283,7 @@
   ['pid', 'duration_ms', 'interval_ms', 'temporary_threshold', 'total_allocations', 'total_frees',
    'total_bytes', 'untracked_frees', 'lost_events', 'peak_bytes', 'peak_time_ms', 'peak_allocations',
    'leaked_bytes', 'leaked_allocations', 'shown_bytes', 'shown_allocations', 'slices',
-   'max_memory_records'].forEach(function (k) { META_TYPES.set(k, [isCount, 'a number']); });
+   'max_memory_records', 'at_ms', 'since_ms'].forEach(function (k) { META_TYPES.set(k, [isCount, 'a number']); });
 
   function isThread(t) {
     return t !== null && typeof t === 'object' && Number.isSafeInteger(t.thread) && t.thread >= 0 &&
@@ -332,19 +333,22 @@
     var extra = extraHidden(parts, Array.isArray(d.hide) ? d.hide : [], warnings);
     var index = moduleIndex(m.modules);
     var frames = d.frames.map(function (t, i) { return makeFrame(t, parts[i], extra[i] === 1, index); });
-    /* Stacks come prefix-compressed: shared, n, n frame ids, value, count. */
-    var stacks = [], prev = [], a = d.stacks, i = 0;
+    /* Stacks come prefix-compressed: shared, n, n frame ids, value, count
+       (a diff: then before, count before; page-diff.js). */
+    var stacks = [], prev = [], a = d.stacks, i = 0, diff = d.diff === true;
     while (i < a.length) {
       var shared = a[i++], n = a[i++];
       var fr = prev.slice(0, shared);
       for (var j = 0; j < n; j++) fr.push(a[i++]);
-      stacks.push({ frames: fr, value: a[i++], count: a[i++], python: false });
+      var st = { frames: fr, value: a[i++], count: a[i++], python: false, before: 0, beforeCount: 0 };
+      if (diff) { st.before = a[i++]; st.beforeCount = a[i++]; }
+      stacks.push(st);
       prev = fr;
     }
     var hasPython = markPython(frames, stacks);
     return { meta: meta, threads: m.threads, memory: m.memory, modules: m.modules, hasPython: hasPython,
              frames: frames, stacks: stacks, stackMeta: stackMeta,
-             counted: !!d.counted, title: d.title, warnings: warnings,
+             counted: !!d.counted, title: d.title, warnings: warnings, diff: diff,
              unit: meta.value === 'count' ? 'count' : 'bytes' };
   }
 

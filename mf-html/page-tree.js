@@ -12,10 +12,13 @@
    * counts that outgrow small integers, and an object whose field changes
    * representation later is migrated, slowly, one by one.
    */
+  /* o, oSelf, oCount, oSelfCount: the same sums of the source's other side (a diff's). */
   function newNode(id, frame, parent, depth) {
     var n = { id: id, f: frame, parent: parent, depth: depth, kids: NO_KIDS,
-              total: 1.5, self: 1.5, count: 1.5, selfCount: 1.5, x: 1.5, height: 0 };
+              total: 1.5, self: 1.5, count: 1.5, selfCount: 1.5, x: 1.5, height: 0,
+              o: 1.5, oSelf: 1.5, oCount: 1.5, oSelfCount: 1.5 };
     n.total = n.self = n.count = n.selfCount = n.x = 0;
+    n.o = n.oSelf = n.oCount = n.oSelfCount = 0;
     return n;
   }
 
@@ -25,16 +28,18 @@
    * callees of the same frame, so its bytes stay with its caller.
    * Speed: children are found in one Map keyed by (parent, frame), and a
    * stack's prefix shared with the stack before it (the input is sorted)
-   * is reused without any lookup.
+   * is reused without any lookup.  A source with another side (vals.other,
+   * vals.otherCount: a diff's, page-diff.js) has it summed into the same
+   * nodes; a stack of that side alone makes nodes of width 0.
    */
   function buildTree(model, vals, opts) {
     var root = newNode(0, -1, null, 0), all = [root];
     var frames = model.frames, stacks = model.stacks, F = frames.length + 1;
-    var index = new Map(), path = [root], pframes = [];
+    var index = new Map(), path = [root], pframes = [], other = vals.other, otherCount = vals.otherCount;
     for (var s = 0; s < stacks.length; s++) {
-      var v = vals.value[s], c = vals.count[s];
+      var v = vals.value[s], c = vals.count[s], ov = other ? other[s] : 0, oc = other ? otherCount[s] : 0;
       if (opts.thread !== null && opts.threadOf[s] !== opts.thread) continue;
-      if (v === 0 && c === 0) continue;
+      if (v === 0 && c === 0 && ov === 0 && oc === 0) continue;
       var node = root, d = 0, same = true, fr = stacks[s].frames;
       for (var i = 0; i < fr.length; i++) {
         var f = fr[i];
@@ -57,6 +62,8 @@
       path.length = d + 1;
       node.self += v;
       node.selfCount += c;
+      node.oSelf += ov;
+      node.oSelfCount += oc;
     }
     finishTree(all, model);
     app.nodes = all.length;
@@ -76,10 +83,14 @@
       n = all[i];
       n.total += n.self;
       n.count += n.selfCount;
+      n.o += n.oSelf;
+      n.oCount += n.oSelfCount;
       var p = n.parent;
       if (p) {
         p.total += n.total;
         p.count += n.count;
+        p.o += n.o;
+        p.oCount += n.oCount;
         if (n.height + 1 > p.height) p.height = n.height + 1;
       }
     }

@@ -13,13 +13,15 @@
     var x = 0, w = 0;
     if (inZoom) { x = (n.x - layout.x0) * layout.scale; w = n.total * layout.scale; }
     else if (isInside(app.view.zoom, n)) { x = 0; w = layout.width; }
-    return {
+    var info = {
       name: f ? f.func : '<root>', location: f ? f.loc : '', frame: f ? f.text : '<root>',
       kind: f ? f.kind : 'root', hidden: f ? f.hidden : false, short: f && f.short ? f.short : '',
       bytes: n.total, self: n.self, count: n.count, selfCount: n.selfCount, depth: n.depth,
       x: x, y: rowY(n.depth) - layout.off + canvasTop, width: w, height: ROW - 1,
       drawn: w >= MIN_WIDTH, matched: !!(f && app.matchOf && app.matchOf[n.f])
     };
+    if (model.diff) diffFrameInfo(n, info);    /* page-diff.js: before, after, colour */
+    return info;
   }
   function isInside(n, anc) { for (; n; n = n.parent) if (n === anc) return true; return false; }
 
@@ -95,6 +97,7 @@
   /* ---------------------------------------------------------------- start */
 
   loadModel();
+  if (model.diff) diffInstall();
   var stored = null;
   try { stored = localStorage.getItem('mf-theme'); } catch (e) { /* file: may refuse */ }
   app.dark = stored ? stored === 'dark' : !!(window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches);

@@ -7,12 +7,14 @@
  * first.  The metadata is passed through with `inverted` flipped, so
  * inverting twice gives back the input.  Per-stack series (`stack_*`
  * lines of the temporal format) stay with their stack, and merge when
- * their stacks merge (docs/TEMPORAL.md).
+ * their stacks merge (docs/TEMPORAL.md).  A diff (mf-diff's output) is
+ * inverted the same way, both sides of a stack kept together.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "diff.h"
 #include "err.h"
 #include "folded.h"
 #include "input.h"
@@ -52,10 +54,13 @@ static void invert(struct folded_reader *fr, const char *output, int force)
 	struct meta_list meta = META_LIST_INIT;
 	struct folded_set set = FOLDED_SET_INIT;
 	struct folded_series_list series = FOLDED_SERIES_LIST_INIT;
+	struct diff_set diff = DIFF_SET_INIT;
 	struct buf b = BUF_INIT;
 	int counted = 1;
 	while (folded_next(fr, &l)) {
 		if (l.kind == FOLDED_META && folded_is_series(l.key)) {
+			if (fr->diff)
+				input_error(&fr->in, "expected no per-stack series in a diff, found '# %s='", l.key);
 			folded_series_add(&series, &fr->in, l.key, l.json);
 			continue;
 		}
@@ -67,13 +72,22 @@ static void invert(struct folded_reader *fr, const char *output, int force)
 		buf_clear(&b);
 		reverse_frames(&b, l.stack, l.stack_len, split && strcmp(split, "true") == 0);
 		counted &= l.has_count;
+		if (l.diff) {
+			struct diff_sides add = { l.before, l.value, l.count_before, l.has_count ? l.count : 0 };
+			diff_set_add(&diff, &fr->in, b.data, b.len, &add);
+			continue;
+		}
 		folded_set_add_input(&set, &fr->in, b.data, b.len, l.value, l.has_count ? l.count : 0);
 		folded_set_add_series(&set, &fr->in, b.data, b.len, &series);
 	}
 	folded_series_end(&series, &fr->in);
 	const char *inverted = meta_get(&meta, "inverted");
 	meta_set(&meta, "inverted", inverted && strcmp(inverted, "true") == 0 ? "false" : "true");
-	reduce_write_folded(output, force, &meta, &set, counted);
+	if (fr->diff)
+		diff_write_folded(output, force, &meta, &diff, counted);
+	else
+		reduce_write_folded(output, force, &meta, &set, counted);
+	diff_set_release(&diff);
 	buf_release(&b);
 	meta_release(&meta);
 	folded_series_release(&series);

@@ -7,7 +7,9 @@
  * so they are never reported (their frees are counted in untracked_frees).
  * The metadata also gives the peak (bytes, time, live allocations) and
  * the memory records (at most --max-memory-records, downsampled so the
- * highest survives) for the memory graph of mf-html.
+ * highest survives) for the memory graph of mf-html.  With --since MS only
+ * the allocations made at or after MS count (a full capture only): what
+ * leaked from a moment on.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,28 +23,34 @@
 #include "reduce.h"
 
 static const char usage[] =
-	"usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]\n";
+	"usage: mf-leaks [-f] [-o OUTPUT] [--since MS] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]\n";
 
 struct leaks {
 	struct stacktab tab;	/* live bytes and allocations per stack */
+	int since;		/* --since given: only allocations at or after since_ms */
+	uint64_t since_ms;
 	uint64_t peak_bytes, peak_time_ms, peak_allocations;
 	struct memory memory;
 };
 
 static void on_alloc(struct leaks *l, const struct ev_reader *r, const struct ev *ev)
 {
-	size_t slot = stacktab_slot(&l->tab, ev->thread, ev->stack, ev->stack_index);
-	l->tab.bytes[slot] += ev->size;
-	l->tab.count[slot]++;
 	if (r->heap > l->peak_bytes) {
 		l->peak_bytes = r->heap;
 		l->peak_time_ms = ev->time_ms;
 		l->peak_allocations = r->nallocs - r->nfrees;
 	}
+	if (l->since && ev->time_ms < l->since_ms)
+		return;
+	size_t slot = stacktab_slot(&l->tab, ev->thread, ev->stack, ev->stack_index);
+	l->tab.bytes[slot] += ev->size;
+	l->tab.count[slot]++;
 }
 
 static void on_free(struct leaks *l, const struct ev *ev)
 {
+	if (l->since && ev->alloc_time_ms < l->since_ms)
+		return;
 	size_t slot = stacktab_slot(&l->tab, ev->alloc_thread, ev->stack, ev->stack_index);
 	l->tab.bytes[slot] -= ev->size;
 	l->tab.count[slot]--;
@@ -65,6 +73,8 @@ static void on_live(struct leaks *l, const struct ev *ev)
 static void read_capture(struct leaks *l, struct ev_reader *r)
 {
 	struct ev ev;
+	if (l->since)
+		ev_require_full(r, "the leaks since a moment (--since)");
 	while (ev_next(r, &ev)) {
 		switch (ev.type) {
 		case EV_ALLOC: on_alloc(l, r, &ev); break;
@@ -100,6 +110,8 @@ static void write_leaks(const struct leaks *l, const struct ev_reader *r, size_t
 	if (o->split_processes)
 		folded_meta_json(out, "split_processes", "true");
 	ev_write_metadata(&r[0], out);
+	if (l[0].since)
+		folded_meta_u64(out, "since_ms", l[0].since_ms);
 	if (n > 1)
 		folded_meta_u64(out, "processes", n);
 	else
@@ -118,7 +130,7 @@ int main(int argc, char **argv)
 	struct snapshot_options o;
 
 	set_progname(argv[0]);
-	const char *input = snapshot_options_parse(argc, argv, usage, &o);
+	const char *input = snapshot_options_parse(argc, argv, usage, "since", &o);
 
 	size_t n = o.ninputs ? o.ninputs : 1;
 	struct ev_reader *r = xcalloc(n, sizeof *r);
@@ -129,6 +141,8 @@ int main(int argc, char **argv)
 	char *truncated = NULL;
 	foldtree_init(&tree);
 	for (size_t i = 0; i < n; i++) {
+		l[i].since = o.has_time;
+		l[i].since_ms = o.time_ms;
 		memory_init(&l[i].memory, o.max_memory_records);
 		stacktab_init(&l[i].tab, o.split_threads);
 		ev_open(&r[i], o.ninputs ? o.inputs[i] : input);

@@ -13,6 +13,11 @@
  * copied from them only when a new maximum is reached, and only for the
  * stacks that changed since the previous maximum (each change is copied
  * at most once, so the work stays proportional to the events).
+ *
+ * With --at MS, the stacks are those of the allocations live at a moment
+ * instead: after the last event at or before MS (a full capture only).
+ * The live totals are copied once, at the first event after MS or at the
+ * end; the peak is still followed for the metadata.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +31,7 @@
 #include "reduce.h"
 
 static const char usage[] =
-	"usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]\n";
+	"usage: mf-peak [-f] [-o OUTPUT] [--at MS] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]\n";
 
 struct peak {
 	struct stacktab tab;
@@ -41,6 +46,11 @@ struct peak {
 	/* aggregated captures: the L records */
 	uint64_t leaked_bytes, leaked_allocations;
 	struct memory memory;
+	/* --at: the live totals at the moment, once taken */
+	int at, at_taken;
+	uint64_t at_ms;
+	uint64_t *at_bytes, *at_count;
+	size_t at_n;
 };
 
 /* Room for the peak's per-slot arrays up to the table's capacity. */
@@ -118,8 +128,32 @@ static void on_peak_live(struct peak *p, const struct ev *ev)
 	p->allocations += ev->count;
 }
 
+/* --at: the live totals of every slot now, copied once. */
+static void take_moment(struct peak *p)
+{
+	p->at_taken = 1;
+	p->at_n = p->tab.n;
+	p->at_bytes = xcalloc(p->tab.cap + 1, sizeof *p->at_bytes);
+	p->at_count = xcalloc(p->tab.cap + 1, sizeof *p->at_count);
+	memcpy(p->at_bytes, p->tab.bytes, p->at_n * sizeof *p->at_bytes);
+	memcpy(p->at_count, p->tab.count, p->at_n * sizeof *p->at_count);
+}
+
+/* The moment's totals as long as the table has grown since, zero beyond. */
+static void moment_arrays(struct peak *p)
+{
+	if (!p->at_taken)
+		take_moment(p);
+	p->at_bytes = xrealloc(p->at_bytes, (p->tab.cap + 1) * sizeof *p->at_bytes);
+	p->at_count = xrealloc(p->at_count, (p->tab.cap + 1) * sizeof *p->at_count);
+	memset(p->at_bytes + p->at_n, 0, (p->tab.cap + 1 - p->at_n) * sizeof *p->at_bytes);
+	memset(p->at_count + p->at_n, 0, (p->tab.cap + 1 - p->at_n) * sizeof *p->at_count);
+}
+
 static void peak_release(struct peak *p)
 {
+	free(p->at_bytes);
+	free(p->at_count);
 	stacktab_release(&p->tab);
 	free(p->peak_bytes);
 	free(p->peak_count);
@@ -131,7 +165,11 @@ static void peak_release(struct peak *p)
 static void read_capture(struct peak *p, struct ev_reader *r)
 {
 	struct ev ev;
+	if (p->at)
+		ev_require_full(r, "the allocations live at a moment (--at)");
 	while (ev_next(r, &ev)) {
+		if (p->at && !p->at_taken && ev.time_ms > p->at_ms)
+			take_moment(p);
 		switch (ev.type) {
 		case EV_ALLOC: on_alloc(p, r, &ev); break;
 		case EV_FREE: on_free(p, &ev); break;
@@ -150,6 +188,8 @@ static void read_capture(struct peak *p, struct ev_reader *r)
 		}
 	}
 	memory_finish(&p->memory);
+	if (p->at)
+		moment_arrays(p);
 	if (!r->aggregate) {
 		p->leaked_bytes = r->heap;
 		p->leaked_allocations = r->nallocs - r->nfrees;
@@ -173,14 +213,16 @@ static void write_peak(const struct peak *p, const struct ev_reader *r, size_t n
 		leaked_bytes += p[i].leaked_bytes;
 		leaked_allocations += p[i].leaked_allocations;
 	}
-	reduce_write_head(out, "peak", 0, o->split_threads);
+	reduce_write_head(out, p[0].at ? "live" : "peak", 0, o->split_threads);
 	if (o->split_processes)
 		folded_meta_json(out, "split_processes", "true");
 	ev_write_metadata(&r[0], out);
+	if (p[0].at)
+		folded_meta_u64(out, "at_ms", p[0].at_ms);
 	if (n > 1)
 		folded_meta_u64(out, "processes", n);
 	else
-		modinfo_write_stacktab(out, &r[0], &p[0].tab, p[0].peak_count);
+		modinfo_write_stacktab(out, &r[0], &p[0].tab, p[0].at ? p[0].at_count : p[0].peak_count);
 	folded_meta_u64(out, "peak_bytes", bytes);
 	folded_meta_u64(out, "peak_time_ms", p[0].time_ms);
 	folded_meta_u64(out, "peak_allocations", allocations);
@@ -195,7 +237,7 @@ int main(int argc, char **argv)
 	struct snapshot_options o;
 
 	set_progname(argv[0]);
-	const char *input = snapshot_options_parse(argc, argv, usage, &o);
+	const char *input = snapshot_options_parse(argc, argv, usage, "at", &o);
 
 	size_t n = o.ninputs ? o.ninputs : 1;
 	struct ev_reader *r = xcalloc(n, sizeof *r);
@@ -206,13 +248,15 @@ int main(int argc, char **argv)
 	char *truncated = NULL;
 	foldtree_init(&tree);
 	for (size_t i = 0; i < n; i++) {
+		p[i].at = o.has_time;
+		p[i].at_ms = o.time_ms;
 		memory_init(&p[i].memory, o.max_memory_records);
 		stacktab_init(&p[i].tab, o.split_threads);
 		ev_open(&r[i], o.ninputs ? o.inputs[i] : input);
 		read_capture(&p[i], &r[i]);
 		uint32_t root = o.split_processes ? reduce_process_node(&tree, &r[i]) : FOLDTREE_ROOT;
-		stacktab_fold_under(&p[i].tab, &r[i], p[i].peak_bytes, p[i].peak_count, 0, root,
-				    &tree, &shown);
+		stacktab_fold_under(&p[i].tab, &r[i], p[i].at ? p[i].at_bytes : p[i].peak_bytes,
+				    p[i].at ? p[i].at_count : p[i].peak_count, 0, root, &tree, &shown);
 		if (i > 0)
 			reduce_close_capture(&r[i], &truncated);
 	}

@@ -20,7 +20,7 @@ page_of() {
 }
 
 @test "manpages: the build made the programs this file checks" {
-	[ "$(programs | tr '\n' ' ')" = "mf mf-fold mf-html mf-invert mf-leaks mf-peak mf-record mf-temporal " ]
+	[ "$(programs | tr '\n' ' ')" = "mf mf-diff mf-fold mf-html mf-invert mf-leaks mf-peak mf-record mf-temporal " ]
 }
 
 @test "manpages: every program has one, and man renders it without a warning" {

@@ -496,14 +496,14 @@ main (/src/app.c:30);a (/src/app.c:4);b (/src/app.c:8) 200" ]
 	run -2 --separate-stderr "$BIN/mf-peak" --bogus
 	[ "$output" = "" ]
 	[ "$stderr" = "mf-peak: unknown option '--bogus'
-usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]" ]
+usage: mf-peak [-f] [-o OUTPUT] [--at MS] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]" ]
 	run -2 --separate-stderr "$BIN/mf-peak" --max-memory-records
 	[ "${stderr_lines[0]}" = "mf-peak: option '--max-memory-records' needs an argument" ]
 	run -2 --separate-stderr "$BIN/mf-peak" --max-memory-records -1 "$DATA/reduce_peak.mft"
 	[ "${stderr_lines[0]}" = "mf-peak: --max-memory-records takes a whole number from 1 to 100000000, not '-1'" ]
 	run -2 --separate-stderr "$BIN/mf-leaks" -x
 	[ "$stderr" = "mf-leaks: unknown option '-x'
-usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]" ]
+usage: mf-leaks [-f] [-o OUTPUT] [--since MS] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]" ]
 	run -2 --separate-stderr "$BIN/mf-fold" --temporary=x "$DATA/reduce_peak.mft"
 	[ "${stderr_lines[0]}" = "mf-fold: --temporary takes a whole number from 0 to 18446744073709551614, not 'x'" ]
 	run -2 --separate-stderr "$BIN/mf-invert" --split-threads
@@ -516,11 +516,11 @@ usage: mf-invert [-f] [-o OUTPUT] [FILE]" ]
 
 @test "--help prints the usage line and exits 0" {
 	run -0 "$BIN/mf-peak" --help
-	[ "$output" = "usage: mf-peak [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]
+	[ "$output" = "usage: mf-peak [-f] [-o OUTPUT] [--at MS] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]
   --max-memory-records N  keep at most N (1 to 100000000) memory records,
                           each the highest of its run, so the peak is kept" ]
 	run -0 "$BIN/mf-leaks" --help
-	[ "$output" = "usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]
+	[ "$output" = "usage: mf-leaks [-f] [-o OUTPUT] [--since MS] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]
   --max-memory-records N  keep at most N (1 to 100000000) memory records,
                           each the highest of its run, so the peak is kept" ]
 	run -0 "$BIN/mf-fold" --help

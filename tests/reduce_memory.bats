@@ -24,7 +24,7 @@ report_memory() {
 	grep -o '\["memory","[^"]*"\]' "$1"
 }
 
-USAGE_LEAKS="usage: mf-leaks [-f] [-o OUTPUT] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]"
+USAGE_LEAKS="usage: mf-leaks [-f] [-o OUTPUT] [--since MS] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]"
 USAGE_FOLD="usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]"
 
 @test "mf-leaks: the memory lines come after leaked_* and before shown_*" {

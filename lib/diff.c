@@ -1,0 +1,119 @@
+/* diff.c - differential folded stacks: summed per stack, written sorted. */
+#include "diff.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "folded.h"
+
+static int add_overflows(uint64_t a, uint64_t b)
+{
+	return a + b < a;
+}
+
+void diff_set_add(struct diff_set *s, const struct input *in, const char *stack, size_t n,
+		  const struct diff_sides *add)
+{
+	uint32_t id = intern(&s->stacks, stack, n);
+	if (id >= s->cap) {
+		size_t old = s->cap;
+		s->v = xgrow(s->v, &s->cap, (size_t)id + 1, sizeof *s->v);
+		memset(s->v + old, 0, (s->cap - old) * sizeof *s->v);
+	}
+	struct diff_sides *v = &s->v[id];
+	if (add_overflows(v->before, add->before) || add_overflows(v->after, add->after) ||
+	    add_overflows(v->count_before, add->count_before) ||
+	    add_overflows(v->count_after, add->count_after))
+		input_error(in, "the total of a stack overflows 64 bits");
+	v->before += add->before;
+	v->after += add->after;
+	v->count_before += add->count_before;
+	v->count_after += add->count_after;
+}
+
+void diff_set_total(const struct diff_set *s, struct diff_sides *total)
+{
+	memset(total, 0, sizeof *total);
+	for (size_t i = 0; i < s->stacks.count; i++) {
+		const struct diff_sides *v = &s->v[i];
+		if (add_overflows(total->before, v->before) || add_overflows(total->after, v->after) ||
+		    add_overflows(total->count_before, v->count_before) ||
+		    add_overflows(total->count_after, v->count_after))
+			die("the total of all stacks overflows 64 bits");
+		total->before += v->before;
+		total->after += v->after;
+		total->count_before += v->count_before;
+		total->count_after += v->count_after;
+	}
+}
+
+void diff_set_scale_before(struct diff_set *s, uint64_t num, uint64_t den)
+{
+	if (!den)
+		return;
+	/* Each BEFORE is at most den, so the quotient fits in 64 bits. */
+	for (size_t i = 0; i < s->stacks.count; i++)
+		s->v[i].before = (uint64_t)((unsigned __int128)s->v[i].before * num / den);
+}
+
+void diff_set_write(const struct diff_set *s, struct output *out, int counted)
+{
+	uint32_t *order = intern_sorted(&s->stacks);
+	for (size_t i = 0; i < s->stacks.count; i++) {
+		uint32_t id = order[i];
+		const struct diff_sides *v = &s->v[id];
+		if (counted)
+			output_printf(out, "# counts=[%llu,%llu]\n", (unsigned long long)v->count_before,
+				      (unsigned long long)v->count_after);
+		output_write(out, intern_str(&s->stacks, id), intern_len(&s->stacks, id));
+		output_printf(out, " %llu %llu\n", (unsigned long long)v->before,
+			      (unsigned long long)v->after);
+	}
+	free(order);
+}
+
+void diff_write_totals(const struct diff_set *s, struct output *out, int counted)
+{
+	struct diff_sides total;
+	diff_set_total(s, &total);
+	folded_meta_u64(out, "shown_before", total.before);
+	folded_meta_u64(out, "shown_after", total.after);
+	if (!counted)
+		return;
+	folded_meta_u64(out, "shown_allocations_before", total.count_before);
+	folded_meta_u64(out, "shown_allocations_after", total.count_after);
+}
+
+void diff_set_release(struct diff_set *s)
+{
+	intern_release(&s->stacks);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+static void meta_set_u64(struct meta_list *meta, const char *key, uint64_t v)
+{
+	char num[24];
+	snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+	meta_set(meta, key, num);
+}
+
+void diff_write_folded(const char *path, int force, struct meta_list *meta,
+		       const struct diff_set *set, int counted)
+{
+	struct diff_sides total;
+	struct output out;
+	diff_set_total(set, &total);
+	meta_set_u64(meta, "shown_before", total.before);
+	meta_set_u64(meta, "shown_after", total.after);
+	if (counted) {
+		meta_set_u64(meta, "shown_allocations_before", total.count_before);
+		meta_set_u64(meta, "shown_allocations_after", total.count_after);
+	}
+	output_open(&out, path, force);
+	meta_write(meta, &out);
+	diff_set_write(set, &out, counted);
+	output_close(&out);
+}
