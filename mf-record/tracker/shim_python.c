@@ -113,21 +113,37 @@ static int debug_offsets_agree(const struct py_layout *l, unsigned long version)
 	return 1;
 }
 
+/*
+ * A dlsym that finds nothing leaves an error message behind, allocated by
+ * libc, which the program's next dl* call would free: a free of a block
+ * the tracker never saw.  Asking twice frees it now, inside the tracker
+ * (the second dlerror frees what the first returned).
+ */
+static void *probe(const char *name)
+{
+	void *p = dlsym(RTLD_DEFAULT, name);
+
+	if (!p)
+		while (dlerror())
+			;
+	return p;
+}
+
 void python_init(void)
 {
-	const unsigned long *version = dlsym(RTLD_DEFAULT, "Py_Version");
+	const unsigned long *version = probe("Py_Version");
 	unsigned long v;
 
-	runtime = dlsym(RTLD_DEFAULT, "_PyRuntime");
-	if (!version && !runtime && !dlsym(RTLD_DEFAULT, "Py_IsInitialized"))
+	runtime = probe("_PyRuntime");
+	if (!version && !runtime && !probe("Py_IsInitialized"))
 		return;		/* not Python */
 	v = version ? *version : 0;
 	for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
 		if (layouts[i].version == v >> 16)
 			layout = &layouts[i];
-	code_type = dlsym(RTLD_DEFAULT, "PyCode_Type");
-	str_type = dlsym(RTLD_DEFAULT, "PyUnicode_Type");
-	bytes_type = dlsym(RTLD_DEFAULT, "PyBytes_Type");
+	code_type = probe("PyCode_Type");
+	str_type = probe("PyUnicode_Type");
+	bytes_type = probe("PyBytes_Type");
 	if (!layout || !runtime || !code_type || !str_type || !bytes_type ||
 	    (layout->version >= 0x030d && !debug_offsets_agree(layout, v))) {
 		layout = NULL;
