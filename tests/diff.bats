@@ -308,7 +308,7 @@ main;two 200 200" ]
 @test "--at and --since: bad values are usage errors, aggregated captures are refused" {
 	run -2 --separate-stderr "$BIN/mf-peak" --at x "$DATA/diff_phases.mft"
 	[ "${stderr_lines[0]}" = "mf-peak: --at takes a whole number from 0 to 9223372036854775807, not 'x'" ]
-	[ "${stderr_lines[1]}" = "usage: mf-peak [-f] [-o OUTPUT] [--at MS] [--split-threads] [--max-memory-records N] [FILE]" ]
+	[ "${stderr_lines[1]}" = "usage: mf-peak [-f] [-o OUTPUT] [--at MS] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]" ]
 	run -2 --separate-stderr "$BIN/mf-leaks" --since -1 "$DATA/diff_phases.mft"
 	[ "${stderr_lines[0]}" = "mf-leaks: --since takes a whole number from 0 to 9223372036854775807, not '-1'" ]
 	run -2 --separate-stderr "$BIN/mf-leaks" --at 1 "$DATA/diff_phases.mft"

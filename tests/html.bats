@@ -284,7 +284,8 @@ hostile() { browser hostile "$REPORTS/hostile-$1.html" '' light "${2-}"; }
 # bats test_tags=browser
 @test "browser: a stripped program is the user's code; modules without debug information and their debug files" {
 	jq_id=$(build_id /usr/bin/jq) libc_id=$(build_id /usr/lib/x86_64-linux-gnu/libc.so.6)
-	[ -n "$jq_id" ] && [ -n "$libc_id" ]
+	[ -n "$jq_id" ]
+	[ -n "$libc_id" ]
 	browser stripped "$REPORTS/stripped.html" '' light "$jq_id" "$libc_id"
 }
 # bats test_tags=browser
