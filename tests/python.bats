@@ -352,3 +352,17 @@ bytes() {
 	run -0 $BIN/mf run --help
 	[[ "$output" == *"PROGRAM runs with PYTHONMALLOC=malloc unless PYTHONMALLOC is set, so that"* ]]
 }
+
+# The browser test of issue 13: the page of a real recording, hiding on and
+# off (tests/browser/check.mjs pyreal).
+# bats test_tags=browser
+@test "python: the page: Python functions at the top levels, CPython's frames back when hiding is off" {
+	browser_ready
+	local python cap page=$BATS_TEST_TMPDIR/py.html
+	python=$(pyenv_python 11)
+	cap=$(capture "$python" py_simple.py)
+	"$BIN/mf-peak" "$cap" | "$BIN/mf-html" -o "$page"
+	run --separate-stderr node tests/browser/check.mjs pyreal "$page" '' light "$PY/py_simple.py"
+	[ -n "$stderr" ] && echo "$stderr"
+	[ "$status" -eq 0 ]
+}

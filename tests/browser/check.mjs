@@ -519,6 +519,30 @@ const checks = {
 		assert.equal((await mf.state(page)).total, 7800);
 	},
 
+	// A real recording of tests/progs/py_simple.py (tests/python.bats):
+	// hiding on, the Python functions are the top levels, c and d of equal
+	// width under b under a; hiding off, CPython's frames come back above
+	// them, marked irrelevant.  FILE: the program's path.
+	async pyreal({ page }, file) {
+		const at = (name, line) => frame(page, name, `${file}:${line}`);
+		const m = await at('<module>', 13), a = await at('a', 2), b = await at('b', 5);
+		const c = await at('c', 8), d = await at('d', 11);
+		assert.deepEqual([m.depth, a.depth, b.depth, c.depth, d.depth], [1, 2, 3, 4, 4]);
+		assert.deepEqual([m.kind, a.kind, c.kind, m.hidden], ['user', 'user', 'user', false]);
+		assert.equal(c.bytes, d.bytes);
+		assert.ok(c.bytes >= 100000, `c holds ${c.bytes} bytes`);
+		// b's own bytes: the list it returns.
+		assert.deepEqual([a.bytes, b.bytes], [b.bytes, c.bytes + d.bytes + b.self]);
+		await page.click('#mf-hide');
+		const shown = await frame(page, '<module>', `${file}:13`);
+		assert.ok(shown.depth > 1, `<module> at depth ${shown.depth} with hiding off`);
+		// (The evaluation loop itself is woven away: the Python frames replace it.)
+		const run = (await mf.frames(page)).filter((f) => f.name === 'Py_RunMain' && f.drawn);
+		assert.ok(run.length > 0, 'no Py_RunMain with hiding off');
+		assert.ok(run.every((f) => f.hidden && f.kind === 'system' && f.depth < shown.depth),
+			'CPython frames not above the Python ones, marked irrelevant');
+	},
+
 	// Folded stacks without module lines: the paths alone decide.
 	async pathkinds({ page }) {
 		const k = (await mf.frames(page)).map((f) => [f.name, f.kind]);
