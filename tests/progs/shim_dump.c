@@ -331,10 +331,10 @@ static void print(const struct rec *r)
 			print_frame(pcs[i]);
 		printf("\n");
 		break;
-	case MF_EV_MODULE:
-		printf("M %.*s\n", (int)e->aux, text);
+	case MF_EV_MODULE:	/* aux: the path's length, the build id's << 16 */
+		printf("M %.*s\n", (int)(e->aux & 0xffff), text);
 		if (nmodules < 1024) {
-			char *path = strndup(text, e->aux);
+			char *path = strndup(text, e->aux & 0xffff);
 			modules[nmodules++] = (struct module){ strdup(basename(path)), e->b, e->c };
 			free(path);
 		}
