@@ -135,6 +135,8 @@ static void take_moment(struct peak *p)
 	p->at_n = p->tab.n;
 	p->at_bytes = xcalloc(p->tab.cap + 1, sizeof *p->at_bytes);
 	p->at_count = xcalloc(p->tab.cap + 1, sizeof *p->at_count);
+	if (p->at_n == 0)
+		return;		/* nothing allocated yet: no table to copy */
 	memcpy(p->at_bytes, p->tab.bytes, p->at_n * sizeof *p->at_bytes);
 	memcpy(p->at_count, p->tab.count, p->at_n * sizeof *p->at_count);
 }

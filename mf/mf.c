@@ -574,6 +574,7 @@ static const char *reduce_side(const struct fg_options *o, const char *capture, 
 		mf_exit(1);
 	}
 	show_messages(&st, 0);
+	free(st.argv);
 	char *name = names[used++ & 1];
 	snprintf(name, sizeof names[0], "/proc/%ld/fd/%d", (long)getpid(), fd);
 	return name;

@@ -250,6 +250,9 @@ at() {
 }
 
 @test "mf-peak --at: each phase of a two-phase capture exactly, the last event at or before MS" {
+	# Before the first allocation: nothing live, and no error (at's pipe would hide one).
+	run -0 --separate-stderr "$BIN/mf-peak" --at 50 "$DATA/diff_phases.mft"
+	[ "$stderr" = "" ]
 	[ "$(at 50)" = "" ]
 	[ "$(at 100)" = "main;one 110
 main;two 200" ]
