@@ -659,8 +659,9 @@ sleeps_seen() {
 }
 
 @test "make demo's recording works" {
-	make -s build/examples/demo
-	run -0 $BIN/mf-record -f -o "$BATS_TEST_TMPDIR/demo.mft.gz" build/examples/demo
+	local demo=${MF_BUILD:-build}/examples/demo
+	make -s BUILD="${MF_BUILD:-build}" "$demo"
+	run -0 $BIN/mf-record -f -o "$BATS_TEST_TMPDIR/demo.mft.gz" "$demo"
 	zcat "$BATS_TEST_TMPDIR/demo.mft.gz" > "$out"
 	valid_stream "$out"
 	[ "$(allocs "$out" | grep -c '^200000 malloc 1 fill@[^|]*|g@')" -eq 3 ]

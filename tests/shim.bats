@@ -11,6 +11,8 @@ setup() {
 	cd "$BATS_TEST_DIRNAME/.."
 	DUMP=$PROGS/shim_dump
 	T=$PROGS
+	# The tracker of the build under test (shim_dump's default is bin/'s).
+	export MF_SHIM=$BIN/libmf-record.so
 }
 
 # The events between the marker allocations malloc(11111) and malloc(22222).
