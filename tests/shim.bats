@@ -289,9 +289,9 @@ child: LD_PRELOAD=unset MF_SHM_FD=unset memfds=0" ]
 # counted as dropped.
 @test "shim: more threads alive than slots: the rest run on, their events counted as dropped" {
 	SHIM_DUMP_SLOTS=4 run -0 $DUMP $T/fault_manythreads
-	[ "$(awk '$1 == "a" && $4 == 6661 { print $2 }' <<<"$output" | sort | uniq -c)" = "      5 2
-      5 3
-      5 4" ]
+	# Three threads get the three free slots, 5 allocations each; which three
+	# of the twenty is a race (a thread that exits early gives its slot back).
+	[ "$(awk '$1 == "a" && $4 == 6661 { print $2 }' <<<"$output" | sort | uniq -c | awk '{ print $1 }' | tr '\n' ' ')" = "5 5 5 " ]
 	[ "$(grep -c '^T ' <<<"$output")" = 4 ]
 	[ "${lines[-7]}" = "# dropped 19970" ]
 	[ "${lines[-1]}" = "# exit 0" ]
