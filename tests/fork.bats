@@ -239,3 +239,32 @@ cap.mft [] make -s -C $dir -j2:$(awk '$1 == "a" { printf " a %s", $4 } $1 == "f"
 	run -1 --separate-stderr $BIN/mf-leaks -o out.folded cap.mft.gz cut.mft
 	[ "$stderr" = "mf-leaks: cut.mft: incomplete capture: no end record; the output covers only what was recorded" ]
 }
+
+# follow_names FILE GLOB CHECK NAMES...: mf run --follow-fork -o FILE of
+# fork_family, in a folder of its own, says GLOB for the other captures;
+# the files there, process ids written C, are NAMES; CHECK passes on each.
+follow_names() {
+	local file=$1 glob=$2 check=$3 f
+	shift 3
+	mkdir "$BATS_TEST_TMPDIR/$file.d"
+	cd "$BATS_TEST_TMPDIR/$file.d"
+	run -0 --separate-stderr $BIN/mf run --follow-fork -o "$file" $PROGS/fork_family
+	[ "$stderr" = "mf: wrote $file and the captures of the processes it started ($glob); make a report with: mf flamegraph $file $glob" ]
+	[ "$(ls | sed -E 's/\.[0-9]+(\.2)?(\.|$)/.C\1\2/' | LC_ALL=C sort | tr '\n' ' ')" = "$* " ]
+	# The glob names every capture but the program's.
+	[ "$(ls $glob | wc -l)" = 4 ]
+	for f in *; do
+		$check "$f"
+		$BIN/mf-leaks "$f" >/dev/null
+	done
+}
+
+@test "mf run --follow-fork: each process's capture is named from -o, whatever its ending" {
+	follow_names cap.mft 'cap.*.mft' 'grep -q ^H' cap.C.2.mft cap.C.mft cap.C.mft cap.C.mft cap.mft
+	follow_names cap.mft.gz 'cap.*.mft.gz' 'gzip -t' \
+		cap.C.2.mft.gz cap.C.mft.gz cap.C.mft.gz cap.C.mft.gz cap.mft.gz
+	follow_names cap.mft.zst 'cap.*.mft.zst' 'zstd -qt' \
+		cap.C.2.mft.zst cap.C.mft.zst cap.C.mft.zst cap.C.mft.zst cap.mft.zst
+	# No .mft: the process id goes at the end.
+	follow_names trace 'trace.*' 'grep -q ^H' trace trace.C trace.C trace.C trace.C.2
+}

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "capture.h"
 #include "err.h"
 
 int follow_listen(char *name)
@@ -79,29 +80,14 @@ void follow_grant(int conn, int region_fd)
 	close(conn);
 }
 
-/* Does s end with suffix? */
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 char *follow_capture_path(const char *file, pid_t pid, int image)
 {
-	size_t stem = strlen(file);
-	if (ends_with(file, ".mft.gz"))
-		stem -= strlen(".mft.gz");
-	else if (ends_with(file, ".mft.zst"))
-		stem -= strlen(".mft.zst");
-	else if (ends_with(file, ".mft"))
-		stem -= strlen(".mft");
-	struct buf path = BUF_INIT;
-	buf_add(&path, file, stem);
-	buf_printf(&path, ".%ld", (long)pid);
+	char tag[48];
 	if (image > 1)
-		buf_printf(&path, ".%d", image);
-	buf_adds(&path, file + stem);
-	return buf_detach(&path);
+		snprintf(tag, sizeof tag, "%ld.%d", (long)pid, image);
+	else
+		snprintf(tag, sizeof tag, "%ld", (long)pid);
+	return capture_sibling(file, tag);
 }
 
 int follow_watch(pid_t pid)

@@ -36,9 +36,10 @@ void follow_grant(int conn, int region_fd);
 /*
  * The capture of image IMAGE (1 for the first program a process runs, 2
  * after its first execve, ...) of process pid, named from the first
- * capture's FILE: the process id goes before a final ".mft" or ".mft.gz"
- * (so the name keeps the suffix readers and gzip know), or at the end
- * otherwise, as "FILE.PID"; images after the first add ".IMAGE" after it.
+ * capture's FILE by the rule of lib/capture.h: the process id goes before
+ * a final ".mft", ".mft.gz" or ".mft.zst" (so the name keeps the suffix
+ * readers, gzip and zstd know), or at the end otherwise, as "FILE.PID";
+ * images after the first add ".IMAGE" after it.
  *	out.mft.gz -> out.1234.mft.gz, out.1234.2.mft.gz
  *	trace      -> trace.1234, trace.1234.2
  * Allocated.
