@@ -320,3 +320,22 @@ pid_gone() {
 	[ "$(cat err)" = "mf: wrote sleep.mft; make a report with: mf flamegraph sleep.mft" ]
 	[ "$(tail -1 sleep.mft | cut -d' ' -f1,7,8)" = "E signal 15" ]
 }
+
+@test "mf flamegraph names the report from CAPTURE's base name without .gz or .zst" {
+	cd "$W"
+	mkdir in
+	"$BIN/mf-peak" app.mft.gz | "$BIN/mf-html" > expected.html
+	cp "$ROOT/tests/data/html_capture.mft" in/app.mft
+	cp "$ROOT/tests/data/html_capture.mft" in/trace
+	zstd -q "$ROOT/tests/data/html_capture.mft" -o in/app.mft.zst
+	gzip -c "$ROOT/tests/data/html_capture.mft" > in/trace.gz
+	zstd -q "$ROOT/tests/data/html_capture.mft" -o in/trace.zst
+	for pair in app.mft.gz:app.mft in/app.mft:app.mft in/app.mft.zst:app.mft \
+		in/trace:trace in/trace.gz:trace in/trace.zst:trace; do
+		capture=${pair%:*} report=mf-flamegraph-${pair#*:}.html
+		run -0 --separate-stderr "$MF" flamegraph -f "$capture"
+		[ "$stderr" = "mf: wrote $report" ]
+		cmp expected.html "$report"
+	done
+	only_files . app.mft.gz in expected.html mf-flamegraph-app.mft.html mf-flamegraph-trace.html
+}
