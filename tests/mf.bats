@@ -321,6 +321,20 @@ pid_gone() {
 	[ "$(tail -1 sleep.mft | cut -d' ' -f1,7,8)" = "E signal 15" ]
 }
 
+@test "mf run --help says how --follow-fork names each process's capture" {
+	run -0 --separate-stderr "$MF" run --help
+	[ "$stderr" = "" ]
+	[[ "$output" == *"
+With --follow-fork, each process gets its own capture: PROGRAM's is FILE,
+another process's is FILE with .PID (its process id) inserted before a
+final .mft, .mft.gz or .mft.zst, or added at the end of any other name;
+after an exec, a process (PROGRAM too) goes on in .PID.2, .PID.3, ...:
+  -o make.mft.zst   make.mft.zst, make.4243.mft.zst, make.4243.2.mft.zst
+When done, mf run names them all with one pattern, make.*.mft.zst, to give
+to mf flamegraph.
+"* ]]
+}
+
 @test "mf flamegraph names the report from CAPTURE's base name without .gz or .zst" {
 	cd "$W"
 	mkdir in
