@@ -50,7 +50,7 @@ static void find_bindir(void)
 		*slash = '\0';
 }
 
-/* A pipeline has at most four stages, and a diff two more: eight is plenty. */
+/* mf flamegraph runs at most five programs (with --diff), mf run one: eight is plenty. */
 char *sibling(const char *name)
 {
 	static char paths[8][PATH_MAX];

@@ -33,7 +33,7 @@ void stage_arg(struct stage *s, const char *arg)
 
 /* The programs mf started and has not waited for: a signal goes to them too. */
 static volatile pid_t children[4];
-/* mf run: mf-record finishes its capture on SIGTERM, and mf waits for it. */
+/* mf run and mf attach: mf-record finishes its capture on SIGTERM, and mf waits for it. */
 static volatile sig_atomic_t outlive_children;
 
 void stages_outlive(void)

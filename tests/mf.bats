@@ -353,3 +353,13 @@ to mf flamegraph.
 	done
 	only_files . app.mft.gz in expected.html mf-flamegraph-app.mft.html mf-flamegraph-trace.html
 }
+
+@test "mf: a default name too long for a path is an error, and nothing runs" {
+	cd "$W"
+	long=$(printf 'a%.0s' {1..4100})
+	run -1 --separate-stderr "$MF" run "/no/such/$long"
+	[ "$stderr" = "mf: cannot name the capture of '$long': the name is too long" ]
+	run -1 --separate-stderr "$MF" flamegraph "/no/such/$long.mft.gz"
+	[ "$stderr" = "mf: cannot name the report of '/no/such/$long.mft.gz': the name is too long" ]
+	only_files . app.mft.gz
+}
