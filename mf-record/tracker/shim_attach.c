@@ -80,7 +80,10 @@ int shim_loaded_late(void)
 
 static void *attach_dlopen(const char *file, int mode);
 
-/* The functions the tracker hooks (shim.c); hook is found in this library. */
+/*
+ * The functions the tracker hooks (shim_alloc.c, shim_map.c,
+ * shim_names.c); hook is found in this library.
+ */
 static struct hook {
 	const char *name;
 	void *hook;
