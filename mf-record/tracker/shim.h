@@ -171,6 +171,15 @@ int shim_loaded_late(void) SHIM_HIDDEN;
 
 /* shim_stack.c */
 void stack_init(void) SHIM_HIDDEN;
+struct dl_phdr_info;
+/*
+ * The loaded segment of module info (a dl_iterate_phdr callback's) that
+ * holds addr: 1 and [*start, *end), or 0.
+ */
+int segment_of(const struct dl_phdr_info *info, uintptr_t addr, uintptr_t *start,
+	       uintptr_t *end) SHIM_HIDDEN;
+/* The extent of a module's loaded segments, relative to its bias: *lo and the end; 0 if none. */
+uint64_t module_extent(const struct dl_phdr_info *info, uint64_t *lo) SHIM_HIDDEN;
 /* Is pc in libunwind (whose own thread-exit clean-up calls munmap)? */
 int unwinder_code(const void *pc) SHIM_HIDDEN;
 /*

@@ -84,21 +84,14 @@ void record_alloc(struct shim_thread *t, void *p, size_t n, enum mf_allocator ho
 
 EXPORT void *malloc(size_t n)
 {
-	if (unlikely(!real_malloc)) {
-		tracking(&shim_self, NULL);
-		if (!real_malloc)
-			return pool_alloc(n, 16);
-	}
+	RETURN_IF_UNRESOLVED(real_malloc, pool_alloc(n, 16));
 	TRACK_ALLOC(real_malloc(n), MF_MALLOC, n);
 }
 
 EXPORT void *calloc(size_t count, size_t size)
 {
-	if (unlikely(!real_calloc)) {
-		tracking(&shim_self, NULL);
-		if (!real_calloc)
-			return size && count > SIZE_MAX / size ? NULL : pool_alloc(count * size, 16);
-	}
+	RETURN_IF_UNRESOLVED(real_calloc,
+			     size && count > SIZE_MAX / size ? NULL : pool_alloc(count * size, 16));
 	TRACK_ALLOC(real_calloc(count, size), MF_CALLOC, count * size);
 }
 
@@ -205,11 +198,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	enum how_tracked how;
 	int err;
 
-	if (unlikely(!real_posix_memalign)) {
-		tracking(t, NULL);
-		if (!real_posix_memalign)
-			return (*out = pool_alloc(n, align)) ? 0 : ENOMEM;
-	}
+	RETURN_IF_UNRESOLVED(real_posix_memalign, (*out = pool_alloc(n, align)) ? 0 : ENOMEM);
 	how = tracking(t, CALLER());
 	err = REAL(t, real_posix_memalign(out, align, n));
 	if (err == 0 && how != UNTRACKED)
@@ -219,40 +208,24 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 
 EXPORT void *aligned_alloc(size_t align, size_t n)
 {
-	if (unlikely(!real_aligned_alloc)) {
-		tracking(&shim_self, NULL);
-		if (!real_aligned_alloc)
-			return pool_alloc(n, align);
-	}
+	RETURN_IF_UNRESOLVED(real_aligned_alloc, pool_alloc(n, align));
 	TRACK_ALLOC(real_aligned_alloc(align, n), MF_ALIGNED_ALLOC, n);
 }
 
 EXPORT void *memalign(size_t align, size_t n)
 {
-	if (unlikely(!real_memalign)) {
-		tracking(&shim_self, NULL);
-		if (!real_memalign)
-			return pool_alloc(n, align);
-	}
+	RETURN_IF_UNRESOLVED(real_memalign, pool_alloc(n, align));
 	TRACK_ALLOC(real_memalign(align, n), MF_MEMALIGN, n);
 }
 
 EXPORT void *valloc(size_t n)
 {
-	if (unlikely(!real_valloc)) {
-		tracking(&shim_self, NULL);
-		if (!real_valloc)
-			return pool_alloc(n, 4096);
-	}
+	RETURN_IF_UNRESOLVED(real_valloc, pool_alloc(n, 4096));
 	TRACK_ALLOC(real_valloc(n), MF_VALLOC, n);
 }
 
 EXPORT void *pvalloc(size_t n)
 {
-	if (unlikely(!real_pvalloc)) {
-		tracking(&shim_self, NULL);
-		if (!real_pvalloc)
-			return pool_alloc(n, 4096);
-	}
+	RETURN_IF_UNRESOLVED(real_pvalloc, pool_alloc(n, 4096));
 	TRACK_ALLOC(real_pvalloc(n), MF_PVALLOC, n);
 }

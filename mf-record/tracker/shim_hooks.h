@@ -142,6 +142,19 @@ static inline enum how_tracked tracking(struct shim_thread *t, const void *calle
 	return UNTRACKED;
 }
 
+/*
+ * Before the real functions are known: the first call of any hook finds
+ * them (tracking() runs shim_init), but the calls of the thread finding
+ * them (dlsym's calloc) still find real NULL, and return value instead
+ * (a block of the bootstrap pool, or the system call itself).
+ */
+#define RETURN_IF_UNRESOLVED(real, value) do {				\
+		if (unlikely(!(real))) {				\
+			tracking(&shim_self, NULL);			\
+			if (!(real))					\
+				return (value);				\
+		}							\
+	} while (0)
 #define CALLER() __builtin_return_address(0)
 /* The real function's result; what it calls through our hooks is its own business. */
 #define REAL(t, call) ({						\

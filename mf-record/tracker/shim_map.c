@@ -50,20 +50,15 @@ static void *track_mmap(void *p, size_t len, int prot, int flags, const void *ca
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (unlikely(!real_mmap))
-		tracking(&shim_self, NULL);
-	if (unlikely(!real_mmap))
-		return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	RETURN_IF_UNRESOLVED(real_mmap, (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off));
 	return track_mmap(REAL(&shim_self, real_mmap(addr, len, prot, flags, fd, off)), len, prot,
 			  flags, CALLER(), ENTRY_SLOT());
 }
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
-	if (unlikely(!real_mmap64))
-		tracking(&shim_self, NULL);
-	if (unlikely(!real_mmap64))
-		return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	RETURN_IF_UNRESOLVED(real_mmap64,
+			     (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off));
 	return track_mmap(REAL(&shim_self, real_mmap64(addr, len, prot, flags, fd, off)), len,
 			  prot, flags, CALLER(), ENTRY_SLOT());
 }
@@ -73,10 +68,7 @@ EXPORT int munmap(void *addr, size_t len)
 	struct shim_thread *t = &shim_self;
 	enum how_tracked how;
 
-	if (unlikely(!real_munmap))
-		tracking(t, NULL);
-	if (unlikely(!real_munmap))
-		return syscall(SYS_munmap, addr, len);
+	RETURN_IF_UNRESOLVED(real_munmap, syscall(SYS_munmap, addr, len));
 	how = tracking(t, CALLER());
 	/* libunwind unmaps its own caches at thread exit, outside the guard. */
 	if (!allocator_own(t) && !unwinder_code(CALLER()) && writing(t, how))
@@ -97,10 +89,8 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		want = va_arg(ap, void *);
 		va_end(ap);
 	}
-	if (unlikely(!real_mremap))
-		tracking(t, NULL);
-	if (unlikely(!real_mremap))
-		return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, want);
+	RETURN_IF_UNRESOLVED(real_mremap,
+			     (void *)syscall(SYS_mremap, old, old_len, new_len, flags, want));
 	how = tracking(t, CALLER());
 	if (allocator_own(t) || !writing(t, how))
 		return REAL(t, real_mremap(old, old_len, new_len, flags, want));
@@ -137,10 +127,7 @@ EXPORT int mprotect(void *addr, size_t len, int prot)
 	enum how_tracked how;
 	int r;
 
-	if (unlikely(!real_mprotect))
-		tracking(t, NULL);
-	if (unlikely(!real_mprotect))
-		return syscall(SYS_mprotect, addr, len, prot);
+	RETURN_IF_UNRESOLVED(real_mprotect, syscall(SYS_mprotect, addr, len, prot));
 	how = tracking(t, CALLER());
 	r = REAL(t, real_mprotect(addr, len, prot));
 	if (r != 0 || allocator_own(t) || unwinder_code(CALLER()) || !writing(t, how))
@@ -166,11 +153,7 @@ EXPORT int dlclose(void *handle)
 {
 	int r;
 
-	if (unlikely(!real_dlclose)) {
-		tracking(&shim_self, NULL);
-		if (!real_dlclose)
-			return -1;
-	}
+	RETURN_IF_UNRESOLVED(real_dlclose, -1);
 	r = real_dlclose(handle);
 	if (atomic_load(&shim_state) == SHIM_ON)
 		modules_unloaded();

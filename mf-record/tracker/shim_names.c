@@ -18,11 +18,7 @@ EXPORT int pthread_setname_np(pthread_t thread, const char *name)
 	struct shim_thread *t = &shim_self;
 	int r;
 
-	if (unlikely(!real_pthread_setname_np)) {
-		tracking(t, NULL);
-		if (!real_pthread_setname_np)
-			return ENOSYS;
-	}
+	RETURN_IF_UNRESOLVED(real_pthread_setname_np, ENOSYS);
 	r = real_pthread_setname_np(thread, name);
 	if (r == 0 && tracking(t, CALLER()) == TRACK) {
 		int self = pthread_equal(thread, pthread_self());
@@ -49,10 +45,8 @@ EXPORT int prctl(int option, ...)
 	for (int i = 0; i < 4; i++)
 		arg[i] = va_arg(ap, unsigned long);
 	va_end(ap);
-	if (unlikely(!real_prctl))
-		tracking(t, NULL);
-	if (unlikely(!real_prctl))
-		return syscall(SYS_prctl, option, arg[0], arg[1], arg[2], arg[3]);
+	RETURN_IF_UNRESOLVED(real_prctl,
+			     syscall(SYS_prctl, option, arg[0], arg[1], arg[2], arg[3]));
 	r = real_prctl(option, arg[0], arg[1], arg[2], arg[3]);
 	if (r == 0 && option == PR_SET_NAME && tracking(t, CALLER()) == TRACK) {
 		char name[16] = "";
