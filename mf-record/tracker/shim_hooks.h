@@ -33,8 +33,8 @@ extern _Atomic int shim_state SHIM_HIDDEN;
 
 /*
  * Every real function a hook calls, in the order shim_init resolves them
- * (calloc first: dlsym's own calloc is served from the pool until then):
- * X(name, type of a pointer to it).  One list makes the pointers
+ * (calloc first, as dlsym itself calls it): X(name, type of a pointer to
+ * it).  One list makes the pointers
  * (real_NAME, NULL until resolved; shim.c), their declarations here and
  * their resolution.
  */
@@ -87,7 +87,6 @@ enum how_tracked { UNTRACKED, TRACK, NESTED };
 void shim_init(void) SHIM_HIDDEN;
 /* Map the region fd names and close fd; 1 when tracking (warns if not). */
 int attach_region(int fd) SHIM_HIDDEN;
-
 
 /* shim_process.c */
 /*
@@ -155,6 +154,7 @@ static inline enum how_tracked tracking(struct shim_thread *t, const void *calle
 				return (value);				\
 		}							\
 	} while (0)
+
 #define CALLER() __builtin_return_address(0)
 /* The real function's result; what it calls through our hooks is its own business. */
 #define REAL(t, call) ({						\
@@ -178,6 +178,7 @@ static inline int writing(struct shim_thread *t, enum how_tracked how)
 	return how == NESTED || (how == TRACK && thread_slot(t));
 }
 
+/* The stack of the event: one frame when a handler interrupted the unwinder. */
 static inline uint64_t stack_for(struct shim_thread *t, const uint64_t *entry, enum how_tracked how)
 {
 	return how == NESTED ? stack_of_one(t, *entry) : stack_id(t, entry);

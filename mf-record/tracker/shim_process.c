@@ -182,6 +182,8 @@ enum how_tracked forked_apart(struct shim_thread *t)
 	return UNTRACKED;
 }
 
+/* --- the environment a program execs with --- */
+
 /* The file this library was loaded from, as the dynamic loader names it. */
 static const char *own_path(void)
 {
