@@ -1,8 +1,8 @@
 /*
  * sym_index.c - one module's indexes for looking addresses up: its
- * function symbols sorted by address, and, per CU, the code ranges of its
- * functions, walked down to the inlined calls at an address
- * (sym_index.h).
+ * function symbols sorted by address, per CU the code ranges of its
+ * functions, walked down to the inlined calls at an address, and the
+ * function starts of its unwind tables (sym_index.h).
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -45,6 +45,11 @@ struct sym_index {
 	struct hash cus;	/* CU DIE offset -> index in cu_indexes */
 	struct cu_index *cu_indexes;
 	size_t ncu, cu_cap;
+	/* .eh_frame_hdr's table of function starts, or NULL; read at the first need */
+	const unsigned char *starts;
+	uint32_t nstarts;
+	int starts_read;
+	uint64_t starts_base;	/* where .eh_frame_hdr is, in the process */
 };
 
 struct sym_index *sym_index_new(Dwfl_Module *dwmod)
@@ -66,6 +71,26 @@ void sym_index_free(struct sym_index *x)
 	free(x->cu_indexes);
 	hash_release(&x->cus);
 	free(x);
+}
+
+/*
+ * The number of entries of a sorted table (n of them) that start at or
+ * before addr: the index of the first one starting after it.  start(table,
+ * i) says where entry i starts.
+ */
+static size_t first_after(const void *table, size_t n,
+			  uint64_t (*start)(const void *table, size_t i), uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (start(table, mid) <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* ---- symbol tables ---- */
@@ -146,24 +171,22 @@ static void read_symbols(struct sym_index *x)
 		qsort(x->symbols, x->nsymbols, sizeof(*x->symbols), by_start);
 }
 
+static uint64_t symbol_start(const void *index, size_t i)
+{
+	return ((const struct sym_index *)index)->symbols[i].start;
+}
+
 /*
  * The name of the function symbol containing addr, or NULL.  A symbol
  * without a size covers up to the next symbol.
  */
 const char *sym_index_symbol(struct sym_index *x, uint64_t addr)
 {
-	size_t lo = 0, hi, i;
+	size_t lo, i;
 
 	if (!x->symbols_read)
 		read_symbols(x);
-	hi = x->nsymbols;
-	while (lo < hi) {	/* the first symbol starting after addr */
-		size_t mid = lo + (hi - lo) / 2;
-		if (x->symbols[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = first_after(x, x->nsymbols, symbol_start, addr);
 	/* Back over the symbols at or before addr, nearest first. */
 	for (i = lo; i-- > 0 && lo - i <= 16;) {
 		const struct symbol *sym = &x->symbols[i];
@@ -264,6 +287,11 @@ static const struct cu_index *cu_index_of(struct sym_index *x, Dwarf_Die *cu)
 	return ix;
 }
 
+static uint64_t range_start(const void *cu_index, size_t i)
+{
+	return ((const struct cu_index *)cu_index)->fns[i].lo;
+}
+
 /*
  * The innermost function range containing addr, or NULL.  Ranges of
  * different functions hardly ever nest, so the few ranges starting just
@@ -273,15 +301,8 @@ static const struct fn_range *function_at(const struct cu_index *ix,
 					  Dwarf_Addr addr)
 {
 	const struct fn_range *best = NULL;
-	size_t lo = 0, hi = ix->n;
+	size_t lo = first_after(ix, ix->n, range_start, addr);
 
-	while (lo < hi) {	/* the first range starting after addr */
-		size_t mid = lo + (hi - lo) / 2;
-		if (ix->fns[mid].lo <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (size_t i = lo; i-- > 0 && lo - i <= 8;) {
 		const struct fn_range *r = &ix->fns[i];
 		if (addr < r->hi && (!best || r->hi - r->lo < best->hi - best->lo))
@@ -328,4 +349,79 @@ int sym_index_inline_chain(struct sym_index *x, Dwarf_Die *cu, Dwarf_Addr addr,
 		} while (dwarf_siblingof(&child, &child) == 0);
 	} while (found);
 	return n;
+}
+
+/* ---- function starts ---- */
+
+/*
+ * The function starts of a module's unwind tables: .eh_frame has an entry
+ * (FDE) for every function, even in a stripped program, each starting
+ * where its function does, and .eh_frame_hdr lists those starts sorted
+ * (as a binary search table, 4-byte offsets from the header, which is how
+ * GNU ld writes it; another encoding is not read).  Read at the first
+ * need; table NULL when there is none.
+ */
+static void read_starts(struct sym_index *x)
+{
+	GElf_Addr bias;
+	Elf *elf = x->dwmod ? dwfl_module_getelf(x->dwmod, &bias) : NULL;
+	size_t nph;
+	GElf_Phdr ph;
+	Elf_Data *d;
+	const unsigned char *h;
+
+	x->starts_read = 1;
+	if (!elf || elf_getphdrnum(elf, &nph) != 0)
+		return;
+	for (size_t i = 0; i < nph; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME ||
+		    !(d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz, ELF_T_BYTE)) ||
+		    d->d_size < 12)
+			continue;
+		h = d->d_buf;
+		/* version 1, fde_count udata4, table datarel sdata4 */
+		if (h[0] != 1 || h[2] != DW_EH_PE_udata4 ||
+		    h[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4) ||
+		    (h[1] & 0x0f) != DW_EH_PE_sdata4)
+			return;
+		memcpy(&x->nstarts, h + 8, 4);
+		if (x->nstarts > (d->d_size - 12) / 8)
+			return;
+		x->starts = h + 12;
+		x->starts_base = ph.p_vaddr + bias;
+		return;
+	}
+}
+
+/* Entry i of the table: the start of the i-th function, in the process. */
+static uint64_t start_at(const void *index, size_t i)
+{
+	const struct sym_index *x = index;
+	int32_t off;
+
+	memcpy(&off, x->starts + 8 * i, 4);
+	return x->starts_base + (int64_t)off;
+}
+
+/*
+ * The unwind tables say whether an entry covers addr; their sorted starts
+ * say where it starts.
+ */
+int sym_index_function_start(struct sym_index *x, uint64_t addr, uint64_t *start)
+{
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi = x->dwmod ? dwfl_module_eh_cfi(x->dwmod, &bias) : NULL;
+	Dwarf_Frame *frame = NULL;
+	size_t lo;
+
+	if (!x->starts_read)
+		read_starts(x);
+	if (!x->starts || !cfi || dwarf_cfi_addrframe(cfi, addr - bias, &frame) != 0)
+		return 0;
+	free(frame);
+	lo = first_after(x, x->nstarts, start_at, addr);
+	if (lo == 0)
+		return 0;
+	*start = start_at(x, lo - 1);
+	return 1;
 }

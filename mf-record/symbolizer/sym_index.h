@@ -1,7 +1,8 @@
 /*
  * sym_index.h - one module's indexes for looking addresses up, for the
- * symbolizer (symbolize.h): which function symbol holds an address, and
- * which DWARF function and inlined calls do.
+ * symbolizer (symbolize.h): which function symbol holds an address,
+ * which DWARF function and inlined calls do, and, when neither does,
+ * where the unwind tables say its function starts.
  *
  * libdwfl answers both, but slowly for this use: dwfl_module_addrinfo
  * scans the whole symbol table on every call (150 us an address in a
@@ -17,6 +18,7 @@
  *	x = sym_index_new(dwmod);
  *	name = sym_index_symbol(x, addr);
  *	n = sym_index_inline_chain(x, cu, cu_addr, &fn, chain, max);
+ *	if (sym_index_function_start(x, addr, &start)) ...
  *	sym_index_free(x);
  *
  * Ownership: the index belongs to the caller; the module, the names and
@@ -49,5 +51,13 @@ const char *sym_index_symbol(struct sym_index *x, uint64_t addr);
  */
 int sym_index_inline_chain(struct sym_index *x, Dwarf_Die *cu, Dwarf_Addr addr,
 			   Dwarf_Die *fn, Dwarf_Die *chain, int max);
+
+/*
+ * The start of the function holding addr (in the process, bias
+ * included) from the module's unwind tables, which cover every function
+ * even in a stripped program: 1 and *start, or 0 when no entry of
+ * .eh_frame covers addr or the module has no .eh_frame_hdr table.
+ */
+int sym_index_function_start(struct sym_index *x, uint64_t addr, uint64_t *start);
 
 #endif

@@ -18,7 +18,9 @@
  * program's tens of thousands of return addresses cost one DWARF lookup
  * each, and the frames of one function share their strings.
  *
- * Separate debug files are found by sym_debuginfo.h, never by debuginfod.
+ * Separate debug files are found by sym_debuginfo.h, never by debuginfod;
+ * names are demangled by sym_demangle.h and source files named by
+ * sym_source.h.
  */
 #include <dwarf.h>
 #include <gelf.h>
@@ -26,7 +28,6 @@
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <inttypes.h>
-#include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +39,12 @@
 #include "err.h"
 #include "hash.h"
 #include "intern.h"
+#include "sym_demangle.h"
 #include "sym_debuginfo.h"
 #include "sym_index.h"
 #include "sym_open.h"
 #include "sym_perfmap.h"
+#include "sym_source.h"
 #include "symbolize.h"
 
 
@@ -58,10 +61,6 @@ struct module_file {
 	Dwfl_Module *dwmod;	/* NULL when the file could not be read */
 	int reported;		/* to libdwfl yet (at the first lookup in it) */
 	struct sym_index *index;	/* of dwmod, or NULL */
-	const unsigned char *starts;	/* .eh_frame_hdr's table, or NULL (function_start) */
-	uint32_t nstarts;
-	int starts_read;
-	uint64_t starts_base;	/* where .eh_frame_hdr is, in the process */
 };
 
 /*
@@ -307,8 +306,7 @@ static struct module *module_at(const struct symbolizer *s, uint64_t addr,
 	return best;
 }
 
-/* Forget the cached lookups of return addresses whose call is in [start, end). */
-static void forget_range(struct hash *h, uint64_t start, uint64_t end)
+void symbolizer_forget_range(struct hash *h, uint64_t start, uint64_t end)
 {
 	struct hash kept = HASH_INIT;
 
@@ -338,7 +336,7 @@ int symbolizer_map_module(struct symbolizer *s, uint32_t id)
 	m->mapped = ++s->view;
 	if (over) {
 		s->shadowed = m->mapped;
-		forget_range(&s->cache, m->start, m->end);
+		symbolizer_forget_range(&s->cache, m->start, m->end);
 	}
 	return over;
 }
@@ -370,35 +368,6 @@ uint64_t symbolizer_shadowed(const struct symbolizer *s)
 
 /* ---- names ---- */
 
-static int is_mangled(const char *name)
-{
-	return name && name[0] == '_' && (name[1] == 'Z' || name[1] == 'R');
-}
-
-static void append_demangled(const char *text, size_t n, void *b)
-{
-	buf_add(b, text, n);
-}
-
-/*
- * name demangled into b, with libiberty's demangler (binutils', gdb's and
- * valgrind's): Rust first, since a legacy Rust name ("_ZN...17h<hash>E")
- * is also a C++ one, then C++.  Rust names lose their hash and their
- * escapes ("<alloc::vec::Vec<T> as core::clone::Clone>::clone"); v0 names
- * ("_R...") read the same way.  Returns 0 if name is neither.
- */
-static int demangle_into(struct buf *b, const char *name)
-{
-	const int options = DMGL_PARAMS | DMGL_ANSI;
-
-	buf_clear(b);
-	if (rust_demangle_callback(name, options, append_demangled, b))
-		return 1;
-	buf_clear(b);
-	return name[1] == 'Z' &&
-	       cplus_demangle_v3_callback(name, options, append_demangled, b);
-}
-
 /* The readable form of a (maybe mangled) name, demangled once per name. */
 static const char *demangle(struct symbolizer *s, const char *name)
 {
@@ -407,7 +376,7 @@ static const char *demangle(struct symbolizer *s, const char *name)
 	uint64_t *slot = hash_put(&s->demangled, id, &added);
 
 	if (added) {
-		*slot = is_mangled(name) && demangle_into(&s->scratch, name)
+		*slot = sym_is_mangled(name) && sym_demangle(&s->scratch, name)
 			? intern(&s->strings, s->scratch.data, s->scratch.len) : id;
 	}
 	return intern_str(&s->strings, (uint32_t)*slot);
@@ -439,10 +408,10 @@ static const char *function_name(struct symbolizer *s, Dwarf_Die *die,
 				 struct module *m, uint64_t addr)
 {
 	const char *linkage = die_linkage_name(die);
-	const char *name = is_mangled(linkage) ? linkage : NULL;
+	const char *name = sym_is_mangled(linkage) ? linkage : NULL;
 
 	if (!name && !linkage && dwarf_tag(die) == DW_TAG_subprogram &&
-	    is_mangled(sym_index_symbol(m->file->index, addr)))
+	    sym_is_mangled(sym_index_symbol(m->file->index, addr)))
 		name = sym_index_symbol(m->file->index, addr);
 	if (!name)
 		name = die_string(die, DW_AT_name);
@@ -478,87 +447,6 @@ static const char *module_offset_name(struct symbolizer *s,
 }
 
 /*
- * The function starts of a module's unwind tables: .eh_frame has an entry
- * (FDE) for every function, even in a stripped program, each starting
- * where its function does, and .eh_frame_hdr lists those starts sorted
- * (as a binary search table, 4-byte offsets from the header, which is how
- * GNU ld writes it; another encoding is not read).  Read at the first
- * need; table NULL when there is none.
- */
-static void read_starts(struct module_file *f)
-{
-	GElf_Addr bias;
-	Elf *elf = f->dwmod ? dwfl_module_getelf(f->dwmod, &bias) : NULL;
-	size_t nph;
-	GElf_Phdr ph;
-	Elf_Data *d;
-	const unsigned char *h;
-
-	f->starts_read = 1;
-	if (!elf || elf_getphdrnum(elf, &nph) != 0)
-		return;
-	for (size_t i = 0; i < nph; i++) {
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME ||
-		    !(d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz, ELF_T_BYTE)) ||
-		    d->d_size < 12)
-			continue;
-		h = d->d_buf;
-		/* version 1, fde_count udata4, table datarel sdata4 */
-		if (h[0] != 1 || h[2] != DW_EH_PE_udata4 ||
-		    h[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4) ||
-		    (h[1] & 0x0f) != DW_EH_PE_sdata4)
-			return;
-		memcpy(&f->nstarts, h + 8, 4);
-		if (f->nstarts > (d->d_size - 12) / 8)
-			return;
-		f->starts = h + 12;
-		f->starts_base = ph.p_vaddr + bias;
-		return;
-	}
-}
-
-/* Entry i of the table: the start of the i-th function, in the process. */
-static uint64_t start_at(const struct module_file *f, uint32_t i)
-{
-	int32_t off;
-
-	memcpy(&off, f->starts + 8 * (size_t)i, 4);
-	return f->starts_base + (int64_t)off;
-}
-
-/*
- * The start of the function holding addr, from the module's unwind
- * tables; 0 when no entry covers addr (the unwind tables say whether one
- * does; their sorted starts say where it starts).
- */
-static int function_start(struct module *m, uint64_t addr, uint64_t *start)
-{
-	struct module_file *f = m->file;
-	Dwarf_Addr bias;
-	Dwarf_CFI *cfi = f->dwmod ? dwfl_module_eh_cfi(f->dwmod, &bias) : NULL;
-	Dwarf_Frame *frame = NULL;
-	uint32_t lo = 0, hi;
-
-	if (!f->starts_read)
-		read_starts(f);
-	if (!f->starts || !cfi || dwarf_cfi_addrframe(cfi, addr - bias, &frame) != 0)
-		return 0;
-	free(frame);
-	hi = f->nstarts;
-	while (lo < hi) {	/* the first start after addr */
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (start_at(f, mid) <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return 0;
-	*start = start_at(f, lo - 1);
-	return 1;
-}
-
-/*
  * The name of a function with no symbol: "MODULE+0xOFF" of its start when
  * the unwind tables know it, so that its call sites are one frame (their
  * lines, when known, still tell them apart); else of the call site.
@@ -568,78 +456,16 @@ static const char *unnamed_function(struct symbolizer *s, struct module *m,
 {
 	uint64_t start;
 
-	return module_offset_name(s, m, function_start(m, addr, &start) ? start : addr);
-}
-
-/* Is the last component of the cleaned path in b (after root) ".."? */
-static int ends_in_dotdot(const struct buf *b, size_t root)
-{
-	const char *last = b->len > root ? memrchr(b->data, '/', b->len) : NULL;
-	size_t from = last ? (size_t)(last - b->data) + 1 : 0;
-
-	return b->len > root && b->len - from == 2 &&
-	       b->data[from] == '.' && b->data[from + 1] == '.';
+	return module_offset_name(s, m, m->file->index &&
+				  sym_index_function_start(m->file->index, addr, &start)
+				  ? start : addr);
 }
 
 /*
- * Clean path lexically into b: no "." components, no "dir/.." pairs, no
- * doubled slashes ("./iconv/./iconv/x.c" is "iconv/iconv/x.c",
- * "/src/tools/../progs/x.h" is "/src/progs/x.h"), so that one file has one
- * name whichever CU or include path mentions it.
- */
-static void clean_path(struct buf *b, const char *path)
-{
-	size_t root = path[0] == '/', n;
-	const char *p = path, *end;
-	char *slash;
-
-	buf_clear(b);
-	if (root)
-		buf_addc(b, '/');
-	while (*p) {
-		while (*p == '/')
-			p++;
-		end = strchrnul(p, '/');
-		n = (size_t)(end - p);
-		if (n == 0 || (n == 1 && p[0] == '.')) {
-			/* nothing */
-		} else if (n == 2 && p[0] == '.' && p[1] == '.' &&
-			   (root || (b->len > 0 && !ends_in_dotdot(b, root)))) {
-			if (b->len > root) {	/* "/.." is "/" */
-				slash = memrchr(b->data + root, '/', b->len - root);
-				b->len = slash ? (size_t)(slash - b->data) : root;
-				b->data[b->len] = '\0';
-			}
-		} else {
-			if (b->len > root)
-				buf_addc(b, '/');
-			buf_add(b, p, n);
-		}
-		p = end;
-	}
-	if (b->len == 0)
-		buf_addc(b, '.');
-}
-
-/* Does path start with the directory dir ("a/b" starts with "a" and "a/")? */
-static int starts_with_dir(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	return strncmp(path, dir, n) == 0 && path[n] == '/';
-}
-
-/*
- * A source file name as the line table has it, joined once with the CU's
- * compilation directory and cleaned, so that a file has the same name in
- * every CU.  libdw has already joined the name with its directory entry,
- * and entry 0 is the compilation directory itself: a file there comes
- * back as "COMP_DIR/NAME", which a relative COMP_DIR (glibc's "./nptl")
- * must not be put before again ("nptl/nptl/pthread_create.c").  Cached
- * by the address of libdw's string, which is one CU's and lives as long
- * as the Dwfl.
+ * A source file name as the line table has it, named as sym_source.h
+ * says, so that a file has the same name in every CU.  Cached by the
+ * address of libdw's string, which is one CU's and lives as long as the
+ * Dwfl.
  */
 static const char *source_path(struct symbolizer *s, Dwarf_Die *cu,
 			       const char *src)
@@ -653,11 +479,7 @@ static const char *source_path(struct symbolizer *s, Dwarf_Die *cu,
 		return intern_str(&s->strings, (uint32_t)*slot);
 	if (src[0] != '/')
 		dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
-	buf_clear(&s->scratch);
-	if (dir && dir[0] && !starts_with_dir(src, dir))
-		buf_printf(&s->scratch, "%s/", dir);
-	buf_adds(&s->scratch, src);
-	clean_path(&s->path, buf_str(&s->scratch));
+	sym_source_name(&s->path, &s->scratch, dir, src);
 	*slot = intern(&s->strings, s->path.data, s->path.len);
 	return intern_str(&s->strings, (uint32_t)*slot);
 }

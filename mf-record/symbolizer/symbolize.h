@@ -95,6 +95,15 @@ int symbolizer_map_module(struct symbolizer *s, uint32_t id);
 void symbolizer_module_range(const struct symbolizer *s, uint32_t id,
 			     uint64_t *start, uint64_t *end);
 
+struct hash;
+/*
+ * Forget, in h, a table keyed by return address (pc, as looked up), the
+ * entries whose call (pc - 1) is in [start, end): what a caller that
+ * keeps frames of its own does with a module's range when
+ * symbolizer_map_module returned 1, as the symbolizer does with its own.
+ */
+void symbolizer_forget_range(struct hash *h, uint64_t start, uint64_t end);
+
 /* Open and map at once (for a driver that sees modules in order). */
 void symbolizer_add_module(struct symbolizer *s, const char *path,
 			   uint64_t bias, uint64_t start, uint64_t end);

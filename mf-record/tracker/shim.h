@@ -2,8 +2,13 @@
  * shim.h - the parts of the preloaded tracker (libmf-record.so) and how
  * they talk to each other.  Nothing here is exported from the library.
  *
- * shim.c         the interposed functions: bootstrap, recursion guard,
- *                which events each call makes
+ * shim.c         start and stop: the real functions, the region attached
+ * shim_alloc.c   the malloc family's hooks (and the bootstrap pool)
+ * shim_map.c     the mapping hooks (mmap, munmap, mremap, mprotect), dlclose
+ * shim_names.c   the thread-name hooks (pthread_setname_np, prctl)
+ * shim_process.c fork handlers, --follow-fork's regions, exec's
+ *                environment, spawn and exit
+ *                (what these hook files share: shim_hooks.h)
  * shim_thread.c  per-thread slots and the ring writer
  * shim_stack.c   unwinding, the per-thread stack cache, module records
  * shim_python.c  the Python frames of a thread running CPython
@@ -64,7 +69,7 @@ void shim_give_up(void) SHIM_HIDDEN;
 int shim_start_late(int fd, pid_t launcher) SHIM_HIDDEN;
 /*
  * Whether this is the process that attached, not a child forked from it
- * without fork handlers (shim.c).  One load.
+ * without fork handlers (shim.c, shim_process.c).  One load.
  */
 extern _Atomic uint32_t *shim_own SHIM_HIDDEN;
 static inline int shim_own_process(void)
@@ -166,6 +171,15 @@ int shim_loaded_late(void) SHIM_HIDDEN;
 
 /* shim_stack.c */
 void stack_init(void) SHIM_HIDDEN;
+struct dl_phdr_info;
+/*
+ * The loaded segment of module info (a dl_iterate_phdr callback's) that
+ * holds addr: 1 and [*start, *end), or 0.
+ */
+int segment_of(const struct dl_phdr_info *info, uintptr_t addr, uintptr_t *start,
+	       uintptr_t *end) SHIM_HIDDEN;
+/* The extent of a module's loaded segments, relative to its bias: *lo and the end; 0 if none. */
+uint64_t module_extent(const struct dl_phdr_info *info, uint64_t *lo) SHIM_HIDDEN;
 /* Is pc in libunwind (whose own thread-exit clean-up calls munmap)? */
 int unwinder_code(const void *pc) SHIM_HIDDEN;
 /*

@@ -52,15 +52,11 @@ struct load_order {
 static int note_order(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct load_order *o = data;
+	uintptr_t start, end;
 
 	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-
-		if (ph->p_type == PT_LOAD && o->self >= start && o->self < start + ph->p_memsz)
-			o->self_at = o->index;
-	}
+	if (segment_of(info, o->self, &start, &end))
+		o->self_at = o->index;
 	if (o->libc_at < 0 && info->dlpi_name && strstr(info->dlpi_name, "/libc.so"))
 		o->libc_at = o->index;
 	o->index++;
@@ -80,7 +76,10 @@ int shim_loaded_late(void)
 
 static void *attach_dlopen(const char *file, int mode);
 
-/* The functions the tracker hooks (shim.c); hook is found in this library. */
+/*
+ * The functions the tracker hooks (shim_alloc.c, shim_map.c,
+ * shim_names.c); hook is found in this library.
+ */
 static struct hook {
 	const char *name;
 	void *hook;
@@ -273,26 +272,17 @@ static void rewrite_all(void)
 static int restore_module(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct module m;
-	uintptr_t lo = UINTPTR_MAX, hi = 0;
+	uint64_t lo, hi;
 
 	(void)size;
 	(void)data;
-	if (left_alone(info) || !read_module(info, &m))
+	if (left_alone(info) || !read_module(info, &m) || (hi = module_extent(info, &lo)) == 0)
 		return 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-
-		if (ph->p_type != PT_LOAD)
-			continue;
-		if (info->dlpi_addr + ph->p_vaddr < lo)
-			lo = info->dlpi_addr + ph->p_vaddr;
-		if (info->dlpi_addr + ph->p_vaddr + ph->p_memsz > hi)
-			hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
-	}
 	for (uint32_t i = npatches; i-- > 0;) {
 		struct patch *p = &patches[i];
 
-		if (p->at >= lo && p->at < hi && *(uintptr_t *)p->at == p->hook)
+		if (p->at >= info->dlpi_addr + lo && p->at < info->dlpi_addr + hi &&
+		    *(uintptr_t *)p->at == p->hook)
 			write_entry(&m, p->at, p->was);
 	}
 	return 0;

@@ -51,24 +51,29 @@ struct code_range {
 	uintptr_t here, start, end;
 };
 
+int segment_of(const struct dl_phdr_info *info, uintptr_t addr, uintptr_t *start,
+	       uintptr_t *end)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t from = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && addr >= from && addr < from + ph->p_memsz) {
+			*start = from;
+			*end = from + ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* The loaded segment holding range->here. */
 static int find_segment(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct code_range *range = data;
 
 	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-
-		if (ph->p_type == PT_LOAD && range->here >= start &&
-		    range->here < start + ph->p_memsz) {
-			range->start = start;
-			range->end = start + ph->p_memsz;
-			return 1;
-		}
-	}
-	return 0;
+	return segment_of(info, range->here, &range->start, &range->end);
 }
 
 /* The executable segment of the module whose path contains name. */
@@ -573,8 +578,7 @@ static void send_module(struct shim_thread *t, const char *path, uint64_t bias,
 	ring_publish(t);
 }
 
-/* The extent of a module's loaded segments, relative to its bias; 0 if none. */
-static uint64_t module_extent(const struct dl_phdr_info *info, uint64_t *lo)
+uint64_t module_extent(const struct dl_phdr_info *info, uint64_t *lo)
 {
 	uint64_t hi = 0;
 

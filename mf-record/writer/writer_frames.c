@@ -61,19 +61,6 @@ void frames_module(struct writer_frames *f, uint64_t key, const char *path,
 	*hash_put(&f->opened, module_event(key, start), NULL) = id;
 }
 
-/* Forget the frames of return addresses whose call is in [start, end). */
-static void forget_range(struct hash *h, uint64_t start, uint64_t end)
-{
-	struct hash kept = HASH_INIT;
-	for (size_t i = 0; i <= h->mask && h->slots; i++) {
-		uint64_t pc = h->slots[i].key;
-		if (pc != HASH_EMPTY && !(pc - 1 >= start && pc - 1 < end))
-			*hash_put(&kept, pc, NULL) = h->slots[i].value;
-	}
-	hash_release(h);
-	*h = kept;
-}
-
 void frames_map_module(struct writer_frames *f, uint64_t key, uint64_t start)
 {
 	uint64_t id;
@@ -82,7 +69,7 @@ void frames_map_module(struct writer_frames *f, uint64_t key, uint64_t start)
 	if (symbolizer_map_module(f->sym, (uint32_t)id)) {
 		uint64_t lo, hi;
 		symbolizer_module_range(f->sym, (uint32_t)id, &lo, &hi);
-		forget_range(&f->pc_frames, lo, hi);
+		symbolizer_forget_range(&f->pc_frames, lo, hi);
 	}
 }
 
