@@ -137,7 +137,7 @@ struct reduction {
 	struct capture_totals sums;
 	struct memory memory;	/* the first capture's records */
 	struct modinfo modules;	/* of the stacks in tree */
-	char *truncated;	/* the first capture but the first without an end record */
+	char *truncated;	/* the name of a later capture without an end record, the first such */
 };
 /*
  * Read paths[0..n) (n = 0: standard input) into red; first, when not NULL,
