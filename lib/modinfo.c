@@ -17,16 +17,28 @@
 
 void modinfo_init(struct modinfo *m, const struct ev_reader *r)
 {
-	m->r = r;
-	m->stack_seen = xcalloc(ev_nstacks(r) + 1, 1);
-	m->frame_used = xcalloc(ev_nframes(r) + 1, 1);
+	memset(m, 0, sizeof *m);
+	if (r)
+		modinfo_begin(m, r);
 }
 
 void modinfo_release(struct modinfo *m)
 {
 	free(m->stack_seen);
 	free(m->frame_used);
+	for (uint32_t i = 0; i < m->paths.count; i++)
+		intern_release(&m->mods[i].files);
+	free(m->mods);
+	intern_release(&m->paths);
 	memset(m, 0, sizeof *m);
+}
+
+void modinfo_begin(struct modinfo *m, const struct ev_reader *r)
+{
+	modinfo_end(m);
+	m->r = r;
+	m->stack_seen = xcalloc(ev_nstacks(r) + 1, 1);
+	m->frame_used = xcalloc(ev_nframes(r) + 1, 1);
 }
 
 void modinfo_add_stack(struct modinfo *m, uint32_t index)
@@ -44,24 +56,12 @@ void modinfo_add_all(struct modinfo *m)
 		modinfo_add_stack(m, (uint32_t)i);
 }
 
-void modinfo_write_stacktab(struct output *out, const struct ev_reader *r,
-			    const struct stacktab *t, const uint64_t *count)
+void modinfo_add_stacktab(struct modinfo *m, const struct stacktab *t, const uint64_t *count)
 {
-	struct modinfo m;
-	modinfo_init(&m, r);
 	for (size_t i = 0; i < t->n; i++)
 		if (t->stack[i] && count[i])
-			modinfo_add_stack(&m, t->stack_index[i]);
-	modinfo_write(&m, out);
-	modinfo_release(&m);
+			modinfo_add_stack(m, t->stack_index[i]);
 }
-
-/* One module of the output: its id, whether a frame had a line, its files. */
-struct module {
-	uint64_t id;
-	int lines;
-	struct intern files;
-};
 
 static const char *base_name(const char *path)
 {
@@ -169,14 +169,69 @@ static int build_id(const char *path, struct buf *hex)
 	return found;
 }
 
-static void write_module(const struct ev_reader *r, const struct hash *outermost,
-			 const struct module *mod, struct output *out)
+/* The facts of path id in m, created empty when new. */
+static struct modinfo_module *module_of(struct modinfo *m, const char *path)
 {
-	const char *path = ev_module_path(r, mod->id);
+	uint32_t id = intern(&m->paths, path, strlen(path));
+	if (id >= m->cap) {
+		size_t old = m->cap;
+		m->mods = xgrow(m->mods, &m->cap, (size_t)id + 1, sizeof *m->mods);
+		memset(m->mods + old, 0, (m->cap - old) * sizeof *m->mods);
+	}
+	return &m->mods[id];
+}
+
+/*
+ * The facts of one module of the current capture (its M record id) merged
+ * into m: "program" or "lines" in any capture is so in the merged line.
+ */
+static struct modinfo_module *take_module(struct modinfo *m, const struct hash *outermost,
+					  uint64_t id)
+{
+	struct modinfo_module *mod = module_of(m, ev_module_path(m->r, id));
+	if (is_program(m->r, outermost, id))
+		mod->program = 1;
+	return mod;
+}
+
+void modinfo_end(struct modinfo *m)
+{
+	if (!m->r)
+		return;
+	struct hash taken = HASH_INIT, outermost = HASH_INIT;	/* taken: M id -> path id */
+	find_outermost(m->r, &outermost);
+	for (uint32_t f = 0; f < ev_nframes(m->r); f++) {
+		const struct ev_frame *fr = ev_frame_at(m->r, f);
+		if (!m->frame_used[f] || !fr->module)
+			continue;
+		int added;
+		uint64_t *slot = hash_put(&taken, fr->module, &added);
+		struct modinfo_module *mod;
+		if (added) {
+			mod = take_module(m, &outermost, fr->module);
+			*slot = (uint64_t)(mod - m->mods);
+		} else {
+			mod = &m->mods[*slot];
+		}
+		if (fr->file && fr->line) {
+			mod->lines = 1;
+			intern(&mod->files, fr->file, strlen(fr->file));
+		}
+	}
+	hash_release(&taken);
+	hash_release(&outermost);
+	free(m->stack_seen);
+	free(m->frame_used);
+	m->stack_seen = m->frame_used = NULL;
+	m->r = NULL;
+}
+
+static void write_module(const char *path, const struct modinfo_module *mod, struct output *out)
+{
 	struct buf b = BUF_INIT, id = BUF_INIT;
 	buf_adds(&b, "{\"path\":");
 	json_quote(&b, path, strlen(path));
-	buf_printf(&b, ",\"program\":%s,\"lines\":%s", is_program(r, outermost, mod->id) ? "true" : "false",
+	buf_printf(&b, ",\"program\":%s,\"lines\":%s", mod->program ? "true" : "false",
 		   mod->lines ? "true" : "false");
 	/* Only a module without line information needs a hint to its debug file. */
 	if (!mod->lines && build_id(path, &id))
@@ -193,34 +248,9 @@ static void write_module(const struct ev_reader *r, const struct hash *outermost
 	buf_release(&id);
 }
 
-void modinfo_write(const struct modinfo *m, struct output *out)
+void modinfo_write(struct modinfo *m, struct output *out)
 {
-	struct hash index = HASH_INIT, outermost = HASH_INIT;
-	struct module *mods = NULL;
-	size_t n = 0, cap = 0;
-	for (uint32_t f = 0; f < ev_nframes(m->r); f++) {
-		const struct ev_frame *fr = ev_frame_at(m->r, f);
-		if (!m->frame_used[f] || !fr->module)
-			continue;
-		int added;
-		uint64_t *slot = hash_put(&index, fr->module, &added);
-		if (added) {
-			mods = xgrow(mods, &cap, n + 1, sizeof *mods);
-			mods[n] = (struct module){ fr->module, 0, INTERN_INIT };
-			*slot = n++;
-		}
-		struct module *mod = &mods[*slot];
-		if (fr->file && fr->line) {
-			mod->lines = 1;
-			intern(&mod->files, fr->file, strlen(fr->file));
-		}
-	}
-	find_outermost(m->r, &outermost);
-	for (size_t i = 0; i < n; i++) {
-		write_module(m->r, &outermost, &mods[i], out);
-		intern_release(&mods[i].files);
-	}
-	free(mods);
-	hash_release(&index);
-	hash_release(&outermost);
+	modinfo_end(m);
+	for (uint32_t i = 0; i < m->paths.count; i++)
+		write_module(intern_str(&m->paths, i), &m->mods[i], out);
 }

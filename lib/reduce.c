@@ -140,15 +140,8 @@ static uint32_t stack_node(struct folding *f, uint32_t thread, uint64_t index1, 
 	return node;
 }
 
-void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
-		   const uint64_t *bytes, const uint64_t *count, int flags,
-		   struct foldtree *tree, struct shown *shown)
-{
-	memset(shown, 0, sizeof *shown);
-	stacktab_fold_under(t, r, bytes, count, flags, FOLDTREE_ROOT, tree, shown);
-}
-
-uint32_t reduce_process_node(struct foldtree *tree, const struct ev_reader *r)
+/* The node of the frame "process PID (NAME)" of r's capture, NAME its program's base name. */
+static uint32_t process_node(struct foldtree *tree, const struct ev_reader *r)
 {
 	struct buf text = BUF_INIT, frame = BUF_INIT;
 	const char *name = r->argv && r->argv[0] ? r->argv[0] : "";
@@ -161,9 +154,14 @@ uint32_t reduce_process_node(struct foldtree *tree, const struct ev_reader *r)
 	return node;
 }
 
-void stacktab_fold_under(const struct stacktab *t, const struct ev_reader *r,
-			 const uint64_t *bytes, const uint64_t *count, int flags, uint32_t root,
-			 struct foldtree *tree, struct shown *shown)
+/*
+ * stacktab_fold with the stacks under node root (FOLDTREE_ROOT, or a
+ * process frame), adding to *shown rather than setting it: several
+ * captures summed in one tree.
+ */
+static void stacktab_fold_under(const struct stacktab *t, const struct ev_reader *r,
+				const uint64_t *bytes, const uint64_t *count, int flags, uint32_t root,
+				struct foldtree *tree, struct shown *shown)
 {
 	struct folding f = { r, tree, root, flags & FOLD_FUNCTIONS, HASH_INIT, NULL, 0 };
 	for (size_t i = 0; i < t->n; i++) {
@@ -177,6 +175,14 @@ void stacktab_fold_under(const struct stacktab *t, const struct ev_reader *r,
 	}
 	hash_release(&f.nodes);
 	free(f.path);
+}
+
+void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
+		   const uint64_t *bytes, const uint64_t *count, int flags,
+		   struct foldtree *tree, struct shown *shown)
+{
+	memset(shown, 0, sizeof *shown);
+	stacktab_fold_under(t, r, bytes, count, flags, FOLDTREE_ROOT, tree, shown);
 }
 
 void reduce_write_head(struct output *out, const char *reducer, int value_is_count,
@@ -206,20 +212,89 @@ void reduce_finish(struct ev_reader *r, struct output *out)
 	ev_close(r);
 }
 
-void reduce_close_capture(struct ev_reader *r, char **truncated)
+/*
+ * Capture i into red: read by the reducer, folded (under its process frame
+ * when split), its modules taken, its peak and leaks summed.
+ */
+static void reduce_capture(struct reduction *red, size_t i, struct ev_reader *r,
+			   const struct capture_reducer *reducer)
 {
-	if (r->truncated && !*truncated)
-		*truncated = xstrdup(r->in.name);
-	ev_close(r);
+	struct capture_totals t;
+	memset(&t, 0, sizeof t);
+	reducer->read(reducer->self, r, i == 0 ? &red->memory : NULL, &t);
+	uint32_t root = reducer->split_processes ? process_node(&red->tree, r) : FOLDTREE_ROOT;
+	stacktab_fold_under(t.tab, r, t.bytes, t.count, reducer->flags, root, &red->tree,
+			    &red->shown);
+	modinfo_begin(&red->modules, r);
+	modinfo_add_stacktab(&red->modules, t.tab, t.count);
+	modinfo_end(&red->modules);
+	if (i == 0)
+		red->sums.peak_time_ms = t.peak_time_ms;
+	red->sums.peak_bytes += t.peak_bytes;
+	red->sums.peak_allocations += t.peak_allocations;
+	red->sums.leaked_bytes += t.leaked_bytes;
+	red->sums.leaked_allocations += t.leaked_allocations;
+	if (reducer->done)
+		reducer->done(reducer->self);
 }
 
-void reduce_finish_many(struct ev_reader *first, char *truncated, struct output *out)
+void reduce_captures(struct reduction *red, struct input *first, const char *const *paths,
+		     size_t n, const struct capture_reducer *reducer)
 {
+	memset(red, 0, sizeof *red);
+	red->n = n ? n : 1;
+	foldtree_init(&red->tree);
+	memory_init(&red->memory, reducer->max_memory_records);
+	modinfo_init(&red->modules, NULL);
+	if (first)
+		ev_open_input(&red->first, first);
+	else
+		ev_open(&red->first, n ? paths[0] : NULL);
+	reduce_capture(red, 0, &red->first, reducer);
+	memory_finish(&red->memory);
+	for (size_t i = 1; i < n; i++) {
+		struct ev_reader r;
+		ev_open(&r, paths[i]);
+		reduce_capture(red, i, &r, reducer);
+		if (r.truncated && !red->truncated)
+			red->truncated = xstrdup(r.in.name);
+		ev_close(&r);
+	}
+}
+
+void reduce_write_modules(struct reduction *red, struct output *out)
+{
+	if (red->n > 1)
+		folded_meta_u64(out, "processes", red->n);
+	modinfo_write(&red->modules, out);
+}
+
+void reduce_write_sums(const struct reduction *red, struct output *out)
+{
+	folded_meta_u64(out, "peak_bytes", red->sums.peak_bytes);
+	folded_meta_u64(out, "peak_time_ms", red->sums.peak_time_ms);
+	folded_meta_u64(out, "peak_allocations", red->sums.peak_allocations);
+	folded_meta_u64(out, "leaked_bytes", red->sums.leaked_bytes);
+	folded_meta_u64(out, "leaked_allocations", red->sums.leaked_allocations);
+}
+
+void reduce_write_tree(const struct reduction *red, struct output *out)
+{
+	memory_write(&red->memory, out);
+	reduce_write_stacks(out, &red->tree, &red->shown);
+}
+
+void reduce_finish_captures(struct reduction *red, struct output *out)
+{
+	foldtree_release(&red->tree);
+	memory_release(&red->memory);
+	modinfo_release(&red->modules);
 	output_close(out);
-	if (first->truncated || truncated)
+	if (red->first.truncated || red->truncated)
 		die("%s: incomplete capture: no end record; the output covers only what was recorded",
-		    first->truncated ? first->in.name : truncated);
-	ev_close(first);
+		    red->first.truncated ? red->first.in.name : red->truncated);
+	free(red->truncated);
+	ev_close(&red->first);
 }
 
 void folded_set_add_input(struct folded_set *s, const struct input *in, const char *stack,

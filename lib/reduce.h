@@ -31,6 +31,7 @@
 #include "hash.h"
 #include "input.h"
 #include "memrec.h"
+#include "modinfo.h"
 #include "output.h"
 
 struct stacktab {
@@ -64,16 +65,6 @@ enum { FOLD_COUNT = 1, FOLD_FUNCTIONS = 2 };
 void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
 		   const uint64_t *bytes, const uint64_t *count, int flags,
 		   struct foldtree *tree, struct shown *shown);
-/*
- * Several captures (mf-record --follow-fork) summed in one tree: the same,
- * with the stacks under node root (FOLDTREE_ROOT, or with --split-processes
- * reduce_process_node's), adding to *shown rather than setting it.
- */
-void stacktab_fold_under(const struct stacktab *t, const struct ev_reader *r,
-			 const uint64_t *bytes, const uint64_t *count, int flags, uint32_t root,
-			 struct foldtree *tree, struct shown *shown);
-/* The node of the frame "process PID (NAME)" of r's capture, NAME its program's base name. */
-uint32_t reduce_process_node(struct foldtree *tree, const struct ev_reader *r);
 
 /*
  * The first metadata lines of a reducer's output: format, reducer, value
@@ -89,16 +80,83 @@ void reduce_write_stacks(struct output *out, const struct foldtree *tree,
  * ("PROG: FILE: incomplete capture: ...") and exit 1.  Then close r.
  */
 void reduce_finish(struct ev_reader *r, struct output *out);
+
 /*
- * The same for the captures of several processes, read one after the
- * other: each but the first is closed once folded, with
- * reduce_close_capture (which keeps in *truncated the name of the first
- * incomplete one, allocated), so that their number is not bound by the
- * descriptors a process may hold; then reduce_finish_many with the first,
- * still open (its metadata is the output's).
+ * The captures a reducer reads (one, or the processes of mf-record
+ * --follow-fork), reduced into one output.  Each is opened, read by the
+ * reducer, folded into one tree (under its process frame with
+ * --split-processes), its modules taken (lib/modinfo.h) and closed before
+ * the next is opened, so that their number is not bound by the
+ * descriptors a process may hold.  The first stays open until
+ * reduce_finish_captures: its metadata, memory records and peak's moment
+ * are the output's.
+ *
+ *	static void read_one(void *self, struct ev_reader *r,
+ *			     struct memory *memory, struct capture_totals *t);
+ *	struct reduction red;
+ *	reduce_captures(&red, NULL, paths, n, &(struct capture_reducer){
+ *			read_one, NULL, &state, 0, split_processes, max_memory_records });
+ *	output_open(&out, ...);
+ *	reduce_write_head(&out, ...); ev_write_metadata(&red.first, &out);
+ *	reduce_write_modules(&red, &out); reduce_write_sums(&red, &out);
+ *	reduce_write_tree(&red, &out);
+ *	reduce_finish_captures(&red, &out);
  */
-void reduce_close_capture(struct ev_reader *r, char **truncated);
-void reduce_finish_many(struct ev_reader *first, char *truncated, struct output *out);
+struct capture_totals {
+	/* what the stack lines show: per slot of tab, its value and count */
+	const struct stacktab *tab;
+	const uint64_t *bytes, *count;
+	/* the process's peak and leaks, when the reducer counts them */
+	uint64_t peak_bytes, peak_time_ms, peak_allocations, leaked_bytes, leaked_allocations;
+};
+struct capture_reducer {
+	/*
+	 * Read the capture r (open), its memory records into memory (NULL
+	 * for every capture but the first), and say what to fold in *t
+	 * (zeroed before).
+	 */
+	void (*read)(void *self, struct ev_reader *r, struct memory *memory,
+		     struct capture_totals *t);
+	/* The capture is folded: what read kept for it may go.  NULL: nothing to do. */
+	void (*done)(void *self);
+	void *self;
+	int flags;		/* as stacktab_fold's */
+	int split_processes;	/* each capture under its process frame */
+	uint64_t max_memory_records;
+};
+struct reduction {
+	struct ev_reader first;	/* open until reduce_finish_captures */
+	size_t n;		/* the captures read */
+	struct foldtree tree;	/* the stacks of all */
+	struct shown shown;	/* the sums of tree */
+	/*
+	 * The processes' peaks and leaks, each taken alone, summed: at most
+	 * what they held at once (tab and its arrays NULL; peak_time_ms the
+	 * first capture's, since the captures share no clock).
+	 */
+	struct capture_totals sums;
+	struct memory memory;	/* the first capture's records */
+	struct modinfo modules;	/* of the stacks in tree */
+	char *truncated;	/* the name of a later capture without an end record, the first such */
+};
+/*
+ * Read paths[0..n) (n = 0: standard input) into red; first, when not NULL,
+ * is the first capture's input already open (it is taken over).  Dies on
+ * an input error.
+ */
+void reduce_captures(struct reduction *red, struct input *first, const char *const *paths,
+		     size_t n, const struct capture_reducer *reducer);
+/* "# processes=N" (when several) and the module lines. */
+void reduce_write_modules(struct reduction *red, struct output *out);
+/* peak_bytes, peak_time_ms, peak_allocations, leaked_bytes, leaked_allocations. */
+void reduce_write_sums(const struct reduction *red, struct output *out);
+/* The memory lines, shown_bytes and shown_allocations, then the stack lines. */
+void reduce_write_tree(const struct reduction *red, struct output *out);
+/*
+ * Release red, close the output, and when a capture had no end record say
+ * so (as reduce_finish) and exit 1; then close the first capture.
+ */
+void reduce_finish_captures(struct reduction *red, struct output *out);
 
 /* The memory records of the output: memrec.h (struct memory). */
 

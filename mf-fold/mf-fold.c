@@ -30,7 +30,6 @@
 #include "err.h"
 #include "events.h"
 #include "folded.h"
-#include "modinfo.h"
 #include "hash.h"
 #include "input.h"
 #include "num.h"
@@ -78,6 +77,7 @@ static void add(struct stacktab *tab, uint32_t thread, const struct ev *ev)
 	tab->count[slot]++;
 }
 
+/* The memory records go to mem; NULL: a capture but the first's, none. */
 static void read_capture(struct stacktab *tab, struct memory *mem, struct ev_reader *r,
 			 const struct options *o)
 {
@@ -91,10 +91,9 @@ static void read_capture(struct stacktab *tab, struct memory *mem, struct ev_rea
 			temporary_alloc(&t, &ev);
 		else if (ev.type == EV_FREE && o->temporary && temporary_free(&t, &ev))
 			add(tab, ev.alloc_thread, &ev);
-		else if (ev.type == EV_MEMORY)
+		else if (ev.type == EV_MEMORY && mem)
 			memory_add(mem, ev.time_ms, ev.heap, ev.rss);
 	}
-	memory_finish(mem);
 	hash_release(&t.thread_allocs);
 	hash_release(&t.seq);
 }
@@ -120,42 +119,42 @@ static void functions_only(struct buf *b, const char *stack, size_t n, int keep_
 	}
 }
 
-/*
- * The captures in[0..n) (several: the processes of mf-record
- * --follow-fork), summed, or each under its process frame with
- * --split-processes; the metadata and memory records are the first's.
- */
-static void fold_captures(struct input *in, char *const *paths, size_t n, const struct options *o,
-			  struct output *out)
+/* What mf-fold makes of one capture: its allocations (all, or temporary) per stack. */
+struct capture {
+	const struct options *o;
+	struct stacktab tab;
+};
+
+static void read_one(void *self, struct ev_reader *r, struct memory *memory,
+		     struct capture_totals *t)
 {
-	struct ev_reader *r = xcalloc(n, sizeof *r);
-	char *truncated = NULL;
-	struct foldtree tree;
-	struct shown shown = { 0, 0 };
-	struct memory mem;
-	foldtree_init(&tree);
-	memory_init(&mem, o->max_memory_records);
-	/* The first capture's table stays until its module lines are written. */
-	struct stacktab first;
-	for (size_t i = 0; i < n; i++) {
-		struct stacktab other, *tab = i == 0 ? &first : &other;
-		struct memory own;
-		if (i > 0)
-			input_open(&in[i], paths[i]);
-		ev_open_input(&r[i], &in[i]);
-		stacktab_init(tab, o->split_threads);
-		memory_init(&own, o->max_memory_records);
-		read_capture(tab, i == 0 ? &mem : &own, &r[i], o);
-		uint32_t root = o->split_processes ? reduce_process_node(&tree, &r[i]) : FOLDTREE_ROOT;
-		stacktab_fold_under(tab, &r[i], tab->bytes, tab->count,
-				    (o->count ? FOLD_COUNT : 0) | (o->functions ? FOLD_FUNCTIONS : 0),
-				    root, &tree, &shown);
-		if (i > 0)
-			stacktab_release(tab);
-		memory_release(&own);
-		if (i > 0)
-			reduce_close_capture(&r[i], &truncated);
-	}
+	struct capture *c = self;
+	stacktab_init(&c->tab, c->o->split_threads);
+	read_capture(&c->tab, memory, r, c->o);
+	t->tab = &c->tab;
+	t->bytes = c->tab.bytes;
+	t->count = c->tab.count;
+}
+
+static void done_one(void *self)
+{
+	stacktab_release(&((struct capture *)self)->tab);
+}
+
+/*
+ * The captures paths[0..n) (several: the processes of mf-record
+ * --follow-fork; the first's input already open in first), summed, or
+ * each under its process frame with --split-processes; the metadata is
+ * the first's.
+ */
+static void fold_captures(struct input *first, char *const *paths, size_t n,
+			  const struct options *o, struct output *out)
+{
+	struct capture c = { .o = o };
+	struct reduction red;
+	int flags = (o->count ? FOLD_COUNT : 0) | (o->functions ? FOLD_FUNCTIONS : 0);
+	reduce_captures(&red, first, (const char *const *)paths, n, &(struct capture_reducer){
+		read_one, done_one, &c, flags, o->split_processes, o->max_memory_records });
 	output_open(out, o->output, o->force);
 	reduce_write_head(out, o->temporary ? "temporary" : "all", o->count, o->split_threads);
 	if (o->split_processes)
@@ -164,18 +163,10 @@ static void fold_captures(struct input *in, char *const *paths, size_t n, const 
 		folded_meta_u64(out, "temporary_threshold", o->threshold);
 	if (o->functions)
 		folded_meta_json(out, "functions_only", "true");
-	ev_write_metadata(&r[0], out);
-	if (n > 1)
-		folded_meta_u64(out, "processes", n);
-	else
-		modinfo_write_stacktab(out, &r[0], &first, first.count);
-	stacktab_release(&first);
-	memory_write(&mem, out);
-	reduce_write_stacks(out, &tree, &shown);
-	foldtree_release(&tree);
-	memory_release(&mem);
-	reduce_finish_many(&r[0], truncated, out);
-	free(r);
+	ev_write_metadata(&red.first, out);
+	reduce_write_modules(&red, out);
+	reduce_write_tree(&red, out);
+	reduce_finish_captures(&red, out);
 }
 
 /* Sums of folded input, to rewrite shown_bytes and shown_allocations. */
@@ -364,18 +355,17 @@ int main(int argc, char **argv)
 	 * folded stacks is a bad event stream, said as the event reader says it.
 	 * Several FILEs are captures of several processes, each an event stream.
 	 */
-	size_t n = argc > optind ? (size_t)(argc - optind) : 1;
-	struct input *in = xcalloc(n, sizeof *in);
+	size_t n = (size_t)(argc - optind);
+	struct input in;
 	struct output out;
-	input_open(&in[0], optind < argc ? argv[optind] : NULL);
-	enum syntax_format format = input_getline(&in[0]) ? syntax_guess(in[0].line, in[0].len) : SYNTAX_EVENTS;
+	input_open(&in, optind < argc ? argv[optind] : NULL);
+	enum syntax_format format = input_getline(&in) ? syntax_guess(in.line, in.len) : SYNTAX_EVENTS;
 	int events = format == SYNTAX_EVENTS || n > 1 ||
 		     ((o.temporary || o.split_threads || o.split_processes) && format == SYNTAX_UNKNOWN);
-	input_unget(&in[0]);
+	input_unget(&in);
 	if (events)
-		fold_captures(in, argv + optind, n, &o, &out);
+		fold_captures(&in, argv + optind, n, &o, &out);
 	else
-		refold(&in[0], &o);
-	free(in);
+		refold(&in, &o);
 	return 0;
 }

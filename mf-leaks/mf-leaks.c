@@ -18,19 +18,19 @@
 #include "err.h"
 #include "events.h"
 #include "folded.h"
-#include "modinfo.h"
 #include "output.h"
 #include "reduce.h"
 
 static const char usage[] =
 	"usage: mf-leaks [-f] [-o OUTPUT] [--since MS] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]\n";
 
+/* What mf-leaks makes of one capture. */
 struct leaks {
+	const struct snapshot_options *o;
 	struct stacktab tab;	/* live bytes and allocations per stack */
 	int since;		/* --since given: only allocations at or after since_ms */
 	uint64_t since_ms;
 	uint64_t peak_bytes, peak_time_ms, peak_allocations;
-	struct memory memory;
 };
 
 static void on_alloc(struct leaks *l, const struct ev_reader *r, const struct ev *ev)
@@ -70,7 +70,8 @@ static void on_live(struct leaks *l, const struct ev *ev)
 	l->tab.count[slot] += ev->count;
 }
 
-static void read_capture(struct leaks *l, struct ev_reader *r)
+/* The memory records go to memory; NULL: a capture but the first's, none. */
+static void read_capture(struct leaks *l, struct ev_reader *r, struct memory *memory)
 {
 	struct ev ev;
 	if (l->since)
@@ -79,7 +80,10 @@ static void read_capture(struct leaks *l, struct ev_reader *r)
 		switch (ev.type) {
 		case EV_ALLOC: on_alloc(l, r, &ev); break;
 		case EV_FREE: on_free(l, &ev); break;
-		case EV_MEMORY: memory_add(&l->memory, ev.time_ms, ev.heap, ev.rss); break;
+		case EV_MEMORY:
+			if (memory)
+				memory_add(memory, ev.time_ms, ev.heap, ev.rss);
+			break;
 		case EV_PEAK_LIVE:
 		case EV_END_LIVE: on_live(l, &ev); break;
 		case EV_PEAK:
@@ -88,80 +92,61 @@ static void read_capture(struct leaks *l, struct ev_reader *r)
 			break;
 		}
 	}
-	memory_finish(&l->memory);
 }
 
-/*
- * The output of n captures (the processes of mf-record --follow-fork,
- * folded into tree, one process frame each with --split-processes): the
- * first capture's metadata and memory records, the leaks of all, and the
- * sum of the processes' peaks, each taken alone.
- */
-static void write_leaks(const struct leaks *l, const struct ev_reader *r, size_t n,
-			const struct snapshot_options *o, const struct foldtree *tree,
-			const struct shown *shown, struct output *out)
+/* The capture's leaks to fold, and its peak. */
+static void read_one(void *self, struct ev_reader *r, struct memory *memory,
+		     struct capture_totals *t)
 {
-	uint64_t bytes = 0, allocations = 0;
-	for (size_t i = 0; i < n; i++) {
-		bytes += l[i].peak_bytes;
-		allocations += l[i].peak_allocations;
-	}
+	struct leaks *l = self;
+	const struct snapshot_options *o = l->o;
+	memset(l, 0, sizeof *l);
+	l->o = o;
+	l->since = o->has_time;
+	l->since_ms = o->time_ms;
+	stacktab_init(&l->tab, o->split_threads);
+	read_capture(l, r, memory);
+	*t = (struct capture_totals){
+		&l->tab, l->tab.bytes, l->tab.count, l->peak_bytes, l->peak_time_ms,
+		l->peak_allocations, 0, 0,
+	};
+}
+
+static void done_one(void *self)
+{
+	stacktab_release(&((struct leaks *)self)->tab);
+}
+
+static void write_leaks(const struct snapshot_options *o, struct reduction *red,
+			struct output *out)
+{
 	reduce_write_head(out, "leaks", 0, o->split_threads);
 	if (o->split_processes)
 		folded_meta_json(out, "split_processes", "true");
-	ev_write_metadata(&r[0], out);
-	if (l[0].since)
-		folded_meta_u64(out, "since_ms", l[0].since_ms);
-	if (n > 1)
-		folded_meta_u64(out, "processes", n);
-	else
-		modinfo_write_stacktab(out, &r[0], &l[0].tab, l[0].tab.count);
-	folded_meta_u64(out, "peak_bytes", bytes);
-	folded_meta_u64(out, "peak_time_ms", l[0].peak_time_ms);
-	folded_meta_u64(out, "peak_allocations", allocations);
-	folded_meta_u64(out, "leaked_bytes", shown->bytes);
-	folded_meta_u64(out, "leaked_allocations", shown->count);
-	memory_write(&l[0].memory, out);
-	reduce_write_stacks(out, tree, shown);
+	ev_write_metadata(&red->first, out);
+	if (o->has_time)
+		folded_meta_u64(out, "since_ms", o->time_ms);
+	reduce_write_modules(red, out);
+	/* The leaks are the stacks shown (with --since, those made since). */
+	red->sums.leaked_bytes = red->shown.bytes;
+	red->sums.leaked_allocations = red->shown.count;
+	reduce_write_sums(red, out);
+	reduce_write_tree(red, out);
 }
 
 int main(int argc, char **argv)
 {
 	struct snapshot_options o;
+	struct leaks l = { .o = &o };
+	struct reduction red;
+	struct output out;
 
 	set_progname(argv[0]);
-	const char *input = snapshot_options_parse(argc, argv, usage, "since", &o);
-
-	size_t n = o.ninputs ? o.ninputs : 1;
-	struct ev_reader *r = xcalloc(n, sizeof *r);
-	struct leaks *l = xcalloc(n, sizeof *l);
-	struct foldtree tree;
-	struct shown shown = { 0, 0 };
-	struct output out;
-	char *truncated = NULL;
-	foldtree_init(&tree);
-	for (size_t i = 0; i < n; i++) {
-		l[i].since = o.has_time;
-		l[i].since_ms = o.time_ms;
-		memory_init(&l[i].memory, o.max_memory_records);
-		stacktab_init(&l[i].tab, o.split_threads);
-		ev_open(&r[i], o.ninputs ? o.inputs[i] : input);
-		read_capture(&l[i], &r[i]);
-		uint32_t root = o.split_processes ? reduce_process_node(&tree, &r[i]) : FOLDTREE_ROOT;
-		stacktab_fold_under(&l[i].tab, &r[i], l[i].tab.bytes, l[i].tab.count, 0, root,
-				    &tree, &shown);
-		if (i > 0)
-			reduce_close_capture(&r[i], &truncated);
-	}
+	snapshot_options_parse(argc, argv, usage, "since", &o);
+	reduce_captures(&red, NULL, o.inputs, o.ninputs, &(struct capture_reducer){
+		read_one, done_one, &l, 0, o.split_processes, o.max_memory_records });
 	output_open(&out, o.output, o.force);
-	write_leaks(l, r, n, &o, &tree, &shown, &out);
-	foldtree_release(&tree);
-	reduce_finish_many(&r[0], truncated, &out);
-	for (size_t i = 0; i < n; i++) {
-		stacktab_release(&l[i].tab);
-		memory_release(&l[i].memory);
-	}
-	free(l);
-	free(r);
+	write_leaks(&o, &red, &out);
+	reduce_finish_captures(&red, &out);
 	return 0;
 }

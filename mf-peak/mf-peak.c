@@ -26,14 +26,15 @@
 #include "err.h"
 #include "events.h"
 #include "folded.h"
-#include "modinfo.h"
 #include "output.h"
 #include "reduce.h"
 
 static const char usage[] =
 	"usage: mf-peak [-f] [-o OUTPUT] [--at MS] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]\n";
 
+/* What mf-peak makes of one capture. */
 struct peak {
+	const struct snapshot_options *o;
 	struct stacktab tab;
 	/* per slot: totals at the peak, and whether it changed since */
 	uint64_t *peak_bytes, *peak_count;
@@ -45,7 +46,6 @@ struct peak {
 	uint64_t bytes, time_ms, allocations;
 	/* aggregated captures: the L records */
 	uint64_t leaked_bytes, leaked_allocations;
-	struct memory memory;
 	/* --at: the live totals at the moment, once taken */
 	int at, at_taken;
 	uint64_t at_ms;
@@ -161,10 +161,10 @@ static void peak_release(struct peak *p)
 	free(p->peak_count);
 	free(p->changed);
 	free(p->log);
-	memory_release(&p->memory);
 }
 
-static void read_capture(struct peak *p, struct ev_reader *r)
+/* The memory records go to memory; NULL: a capture but the first's, none. */
+static void read_capture(struct peak *p, struct ev_reader *r, struct memory *memory)
 {
 	struct ev ev;
 	if (p->at)
@@ -176,7 +176,8 @@ static void read_capture(struct peak *p, struct ev_reader *r)
 		case EV_ALLOC: on_alloc(p, r, &ev); break;
 		case EV_FREE: on_free(p, &ev); break;
 		case EV_MEMORY:
-			memory_add(&p->memory, ev.time_ms, ev.heap, ev.rss);
+			if (memory)
+				memory_add(memory, ev.time_ms, ev.heap, ev.rss);
 			break;
 		case EV_PEAK_LIVE: on_peak_live(p, &ev); break;
 		case EV_END_LIVE:
@@ -189,7 +190,6 @@ static void read_capture(struct peak *p, struct ev_reader *r)
 			break;
 		}
 	}
-	memory_finish(&p->memory);
 	if (p->at)
 		moment_arrays(p);
 	if (!r->aggregate) {
@@ -198,77 +198,56 @@ static void read_capture(struct peak *p, struct ev_reader *r)
 	}
 }
 
-/*
- * The output of n captures (the processes of mf-record --follow-fork,
- * folded into tree, one process frame each with --split-processes): the
- * first capture's metadata and memory records, and the sums of the
- * processes' peaks, each taken alone: at most what they held at once.
- */
-static void write_peak(const struct peak *p, const struct ev_reader *r, size_t n,
-		       const struct snapshot_options *o, const struct foldtree *tree,
-		       const struct shown *shown, struct output *out)
+/* The capture's stacks at the peak (or at --at) to fold, and its peak and leaks. */
+static void read_one(void *self, struct ev_reader *r, struct memory *memory,
+		     struct capture_totals *t)
 {
-	uint64_t bytes = 0, allocations = 0, leaked_bytes = 0, leaked_allocations = 0;
-	for (size_t i = 0; i < n; i++) {
-		bytes += p[i].bytes;
-		allocations += p[i].allocations;
-		leaked_bytes += p[i].leaked_bytes;
-		leaked_allocations += p[i].leaked_allocations;
-	}
-	reduce_write_head(out, p[0].at ? "live" : "peak", 0, o->split_threads);
+	struct peak *p = self;
+	const struct snapshot_options *o = p->o;
+	memset(p, 0, sizeof *p);
+	p->o = o;
+	p->at = o->has_time;
+	p->at_ms = o->time_ms;
+	stacktab_init(&p->tab, o->split_threads);
+	read_capture(p, r, memory);
+	*t = (struct capture_totals){
+		&p->tab, p->at ? p->at_bytes : p->peak_bytes, p->at ? p->at_count : p->peak_count,
+		p->bytes, p->time_ms, p->allocations, p->leaked_bytes, p->leaked_allocations,
+	};
+}
+
+static void done_one(void *self)
+{
+	peak_release(self);
+}
+
+static void write_peak(const struct snapshot_options *o, struct reduction *red,
+		       struct output *out)
+{
+	reduce_write_head(out, o->has_time ? "live" : "peak", 0, o->split_threads);
 	if (o->split_processes)
 		folded_meta_json(out, "split_processes", "true");
-	ev_write_metadata(&r[0], out);
-	if (p[0].at)
-		folded_meta_u64(out, "at_ms", p[0].at_ms);
-	if (n > 1)
-		folded_meta_u64(out, "processes", n);
-	else
-		modinfo_write_stacktab(out, &r[0], &p[0].tab, p[0].at ? p[0].at_count : p[0].peak_count);
-	folded_meta_u64(out, "peak_bytes", bytes);
-	folded_meta_u64(out, "peak_time_ms", p[0].time_ms);
-	folded_meta_u64(out, "peak_allocations", allocations);
-	folded_meta_u64(out, "leaked_bytes", leaked_bytes);
-	folded_meta_u64(out, "leaked_allocations", leaked_allocations);
-	memory_write(&p[0].memory, out);
-	reduce_write_stacks(out, tree, shown);
+	ev_write_metadata(&red->first, out);
+	if (o->has_time)
+		folded_meta_u64(out, "at_ms", o->time_ms);
+	reduce_write_modules(red, out);
+	reduce_write_sums(red, out);
+	reduce_write_tree(red, out);
 }
 
 int main(int argc, char **argv)
 {
 	struct snapshot_options o;
+	struct peak p = { .o = &o };
+	struct reduction red;
+	struct output out;
 
 	set_progname(argv[0]);
-	const char *input = snapshot_options_parse(argc, argv, usage, "at", &o);
-
-	size_t n = o.ninputs ? o.ninputs : 1;
-	struct ev_reader *r = xcalloc(n, sizeof *r);
-	struct peak *p = xcalloc(n, sizeof *p);
-	struct foldtree tree;
-	struct shown shown = { 0, 0 };
-	struct output out;
-	char *truncated = NULL;
-	foldtree_init(&tree);
-	for (size_t i = 0; i < n; i++) {
-		p[i].at = o.has_time;
-		p[i].at_ms = o.time_ms;
-		memory_init(&p[i].memory, o.max_memory_records);
-		stacktab_init(&p[i].tab, o.split_threads);
-		ev_open(&r[i], o.ninputs ? o.inputs[i] : input);
-		read_capture(&p[i], &r[i]);
-		uint32_t root = o.split_processes ? reduce_process_node(&tree, &r[i]) : FOLDTREE_ROOT;
-		stacktab_fold_under(&p[i].tab, &r[i], p[i].at ? p[i].at_bytes : p[i].peak_bytes,
-				    p[i].at ? p[i].at_count : p[i].peak_count, 0, root, &tree, &shown);
-		if (i > 0)
-			reduce_close_capture(&r[i], &truncated);
-	}
+	snapshot_options_parse(argc, argv, usage, "at", &o);
+	reduce_captures(&red, NULL, o.inputs, o.ninputs, &(struct capture_reducer){
+		read_one, done_one, &p, 0, o.split_processes, o.max_memory_records });
 	output_open(&out, o.output, o.force);
-	write_peak(p, r, n, &o, &tree, &shown, &out);
-	foldtree_release(&tree);
-	reduce_finish_many(&r[0], truncated, &out);
-	for (size_t i = 0; i < n; i++)
-		peak_release(&p[i]);
-	free(p);
-	free(r);
+	write_peak(&o, &red, &out);
+	reduce_finish_captures(&red, &out);
 	return 0;
 }

@@ -267,4 +267,76 @@ follow_names() {
 		cap.C.2.mft.zst cap.C.mft.zst cap.C.mft.zst cap.C.mft.zst cap.mft.zst
 	# No .mft: the process id goes at the end.
 	follow_names trace 'trace.*' 'grep -q ^H' trace trace.C trace.C trace.C trace.C.2
+
+@test "several captures: the module lines of a two-process recording, one per path, through mf-peak, mf-leaks and mf-fold" {
+	dir=$BATS_FILE_TMPDIR/fork_orphan
+	[ ! -s "$BATS_FILE_TMPDIR/fork_orphan.err" ]
+	[ "$(ls "$dir" | wc -l)" = 2 ]
+	# libc's line as the parent's capture alone gives it: the child runs the same frames.
+	run -0 --separate-stderr $BIN/mf-fold "$dir/cap.mft"
+	libc=$(sed -n 's/^# module=\({"path":"[^"]*\/libc\.so\.6",.*\)$/\1/p' <<<"$output")
+	[ "$(wc -l <<<"$libc")" = 1 ]
+	[ -n "$libc" ]
+	program='{"path":"'$PROGS'/fork_orphan","program":true,"lines":true,"files":["'$ROOT'/tests/progs/fork_orphan.c"]}'
+	for reducer in mf-peak mf-leaks mf-fold; do
+		run -0 --separate-stderr $BIN/$reducer "$dir/cap.mft" "$dir"/cap.*.mft
+		[ "$stderr" = "" ]
+		[ "$(sed -n 's/^# module=//p' <<<"$output")" = "$program
+$libc" ]
+		# Right after the number of processes.
+		[ "$(grep -A1 '^# processes=2$' <<<"$output" | tail -1)" = "# module=$program" ]
+	done
+}
+
+@test "several captures: a module's facts merge by path: program or lines in any capture, files once each, the earlier capture's first" {
+	cd "$BATS_TEST_TMPDIR"
+	cat >app.mft <<'CAP'
+H 1 full 100 1764127800000 10 /src/app
+M 1 /src/app
+M 2 /lib/libx.so
+F 1 1 ? 0 _start
+F 2 1 /src/main.c 9 main
+F 3 2 ? 0 x_alloc
+S 1 0 1
+S 2 1 2
+S 3 2 3
+T 1 100 app
+a 1 3 100
+E 5 1 0 0 0 exit 0
+CAP
+	# The program the child exec'd runs app's code (not its program there)
+	# and libx twice loaded, now with lines.
+	cat >tool.mft <<'CAP'
+H 1 full 101 1764127800003 10 /src/tool
+# from exec 101
+M 1 /src/tool
+M 2 /src/app
+M 3 /lib/libx.so
+M 4 /lib/libx.so
+F 1 1 ? 0 _start
+F 2 2 /src/util.c 3 app_run
+F 3 2 /src/main.c 9 app_step
+F 4 3 /src/x.c 7 x_alloc
+F 5 4 /src/x2.c 2 x_alloc2
+S 1 0 1
+S 2 1 2
+S 3 2 3
+S 4 3 4
+S 5 3 5
+T 1 101 tool
+a 1 4 200
+a 1 5 300
+E 5 2 0 0 0 exit 0
+CAP
+	run -0 --separate-stderr $BIN/mf-leaks tool.mft
+	[ "$(sed -n 's/^# module=//p' <<<"$output")" = '{"path":"/src/tool","program":true,"lines":false,"files":[]}
+{"path":"/src/app","program":false,"lines":true,"files":["/src/util.c","/src/main.c"]}
+{"path":"/lib/libx.so","program":false,"lines":true,"files":["/src/x.c","/src/x2.c"]}' ]
+	for reducer in mf-peak mf-leaks mf-fold; do
+		run -0 --separate-stderr $BIN/$reducer app.mft tool.mft
+		[ "$stderr" = "" ]
+		[ "$(sed -n 's/^# module=//p' <<<"$output")" = '{"path":"/src/app","program":true,"lines":true,"files":["/src/main.c","/src/util.c"]}
+{"path":"/lib/libx.so","program":false,"lines":true,"files":["/src/x.c","/src/x2.c"]}
+{"path":"/src/tool","program":true,"lines":false,"files":[]}' ]
+	done
 }
