@@ -267,6 +267,7 @@ follow_names() {
 		cap.C.2.mft.zst cap.C.mft.zst cap.C.mft.zst cap.C.mft.zst cap.mft.zst
 	# No .mft: the process id goes at the end.
 	follow_names trace 'trace.*' 'grep -q ^H' trace trace.C trace.C trace.C trace.C.2
+}
 
 @test "several captures: the module lines of a two-process recording, one per path, through mf-peak, mf-leaks and mf-fold" {
 	dir=$BATS_FILE_TMPDIR/fork_orphan
