@@ -4,7 +4,7 @@
  * into the model (type by type: one malformed value only loses itself), and
  * holds the default source, the formatting helpers and the page's state.
  *
- * The page script is seven files concatenated by mf-html/build.mk into one
+ * The page script is eight files concatenated by mf-html/build.mk into one
  * function scope, in this order:
  *   page-model.js    decodeModel(DATA) -> model: metadata, frames, stacks (once);
  *                    source.values(model) -> what each stack weighs now (the
@@ -16,6 +16,7 @@
  *                    the tooltip and the memory chart
  *   page-controls.js the URL fragment, search, buttons, header and panels
  *   page-diff.js     the differential mode, for mf-diff's output (model.diff)
+ *   page-pack.js     the packed form of the data of large pages, for decodeModel
  *   page-window.js   window.mf (docs/REPORT.md) and the start
  * The parts only declare (functions, and variables set from constants or
  * the document); page-window.js starts the page once all of them are set.
@@ -316,6 +317,26 @@
     return '';
   }
 
+  function newStack(frames, value, count) {
+    return { frames: frames, value: value, count: count, python: false, before: 0, beforeCount: 0 };
+  }
+
+  /* Stacks come prefix-compressed: shared, n, n frame ids, value, count
+     (a diff: then before, count before; page-diff.js). */
+  function readStacks(a, diff) {
+    var stacks = [], prev = [], i = 0;
+    while (i < a.length) {
+      var shared = a[i++], n = a[i++];
+      var fr = prev.slice(0, shared);
+      for (var j = 0; j < n; j++) fr.push(a[i++]);
+      var st = newStack(fr, a[i++], a[i++]);
+      if (diff) { st.before = a[i++]; st.beforeCount = a[i++]; }
+      stacks.push(st);
+      prev = fr;
+    }
+    return stacks;
+  }
+
   function decodeModel(d) {
     var warnings = [];
     /* No prototype: a key named __proto__ or constructor is a key like any other. */
@@ -329,22 +350,14 @@
       if (wrong) warnings.push('ignored metadata ' + kv[0] + ' that is not ' + wrong);
     });
     var meta = m.meta;
-    var parts = d.frames.map(splitFrame);
+    /* The readable form, or the packed one of large pages (page-pack.js). */
+    var packed = typeof d.frames === 'string', u = packed ? unpackFrames(d) : null;
+    var texts = packed ? u.texts : d.frames, parts = packed ? u.parts : texts.map(splitFrame);
     var extra = extraHidden(parts, Array.isArray(d.hide) ? d.hide : [], warnings);
     var index = moduleIndex(m.modules);
-    var frames = d.frames.map(function (t, i) { return makeFrame(t, parts[i], extra[i] === 1, index); });
-    /* Stacks come prefix-compressed: shared, n, n frame ids, value, count
-       (a diff: then before, count before; page-diff.js). */
-    var stacks = [], prev = [], a = d.stacks, i = 0, diff = d.diff === true;
-    while (i < a.length) {
-      var shared = a[i++], n = a[i++];
-      var fr = prev.slice(0, shared);
-      for (var j = 0; j < n; j++) fr.push(a[i++]);
-      var st = { frames: fr, value: a[i++], count: a[i++], python: false, before: 0, beforeCount: 0 };
-      if (diff) { st.before = a[i++]; st.beforeCount = a[i++]; }
-      stacks.push(st);
-      prev = fr;
-    }
+    var frames = texts.map(function (t, i) { return makeFrame(t, parts[i], extra[i] === 1, index); });
+    var diff = d.diff === true;
+    var stacks = packed ? unpackStacks(d.stacks, diff, frames.length) : readStacks(d.stacks, diff);
     var hasPython = markPython(frames, stacks);
     return { meta: meta, threads: m.threads, memory: m.memory, modules: m.modules, hasPython: hasPython,
              frames: frames, stacks: stacks, stackMeta: stackMeta,
