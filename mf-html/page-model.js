@@ -297,6 +297,23 @@
   }
   function isMemoryRecord(r) { return Array.isArray(r) && r.length >= 3 && isCount(r[0]) && isCount(r[1]) && isCount(r[2]); }
 
+  /*
+   * A module line into the list; one that names a module already there
+   * (same path and build id: a diff has most modules from both sides)
+   * adds its files to it, and its lines if the other had none.
+   */
+  function addModule(modules, mod) {
+    var same = modules.find(function (x) { return x.path === mod.path && x.buildId === mod.buildId; });
+    if (!same) { modules.push(mod); return; }
+    same.program = same.program || mod.program;
+    same.lines = same.lines || mod.lines;
+    var have = new Set(same.files);
+    mod.files.forEach(function (f) { if (!have.has(f)) same.files.push(f); });
+  }
+
+  /* A diff's metadata keys of one side (mf-diff's base_KEY, new_KEY) that the page reads as KEY. */
+  var DIFF_SIDE_KEYS = new Map([['base_module', 'module'], ['new_module', 'module']]);
+
   /* One metadata line into the model: meta, threads or memory; what it should be when it is not, else ''. */
   function addMeta(m, key, value) {
     if (key === 'thread') {
@@ -304,8 +321,8 @@
       m.threads.push({ thread: value.thread, tid: value.tid === undefined ? null : value.tid, name: value.name || '' });
     } else if (key === 'module') {
       if (!isModule(value)) return 'a {"path":"PATH","program":BOOL,"lines":BOOL,"files":[...]}';
-      m.modules.push({ path: value.path, program: value.program === true, lines: value.lines !== false,
-                       buildId: value.build_id || null, files: value.files || [] });
+      addModule(m.modules, { path: value.path, program: value.program === true, lines: value.lines !== false,
+                             buildId: value.build_id || null, files: value.files || [] });
     } else if (key === 'memory') {
       if (!isMemoryRecord(value)) return 'a [MS,HEAP,RSS] of numbers';
       m.memory.push([value[0], value[1], value[2]]);
@@ -346,7 +363,8 @@
       if (kv.length > 2) { stackMeta.push({ stack: kv[2], key: kv[0], raw: kv[1] }); return; }
       var r = parseJSON(kv[1]);
       if (!r.ok) { warnings.push('ignored metadata ' + kv[0] + ' that is not valid JSON'); return; }
-      var wrong = addMeta(m, kv[0], r.value);
+      var key = d.diff === true && DIFF_SIDE_KEYS.has(kv[0]) ? DIFF_SIDE_KEYS.get(kv[0]) : kv[0];
+      var wrong = addMeta(m, key, r.value);
       if (wrong) warnings.push('ignored metadata ' + kv[0] + ' that is not ' + wrong);
     });
     var meta = m.meta;
