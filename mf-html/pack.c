@@ -62,6 +62,58 @@ static void pack_table(struct buf *b, const char *key, const struct intern *t)
 	buf_addc(b, ']');
 }
 
+/*
+ * Where a function name splits into its scope ("ns::Class::", up to the
+ * last "::" before the parameters), its own name, and its parameters
+ * (from the first '(' that does not open "(anonymous namespace)"): the
+ * scopes and parameter lists of C++ names repeat where the names do not.
+ * Any split gives the name back; this one makes the tables small.
+ */
+static void name_split(const char *name, size_t n, size_t *own, size_t *params)
+{
+	static const char anon[] = "(anonymous namespace)";
+	size_t p = 0;
+	while (p < n && (name[p] != '(' || (n - p >= sizeof anon - 1 && !memcmp(name + p, anon, sizeof anon - 1))))
+		p += name[p] == '(' ? sizeof anon - 1 : 1;
+	size_t q = p;
+	while (q >= 2 && !(name[q - 1] == ':' && name[q - 2] == ':'))
+		q--;
+	*own = q >= 2 ? q : 0;
+	*params = p;
+}
+
+/*
+ * Append the names as "scopes", "params" and "names" tables (the names
+ * holding their own parts) and "nameparts": each name's scope and
+ * parameter list.
+ */
+static void pack_names(struct buf *b, const struct intern *names)
+{
+	struct intern scopes = INTERN_INIT, params = INTERN_INIT;
+	struct buf parts = BUF_INIT;
+	buf_adds(b, "\"names\":[");
+	for (size_t i = 0; i < names->count; i++) {
+		const char *name = intern_str(names, (uint32_t)i);
+		size_t n = intern_len(names, (uint32_t)i), q, p;
+		name_split(name, n, &q, &p);
+		pack_number(&parts, intern(&scopes, name, q));
+		pack_number(&parts, intern(&params, name + p, n - p));
+		if (i)
+			buf_addc(b, ',');
+		json_quote(b, name + q, p - q);
+	}
+	buf_adds(b, "],");
+	pack_table(b, "scopes", &scopes);
+	buf_addc(b, ',');
+	pack_table(b, "params", &params);
+	buf_adds(b, ",\"nameparts\":\"");
+	buf_add(b, parts.data, parts.len);
+	buf_addc(b, '"');
+	buf_release(&parts);
+	intern_release(&scopes);
+	intern_release(&params);
+}
+
 void pack_frames(struct buf *b, const struct intern *frames)
 {
 	struct intern names = INTERN_INIT, files = INTERN_INIT;
@@ -81,7 +133,7 @@ void pack_frames(struct buf *b, const struct intern *frames)
 		if (line >= 0)
 			pack_number(&codes, (uint64_t)line);
 	}
-	pack_table(b, "names", &names);
+	pack_names(b, &names);
 	buf_addc(b, ',');
 	pack_table(b, "files", &files);
 	buf_adds(b, ",\"frames\":\"");

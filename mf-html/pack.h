@@ -10,10 +10,12 @@
  * significant digit first; every digit but the last is shifted by 45, so a
  * number below 45 is one character, below 2025 two.
  *
- * Frames share their function names and files through two string tables:
+ * Frames share their function names and files through string tables:
  * each frame is its name's index, then 0 (no location), 2*FILE+1 (the
  * location is the file FILE, a module's name) or 2*FILE+2 followed by a
- * line (the location is FILE:LINE).
+ * line (the location is FILE:LINE).  A name is its scope ("ns::Class::"),
+ * its own part and its parameter list, scopes and parameter lists in
+ * tables of their own: C++ names repeat those where they differ.
  *
  * A stack is, as in the readable form, SHARED frames of the one before it
  * and N new ones, then its values; each new frame is coded against its
@@ -35,7 +37,10 @@
 
 /* Append v in the packed number form. */
 void pack_number(struct buf *b, uint64_t v);
-/* Append "names":[...],"files":[...],"frames":"..." for the frame table. */
+/*
+ * Append "names":[...],"scopes":[...],"params":[...],"nameparts":"...",
+ * "files":[...],"frames":"..." for the frame table.
+ */
 void pack_frames(struct buf *b, const struct intern *frames);
 /*
  * Append the stacks, given as the readable form's numbers (SHARED, N,

@@ -36,11 +36,18 @@
     return table[i];
   }
 
-  /* The frames' texts and their { func, loc } parts from d.names, d.files and d.frames. */
+  /* The function names: each one's scope, own part (d.names) and parameter list. */
+  function unpackNames(d) {
+    var r = new PackReader(d.nameparts), names = [], n = Array.isArray(d.names) ? d.names.length : 0;
+    for (var i = 0; i < n; i++) names.push(packEntry(d.scopes, r.next()) + packEntry(d.names, i) + packEntry(d.params, r.next()));
+    return names;
+  }
+
+  /* The frames' texts and their { func, loc } parts from the names, d.files and d.frames. */
   function unpackFrames(d) {
-    var r = new PackReader(d.frames), texts = [], parts = [];
+    var r = new PackReader(d.frames), names = unpackNames(d), texts = [], parts = [];
     while (r.more()) {
-      var func = packEntry(d.names, r.next()), code = r.next(), loc = '';
+      var func = packEntry(names, r.next()), code = r.next(), loc = '';
       if (code) loc = packEntry(d.files, (code - 1) >>> 1) + (code % 2 === 0 ? ':' + r.next() : '');
       parts.push({ func: func, loc: loc });
       texts.push(loc ? func + ' (' + loc + ')' : func);
