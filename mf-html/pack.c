@@ -51,6 +51,7 @@ static int64_t location_line(const char *loc, size_t n, size_t *file_len)
 	return line;
 }
 
+/* "KEY":["STRING",...], and a comma: one string table. */
 static void pack_table(struct buf *b, const char *key, const struct intern *t)
 {
 	buf_printf(b, "\"%s\":[", key);
@@ -59,7 +60,16 @@ static void pack_table(struct buf *b, const char *key, const struct intern *t)
 			buf_addc(b, ',');
 		json_quote(b, intern_str(t, (uint32_t)i), intern_len(t, (uint32_t)i));
 	}
-	buf_addc(b, ']');
+	buf_adds(b, "],");
+}
+
+/* "KEY":"PACKED", which needs no escape; packed is released. */
+static void pack_field(struct buf *b, const char *key, struct buf *packed)
+{
+	buf_printf(b, "\"%s\":\"", key);
+	buf_add(b, packed->data, packed->len);
+	buf_addc(b, '"');
+	buf_release(packed);
 }
 
 /*
@@ -104,12 +114,8 @@ static void pack_names(struct buf *b, const struct intern *names)
 	}
 	buf_adds(b, "],");
 	pack_table(b, "scopes", &scopes);
-	buf_addc(b, ',');
 	pack_table(b, "params", &params);
-	buf_adds(b, ",\"nameparts\":\"");
-	buf_add(b, parts.data, parts.len);
-	buf_addc(b, '"');
-	buf_release(&parts);
+	pack_field(b, "nameparts", &parts);
 	intern_release(&scopes);
 	intern_release(&params);
 }
@@ -136,10 +142,7 @@ void pack_frames(struct buf *b, const struct intern *frames)
 	pack_names(b, &names);
 	buf_addc(b, ',');
 	pack_table(b, "files", &files);
-	buf_adds(b, ",\"frames\":\"");
-	buf_add(b, codes.data, codes.len);
-	buf_addc(b, '"');
-	buf_release(&codes);
+	pack_field(b, "frames", &codes);
 	intern_release(&names);
 	intern_release(&files);
 }
