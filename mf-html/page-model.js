@@ -239,12 +239,23 @@
   function makeFrame(text, p, userHidden, index) {
     var th = THREAD_FRAME.exec(text);
     if (th) return { text: text, func: 'thread ' + th[1], loc: th[2] || '', kind: 'thread',
-                     hidden: false, python: false, cpython: false, withPython: false, thread: Number(th[1]), threadName: th[2] || '' };
+                     hidden: false, python: false, cpython: false, withPython: false, thread: Number(th[1]), threadName: th[2] || '',
+                     short: '' };
     var hidden = userHidden || isHidden(p.func, p.loc);
     var k = text === '<STACK TOO DEEP>' ? { kind: 'system', python: false, cpython: false } : frameKind(p.loc, index);
     return { text: text, func: p.func, loc: p.loc, kind: hidden ? 'system' : k.kind, hidden: hidden,
              python: k.python, cpython: k.cpython, withPython: false, thread: -1, threadName: '',
-             short: k.python ? shortPython(p.func) : shortName(p.func) };
+             short: null };
+  }
+
+  /*
+   * A frame's short name ('' for a thread frame), made when first asked
+   * for: only the labels of boxes too narrow for the whole name need it,
+   * so a page of many frames does not make them all before its first paint.
+   */
+  function frameShort(f) {
+    if (f.short === null) f.short = f.python ? shortPython(f.func) : shortName(f.func);
+    return f.short || '';
   }
 
   /* With Python frames in the report, CPython's own frames are irrelevant: grey, hidden in Python stacks. */
