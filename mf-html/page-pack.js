@@ -63,6 +63,8 @@
    */
   function unpackStacks(s, diff, nframes) {
     var r = new PackReader(s), stacks = [], prev = [], callees = [];
+    /* One list per caller (the root first), made up front: an array filled at random large indexes is a slow sparse one. */
+    for (var c = 0; c <= nframes; c++) callees.push(null);
     while (r.more()) {
       var shared = r.next(), n = r.next(), fr = prev.slice(0, shared);
       for (var j = 0; j < n; j++) {
