@@ -50,8 +50,9 @@ BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libzstd
 TEST_PKGS = bats jq nodejs chromium python3 man-db groff-base libc6-dbg libjemalloc-dev \
 	libgoogle-perftools-dev zstd $(FUZZ_PKGS)
 DEMO_PKGS =
-# The benchmarks measure against heaptrack (bench/reduce.sh, bench/record.sh).
-BENCH_PKGS = heaptrack
+# The benchmarks measure against heaptrack (bench/reduce.sh, bench/record.sh);
+# bench/html.sh records a clang++ run.
+BENCH_PKGS = heaptrack clang
 # make fuzz: clang, and libFuzzer (Debian 12 ships it in libclang-rt-14-dev).
 FUZZ_PKGS = clang libclang-rt-14-dev
 

@@ -1,66 +1,45 @@
 #!/bin/bash
-# bench/html.sh - mf-html on 100,000 distinct stacks against an SVG flame
-# graph with one element per frame (flamegraph.pl's way), made from the same
-# stacks in the same run.  Prints the page's size per stack, time to first
-# render and zoom redraw time in headless chromium, and the ratios.
+# bench/html.sh [KIND...] - mf-html's pages in headless chromium: each
+# page's size per stack and time to first render, for each KIND (every
+# kind without one):
+#   synthetic  100,000 distinct stacks (bench/stacks.awk), against an SVG
+#              flame graph with one element per frame (flamegraph.pl's way)
+#              made from the same stacks in the same run, and zoom redraw
+#   leaves     100,000 distinct stacks, each ending in a frame of its own
+#   diff       the differential page of two 100,000-stack inputs
+#              (bench/diff.sh times mf-diff on them), beside the plain page
+#              of the after side
+#   compiler   a real program's pages: clang++ -fsyntax-only of
+#              bench/stl.cc (much of the C++ standard library) recorded by
+#              mf-record, all its allocations (mf-fold) and its peak
 # Targets: first render within 1 s, zoom within 100 ms, under 60 bytes per
-# stack after the first 100 KB.
+# stack after the first 100 KB, at 100,000 stacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STACKS=${STACKS:-100000}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
-	(cd tests/browser && npm ci --no-audit --no-fund >/dev/null)
-fi
-
-# Distinct stacks over 3,000 functions in 300 files, depth up to 40: each
-# new stack leaves an earlier one a few frames up and goes down a new way.
-awk -v n="$STACKS" '
-BEGIN {
-	srand(42)
-	nf = 3000
-	for (i = 0; i < nf; i++)
-		fn[i] = sprintf("ns%d::Class%d::method_%d(int, std::string const&) (/src/module%d/file%d.cc:%d)", i % 17, i % 211, i, i % 23, i % 307, 10 + i % 900)
-	for (s = 0; s < n; s++) {
-		if (s < 50) {
-			d = 0
-			pre = sprintf("main (/src/main.cc:%d)", 10 + s % 5)
-		} else {
-			p = int(rand() * s)
-			pre = stk[p]
-			d = dep[p]
-			k = int(rand() * 4)
-			while (k-- > 0 && d > 1) { sub(/;[^;]*$/, "", pre); d-- }
-		}
-		add = 1 + int(rand() * 4)
-		for (j = 0; j < add && d < 40; j++) { pre = pre ";" fn[int(rand() * nf)]; d++ }
-		if (pre in seen) { s--; continue }
-		seen[pre] = 1
-		stk[s] = pre; dep[s] = d
-		printf "%s %d\t# count=%d\n", pre, 16 + int(rand() * 100000), 1 + int(rand() * 9)
-	}
-}' | LC_ALL=C sort | awk -F'\t' 'BEGIN { print "# format=\"mf-folded/1\""; print "# reducer=\"peak\"" } { print $2; print $1 }' > "$tmp/stacks.folded"
-
-# A sample of the same stacks, small enough for the SVG to render.
-SMALL=${SMALL:-10000}
-awk -v n="$SMALL" '/^# format|^# reducer/ { print; next } { print; if (++k == 2 * n) exit }' "$tmp/stacks.folded" > "$tmp/small.folded"
-
-start=$(date +%s%N)
-bin/mf-html -o "$tmp/report.html" "$tmp/stacks.folded"
-build_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-bin/mf-html -o "$tmp/small.html" "$tmp/small.folded"
-node tests/browser/bench-html.mjs svg "$tmp/stacks.folded" > "$tmp/ref.svg" 2> "$tmp/svg.log"
-node tests/browser/bench-html.mjs svg "$tmp/small.folded" > "$tmp/small.svg" 2> "$tmp/small-svg.log"
+source bench/pages.bash
 
 size() { stat -c %s "$1"; }
-echo "stacks: $STACKS distinct; SVG reference: $(cat "$tmp/svg.log"); sample: $SMALL stacks, $(cat "$tmp/small-svg.log")"
-echo "mf-html build of $STACKS stacks: $build_ms ms"
-awk -v h="$(size "$tmp/report.html")" -v s="$(size "$tmp/ref.svg")" -v n="$STACKS" 'BEGIN {
-	printf "html size: %d bytes, %.1f bytes/stack after the first 100 KB (target < 60)\n", h, (h - 102400) / n
-	printf "svg size:  %d bytes, %.1f bytes/stack\n", s, s / n
-	printf "size ratio html/svg: %.3f\n", h / s
-}'
+get() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/m.txt"; }
+
+# page_size PAGE STACKS LABEL: bytes per stack, all and after the first 100 KB.
+page_size() {
+	awk -v h="$(size "$1")" -v n="$2" -v l="$3" 'BEGIN {
+		printf "%s page: %d stacks, %d bytes, %.1f bytes/stack, %.1f after the first 100 KB (target < 60)\n", l, n, h, h / n, (h - 102400) / n }'
+}
+
+# first PAGE LABEL: its first render, best of 3 loads, and where the time went.
+first() {
+	node tests/browser/bench-html.mjs first "$1" > "$tmp/m.txt"
+	echo "$2 first render: $(get html_first_render_ms) ms (target < 1000); script $(sed -n 's/^html_script_ms //p' "$tmp/m.txt"); $(get html_tree_nodes) tree nodes"
+}
+
+# page FOLDED LABEL: the page of FOLDED, its size and first render.
+page() {
+	bin/mf-html -f -o "$tmp/page.html" "$1"
+	page_size "$tmp/page.html" "$(grep -vc '^#' "$1")" "$2"
+	first "$tmp/page.html" "$2"
+}
 
 # measure REPORT SVG LABEL: time to first render of both, zoom of the report.
 measure() {
@@ -74,7 +53,60 @@ measure() {
 		printf "%s zoom redraw: %.1f ms median\n", l, z
 	}'
 }
-get() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/m.txt"; }
-measure "$tmp/small.html" "$tmp/small.svg" "$SMALL stacks:"
-measure "$tmp/report.html" "$tmp/ref.svg" "$STACKS stacks:"
-echo "targets at $STACKS stacks: first render < 1000 ms, zoom < 100 ms"
+
+kind_synthetic() {
+	synthetic_folded "$STACKS" 0 > "$tmp/stacks.folded"
+	# A sample of the same stacks, small enough for the SVG to render.
+	SMALL=${SMALL:-10000}
+	awk -v n="$SMALL" '/^# format|^# reducer/ { print; next } { print; if (++k == 2 * n) exit }' "$tmp/stacks.folded" > "$tmp/small.folded"
+	start=$(date +%s%N)
+	bin/mf-html -o "$tmp/report.html" "$tmp/stacks.folded"
+	build_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	bin/mf-html -o "$tmp/small.html" "$tmp/small.folded"
+	node tests/browser/bench-html.mjs svg "$tmp/stacks.folded" > "$tmp/ref.svg" 2> "$tmp/svg.log"
+	node tests/browser/bench-html.mjs svg "$tmp/small.folded" > "$tmp/small.svg" 2> "$tmp/small-svg.log"
+	echo "stacks: $STACKS distinct; SVG reference: $(cat "$tmp/svg.log"); sample: $SMALL stacks, $(cat "$tmp/small-svg.log")"
+	echo "mf-html build of $STACKS stacks: $build_ms ms"
+	page_size "$tmp/report.html" "$STACKS" synthetic
+	awk -v h="$(size "$tmp/report.html")" -v s="$(size "$tmp/ref.svg")" -v n="$STACKS" 'BEGIN {
+		printf "svg size:  %d bytes, %.1f bytes/stack\n", s, s / n
+		printf "size ratio html/svg: %.3f\n", h / s
+	}'
+	measure "$tmp/small.html" "$tmp/small.svg" "$SMALL stacks:"
+	measure "$tmp/report.html" "$tmp/ref.svg" "$STACKS stacks:"
+	echo "targets at $STACKS stacks: first render < 1000 ms, zoom < 100 ms"
+}
+
+kind_leaves() {
+	synthetic_folded "$STACKS" 1 > "$tmp/leaves.folded"
+	page "$tmp/leaves.folded" "distinct-leaf"
+}
+
+kind_diff() {
+	diff_sides "$STACKS" "$tmp"
+	bin/mf-diff -f -o "$tmp/diff.folded" "$tmp/base.folded" "$tmp/new.folded"
+	page "$tmp/diff.folded" "diff"
+	page "$tmp/new.folded" "plain page of the after side:"
+}
+
+# clang++ on bench/stl.cc, recorded (clang runs its compiler in its own
+# process, where g++ would start cc1plus; make bench installs clang).
+kind_compiler() {
+	command -v clang++ >/dev/null || { echo "bench/html.sh: clang++ is missing: run make bench" >&2; return 1; }
+	set -- clang++ -std=c++17 -fsyntax-only bench/stl.cc
+	start=$(date +%s%N)
+	bin/mf-record -o "$tmp/cc.mft.gz" "$@" 2> "$tmp/record.log" || { cat "$tmp/record.log"; return 1; }
+	echo "recorded: $* ($(( ($(date +%s%N) - start) / 1000000 )) ms)"
+	bin/mf-fold -o "$tmp/all.folded" "$tmp/cc.mft.gz"
+	bin/mf-peak -o "$tmp/peak.folded" "$tmp/cc.mft.gz"
+	page "$tmp/all.folded" "compiler, all allocations"
+	page "$tmp/peak.folded" "compiler, peak"
+}
+
+[ $# -gt 0 ] || set -- synthetic leaves diff compiler
+for kind in "$@"; do
+	case $kind in
+	synthetic|leaves|diff|compiler) echo "-- $kind"; "kind_$kind" ;;
+	*) echo "bench/html.sh: unknown page kind '$kind'" >&2; exit 2 ;;
+	esac
+done

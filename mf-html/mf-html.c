@@ -11,6 +11,10 @@
  *	 "counted":true|false, ("diff":true,)
  *	 "stacks":[SHARED,N,F1..FN,VALUE,COUNT(,BEFORE,COUNT_BEFORE),...]}
  *
+ * That is the readable form; a page of PACK_MIN_STACKS stacks or more gets
+ * the packed form of pack.h instead, the same data in a fraction of the
+ * bytes: "names" and "files" tables, and "frames" and "stacks" as strings.
+ *
  * Frames are interned and unescaped (\xHH back to the byte).  Each stack is
  * prefix-compressed against the one before it (input is sorted, so most
  * stacks share a long prefix): SHARED frames of the previous stack, then N
@@ -35,6 +39,7 @@
 #include "memrec.h"
 #include "num.h"
 #include "output.h"
+#include "pack.h"
 #include "syntax.h"
 
 /* assets.c, generated from the page's files by mf-html/build.mk. */
@@ -60,7 +65,8 @@ struct memory_records {
 struct report {
 	struct intern frames;	/* frame text, unescaped */
 	struct buf meta;	/* ["key","raw"],... */
-	struct buf stacks;	/* SHARED,N,F...,VALUE,COUNT,... */
+	uint64_t *nums;		/* the stacks: SHARED,N,F...,VALUE,COUNT,... */
+	size_t nums_len, nums_cap;
 	uint32_t *prev, *cur;	/* frame ids of the previous and current stack */
 	size_t prev_len, prev_cap, cur_len, cur_cap;
 	size_t nstacks;
@@ -127,11 +133,10 @@ static void add_meta(struct report *r, const struct folded_line *l)
 	buf_addc(&r->meta, ']');
 }
 
-static void add_number(struct buf *b, unsigned long long v)
+static void add_number(struct report *r, uint64_t v)
 {
-	if (b->len)
-		buf_addc(b, ',');
-	buf_addu64(b, v);
+	r->nums = xgrow(r->nums, &r->nums_cap, r->nums_len + 1, sizeof *r->nums);
+	r->nums[r->nums_len++] = v;
 }
 
 /* Split the stack into interned frames, then write it prefix-compressed. */
@@ -155,21 +160,21 @@ static void add_stack(struct report *r, struct folded_reader *fr, const struct f
 	size_t shared = 0;
 	while (shared < r->prev_len && shared < r->cur_len && r->prev[shared] == r->cur[shared])
 		shared++;
-	add_number(&r->stacks, shared);
-	add_number(&r->stacks, r->cur_len - shared);
+	add_number(r, shared);
+	add_number(r, r->cur_len - shared);
 	for (size_t i = shared; i < r->cur_len; i++)
-		add_number(&r->stacks, r->cur[i]);
+		add_number(r, r->cur[i]);
 	if (r->total + l->value < r->total)
 		input_error(&fr->in, "the total of all stacks overflows 64 bits");
 	r->total += l->value;
-	add_number(&r->stacks, l->value);
-	add_number(&r->stacks, l->has_count ? l->count : 0);
+	add_number(r, l->value);
+	add_number(r, l->has_count ? l->count : 0);
 	if (l->diff) {
 		if (r->total_before + l->before < r->total_before)
 			input_error(&fr->in, "the total of all stacks overflows 64 bits");
 		r->total_before += l->before;
-		add_number(&r->stacks, l->before);
-		add_number(&r->stacks, l->has_count ? l->count_before : 0);
+		add_number(r, l->before);
+		add_number(r, l->has_count ? l->count_before : 0);
 	}
 	if (!l->has_count)
 		r->all_counted = 0;
@@ -212,6 +217,27 @@ static void write_html_text(struct output *out, const char *s)
 	}
 }
 
+/* The readable form: "frames":[TEXT,...] and the stacks' numbers in decimal. */
+static void readable_frames(struct buf *b, const struct intern *frames)
+{
+	buf_adds(b, "\"frames\":[");
+	for (size_t i = 0; i < frames->count; i++) {
+		if (i)
+			buf_addc(b, ',');
+		json_quote(b, intern_str(frames, (uint32_t)i), intern_len(frames, (uint32_t)i));
+	}
+	buf_addc(b, ']');
+}
+
+static void readable_stacks(struct buf *b, const uint64_t *nums, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		buf_addu64(b, nums[i]);
+	}
+}
+
 static void write_data(struct output *out, struct report *r, const char *title,
 		       char **hide, size_t nhide)
 {
@@ -230,19 +256,22 @@ static void write_data(struct output *out, struct report *r, const char *title,
 	buf_adds(&b, "],\"meta\":[");
 	output_write(out, b.data, b.len);
 	output_write(out, buf_str(&r->meta), r->meta.len);
-	output_puts(out, "],\"frames\":[");
-	for (size_t i = 0; i < r->frames.count; i++) {
-		buf_clear(&b);
-		if (i)
-			buf_addc(&b, ',');
-		json_quote(&b, intern_str(&r->frames, (uint32_t)i),
-				 intern_len(&r->frames, (uint32_t)i));
-		output_write(out, b.data, b.len);
-	}
-	output_printf(out, "],\"counted\":%s,%s\"stacks\":[",
-		      r->all_counted && r->nstacks ? "true" : "false", r->diff ? "\"diff\":true," : "");
-	output_write(out, buf_str(&r->stacks), r->stacks.len);
-	output_puts(out, "]}");
+	output_puts(out, "],");
+	buf_clear(&b);
+	int packed = r->nstacks >= PACK_MIN_STACKS;
+	if (packed)
+		pack_frames(&b, &r->frames);
+	else
+		readable_frames(&b, &r->frames);
+	buf_printf(&b, ",\"counted\":%s,%s\"stacks\":%s",
+		   r->all_counted && r->nstacks ? "true" : "false", r->diff ? "\"diff\":true," : "",
+		   packed ? "\"" : "[");
+	if (packed)
+		pack_stacks(&b, r->nums, r->nums_len, r->diff ? 4 : 2);
+	else
+		readable_stacks(&b, r->nums, r->nums_len);
+	buf_adds(&b, packed ? "\"}" : "]}");
+	output_write(out, b.data, b.len);
 	buf_release(&b);
 }
 

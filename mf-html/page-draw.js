@@ -137,7 +137,7 @@
       ctx.fillText(loc, x + 3 + (text.length + 2) * charW, y + ROW / 2);
       return;
     }
-    if (text.length > fit && n.f >= 0 && model.frames[n.f].short) text = model.frames[n.f].short;
+    if (text.length > fit && n.f >= 0 && frameShort(model.frames[n.f])) text = frameShort(model.frames[n.f]);
     if (text.length > fit) text = fit >= 3 ? text.slice(0, fit - 1) + '\u2026' : '';
     if (!text) return;
     ctx.fillStyle = '#111';

@@ -4,7 +4,7 @@
  * into the model (type by type: one malformed value only loses itself), and
  * holds the default source, the formatting helpers and the page's state.
  *
- * The page script is seven files concatenated by mf-html/build.mk into one
+ * The page script is eight files concatenated by mf-html/build.mk into one
  * function scope, in this order:
  *   page-model.js    decodeModel(DATA) -> model: metadata, frames, stacks (once);
  *                    source.values(model) -> what each stack weighs now (the
@@ -16,6 +16,7 @@
  *                    the tooltip and the memory chart
  *   page-controls.js the URL fragment, search, buttons, header and panels
  *   page-diff.js     the differential mode, for mf-diff's output (model.diff)
+ *   page-pack.js     the packed form of the data of large pages, for decodeModel
  *   page-window.js   window.mf (docs/REPORT.md) and the start
  * The parts only declare (functions, and variables set from constants or
  * the document); page-window.js starts the page once all of them are set.
@@ -238,12 +239,23 @@
   function makeFrame(text, p, userHidden, index) {
     var th = THREAD_FRAME.exec(text);
     if (th) return { text: text, func: 'thread ' + th[1], loc: th[2] || '', kind: 'thread',
-                     hidden: false, python: false, cpython: false, withPython: false, thread: Number(th[1]), threadName: th[2] || '' };
+                     hidden: false, python: false, cpython: false, withPython: false, thread: Number(th[1]), threadName: th[2] || '',
+                     short: '' };
     var hidden = userHidden || isHidden(p.func, p.loc);
     var k = text === '<STACK TOO DEEP>' ? { kind: 'system', python: false, cpython: false } : frameKind(p.loc, index);
     return { text: text, func: p.func, loc: p.loc, kind: hidden ? 'system' : k.kind, hidden: hidden,
              python: k.python, cpython: k.cpython, withPython: false, thread: -1, threadName: '',
-             short: k.python ? shortPython(p.func) : shortName(p.func) };
+             short: null };
+  }
+
+  /*
+   * A frame's short name ('' for a thread frame), made when first asked
+   * for: only the labels of boxes too narrow for the whole name need it,
+   * so a page of many frames does not make them all before its first paint.
+   */
+  function frameShort(f) {
+    if (f.short === null) f.short = f.python ? shortPython(f.func) : shortName(f.func);
+    return f.short || '';
   }
 
   /* With Python frames in the report, CPython's own frames are irrelevant: grey, hidden in Python stacks. */
@@ -296,6 +308,23 @@
   }
   function isMemoryRecord(r) { return Array.isArray(r) && r.length >= 3 && isCount(r[0]) && isCount(r[1]) && isCount(r[2]); }
 
+  /*
+   * A module line into the list; one that names a module already there
+   * (same path and build id: a diff has most modules from both sides)
+   * adds its files to it, and its lines if the other had none.
+   */
+  function addModule(modules, mod) {
+    var same = modules.find(function (x) { return x.path === mod.path && x.buildId === mod.buildId; });
+    if (!same) { modules.push(mod); return; }
+    same.program = same.program || mod.program;
+    same.lines = same.lines || mod.lines;
+    var have = new Set(same.files);
+    mod.files.forEach(function (f) { if (!have.has(f)) same.files.push(f); });
+  }
+
+  /* A diff's metadata keys of one side (mf-diff's base_KEY, new_KEY) that the page reads as KEY. */
+  var DIFF_SIDE_KEYS = new Map([['base_module', 'module'], ['new_module', 'module']]);
+
   /* One metadata line into the model: meta, threads or memory; what it should be when it is not, else ''. */
   function addMeta(m, key, value) {
     if (key === 'thread') {
@@ -303,8 +332,8 @@
       m.threads.push({ thread: value.thread, tid: value.tid === undefined ? null : value.tid, name: value.name || '' });
     } else if (key === 'module') {
       if (!isModule(value)) return 'a {"path":"PATH","program":BOOL,"lines":BOOL,"files":[...]}';
-      m.modules.push({ path: value.path, program: value.program === true, lines: value.lines !== false,
-                       buildId: value.build_id || null, files: value.files || [] });
+      addModule(m.modules, { path: value.path, program: value.program === true, lines: value.lines !== false,
+                             buildId: value.build_id || null, files: value.files || [] });
     } else if (key === 'memory') {
       if (!isMemoryRecord(value)) return 'a [MS,HEAP,RSS] of numbers';
       m.memory.push([value[0], value[1], value[2]]);
@@ -316,6 +345,26 @@
     return '';
   }
 
+  function newStack(frames, value, count) {
+    return { frames: frames, value: value, count: count, python: false, before: 0, beforeCount: 0 };
+  }
+
+  /* Stacks come prefix-compressed: shared, n, n frame ids, value, count
+     (a diff: then before, count before; page-diff.js). */
+  function readStacks(a, diff) {
+    var stacks = [], prev = [], i = 0;
+    while (i < a.length) {
+      var shared = a[i++], n = a[i++];
+      var fr = prev.slice(0, shared);
+      for (var j = 0; j < n; j++) fr.push(a[i++]);
+      var st = newStack(fr, a[i++], a[i++]);
+      if (diff) { st.before = a[i++]; st.beforeCount = a[i++]; }
+      stacks.push(st);
+      prev = fr;
+    }
+    return stacks;
+  }
+
   function decodeModel(d) {
     var warnings = [];
     /* No prototype: a key named __proto__ or constructor is a key like any other. */
@@ -325,26 +374,19 @@
       if (kv.length > 2) { stackMeta.push({ stack: kv[2], key: kv[0], raw: kv[1] }); return; }
       var r = parseJSON(kv[1]);
       if (!r.ok) { warnings.push('ignored metadata ' + kv[0] + ' that is not valid JSON'); return; }
-      var wrong = addMeta(m, kv[0], r.value);
+      var key = d.diff === true && DIFF_SIDE_KEYS.has(kv[0]) ? DIFF_SIDE_KEYS.get(kv[0]) : kv[0];
+      var wrong = addMeta(m, key, r.value);
       if (wrong) warnings.push('ignored metadata ' + kv[0] + ' that is not ' + wrong);
     });
     var meta = m.meta;
-    var parts = d.frames.map(splitFrame);
+    /* The readable form, or the packed one of large pages (page-pack.js). */
+    var packed = typeof d.frames === 'string', u = packed ? unpackFrames(d) : null;
+    var texts = packed ? u.texts : d.frames, parts = packed ? u.parts : texts.map(splitFrame);
     var extra = extraHidden(parts, Array.isArray(d.hide) ? d.hide : [], warnings);
     var index = moduleIndex(m.modules);
-    var frames = d.frames.map(function (t, i) { return makeFrame(t, parts[i], extra[i] === 1, index); });
-    /* Stacks come prefix-compressed: shared, n, n frame ids, value, count
-       (a diff: then before, count before; page-diff.js). */
-    var stacks = [], prev = [], a = d.stacks, i = 0, diff = d.diff === true;
-    while (i < a.length) {
-      var shared = a[i++], n = a[i++];
-      var fr = prev.slice(0, shared);
-      for (var j = 0; j < n; j++) fr.push(a[i++]);
-      var st = { frames: fr, value: a[i++], count: a[i++], python: false, before: 0, beforeCount: 0 };
-      if (diff) { st.before = a[i++]; st.beforeCount = a[i++]; }
-      stacks.push(st);
-      prev = fr;
-    }
+    var frames = texts.map(function (t, i) { return makeFrame(t, parts[i], extra[i] === 1, index); });
+    var diff = d.diff === true;
+    var stacks = packed ? unpackStacks(d.stacks, diff, frames.length) : readStacks(d.stacks, diff);
     var hasPython = markPython(frames, stacks);
     return { meta: meta, threads: m.threads, memory: m.memory, modules: m.modules, hasPython: hasPython,
              frames: frames, stacks: stacks, stackMeta: stackMeta,

@@ -14,7 +14,7 @@
    */
   /* o, oSelf, oCount, oSelfCount: the same sums of the source's other side (a diff's). */
   function newNode(id, frame, parent, depth) {
-    var n = { id: id, f: frame, parent: parent, depth: depth, kids: NO_KIDS,
+    var n = { id: id, f: frame, parent: parent, depth: depth, kids: NO_KIDS, byFrame: null,
               total: 1.5, self: 1.5, count: 1.5, selfCount: 1.5, x: 1.5, height: 0,
               o: 1.5, oSelf: 1.5, oCount: 1.5, oSelfCount: 1.5 };
     n.total = n.self = n.count = n.selfCount = n.x = 0;
@@ -23,19 +23,36 @@
   }
 
   /*
+   * The child of node for frame f, or undefined.  Most nodes have a few
+   * children, found by a scan; one with many finds them in its own Map
+   * (a Map over the whole tree needs keys past small integers, slower).
+   */
+  var KIDS_SCAN = 8;
+  function findKid(node, f) {
+    var kids = node.kids;
+    if (kids.length > KIDS_SCAN) return node.byFrame.get(f);
+    for (var k = 0; k < kids.length; k++) if (kids[k].f === f) return kids[k];
+    return undefined;
+  }
+  function addKid(node, kid) {
+    if (node.kids === NO_KIDS) node.kids = [kid]; else node.kids.push(kid);
+    if (node.kids.length > KIDS_SCAN + 1) node.byFrame.set(kid.f, kid);
+    else if (node.kids.length === KIDS_SCAN + 1) node.byFrame = new Map(node.kids.map(function (k) { return [k.f, k]; }));
+  }
+
+  /*
    * Build the call tree of the stacks that pass the filters.  A hidden
    * frame is skipped: its callees attach to its caller, merging with
    * callees of the same frame, so its bytes stay with its caller.
-   * Speed: children are found in one Map keyed by (parent, frame), and a
-   * stack's prefix shared with the stack before it (the input is sorted)
+   * Speed: children are found by findKid, and a stack's prefix shared with the stack before it (the input is sorted)
    * is reused without any lookup.  A source with another side (vals.other,
    * vals.otherCount: a diff's, page-diff.js) has it summed into the same
    * nodes; a stack of that side alone makes nodes of width 0.
    */
   function buildTree(model, vals, opts) {
     var root = newNode(0, -1, null, 0), all = [root];
-    var frames = model.frames, stacks = model.stacks, F = frames.length + 1;
-    var index = new Map(), path = [root], pframes = [], other = vals.other, otherCount = vals.otherCount;
+    var frames = model.frames, stacks = model.stacks;
+    var path = [root], pframes = [], other = vals.other, otherCount = vals.otherCount;
     for (var s = 0; s < stacks.length; s++) {
       var v = vals.value[s], c = vals.count[s], ov = other ? other[s] : 0, oc = other ? otherCount[s] : 0;
       if (opts.thread !== null && opts.threadOf[s] !== opts.thread) continue;
@@ -47,12 +64,11 @@
         if (opts.hide && frames[f].hidden && !(frames[f].withPython && !stacks[s].python)) continue;
         if (same && d < pframes.length && pframes[d] === f) { node = path[++d]; continue; }
         same = false;
-        var key = node.id * F + f, kid = index.get(key);
+        var kid = findKid(node, f);
         if (!kid) {
           kid = newNode(all.length, f, node, node.depth + 1);
           all.push(kid);
-          index.set(key, kid);
-          if (node.kids === NO_KIDS) node.kids = [kid]; else node.kids.push(kid);
+          addKid(node, kid);
         }
         node = kid;
         pframes[d] = f;

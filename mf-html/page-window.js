@@ -15,7 +15,7 @@
     else if (isInside(app.view.zoom, n)) { x = 0; w = layout.width; }
     var info = {
       name: f ? f.func : '<root>', location: f ? f.loc : '', frame: f ? f.text : '<root>',
-      kind: f ? f.kind : 'root', hidden: f ? f.hidden : false, short: f && f.short ? f.short : '',
+      kind: f ? f.kind : 'root', hidden: f ? f.hidden : false, short: f ? frameShort(f) : '',
       bytes: n.total, self: n.self, count: n.count, selfCount: n.selfCount, depth: n.depth,
       x: x, y: rowY(n.depth) - layout.off + canvasTop, width: w, height: ROW - 1,
       drawn: w >= MIN_WIDTH, matched: !!(f && app.matchOf && app.matchOf[n.f])

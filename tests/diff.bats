@@ -410,3 +410,26 @@ diff_check() {
 	"$BIN/mf-peak" --at 1000 "$DATA/diff_phases.mft" | "$BIN/mf-html" -o live.html
 	diff_check live "$PWD/live.html"
 }
+
+# bats test_tags=browser
+@test "browser: a diff page finds its frames' kinds in the modules of both sides" {
+	# libold.so (BASE's) and libnew.so (NEW's) are outside the system's
+	# library directories: your code, by their module lines; by the paths
+	# alone they would be libraries.  app is on both sides: listed once.
+	cat > d <<'IN'
+# reducer="diff"
+# value="bytes"
+# base_module={"path":"/opt/app/bin/app","program":true,"lines":false,"files":[]}
+# base_module={"path":"/opt/app/lib/libold.so","files":["src/old.c"]}
+# new_module={"path":"/opt/app/bin/app","program":true,"lines":false,"files":[]}
+# new_module={"path":"/opt/app/lib/libnew.so","files":[]}
+# new_module={"path":"/usr/lib/x86_64-linux-gnu/libz.so.1","files":["deflate.c"]}
+main (app);lib_call (libz.so.1) 5 5
+main (app);lib_line (deflate.c:12) 5 5
+main (app);new_alloc (libnew.so) 0 200
+main (app);old_alloc (libold.so) 100 0
+main (app);old_line (src/old.c:7) 10 0
+IN
+	"$BIN/mf-html" -o modules.html d
+	diff_check modules "$PWD/modules.html"
+}

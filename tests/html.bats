@@ -296,3 +296,40 @@ hostile() { browser hostile "$REPORTS/hostile-$1.html" '' light "${2-}"; }
 @test "browser: folded stacks without module lines are coloured by their paths" {
 	browser pathkinds "$REPORTS/pathkinds.html"
 }
+
+# bats test_tags=browser
+@test "browser: a page of 1,000 stacks or more has its data packed, and gives the frames of the readable form" {
+	cd "$BATS_TEST_TMPDIR"
+	# What the tables must give back exactly: locations with and without
+	# a line, lines that are not plain numbers, parentheses in a name, a
+	# thread frame, characters that JSON and HTML escape.
+	printf '%s\n' 'edge (/src/e.c:1);thread 3 (worker);a (b) (libz.so.1);f(int) const (/src/x.c:0) 10' \
+		'edge (/src/e.c:1);thread 3 (worker);a (b) (libz.so.1);g (/src/x.c:007) 20' \
+		'edge (/src/e.c:1);plain;h (/src/x.c:) 30' 'edge (/src/e.c:1);plain;i (/src/x.c:1234567890) 40' \
+		'edge (/src/e.c:1);</script> (</script>:5);j\xe2\x80\xa8 ("q".c:2) 50' \
+		'edge (/src/e.c:1);plain;g (/src/x.c:007);g (/src/x.c:007) 60' > edges
+	awk 'BEGIN { for (i = 0; i < 1000; i++) printf "main (/src/main.c:1);pad_%d (/src/pad%d.c:%d) %d\n", i, i % 7, i + 1, i + 1 }' > pad
+	cat edges pad > all
+	"$BIN/mf-html" -o readable.html edges
+	"$BIN/mf-html" -o packed.html all
+	grep -q '"frames":\["edge (/src/e.c:1)",' readable.html
+	grep -q '"names":\["edge",.*"files":\["/src/e.c",.*"frames":"[^"]*","counted":false,"stacks":"[^"]*"}' packed.html
+	(cd "$ROOT" && browser_ready)
+	run node --input-type=module -e '
+import { openReport } from "'"$ROOT"'/tests/browser/lib.mjs";
+const seen = [];
+for (const file of process.argv.slice(1)) {
+	const r = await openReport(file);
+	const got = await r.page.evaluate(() => ({ totals: window.mf.totals,
+		frames: window.mf.frames().filter((f) => !/^(main|pad_\d+|<root>)$/.test(f.name))
+			.map((f) => [f.frame, f.name, f.location, f.kind, f.bytes, f.self]).sort() }));
+	if (r.problems.length) console.log(r.problems.join("\n"));
+	seen.push(got);
+	await r.close();
+}
+console.log(seen[1].totals.stacks, JSON.stringify(seen[0].frames) === JSON.stringify(seen[1].frames) ? "same frames" : "different:\n" + JSON.stringify(seen));
+console.log(JSON.stringify(seen[0].frames.map((f) => f[0])).replace(/\u2028/g, "\\u2028"));
+' "$BATS_TEST_TMPDIR/readable.html" "$BATS_TEST_TMPDIR/packed.html"
+	[ "$output" = '1006 same frames
+["</script> (</script>:5)","a (b) (libz.so.1)","edge (/src/e.c:1)","f(int) const (/src/x.c:0)","g (/src/x.c:007)","g (/src/x.c:007)","g (/src/x.c:007)","h (/src/x.c:)","i (/src/x.c:1234567890)","j\u2028 (\"q\".c:2)","plain","thread 3 (worker)"]' ]
+}

@@ -135,6 +135,16 @@ const checks = {
 		assert.equal(await page.evaluate(() => window.mf.extension()), null);
 		assert.equal(await page.evaluate(() => window.mf.meta.at_ms), 1000);
 	},
+	// Frame kinds from the module lines of both sides (base_module,
+	// new_module), as on any page; a module of both sides is one module.
+	async modules(page) {
+		const kinds = Object.fromEntries((await page.evaluate(() => window.mf.frames())).map((f) => [f.name, f.kind]));
+		assert.deepEqual(kinds, { '<root>': 'root', main: 'user', lib_call: 'lib', lib_line: 'lib',
+			new_alloc: 'user', old_alloc: 'user', old_line: 'user' });
+		await page.locator('#mf-stats-btn').click();
+		const stats = await page.locator('#mf-stats-list').innerText();
+		assert.equal(stats.split('/opt/app/bin/app').length, 2, `app is not listed once: ${stats}`);
+	},
 };
 
 const [check, file, hash = ''] = process.argv.slice(2);
