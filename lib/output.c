@@ -9,7 +9,8 @@
  * and the recorder must keep up with the recorded program.  A file cut
  * short (a full disk) still decompresses up to where it stops.
  *
- * zstd is written as one frame, at OUTPUT_ZSTD_LEVEL, with a checksum of
+ * zstd is written as one frame, at OUTPUT_ZSTD_LEVEL with long-distance
+ * matching over OUTPUT_ZSTD_WINDOW_LOG, with a checksum of
  * the whole text at its end; libzstd writes each block (128 KiB of text at
  * most) as it fills, so a file cut short also decompresses up to its last
  * whole block before zstd reports it truncated.  See OUTPUT_ZSTD_LEVEL for

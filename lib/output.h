@@ -24,7 +24,7 @@
  * killed by SIGHUP, SIGINT or SIGTERM (remove_on_exit() in lib/err.h),
  * unless output_keep_partial() says otherwise.
  * A name ending in ".gz" is gzip-compressed (libdeflate, level 1), one
- * ending in ".zst" zstd-compressed (OUTPUT_ZSTD_LEVEL).  Writes are buffered; any
+ * ending in ".zst" zstd-compressed (OUTPUT_ZSTD_LEVEL, OUTPUT_ZSTD_WINDOW_LOG).  Writes are buffered; any
  * write error (a full disk, a closed pipe) is fatal and names the file, so
  * a result is never silently truncated.  output_close() flushes and checks:
  * call it before exit 0.
