@@ -74,6 +74,24 @@ static void aggregate_only(const struct ev_reader *r, char type)
 }
 
 /*
+ * The next digits of a line, at most 20; 0 unless 1 to 19 of them follow
+ * a space.  *p moves past them.
+ */
+static inline int fast_field(const char **p, uint64_t *v)
+{
+	const char *q = *p;
+	if (*q++ != ' ')
+		return 0;
+	uint64_t x = 0;
+	int k = 0;
+	for (unsigned d; k < 20 && (d = (unsigned char)q[k] - '0') <= 9; k++)
+		x = x * 10 + d;
+	*v = x;
+	*p = q + k;
+	return k >= 1 && k <= 19;
+}
+
+/*
  * The fast path for the records that make up nearly all of a capture ('a'
  * and 'f' with only numbers): exactly n fields of 1 to 19 digits, ids that
  * are defined and found without hashing.  Anything else returns 0 and goes
@@ -84,20 +102,9 @@ static int fast_numbers(const struct input *in, uint64_t *v, int n)
 	/* The line ends in a NUL (input.h), neither a digit nor a space: no
 	 * bounds to check within it. */
 	const char *p = in->line + 1;
-	for (int i = 0; i < n; i++) {
-		if (*p != ' ')
+	for (int i = 0; i < n; i++)
+		if (!fast_field(&p, &v[i]))
 			return 0;
-		const char *start = ++p;
-		uint64_t x = 0;
-		unsigned d;
-		while ((d = (unsigned char)*p - '0') <= 9) {
-			x = x * 10 + d;
-			p++;
-		}
-		if (p == start || p - start > 19)
-			return 0;
-		v[i] = x;
-	}
 	return p == in->line + in->len;
 }
 
@@ -319,24 +326,6 @@ static void read_end(struct ev_reader *r)
  * newline.
  */
 enum { FAST_LINE = 1 + 3 * 21 + 1 };
-
-/*
- * The next digits of a line, at most 20; 0 unless 1 to 19 of them follow
- * a space.  *p moves past them.
- */
-static inline int fast_field(const char **p, uint64_t *v)
-{
-	const char *q = *p;
-	if (*q++ != ' ')
-		return 0;
-	uint64_t x = 0;
-	int k = 0;
-	for (unsigned d; k < 20 && (d = (unsigned char)q[k] - '0') <= 9; k++)
-		x = x * 10 + d;
-	*v = x;
-	*p = q + k;
-	return k >= 1 && k <= 19;
-}
 
 /*
  * ev for an 'a' or 'f' record, every field 0 but these: field by field,
