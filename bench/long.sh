@@ -10,7 +10,9 @@
 # Targets (issue 17): the .zst capture at most 0.85x the .gz one; mf-peak
 # on .zst at most 0.4x its time per event on .gz and within 1.5x of
 # zstdcat; recording to a plain file no slower than to .zst.
-# The machine must be otherwise idle for the figures to mean anything.
+# The machine must be otherwise idle for the figures to mean anything; on
+# a loaded one the cpu figures (user + sys) are the steadier, and the
+# summary gives both.
 #
 #   DURATION=5 bash bench/long.sh	# a shorter run
 set -euo pipefail
@@ -31,10 +33,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }
 size_of() { if [ -f "$1" ]; then stat -c %s "$1"; else echo -; fi; }
 
 echo "4-thread churn, $DURATION s per run"
-printf '%-16s %12s %7s %9s %14s\n' mode allocs/s ratio cpu capture
+printf '%-16s %12s %7s %9s %7s %14s\n' mode allocs/s ratio cpu sys capture
 "${program[@]}" >/dev/null 2>"$work/run.bare.err"
 bare=$(rate "$work/run.bare.err")
-printf '%-16s %12s %7s %9s %14s\n' bare "$bare" 1.00x - -
+printf '%-16s %12s %7s %9s %7s %14s\n' bare "$bare" 1.00x - - -
 
 # record MODE OUT CMD...: run CMD (the program under a recorder), print its row.
 record() {
@@ -44,8 +46,8 @@ record() {
 	read -r user sys <"$work/run.$mode.time"
 	local r
 	r=$(rate "$work/run.$mode.err")
-	printf '%-16s %12s %7s %8.1fs %14s\n' "$mode" "$r" "$(ratio "$r" "$bare")" \
-		"$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$(size_of "$out")"
+	printf '%-16s %12s %7s %8.1fs %6.1fs %14s\n' "$mode" "$r" "$(ratio "$r" "$bare")" \
+		"$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$sys" "$(size_of "$out")"
 	eval "rate_${mode//[^a-z]/_}=$r"
 }
 
@@ -56,7 +58,10 @@ record mf-zst "$work/cap.mft.zst" bin/mf-record -o "$work/cap.mft.zst" "${progra
 if command -v heaptrack >/dev/null; then
 	record heaptrack "" heaptrack -o "$work/heaptrack" "${program[@]}"
 	ht=$(ls "$work"/heaptrack.* 2>/dev/null | head -1)
-	echo "heaptrack's capture: $(size_of "$ht") bytes (${ht##*.})"
+	# heaptrack writes no count of its own: a "+" line per allocation, "-" per free.
+	ht_events=$(zstdcat -f "$ht" 2>/dev/null | grep -c '^[-+] ' || true)
+	echo "heaptrack's capture: $(size_of "$ht") bytes (${ht##*.}), $ht_events events," \
+		"$(awk -v z="$(size_of "$ht")" -v n="$ht_events" 'BEGIN { printf "%.2f", n ? z / n : 0 }') bytes per event"
 else
 	echo "heaptrack is not installed: not compared"
 fi
@@ -79,6 +84,7 @@ read_row() {
 			"$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')"
 		local name=${cmd##*/}
 		eval "read_${cap##*.}_${name//-/_}=$t"
+		eval "cpu_${cap##*.}_${name//-/_}=$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')"
 	done
 	eval "events_${cap##*.}=$events"
 }
@@ -92,6 +98,8 @@ zst_gz=$(ratio "$(size_of "$work/cap.mft.zst")" "$(size_of "$work/cap.mft.gz")")
 echo "zst size / gz size: $zst_gz (target <= 0.85x; each from its own run: compare per event below)"
 awk -v z="$(size_of "$work/cap.mft.zst")" -v nz="$events_zst" -v g="$(size_of "$work/cap.mft.gz")" -v ng="$events_gz" \
 	'BEGIN { printf "bytes per event: zst %.2f, gz %.2f: %.2fx\n", z / nz, g / ng, (z / nz) / (g / ng) }'
-echo "mf-peak per event, zst / gz: $(ratio "$(per_event "$read_zst_mf_peak" "$events_zst")" "$(per_event "$read_gz_mf_peak" "$events_gz")") (target <= 0.4x)"
-echo "mf-peak / zstdcat on zst: $(ratio "$read_zst_mf_peak" "$read_zst_zstdcat") (target <= 1.5x)"
+echo "mf-peak per event, zst / gz: $(ratio "$(per_event "$read_zst_mf_peak" "$events_zst")" "$(per_event "$read_gz_mf_peak" "$events_gz")") (target <= 0.4x)," \
+	"cpu $(ratio "$(per_event "$cpu_zst_mf_peak" "$events_zst")" "$(per_event "$cpu_gz_mf_peak" "$events_gz")")"
+echo "mf-peak / zstdcat on zst: $(ratio "$read_zst_mf_peak" "$read_zst_zstdcat") (target <= 1.5x)," \
+	"cpu $(ratio "$cpu_zst_mf_peak" "$cpu_zst_zstdcat")"
 echo "recording rate, plain / zst: $(ratio "$rate_mf_plain" "$rate_mf_zst") (target >= 1.00x)"

@@ -1,15 +1,18 @@
-/* events.c - the event-stream reader: parsing, checking, tables, live allocations. */
+/*
+ * events.c - the event-stream reader: the records after the header (times,
+ * allocations, frees, the aggregate's records, the end) and the live
+ * allocations.  The live table is here, with the records that fill and
+ * empty it, so that the compiler inlines it into the path every a and f
+ * record takes.  Tables: events_tables.c; header and metadata:
+ * events_header.c; fields: events_fields.c.
+ */
 #include "events.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
-#include "folded.h"
-#include "num.h"
-#include "output.h"
-
-enum { MAX_FIELDS = 8 };
+#include "events_private.h"
 
 struct ev_live {
 	uint64_t stack, size, time_ms;
@@ -27,336 +30,6 @@ static const char *const allocators[] = {
 	"aligned_alloc", "memalign", "valloc", "pvalloc", "mmap", "mremap",
 	"mprotect",
 };
-
-struct fields {
-	const char *f[MAX_FIELDS];
-	size_t len[MAX_FIELDS];
-	size_t n;
-	const char *rest;	/* after the fields taken, for a text field */
-	size_t rest_len;
-};
-
-/*
- * Split the line after its type into at most max words; with text set,
- * whatever follows the max-th word (possibly empty) is the text field.
- */
-static void split(const struct input *in, struct fields *fs, size_t max, int text)
-{
-	const char *p = in->line + 1, *end = in->line + in->len;
-	fs->n = 0;
-	fs->rest = NULL;
-	fs->rest_len = 0;
-	while (p < end) {
-		if (*p != ' ')
-			input_error(in, "expected one space between fields");
-		p++;
-		if (text && fs->n == max) {
-			fs->rest = p;
-			fs->rest_len = (size_t)(end - p);
-			return;
-		}
-		/* Fields are short: a plain loop beats memchr's setup. */
-		const char *q = p;
-		while (q < end && *q != ' ')
-			q++;
-		if (fs->n == MAX_FIELDS)
-			input_error(in, "too many fields");
-		fs->f[fs->n] = p;
-		fs->len[fs->n] = (size_t)(q - p);
-		fs->n++;
-		p = q;
-	}
-	if (text && fs->n == max) {
-		fs->rest = end;
-		fs->rest_len = 0;
-	}
-}
-
-static uint64_t num(const struct input *in, const struct fields *fs, size_t i,
-		    const char *what)
-{
-	uint64_t v;
-	if (parse_u64n(fs->f[i], fs->len[i], &v))
-		input_error(in, "expected %s as a whole number of at most 20 digits, found '%s'",
-			    what, printable(fs->f[i], fs->len[i] > 40 ? 40 : fs->len[i]));
-	return v;
-}
-
-static uint64_t id_field(const struct input *in, const struct fields *fs, size_t i,
-			 const char *what)
-{
-	uint64_t v = num(in, fs, i, what);
-	if (v == 0 || v == HASH_EMPTY)
-		input_error(in, "expected %s to be a positive id, found '%s'", what,
-			    printable(fs->f[i], fs->len[i]));
-	return v;
-}
-
-static void expect(const struct input *in, const struct fields *fs, size_t min,
-		   size_t max, const char *form)
-{
-	if (fs->n < min || fs->n > max)
-		input_error(in, "expected '%s'", form);
-}
-
-/* Dense index of id in ids, or die naming what is undefined. */
-static size_t lookup(const struct input *in, const struct hash *ids, uint64_t id,
-		     const char *what)
-{
-	uint64_t *idx = hash_get(ids, id);
-	if (!idx)
-		input_error(in, "undefined %s %llu", what, (unsigned long long)id);
-	return (size_t)*idx;
-}
-
-static size_t define(const struct input *in, struct hash *ids, uint64_t id,
-		     size_t next, const char *what)
-{
-	int added;
-	uint64_t *idx = hash_put(ids, id, &added);
-	if (!added)
-		input_error(in, "%s %llu defined twice", what, (unsigned long long)id);
-	*idx = next;
-	return next;
-}
-
-/*
- * The ARGV words one by one: a space separates two words (a space inside
- * an argument is escaped), so "./app a\x20b " is "./app", "a b" and "".
- * An empty ARGV is no word at all (mf-record always writes argv[0]).
- */
-static void read_argv(struct ev_reader *r, const char *s, size_t n)
-{
-	size_t cap = 0;
-	const char *end = s + n;
-	for (;;) {
-		const char *space = memchr(s, ' ', (size_t)(end - s));
-		const char *word_end = space ? space : end;
-		r->argv = xgrow(r->argv, &cap, r->argc + 1, sizeof *r->argv);
-		r->argv[r->argc++] = syntax_unescape_str(s, (size_t)(word_end - s));
-		if (!space)
-			break;
-		s = space + 1;
-	}
-}
-
-static void read_header(struct ev_reader *r)
-{
-	struct input *in = &r->in;
-	struct fields fs;
-	if (!input_getline(in))
-		die("%s: empty input: expected an mf event stream (docs/FORMAT.md)", in->name);
-	if (in->len < 1 || in->line[0] != EV_HEADER) {
-		if (syntax_guess(in->line, in->len) == SYNTAX_FOLDED)
-			input_error(in, "expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' "
-					"of an event stream; this looks like folded stacks");
-		input_error(in, "expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream");
-	}
-	split(in, &fs, 5, 1);
-	expect(in, &fs, 5, 5, "H 2 KIND PID START_MS INTERVAL_MS ARGV");
-	uint64_t version = num(in, &fs, 0, "VERSION");
-	if (version < SYNTAX_VERSION_OLDEST || version > SYNTAX_VERSION)
-		input_error(in, "unsupported event stream version %llu (this reader knows versions %d and %d)",
-			    (unsigned long long)version, SYNTAX_VERSION_OLDEST, SYNTAX_VERSION);
-	if (fs.len[1] == 4 && memcmp(fs.f[1], "full", 4) == 0)
-		r->aggregate = 0;
-	else if (fs.len[1] == 9 && memcmp(fs.f[1], "aggregate", 9) == 0)
-		r->aggregate = 1;
-	else
-		input_error(in, "expected KIND 'full' or 'aggregate', found '%s'",
-			    printable(fs.f[1], fs.len[1]));
-	r->pid = num(in, &fs, 2, "PID");
-	r->start_ms = num(in, &fs, 3, "START_MS");
-	r->interval_ms = num(in, &fs, 4, "INTERVAL_MS");
-	if (r->interval_ms == 0)
-		input_error(in, "expected INTERVAL_MS of at least 1");
-	/* Words of ARGV are escaped; decoding keeps the spaces between them. */
-	r->command = syntax_unescape_str(fs.rest, fs.rest_len);
-	if (fs.rest_len)
-		read_argv(r, fs.rest, fs.rest_len);
-}
-
-void ev_open(struct ev_reader *r, const char *path)
-{
-	memset(r, 0, sizeof *r);
-	input_open(&r->in, path);
-	read_header(r);
-}
-
-void ev_open_input(struct ev_reader *r, struct input *in)
-{
-	memset(r, 0, sizeof *r);
-	r->in = *in;
-	memset(in, 0, sizeof *in);
-	read_header(r);
-}
-
-void ev_close(struct ev_reader *r)
-{
-	for (size_t i = 0; i < r->priv.nmodules; i++)
-		free(r->priv.modules[i]);
-	for (size_t i = 0; i < r->priv.nframes; i++) {
-		free(r->priv.frames[i].file);
-		free(r->priv.frames[i].function);
-		free(r->priv.frames[i].text);
-	}
-	for (size_t i = 0; i < r->priv.nthreads; i++)
-		free(r->priv.threads[i].name);
-	free(r->priv.modules);
-	free(r->priv.frames);
-	free(r->priv.stack_parent);
-	free(r->priv.stack_frame);
-	free(r->priv.threads);
-	free(r->priv.thread_numbers);
-	free(r->priv.pool);
-	free(r->priv.recent);
-	free(r->command);
-	for (size_t i = 0; i < r->argc; i++)
-		free(r->argv[i]);
-	free(r->argv);
-	free(r->how);
-	hash_release(&r->priv.module_ids);
-	hash_release(&r->priv.frame_ids);
-	free(r->priv.stack_direct);
-	free(r->priv.thread_direct);
-	hash_release(&r->priv.stack_ids);
-	hash_release(&r->priv.thread_ids);
-	hash_release(&r->priv.live);
-	buf_release(&r->priv.scratch);
-	input_close(&r->in);
-	memset(r, 0, sizeof *r);
-}
-
-static void read_module(struct ev_reader *r)
-{
-	struct fields fs;
-	split(&r->in, &fs, 1, 1);
-	expect(&r->in, &fs, 1, 1, "M ID PATH");
-	uint64_t id = id_field(&r->in, &fs, 0, "module ID");
-	size_t i = define(&r->in, &r->priv.module_ids, id, r->priv.nmodules, "module");
-	r->priv.modules = xgrow(r->priv.modules, &r->priv.cap_modules, i + 1, sizeof *r->priv.modules);
-	r->priv.modules[i] = syntax_unescape_str(fs.rest, fs.rest_len);
-	r->priv.nmodules++;
-}
-
-static const char *basename_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
-
-/* "function (file:line)", "function (module)" or "function", escaped. */
-static void frame_text(struct ev_reader *r, struct ev_frame *f)
-{
-	struct buf *b = &r->priv.scratch;
-	buf_clear(b);
-	buf_adds(b, f->function);
-	if (f->file && f->line) {
-		buf_printf(b, " (%s:%llu)", f->file, (unsigned long long)f->line);
-	} else if (f->module) {
-		size_t m = lookup(&r->in, &r->priv.module_ids, f->module, "module");
-		buf_printf(b, " (%s)", basename_of(r->priv.modules[m]));
-	}
-	struct buf esc = BUF_INIT;
-	syntax_escape_frame(&esc, b->data, b->len);
-	f->text_len = esc.len;
-	f->text = buf_detach(&esc);
-}
-
-static void read_frame(struct ev_reader *r)
-{
-	struct fields fs;
-	split(&r->in, &fs, 4, 1);
-	expect(&r->in, &fs, 4, 4, "F ID MODULE FILE LINE FUNCTION");
-	uint64_t id = id_field(&r->in, &fs, 0, "frame ID");
-	struct ev_frame f = { 0 };
-	f.module = num(&r->in, &fs, 1, "MODULE");
-	if (f.module)
-		lookup(&r->in, &r->priv.module_ids, f.module, "module");
-	f.line = num(&r->in, &fs, 3, "LINE");
-	if (fs.rest_len == 0)
-		input_error(&r->in, "expected a FUNCTION name at the end of the frame");
-	/* Every check comes before the strings are made, so an error leaks nothing. */
-	size_t i = define(&r->in, &r->priv.frame_ids, id, r->priv.nframes, "frame");
-	if (!(fs.len[2] == 1 && fs.f[2][0] == '?'))
-		f.file = syntax_unescape_str(fs.f[2], fs.len[2]);
-	f.function = syntax_unescape_str(fs.rest, fs.rest_len);
-	r->priv.frames = xgrow(r->priv.frames, &r->priv.cap_frames, i + 1, sizeof *r->priv.frames);
-	frame_text(r, &f);
-	r->priv.frames[i] = f;
-	r->priv.nframes++;
-}
-
-static void read_stack(struct ev_reader *r)
-{
-	struct fields fs;
-	split(&r->in, &fs, 3, 0);
-	expect(&r->in, &fs, 3, 3, "S ID PARENT FRAME");
-	uint64_t id = id_field(&r->in, &fs, 0, "stack ID");
-	uint64_t parent = num(&r->in, &fs, 1, "PARENT");
-	uint64_t frame = id_field(&r->in, &fs, 2, "FRAME");
-	uint64_t parent_index = parent ? lookup(&r->in, &r->priv.stack_ids, parent, "stack") + 1 : 0;
-	size_t frame_index = lookup(&r->in, &r->priv.frame_ids, frame, "frame");
-	if (r->priv.nstacks == UINT32_MAX)
-		input_error(&r->in, "too many stacks (at most 2^32 - 1)");
-	size_t i = define(&r->in, &r->priv.stack_ids, id, r->priv.nstacks, "stack");
-	size_t cap = r->priv.cap_stacks;
-	r->priv.stack_parent = xgrow(r->priv.stack_parent, &cap, i + 1, sizeof *r->priv.stack_parent);
-	cap = r->priv.cap_stacks;
-	r->priv.stack_frame = xgrow(r->priv.stack_frame, &cap, i + 1, sizeof *r->priv.stack_frame);
-	r->priv.cap_stacks = cap;
-	r->priv.stack_parent[i] = parent_index;
-	r->priv.stack_frame[i] = frame_index;
-	r->priv.nstacks++;
-	/* Recorders number stacks 1, 2, 3...: index those directly. */
-	if (id < 4 * (uint64_t)r->priv.nstacks + 4096) {
-		if (id >= r->priv.ndirect) {
-			size_t n = r->priv.ndirect;
-			r->priv.stack_direct = xgrow(r->priv.stack_direct, &n, (size_t)id + 1, sizeof *r->priv.stack_direct);
-			memset(r->priv.stack_direct + r->priv.ndirect, 0, (n - r->priv.ndirect) * sizeof *r->priv.stack_direct);
-			r->priv.ndirect = n;
-		}
-		r->priv.stack_direct[id] = (uint32_t)i + 1;
-	}
-}
-
-static void read_thread(struct ev_reader *r, struct ev *ev)
-{
-	struct fields fs;
-	split(&r->in, &fs, 2, 1);
-	expect(&r->in, &fs, 2, 2, "T THREAD TID NAME");
-	uint64_t thread = id_field(&r->in, &fs, 0, "THREAD");
-	if (thread > UINT32_MAX)
-		input_error(&r->in, "expected THREAD below 2^32, found %llu", (unsigned long long)thread);
-	uint64_t tid = num(&r->in, &fs, 1, "TID");
-	int added;
-	uint64_t *idx = hash_put(&r->priv.thread_ids, thread, &added);
-	if (added) {
-		*idx = r->priv.nthreads++;
-		size_t cap = r->priv.cap_threads;
-		r->priv.threads = xgrow(r->priv.threads, &cap, r->priv.nthreads, sizeof *r->priv.threads);
-		cap = r->priv.cap_threads;
-		r->priv.thread_numbers = xgrow(r->priv.thread_numbers, &cap, r->priv.nthreads,
-					  sizeof *r->priv.thread_numbers);
-		r->priv.cap_threads = cap;
-		r->priv.threads[*idx].name = NULL;
-	}
-	struct ev_thread *t = &r->priv.threads[*idx];
-	r->priv.thread_numbers[*idx] = (uint32_t)thread;
-	if (thread < 65536) {
-		if (thread >= r->priv.nthread_direct) {
-			size_t n = r->priv.nthread_direct;
-			r->priv.thread_direct = xgrow(r->priv.thread_direct, &n, (size_t)thread + 1, 1);
-			memset(r->priv.thread_direct + r->priv.nthread_direct, 0, n - r->priv.nthread_direct);
-			r->priv.nthread_direct = n;
-		}
-		r->priv.thread_direct[thread] = 1;
-	}
-	t->tid = tid;
-	free(t->name);
-	t->name = syntax_unescape_str(fs.rest, fs.rest_len);
-	ev->thread = (uint32_t)thread;
-}
 
 static void set_time(struct ev_reader *r, uint64_t ms)
 {
@@ -401,6 +74,24 @@ static void aggregate_only(const struct ev_reader *r, char type)
 }
 
 /*
+ * The next digits of a line, at most 20; 0 unless 1 to 19 of them follow
+ * a space.  *p moves past them.
+ */
+static inline int fast_field(const char **p, uint64_t *v)
+{
+	const char *q = *p;
+	if (*q++ != ' ')
+		return 0;
+	uint64_t x = 0;
+	int k = 0;
+	for (unsigned d; k < 20 && (d = (unsigned char)q[k] - '0') <= 9; k++)
+		x = x * 10 + d;
+	*v = x;
+	*p = q + k;
+	return k >= 1 && k <= 19;
+}
+
+/*
  * The fast path for the records that make up nearly all of a capture ('a'
  * and 'f' with only numbers): exactly n fields of 1 to 19 digits, ids that
  * are defined and found without hashing.  Anything else returns 0 and goes
@@ -411,20 +102,9 @@ static int fast_numbers(const struct input *in, uint64_t *v, int n)
 	/* The line ends in a NUL (input.h), neither a digit nor a space: no
 	 * bounds to check within it. */
 	const char *p = in->line + 1;
-	for (int i = 0; i < n; i++) {
-		if (*p != ' ')
+	for (int i = 0; i < n; i++)
+		if (!fast_field(&p, &v[i]))
 			return 0;
-		const char *start = ++p;
-		uint64_t x = 0;
-		unsigned d;
-		while ((d = (unsigned char)*p - '0') <= 9) {
-			x = x * 10 + d;
-			p++;
-		}
-		if (p == start || p - start > 19)
-			return 0;
-		v[i] = x;
-	}
 	return p == in->line + in->len;
 }
 
@@ -487,6 +167,9 @@ static const char *allocator_field(const struct input *in, const struct fields *
 	input_error(in, "unknown ALLOCATOR '%s'", printable(fs->f[i], fs->len[i]));
 }
 
+static void add_live(struct ev_reader *r, struct ev *ev);
+static void free_live(struct ev_reader *r, struct ev *ev);
+
 static void read_alloc(struct ev_reader *r, struct ev *ev)
 {
 	struct fields fs;
@@ -507,6 +190,12 @@ static void read_alloc(struct ev_reader *r, struct ev *ev)
 		if (fs.n == 4)
 			ev->allocator = allocator_field(&r->in, &fs, 3);
 	}
+	add_live(r, ev);
+}
+
+/* The allocation in ev (thread, stack, size, allocator) becomes live. */
+static void add_live(struct ev_reader *r, struct ev *ev)
+{
 	if (r->heap + ev->size < r->heap || r->total_bytes + ev->size < r->total_bytes)
 		input_error(&r->in, "total heap size overflows 64 bits");
 	r->heap += ev->size;
@@ -564,6 +253,12 @@ static void read_free(struct ev_reader *r, struct ev *ev)
 		else
 			ev->alloc_id = from_latest(r, num(&r->in, &fs, 1, "BACK"));
 	}
+	free_live(r, ev);
+}
+
+/* The allocation ev->alloc_id, freed: ev gets what it was. */
+static void free_live(struct ev_reader *r, struct ev *ev)
+{
 	r->priv.last_freed = ev->alloc_id;
 	struct ev_live l;
 	if (!take_live(r, ev->alloc_id, &l))
@@ -625,8 +320,71 @@ static void read_end(struct ev_reader *r)
 	r->ended = 1;
 }
 
+/*
+ * The longest line fast_record() reads: a type, then three fields of a
+ * space and at most 20 digits (one too many is how it sees 20), then the
+ * newline.
+ */
+enum { FAST_LINE = 1 + 3 * 21 + 1 };
+
+/*
+ * ev for an 'a' or 'f' record, every field 0 but these: field by field,
+ * as the compiler makes "rep stos" or "rep movs" of a whole struct, slow
+ * for one this small.
+ */
+static inline void fast_event(struct ev *ev, int type, uint64_t thread)
+{
+	_Static_assert(sizeof(struct ev) == 104, "fast_event sets every field of struct ev");
+	ev->type = type;
+	ev->thread = (uint32_t)thread;
+	ev->stack = ev->size = ev->count = ev->alloc_id = ev->alloc_time_ms = 0;
+	ev->stack_index = ev->alloc_thread = 0;
+	ev->allocator = NULL;
+	ev->heap = ev->rss = 0;
+}
+
+/*
+ * The hot path of a full capture, nearly all of whose lines are 'a' and
+ * 'f' with numbers only: parsed straight from the input's chunk, without
+ * looking for the newline first, when the whole line is there and its ids
+ * are found without hashing.  Anything else returns 0, having read
+ * nothing, and goes the general way, which gives the exact error message.
+ */
+static int fast_record(struct ev_reader *r, struct ev *ev)
+{
+	const char *line = input_peek(&r->in, FAST_LINE), *p = line;
+	if (!p || r->aggregate || r->ended || (p[0] != 'a' && p[0] != 'f'))
+		return 0;
+	p++;
+	uint64_t thread, v, size = 0;
+	if (!fast_field(&p, &thread) || !fast_field(&p, &v) || !fast_thread(r, thread))
+		return 0;
+	if (line[0] == 'a') {
+		if (!fast_field(&p, &size) || !fast_stack(r, v) || *p != '\n')
+			return 0;
+		fast_event(ev, EV_ALLOC, thread);
+		ev->stack = v;
+		ev->stack_index = r->priv.stack_direct[v] - 1;
+		ev->size = size;
+		ev->allocator = allocators[0];
+		input_take(&r->in, p);
+		add_live(r, ev);
+	} else {
+		if (*p != '\n')
+			return 0;
+		input_take(&r->in, p);
+		fast_event(ev, EV_FREE, thread);
+		ev->alloc_id = from_latest(r, v);
+		free_live(r, ev);
+	}
+	ev->time_ms = r->now_ms;
+	return 1;
+}
+
 int ev_next(struct ev_reader *r, struct ev *ev)
 {
+	if (fast_record(r, ev))
+		return 1;
 	/* A copy, not memset: the compiler's "rep stos" is slow for one small struct. */
 	static const struct ev zero;
 	struct fields fs;
@@ -692,138 +450,4 @@ int ev_next(struct ev_reader *r, struct ev *ev)
 	}
 	ev->time_ms = r->now_ms;
 	return 1;
-}
-
-void ev_require_full(const struct ev_reader *r, const char *what)
-{
-	if (r->aggregate)
-		die("%s: %s need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate",
-		    r->in.name, what);
-}
-
-const struct ev_thread *ev_thread(const struct ev_reader *r, uint32_t thread)
-{
-	uint64_t *idx = hash_get(&r->priv.thread_ids, thread);
-	return idx ? &r->priv.threads[*idx] : NULL;
-}
-
-void ev_thread_frame(const struct ev_reader *r, uint32_t thread, struct buf *b)
-{
-	const struct ev_thread *t = ev_thread(r, thread);
-	struct buf tmp = BUF_INIT;
-	buf_printf(&tmp, "thread %u", thread);
-	if (t && t->name && *t->name)
-		buf_printf(&tmp, " (%s)", t->name);
-	syntax_escape_frame(b, tmp.data, tmp.len);
-	buf_release(&tmp);
-}
-
-void ev_stack_folded(const struct ev_reader *r, uint64_t stack, struct buf *b)
-{
-	if (stack == 0)
-		return;
-	uint64_t *idx = hash_get(&r->priv.stack_ids, stack);
-	if (!idx)
-		die("internal error: stack %llu unknown", (unsigned long long)stack);
-	/* Parents come first in the output: collect innermost-first, then reverse. */
-	size_t depth = 0;
-	for (uint64_t i = *idx + 1; i; i = r->priv.stack_parent[i - 1])
-		depth++;
-	size_t *order = xmalloc(depth * sizeof *order);
-	size_t k = depth;
-	for (uint64_t i = *idx + 1; i; i = r->priv.stack_parent[i - 1])
-		order[--k] = (size_t)r->priv.stack_frame[i - 1];
-	for (size_t j = 0; j < depth; j++) {
-		const struct ev_frame *f = &r->priv.frames[order[j]];
-		if (j)
-			buf_addc(b, ';');
-		buf_add(b, f->text, f->text_len);
-	}
-	free(order);
-}
-
-uint64_t ev_stack_parent(const struct ev_reader *r, uint32_t index)
-{
-	return r->priv.stack_parent[index];
-}
-
-const char *ev_stack_frame_text(const struct ev_reader *r, uint32_t index, size_t *len)
-{
-	const struct ev_frame *f = &r->priv.frames[r->priv.stack_frame[index]];
-	*len = f->text_len;
-	return f->text;
-}
-
-size_t ev_nstacks(const struct ev_reader *r)
-{
-	return r->priv.nstacks;
-}
-
-uint32_t ev_stack_frame(const struct ev_reader *r, uint32_t index)
-{
-	return (uint32_t)r->priv.stack_frame[index];
-}
-
-size_t ev_nframes(const struct ev_reader *r)
-{
-	return r->priv.nframes;
-}
-
-const struct ev_frame *ev_frame_at(const struct ev_reader *r, uint32_t frame)
-{
-	return &r->priv.frames[frame];
-}
-
-const char *ev_module_path(const struct ev_reader *r, uint64_t id)
-{
-	uint64_t *idx = id ? hash_get(&r->priv.module_ids, id) : NULL;
-	return idx ? r->priv.modules[*idx] : NULL;
-}
-
-/* "# argv=[...]": the arguments as JSON strings, unambiguous where command is not. */
-static void write_argv(const struct ev_reader *r, struct output *out)
-{
-	struct buf b = BUF_INIT;
-	buf_addc(&b, '[');
-	for (size_t i = 0; i < r->argc; i++) {
-		if (i)
-			buf_addc(&b, ',');
-		json_quote(&b, r->argv[i], strlen(r->argv[i]));
-	}
-	buf_addc(&b, ']');
-	folded_meta_json(out, "argv", b.data);
-	buf_release(&b);
-}
-
-void ev_write_metadata(const struct ev_reader *r, struct output *out)
-{
-	folded_meta_str(out, "command", r->command, strlen(r->command));
-	write_argv(r, out);
-	folded_meta_u64(out, "pid", r->pid);
-	folded_meta_u64(out, "start_ms", r->start_ms);
-	folded_meta_u64(out, "duration_ms", r->ended ? r->end_ms : r->now_ms);
-	folded_meta_u64(out, "interval_ms", r->interval_ms);
-	if (r->ended)
-		folded_meta_str(out, "ended", r->how, strlen(r->how));
-	folded_meta_u64(out, "total_allocations", r->aggregate ? r->end_allocs : r->nallocs);
-	folded_meta_u64(out, "total_frees", r->aggregate ? r->end_frees : r->nfrees);
-	if (!r->aggregate)
-		folded_meta_u64(out, "total_bytes", r->total_bytes);
-	folded_meta_u64(out, "untracked_frees", r->untracked);
-	if (r->double_frees)
-		folded_meta_u64(out, "double_frees", r->double_frees);
-	if (r->lost)
-		folded_meta_u64(out, "lost_events", r->lost);
-	for (size_t i = 0; i < r->priv.nthreads; i++) {
-		struct buf b = BUF_INIT;
-		const char *name = r->priv.threads[i].name ? r->priv.threads[i].name : "";
-		buf_printf(&b, "{\"thread\":%u,\"tid\":%llu,\"name\":", r->priv.thread_numbers[i],
-			   (unsigned long long)r->priv.threads[i].tid);
-		json_quote(&b, name, strlen(name));
-		buf_addc(&b, '}');
-		folded_meta_json(out, "thread", b.data);
-		buf_release(&b);
-	}
-	if (r->truncated)
-		folded_meta_json(out, "truncated", "true");
 }

@@ -73,6 +73,32 @@ int input_getline(struct input *in);
  * to choose a reader (mf-fold: event stream or folded stacks).
  */
 void input_unget(struct input *in);
+/*
+ * A parser's fast path, which reads a short line without looking for its
+ * newline first: the text after the line last returned, if the chunk at
+ * hand holds at least need bytes of it (and no line was pushed back);
+ * NULL otherwise, and input_getline() reads on.  Having found the line's
+ * newline at nl, the parser takes it with input_take(): the line becomes
+ * in->line, as if input_getline() had returned it.  A line a parser takes
+ * so must not hold a NUL byte (a parser of digits and spaces never does).
+ */
+static inline const char *input_peek(const struct input *in, size_t need)
+{
+	if (in->pushed_back || in->buflen - in->bufpos < need)
+		return NULL;
+	return in->buf + in->bufpos;
+}
+
+static inline void input_take(struct input *in, const char *nl)
+{
+	char *start = in->buf + in->bufpos;
+	in->len = (size_t)(nl - start);
+	start[in->len] = '\0';
+	in->line = start;
+	in->bufpos += in->len + 1;
+	in->lineno++;
+}
+
 /* Stop the decompressing thread, if any, and free everything. */
 void input_close(struct input *in);
 /* Die with "PROG: NAME:LINE: message". */

@@ -9,7 +9,8 @@
  * and the recorder must keep up with the recorded program.  A file cut
  * short (a full disk) still decompresses up to where it stops.
  *
- * zstd is written as one frame, at OUTPUT_ZSTD_LEVEL, with a checksum of
+ * zstd is written as one frame, at OUTPUT_ZSTD_LEVEL with long-distance
+ * matching over OUTPUT_ZSTD_WINDOW_LOG, with a checksum of
  * the whole text at its end; libzstd writes each block (128 KiB of text at
  * most) as it fills, so a file cut short also decompresses up to its last
  * whole block before zstd reports it truncated.  See OUTPUT_ZSTD_LEVEL for
@@ -94,9 +95,16 @@ static void open_zstd(struct output *out)
 	out->zstd = ZSTD_createCCtx();
 	if (!out->zstd)
 		die("cannot create '%s': out of memory", out->name);
-	size_t err = ZSTD_CCtx_setParameter(out->zstd, ZSTD_c_compressionLevel, OUTPUT_ZSTD_LEVEL);
-	if (!ZSTD_isError(err))
-		err = ZSTD_CCtx_setParameter(out->zstd, ZSTD_c_checksumFlag, 1);
+	/* Long-distance matching over a window zstd -d takes without --long (see output.h). */
+	const int params[][2] = {
+		{ ZSTD_c_compressionLevel, OUTPUT_ZSTD_LEVEL },
+		{ ZSTD_c_checksumFlag, 1 },
+		{ ZSTD_c_enableLongDistanceMatching, 1 },
+		{ ZSTD_c_windowLog, OUTPUT_ZSTD_WINDOW_LOG },
+	};
+	size_t err = 0;
+	for (size_t i = 0; i < sizeof params / sizeof *params && !ZSTD_isError(err); i++)
+		err = ZSTD_CCtx_setParameter(out->zstd, (ZSTD_cParameter)params[i][0], params[i][1]);
 	if (ZSTD_isError(err))
 		die("cannot create '%s': %s", out->name, ZSTD_getErrorName(err));
 	out->packed_cap = ZSTD_CStreamOutSize();

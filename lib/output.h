@@ -24,7 +24,7 @@
  * killed by SIGHUP, SIGINT or SIGTERM (remove_on_exit() in lib/err.h),
  * unless output_keep_partial() says otherwise.
  * A name ending in ".gz" is gzip-compressed (libdeflate, level 1), one
- * ending in ".zst" zstd-compressed (OUTPUT_ZSTD_LEVEL).  Writes are buffered; any
+ * ending in ".zst" zstd-compressed (OUTPUT_ZSTD_LEVEL, OUTPUT_ZSTD_WINDOW_LOG).  Writes are buffered; any
  * write error (a full disk, a closed pipe) is fatal and names the file, so
  * a result is never silently truncated.  output_close() flushes and checks:
  * call it before exit 0.
@@ -43,6 +43,14 @@
  * docs/FORMAT.md, "Compression").
  */
 #define OUTPUT_ZSTD_LEVEL 1
+/*
+ * With long-distance matching over a 16 MiB window: an event stream
+ * repeats itself (the same stacks, sizes and patterns of frees, again and
+ * again) further back than level 1's 512 KiB window reaches.  16 MiB is
+ * well under the 128 MiB every zstd decoder takes without --long, and
+ * what a reader holds of history; the writer holds about 28 MiB.
+ */
+#define OUTPUT_ZSTD_WINDOW_LOG 24
 
 struct output {
 	const char *name;	/* the path, or "standard output" */

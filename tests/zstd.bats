@@ -206,3 +206,46 @@ first_lines() {
 	"$BIN/mf-peak" ../cap.mft | "$BIN/mf-html" > expected.html
 	cmp expected.html mf-flamegraph-cap.mft.html
 }
+
+@test "a .zst capture is one frame with a 16 MiB window, which zstd -d reads without --long, and so does every reader" {
+	run -0 zstd -lv big.mft.zst
+	[[ "$output" == *"# Zstandard Frames: 1"* ]]
+	[[ "$output" == *"Window Size: 16.0 MiB (16777216 B)"* ]]
+	[[ "$output" == *"Check: XXH64"* ]]
+	# Not more than 16 MiB of memory for the window: 8 is too little.
+	cmp <(zstd -d -c --memory=16MB big.mft.zst) big.mft
+	run -1 zstd -d -c --memory=8MB big.mft.zst
+	[[ "$output" == *"Window size larger than maximum : 16777216 > 8388608"* ]]
+	while read -r reader; do
+		# shellcheck disable=SC2086  # $reader is a program and its options
+		"$BIN"/$reader big.mft > expected
+		# shellcheck disable=SC2086
+		run -0 --separate-stderr "$BIN"/$reader big.mft.zst
+		[ "$output" = "$(cat expected)" ]
+		# shellcheck disable=SC2086
+		run -0 --separate-stderr "$BIN"/$reader - < big.mft.zst
+		[ "$output" = "$(cat expected)" ]
+	done <<< "$READERS"
+}
+
+@test "numbers the readers' fast path leaves to the general one (20 digits, leading zeros) read the same, across chunk boundaries" {
+	# Every f's BACK written with 20 digits, every a's SIZE with 19 (the
+	# longest the fast path takes): lines of 30 to 50 bytes, so that many
+	# cross the 64 KiB chunks of the reader.
+	# (An f of "+N" or "-N" stays as it is.)
+	awk '$1 == "f" && $3 ~ /^[0-9]+$/ { $3 = sprintf("%020d", $3) }
+	     $1 == "a" && NF == 4 { $4 = sprintf("%019d", $4) } { print }' big.mft | zstd -q -c > padded.mft.zst
+	[ "$(zstdcat padded.mft.zst | grep -c '^f [0-9]* [0-9]\{20\}$')" = "$(grep -c '^f [0-9]* [0-9]*$' big.mft)" ]
+	while read -r reader; do
+		# shellcheck disable=SC2086  # $reader is a program and its options
+		"$BIN"/$reader big.mft > expected
+		# shellcheck disable=SC2086
+		run -0 --separate-stderr "$BIN"/$reader padded.mft.zst
+		[ "$output" = "$(cat expected)" ]
+	done <<< "$READERS"
+	# 21 digits: the general parser's message, though the fast path saw it first.
+	{ head -n 200 big.mft | awk '$1 == "f" && $3 ~ /^[0-9]+$/ && !done { $3 = "1" sprintf("%020d", $3); done = 1 } { print }'; } > long.mft
+	line=$(grep -n '^f [0-9]* [0-9]\{21\}$' long.mft | cut -d: -f1)
+	run -1 --separate-stderr "$BIN/mf-peak" long.mft
+	[ "$stderr" = "mf-peak: long.mft:$line: expected BACK as a whole number of at most 20 digits, found '$(sed -n "${line}p" long.mft | cut -d' ' -f3)'" ]
+}
