@@ -125,19 +125,22 @@ static size_t define(const struct input *in, struct hash *ids, uint64_t id,
  * an argument is escaped), so "./app a\x20b " is "./app", "a b" and "".
  * An empty ARGV is no word at all (mf-record always writes argv[0]).
  */
-static void read_argv(struct ev_reader *r, const char *s, size_t n)
+static char **read_words(const char *s, size_t n, size_t *count)
 {
 	size_t cap = 0;
+	char **argv = NULL;
 	const char *end = s + n;
+	*count = 0;
 	for (;;) {
 		const char *space = memchr(s, ' ', (size_t)(end - s));
 		const char *word_end = space ? space : end;
-		r->argv = xgrow(r->argv, &cap, r->argc + 1, sizeof *r->argv);
-		r->argv[r->argc++] = syntax_unescape_str(s, (size_t)(word_end - s));
+		argv = xgrow(argv, &cap, *count + 1, sizeof *argv);
+		argv[(*count)++] = syntax_unescape_str(s, (size_t)(word_end - s));
 		if (!space)
 			break;
 		s = space + 1;
 	}
+	return argv;
 }
 
 static void read_header(struct ev_reader *r)
@@ -173,7 +176,7 @@ static void read_header(struct ev_reader *r)
 	/* Words of ARGV are escaped; decoding keeps the spaces between them. */
 	r->command = syntax_unescape_str(fs.rest, fs.rest_len);
 	if (fs.rest_len)
-		read_argv(r, fs.rest, fs.rest_len);
+		r->argv = read_words(fs.rest, fs.rest_len, &r->argc);
 }
 
 void ev_open(struct ev_reader *r, const char *path)
@@ -215,6 +218,13 @@ void ev_close(struct ev_reader *r)
 		free(r->argv[i]);
 	free(r->argv);
 	free(r->how);
+	for (size_t i = 0; i < r->priv.nexecs; i++) {
+		for (size_t k = 0; k < r->priv.execs[i].argc; k++)
+			free(r->priv.execs[i].argv[k]);
+		free(r->priv.execs[i].argv);
+	}
+	free(r->priv.execs);
+	free(r->priv.gone);
 	hash_release(&r->priv.module_ids);
 	hash_release(&r->priv.frame_ids);
 	free(r->priv.stack_direct);
@@ -591,6 +601,75 @@ static void read_live(struct ev_reader *r, struct ev *ev, char type)
 	ev->size = num(&r->in, &fs, 3, "BYTES");
 }
 
+/* ---- X: the program replaced (execve); its live allocations end there ---- */
+
+static int by_number(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The numbers of the live allocations, in order, for ev_next to end one by one. */
+static void list_live(struct ev_reader *r)
+{
+	struct ev_reader_private *p = &r->priv;
+	p->ngone = p->gone_next = 0;
+	for (size_t i = 0; p->recent && i < EV_RECENT; i++)
+		if (p->recent[i].id) {
+			p->gone = xgrow(p->gone, &p->cap_gone, p->ngone + 1, sizeof *p->gone);
+			p->gone[p->ngone++] = p->recent[i].id;
+		}
+	for (size_t i = 0; p->live.slots && i <= p->live.mask; i++)
+		if (p->live.slots[i].key != HASH_EMPTY) {
+			p->gone = xgrow(p->gone, &p->cap_gone, p->ngone + 1, sizeof *p->gone);
+			p->gone[p->ngone++] = p->live.slots[i].key;
+		}
+	if (p->ngone)
+		qsort(p->gone, p->ngone, sizeof *p->gone, by_number);
+}
+
+/* "X MS ARGV": the new program's command joins the command (";exec ..."). */
+static void read_exec(struct ev_reader *r)
+{
+	struct fields fs;
+	split(&r->in, &fs, 1, 1);
+	expect(&r->in, &fs, 1, 1, "X MS ARGV");
+	set_time(r, num(&r->in, &fs, 0, "MS"));
+	struct buf b = BUF_INIT;
+	buf_adds(&b, r->command);
+	buf_adds(&b, "; exec ");
+	char *command = syntax_unescape_str(fs.rest, fs.rest_len);
+	buf_adds(&b, command);
+	free(command);
+	free(r->command);
+	r->command = buf_detach(&b);
+	r->priv.execs = xgrow(r->priv.execs, &r->priv.cap_execs, r->priv.nexecs + 1, sizeof *r->priv.execs);
+	struct ev_exec *x = &r->priv.execs[r->priv.nexecs++];
+	x->argv = read_words(fs.rest, fs.rest_len, &x->argc);
+	if (!r->aggregate)
+		list_live(r);
+}
+
+/* The next allocation the X record ended: an f record of thread 0 (no thread freed it). */
+static void end_gone(struct ev_reader *r, struct ev *ev)
+{
+	struct ev_live l;
+	uint64_t id = r->priv.gone[r->priv.gone_next++];
+	if (!take_live(r, id, &l))
+		die("%s: allocation %llu vanished", r->in.name, (unsigned long long)id);
+	ev->type = EV_FREE;
+	ev->time_ms = r->now_ms;
+	ev->alloc_id = id;
+	ev->stack = l.stack;
+	ev->stack_index = l.stack_index;
+	ev->size = l.size;
+	ev->alloc_time_ms = l.time_ms;
+	ev->alloc_thread = l.thread;
+	r->heap -= ev->size;
+	r->nfrees++;
+	r->discarded++;
+}
+
 static void read_end(struct ev_reader *r)
 {
 	struct fields fs;
@@ -615,10 +694,10 @@ static void read_end(struct ev_reader *r)
 	uint64_t code = num(&r->in, &fs, 6, "CODE");
 	if (fs.n == 8)
 		r->double_frees = num(&r->in, &fs, 7, "DOUBLE");
-	if (!r->aggregate && (r->end_allocs != r->nallocs || r->end_frees != r->nfrees))
+	if (!r->aggregate && (r->end_allocs != r->nallocs || r->end_frees != r->nfrees - r->discarded))
 		input_error(&r->in, "the end record counts %llu allocations and %llu frees, but the stream has %llu and %llu",
 			    (unsigned long long)r->end_allocs, (unsigned long long)r->end_frees,
-			    (unsigned long long)r->nallocs, (unsigned long long)r->nfrees);
+			    (unsigned long long)r->nallocs, (unsigned long long)(r->nfrees - r->discarded));
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "%s %llu", how, (unsigned long long)code);
 	r->how = buf_detach(&b);
@@ -631,6 +710,10 @@ int ev_next(struct ev_reader *r, struct ev *ev)
 	static const struct ev zero;
 	struct fields fs;
 	*ev = zero;
+	if (r->priv.gone_next < r->priv.ngone) {
+		end_gone(r, ev);
+		return 1;
+	}
 	for (;;) {
 		if (!input_getline(&r->in)) {
 			if (!r->ended)
@@ -686,8 +769,9 @@ int ev_next(struct ev_reader *r, struct ev *ev)
 		ev->heap = num(&r->in, &fs, 1, "BYTES");
 		return 1;
 	case EV_END: read_end(r); break;
+	case EV_EXEC: read_exec(r); break;
 	default:
-		input_error(&r->in, "unknown record type '%s' (expected one of H M F S T t m a f P L K E)",
+		input_error(&r->in, "unknown record type '%s' (expected one of H M F S T t m a f P L K X E)",
 			    printable(r->in.line, 1));
 	}
 	ev->time_ms = r->now_ms;
@@ -780,25 +864,27 @@ const char *ev_module_path(const struct ev_reader *r, uint64_t id)
 	return idx ? r->priv.modules[*idx] : NULL;
 }
 
-/* "# argv=[...]": the arguments as JSON strings, unambiguous where command is not. */
-static void write_argv(const struct ev_reader *r, struct output *out)
+/* "# KEY=[...]": the arguments as JSON strings, unambiguous where command is not. */
+static void write_argv(struct output *out, const char *key, char *const *argv, size_t argc)
 {
 	struct buf b = BUF_INIT;
 	buf_addc(&b, '[');
-	for (size_t i = 0; i < r->argc; i++) {
+	for (size_t i = 0; i < argc; i++) {
 		if (i)
 			buf_addc(&b, ',');
-		json_quote(&b, r->argv[i], strlen(r->argv[i]));
+		json_quote(&b, argv[i], strlen(argv[i]));
 	}
 	buf_addc(&b, ']');
-	folded_meta_json(out, "argv", b.data);
+	folded_meta_json(out, key, b.data);
 	buf_release(&b);
 }
 
 void ev_write_metadata(const struct ev_reader *r, struct output *out)
 {
 	folded_meta_str(out, "command", r->command, strlen(r->command));
-	write_argv(r, out);
+	write_argv(out, "argv", r->argv, r->argc);
+	for (size_t i = 0; i < r->priv.nexecs; i++)
+		write_argv(out, "exec", r->priv.execs[i].argv, r->priv.execs[i].argc);
 	folded_meta_u64(out, "pid", r->pid);
 	folded_meta_u64(out, "start_ms", r->start_ms);
 	folded_meta_u64(out, "duration_ms", r->ended ? r->end_ms : r->now_ms);
@@ -806,7 +892,7 @@ void ev_write_metadata(const struct ev_reader *r, struct output *out)
 	if (r->ended)
 		folded_meta_str(out, "ended", r->how, strlen(r->how));
 	folded_meta_u64(out, "total_allocations", r->aggregate ? r->end_allocs : r->nallocs);
-	folded_meta_u64(out, "total_frees", r->aggregate ? r->end_frees : r->nfrees);
+	folded_meta_u64(out, "total_frees", r->aggregate ? r->end_frees : r->nfrees - r->discarded);
 	if (!r->aggregate)
 		folded_meta_u64(out, "total_bytes", r->total_bytes);
 	folded_meta_u64(out, "untracked_frees", r->untracked);

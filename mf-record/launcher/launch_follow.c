@@ -20,7 +20,7 @@
 #include "buf.h"
 #include "err.h"
 
-int follow_listen(char *name)
+int follow_listen(char *name, int reap)
 {
 	uint64_t nonce = 0;
 	if (getrandom(&nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce)
@@ -36,7 +36,7 @@ int follow_listen(char *name)
 	if (bind(s, (struct sockaddr *)&addr, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0 ||
 	    listen(s, 128) != 0)
 		die_errno("--follow-fork: cannot listen on a socket");
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+	if (reap && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
 		die_errno("--follow-fork: cannot become the reaper of the program's processes");
 	return s;
 }

@@ -180,25 +180,44 @@ void shim_give_up(void)
 
 /* The launcher's socket name (MF_ENV_FOLLOW), empty when not following. */
 static char follow_name[MF_FOLLOW_NAME_MAX + 1];
+/* MF_ENV_FOLLOW's value, for the program this process execs (shim_exec.c). */
+static char follow_value[sizeof MF_FOLLOW_EXEC_ONLY + MF_FOLLOW_NAME_MAX];
+/* Without --follow-fork: only this process's execs are followed, not its forks. */
+static int follow_exec_only;
 /* Our connection to it, open while we live, so it sees us end; -1 before. */
 static int follow_conn = -1;
 /* Read in the parent just before a fork: what the child asks with. */
 static uint64_t fork_key;
 static pid_t fork_parent;
 
+/* --follow-fork: forks are followed (execs are whenever follow_name is set). */
 static int following(void)
 {
-	return follow_name[0] != '\0';
+	return follow_name[0] != '\0' && !follow_exec_only;
 }
 
 /* Keep MF_ENV_FOLLOW's value, if it is a name the launcher could have made. */
 static void remember_follow(void)
 {
-	const char *name = getenv(MF_ENV_FOLLOW);
-	size_t n = name ? strlen(name) : 0;
+	const char *value = getenv(MF_ENV_FOLLOW);
+	const char *name = value;
+	size_t n;
 
-	if (n > 0 && n <= MF_FOLLOW_NAME_MAX)
+	if (!value)
+		return;
+	follow_exec_only = strncmp(value, MF_FOLLOW_EXEC_ONLY, strlen(MF_FOLLOW_EXEC_ONLY)) == 0;
+	if (follow_exec_only)
+		name += strlen(MF_FOLLOW_EXEC_ONLY);
+	n = strlen(name);
+	if (n > 0 && n <= MF_FOLLOW_NAME_MAX) {
 		memcpy(follow_name, name, n + 1);
+		memcpy(follow_value, value, (size_t)(name - value) + n + 1);
+	}
+}
+
+const char *shim_exec_follow(void)
+{
+	return atomic_load(&shim_state) == SHIM_ON && follow_name[0] ? follow_value : NULL;
 }
 
 /* Send the request on s and receive the region's descriptor; -1 if none came. */
@@ -325,6 +344,8 @@ static void fork_child(void)
 	shim_hdr = NULL;
 	if (was_on && following())
 		follow_fork();
+	else
+		follow_name[0] = '\0';	/* its execs are not recorded either */
 }
 
 /* The page behind shim_own; keeps the static word if the kernel cannot wipe it. */
@@ -441,7 +462,7 @@ static int attach(void)
 	 * of the environment (bash) passes it on to what it runs, where it
 	 * names no region.  Then this is an exec'd program: ask.
 	 */
-	if (env && *env && following() && (fd = shm_fd_from_env()) >= 0 && !is_region(fd))
+	if (env && *env && follow_name[0] && (fd = shm_fd_from_env()) >= 0 && !is_region(fd))
 		env = NULL;
 	if (env && *env) {
 		fd = shm_fd_from_env();
@@ -450,7 +471,7 @@ static int attach(void)
 			     "the program runs untracked\n");
 			return 0;
 		}
-	} else if (following()) {
+	} else if (follow_name[0]) {
 		fd = follow_request(MF_FOLLOW_EXEC, getppid(), 0);
 		if (fd < 0)
 			return 0;	/* the launcher is gone */
@@ -519,7 +540,7 @@ int shim_start_late(int fd, pid_t launcher)
 }
 
 /* The file this library was loaded from, as the dynamic loader names it. */
-static const char *own_path(void)
+const char *own_path(void)
 {
 	Dl_info info;
 
@@ -541,7 +562,7 @@ static int is_own_entry(const char *s, size_t n, const char *self)
  * order and the separator before them (':' or ' ', as ld.so reads them).
  * Returns the new length.
  */
-static size_t drop_own_entries(char *value, const char *self)
+size_t drop_own_entries(char *value, const char *self)
 {
 	size_t out = 0, i = 0, len = strlen(value);
 
@@ -594,7 +615,9 @@ static void forget_environment(void)
 
 	drop_variable(MF_ENV_SHM_FD);
 	if (following())
-		return;	/* what it execs is recorded too: it needs the tracker */
+		return;	/* what it starts is recorded too: it needs the tracker */
+	/* Only its own execs are: shim_exec.c passes the tracker on to them. */
+	drop_variable(MF_ENV_FOLLOW);
 	if (value && drop_own_entries(value, own_path()) == 0)
 		drop_variable("LD_PRELOAD");
 }
