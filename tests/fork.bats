@@ -235,3 +235,123 @@ cap.mft [] make -s -C $dir -j2:$(awk '$1 == "a" { printf " a %s", $4 } $1 == "f"
 	run -1 --separate-stderr $BIN/mf-leaks -o out.folded cap.mft.gz cut.mft
 	[ "$stderr" = "mf-leaks: cut.mft: incomplete capture: no end record; the output covers only what was recorded" ]
 }
+
+# The function names of FILE's folded stacks (mf-fold --functions), one line each.
+functions_of() {
+	$BIN/mf-fold --functions "$1" | grep -v '^#'
+}
+
+@test "exec: the exec'd program continues the capture; peak, leaks and stacks exact" {
+	dir=$BATS_TEST_TMPDIR/exec
+	mkdir "$dir"
+	run -0 --separate-stderr $BIN/mf-record --interval 1 -o "$dir/cap.mft" $PROGS/exec_first $PROGS/exec_second 2000
+	[ "$stderr" = "" ]
+	# One capture: the first program's 1000 bytes are live at the exec,
+	# ended by the X record without an f record, and not counted in E.
+	run -0 captures "$dir"
+	[ "$output" = "cap.mft [] exec_first $PROGS/exec_second 2000: a 1000 a 100 f X a 2000 a 300 f | E 4 2 0 0 exit 0" ]
+	grep -qx "X [0-9]* $PROGS/exec_second 2000" "$dir/cap.mft"
+	# Thread 1 is the process's first thread in both programs.
+	[ "$(awk '$1 == "T" { print $2, $4 }' "$dir/cap.mft" | tr '\n' ' ')" = "1 exec_first 1 exec_second " ]
+	# The peak is the second program's: 2300, not 3300.
+	run -0 --separate-stderr $BIN/mf-peak -o "$dir/peak" "$dir/cap.mft"
+	grep -qx '# peak_bytes=2300' "$dir/peak"
+	grep -qx '# peak_allocations=2' "$dir/peak"
+	run -0 functions_of "$dir/peak"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;second_leak 2000
+_start;__libc_start_main_impl;__libc_start_call_main;main;second_temporary 300" ]
+	# Leaks: only what the last program left.
+	run -0 --separate-stderr $BIN/mf-leaks -o "$dir/leaks" "$dir/cap.mft"
+	grep -qx '# leaked_bytes=2000' "$dir/leaks"
+	grep -qx '# leaked_allocations=1' "$dir/leaks"
+	grep -qx '# total_frees=2' "$dir/leaks"
+	grep -qx "# command=\"$PROGS/exec_first $PROGS/exec_second 2000; exec $PROGS/exec_second 2000\"" "$dir/leaks"
+	grep -qx "# argv=\[\"$PROGS/exec_first\",\"$PROGS/exec_second\",\"2000\"\]" "$dir/leaks"
+	grep -qx "# exec=\[\"$PROGS/exec_second\",\"2000\"\]" "$dir/leaks"
+	run -0 functions_of "$dir/leaks"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;second_leak 2000" ]
+	# Every allocation, each program's under its own names.
+	run -0 --separate-stderr $BIN/mf-fold -o "$dir/all" "$dir/cap.mft"
+	run -0 functions_of "$dir/all"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;first_leak 1000
+_start;__libc_start_main_impl;__libc_start_call_main;main;first_temporary 100
+_start;__libc_start_main_impl;__libc_start_call_main;main;second_leak 2000
+_start;__libc_start_main_impl;__libc_start_call_main;main;second_temporary 300" ]
+	# The block the exec ended was freed by no thread: not temporary.
+	run -0 --separate-stderr $BIN/mf-fold --temporary=5 -o "$dir/temp" "$dir/cap.mft"
+	run -0 functions_of "$dir/temp"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;first_temporary 100
+_start;__libc_start_main_impl;__libc_start_call_main;main;second_temporary 300" ]
+	# Time slices (of 1 ms): the 1000 bytes live until the X record, then none of them.
+	x=$(awk '$1 == "X" { print $2 }' "$dir/cap.mft")
+	run -0 --separate-stderr $BIN/mf-temporal "$dir/cap.mft"
+	grep -qx '# peak_bytes=2300' <<<"$output"
+	grep -qx '# leaked_bytes=2000' <<<"$output"
+	peaks=$(sed -n 's/^# slice_peaks=\[\(.*\)\]$/\1/p' <<<"$output" | tr ',' '\n')
+	# (slice k is line k + 1; the X record's slice still had them before it)
+	[ "$(sed -n "$((x + 1))p" <<<"$peaks")" = 1000 ]
+	[ "$(sed -n "$((x + 2)),\$p" <<<"$peaks" | grep -cx 1000)" = 0 ]
+	[ "$(sort -n <<<"$peaks" | uniq | tr '\n' ' ')" = "0 1000 1100 2000 2300 " ]
+	# Aggregated: the peak and leaks the same, the first program's stacks named as its own.
+	run -0 --separate-stderr $BIN/mf-record --aggregate -o "$dir/agg.mft" $PROGS/exec_first $PROGS/exec_second 200
+	run -0 --separate-stderr $BIN/mf-peak -o "$dir/agg.peak" "$dir/agg.mft"
+	grep -qx '# peak_bytes=1100' "$dir/agg.peak"
+	run -0 functions_of "$dir/agg.peak"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;first_leak 1000
+_start;__libc_start_main_impl;__libc_start_call_main;main;first_temporary 100" ]
+	run -0 --separate-stderr $BIN/mf-leaks -o "$dir/agg.leaks" "$dir/agg.mft"
+	run -0 functions_of "$dir/agg.leaks"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;second_leak 200" ]
+}
+
+@test "exec: with --follow-fork the same, in the one capture of the process" {
+	dir=$BATS_TEST_TMPDIR/exec
+	mkdir "$dir"
+	run -0 --separate-stderr $BIN/mf-record --follow-fork -o "$dir/cap.mft" $PROGS/exec_first $PROGS/exec_second 2000
+	[ "$stderr" = "" ]
+	[ "$(ls "$dir")" = cap.mft ]
+	run -0 captures "$dir"
+	[ "$output" = "cap.mft [] exec_first $PROGS/exec_second 2000: a 1000 a 100 f X a 2000 a 300 f | E 4 2 0 0 exit 0" ]
+	run -0 --separate-stderr $BIN/mf-peak "$dir/cap.mft"
+	grep -qx '# peak_bytes=2300' <<<"$output"
+	run -0 --separate-stderr $BIN/mf-leaks "$dir/cap.mft"
+	grep -qx '# leaked_bytes=2000' <<<"$output"
+}
+
+@test "exec: a chain of two execs, and a shell that execs" {
+	dir=$BATS_TEST_TMPDIR/exec
+	mkdir "$dir"
+	run -0 --separate-stderr $BIN/mf-record -o "$dir/cap.mft" $PROGS/exec_first $PROGS/exec_second 2000 $PROGS/exec_second 500
+	[ "$stderr" = "" ]
+	run -0 captures "$dir"
+	[ "$output" = "cap.mft [] exec_first $PROGS/exec_second 2000 $PROGS/exec_second 500: a 1000 a 100 f X a 2000 a 300 f X a 500 a 300 f | E 6 3 0 0 exit 0" ]
+	run -0 --separate-stderr $BIN/mf-leaks -o "$dir/leaks" "$dir/cap.mft"
+	grep -qx '# peak_bytes=2300' "$dir/leaks"
+	grep -qx '# leaked_bytes=500' "$dir/leaks"
+	[ "$(grep -c '^# exec=' "$dir/leaks")" = 2 ]
+	grep -qx "# exec=\[\"$PROGS/exec_second\",\"500\"\]" "$dir/leaks"
+	run -0 functions_of "$dir/leaks"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;second_leak 500" ]
+	# sh -c 'exec PROGRAM': the shell's own allocations, then the program's.
+	run -0 --separate-stderr $BIN/mf-record -o "$dir/sh.mft" sh -c "exec $PROGS/exec_second 700"
+	[ "$stderr" = "" ]
+	grep -qx "X [0-9]* $PROGS/exec_second 700" "$dir/sh.mft"
+	[ "$(sed -n '/^X /,$p' "$dir/sh.mft" | awk '$1 == "a" { printf "%s ", $4 }')" = "700 300 " ]
+	run -0 --separate-stderr $BIN/mf-leaks "$dir/sh.mft"
+	grep -qx '# leaked_bytes=700' <<<"$output"
+}
+
+@test "exec: an exec that fails leaves the program as it was, recorded on" {
+	dir=$BATS_TEST_TMPDIR/exec
+	mkdir "$dir"
+	run -3 --separate-stderr $BIN/mf-record -o "$dir/cap.mft" $PROGS/exec_first "$dir/no-such-program"
+	[ "$stderr" = "exec_first: exec failed: No such file or directory" ]
+	run -0 captures "$dir"
+	[ "$output" = "cap.mft [] exec_first $dir/no-such-program: a 1000 a 100 f a 3000 | E 3 1 0 0 exit 3" ]
+	run -0 --separate-stderr $BIN/mf-leaks -o "$dir/leaks" "$dir/cap.mft"
+	grep -qx '# leaked_bytes=4000' "$dir/leaks"
+	[ "$(grep -c '^# exec=' "$dir/leaks")" = 0 ]
+	run -0 functions_of "$dir/leaks"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;after_failed_exec 3000
+_start;__libc_start_main_impl;__libc_start_call_main;main;first_leak 1000" ]
+}

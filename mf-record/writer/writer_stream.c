@@ -526,8 +526,10 @@ static void discard_sites(struct writer *w)
 void writer_exec(struct writer *w, uint64_t now_ns, char *const *argv)
 {
 	memory_advance(&w->memory, &w->text, now_ns, w->heap);
-	if (w->o.aggregate)
+	if (w->o.aggregate) {
 		discard_sites(w);
+		sites_exec(&w->sites, &w->text, &w->frames);
+	}
 	w->heap = 0;
 	live_release(&w->live);
 	live_release(&w->inherited);
