@@ -557,6 +557,18 @@ static uint64_t from_latest(struct ev_reader *r, uint64_t back)
 	return r->nallocs - back;
 }
 
+/* ev ends allocation l (taken out of the live ones): what the reducers see of it. */
+static void end_allocation(struct ev_reader *r, struct ev *ev, const struct ev_live *l)
+{
+	ev->stack = l->stack;
+	ev->stack_index = l->stack_index;
+	ev->size = l->size;
+	ev->alloc_time_ms = l->time_ms;
+	ev->alloc_thread = l->thread;
+	r->heap -= ev->size;
+	r->nfrees++;
+}
+
 static void read_free(struct ev_reader *r, struct ev *ev)
 {
 	struct fields fs;
@@ -579,13 +591,7 @@ static void read_free(struct ev_reader *r, struct ev *ev)
 	if (!take_live(r, ev->alloc_id, &l))
 		input_error(&r->in, "free of allocation %llu, which is not live (freed twice?)",
 			    (unsigned long long)ev->alloc_id);
-	ev->stack = l.stack;
-	ev->stack_index = l.stack_index;
-	ev->size = l.size;
-	ev->alloc_time_ms = l.time_ms;
-	ev->alloc_thread = l.thread;
-	r->heap -= ev->size;
-	r->nfrees++;
+	end_allocation(r, ev, &l);
 }
 
 static void read_live(struct ev_reader *r, struct ev *ev, char type)
@@ -660,13 +666,7 @@ static void end_gone(struct ev_reader *r, struct ev *ev)
 	ev->type = EV_FREE;
 	ev->time_ms = r->now_ms;
 	ev->alloc_id = id;
-	ev->stack = l.stack;
-	ev->stack_index = l.stack_index;
-	ev->size = l.size;
-	ev->alloc_time_ms = l.time_ms;
-	ev->alloc_thread = l.thread;
-	r->heap -= ev->size;
-	r->nfrees++;
+	end_allocation(r, ev, &l);
 	r->discarded++;
 }
 

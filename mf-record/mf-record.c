@@ -180,7 +180,14 @@ struct proc {
 	int status;		/* wait status or WRITER_STATUS_*; known once ended */
 	uint64_t start_ns, end_ns, next_rss_ns, done_ns;
 	uint64_t lost;		/* events lost by the programs it ran before its latest execve */
+	int replaced;		/* it exec'd: its first program was recorded, whatever the latest does */
 };
+
+/* Whether the tracker ever recorded in p (else its file holds no recording). */
+static int proc_recorded(const struct proc *p)
+{
+	return p->replaced || rings_attached(p->rings);
+}
 
 struct recording {
 	struct options o;
@@ -247,7 +254,7 @@ static void proc_finish(struct proc *p)
 {
 	p->done = 1;
 	p->done_ns = monotonic_ns();
-	if (!rings_attached(p->rings))
+	if (!proc_recorded(p))
 		return;	/* no recording: main discards the file */
 	writer_end(p->w, p->end_ns, p->lost + rings_lost(p->rings) + dropped_events(p->shm), p->status);
 	output_close(&p->out);
@@ -304,6 +311,7 @@ static void follow_exec(struct recording *rec, struct proc *p, int conn)
 	rec->unrecorded += atomic_load(&hdr->unrecorded);
 	rings_free(p->rings);
 	munmap(p->shm, p->shm_size);
+	p->replaced = 1;	/* only a tracked program passes the tracker on */
 	char **argv = follow_command(p->pid);
 	writer_exec(p->w, monotonic_ns(), argv);
 	free(argv);
@@ -496,7 +504,7 @@ int main(int argc, char **argv)
 	proc_write(&rec, main_proc, command, start_ns, start_ms);
 
 	record(&rec);
-	if (!rings_attached(main_proc->rings)) {
+	if (!proc_recorded(main_proc)) {
 		output_discard(&main_proc->out);	/* it holds no recording: leave the path as it was */
 		die("the tracker did not attach to '%s', which ran untracked", command[0]);
 	}
