@@ -147,8 +147,7 @@ void writer_inherit(struct writer *child, const struct writer *parent);
  */
 void writer_exec(struct writer *w, uint64_t now_ns, char *const *argv);
 
-/* writer_end's status for a program replaced by execve, and for an end not known. */
-#define WRITER_STATUS_EXEC (-1)
+/* writer_end's status for an end not known. */
 #define WRITER_STATUS_UNKNOWN (-2)
 /*
  * The end: m records due by end_ns, the aggregated records

@@ -554,8 +554,7 @@ void writer_exec(struct writer *w, uint64_t now_ns, char *const *argv)
 void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status)
 {
 	int signaled = status >= 0 && WIFSIGNALED(status);
-	const char *how = status == WRITER_STATUS_EXEC ? "exec" :
-			  status == WRITER_STATUS_UNKNOWN ? "unknown" : signaled ? "signal" : "exit";
+	const char *how = status == WRITER_STATUS_UNKNOWN ? "unknown" : signaled ? "signal" : "exit";
 	writer_end_how(w, end_ns, lost, how,
 		       status < 0 ? 0 : signaled ? WTERMSIG(status) : WEXITSTATUS(status));
 }
