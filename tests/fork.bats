@@ -355,3 +355,15 @@ _start;__libc_start_main_impl;__libc_start_call_main;main;first_temporary 100" ]
 	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;after_failed_exec 3000
 _start;__libc_start_main_impl;__libc_start_call_main;main;first_leak 1000" ]
 }
+
+@test "exec: every function of the exec family passes the tracker on" {
+	run -0 --separate-stderr $BIN/mf-record -o "$out" $PROGS/exec_each
+	[ "$stderr" = "" ]
+	# execve, execv, execvp, execvpe, execl, execlp, execle, fexecve in turn.
+	[ "$(awk '$1 == "a" { printf "%s ", $4 } $1 == "X" { printf "X%s ", $4 }' "$out")" = "1000 X1 1001 X2 1002 X3 1003 X4 1004 X5 1005 X6 1006 X7 1007 X8 1008 " ]
+	grep -qx 'E [0-9]* 9 0 0 0 exit 0' "$out"
+	run -0 --separate-stderr $BIN/mf-leaks "$out"
+	grep -qx '# leaked_bytes=1008' <<<"$output"
+	grep -qx '# peak_bytes=1008' <<<"$output"
+	[ "$(grep -c '^# exec=' <<<"$output")" = 8 ]
+}

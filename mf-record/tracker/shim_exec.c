@@ -226,58 +226,43 @@ static void collect_args(char **argv, size_t n, const char *arg, va_list ap)
 	argv[n] = NULL;
 }
 
-EXPORT int execl(const char *path, const char *arg, ...)
+/*
+ * An execl-style call: arg and the arguments in ap up to a NULL, then,
+ * with env_follows (execle), the environment; else environ.
+ */
+static int exec_list(exec_fn *exec, const char *target, const char *arg, va_list ap,
+		     int env_follows)
 {
-	va_list ap;
+	va_list count;
 	size_t n;
 
-	va_start(ap, arg);
-	n = count_args(ap);
-	va_end(ap);
+	va_copy(count, ap);
+	n = count_args(count);
+	va_end(count);
 	{
 		char *argv[n + 1];
+		char *const *envp = environ;
 
-		va_start(ap, arg);
 		collect_args(argv, n, arg, ap);
-		va_end(ap);
-		return exec_with(call_execve, path, argv, environ);
+		if (env_follows)
+			envp = va_arg(ap, char *const *);
+		return exec_with(exec, target, argv, envp);
 	}
 }
 
-EXPORT int execlp(const char *file, const char *arg, ...)
-{
-	va_list ap;
-	size_t n;
-
-	va_start(ap, arg);
-	n = count_args(ap);
-	va_end(ap);
-	{
-		char *argv[n + 1];
-
-		va_start(ap, arg);
-		collect_args(argv, n, arg, ap);
-		va_end(ap);
-		return exec_with(call_execvpe, file, argv, environ);
+/* execl, execlp and execle differ only in how they exec and where the environment comes from. */
+#define EXEC_LIST_FUNCTION(name, exec, env_follows)			\
+	EXPORT int name(const char *target, const char *arg, ...)	\
+	{								\
+		va_list ap;						\
+		int r;							\
+									\
+		va_start(ap, arg);					\
+		r = exec_list(exec, target, arg, ap, env_follows);	\
+		va_end(ap);						\
+		return r;						\
 	}
-}
 
-EXPORT int execle(const char *path, const char *arg, ...)
-{
-	va_list ap;
-	size_t n;
-
-	va_start(ap, arg);
-	n = count_args(ap);
-	va_end(ap);
-	{
-		char *argv[n + 1];
-		char *const *envp;
-
-		va_start(ap, arg);
-		collect_args(argv, n, arg, ap);
-		envp = va_arg(ap, char *const *);
-		va_end(ap);
-		return exec_with(call_execve, path, argv, envp);
-	}
-}
+EXEC_LIST_FUNCTION(execl, call_execve, 0)
+EXEC_LIST_FUNCTION(execlp, call_execvpe, 0)
+EXEC_LIST_FUNCTION(execle, call_execve, 1)
