@@ -25,10 +25,7 @@ size_t capture_unpacked(const char *name)
 size_t capture_stem(const char *name)
 {
 	size_t n = capture_unpacked(name);
-	/* "trace.gz" has no stem of its own: the whole name is kept, ".gz" and all. */
-	if (!ends_with(name, n, ".mft"))
-		return strlen(name);
-	return n - strlen(".mft");
+	return ends_with(name, n, ".mft") ? n - strlen(".mft") : n;
 }
 
 char *capture_sibling(const char *file, const char *tag)

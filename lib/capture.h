@@ -11,14 +11,15 @@
  *    writes it so), and
  *  - ".mft" before it, or at the very end, says it is an event stream.
  *
- * The STEM of a name is what comes before a final ".mft", ".mft.gz" or
- * ".mft.zst", or the whole name when it has no such ending.  Names made
- * from a capture's:
+ * The STEM of a name is what comes before a final ".mft", ".mft.gz",
+ * ".mft.zst", ".gz" or ".zst", or the whole name when it has none of
+ * these.  Names made from a capture's:
  *
  *  - mf-record --follow-fork: a process's capture is FILE with ".PID"
- *    after the stem (and ".PID.N" for the Nth program the process runs);
- *    mf run names them all with the glob "STEM.*" followed by the ending:
- *	out.mft.gz -> out.4242.mft.gz, out.4242.2.mft.gz, out.*.mft.gz
+ *    after the stem, so it is compressed as FILE is; mf run names them
+ *    all with the glob "STEM.*" followed by the ending:
+ *	out.mft.gz -> out.4242.mft.gz, out.*.mft.gz
+ *	trace.zst  -> trace.4242.zst, trace.*.zst
  *	trace      -> trace.4242, trace.*
  *  - mf flamegraph's default report: the base name without its
  *    compression: mf-flamegraph-out.mft.html for out.mft.gz.
@@ -33,7 +34,7 @@
 /* The length of name without a final ".gz" or ".zst"; all of it when it has neither. */
 size_t capture_unpacked(const char *name);
 
-/* The length of name's stem (above): without a final ".mft", ".mft.gz" or ".mft.zst". */
+/* The length of name's stem (above): without a final ".mft", ".gz" or ".zst", or ".mft" and one of those. */
 size_t capture_stem(const char *name);
 
 /*

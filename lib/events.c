@@ -256,6 +256,18 @@ static void read_free(struct ev_reader *r, struct ev *ev)
 	free_live(r, ev);
 }
 
+/* ev ends allocation l (taken out of the live ones): what the reducers see of it. */
+static void end_allocation(struct ev_reader *r, struct ev *ev, const struct ev_live *l)
+{
+	ev->stack = l->stack;
+	ev->stack_index = l->stack_index;
+	ev->size = l->size;
+	ev->alloc_time_ms = l->time_ms;
+	ev->alloc_thread = l->thread;
+	r->heap -= ev->size;
+	r->nfrees++;
+}
+
 /* The allocation ev->alloc_id, freed: ev gets what it was. */
 static void free_live(struct ev_reader *r, struct ev *ev)
 {
@@ -264,13 +276,7 @@ static void free_live(struct ev_reader *r, struct ev *ev)
 	if (!take_live(r, ev->alloc_id, &l))
 		input_error(&r->in, "free of allocation %llu, which is not live (freed twice?)",
 			    (unsigned long long)ev->alloc_id);
-	ev->stack = l.stack;
-	ev->stack_index = l.stack_index;
-	ev->size = l.size;
-	ev->alloc_time_ms = l.time_ms;
-	ev->alloc_thread = l.thread;
-	r->heap -= ev->size;
-	r->nfrees++;
+	end_allocation(r, ev, &l);
 }
 
 static void read_live(struct ev_reader *r, struct ev *ev, char type)
@@ -284,6 +290,69 @@ static void read_live(struct ev_reader *r, struct ev *ev, char type)
 	ev->stack = stack_field(r, &fs, 1, &ev->stack_index);
 	ev->count = num(&r->in, &fs, 2, "COUNT");
 	ev->size = num(&r->in, &fs, 3, "BYTES");
+}
+
+/* ---- X: the program replaced (execve); its live allocations end there ---- */
+
+static int by_number(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The numbers of the live allocations, in order, for ev_next to end one by one. */
+static void list_live(struct ev_reader *r)
+{
+	struct ev_reader_private *p = &r->priv;
+	p->ngone = p->gone_next = 0;
+	for (size_t i = 0; p->recent && i < EV_RECENT; i++)
+		if (p->recent[i].id) {
+			p->gone = xgrow(p->gone, &p->cap_gone, p->ngone + 1, sizeof *p->gone);
+			p->gone[p->ngone++] = p->recent[i].id;
+		}
+	for (size_t i = 0; p->live.slots && i <= p->live.mask; i++)
+		if (p->live.slots[i].key != HASH_EMPTY) {
+			p->gone = xgrow(p->gone, &p->cap_gone, p->ngone + 1, sizeof *p->gone);
+			p->gone[p->ngone++] = p->live.slots[i].key;
+		}
+	if (p->ngone)
+		qsort(p->gone, p->ngone, sizeof *p->gone, by_number);
+}
+
+/* "X MS ARGV": the new program's command joins the command ("; exec ..."). */
+static void read_exec(struct ev_reader *r)
+{
+	struct fields fs;
+	split(&r->in, &fs, 1, 1);
+	expect(&r->in, &fs, 1, 1, "X MS ARGV");
+	set_time(r, num(&r->in, &fs, 0, "MS"));
+	struct buf b = BUF_INIT;
+	buf_adds(&b, r->command);
+	buf_adds(&b, "; exec ");
+	char *command = syntax_unescape_str(fs.rest, fs.rest_len);
+	buf_adds(&b, command);
+	free(command);
+	free(r->command);
+	r->command = buf_detach(&b);
+	r->priv.execs = xgrow(r->priv.execs, &r->priv.cap_execs, r->priv.nexecs + 1, sizeof *r->priv.execs);
+	struct ev_exec *x = &r->priv.execs[r->priv.nexecs++];
+	x->argv = read_words(fs.rest, fs.rest_len, &x->argc);
+	if (!r->aggregate)
+		list_live(r);
+}
+
+/* The next allocation the X record ended: an f record of thread 0 (no thread freed it). */
+static void end_gone(struct ev_reader *r, struct ev *ev)
+{
+	struct ev_live l;
+	uint64_t id = r->priv.gone[r->priv.gone_next++];
+	if (!take_live(r, id, &l))
+		die("%s: allocation %llu vanished", r->in.name, (unsigned long long)id);
+	ev->type = EV_FREE;
+	ev->time_ms = r->now_ms;
+	ev->alloc_id = id;
+	end_allocation(r, ev, &l);
+	r->discarded++;
 }
 
 static void read_end(struct ev_reader *r)
@@ -310,10 +379,10 @@ static void read_end(struct ev_reader *r)
 	uint64_t code = num(&r->in, &fs, 6, "CODE");
 	if (fs.n == 8)
 		r->double_frees = num(&r->in, &fs, 7, "DOUBLE");
-	if (!r->aggregate && (r->end_allocs != r->nallocs || r->end_frees != r->nfrees))
+	if (!r->aggregate && (r->end_allocs != r->nallocs || r->end_frees != r->nfrees - r->discarded))
 		input_error(&r->in, "the end record counts %llu allocations and %llu frees, but the stream has %llu and %llu",
 			    (unsigned long long)r->end_allocs, (unsigned long long)r->end_frees,
-			    (unsigned long long)r->nallocs, (unsigned long long)r->nfrees);
+			    (unsigned long long)r->nallocs, (unsigned long long)(r->nfrees - r->discarded));
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "%s %llu", how, (unsigned long long)code);
 	r->how = buf_detach(&b);
@@ -383,10 +452,15 @@ static int fast_record(struct ev_reader *r, struct ev *ev)
 
 int ev_next(struct ev_reader *r, struct ev *ev)
 {
-	if (fast_record(r, ev))
-		return 1;
 	/* A copy, not memset: the compiler's "rep stos" is slow for one small struct. */
 	static const struct ev zero;
+	if (r->priv.gone_next < r->priv.ngone) {
+		*ev = zero;
+		end_gone(r, ev);
+		return 1;
+	}
+	if (fast_record(r, ev))
+		return 1;
 	struct fields fs;
 	*ev = zero;
 	for (;;) {
@@ -444,8 +518,9 @@ int ev_next(struct ev_reader *r, struct ev *ev)
 		ev->heap = num(&r->in, &fs, 1, "BYTES");
 		return 1;
 	case EV_END: read_end(r); break;
+	case EV_EXEC: read_exec(r); break;
 	default:
-		input_error(&r->in, "unknown record type '%s' (expected one of H M F S T t m a f P L K E)",
+		input_error(&r->in, "unknown record type '%s' (expected one of H M F S T t m a f P L K X E)",
 			    printable(r->in.line, 1));
 	}
 	ev->time_ms = r->now_ms;

@@ -6,7 +6,11 @@
  * capture's KIND) and dies with "PROG: FILE:LINE: what was expected" on the
  * first violation.  It keeps the tables (modules, frames, stacks, threads)
  * and the live allocations, so a reducer sees each `f` record with the
- * allocation it frees already resolved.  Memory use is proportional to the
+ * allocation it frees already resolved.  An `X` record (the program
+ * replaced by execve) comes as itself (type EV_EXEC), then as one EV_FREE
+ * of thread 0 for each allocation live there, in number order: those
+ * ended with the old program, freed by no thread (so no reducer counts
+ * them as leaks, nor as temporary).  Memory use is proportional to the
  * live allocations and the distinct frames and stacks, never to the number
  * of records.
  *
@@ -94,6 +98,7 @@ struct ev_reader {
 	uint64_t heap;		/* live bytes */
 	uint64_t nallocs, nfrees;	/* a and f records so far */
 	uint64_t total_bytes;	/* allocated over the stream so far */
+	uint64_t discarded;	/* of nfrees, allocations an X record ended (not f records) */
 	/* ---- private to events.c ---- */
 	struct ev_reader_private {
 		uint64_t last_freed;	/* the allocation the last f record freed, 0 before */
@@ -122,6 +127,12 @@ struct ev_reader {
 		struct ev_live *pool;
 		size_t npool, cap_pool, free_head;
 		struct buf scratch;
+		/* X records: each new program's ARGV, and the
+		 * allocations still to end, by number, from gone_next on */
+		struct ev_exec { char **argv; size_t argc; } *execs;
+		size_t nexecs, cap_execs;
+		uint64_t *gone;
+		size_t ngone, gone_next, cap_gone;
 	} priv;
 };
 

@@ -16,19 +16,22 @@
  * an argument is escaped), so "./app a\x20b " is "./app", "a b" and "".
  * An empty ARGV is no word at all (mf-record always writes argv[0]).
  */
-static void read_argv(struct ev_reader *r, const char *s, size_t n)
+char **read_words(const char *s, size_t n, size_t *count)
 {
 	size_t cap = 0;
+	char **argv = NULL;
 	const char *end = s + n;
+	*count = 0;
 	for (;;) {
 		const char *space = memchr(s, ' ', (size_t)(end - s));
 		const char *word_end = space ? space : end;
-		r->argv = xgrow(r->argv, &cap, r->argc + 1, sizeof *r->argv);
-		r->argv[r->argc++] = syntax_unescape_str(s, (size_t)(word_end - s));
+		argv = xgrow(argv, &cap, *count + 1, sizeof *argv);
+		argv[(*count)++] = syntax_unescape_str(s, (size_t)(word_end - s));
 		if (!space)
 			break;
 		s = space + 1;
 	}
+	return argv;
 }
 
 void read_header(struct ev_reader *r)
@@ -64,7 +67,7 @@ void read_header(struct ev_reader *r)
 	/* Words of ARGV are escaped; decoding keeps the spaces between them. */
 	r->command = syntax_unescape_str(fs.rest, fs.rest_len);
 	if (fs.rest_len)
-		read_argv(r, fs.rest, fs.rest_len);
+		r->argv = read_words(fs.rest, fs.rest_len, &r->argc);
 }
 
 void ev_open(struct ev_reader *r, const char *path)
@@ -106,6 +109,13 @@ void ev_close(struct ev_reader *r)
 		free(r->argv[i]);
 	free(r->argv);
 	free(r->how);
+	for (size_t i = 0; i < r->priv.nexecs; i++) {
+		for (size_t k = 0; k < r->priv.execs[i].argc; k++)
+			free(r->priv.execs[i].argv[k]);
+		free(r->priv.execs[i].argv);
+	}
+	free(r->priv.execs);
+	free(r->priv.gone);
 	hash_release(&r->priv.module_ids);
 	hash_release(&r->priv.frame_ids);
 	free(r->priv.stack_direct);
@@ -125,25 +135,27 @@ void ev_require_full(const struct ev_reader *r, const char *what)
 		    r->in.name, what);
 }
 
-/* "# argv=[...]": the arguments as JSON strings, unambiguous where command is not. */
-static void write_argv(const struct ev_reader *r, struct output *out)
+/* "# KEY=[...]": the arguments as JSON strings, unambiguous where command is not. */
+static void write_argv(struct output *out, const char *key, char *const *argv, size_t argc)
 {
 	struct buf b = BUF_INIT;
 	buf_addc(&b, '[');
-	for (size_t i = 0; i < r->argc; i++) {
+	for (size_t i = 0; i < argc; i++) {
 		if (i)
 			buf_addc(&b, ',');
-		json_quote(&b, r->argv[i], strlen(r->argv[i]));
+		json_quote(&b, argv[i], strlen(argv[i]));
 	}
 	buf_addc(&b, ']');
-	folded_meta_json(out, "argv", b.data);
+	folded_meta_json(out, key, b.data);
 	buf_release(&b);
 }
 
 void ev_write_metadata(const struct ev_reader *r, struct output *out)
 {
 	folded_meta_str(out, "command", r->command, strlen(r->command));
-	write_argv(r, out);
+	write_argv(out, "argv", r->argv, r->argc);
+	for (size_t i = 0; i < r->priv.nexecs; i++)
+		write_argv(out, "exec", r->priv.execs[i].argv, r->priv.execs[i].argc);
 	folded_meta_u64(out, "pid", r->pid);
 	folded_meta_u64(out, "start_ms", r->start_ms);
 	folded_meta_u64(out, "duration_ms", r->ended ? r->end_ms : r->now_ms);
@@ -151,7 +163,7 @@ void ev_write_metadata(const struct ev_reader *r, struct output *out)
 	if (r->ended)
 		folded_meta_str(out, "ended", r->how, strlen(r->how));
 	folded_meta_u64(out, "total_allocations", r->aggregate ? r->end_allocs : r->nallocs);
-	folded_meta_u64(out, "total_frees", r->aggregate ? r->end_frees : r->nfrees);
+	folded_meta_u64(out, "total_frees", r->aggregate ? r->end_frees : r->nfrees - r->discarded);
 	if (!r->aggregate)
 		folded_meta_u64(out, "total_bytes", r->total_bytes);
 	folded_meta_u64(out, "untracked_frees", r->untracked);

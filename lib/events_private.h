@@ -33,6 +33,12 @@ size_t define(const struct input *in, struct hash *ids, uint64_t id, size_t next
 	      const char *what);
 
 /* events_header.c: the H record, at ev_open(). */
+/*
+ * The words of an ARGV field (the H and X records): a space separates two
+ * words (a space inside an argument is escaped), so "./app a\x20b " is
+ * "./app", "a b" and "".  Allocated, as is each word; *count gets their number.
+ */
+char **read_words(const char *s, size_t n, size_t *count);
 void read_header(struct ev_reader *r);
 
 /* events_tables.c: the records that define the tables. */

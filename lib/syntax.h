@@ -39,7 +39,7 @@ enum ev_type {
 	EV_HEADER = 'H', EV_MODULE = 'M', EV_FRAME = 'F', EV_STACK = 'S',
 	EV_THREAD = 'T', EV_TIME = 't', EV_MEMORY = 'm', EV_ALLOC = 'a',
 	EV_FREE = 'f', EV_PEAK_LIVE = 'P', EV_END_LIVE = 'L', EV_PEAK = 'K',
-	EV_END = 'E',
+	EV_END = 'E', EV_EXEC = 'X',
 };
 /* A line starting with this is a comment in both formats. */
 #define SYNTAX_COMMENT '#'

@@ -50,18 +50,18 @@ static const char help[] =
 	"      --interval MS   write a memory record every MS milliseconds (default 10)\n"
 	"      --aggregate     write only what was live at the peak and at the end,\n"
 	"                      per thread and stack, instead of every allocation\n"
-	"      --follow-fork   record every process PROGRAM starts, forked or\n"
-	"                      exec'd, each in its own capture named from FILE:\n"
-	"                      out.mft.gz gives out.PID.mft.gz (and out.PID.2.mft.gz\n"
-	"                      for its program after an exec); needs -o\n"
+	"      --follow-fork   record every process PROGRAM starts, each in its\n"
+	"                      own capture named from FILE: out.mft.gz gives\n"
+	"                      out.PID.mft.gz; needs -o\n"
 	"  -h, --help          show this help\n"
 	"\n"
 	"When the stream goes to standard output, the program's\n"
 	"standard output goes to standard error, so that the stream stays valid.\n"
 	"mf-record exits with the program's exit status, or 128 + N if signal N\n"
-	"killed it; with -p, 0 once the stream is written.  Without --follow-fork,\n"
-	"processes the program forks run unrecorded, and a line on standard error\n"
-	"says how many at the end.\n"
+	"killed it; with -p, 0 once the stream is written.  A program the recorded\n"
+	"process execs continues its capture.  Without --follow-fork, processes the\n"
+	"program forks run unrecorded, and a line on standard error says how many\n"
+	"at the end.\n"
 	"\n"
 	"MF_CLOCK=tsc or MF_CLOCK=counter chooses what orders the threads' events:\n"
 	"the CPU's time stamp counter (the default where the kernel's clock uses it)\n"
@@ -160,13 +160,13 @@ static uint64_t dropped_events(void *shm)
 }
 
 /*
- * One recorded program image: the program mf-record started, or (with
- * --follow-fork) a process it started, or a process's program after an
- * execve.  Each has its region, its writer and its capture.
+ * One recorded process: the program mf-record started, or (with
+ * --follow-fork) a process it started.  Each has its writer and its
+ * capture, and a region for its current program (a new one after each
+ * execve).
  */
 struct proc {
 	pid_t pid;
-	int image;		/* 1, then 2, 3, ... after each execve */
 	int own_child;		/* the launcher's child (or adopted orphan): waitpid tells its end */
 	int pidfd;		/* otherwise, polls readable once it ended; -1 */
 	void *shm;
@@ -178,13 +178,21 @@ struct proc {
 	char *origin;		/* for the comment after H */
 	int ended, done;
 	int status;		/* wait status or WRITER_STATUS_*; known once ended */
-	uint64_t end_ns, next_rss_ns, done_ns;
+	uint64_t start_ns, end_ns, next_rss_ns, done_ns;
+	uint64_t lost;		/* events lost by the programs it ran before its latest execve */
+	int replaced;		/* it exec'd: its first program was recorded, whatever the latest does */
 };
+
+/* Whether the tracker ever recorded in p (else its file holds no recording). */
+static int proc_recorded(const struct proc *p)
+{
+	return p->replaced || rings_attached(p->rings);
+}
 
 struct recording {
 	struct options o;
 	enum mf_clock clock;
-	int listener;		/* --follow-fork's socket, -1 without */
+	int listener;		/* the socket processes ask for regions on (execs; forks with --follow-fork) */
 	struct proc **procs;
 	size_t nprocs, cap;
 	uint64_t unrecorded;	/* processes not recorded: refused, and counted by released regions */
@@ -194,12 +202,12 @@ struct recording {
  * A new region (*region_fd: its descriptor, for the process) and the
  * capture's file at path; the writer comes with proc_write.
  */
-static struct proc *proc_start(struct recording *rec, pid_t pid, int image, const char *path,
+static struct proc *proc_start(struct recording *rec, pid_t pid, const char *path,
 			       uint64_t start_ns, int *region_fd)
 {
 	struct proc *p = xcalloc(1, sizeof *p);
 	p->pid = pid;
-	p->image = image;
+	p->start_ns = start_ns;
 	p->pidfd = -1;
 	p->status = WRITER_STATUS_UNKNOWN;
 	p->shm = launch_shared_memory(region_fd, start_ns, rec->clock);
@@ -222,7 +230,7 @@ static void proc_write(struct recording *rec, struct proc *p, char *const *argv,
 	rec->procs[rec->nprocs++] = p;
 }
 
-/* The latest image of pid still being written, or NULL. */
+/* The capture of pid (any: even when finished, lingering), or NULL. */
 static struct proc *find_proc(struct recording *rec, pid_t pid, int any)
 {
 	for (size_t i = rec->nprocs; i-- > 0;)
@@ -246,9 +254,9 @@ static void proc_finish(struct proc *p)
 {
 	p->done = 1;
 	p->done_ns = monotonic_ns();
-	if (!rings_attached(p->rings))
+	if (!proc_recorded(p))
 		return;	/* no recording: main discards the file */
-	writer_end(p->w, p->end_ns, rings_lost(p->rings) + dropped_events(p->shm), p->status);
+	writer_end(p->w, p->end_ns, p->lost + rings_lost(p->rings) + dropped_events(p->shm), p->status);
 	output_close(&p->out);
 }
 
@@ -278,15 +286,57 @@ static void proc_release(struct recording *rec, struct proc *p)
 	p->origin = NULL;
 }
 
-/* ---- --follow-fork: a region for every process that asks ---- */
+/* ---- a region for every process that asks: execs, and forks with --follow-fork ---- */
+
+/* Hand the writer every event p's region holds: its program is gone, so they are final. */
+static void proc_drain_all(struct proc *p)
+{
+	do {
+		rings_drain(p->rings);
+		rings_process(p->rings, SIZE_MAX, 1);
+	} while (rings_pending(p->rings));
+}
+
+/*
+ * p's process replaced its program (execve) and the new one asks for a
+ * region: the old program's events are all published (its threads are
+ * gone), so they are written first, then the X record, and the capture
+ * goes on from a new region.
+ */
+static void follow_exec(struct recording *rec, struct proc *p, int conn)
+{
+	struct mf_shared_header *hdr = p->shm;
+	proc_drain_all(p);
+	p->lost += rings_lost(p->rings) + dropped_events(p->shm);
+	rec->unrecorded += atomic_load(&hdr->unrecorded);
+	rings_free(p->rings);
+	munmap(p->shm, p->shm_size);
+	p->replaced = 1;	/* only a tracked program passes the tracker on */
+	char **argv = follow_command(p->pid);
+	writer_exec(p->w, monotonic_ns(), argv);
+	free(argv);
+	int region_fd;
+	p->shm = launch_shared_memory(&region_fd, p->start_ns, rec->clock);
+	p->shm_size = mf_shm_size(((struct mf_shared_header *)p->shm)->slots);
+	p->rings = rings_new(p->shm, p->w);
+	follow_grant(conn, region_fd);
+	close(region_fd);
+}
 
 static void follow_one(struct recording *rec, int conn, const struct mf_follow_request *req)
 {
-	int exec = req->kind == MF_FOLLOW_EXEC;
-	struct proc *before = exec ? find_proc(rec, req->pid, 0) : NULL;
-	struct proc *parent = exec ? NULL : find_proc(rec, req->parent, 1);
-	int image = before ? before->image + 1 : 1;
-	char *path = follow_capture_path(rec->o.output, req->pid, image);
+	struct proc *same = req->kind == MF_FOLLOW_EXEC ? find_proc(rec, req->pid, 0) : NULL;
+	if (same && !same->ended) {
+		follow_exec(rec, same, conn);
+		return;
+	}
+	if (!rec->o.follow) {
+		close(conn);	/* not the recorded process: it runs unrecorded, counted at its fork */
+		return;
+	}
+	/* A fork, or the exec of a process started without fork's handlers (posix_spawn). */
+	struct proc *parent = find_proc(rec, req->parent, 1);
+	char *path = follow_capture_path(rec->o.output, req->pid);
 	if (!rec->o.force && access(path, F_OK) == 0) {
 		warn("'%s' already exists: process %ld is not recorded (use -f to overwrite)",
 		     path, (long)req->pid);
@@ -295,25 +345,19 @@ static void follow_one(struct recording *rec, int conn, const struct mf_follow_r
 		free(path);
 		return;
 	}
-	if (before) {
-		/* Its program is gone: what it published is all there will be. */
-		proc_ended(before, WRITER_STATUS_EXEC, monotonic_ns());
-	}
-	if (parent && parent->w)
+	if (parent && parent->w && req->kind == MF_FOLLOW_FORK)
 		rings_process_before(parent->rings, req->fork_key);
 	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	int region_fd;
-	struct proc *p = proc_start(rec, req->pid, image, path, start_ns, &region_fd);
+	struct proc *p = proc_start(rec, req->pid, path, start_ns, &region_fd);
 	free(path);
 	p->argv = follow_command(req->pid);
 	struct buf origin = BUF_INIT;
-	buf_printf(&origin, "from %s %ld", before ? "exec" : "fork", (long)(before ? req->pid : req->parent));
+	buf_printf(&origin, "from fork %ld", (long)req->parent);
 	p->origin = buf_detach(&origin);
-	p->own_child = before && before->own_child;
-	if (!p->own_child)
-		p->pidfd = follow_watch(req->pid);
+	p->pidfd = follow_watch(req->pid);
 	proc_write(rec, p, p->argv, start_ns, start_ms);
-	if (parent && parent->w)
+	if (parent && parent->w && req->kind == MF_FOLLOW_FORK)
 		writer_inherit(p->w, parent->w);
 	follow_grant(conn, region_fd);
 	close(region_fd);
@@ -368,7 +412,7 @@ static size_t proc_step(struct recording *rec, struct proc *p, uint64_t now)
 	enum { BUDGET = 1 << 13 };	/* events between two drains: well under a ring of them */
 	if (p->done)
 		return 0;
-	if (rec->listener < 0 && !p->ended) {
+	if (!rec->o.follow && !p->ended) {
 		int status;
 		uint64_t end_ns;
 		if (launch_ended(p->pid, &status, &end_ns))
@@ -398,7 +442,7 @@ static int all_done(struct recording *rec)
 	for (size_t i = 0; i < rec->nprocs; i++)
 		if (!rec->procs[i]->done)
 			return 0;
-	return rec->listener < 0 || !descendants_left();
+	return !rec->o.follow || !descendants_left();
 }
 
 /* Read events until every recorded process has ended and every event is written. */
@@ -406,7 +450,7 @@ static void record(struct recording *rec)
 {
 	for (;;) {
 		follow_requests(rec);
-		if (rec->listener >= 0)
+		if (rec->o.follow)
 			reap(rec);
 		uint64_t now = monotonic_ns();
 		size_t work = 0;
@@ -442,15 +486,16 @@ int main(int argc, char **argv)
 	char *shim = launch_find_shim();
 	rec.clock = clock_choose();
 	char follow_name[MF_FOLLOW_NAME_MAX + 1];
-	if (rec.o.follow) {
-		rec.listener = follow_listen(follow_name);
-		setenv(MF_ENV_FOLLOW, follow_name, 1);
-	}
+	rec.listener = follow_listen(follow_name, rec.o.follow);
+	struct buf follow_env = BUF_INIT;
+	buf_printf(&follow_env, "%s%s", rec.o.follow ? "" : MF_FOLLOW_EXEC_ONLY, follow_name);
+	setenv(MF_ENV_FOLLOW, follow_env.data, 1);
+	buf_release(&follow_env);
 
 	int shm_fd;
 	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	/* First: a capture that cannot start must leave no empty file behind. */
-	struct proc *main_proc = proc_start(&rec, 0, 1, rec.o.output, start_ns, &shm_fd);
+	struct proc *main_proc = proc_start(&rec, 0, rec.o.output, start_ns, &shm_fd);
 	int to_stdout = !rec.o.output || !strcmp(rec.o.output, "-");
 	main_proc->pid = launch_start(program, command, shim, shm_fd, to_stdout);
 	main_proc->own_child = 1;
@@ -459,15 +504,11 @@ int main(int argc, char **argv)
 	proc_write(&rec, main_proc, command, start_ns, start_ms);
 
 	record(&rec);
-	if (!rings_attached(main_proc->rings)) {
+	if (!proc_recorded(main_proc)) {
 		output_discard(&main_proc->out);	/* it holds no recording: leave the path as it was */
 		die("the tracker did not attach to '%s', which ran untracked", command[0]);
 	}
-	/* The program's exit status: its last image's. */
 	int status = main_proc->status;
-	for (size_t i = 1; i < rec.nprocs; i++)
-		if (rec.procs[i]->pid == main_proc->pid)
-			status = rec.procs[i]->status;
 	for (size_t i = 0; i < rec.nprocs; i++) {
 		proc_release(&rec, rec.procs[i]);
 		free(rec.procs[i]);

@@ -34,9 +34,10 @@
  * naming the shim and MF_SHM_FD naming the descriptor.  The shim checks
  * the descriptor (a file of the right size whose header has the magic and
  * version; anything else: one warning line, and the program runs
- * untracked), maps the header, closes the descriptor, removes MF_SHM_FD
- * and its own entry of LD_PRELOAD from the environment (so programs it
- * execs are not tracked, but keep the libraries the user preloaded), and
+ * untracked), maps the header, closes the descriptor, removes MF_SHM_FD,
+ * MF_FOLLOW and its own entry of LD_PRELOAD from the environment (so the
+ * program and the processes it starts see the user's; its own execs get
+ * them back from the tracker's exec functions, tracker/shim_exec.c), and
  * sets hdr.attached.
  *
  * Why slots are mapped one by one: every mapping counts against the
@@ -76,6 +77,12 @@
  */
 #define MF_ENV_FOLLOW "MF_FOLLOW"
 #define MF_FOLLOW_NAME_MAX 100u
+/*
+ * Without --follow-fork MF_ENV_FOLLOW's value is the name after this: only
+ * the recorded process's own execs ask (its new program continues its
+ * capture); the processes it forks run unrecorded.
+ */
+#define MF_FOLLOW_EXEC_ONLY "exec:"
 
 enum mf_clock {
 	MF_CLOCK_COUNTER = 0,	/* keys are numbers from hdr.counter */
@@ -133,9 +140,10 @@ static inline struct mf_slot *mf_slot_at(void *shm, uint32_t i)
 }
 
 /*
- * --follow-fork.  A process forked from a recorded one (in the tracker's
- * fork handler, before fork returns in the child) and a recorded process's
- * new program after execve (in the tracker's initialisation) connect to
+ * A recorded process's new program after execve (in the tracker's
+ * initialisation) and, with --follow-fork, a process forked from a
+ * recorded one (in the tracker's fork handler, before fork returns in the
+ * child) connect to
  * the launcher's socket (SOCK_SEQPACKET, MF_ENV_FOLLOW), send this
  * request, and receive one byte with the descriptor of a new region
  * (SCM_RIGHTS), set up as for the first process.  The connection stays

@@ -25,7 +25,7 @@ setup() {
 
 # The captures in DIR, one line each, sorted: the file name, the origin
 # comment, the command (its program's base name), the a and f records
-# (a SIZE, f) and the E record without its time.  The process ids are
+# (a SIZE, f, X for an exec) and the E record without its time.  The process ids are
 # written P (the first process) and C (the capture's own).
 captures() {
 	local dir=$1 main
@@ -36,6 +36,7 @@ captures() {
 		$1 == "#" && $2 == "from" { origin = $3 " " ($4 == P ? "P" : $4 == pid ? "C" : $4) }
 		$1 == "a" { ev = ev " a " $4 }
 		$1 == "f" { ev = ev " f" }
+		$1 == "X" { ev = ev " X" }
 		$1 == "E" { end = $3 " " $4 " " $5 " " $6 " " $7 " " $8 }
 		END {
 			if (pid != P) sub("\\." pid "\\.", ".C.", name)
@@ -52,8 +53,9 @@ child: LD_PRELOAD=$mark getpid=4242" ]
 	[ "$stderr" = "preload_mark: loaded
 preload_mark: loaded
 preload_mark: loaded" ]
-	# Recorded all the same: the parent's block, not the exec'd program's.
-	[ "$(awk '$1 == "a" && $4 == 11111' "$out" | wc -l)" = 1 ]
+	# Recorded all the same: the program's block, then the exec'd program's.
+	[ "$(awk '$1 == "a" && $4 == 11111' "$out" | wc -l)" = 2 ]
+	[ "$(grep -c '^X ' "$out")" = 1 ]
 	grep -qx 'E [0-9]* [0-9]* [0-9]* 0 0 exit 0' "$out"
 }
 
@@ -86,17 +88,12 @@ child: LD_PRELOAD=(unset) getpid=real" ]
 	[ ! -s "$BATS_FILE_TMPDIR/fork_family.err" ]
 	run -0 captures "$BATS_FILE_TMPDIR/fork_family"
 	# The child's free of its parent's 1000-byte block is neither written
-	# nor untracked; the exec'd program is the same process's second capture.
-	[ "$output" = "cap.C.2.mft [exec C] fork_family execd: a 333 f a 3333 | E 2 1 0 0 exit 7
-cap.C.mft [fork P] fork_family: a 111 | E 1 0 0 0 exit 0
-cap.C.mft [fork P] fork_family: a 222 | E 1 0 0 0 exec 0
+	# nor untracked; the exec'd program continues its process's capture.
+	[ "$output" = "cap.C.mft [fork P] fork_family: a 111 | E 1 0 0 0 exit 0
+cap.C.mft [fork P] fork_family: a 222 X a 333 f a 3333 | E 3 1 0 0 exit 7
 cap.C.mft [fork P] fork_family: a 444 f | E 1 1 0 0 exit 5
 cap.mft [] fork_family: a 1000 a 2000 f | E 2 1 0 0 exit 0" ]
-	# The exec'd program's capture is named from the process that leaked 222 bytes.
-	execd=$(ls "$BATS_FILE_TMPDIR/fork_family" | grep '^cap\.[0-9]*\.2\.mft$')
-	pid=${execd#cap.}; pid=${pid%.2.mft}
-	grep -qx 'a 1 [0-9]* 222' "$BATS_FILE_TMPDIR/fork_family/cap.$pid.mft"
-	[ "$(awk '$1 == "H" { print $4 }' "$BATS_FILE_TMPDIR/fork_family/$execd")" = "$pid" ]
+	cat "$BATS_FILE_TMPDIR"/fork_family/cap.*.mft | grep -qx 'X [0-9]* .*/fork_family execd'
 	# Each capture reads back whole.
 	for f in "$BATS_FILE_TMPDIR"/fork_family/cap*.mft; do
 		$BIN/mf-leaks "$f" >/dev/null
@@ -141,18 +138,16 @@ cap.mft [] make -s -C $dir -j2:$(awk '$1 == "a" { printf " a %s", $4 } $1 == "f"
 	mkdir "$dir"
 	run -4 --separate-stderr $BIN/mf-record --follow-fork -o "$dir/cap.mft.gz" bash -c "$PROGS/rec_basic 1; $PROGS/rec_basic 2; exit 4"
 	[ "$stderr" = "" ]
-	# The .mft.gz suffix stays last: cap.mft.gz, cap.PID.mft.gz, cap.PID.2.mft.gz.
-	[ "$(ls "$dir" | grep -Evc '^cap(\.[0-9]+(\.2)?)?\.mft\.gz$')" = 0 ]
-	[ "$(ls "$dir" | wc -l)" = 5 ]
+	# The .mft.gz suffix stays last: cap.mft.gz, cap.PID.mft.gz.
+	[ "$(ls "$dir" | grep -Evc '^cap(\.[0-9]+)?\.mft\.gz$')" = 0 ]
+	[ "$(ls "$dir" | wc -l)" = 3 ]
 	# bash forks for each command (a capture of bash's child), which execs
-	# rec_basic: the second capture of that process, each allocation once.
+	# rec_basic: that capture goes on with it, each allocation once.
 	[ "$(zcat "$dir"/*.gz | grep -c '^a [0-9]* [0-9]* 12345$')" = 3 ]
 	for n in 1 2; do
-		f=$(zgrep -l "^H 2 full [0-9]* [0-9]* 10 .*/rec_basic $n\$" "$dir"/*.2.mft.gz)
-		pid=${f%.2.mft.gz}; pid=${pid##*.}
-		[ "$(zcat "$f" | grep -x "# from exec $pid")" ]
-		zcat "$f" | grep -qx "E [0-9]* $((n + 1)) $((n + 1)) 0 0 exit 0"
-		zcat "$dir/cap.$pid.mft.gz" | grep -qx 'E [0-9]* [0-9]* [0-9]* 0 0 exec 0'
+		f=$(zgrep -l "^X [0-9]* .*/rec_basic $n\$" "$dir"/cap.*.mft.gz)
+		zcat "$f" | grep -qx "E [0-9]* [0-9]* [0-9]* 0 0 exit 0"
+		[ "$(zcat "$f" | sed -n '/^X /,$p' | grep -c '^a ')" = $((n + 1)) ]
 	done
 	zcat "$dir/cap.mft.gz" | grep -qx 'E [0-9]* [0-9]* [0-9]* 0 0 exit 4'
 }
@@ -188,17 +183,18 @@ cap.mft [] make -s -C $dir -j2:$(awk '$1 == "a" { printf " a %s", $4 } $1 == "f"
 	[ "$stderr" = "" ]
 	# The first capture's metadata; every process's leaks, each once.
 	grep -qx "# pid=$main" <<<"$output"
-	grep -qx '# processes=5' <<<"$output"
-	grep -qx '# leaked_bytes=4666' <<<"$output"
-	grep -qx '# leaked_allocations=4' <<<"$output"
-	[ "$(grep -v '^#' <<<"$output" | awk '{ print $NF }' | sort -n | tr '\n' ' ')" = "111 222 1000 3333 " ]
-	# The peak: each process's own, summed: 3000 + 111 + 222 + 3333 (the exec'd program) + 444.
+	grep -qx '# processes=4' <<<"$output"
+	grep -qx '# leaked_bytes=4444' <<<"$output"
+	grep -qx '# leaked_allocations=3' <<<"$output"
+	# The 222 bytes went with the program that exec'd: not a leak.
+	[ "$(grep -v '^#' <<<"$output" | awk '{ print $NF }' | sort -n | tr '\n' ' ')" = "111 1000 3333 " ]
+	# The peak: each process's own, summed: 3000 + 111 + 3333 (the exec'd program) + 444.
 	run -0 --separate-stderr $BIN/mf-peak "$dir/cap.mft" "$dir"/cap.*.mft
-	grep -qx '# peak_bytes=7110' <<<"$output"
-	grep -qx '# peak_allocations=6' <<<"$output"
+	grep -qx '# peak_bytes=6888' <<<"$output"
+	grep -qx '# peak_allocations=5' <<<"$output"
 	# Every allocation: all summed; temporary ones, within each process.
 	run -0 --separate-stderr $BIN/mf-fold "$dir/cap.mft" "$dir"/cap.*.mft
-	grep -qx '# processes=5' <<<"$output"
+	grep -qx '# processes=4' <<<"$output"
 	grep -qx '# shown_bytes=7443' <<<"$output"
 	grep -qx '# shown_allocations=7' <<<"$output"
 	run -0 --separate-stderr $BIN/mf-fold --temporary=0 "$dir/cap.mft" "$dir"/cap.*.mft
@@ -217,7 +213,7 @@ cap.mft [] make -s -C $dir -j2:$(awk '$1 == "a" { printf " a %s", $4 } $1 == "f"
 		[ "$(grep -v '^#' <<<"$output" | grep -c "^process $pid (fork_family);.* $size\$")" = 1 ]
 	done
 	[ "$(grep -v '^#' <<<"$output" | grep -c "^process $main (fork_family);.* 1000\$")" = 1 ]
-	[ "$(grep -vc '^#' <<<"$output")" = 4 ]
+	[ "$(grep -vc '^#' <<<"$output")" = 3 ]
 }
 
 @test "mf flamegraph takes the captures of a whole mf run --follow-fork" {
@@ -250,9 +246,9 @@ follow_names() {
 	cd "$BATS_TEST_TMPDIR/$file.d"
 	run -0 --separate-stderr $BIN/mf run --follow-fork -o "$file" $PROGS/fork_family
 	[ "$stderr" = "mf: wrote $file and the captures of the processes it started ($glob); make a report with: mf flamegraph $file $glob" ]
-	[ "$(ls | sed -E 's/\.[0-9]+(\.2)?(\.|$)/.C\1\2/' | LC_ALL=C sort | tr '\n' ' ')" = "$* " ]
-	# The glob names every capture but the program's.
-	[ "$(ls $glob | wc -l)" = 4 ]
+	[ "$(ls | sed -E 's/\.[0-9]+(\.|$)/.C\1/' | LC_ALL=C sort | tr '\n' ' ')" = "$* " ]
+	# The glob names every capture but the program's (the exec'd child's goes on in its own).
+	[ "$(ls $glob | wc -l)" = 3 ]
 	for f in *; do
 		$check "$f"
 		$BIN/mf-leaks "$f" >/dev/null
@@ -260,13 +256,12 @@ follow_names() {
 }
 
 @test "mf run --follow-fork: each process's capture is named from -o, whatever its ending" {
-	follow_names cap.mft 'cap.*.mft' 'grep -q ^H' cap.C.2.mft cap.C.mft cap.C.mft cap.C.mft cap.mft
-	follow_names cap.mft.gz 'cap.*.mft.gz' 'gzip -t' \
-		cap.C.2.mft.gz cap.C.mft.gz cap.C.mft.gz cap.C.mft.gz cap.mft.gz
-	follow_names cap.mft.zst 'cap.*.mft.zst' 'zstd -qt' \
-		cap.C.2.mft.zst cap.C.mft.zst cap.C.mft.zst cap.C.mft.zst cap.mft.zst
-	# No .mft: the process id goes at the end.
-	follow_names trace 'trace.*' 'grep -q ^H' trace trace.C trace.C trace.C trace.C.2
+	follow_names cap.mft 'cap.*.mft' 'grep -q ^H' cap.C.mft cap.C.mft cap.C.mft cap.mft
+	follow_names cap.mft.gz 'cap.*.mft.gz' 'gzip -t' cap.C.mft.gz cap.C.mft.gz cap.C.mft.gz cap.mft.gz
+	follow_names cap.mft.zst 'cap.*.mft.zst' 'zstd -qt' cap.C.mft.zst cap.C.mft.zst cap.C.mft.zst cap.mft.zst
+	# No .mft: the process id goes before a compression ending, or at the end.
+	follow_names trace 'trace.*' 'grep -q ^H' trace trace.C trace.C trace.C
+	follow_names trace.gz 'trace.*.gz' 'gzip -t' trace.C.gz trace.C.gz trace.C.gz trace.gz
 }
 
 @test "several captures: the module lines of a two-process recording, one per path, through mf-peak, mf-leaks and mf-fold" {
@@ -340,4 +335,136 @@ CAP
 {"path":"/lib/libx.so","program":false,"lines":true,"files":["/src/x.c","/src/x2.c"]}
 {"path":"/src/tool","program":true,"lines":false,"files":[]}' ]
 	done
+}
+
+# The function names of FILE's folded stacks (mf-fold --functions), one line each.
+functions_of() {
+	$BIN/mf-fold --functions "$1" | grep -v '^#'
+}
+
+@test "exec: the exec'd program continues the capture; peak, leaks and stacks exact" {
+	dir=$BATS_TEST_TMPDIR/exec
+	mkdir "$dir"
+	run -0 --separate-stderr $BIN/mf-record --interval 1 -o "$dir/cap.mft" $PROGS/exec_first $PROGS/exec_second 2000
+	[ "$stderr" = "" ]
+	# One capture: the first program's 1000 bytes are live at the exec,
+	# ended by the X record without an f record, and not counted in E.
+	run -0 captures "$dir"
+	[ "$output" = "cap.mft [] exec_first $PROGS/exec_second 2000: a 1000 a 100 f X a 2000 a 300 f | E 4 2 0 0 exit 0" ]
+	grep -qx "X [0-9]* $PROGS/exec_second 2000" "$dir/cap.mft"
+	# Thread 1 is the process's first thread in both programs.
+	[ "$(awk '$1 == "T" { print $2, $4 }' "$dir/cap.mft" | tr '\n' ' ')" = "1 exec_first 1 exec_second " ]
+	# The peak is the second program's: 2300, not 3300.
+	run -0 --separate-stderr $BIN/mf-peak -o "$dir/peak" "$dir/cap.mft"
+	grep -qx '# peak_bytes=2300' "$dir/peak"
+	grep -qx '# peak_allocations=2' "$dir/peak"
+	run -0 functions_of "$dir/peak"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;second_leak 2000
+_start;__libc_start_main_impl;__libc_start_call_main;main;second_temporary 300" ]
+	# Leaks: only what the last program left.
+	run -0 --separate-stderr $BIN/mf-leaks -o "$dir/leaks" "$dir/cap.mft"
+	grep -qx '# leaked_bytes=2000' "$dir/leaks"
+	grep -qx '# leaked_allocations=1' "$dir/leaks"
+	grep -qx '# total_frees=2' "$dir/leaks"
+	grep -qx "# command=\"$PROGS/exec_first $PROGS/exec_second 2000; exec $PROGS/exec_second 2000\"" "$dir/leaks"
+	grep -qx "# argv=\[\"$PROGS/exec_first\",\"$PROGS/exec_second\",\"2000\"\]" "$dir/leaks"
+	grep -qx "# exec=\[\"$PROGS/exec_second\",\"2000\"\]" "$dir/leaks"
+	run -0 functions_of "$dir/leaks"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;second_leak 2000" ]
+	# Every allocation, each program's under its own names.
+	run -0 --separate-stderr $BIN/mf-fold -o "$dir/all" "$dir/cap.mft"
+	run -0 functions_of "$dir/all"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;first_leak 1000
+_start;__libc_start_main_impl;__libc_start_call_main;main;first_temporary 100
+_start;__libc_start_main_impl;__libc_start_call_main;main;second_leak 2000
+_start;__libc_start_main_impl;__libc_start_call_main;main;second_temporary 300" ]
+	# The block the exec ended was freed by no thread: not temporary.
+	run -0 --separate-stderr $BIN/mf-fold --temporary=5 -o "$dir/temp" "$dir/cap.mft"
+	run -0 functions_of "$dir/temp"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;first_temporary 100
+_start;__libc_start_main_impl;__libc_start_call_main;main;second_temporary 300" ]
+	# Time slices (of 1 ms): the 1000 bytes live until the X record, then none of them.
+	x=$(awk '$1 == "X" { print $2 }' "$dir/cap.mft")
+	run -0 --separate-stderr $BIN/mf-temporal "$dir/cap.mft"
+	grep -qx '# peak_bytes=2300' <<<"$output"
+	grep -qx '# leaked_bytes=2000' <<<"$output"
+	peaks=$(sed -n 's/^# slice_peaks=\[\(.*\)\]$/\1/p' <<<"$output" | tr ',' '\n')
+	# (slice k is line k + 1; the X record's slice still had them before it)
+	[ "$(sed -n "$((x + 1))p" <<<"$peaks")" = 1000 ]
+	[ "$(sed -n "$((x + 2)),\$p" <<<"$peaks" | grep -cx 1000)" = 0 ]
+	[ "$(sort -n <<<"$peaks" | uniq | tr '\n' ' ')" = "0 1000 1100 2000 2300 " ]
+	# Aggregated: the peak and leaks the same, the first program's stacks named as its own.
+	run -0 --separate-stderr $BIN/mf-record --aggregate -o "$dir/agg.mft" $PROGS/exec_first $PROGS/exec_second 200
+	run -0 --separate-stderr $BIN/mf-peak -o "$dir/agg.peak" "$dir/agg.mft"
+	grep -qx '# peak_bytes=1100' "$dir/agg.peak"
+	run -0 functions_of "$dir/agg.peak"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;first_leak 1000
+_start;__libc_start_main_impl;__libc_start_call_main;main;first_temporary 100" ]
+	run -0 --separate-stderr $BIN/mf-leaks -o "$dir/agg.leaks" "$dir/agg.mft"
+	run -0 functions_of "$dir/agg.leaks"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;second_leak 200" ]
+}
+
+@test "exec: with --follow-fork the same, in the one capture of the process" {
+	dir=$BATS_TEST_TMPDIR/exec
+	mkdir "$dir"
+	run -0 --separate-stderr $BIN/mf-record --follow-fork -o "$dir/cap.mft" $PROGS/exec_first $PROGS/exec_second 2000
+	[ "$stderr" = "" ]
+	[ "$(ls "$dir")" = cap.mft ]
+	run -0 captures "$dir"
+	[ "$output" = "cap.mft [] exec_first $PROGS/exec_second 2000: a 1000 a 100 f X a 2000 a 300 f | E 4 2 0 0 exit 0" ]
+	run -0 --separate-stderr $BIN/mf-peak "$dir/cap.mft"
+	grep -qx '# peak_bytes=2300' <<<"$output"
+	run -0 --separate-stderr $BIN/mf-leaks "$dir/cap.mft"
+	grep -qx '# leaked_bytes=2000' <<<"$output"
+}
+
+@test "exec: a chain of two execs, and a shell that execs" {
+	dir=$BATS_TEST_TMPDIR/exec
+	mkdir "$dir"
+	run -0 --separate-stderr $BIN/mf-record -o "$dir/cap.mft" $PROGS/exec_first $PROGS/exec_second 2000 $PROGS/exec_second 500
+	[ "$stderr" = "" ]
+	run -0 captures "$dir"
+	[ "$output" = "cap.mft [] exec_first $PROGS/exec_second 2000 $PROGS/exec_second 500: a 1000 a 100 f X a 2000 a 300 f X a 500 a 300 f | E 6 3 0 0 exit 0" ]
+	run -0 --separate-stderr $BIN/mf-leaks -o "$dir/leaks" "$dir/cap.mft"
+	grep -qx '# peak_bytes=2300' "$dir/leaks"
+	grep -qx '# leaked_bytes=500' "$dir/leaks"
+	[ "$(grep -c '^# exec=' "$dir/leaks")" = 2 ]
+	grep -qx "# exec=\[\"$PROGS/exec_second\",\"500\"\]" "$dir/leaks"
+	run -0 functions_of "$dir/leaks"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;second_leak 500" ]
+	# sh -c 'exec PROGRAM': the shell's own allocations, then the program's.
+	run -0 --separate-stderr $BIN/mf-record -o "$dir/sh.mft" sh -c "exec $PROGS/exec_second 700"
+	[ "$stderr" = "" ]
+	grep -qx "X [0-9]* $PROGS/exec_second 700" "$dir/sh.mft"
+	[ "$(sed -n '/^X /,$p' "$dir/sh.mft" | awk '$1 == "a" { printf "%s ", $4 }')" = "700 300 " ]
+	run -0 --separate-stderr $BIN/mf-leaks "$dir/sh.mft"
+	grep -qx '# leaked_bytes=700' <<<"$output"
+}
+
+@test "exec: an exec that fails leaves the program as it was, recorded on" {
+	dir=$BATS_TEST_TMPDIR/exec
+	mkdir "$dir"
+	run -3 --separate-stderr $BIN/mf-record -o "$dir/cap.mft" $PROGS/exec_first "$dir/no-such-program"
+	[ "$stderr" = "exec_first: exec failed: No such file or directory" ]
+	run -0 captures "$dir"
+	[ "$output" = "cap.mft [] exec_first $dir/no-such-program: a 1000 a 100 f a 3000 | E 3 1 0 0 exit 3" ]
+	run -0 --separate-stderr $BIN/mf-leaks -o "$dir/leaks" "$dir/cap.mft"
+	grep -qx '# leaked_bytes=4000' "$dir/leaks"
+	[ "$(grep -c '^# exec=' "$dir/leaks")" = 0 ]
+	run -0 functions_of "$dir/leaks"
+	[ "$output" = "_start;__libc_start_main_impl;__libc_start_call_main;main;after_failed_exec 3000
+_start;__libc_start_main_impl;__libc_start_call_main;main;first_leak 1000" ]
+}
+
+@test "exec: every function of the exec family passes the tracker on" {
+	run -0 --separate-stderr $BIN/mf-record -o "$out" $PROGS/exec_each
+	[ "$stderr" = "" ]
+	# execve, execv, execvp, execvpe, execl, execlp, execle, fexecve in turn.
+	[ "$(awk '$1 == "a" { printf "%s ", $4 } $1 == "X" { printf "X%s ", $4 }' "$out")" = "1000 X1 1001 X2 1002 X3 1003 X4 1004 X5 1005 X6 1006 X7 1007 X8 1008 " ]
+	grep -qx 'E [0-9]* 9 0 0 0 exit 0' "$out"
+	run -0 --separate-stderr $BIN/mf-leaks "$out"
+	grep -qx '# leaked_bytes=1008' <<<"$output"
+	grep -qx '# peak_bytes=1008' <<<"$output"
+	[ "$(grep -c '^# exec=' <<<"$output")" = 8 ]
 }

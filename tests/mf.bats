@@ -327,9 +327,9 @@ pid_gone() {
 	[[ "$output" == *"
 With --follow-fork, each process gets its own capture: PROGRAM's is FILE,
 another process's is FILE with .PID (its process id) inserted before a
-final .mft, .mft.gz or .mft.zst, or added at the end of any other name;
-after an exec, a process (PROGRAM too) goes on in .PID.2, .PID.3, ...:
-  -o make.mft.zst   make.mft.zst, make.4243.mft.zst, make.4243.2.mft.zst
+final .mft, .gz or .zst, or added at the end of any other name; a process
+that execs goes on in its capture as a new program:
+  -o make.mft.zst   make.mft.zst, make.4243.mft.zst, make.4244.mft.zst
 When done, mf run names them all with one pattern, make.*.mft.zst, to give
 to mf flamegraph.
 "* ]]

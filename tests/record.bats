@@ -397,10 +397,11 @@ f 1 0" ]
 	grep -qx 'E [0-9]* 2 2 0 0 exit 0' "$out"
 }
 
-@test "exec: the exec'd image is not recorded" {
+@test "exec: the recorded process's new program continues the capture, its forked child's is not recorded" {
 	run -0 $BIN/mf-record -o "$out" $PROGS/rec_fork exec
 	valid_stream "$out"
-	[ "$(awk '$1 == "a" { print $4 }' "$out" | tr '\n' ' ')" = "1111 3333 " ]
+	[ "$(awk '$1 == "a" || $1 == "X" { print $1 == "X" ? "X" : $4 }' "$out" | tr '\n' ' ')" = "1111 3333 X 4444 " ]
+	grep -qx 'E [0-9]* 3 3 0 0 exit 0' "$out"
 }
 
 @test "a gzip stream reads back with zcat" {

@@ -22,7 +22,7 @@ between_markers() {
 
 @test "shim: exports only the interposed functions, and mf-record -p's start and stop" {
 	run -0 bash -c "nm -D --defined-only $BIN/libmf-record.so | awk '{print \$3}' | sort | tr '\n' ' '"
-	[ "$output" = "_Exit _exit aligned_alloc calloc dlclose free malloc memalign mf_attach_start mf_attach_stop mmap mmap64 mprotect mremap munmap popen posix_memalign posix_spawn posix_spawnp prctl pthread_setname_np pvalloc realloc reallocarray system valloc " ]
+	[ "$output" = "_Exit _exit aligned_alloc calloc dlclose execl execle execlp execv execve execvp execvpe fexecve free malloc memalign mf_attach_start mf_attach_stop mmap mmap64 mprotect mremap munmap popen posix_memalign posix_spawn posix_spawnp prctl pthread_setname_np pvalloc realloc reallocarray system valloc " ]
 }
 
 @test "shim: every intercepted function makes exactly its events" {

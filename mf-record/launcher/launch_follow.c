@@ -21,7 +21,7 @@
 #include "capture.h"
 #include "err.h"
 
-int follow_listen(char *name)
+int follow_listen(char *name, int reap)
 {
 	uint64_t nonce = 0;
 	if (getrandom(&nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce)
@@ -37,7 +37,7 @@ int follow_listen(char *name)
 	if (bind(s, (struct sockaddr *)&addr, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0 ||
 	    listen(s, 128) != 0)
 		die_errno("--follow-fork: cannot listen on a socket");
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+	if (reap && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
 		die_errno("--follow-fork: cannot become the reaper of the program's processes");
 	return s;
 }
@@ -80,13 +80,10 @@ void follow_grant(int conn, int region_fd)
 	close(conn);
 }
 
-char *follow_capture_path(const char *file, pid_t pid, int image)
+char *follow_capture_path(const char *file, pid_t pid)
 {
-	char tag[48];
-	if (image > 1)
-		snprintf(tag, sizeof tag, "%ld.%d", (long)pid, image);
-	else
-		snprintf(tag, sizeof tag, "%ld", (long)pid);
+	char tag[24];
+	snprintf(tag, sizeof tag, "%ld", (long)pid);
 	return capture_sibling(file, tag);
 }
 

@@ -1,11 +1,12 @@
 /*
- * launch_follow.h - mf-record --follow-fork: the socket on which every
- * process the recorded program starts asks for a region of its own
- * (proto.h, struct mf_follow_request), the names of their captures, and
+ * launch_follow.h - the socket on which a recorded process's new program
+ * after an execve, and with --follow-fork every process the recorded
+ * program starts, asks for a region of its own (proto.h, struct
+ * mf_follow_request); the names of the captures of --follow-fork, and
  * how the launcher learns that a process it did not start has ended.
  *
- *	int ls = follow_listen(name);		// before the program starts
- *	setenv(MF_ENV_FOLLOW, name, 1);
+ *	int ls = follow_listen(name, follow);	// before the program starts
+ *	setenv(MF_ENV_FOLLOW, name, 1);		// after MF_FOLLOW_EXEC_ONLY without --follow-fork
  *	int conn = follow_accept(ls, &req);	// in the drain loop; -1: none waiting
  *	follow_grant(conn, region_fd);		// the process goes on, recorded
  */
@@ -20,11 +21,12 @@
 /*
  * Listen on a new socket in the abstract namespace (so a process that
  * closes every descriptor still reaches it), named "mf-record.PID.RANDOM";
- * name (MF_FOLLOW_NAME_MAX + 1 bytes) receives the name.  Also makes the
- * launcher the reaper of every orphaned descendant (PR_SET_CHILD_SUBREAPER):
- * so it knows when none is left, and how they ended.  Dies on failure.
+ * name (MF_FOLLOW_NAME_MAX + 1 bytes) receives the name.  With reap
+ * (--follow-fork), also makes the launcher the reaper of every orphaned
+ * descendant (PR_SET_CHILD_SUBREAPER): so it knows when none is left, and
+ * how they ended.  Dies on failure.
  */
-int follow_listen(char *name);
+int follow_listen(char *name, int reap);
 /*
  * A connection with its request read, or -1 when none is waiting.  A
  * request that is not whole is dropped (the process runs untracked).
@@ -34,17 +36,16 @@ int follow_accept(int listener, struct mf_follow_request *req);
 void follow_grant(int conn, int region_fd);
 
 /*
- * The capture of image IMAGE (1 for the first program a process runs, 2
- * after its first execve, ...) of process pid, named from the first
- * capture's FILE by the rule of lib/capture.h: the process id goes before
- * a final ".mft", ".mft.gz" or ".mft.zst" (so the name keeps the suffix
- * readers, gzip and zstd know), or at the end otherwise, as "FILE.PID";
- * images after the first add ".IMAGE" after it.
- *	out.mft.gz -> out.1234.mft.gz, out.1234.2.mft.gz
- *	trace      -> trace.1234, trace.1234.2
+ * The capture of process pid (every program it runs: an execve goes on in
+ * it), named from the first capture's FILE by the rule of lib/capture.h:
+ * the process id goes before a final ".mft", ".gz" or ".zst" (so the name
+ * keeps the suffix readers, gzip and zstd know), or at the end otherwise.
+ *	out.mft.gz -> out.1234.mft.gz
+ *	trace.zst  -> trace.1234.zst
+ *	trace      -> trace.1234
  * Allocated.
  */
-char *follow_capture_path(const char *file, pid_t pid, int image);
+char *follow_capture_path(const char *file, pid_t pid);
 
 /* A descriptor that polls readable once pid has ended (pidfd_open), or -1 if it is gone already. */
 int follow_watch(pid_t pid);

@@ -189,7 +189,7 @@ static int attach(void)
 	 * of the environment (bash) passes it on to what it runs, where it
 	 * names no region.  Then this is an exec'd program: ask.
 	 */
-	if (env && *env && following() && (fd = shm_fd_from_env()) >= 0 && !is_region(fd))
+	if (env && *env && follow_named() && (fd = shm_fd_from_env()) >= 0 && !is_region(fd))
 		env = NULL;
 	if (env && *env) {
 		fd = shm_fd_from_env();
@@ -198,7 +198,7 @@ static int attach(void)
 			     "the program runs untracked\n");
 			return 0;
 		}
-	} else if (following()) {
+	} else if (follow_named()) {
 		fd = follow_request(MF_FOLLOW_EXEC, getppid(), 0);
 		if (fd < 0)
 			return 0;	/* the launcher is gone */

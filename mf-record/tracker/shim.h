@@ -14,6 +14,8 @@
  * shim_python.c  the Python frames of a thread running CPython
  * shim_attach.c  loaded into a running process (mf-record -p): late
  *                start, GOT entries rewritten to reach the hooks
+ * shim_exec.c    the exec family: the program a recorded process execs
+ *                gets the tracker, and continues the capture
  *
  * Rules for everything reachable from a hook: no stdio, no locale, no
  * malloc (memory comes from mmap), no lock shared by all threads on the
@@ -59,6 +61,19 @@ extern struct mf_shared_header *shim_hdr SHIM_HIDDEN;
 /* The real mmap/munmap, for memory the shim needs for itself. */
 void *shim_mmap(size_t len) SHIM_HIDDEN;
 void shim_munmap(void *p, size_t len) SHIM_HIDDEN;
+/*
+ * shim_exec.c, the exec family: the value of MF_ENV_FOLLOW for the
+ * program this process execs, or NULL when it is not recorded (this
+ * process is not, or the launcher follows no exec: mf-record -p).
+ */
+const char *shim_exec_follow(void) SHIM_HIDDEN;
+/* The file this library was loaded from, as the dynamic loader names it; NULL if unknown. */
+const char *own_path(void) SHIM_HIDDEN;
+/*
+ * Take this library's entries (self) out of the LD_PRELOAD value, in
+ * place, keeping the others and their separators; returns the new length.
+ */
+size_t drop_own_entries(char *value, const char *self) SHIM_HIDDEN;
 /* Stop tracking for good (the launcher went away). */
 void shim_give_up(void) SHIM_HIDDEN;
 /*

@@ -95,8 +95,10 @@ int attach_region(int fd) SHIM_HIDDEN;
  * are its parent's, and the parent goes on writing them.
  */
 enum how_tracked forked_apart(struct shim_thread *t) SHIM_HIDDEN;
-/* Whether --follow-fork is on (MF_ENV_FOLLOW named the launcher's socket). */
+/* Whether --follow-fork is on: MF_ENV_FOLLOW named the launcher's socket, not for execs only. */
 int following(void) SHIM_HIDDEN;
+/* Whether MF_ENV_FOLLOW named the launcher's socket: this process's execs are followed. */
+int follow_named(void) SHIM_HIDDEN;
 /* Keep MF_ENV_FOLLOW's value, if it is a name the launcher could have made. */
 void remember_follow(void) SHIM_HIDDEN;
 /*

@@ -25,13 +25,23 @@
 
 /* The launcher's socket name (MF_ENV_FOLLOW), empty when not following. */
 static char follow_name[MF_FOLLOW_NAME_MAX + 1];
+/* MF_ENV_FOLLOW's value, for the program this process execs (shim_exec.c). */
+static char follow_value[sizeof MF_FOLLOW_EXEC_ONLY + MF_FOLLOW_NAME_MAX];
+/* Without --follow-fork: only this process's execs are followed, not its forks. */
+static int follow_exec_only;
 /* Our connection to it, open while we live, so it sees us end; -1 before. */
 static int follow_conn = -1;
 /* Read in the parent just before a fork: what the child asks with. */
 static uint64_t fork_key;
 static pid_t fork_parent;
 
+/* --follow-fork: forks are followed (execs are whenever follow_named()). */
 int following(void)
+{
+	return follow_name[0] != '\0' && !follow_exec_only;
+}
+
+int follow_named(void)
 {
 	return follow_name[0] != '\0';
 }
@@ -39,11 +49,25 @@ int following(void)
 /* Keep MF_ENV_FOLLOW's value, if it is a name the launcher could have made. */
 void remember_follow(void)
 {
-	const char *name = getenv(MF_ENV_FOLLOW);
-	size_t n = name ? strlen(name) : 0;
+	const char *value = getenv(MF_ENV_FOLLOW);
+	const char *name = value;
+	size_t n;
 
-	if (n > 0 && n <= MF_FOLLOW_NAME_MAX)
+	if (!value)
+		return;
+	follow_exec_only = strncmp(value, MF_FOLLOW_EXEC_ONLY, strlen(MF_FOLLOW_EXEC_ONLY)) == 0;
+	if (follow_exec_only)
+		name += strlen(MF_FOLLOW_EXEC_ONLY);
+	n = strlen(name);
+	if (n > 0 && n <= MF_FOLLOW_NAME_MAX) {
 		memcpy(follow_name, name, n + 1);
+		memcpy(follow_value, value, (size_t)(name - value) + n + 1);
+	}
+}
+
+const char *shim_exec_follow(void)
+{
+	return atomic_load(&shim_state) == SHIM_ON && follow_name[0] ? follow_value : NULL;
 }
 
 /* Send the request on s and receive the region's descriptor; -1 if none came. */
@@ -167,6 +191,8 @@ void fork_child(void)
 	shim_hdr = NULL;
 	if (was_on && following())
 		follow_fork();
+	else
+		follow_name[0] = '\0';	/* its execs are not recorded either */
 }
 
 /*
@@ -185,7 +211,7 @@ enum how_tracked forked_apart(struct shim_thread *t)
 /* --- the environment a program execs with --- */
 
 /* The file this library was loaded from, as the dynamic loader names it. */
-static const char *own_path(void)
+const char *own_path(void)
 {
 	Dl_info info;
 
@@ -207,7 +233,7 @@ static int is_own_entry(const char *s, size_t n, const char *self)
  * order and the separator before them (':' or ' ', as ld.so reads them).
  * Returns the new length.
  */
-static size_t drop_own_entries(char *value, const char *self)
+size_t drop_own_entries(char *value, const char *self)
 {
 	size_t out = 0, i = 0, len = strlen(value);
 
@@ -260,7 +286,9 @@ void forget_environment(void)
 
 	drop_variable(MF_ENV_SHM_FD);
 	if (following())
-		return;	/* what it execs is recorded too: it needs the tracker */
+		return;	/* what it starts is recorded too: it needs the tracker */
+	/* Only its own execs are: shim_exec.c passes the tracker on to them. */
+	drop_variable(MF_ENV_FOLLOW);
 	if (value && drop_own_entries(value, own_path()) == 0)
 		drop_variable("LD_PRELOAD");
 }

@@ -136,8 +136,18 @@ void writer_process_gone(struct writer *w);
  */
 void writer_inherit(struct writer *child, const struct writer *parent);
 
-/* writer_end's status for a program replaced by execve, and for an end not known. */
-#define WRITER_STATUS_EXEC (-1)
+/*
+ * The process replaced its program by the one argv names (execve), at
+ * now_ns: the X record.  Every block and mapping live in the old program
+ * is gone with it (neither freed nor leaked: docs/FORMAT.md), and its
+ * modules, stacks and addresses are forgotten; the new program's events
+ * follow, its threads numbered after the old program's but its first,
+ * which stays thread 1.  Call it once every event of the old program was
+ * handed to writer_event.
+ */
+void writer_exec(struct writer *w, uint64_t now_ns, char *const *argv);
+
+/* writer_end's status for an end not known. */
 #define WRITER_STATUS_UNKNOWN (-2)
 /*
  * The end: m records due by end_ns, the aggregated records

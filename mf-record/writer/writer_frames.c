@@ -46,6 +46,23 @@ void frames_release(struct writer_frames *f)
 	free(f->scratch_ids);
 }
 
+void frames_exec(struct writer_frames *f, pid_t pid)
+{
+	symbolizer_free(f->sym);
+	f->sym = symbolizer_new(pid);
+	free(f->stacks);
+	f->stacks = NULL;
+	f->cap_stacks = 0;
+	f->npcs = 0;
+	hash_release(&f->pc_frames);
+	f->nsyms = 0;
+	hash_release(&f->opened);
+	python_release(&f->python);
+	f->python = (struct writer_python)WRITER_PYTHON_INIT;
+	f->npystacks = 0;
+	f->npyframes = 0;
+}
+
 /* ---- modules: opened as they arrive, mapped in the order of events ---- */
 
 static uint64_t module_event(uint64_t key, uint64_t start)

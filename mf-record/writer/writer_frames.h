@@ -88,6 +88,13 @@ struct writer_frames {
 /* pid: the recorded process, whose mappings the symbolizer reads modules through. */
 void frames_init(struct writer_frames *f, pid_t pid);
 void frames_release(struct writer_frames *f);
+/*
+ * The process pid replaced its program (execve): its modules, addresses,
+ * stack ids and Python code ids mean nothing any more and are forgotten;
+ * the records written (M, F, S, and the ids they took) stay, for the new
+ * program's frames and stacks to share.
+ */
+void frames_exec(struct writer_frames *f, pid_t pid);
 /* A module of the process, from the event keyed key: opened by the symbolizer. */
 void frames_module(struct writer_frames *f, uint64_t key, const char *path,
 		   uint64_t bias, uint64_t start, uint64_t end,

@@ -14,6 +14,7 @@ struct site {
 	uint64_t count, bytes;		/* live now */
 	uint64_t peak_count, peak_bytes;	/* live at the peak, see site_change */
 	uint64_t epoch;			/* the peak epoch of the last change */
+	uint32_t node, resolved;	/* resolved: node is its stack's (sites_exec) */
 };
 
 void sites_release(struct writer_sites *s)
@@ -85,7 +86,7 @@ static void write_sites(struct writer_sites *s, struct writer_output *t, char ty
 		if (!count)
 			continue;
 		threads_ensure(threads, t, site->thread);
-		uint32_t node = frames_node(frames, t, site->stack);
+		uint32_t node = site->resolved ? site->node : frames_node(frames, t, site->stack);
 		int added;
 		uint64_t *v = hash_put(&merged, (uint64_t)site->thread << 32 | node, &added);
 		if (added) {
@@ -100,6 +101,18 @@ static void write_sites(struct writer_sites *s, struct writer_output *t, char ty
 		format_numbers(t, type, sums[i], 4);
 	free(sums);
 	hash_release(&merged);
+}
+
+void sites_exec(struct writer_sites *s, struct writer_output *t, struct writer_frames *frames)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct site *site = &s->sites[i];
+		if (!site->resolved) {
+			site->node = frames_node(frames, t, site->stack);
+			site->resolved = 1;
+		}
+	}
+	hash_release(&s->index);
 }
 
 void sites_end(struct writer_sites *s, struct writer_output *t, struct writer_frames *frames,

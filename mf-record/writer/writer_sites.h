@@ -45,6 +45,13 @@ uint64_t sites_alloc(struct writer_sites *s, uint32_t thread, uint64_t stack, ui
 		     uint64_t heap, uint64_t now_ms);
 /* A free of size bytes allocated at the site index. */
 void sites_free(struct writer_sites *s, uint64_t index, uint64_t size);
+/*
+ * The program is replaced (execve): every site's stack is resolved to its
+ * node now, while its stack id still means the old program's stack, and
+ * no later allocation finds these sites (the new program's stack ids
+ * start again).  Their blocks must have been freed first.
+ */
+void sites_exec(struct writer_sites *s, struct writer_output *t, struct writer_frames *frames);
 /* K, then P and L records per (thread, stack node), merged over stack ids. */
 void sites_end(struct writer_sites *s, struct writer_output *t, struct writer_frames *frames,
 	       struct writer_threads *threads);

@@ -56,6 +56,8 @@ struct writer {
 	uint64_t double_frees;	/* frees of an address freed and not handed out since */
 	uint64_t last_freed;	/* the allocation number the last f record freed */
 	struct live inherited;	/* a forked child's: its parent's blocks at the fork (writer_inherit) */
+	uint32_t max_thread;	/* the highest thread number written */
+	uint32_t thread_shift;	/* after an execve: added to the new program's threads but its first */
 };
 
 /* ---- allocations: full or aggregated ---- */
@@ -391,11 +393,27 @@ static enum writer_wait allocation(struct writer *w, uint32_t thread, const stru
 	}
 }
 
+/*
+ * The stream's number of the program's thread: after an execve the new
+ * program numbers its threads from 1 again; its first thread is the
+ * process's thread 1 still (the thread that called execve became it), its
+ * others follow every number written before (docs/FORMAT.md, `X`).
+ */
+static uint32_t stream_thread(struct writer *w, uint32_t thread)
+{
+	if (thread > 1)
+		thread += w->thread_shift;
+	if (thread == 0 || thread >= SITES_MAX_THREAD)
+		die("the recorded process sent a bad thread number %u", thread);
+	if (thread > w->max_thread)
+		w->max_thread = thread;
+	return thread;
+}
+
 enum writer_wait writer_event(struct writer *w, uint32_t thread, const struct mf_event *ev,
 			      unsigned may_wait)
 {
-	if (thread == 0 || thread >= SITES_MAX_THREAD)
-		die("the recorded process sent a bad thread number %u", thread);
+	thread = stream_thread(w, thread);
 	memory_advance(&w->memory, &w->text, ev->time_ns, w->heap);
 	const char *text = (const char *)(ev + 1);
 	switch (ev->type) {
@@ -489,13 +507,54 @@ void writer_process_gone(struct writer *w)
 	memory_process_gone(&w->memory);
 }
 
+/* ---- execve ---- */
+
+/* Aggregated: the live blocks and mappings leave their sites, not counted as frees. */
+static void discard_sites(struct writer *w)
+{
+	for (size_t i = 0; w->live.slots && i <= w->live.mask; i++) {
+		const struct live_block *b = &w->live.slots[i];
+		if (b->addr != LIVE_EMPTY && b->number != LIVE_FREED)
+			sites_free(&w->sites, b->number, b->size);
+	}
+	struct region r;
+	while (regions_take_overlapping(&w->regions, 0, UINT64_MAX, &r))
+		if (!r.reserved)
+			sites_free(&w->sites, r.number, r.len);
+}
+
+void writer_exec(struct writer *w, uint64_t now_ns, char *const *argv)
+{
+	memory_advance(&w->memory, &w->text, now_ns, w->heap);
+	if (w->o.aggregate) {
+		discard_sites(w);
+		sites_exec(&w->sites, &w->text, &w->frames);
+	}
+	w->heap = 0;
+	live_release(&w->live);
+	live_release(&w->inherited);
+	regions_release(&w->regions);
+	long page = sysconf(_SC_PAGESIZE);
+	regions_init(&w->regions, page > 0 ? (uint64_t)page : 4096);
+	for (size_t i = 0; i < w->nremaps; i++)
+		w->remaps[i].valid = 0;
+	frames_exec(&w->frames, w->o.pid);
+	hash_release(&w->threads.pthreads);
+	w->thread_shift = w->max_thread > 1 ? w->max_thread - 1 : 0;
+	buf_printf(&w->text.line, "%c %llu", EV_EXEC, (unsigned long long)w->memory.now_ms);
+	for (char *const *arg = argv; *arg; arg++) {
+		buf_addc(&w->text.line, ' ');
+		syntax_escape(&w->text.line, *arg, SYNTAX_WORD);
+	}
+	text_end_line(&w->text);
+}
+
 /* ---- the end ---- */
 
 void writer_end(struct writer *w, uint64_t end_ns, uint64_t lost, int status)
 {
 	int signaled = status >= 0 && WIFSIGNALED(status);
-	const char *how = status == WRITER_STATUS_EXEC ? "exec" :
-			  status == WRITER_STATUS_UNKNOWN ? "unknown" : signaled ? "signal" : "exit";
+	const char *how = status == WRITER_STATUS_UNKNOWN ? "unknown" : signaled ? "signal" : "exit";
 	writer_end_how(w, end_ns, lost, how,
 		       status < 0 ? 0 : signaled ? WTERMSIG(status) : WEXITSTATUS(status));
 }

@@ -2,8 +2,8 @@
  * rec_fork.c - the parent allocates 1111 bytes, forks a child that
  * allocates 2222 bytes and exits, then allocates 3333 bytes.  With
  * argument "exec" the child execs this program with "execd", which
- * allocates 4444 bytes (untracked: the exec'd image is not recorded),
- * and then the parent execs it too, so the recorded process ends untracked.
+ * allocates 4444 bytes (not recorded: a forked child is not), and then
+ * the parent execs it too (recorded: it continues the parent's capture).
  */
 #include <stdlib.h>
 #include <string.h>
