@@ -328,3 +328,19 @@ cut_by_file_size() {
 	run -1 --separate-stderr "$BIN/mf-peak" cap.mft.gz
 	[ "$stderr" = "mf-peak: cap.mft.gz:$(gzip_cut_line cap.mft.gz): truncated or corrupt gzip input: unexpected end of file" ]
 }
+
+# Issue 11, item 3, with --follow-fork (which came later): the child of a
+# raw clone runs no fork handler, so it cannot ask for a capture of its
+# own; the parent's capture stays whole, and one line says a process went
+# unrecorded instead of nothing.
+@test "faults: --follow-fork: a raw clone's child is not followed; the parent's capture is whole, one line says so" {
+	run -0 --separate-stderr "$BIN/mf-record" --follow-fork -o "$out" "$PROGS/fault_rawclone"
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-record: 1 process made by a raw clone system call ran unrecorded: it ran no fork handler, so --follow-fork cannot follow it" ]
+	[ "$(echo out*)" = "out.mft" ]
+	valid "$out"
+	[ "$(size_counts "$out")" = "1 7771
+1 7773
+100000 7774" ]
+	[ "$(end_record "$out")" = "100002 100000 0 0 exit 0" ]
+}
