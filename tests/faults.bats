@@ -344,3 +344,28 @@ cut_by_file_size() {
 100000 7774" ]
 	[ "$(end_record "$out")" = "100002 100000 0 0 exit 0" ]
 }
+
+# Python frames through both kinds of fork under --follow-fork: the child
+# of os.fork gets its own capture with its Python frames, the raw clone's
+# child none, and the parent's capture holds neither child's allocations.
+@test "faults: --follow-fork: a Python program that forks with os.fork and with a raw clone" {
+	local root py
+	root=${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")}
+	py=$(ls -d "$root"/versions/3.12*/bin/python3 2>/dev/null | head -1)
+	[ -x "$py" ] || { echo "no CPython 3.12 from pyenv under $root/versions" >&2; return 1; }
+	cp "$ROOT/tests/progs/py_forks.py" .
+	run -0 --separate-stderr "$BIN/mf-record" --follow-fork -o py.mft "$py" py_forks.py
+	[ "$stderr" = "mf-record: 1 process made by a raw clone system call ran unrecorded: it ran no fork handler, so --follow-fork cannot follow it" ]
+	children=(py.*.mft)
+	[ "${#children[@]}" = 1 ]
+	valid py.mft
+	valid "${children[0]}"
+	[ "$(size_counts py.mft | grep -E ' (5002|6003|7004)$')" = "3 5002
+1 7004" ]
+	[ "$(size_counts "${children[0]}" | grep -E ' (5002|6003|7004)$')" = "2 6003" ]
+	run -0 "$BIN/mf-fold" "${children[0]}"
+	[[ "$output" == *";child_work ($PWD/py_forks.py:7)"* ]]
+	run -0 "$BIN/mf-fold" py.mft
+	[[ "$output" == *";parent_work ($PWD/py_forks.py:6)"* ]]
+	[ "$(grep -c child_work <<<"$output")" = 0 ]
+}
