@@ -444,6 +444,9 @@ int main(int argc, char **argv)
 	if (rec.o.follow) {
 		rec.listener = follow_listen(follow_name);
 		setenv(MF_ENV_FOLLOW, follow_name, 1);
+	} else {
+		/* One not ours (an outer mf-record's) would hide children from the count. */
+		unsetenv(MF_ENV_FOLLOW);
 	}
 
 	int shm_fd;

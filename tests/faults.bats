@@ -369,3 +369,14 @@ cut_by_file_size() {
 	[[ "$output" == *";parent_work ($PWD/py_forks.py:6)"* ]]
 	[ "$(grep -c child_work <<<"$output")" = 0 ]
 }
+
+# Hostile MF_* variables in the environment of mf-record: its own
+# MF_SHM_FD wins over the user's, and an MF_FOLLOW it did not set (left by
+# an outer mf-record --follow-fork, or anything) does not make the tracker
+# think its children are followed, which hid them from the count.
+@test "faults: MF_SHM_FD and MF_FOLLOW set by the user do not change a recording" {
+	MF_SHM_FD=0 MF_FOLLOW=garbage run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$PROGS/fork_family"
+	[ "$stderr" = "mf-record: 3 processes started by the program ran unrecorded: --follow-fork records them" ]
+	[ "$(sizes "$out")" = "1000 2000" ]
+	valid "$out"
+}
