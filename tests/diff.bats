@@ -437,3 +437,28 @@ w("".join("main;f%d 1\n" % i for i in range(100000)))' > m.folded
 	[ "$(meta functions_only)" = true ]
 	[ "${lines[-1]}" = "main;f99999 1" ]
 }
+
+# Issue 11's hostile inputs for mf-diff, --at and --since (which came later).
+@test "mf-diff, --at, --since: directories, overflowing sums, 100,000 duplicate stacks, the largest and past-largest moments" {
+	printf 'main;a 1\n' > good
+	run -1 --separate-stderr "$BIN/mf-diff" good .
+	[ "$stderr" = "mf-diff: .:1: cannot read: Is a directory" ]
+	printf 'main;a 18446744073709551615\nmain;a 1\n' > over
+	run -1 --separate-stderr "$BIN/mf-diff" over good
+	[ "$stderr" = "mf-diff: over:2: the total of a stack overflows 64 bits" ]
+	[ "$output" = "" ]
+	python3 -c 'print("main;a;b 3\n" * 100000, end="")' > dup
+	run -0 --separate-stderr "$BIN/mf-diff" good dup
+	[ "$(stacks)" = "main;a 1 0
+main;a;b 0 300000" ]
+	[ "$(meta shown_after)" = 300000 ]
+	run -0 --separate-stderr "$BIN/mf-peak" --at 9223372036854775807 "$DATA/diff_phases.mft"
+	[ "$(meta at_ms)" = 9223372036854775807 ]
+	run -2 --separate-stderr "$BIN/mf-peak" --at 9223372036854775808 "$DATA/diff_phases.mft"
+	[ "${stderr_lines[0]}" = "mf-peak: --at takes a whole number from 0 to 9223372036854775807, not '9223372036854775808'" ]
+	run -0 --separate-stderr "$BIN/mf-leaks" --since 9223372036854775807 "$DATA/diff_phases.mft"
+	[ "$(stacks)" = "" ]
+	[ "$(meta shown_bytes)" = 0 ]
+	run -2 --separate-stderr "$BIN/mf-leaks" --since 99999999999999999999999 "$DATA/diff_phases.mft"
+	[ "${stderr_lines[0]}" = "mf-leaks: --since takes a whole number from 0 to 9223372036854775807, not '99999999999999999999999'" ]
+}
