@@ -462,3 +462,18 @@ main;a;b 0 300000" ]
 	run -2 --separate-stderr "$BIN/mf-leaks" --since 99999999999999999999999 "$DATA/diff_phases.mft"
 	[ "${stderr_lines[0]}" = "mf-leaks: --since takes a whole number from 0 to 9223372036854775807, not '99999999999999999999999'" ]
 }
+
+# bats test_tags=browser
+@test "browser: the diff page with hostile base_ and new_ metadata and module lines keeps working" {
+	{
+		printf '# format="mf-folded/1"\n# reducer="diff"\n'
+		printf '# base_start_ms=1e300\n# new_start_ms=-5\n# base_at_ms={"a":1}\n# new_at_ms=1e300\n'
+		printf '# base_argv={"0":"x"}\n# base_command={"toString":1}\n# new_argv=["./app","a b"]\n'
+		printf '# base_reducer="__proto__"\n# new_reducer={"toString":1}\n# base___proto__={"polluted":1}\n'
+		printf '# __proto__={"polluted":1}\n# new_constructor=1\n'
+		printf '# module={"path":"__proto__","files":["constructor"]}\n# module=[1,2]\n# module={"path":{"x":1}}\n'
+		printf 'main;a 10 20\nmain;b 5 0\n'
+	} > hostile.folded
+	"$BIN/mf-html" -o hostile.html hostile.folded
+	diff_check hostile "$PWD/hostile.html"
+}
