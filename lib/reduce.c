@@ -306,22 +306,36 @@ void folded_set_add_input(struct folded_set *s, const struct input *in, const ch
 	folded_set_add(s, stack, n, value, count);
 }
 
+/* Item i is the first of its key unless one came before. */
+static void meta_index(struct meta_list *m, size_t i)
+{
+	uint32_t id = intern(&m->keys, m->items[i].key, strlen(m->items[i].key));
+	if (id >= m->first_cap) {
+		size_t old = m->first_cap;
+		m->first = xgrow(m->first, &m->first_cap, (size_t)id + 1, sizeof *m->first);
+		memset(m->first + old, 0, (m->first_cap - old) * sizeof *m->first);
+	}
+	if (!m->first[id])
+		m->first[id] = i + 1;
+}
+
 void meta_add(struct meta_list *m, const char *key, const char *json)
 {
 	m->items = xgrow(m->items, &m->cap, m->n + 1, sizeof *m->items);
 	m->items[m->n].key = xstrdup(key);
 	m->items[m->n].json = xstrdup(json);
-	m->n++;
+	meta_index(m, m->n++);
 }
 
 const char *meta_get(const struct meta_list *m, const char *key)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (strcmp(m->items[i].key, key) == 0)
-			return m->items[i].json;
-	return NULL;
+	int64_t id = intern_find(&m->keys, key, strlen(key));
+	if (id < 0 || !m->first[id])
+		return NULL;
+	return m->items[m->first[id] - 1].json;
 }
 
+/* Called a few times at the end, so it may walk every line, and index them again. */
 void meta_set(struct meta_list *m, const char *key, const char *json)
 {
 	size_t kept = 0;
@@ -341,6 +355,10 @@ void meta_set(struct meta_list *m, const char *key, const char *json)
 		m->items[kept++] = it;
 	}
 	m->n = kept;
+	if (m->first)	/* never NULL to memset */
+		memset(m->first, 0, m->first_cap * sizeof *m->first);
+	for (size_t i = 0; i < m->n; i++)
+		meta_index(m, i);
 	if (!found)
 		meta_add(m, key, json);
 }
@@ -360,6 +378,8 @@ void meta_release(struct meta_list *m)
 		free(m->items[i].json);
 	}
 	free(m->items);
+	intern_release(&m->keys);
+	free(m->first);
 	memset(m, 0, sizeof *m);
 }
 

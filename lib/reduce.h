@@ -30,6 +30,7 @@
 #include "foldtree.h"
 #include "hash.h"
 #include "input.h"
+#include "intern.h"
 #include "memrec.h"
 #include "modinfo.h"
 #include "output.h"
@@ -190,15 +191,24 @@ const char *snapshot_options_parse(int argc, char **argv, const char *usage,
 void folded_set_add_input(struct folded_set *s, const struct input *in, const char *stack,
 			  size_t n, uint64_t value, uint64_t count);
 
-/* Metadata lines of folded input, kept in order to be passed through. */
+/*
+ * Metadata lines of folded input, kept in order to be passed through.  The
+ * readers look keys up once a stack line, so a key finds its first line
+ * through an index, not by walking every line: an input of many metadata
+ * lines costs linear time.
+ */
 struct meta_item {
 	char *key, *json;
 };
 struct meta_list {
 	struct meta_item *items;
 	size_t n, cap;
+	/* private */
+	struct intern keys;	/* every key seen, one id each */
+	size_t *first;		/* key id -> index of its first item + 1, 0 for none */
+	size_t first_cap;
 };
-#define META_LIST_INIT { NULL, 0, 0 }
+#define META_LIST_INIT { NULL, 0, 0, INTERN_INIT, NULL, 0 }
 
 void meta_add(struct meta_list *m, const char *key, const char *json);
 /* The JSON of the first line with key, or NULL. */

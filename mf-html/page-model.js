@@ -282,6 +282,7 @@
    */
   var MAX_TIME_MS = 8.64e15;
   function isCount(v) { return typeof v === 'number' && isFinite(v) && v >= 0; }
+  function isTime(v) { return isCount(v) && v <= MAX_TIME_MS; }
   function isText(v) { return typeof v === 'string'; }
   function isFlag(v) { return typeof v === 'boolean'; }
   function isWords(v) { return Array.isArray(v) && v.every(isText); }
@@ -290,12 +291,12 @@
     ['ended', [isText, 'a string']], ['argv', [isWords, 'a list of strings']],
     ['inverted', [isFlag, 'true or false']], ['split_threads', [isFlag, 'true or false']],
     ['truncated', [isFlag, 'true or false']],
-    ['start_ms', [function (v) { return isCount(v) && v <= MAX_TIME_MS; }, 'a time']]
+    ['start_ms', [isTime, 'a time']], ['at_ms', [isTime, 'a time']], ['since_ms', [isTime, 'a time']]
   ]);
   ['pid', 'duration_ms', 'interval_ms', 'temporary_threshold', 'total_allocations', 'total_frees',
    'total_bytes', 'untracked_frees', 'lost_events', 'peak_bytes', 'peak_time_ms', 'peak_allocations',
    'leaked_bytes', 'leaked_allocations', 'shown_bytes', 'shown_allocations', 'slices',
-   'max_memory_records', 'at_ms', 'since_ms'].forEach(function (k) { META_TYPES.set(k, [isCount, 'a number']); });
+   'max_memory_records'].forEach(function (k) { META_TYPES.set(k, [isCount, 'a number']); });
 
   function isThread(t) {
     return t !== null && typeof t === 'object' && Number.isSafeInteger(t.thread) && t.thread >= 0 &&
@@ -338,7 +339,8 @@
       if (!isMemoryRecord(value)) return 'a [MS,HEAP,RSS] of numbers';
       m.memory.push([value[0], value[1], value[2]]);
     } else {
-      var type = META_TYPES.get(key);
+      /* A diff's base_KEY and new_KEY (mf-diff) are held to KEY's type. */
+      var type = META_TYPES.get(key.replace(/^(base|new)_/, ''));
       if (type && !type[0](value)) return type[1];
       m.meta[key] = value;
     }

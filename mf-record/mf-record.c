@@ -195,7 +195,7 @@ struct recording {
 	int listener;		/* the socket processes ask for regions on (execs; forks with --follow-fork) */
 	struct proc **procs;
 	size_t nprocs, cap;
-	uint64_t unrecorded;	/* processes not recorded: refused, and counted by released regions */
+	uint64_t unrecorded;	/* processes not recorded, counted by released regions */
 };
 
 /*
@@ -340,7 +340,6 @@ static void follow_one(struct recording *rec, int conn, const struct mf_follow_r
 	if (!rec->o.force && access(path, F_OK) == 0) {
 		warn("'%s' already exists: process %ld is not recorded (use -f to overwrite)",
 		     path, (long)req->pid);
-		rec->unrecorded++;
 		close(conn);
 		free(path);
 		return;
@@ -520,6 +519,10 @@ int main(int argc, char **argv)
 	if (missed && !rec.o.follow)
 		warn("%llu process%s started by the program ran unrecorded: --follow-fork records them",
 		     (unsigned long long)missed, missed == 1 ? "" : "es");
+	else if (missed)	/* following, only raw clones go uncounted by a region of their own */
+		warn("%llu process%s made by a raw clone system call ran unrecorded: %s no fork handler, so --follow-fork cannot follow %s",
+		     (unsigned long long)missed, missed == 1 ? "" : "es", missed == 1 ? "it ran" : "they ran",
+		     missed == 1 ? "it" : "them");
 	if (status < 0)
 		return 0;
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);

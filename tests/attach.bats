@@ -249,3 +249,19 @@ line_of() {
 	[ "$(zstd -dc "$name" | end_record /dev/stdin)" = "0 0 0 0 detached 0" ]
 	kill -0 "$prog"
 }
+
+# Issue 11, item 3, in an attached process: the child of a raw clone runs
+# no fork handler and shares the rings; it must stop before it writes.
+@test "attach: a raw clone's child in the attached process leaves its capture intact" {
+	start_prog rawclone
+	run -0 --separate-stderr $BIN/mf-record -p "$prog" -o "$out"
+	[ "$stderr" = "" ]
+	wait_prog
+	[ "$prog_status" = 3 ]
+	[ "$(cat "$pout")" = "$(printf 'ready\nafter')" ]
+	[ "$(awk '$1 == "a" { print $4 }' "$out" | sort | uniq -c | awk '{ print $1, $2 }')" = "2 2222
+1000 6666" ]
+	[ "$(end_record "$out")" = "1002 1000 1 0 gone 0" ]
+	run -0 --separate-stderr $BIN/mf-leaks "$out"
+	[ "$stderr" = "" ]
+}

@@ -433,3 +433,70 @@ IN
 	"$BIN/mf-html" -o modules.html d
 	diff_check modules "$PWD/modules.html"
 }
+
+# Issue 11, item 8 (merges are linear): the readers of folded stacks looked
+# up value, split_threads and the like in their metadata once a stack line,
+# walking every metadata line: 100,000 of each took mf-diff 110 s.
+# bats test_tags=slow
+@test "mf-diff, mf-invert, mf-fold: 100,000 metadata lines before 100,000 stacks pass through whole" {
+	python3 -c 'import sys
+w = sys.stdout.write
+w("".join("# k%d=%d\n" % (i, i) for i in range(100000)))
+w("".join("main;f%d 1\n" % i for i in range(100000)))' > m.folded
+	run -0 --separate-stderr "$BIN/mf-diff" m.folded m.folded
+	[ "$stderr" = "" ]
+	[ "$(grep -c '^# base_k[0-9]*=' <<<"$output")" = 100000 ]
+	[ "$(grep -c '^# new_k[0-9]*=' <<<"$output")" = 100000 ]
+	[ "$(stacks | grep -c ' 1 1$')" = 100000 ]
+	[ "$(meta new_k99999)" = 99999 ]
+	[ "${lines[-1]}" = "main;f99999 1 1" ]
+	run -0 --separate-stderr "$BIN/mf-invert" m.folded
+	[ "$(grep -c '^# k[0-9]*=' <<<"$output")" = 100000 ]
+	[ "$(meta inverted)" = true ]
+	[ "$(stacks | wc -l)" = 100000 ]
+	[ "${lines[-1]}" = "f9;main 1" ]
+	run -0 --separate-stderr "$BIN/mf-fold" --functions m.folded
+	[ "$(grep -c '^# k[0-9]*=' <<<"$output")" = 100000 ]
+	[ "$(meta functions_only)" = true ]
+	[ "${lines[-1]}" = "main;f99999 1" ]
+}
+
+# Issue 11's hostile inputs for mf-diff, --at and --since (which came later).
+@test "mf-diff, --at, --since: directories, overflowing sums, 100,000 duplicate stacks, the largest and past-largest moments" {
+	printf 'main;a 1\n' > good
+	run -1 --separate-stderr "$BIN/mf-diff" good .
+	[ "$stderr" = "mf-diff: .:1: cannot read: Is a directory" ]
+	printf 'main;a 18446744073709551615\nmain;a 1\n' > over
+	run -1 --separate-stderr "$BIN/mf-diff" over good
+	[ "$stderr" = "mf-diff: over:2: the total of a stack overflows 64 bits" ]
+	[ "$output" = "" ]
+	python3 -c 'print("main;a;b 3\n" * 100000, end="")' > dup
+	run -0 --separate-stderr "$BIN/mf-diff" good dup
+	[ "$(stacks)" = "main;a 1 0
+main;a;b 0 300000" ]
+	[ "$(meta shown_after)" = 300000 ]
+	run -0 --separate-stderr "$BIN/mf-peak" --at 9223372036854775807 "$DATA/diff_phases.mft"
+	[ "$(meta at_ms)" = 9223372036854775807 ]
+	run -2 --separate-stderr "$BIN/mf-peak" --at 9223372036854775808 "$DATA/diff_phases.mft"
+	[ "${stderr_lines[0]}" = "mf-peak: --at takes a whole number from 0 to 9223372036854775807, not '9223372036854775808'" ]
+	run -0 --separate-stderr "$BIN/mf-leaks" --since 9223372036854775807 "$DATA/diff_phases.mft"
+	[ "$(stacks)" = "" ]
+	[ "$(meta shown_bytes)" = 0 ]
+	run -2 --separate-stderr "$BIN/mf-leaks" --since 99999999999999999999999 "$DATA/diff_phases.mft"
+	[ "${stderr_lines[0]}" = "mf-leaks: --since takes a whole number from 0 to 9223372036854775807, not '99999999999999999999999'" ]
+}
+
+# bats test_tags=browser
+@test "browser: the diff page with hostile base_ and new_ metadata and module lines keeps working" {
+	{
+		printf '# format="mf-folded/1"\n# reducer="diff"\n'
+		printf '# base_start_ms=1e300\n# new_start_ms=-5\n# base_at_ms={"a":1}\n# new_at_ms=1e300\n'
+		printf '# base_argv={"0":"x"}\n# base_command={"toString":1}\n# new_argv=["./app","a b"]\n'
+		printf '# base_reducer="__proto__"\n# new_reducer={"toString":1}\n# base___proto__={"polluted":1}\n'
+		printf '# __proto__={"polluted":1}\n# new_constructor=1\n'
+		printf '# module={"path":"__proto__","files":["constructor"]}\n# module=[1,2]\n# module={"path":{"x":1}}\n'
+		printf 'main;a 10 20\nmain;b 5 0\n'
+	} > hostile.folded
+	"$BIN/mf-html" -o hostile.html hostile.folded
+	diff_check hostile "$PWD/hostile.html"
+}

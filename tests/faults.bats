@@ -330,3 +330,56 @@ cut_by_file_size() {
 	run -1 --separate-stderr "$BIN/mf-peak" cap.mft.gz
 	[ "$stderr" = "mf-peak: cap.mft.gz:$(gzip_cut_line cap.mft.gz): truncated or corrupt gzip input: unexpected end of file" ]
 }
+
+# Issue 11, item 3, with --follow-fork (which came later): the child of a
+# raw clone runs no fork handler, so it cannot ask for a capture of its
+# own; the parent's capture stays whole, and one line says a process went
+# unrecorded instead of nothing.
+@test "faults: --follow-fork: a raw clone's child is not followed; the parent's capture is whole, one line says so" {
+	run -0 --separate-stderr "$BIN/mf-record" --follow-fork -o "$out" "$PROGS/fault_rawclone"
+	[ "$output" = "" ]
+	[ "$stderr" = "mf-record: 1 process made by a raw clone system call ran unrecorded: it ran no fork handler, so --follow-fork cannot follow it" ]
+	[ "$(echo out*)" = "out.mft" ]
+	valid "$out"
+	[ "$(size_counts "$out")" = "1 7771
+1 7773
+100000 7774" ]
+	[ "$(end_record "$out")" = "100002 100000 0 0 exit 0" ]
+}
+
+# Python frames through both kinds of fork under --follow-fork: the child
+# of os.fork gets its own capture with its Python frames, the raw clone's
+# child none, and the parent's capture holds neither child's allocations.
+@test "faults: --follow-fork: a Python program that forks with os.fork and with a raw clone" {
+	local root py
+	root=${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")}
+	py=$(ls -d "$root"/versions/3.12*/bin/python3 2>/dev/null | head -1)
+	[ -x "$py" ] || { echo "no CPython 3.12 from pyenv under $root/versions" >&2; return 1; }
+	cp "$ROOT/tests/progs/py_forks.py" .
+	run -0 --separate-stderr "$BIN/mf-record" --follow-fork -o py.mft "$py" py_forks.py
+	[ "$stderr" = "mf-record: 1 process made by a raw clone system call ran unrecorded: it ran no fork handler, so --follow-fork cannot follow it" ]
+	children=(py.*.mft)
+	[ "${#children[@]}" = 1 ]
+	valid py.mft
+	valid "${children[0]}"
+	[ "$(size_counts py.mft | grep -E ' (5002|6003|7004)$')" = "3 5002
+1 7004" ]
+	[ "$(size_counts "${children[0]}" | grep -E ' (5002|6003|7004)$')" = "2 6003" ]
+	# The parent's stacks are many and deep (90 MB folded): files, not $output.
+	"$BIN/mf-fold" -o child.folded "${children[0]}"
+	"$BIN/mf-fold" -o parent.folded py.mft
+	[ "$(grep -c -F ";child_work ($PWD/py_forks.py:7);" child.folded)" -gt 0 ]
+	[ "$(grep -c -F ";parent_work ($PWD/py_forks.py:6);" parent.folded)" -gt 0 ]
+	[ "$(grep -c -F child_work parent.folded)" = 0 ]
+}
+
+# Hostile MF_* variables in the environment of mf-record: its own
+# MF_SHM_FD wins over the user's, and an MF_FOLLOW it did not set (left by
+# an outer mf-record --follow-fork, or anything) does not make the tracker
+# think its children are followed, which hid them from the count.
+@test "faults: MF_SHM_FD and MF_FOLLOW set by the user do not change a recording" {
+	MF_SHM_FD=0 MF_FOLLOW=garbage run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$PROGS/fork_family"
+	[ "$stderr" = "mf-record: 3 processes started by the program ran unrecorded: --follow-fork records them" ]
+	[ "$(sizes "$out")" = "1000 2000" ]
+	valid "$out"
+}

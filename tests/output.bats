@@ -9,7 +9,8 @@ bats_require_minimum_version 1.5.0
 
 load helpers
 
-PROGRAMS="mf-peak mf-leaks mf-fold mf-invert mf-temporal mf-html mf-record mf_flamegraph mf_run"
+PROGRAMS="mf-peak mf-leaks mf-fold mf-invert mf-temporal mf-html mf-record mf_flamegraph mf_run
+	mf-diff mf_flamegraph_diff mf-record_p mf_attach"
 
 setup() {
 	cd "$ROOT"
@@ -29,14 +30,37 @@ write() {
 	mf-record) "$BIN/mf-record" "$@" -o "$path" "$PROGS/rec_basic" ;;
 	mf_flamegraph) "$BIN/mf" flamegraph "$@" -o "$path" "$CAPTURE" ;;
 	mf_run) "$BIN/mf" run "$@" -o "$path" "$PROGS/rec_basic" ;;
+	mf-diff) "$BIN/mf-diff" "$@" -o "$path" "$FOLDED" "$FOLDED" ;;
+	mf_flamegraph_diff) "$BIN/mf" flamegraph "$@" -o "$path" --diff "$CAPTURE" "$CAPTURE" ;;
+	mf-record_p) attached "$BIN/mf-record" "$path" "$@" ;;
+	mf_attach) attached "$BIN/mf attach" "$path" "$@" ;;
 	esac
+}
+
+# attached COMMAND PATH [-f]: COMMAND -p (mf-record) or mf attach, on
+# attach_prog once, its result to PATH; the program is gone after.
+attached() {
+	local command=$1 path=$2 prog status=0 i; shift 2
+	"$PROGS/attach_prog" once >"$BATS_TEST_TMPDIR/prog.out" 2>&1 3>&- &
+	prog=$!
+	for i in $(seq 1 3000); do
+		grep -qx ready "$BATS_TEST_TMPDIR/prog.out" && break
+		sleep 0.01
+	done
+	case $command in
+	*mf-record) $command -p "$prog" "$@" -o "$path" || status=$? ;;
+	*) $command "$@" -o "$path" "$prog" || status=$? ;;
+	esac
+	kill -KILL "$prog" 2>/dev/null || true
+	wait "$prog" 2>/dev/null || true
+	return $status
 }
 
 # The first line every program's result starts with.
 first_line() {
 	case $1 in
-	mf-html|mf_flamegraph) echo '<!DOCTYPE html>' ;;
-	mf-record|mf_run) echo 'H 2 full' ;;
+	mf-html|mf_flamegraph*) echo '<!DOCTYPE html>' ;;
+	mf-record*|mf_run|mf_attach) echo 'H 2 full' ;;
 	*) echo '# format="mf-folded/1"' ;;
 	esac
 }
@@ -93,7 +117,8 @@ starts_right() {
 	ln -s nowhere dangling
 	for p in $PROGRAMS; do
 		echo precious > "keep.$p"
-		name=${p/_run/-record}	# mf run passes -o on: mf-record refuses
+		name=${p/_run/-record}
+		name=${name/_attach/-record}	# mf run passes -o on: mf-record refuses
 		name=${name/_*}
 		run -1 --separate-stderr write "$p" "keep.$p"
 		[ "$stderr" = "$name: 'keep.$p' already exists; use -f to overwrite it" ]
@@ -186,6 +211,7 @@ make_null() {
 	mkdir dir
 	for p in $PROGRAMS; do
 		name=${p/_run/-record}
+		name=${name/_attach/-record}
 		name=${name/_*}
 		run -1 --separate-stderr write "$p" nodir/out
 		[ "$stderr" = "$name: cannot create 'nodir/out': No such file or directory" ]

@@ -249,3 +249,41 @@ first_lines() {
 	run -1 --separate-stderr "$BIN/mf-peak" long.mft
 	[ "$stderr" = "mf-peak: long.mft:$line: expected BACK as a whole number of at most 20 digits, found '$(sed -n "${line}p" long.mft | cut -d' ' -f3)'" ]
 }
+
+# Issue 11, item 8, for zstd (which came later): what an input declares
+# never chooses the readers' memory.  A line of 512 MiB in a few KB of
+# zstd is an input error at its line; a frame that asks for a 2 GiB window,
+# and a skippable frame that says it is 4 GiB long but stops, are errors
+# naming the file and line; none takes more than the line limit's buffer.
+# bats test_tags=slow
+@test "hostile zstd: a 512 MiB line, a 2 GiB window, a skippable frame cut short: one line each, exit 1, bounded memory" {
+	# One frame of the line, after a frame of an event stream's or folded stacks' first line.
+	head -c $((512 << 20)) /dev/zero | tr '\0' a | zstd -q -1 -c > line.zst
+	{ printf '# format="mf-folded/1"\n' | zstd -q -c; cat line.zst; } > huge.zst
+	{ printf 'H 2 full 1 0 10 x\n' | zstd -q -c; cat line.zst; } > huge.mft.zst
+	local prog file kb
+	for prog in mf-peak mf-leaks mf-temporal mf-fold mf-invert mf-html; do
+		case $prog in mf-peak|mf-leaks|mf-temporal) file=huge.mft.zst ;; *) file=huge.zst ;; esac
+		run -1 --separate-stderr "$BIN/$prog" "$file"
+		[ "$stderr" = "$prog: $file:2: line longer than 64 MiB" ]
+		kb=$(python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$BIN/$prog" "$file")
+		echo "$prog: peak RSS $kb kB" >&3
+		[ "$kb" -lt $((256 << 10)) ]
+	done
+	run -1 --separate-stderr "$BIN/mf-diff" "$DATA/html_plain.folded" huge.zst
+	[ "$stderr" = "mf-diff: huge.zst:2: line longer than 64 MiB" ]
+	# A frame header's window descriptor (its sixth byte) set to 2^31 bytes.
+	printf 'main;a 10\n' | zstd -q --no-check --no-content-size -c > small.zst
+	{ head -c 5 small.zst; printf '\250'; tail -c +7 small.zst; } > window.zst
+	run -1 --separate-stderr "$BIN/mf-fold" window.zst
+	[ "$stderr" = "mf-fold: window.zst:1: truncated or corrupt zstd input: frame requires too much memory for decoding" ]
+	run -1 --separate-stderr "$BIN/mf-diff" - small.zst < window.zst
+	[ "$stderr" = "mf-diff: -:1: truncated or corrupt zstd input: frame requires too much memory for decoding" ]
+	# A whole frame, then a skippable frame declaring 0xfffffff0 bytes, 100 there.
+	{ cat small.zst; printf '\x5f\x2a\x4d\x18\xf0\xff\xff\xff'; head -c 100 /dev/zero; } > skip.zst
+	run -1 --separate-stderr "$BIN/mf-fold" skip.zst
+	[ "$stderr" = "mf-fold: skip.zst:2: truncated or corrupt zstd input: unexpected end of file" ]
+	[ "$output" = "" ]
+}

@@ -145,6 +145,27 @@ const checks = {
 		const stats = await page.locator('#mf-stats-list').innerText();
 		assert.equal(stats.split('/opt/app/bin/app').length, 2, `app is not listed once: ${stats}`);
 	},
+
+	// Metadata of both sides that is valid JSON of the wrong type or range
+	// (issue 11, item 6): each value only loses itself, the page works.
+	async hostile(page) {
+		assert.equal(await page.evaluate(() => window.mf.extension().mode), 'diff');
+		const a = await named(page, 'a'), b = await named(page, 'b');
+		assert.deepEqual([a[0].before, a[0].after, b[0].before, b[0].after], [10, 20, 5, 0]);
+		const header = await page.locator('#mf-header').innerText();
+		assert.match(header, /before: \(no command\)/);
+		assert.match(header, /after: \$ \.\/app 'a b'/);
+		assert.match(header, /Change: \+5 B/);
+		assert.match(header, /Difference: __proto__ \u2192 folded stacks/);	// a string shown as text
+		assert.doesNotMatch(header, /\[object|undefined|Invalid|NaN|1969|e\+/);
+		const warning = await page.locator('#mf-warning').innerText();
+		for (const w of ['new_start_ms that is not a time', 'base_at_ms that is not a time', 'new_at_ms that is not a time', 'new_reducer that is not a string'])
+			assert.ok(warning.includes('ignored metadata ' + w), `no warning about ${w}: ${warning}`);
+		assert.doesNotMatch(await page.title(), /\[object|undefined|NaN/);
+		await page.click('#mf-stats-btn');
+		assert.doesNotMatch(await page.locator('#mf-stats-list').innerText(), /\[object|undefined|Invalid|NaN/);
+		assert.equal(await page.evaluate(() => ({}).polluted), undefined);
+	},
 };
 
 const [check, file, hash = ''] = process.argv.slice(2);

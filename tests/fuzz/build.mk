@@ -27,7 +27,7 @@ $(FUZZ_BUILD)/fuzz_inflate: $(FUZZ_BUILD)/mf-record/symbolizer/inflate_debug.o
 # once per input, so a filter qualifies only if main keeps no state from
 # one call to the next.  mf-html does not (its report is a static in main),
 # so only its reader is fuzzed, by fuzz_folded.
-FUZZ_FILTERS = $(filter mf-peak mf-leaks mf-fold mf-invert mf-temporal,\
+FUZZ_FILTERS = $(filter mf-peak mf-leaks mf-fold mf-invert mf-temporal mf-diff,\
 	$(patsubst %/,%,$(wildcard mf-*/)))
 FUZZ_HARNESSES += $(FUZZ_FILTERS:%=$(FUZZ_BUILD)/fuzz_%)
 

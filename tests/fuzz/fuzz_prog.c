@@ -21,18 +21,23 @@ int mf_main(int argc, char **argv);
 struct variant {
 	const char *prog;
 	const char *option;	/* one option, or NULL */
+	const char *with;	/* mf-diff's other input: "" the input itself, else a path */
 };
 
 static const struct variant variants[] = {
-	{ "mf-peak", NULL }, { "mf-peak", "--split-threads" },
-	{ "mf-peak", "--max-memory-records=2" },
-	{ "mf-leaks", NULL }, { "mf-leaks", "--split-threads" },
-	{ "mf-fold", NULL }, { "mf-fold", "--temporary" }, { "mf-fold", "--count" },
-	{ "mf-fold", "--temporary=3" }, { "mf-fold", "--split-threads" },
-	{ "mf-invert", NULL },
-	{ "mf-temporal", NULL }, { "mf-temporal", "--leaks" },
-	{ "mf-temporal", "--split-threads" },
-	{ "mf-html", NULL }, { "mf-html", "--hide=^m" },
+	{ "mf-peak", NULL, NULL }, { "mf-peak", "--split-threads", NULL },
+	{ "mf-peak", "--max-memory-records=2", NULL },
+	{ "mf-leaks", NULL, NULL }, { "mf-leaks", "--split-threads", NULL },
+	{ "mf-fold", NULL, NULL }, { "mf-fold", "--temporary", NULL }, { "mf-fold", "--count", NULL },
+	{ "mf-fold", "--temporary=3", NULL }, { "mf-fold", "--split-threads", NULL },
+	{ "mf-invert", NULL, NULL },
+	{ "mf-temporal", NULL, NULL }, { "mf-temporal", "--leaks", NULL },
+	{ "mf-temporal", "--split-threads", NULL },
+	{ "mf-html", NULL, NULL }, { "mf-html", "--hide=^m", NULL },
+	/* mf-diff: the input against itself, and as BASE or NEW of a seed. */
+	{ "mf-diff", NULL, "" }, { "mf-diff", "--normalize", "" },
+	{ "mf-diff", NULL, "tests/fuzz/corpus/folded/peak" },
+	{ "mf-diff", "--normalize", "tests/fuzz/corpus/folded/peak" },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -43,13 +48,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strcmp(variants[i].prog, FUZZ_PROG) == 0)
 			mine[n++] = &variants[i];
 	const struct variant *v = mine[size % n];
-	char *argv[] = { (char *)v->prog, "-f", "-o", "/dev/null", NULL, NULL, NULL };
+	char *argv[] = { (char *)v->prog, "-f", "-o", "/dev/null", NULL, NULL, NULL, NULL };
 	int argc = 4;
 	if (v->option)
 		argv[argc++] = (char *)v->option;
 	FUZZ_RUN(data, size, path) {
 		fuzz_track_begin();	/* after the memfd is open: it is not the filter's */
 		argv[argc++] = (char *)path;
+		if (v->with)	/* mf-diff BASE NEW: the seed first for every other size */
+			argv[argc++] = *v->with ? (char *)v->with : (char *)path;
+		if (v->with && *v->with && size / n % 2) {
+			argv[argc - 1] = argv[argc - 2];
+			argv[argc - 2] = (char *)v->with;
+		}
 		optind = 0;	/* getopt starts afresh */
 		mf_main(argc, argv);
 	}

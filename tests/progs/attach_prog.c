@@ -23,6 +23,11 @@
  *                         prints the child's pid, waits for it
  *   attach_prog zombie    forks a child that exits at once, prints its
  *                         pid and sleeps without reaping it
+ *   attach_prog rawclone  "ready"; once attached, a child made with the raw
+ *                         clone system call (no fork handler runs in it)
+ *                         does 1000 x free(malloc(5555)) and _exit(0) while
+ *                         the parent does 1000 x free(malloc(6666)); once
+ *                         it is reaped, as once: "after", exit 3
  *   attach_prog sleep     "ready", then one nanosleep of 3 s, which the
  *                         injector interrupts: "slept 0 0" when it slept
  *                         the whole time and returned 0 (its result and
@@ -35,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <time.h>
@@ -94,6 +100,22 @@ static void *in_thread(void *arg)
 	char *p = malloc(4444);	/* MARK: thread */
 	memset(p, 3, 4444);
 	return p;
+}
+
+/* In the raw clone's child, and the parent meanwhile, in the same rings. */
+static void raw_clone(void)
+{
+	/* x86-64 argument order: flags, stack, parent_tid, child_tid, tls. */
+	long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		for (int i = 0; i < 1000; i++)
+			free(malloc(5555));
+		_exit(0);
+	}
+	for (int i = 0; i < 1000; i++)
+		free(malloc(6666));
+	if (pid > 0)
+		waitpid((pid_t)pid, NULL, 0);
 }
 
 static double seconds(void)
@@ -201,6 +223,8 @@ int main(int argc, char **argv)
 		puts("still allocating");
 		return 0;
 	}
+	if (strcmp(mode, "rawclone") == 0)
+		raw_clone();
 	after_attach();
 	puts("after");
 	return 3;
