@@ -103,7 +103,8 @@ deps: deps-test
 
 # Recursive make so the build sees the packages deps-build just installed.
 # The tests find the programs through MF_BIN and MF_BUILD (tests/helpers.bash).
-# Every fuzzing harness is built and run CHECK_FUZZ_SECONDS, so that they
+# Every fuzzing harness is built and run CHECK_FUZZ_SECONDS (one a CPU at a
+# time, tests/fuzz/run), so that they
 # keep compiling and finding nothing; only once, without SANITIZE: they
 # have ASan and UBSan of their own.  The suite runs last: its summary line
 # ends the output.
