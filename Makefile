@@ -104,9 +104,10 @@ deps: deps-test
 
 # Recursive make so the build sees the packages deps-build just installed.
 # The tests find the programs through MF_BIN and MF_BUILD (tests/helpers.bash).
-# Every fuzzing harness is built and run CHECK_FUZZ_SECONDS, so that they
-# keep compiling and finding nothing; only once, without SANITIZE: they
-# have ASan and UBSan of their own.  The suite runs last: its summary line
+# Every fuzzing harness is built and run CHECK_FUZZ_SECONDS (as many at a
+# time as there are CPUs, tests/fuzz/run), so that they keep compiling and
+# finding nothing; only once, without SANITIZE: they have ASan and UBSan
+# of their own.  The suite runs last: its summary line
 # ends the output.
 CHECK_FUZZ_SECONDS = 10
 # The sanitized pass leaves out the tests tagged browser and slow (tests/run).

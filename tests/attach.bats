@@ -13,11 +13,12 @@ setup() {
 	pout=$BATS_TEST_TMPDIR/prog.out
 	prog=
 	rec=
+	child=
 }
 
 teardown() {
 	local p
-	for p in $prog $rec; do
+	for p in $child $prog $rec; do
 		kill -KILL "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -66,14 +67,45 @@ line_of() {
 	grep -n "MARK: $1 \*/\$" tests/progs/attach_prog.c | cut -d: -f1
 }
 
-@test "attach: only what the program allocates after attaching is recorded; its output and exit status are its own" {
-	start_prog once
-	run -0 --separate-stderr $BIN/mf-record -p "$prog" -o "$out"
+# start_child MODE: attach_prog MODE in the background ($prog), and the
+# child it starts ($child) once it printed its pid.
+start_child() {
+	local i
+	"$PROGS/attach_prog" "$1" >"$pout" 3>&- &
+	prog=$!
+	for i in $(seq 1 3000); do [ -s "$pout" ] && break; sleep 0.01; done
+	child=$(head -1 "$pout")
+}
+
+# attached STATUS PRINTED [OPTION...]: mf-record -p $prog (with OPTIONs)
+# into $out exits 0 and says nothing, then the program exits STATUS having
+# printed PRINTED (a printf format).
+attached() {
+	local want=$1 printed=$2
+	shift 2
+	run -0 --separate-stderr $BIN/mf-record -p "$prog" "$@" -o "$out"
 	[ "$output" = "" ]
 	[ "$stderr" = "" ]
 	wait_prog
-	[ "$prog_status" = 3 ]
-	[ "$(cat "$pout")" = "$(printf 'ready\nafter')" ]
+	[ "$prog_status" = "$want" ]
+	[ "$(cat "$pout")" = "$(printf "$printed")" ]
+}
+
+# attach_refused PID WHY [COMMAND...]: mf-record -p PID (run as COMMAND,
+# by default $BIN/mf-record) exits 1 saying "cannot attach to process
+# PID: WHY", and writes no file.
+attach_refused() {
+	local pid=$1 why=$2
+	shift 2
+	[ $# -gt 0 ] || set -- "$BIN/mf-record"
+	run -1 --separate-stderr "$@" -p "$pid" -o "$out"
+	[ "$stderr" = "mf-record: cannot attach to process $pid: $why" ]
+	[ ! -e "$out" ]
+}
+
+@test "attach: only what the program allocates after attaching is recorded; its output and exit status are its own" {
+	start_prog once
+	attached 3 'ready\nafter'
 	[ "$(cat "$BATS_TEST_TMPDIR/prog.err")" = "" ]
 	after=$(line_of after)
 	[ "$(allocs "$out")" = "$(printf '2222 1 after_attach:%s\n2222 1 after_attach:%s' "$after" "$after")" ]
@@ -109,21 +141,14 @@ line_of() {
 
 @test "attach: --duration detaches; an interrupted nanosleep sleeps on untouched" {
 	start_prog sleep
-	run -0 --separate-stderr $BIN/mf-record -p "$prog" --duration 1 -o "$out"
-	[ "$stderr" = "" ]
-	wait_prog
-	[ "$prog_status" = 0 ]
 	# nanosleep returned 0, errno 0, after the whole 3 s, although interrupted twice.
-	[ "$(cat "$pout")" = "$(printf 'ready\nslept 0 0')" ]
+	attached 0 'ready\nslept 0 0' --duration 1
 	[ "$(end_record "$out")" = "0 0 0 0 detached 0" ]
 }
 
 @test "attach: a multi-threaded program: every thread's allocations, numbered after the main thread" {
 	start_prog threads
-	run -0 --separate-stderr $BIN/mf-record -p "$prog" -o "$out"
-	wait_prog
-	[ "$prog_status" = 0 ]
-	[ "$(cat "$pout")" = "$(printf 'ready\nafter')" ]
+	attached 0 'ready\nafter'
 	t=$(line_of thread)
 	[ "$(allocs "$out" | sort -k2n)" = "$(printf '4444 %s in_thread:'"$t"'\n' 2 3 4 5 | sed '$s/\n$//')" ]
 	awk -v pid="$pid" '$1 == "T" && $2 == 1 && $3 == pid { ok = 1 } END { exit !ok }' "$out"
@@ -132,10 +157,7 @@ line_of() {
 
 @test "attach: a library loaded with dlopen after attaching is tracked too" {
 	start_prog dlopen
-	run -0 --separate-stderr $BIN/mf-record -p "$prog" -o "$out"
-	wait_prog
-	[ "$prog_status" = 0 ]
-	[ "$(cat "$pout")" = "$(printf 'ready\nafter')" ]
+	attached 0 'ready\nafter'
 	# zlib's deflateInit2_ allocates its state and windows; deflateEnd frees them.
 	[ "$(allocs "$out" | awk '{ print $3 }' | sort -u)" = "deflateInit2_:0" ]
 	read -r allocs frees rest <<<"$(end_record "$out")"
@@ -171,9 +193,7 @@ line_of() {
 }
 
 @test "attach: errors: no such process" {
-	run -1 --separate-stderr $BIN/mf-record -p 2147483647 -o "$out"
-	[ "$stderr" = "mf-record: cannot attach to process 2147483647: no such process" ]
-	[ ! -e "$out" ]
+	attach_refused 2147483647 "no such process"
 }
 
 @test "attach: errors: another user's process is not permitted" {
@@ -185,39 +205,24 @@ line_of() {
 		target=1
 		cmd=("$BIN/mf-record")
 	fi
-	run -1 --separate-stderr "${cmd[@]}" -p "$target" -o "$out"
-	[ "$stderr" = "mf-record: cannot attach to process $target: not permitted: it belongs to another user (uid 0)" ]
-	[ ! -e "$out" ]
+	attach_refused "$target" "not permitted: it belongs to another user (uid 0)" "${cmd[@]}"
 }
 
 @test "attach: errors: a statically linked process" {
 	"$PROGS/attach_static" >"$pout" 3>&- &
 	prog=$!
 	wait_line ready
-	run -1 --separate-stderr $BIN/mf-record -p "$prog" -o "$out"
-	[ "$stderr" = "mf-record: cannot attach to process $prog: it is statically linked, so the tracker cannot be loaded into it" ]
-	[ ! -e "$out" ]
+	attach_refused "$prog" "it is statically linked, so the tracker cannot be loaded into it"
 }
 
 @test "attach: errors: a process traced already" {
-	"$PROGS/attach_prog" traced >"$pout" 3>&- &
-	prog=$!
-	for i in $(seq 1 3000); do [ -s "$pout" ] && break; sleep 0.01; done
-	child=$(head -1 "$pout")
-	run -1 --separate-stderr $BIN/mf-record -p "$child" -o "$out"
-	kill -KILL "$child"
-	[ "$stderr" = "mf-record: cannot attach to process $child: it is already traced by process $prog" ]
-	[ ! -e "$out" ]
+	start_child traced
+	attach_refused "$child" "it is already traced by process $prog"
 }
 
 @test "attach: errors: a process that is exiting (a zombie)" {
-	"$PROGS/attach_prog" zombie >"$pout" 3>&- &
-	prog=$!
-	for i in $(seq 1 3000); do [ -s "$pout" ] && break; sleep 0.01; done
-	child=$(head -1 "$pout")
-	run -1 --separate-stderr $BIN/mf-record -p "$child" -o "$out"
-	[ "$stderr" = "mf-record: cannot attach to process $child: it is exiting" ]
-	[ ! -e "$out" ]
+	start_child zombie
+	attach_refused "$child" "it is exiting"
 }
 
 @test "attach: usage errors" {

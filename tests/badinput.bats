@@ -11,9 +11,11 @@
 # with options before it; "stdout>/dev/full" in front sends standard output
 # to /dev/full and "as-nobody" runs the filter as user nobody.  FILTERS is
 # "events" (the readers of event streams), "folded" (the readers of folded
-# stacks) or program names.  In STDERR, %P stands for the filter and %L
-# for the line where the gzip stream INPUT is cut (gzip_cut_line: it
-# depends on the compressor's exact bytes).
+# stacks), both ("events folded") or program names.  In STDERR, %P stands
+# for the filter and %L for the line where the gzip stream INPUT is cut
+# (gzip_cut_line: it depends on the compressor's exact bytes).  A row of
+# "events folded" whose INPUT has %X is two cases: %X is "mft" for the
+# readers of event streams, "folded" for those of folded stacks.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -23,8 +25,8 @@ FOLDED_FILTERS="mf-html mf-invert mf-fold"
 
 CASES=$(cat <<'EOF'
 empty           | events | 1 | %P: empty: empty input: expected an mf event stream (docs/FORMAT.md)
-cut.mft.gz      | events | 1 | %P: cut.mft.gz:%L: truncated or corrupt gzip input: unexpected end of file
-nul.mft         | events | 1 | %P: nul.mft:2: binary data (a NUL byte) where a text line was expected
+cut.%X.gz       | events folded | 1 | %P: cut.%X.gz:%L: truncated or corrupt gzip input: unexpected end of file
+nul.%X          | events folded | 1 | %P: nul.%X:2: binary data (a NUL byte) where a text line was expected
 garbage.mft     | mf-peak mf-leaks mf-temporal | 1 | %P: garbage.mft:1: expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream
 garbage.mft     | mf-fold | 1 | %P: garbage.mft:1: expected a whole number of at most 20 digits after the stack, found 'garbage'
 overflow.mft    | events | 1 | %P: overflow.mft:5: expected SIZE as a whole number of at most 20 digits, found '18446744073709551616'
@@ -60,27 +62,19 @@ ctlkind.mft     | events | 1 | %P: ctlkind.mft:1: expected KIND 'full' or 'aggre
 ctlsize.mft     | events | 1 | %P: ctlsize.mft:5: expected SIZE as a whole number of at most 20 digits, found '5\x1b[31mé\x7f'
 ctlvalue.folded | folded | 1 | %P: ctlvalue.folded:2: expected a whole number of at most 20 digits after the stack, found '5\x1b]0;x\x07'
 ctlcount.folded | folded | 1 | %P: ctlcount.folded:2: expected '# count=N' with a whole number N, found '\x1b[31m'
-missing.mft     | events | 1 | %P: cannot open 'missing.mft': No such file or directory
-as-nobody locked.mft | events | 1 | %P: cannot open 'locked.mft': Permission denied
-adir            | events | 1 | %P: adir:1: cannot read: Is a directory
-longline.mft.gz | events | 1 | %P: longline.mft.gz:2: line longer than 64 MiB
-stdout>/dev/full ok.mft | events | 1 | %P: cannot write 'standard output': No space left on device
--f -o /dev/full ok.mft | events | 1 | %P: cannot write '/dev/full': No space left on device
+missing.%X      | events folded | 1 | %P: cannot open 'missing.%X': No such file or directory
+as-nobody locked.%X | events folded | 1 | %P: cannot open 'locked.%X': Permission denied
+adir            | events folded | 1 | %P: adir:1: cannot read: Is a directory
+longline.%X.gz  | events folded | 1 | %P: longline.%X.gz:2: line longer than 64 MiB
+stdout>/dev/full ok.%X | events folded | 1 | %P: cannot write 'standard output': No space left on device
+-f -o /dev/full ok.%X | events folded | 1 | %P: cannot write '/dev/full': No space left on device
 empty           | mf-html mf-invert | 1 | %P: empty: empty input: expected folded stacks (docs/FORMAT.md)
-cut.folded.gz   | folded | 1 | %P: cut.folded.gz:%L: truncated or corrupt gzip input: unexpected end of file
-nul.folded      | folded | 1 | %P: nul.folded:2: binary data (a NUL byte) where a text line was expected
 overflow.folded | folded | 1 | %P: overflow.folded:2: expected a whole number of at most 20 digits after the stack, found '18446744073709551616'
 sum.folded      | mf-invert | 1 | %P: sum.folded:4: the total of a stack overflows 64 bits
 sum.folded      | mf-fold mf-html | 1 | %P: sum.folded:3: the total of all stacks overflows 64 bits
 negative.folded | folded | 1 | %P: negative.folded:2: expected a whole number of at most 20 digits after the stack, found '-5'
 novalue.folded  | folded | 1 | %P: novalue.folded:2: expected 'FRAME;FRAME;... VALUE', found no value
 badcount.folded | folded | 1 | %P: badcount.folded:2: expected '# count=N' with a whole number N, found 'x'
-missing.folded  | folded | 1 | %P: cannot open 'missing.folded': No such file or directory
-as-nobody locked.folded | folded | 1 | %P: cannot open 'locked.folded': Permission denied
-adir            | folded | 1 | %P: adir:1: cannot read: Is a directory
-longline.folded.gz | folded | 1 | %P: longline.folded.gz:2: line longer than 64 MiB
-stdout>/dev/full ok.folded | folded | 1 | %P: cannot write 'standard output': No space left on device
--f -o /dev/full ok.folded | folded | 1 | %P: cannot write '/dev/full': No space left on device
 EOF
 )
 
@@ -174,6 +168,21 @@ while n:
 out.write(z.compress(b"\n") + z.flush())' "$1" "$2"
 }
 
+# The rows of the table, each row of INPUT %X made two (see the top).
+cases() {
+	local row
+	while IFS= read -r row; do
+		if [[ $row == *%X* ]]; then
+			row=${row/| events folded |/| events |}
+			echo "${row//%X/mft}"
+			row=${row/| events |/| folded |}
+			echo "${row//%X/folded}"
+		else
+			echo "$row"
+		fi
+	done <<<"$CASES"
+}
+
 # Run every row of the table whose INPUT matches $1 (a regular expression
 # on the whole field) for each of its filters; print every mismatch.
 check_cases() {
@@ -192,7 +201,7 @@ check_cases() {
 			ran=$((ran + 1))
 			failures+=$(check_one "$prog" "$input" "$status" "${stderr//%P/$prog}")
 		done
-	done <<<"$CASES"
+	done < <(cases)
 	[ "$ran" -gt 0 ] || { echo "no case matches '$pattern'"; return 1; }
 	[ -z "$failures" ] || { printf '%s' "$failures"; return 1; }
 }

@@ -24,14 +24,6 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
-stacks() {
-	grep -v '^#' <<<"$output"
-}
-
-meta() {
-	sed -n "s/^# $1=//p" <<<"$output"
-}
-
 # The last frame's function of each stack of diff_builds, with both values.
 leaf_values() {
 	grep -v '^#' | grep 'diff_builds\.c' | sed 's/^.*;\([a-z]*\) ([^;]*) \([0-9]* [0-9]*\)$/\1 \2/' | sort
@@ -183,27 +175,27 @@ main;a 1 1' ]
 
 @test "diff format: bad diff lines are errors naming FILE:LINE" {
 	printf '# reducer="diff"\nmain;a 1\n' > one
-	run -1 --separate-stderr "$BIN/mf-invert" one
-	[ "$stderr" = "mf-invert: one:2: expected 'FRAME;FRAME;... BEFORE AFTER' in a diff, found one value" ]
+	fails_saying "mf-invert: one:2: expected 'FRAME;FRAME;... BEFORE AFTER' in a diff, found one value" \
+		"$BIN/mf-invert" one
 	printf '# reducer="diff"\nmain;a x 1\n' > word
-	run -1 --separate-stderr "$BIN/mf-fold" --functions word
-	[ "$stderr" = "mf-fold: word:2: expected 'FRAME;FRAME;... BEFORE AFTER' in a diff, found 'x' before AFTER" ]
+	fails_saying "mf-fold: word:2: expected 'FRAME;FRAME;... BEFORE AFTER' in a diff, found 'x' before AFTER" \
+		"$BIN/mf-fold" --functions word
 	printf '# reducer="diff"\n# count=1\nmain;a 1 1\n' > count
-	run -1 --separate-stderr "$BIN/mf-invert" count
-	[ "$stderr" = "mf-invert: count:2: expected '# counts=[BEFORE,AFTER]' in a diff, found '# count='" ]
+	fails_saying "mf-invert: count:2: expected '# counts=[BEFORE,AFTER]' in a diff, found '# count='" \
+		"$BIN/mf-invert" count
 	printf '# reducer="diff"\n# counts=[1]\nmain;a 1 1\n' > counts
-	run -1 --separate-stderr "$BIN/mf-invert" counts
-	[ "$stderr" = "mf-invert: counts:2: expected '# counts=[BEFORE,AFTER]' with whole numbers, found '[1]'" ]
+	fails_saying "mf-invert: counts:2: expected '# counts=[BEFORE,AFTER]' with whole numbers, found '[1]'" \
+		"$BIN/mf-invert" counts
 	printf 'main;a 1\n# reducer="diff"\nmain;a 1 1\n' > late
-	run -1 --separate-stderr "$BIN/mf-invert" late
-	[ "$stderr" = "mf-invert: late:2: expected a diff's '# reducer=' line before its first stack line" ]
+	fails_saying "mf-invert: late:2: expected a diff's '# reducer=' line before its first stack line" \
+		"$BIN/mf-invert" late
 	printf '# reducer="diff"\n# stack_live=[[0,1,1]]\nmain;a 1 1\n' > series
-	run -1 --separate-stderr "$BIN/mf-fold" series
-	[ "$stderr" = "mf-fold: series:2: expected no per-stack series in a diff, found '# stack_live='" ]
-	run -1 --separate-stderr "$BIN/mf-invert" series
-	[ "$stderr" = "mf-invert: series:2: expected no per-stack series in a diff, found '# stack_live='" ]
-	run -1 --separate-stderr "$BIN/mf-fold" --count series
-	[ "$stderr" = "mf-fold: series:1: --count needs folded stacks of one side, and this is a diff" ]
+	fails_saying "mf-fold: series:2: expected no per-stack series in a diff, found '# stack_live='" \
+		"$BIN/mf-fold" series
+	fails_saying "mf-invert: series:2: expected no per-stack series in a diff, found '# stack_live='" \
+		"$BIN/mf-invert" series
+	fails_saying "mf-fold: series:1: --count needs folded stacks of one side, and this is a diff" \
+		"$BIN/mf-fold" --count series
 	printf '# reducer="diff"\n# counts=[18446744073709551615,0]\nmain;a (x.c:1) 1 1\n# counts=[1,0]\nmain;a (x.c:2) 1 1\n' > big
 	run -1 --separate-stderr "$BIN/mf-fold" --functions big
 	[ "$stderr" = "mf-fold: big:5: the total of a stack overflows 64 bits" ]
@@ -267,13 +259,8 @@ main;three 350" ]
 	# The peak's metadata, and the moment.
 	run -0 --separate-stderr "$BIN/mf-peak" --at 1000 "$DATA/diff_phases.mft"
 	[ "$stderr" = "" ]
-	[ "$(meta reducer)" = '"live"' ]
-	[ "$(meta at_ms)" = 1000 ]
-	[ "$(meta peak_bytes)" = 560 ]
-	[ "$(meta peak_time_ms)" = 1500 ]
-	[ "$(meta shown_bytes)" = 310 ]
-	[ "$(meta shown_allocations)" = 3 ]
-	[ "$(meta memory)" = "[1000,310,4096]" ]
+	meta_is reducer '"live"' at_ms 1000 peak_bytes 560 peak_time_ms 1500 \
+		shown_bytes 310 shown_allocations 3 memory "[1000,310,4096]"
 	grep -qx '# count=2' <<<"$output"
 	# Split by thread, too.
 	run -0 "$BIN/mf-peak" --split-threads --at 1000 "$DATA/diff_phases.mft"

@@ -39,29 +39,34 @@ size_counts() {
 	awk '$1 == "a" { print $4 }' "$1" | sort -n | uniq -c | awk '{ print $1, $2 }'
 }
 
+# The E record from its third field: the counts and how the program ended.
 end_record() {
 	grep '^E ' "$1" | cut -d' ' -f3-
 }
 
-@test "faults: SIGSEGV keeps the events before it and ends with signal 11" {
-	run -139 "$BIN/mf-record" -o "$out" "$PROGS/fault_end" segv
+# recorded STATUS COUNT COUNTS END PROGRAM [ARG...]: PROGRAM of
+# tests/progs (with ARGs) recorded into $out exits STATUS, the capture is
+# valid, COUNT of it (sizes or size_counts) is COUNTS and its E record,
+# from its third field, is END.
+recorded() {
+	local want=$1 count=$2 counts=$3 end=$4 prog=$5
+	shift 5
+	run "-$want" "$BIN/mf-record" -o "$out" "$PROGS/$prog" "$@"
 	valid "$out"
-	[ "$(sizes "$out")" = "4243 4243 4243" ]
-	[ "$(end_record "$out")" = "3 0 0 0 signal 11" ]
+	[ "$("$count" "$out")" = "$counts" ]
+	[ "$(end_record "$out")" = "$end" ]
+}
+
+@test "faults: SIGSEGV keeps the events before it and ends with signal 11" {
+	recorded 139 sizes "4243 4243 4243" "3 0 0 0 signal 11" fault_end segv
 }
 
 @test "faults: abort keeps the events before it and ends with signal 6" {
-	run -134 "$BIN/mf-record" -o "$out" "$PROGS/fault_end" abort
-	valid "$out"
-	[ "$(sizes "$out")" = "4243 4243 4243" ]
-	[ "$(end_record "$out")" = "3 0 0 0 signal 6" ]
+	recorded 134 sizes "4243 4243 4243" "3 0 0 0 signal 6" fault_end abort
 }
 
 @test "faults: _exit skips the exit handlers, not the recording" {
-	run -7 "$BIN/mf-record" -o "$out" "$PROGS/fault_end" _exit
-	valid "$out"
-	[ "$(sizes "$out")" = "4243 4243 4243" ]
-	[ "$(end_record "$out")" = "3 0 0 0 exit 7" ]
+	recorded 7 sizes "4243 4243 4243" "3 0 0 0 exit 7" fault_end _exit
 }
 
 @test "faults: exit from a thread other than main" {
@@ -109,13 +114,10 @@ end_record() {
 # shares the rings: it must find out by itself that it is not the
 # recorded process, before it writes.
 @test "faults: a child of a raw clone (no fork handlers) leaves the parent's stream intact" {
-	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_rawclone"
-	valid "$out"
-	run -0 --separate-stderr "$BIN/mf-peak" "$out"
-	[ "$(size_counts "$out")" = "1 7771
+	recorded 0 size_counts "1 7771
 1 7773
-100000 7774" ]
-	[ "$(end_record "$out")" = "100002 100000 0 0 exit 0" ]
+100000 7774" "100002 100000 0 0 exit 0" fault_rawclone
+	run -0 --separate-stderr "$BIN/mf-peak" "$out"
 }
 
 # The launcher checks what it writes: a ring that says something no
@@ -161,10 +163,7 @@ end_record() {
 }
 
 @test "faults: 100 forked children that exit() leave the parent's stream intact" {
-	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_fork"
-	valid "$out"
-	[ "$(sizes "$out")" = "5551 5553" ]
-	[[ "$(end_record "$out")" == "2 0 0 0 exit 0" ]]
+	recorded 0 sizes "5551 5553" "2 0 0 0 exit 0" fault_fork
 }
 
 @test "faults: exec: the new program continues the recording, which ends with its status" {
@@ -177,26 +176,17 @@ end_record() {
 }
 
 @test "faults: closing every descriptor from 3 to 1024 does not stop the recording" {
-	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_fds" close
-	valid "$out"
-	[ "$(size_counts "$out")" = "1 7771
-100 7772" ]
-	[ "$(end_record "$out")" = "101 0 0 0 exit 0" ]
+	recorded 0 size_counts "1 7771
+100 7772" "101 0 0 0 exit 0" fault_fds close
 }
 
 @test "faults: dup2 over every descriptor from 3 to 1024 does not stop the recording" {
-	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_fds" dup2
-	valid "$out"
-	[ "$(size_counts "$out")" = "1 7771
-100 7772" ]
-	[ "$(end_record "$out")" = "101 0 0 0 exit 0" ]
+	recorded 0 size_counts "1 7771
+100 7772" "101 0 0 0 exit 0" fault_fds dup2
 }
 
 @test "faults: a signal handler that allocates, raised 10000 times" {
-	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_signal" raise
-	valid "$out"
-	[ "$(size_counts "$out")" = "10000 8881" ]
-	[ "$(end_record "$out")" = "10000 10000 0 0 exit 0" ]
+	recorded 0 size_counts "10000 8881" "10000 10000 0 0 exit 0" fault_signal raise
 }
 
 # The timer's signals land inside the tracker's own hooks (main maps and
@@ -229,10 +219,7 @@ end_record() {
 }
 
 @test "faults: allocations in constructors, atexit handlers and destructors" {
-	run -0 "$BIN/mf-record" -o "$out" "$PROGS/fault_ctor"
-	valid "$out"
-	[ "$(sizes "$out")" = "1231 1234 1233 1232" ]
-	[ "$(end_record "$out")" = "4 0 0 0 exit 0" ]
+	recorded 0 sizes "1231 1234 1233 1232" "4 0 0 0 exit 0" fault_ctor
 }
 
 @test "faults: a capture to /dev/full is a clear error" {

@@ -58,6 +58,83 @@ temporal_views() {
 	}' "$1"
 }
 
+# stacks: the stack lines of $output (the lines that are not comments).
+# A file may define its own stacks and meta (after `load helpers`).
+stacks() {
+	grep -v '^#' <<<"$output"
+}
+
+# meta KEY: the value of metadata key KEY in $output, one line a value.
+meta() {
+	sed -n "s/^# $1=//p" <<<"$output"
+}
+
+# meta_is KEY VALUE [KEY VALUE...]: each KEY's metadata in $output is
+# exactly VALUE (one line).
+meta_is() {
+	while [ $# -gt 0 ]; do
+		if [ "$(meta "$1")" != "$2" ]; then
+			echo "# $1=$(meta "$1"), expected $2" >&2
+			return 1
+		fi
+		shift 2
+	done
+}
+
+# reduce_peak_meta REDUCER: the metadata a reducer writes first for
+# tests/data/reduce_peak.mft, REDUCER's name in it: down to its module
+# line, then (but for mf-fold's "all") the peak and leak figures and its
+# memory lines.
+reduce_peak_meta() {
+	cat <<EOF
+# format="mf-folded/1"
+# reducer="$1"
+# value="bytes"
+# inverted=false
+# split_threads=false
+# command="./app 100000"
+# argv=["./app","100000"]
+# pid=4242
+# start_ms=1764127800000
+# duration_ms=12
+# interval_ms=10
+# ended="exit 0"
+# total_allocations=4
+# total_frees=2
+# total_bytes=500
+# untracked_frees=0
+# thread={"thread":1,"tid":4242,"name":"app"}
+# module={"path":"/src/app","program":true,"lines":true,"files":["/src/app.c"]}
+EOF
+	[ "$1" = all ] || cat <<EOF
+# peak_bytes=300
+# peak_time_ms=5
+# peak_allocations=2
+# leaked_bytes=250
+# leaked_allocations=2
+# memory=[5,100,4096]
+# memory=[10,250,8192]
+EOF
+}
+
+# reduce_peak_writes REDUCER PROGRAM [OPTION...] <REST: PROGRAM (with
+# OPTIONs) on tests/data/reduce_peak.mft exits 0, says nothing on standard
+# error, and writes exactly reduce_peak_meta REDUCER followed by REST.
+reduce_peak_writes() {
+	run -0 --separate-stderr "$BIN/$2" "${@:3}" "$DATA/reduce_peak.mft"
+	[ "$stderr" = "" ]
+	diff -u <(reduce_peak_meta "$1"; cat) <(echo "$output")
+}
+
+# fails_saying MESSAGE COMMAND...: COMMAND exits 1 and its standard error
+# is exactly MESSAGE; its standard output is left in $output.
+fails_saying() {
+	local message=$1
+	shift
+	run -1 --separate-stderr "$@"
+	[ "$stderr" = "$message" ]
+}
+
 # Whether the browser tests can run (playwright-core, from make check); says why not.
 browser_ready() {
 	[ -d tests/browser/node_modules/playwright-core ] && return 0

@@ -104,13 +104,47 @@ bytes() {
 	awk -v s="$1" '!/^#/ && index($0, s) { n += $NF } END { print n + 0 }'
 }
 
-# bats test_tags=slow
-@test "python: the seed's simple example: c and d of equal width under b under a" {
-	local python f=$PY/py_simple.py
+# one_big TEXT FILE: the one stack line of FILE of 50 kB or more that
+# contains TEXT; fails, saying what it found, when there is none or several.
+# FILE's big lines are kept in FILE.big the first time: a report of
+# py_features.py is 45 MB, and one test looks in it 40 times a Python.
+one_big() {
+	local line
+	if [ ! -e "$2.big" ]; then
+		big <"$2" >"$2.big.part"
+		mv "$2.big.part" "$2.big"
+	fi
+	line=$(grep -F "$1" "$2.big")
+	if [ -z "$line" ] || [ "$(wc -l <<<"$line")" != 1 ]; then
+		echo "not one stack of 50 kB or more with $1 in $2 but:" >&2
+		echo "$line" >&2
+		return 1
+	fi
+	echo "$line"
+}
+
+# each_python CHECK [REDUCER PROGRAM [OPTION]]: the function CHECK run
+# with each interpreter of pythons, whose path goes to the output first:
+# `CHECK PYTHON`, or with REDUCER `CHECK PYTHON REPORT`, REPORT the file
+# of report's REDUCER (with OPTION) on PROGRAM run by PYTHON.
+each_python() {
+	local python pys out
 	pys=$(pythons)
 	for python in $pys; do
 		echo "# $python"
-		peak=$(report mf-peak "$python" py_simple.py)
+		if [ $# -eq 1 ]; then
+			"$1" "$python"
+		else
+			out=$(report "$2" "$python" "$3" "${4:-}")
+			"$1" "$python" "$out"
+		fi
+	done
+}
+
+# bats test_tags=slow
+@test "python: the seed's simple example: c and d of equal width under b under a" {
+	check() {
+		local python=$1 peak=$2 f=$PY/py_simple.py
 		c=$(bytes ";<module> ($f:13);a ($f:2);b ($f:5);c ($f:8);" <"$peak")
 		d=$(bytes ";<module> ($f:13);a ($f:2);b ($f:5);d ($f:11);" <"$peak")
 		echo "# c $c d $d"
@@ -124,16 +158,14 @@ bytes() {
 		below=${below#*";c ($f:8);"}
 		[[ "$below" != *".py:"* ]]
 		[[ "$below" == *" ("*")"* ]]
-	done
+	}
+	each_python check mf-peak py_simple.py
 }
 
 # bats test_tags=slow
 @test "python: the seed's complete example: g widest, b four times h, d's own half of e, no missing" {
-	local python f=$PY/py_complete.py
-	pys=$(pythons)
-	for python in $pys; do
-		echo "# $python"
-		peak=$(report mf-peak "$python" py_complete.py)
+	check() {
+		local python=$1 peak=$2 f=$PY/py_complete.py
 		mine=$(own "$f" <"$peak")
 		echo "$mine"
 		g=$(awk '$1 == "g" { print $2 }' <<<"$mine")
@@ -154,16 +186,14 @@ bytes() {
 		[ "$((b * 10 / h))" -ge 34 ]
 		[ "$((b * 10 / h))" -le 40 ]
 		[ "$(bytes "missing ($f:" <"$peak")" = 0 ]
-	done
+	}
+	each_python check mf-peak py_complete.py
 }
 
 # bats test_tags=slow
 @test "python: the seed's inverted example: a three times a1 at the root of the inverted graph" {
-	local python f=$PY/py_inverted.py
-	pys=$(pythons)
-	for python in $pys; do
-		echo "# $python"
-		peak=$(report mf-peak "$python" py_inverted.py)
+	check() {
+		local python=$1 peak=$2 f=$PY/py_inverted.py
 		inverted=$peak.inverted
 		$BIN/mf-invert "$peak" >"$inverted"
 		# The innermost Python frame of each inverted stack: the root once
@@ -188,62 +218,49 @@ bytes() {
 		# a's callers, innermost first: b, then c (from d and from g).
 		[ "$(bytes ";a ($f:2);b ($f:8);c ($f:11);g ($f:23);" <"$inverted")" = "$((2 * ${a1%% *}))" ]
 		[ "$(bytes ";a ($f:2);b ($f:8);d ($f:14);main ($f:27);" <"$inverted")" = "${a1%% *}" ]
-	done
+	}
+	each_python check mf-peak py_inverted.py
 }
 
 # bats test_tags=slow
 @test "python: two threading threads, each its own stack under Thread.run" {
-	local python f=$PY/py_features.py
-	pys=$(pythons)
-	for python in $pys; do
-		echo "# $python"
-		leaks=$(report mf-leaks "$python" py_features.py --split-threads)
-		one=$(grep -F "worker_one ($f:13);" "$leaks" | big)
-		two=$(grep -F "worker_two ($f:17);" "$leaks" | big)
-		[ -n "$one" ]
-		[ "$(wc -l <<<"$one")" = 1 ]
-		[ -n "$two" ]
-		[ "$(wc -l <<<"$two")" = 1 ]
-		[[ "$one" == "thread 2 ("*");"* ]]
-		[[ "$two" == "thread 3 ("*");"* ]]
-		[[ "$one" == *"Thread.run ("*"/threading.py:"*");"*"worker_one ($f:13);"* ]]
-		[ "${one##* }" -ge 111111 ]
-		[ "${two##* }" -ge 222222 ]
-		[ "${one##* }" -lt 111200 ]
-		[ "${two##* }" -lt 222300 ]
-	done
+	check() {
+		local python=$1 leaks=$2 f=$PY/py_features.py
+		# thread N FUNCTION LINE MIN MAX: FUNCTION's one stack is thread N's
+		# and under Thread.run, of MIN bytes or more and less than MAX.
+		thread() {
+			local stack
+			stack=$(one_big "$2 ($f:$3);" "$leaks")
+			[[ "$stack" == "thread $1 ("*");"* ]]
+			[[ "$stack" == *"Thread.run ("*"/threading.py:"*");"*"$2 ($f:$3);"* ]]
+			[ "${stack##* }" -ge "$4" ]
+			[ "${stack##* }" -lt "$5" ]
+		}
+		thread 2 worker_one 13 111111 111200
+		thread 3 worker_two 17 222222 222300
+	}
+	each_python check mf-leaks py_features.py --split-threads
 }
 
 # bats test_tags=slow
 @test "python: a generator and an asyncio coroutine sit below their callers" {
-	local python f=$PY/py_features.py
-	pys=$(pythons)
-	for python in $pys; do
-		echo "# $python"
-		leaks=$(report mf-leaks "$python" py_features.py)
-		gen=$(grep -F "generator ($f:28);" "$leaks" | big)
-		coro=$(grep -F "coroutine ($f:37);" "$leaks" | big)
-		[ -n "$gen" ]
-		[ "$(wc -l <<<"$gen")" = 1 ]
-		[ -n "$coro" ]
-		[ "$(wc -l <<<"$coro")" = 1 ]
+	check() {
+		local python=$1 leaks=$2 f=$PY/py_features.py
+		gen=$(one_big "generator ($f:28);" "$leaks")
+		coro=$(one_big "coroutine ($f:37);" "$leaks")
 		[[ "$gen" == *";main ($f:73);use_generator ($f:32);"*";generator ($f:28);"* ]]
 		[[ "$coro" == *";main ($f:74);use_coroutine ($f:41);run ("*"/asyncio/runners.py:"*";coroutine ($f:37);"* ]]
 		[ "${gen##* }" -ge 333333 ]
 		[ "${coro##* }" -ge 444444 ]
-	done
+	}
+	each_python check mf-leaks py_features.py
 }
 
 # bats test_tags=slow
 @test "python: json.loads keeps its C frames below the Python caller" {
-	local python f=$PY/py_features.py
-	pys=$(pythons)
-	for python in $pys; do
-		echo "# $python"
-		leaks=$(report mf-leaks "$python" py_features.py)
-		line=$(grep -F ";parse ($f:51);loads (" "$leaks" | big)
-		[ -n "$line" ]
-		[ "$(wc -l <<<"$line")" = 1 ]
+	check() {
+		local python=$1 leaks=$2 f=$PY/py_features.py
+		line=$(one_big ";parse ($f:51);loads (" "$leaks")
 		[[ "$line" == *";parse ($f:51);loads ("*"/json/__init__.py:"*");JSONDecoder.decode ("*"/json/decoder.py:"*");JSONDecoder.raw_decode ("*"/json/decoder.py:"*");"* ]]
 		# After raw_decode: native frames only, at least the decoder's.
 		below=${line##*/json/decoder.py:}
@@ -254,34 +271,28 @@ bytes() {
 		if [ "$python" != /usr/bin/python3.11 ]; then
 			[[ "$below" == *"scan_once_unicode ("* ]]
 		fi
-	done
+	}
+	each_python check mf-leaks py_features.py
 }
 
 # bats test_tags=slow
 @test "python: a recursion 1000 deep keeps its innermost 128 Python frames under <STACK TOO DEEP>" {
-	local python f=$PY/py_features.py
-	pys=$(pythons)
-	for python in $pys; do
-		echo "# $python"
-		leaks=$(report mf-leaks "$python" py_features.py)
-		line=$(grep -F "recurse ($f:46);" "$leaks" | big)
-		[ -n "$line" ]
-		[ "$(wc -l <<<"$line")" = 1 ]
+	check() {
+		local python=$1 leaks=$2 f=$PY/py_features.py
+		line=$(one_big "recurse ($f:46);" "$leaks")
 		want="<STACK TOO DEEP>;"
 		for i in $(seq 127); do want="${want}recurse ($f:47);"; done
 		want="${want}recurse ($f:46);"
 		[[ "$line" == "$want"* ]]
 		[ "${line##* }" -ge 555555 ]
-	done
+	}
+	each_python check mf-leaks py_features.py
 }
 
 # bats test_tags=slow
 @test "python: exec'd code objects freed and replaced at the same address keep their own names and lines" {
-	local python f=$PY/py_features.py
-	pys=$(pythons)
-	for python in $pys; do
-		echo "# $python"
-		leaks=$(report mf-leaks "$python" py_features.py)
+	check() {
+		local python=$1 leaks=$2 f=$PY/py_features.py
 		cap=$(capture "$python" py_features.py)
 		# The program counts the code objects it saw at an address used before.
 		run -0 cat "$cap.err"
@@ -289,14 +300,13 @@ bytes() {
 		[ "${BASH_REMATCH[1]}" -gt 0 ]
 		for i in $(seq 0 39); do
 			name=$(printf 'f%02d' "$i")
-			line=$(grep -F ";$name (<string>:" "$leaks" | big)
-			[ -n "$line" ]
-			[ "$(wc -l <<<"$line")" = 1 ]
+			line=$(one_big ";$name (<string>:" "$leaks")
 			[[ "$line" == *";exec_replaced ($f:66);$name (<string>:$((i % 5 + 2)));"* ]]
 			[ "${line##* }" -ge $((700000 + i)) ]
 			[ "${line##* }" -lt $((700000 + i + 100)) ]
 		done
-	done
+	}
+	each_python check mf-leaks py_features.py
 }
 
 # bats test_tags=slow

@@ -145,19 +145,25 @@ sizes_and_frees() {
 	awk '$1 == "a" || $1 == "f" { print $1, $2, ($1 == "a" ? $4 " " $5 : $3) }' "$1"
 }
 
-@test "munmap of part of a mapping frees it and keeps the parts that stay" {
-	run -0 $BIN/mf-record -o "$out" $PROGS/rec_munmap
+# records_are PROGRAM RECORDS: PROGRAM of tests/progs recorded exits 0, its
+# stream is valid and its a and f records (sizes_and_frees) are RECORDS.
+records_are() {
+	run -0 $BIN/mf-record -o "$out" $PROGS/$1
 	valid_stream "$out"
-	page=$(getconf PAGESIZE)
 	run -0 sizes_and_frees "$out"
-	[ "$output" = "a 1 $((8 * page)) mmap
+	[ "$output" = "$2" ]
+}
+
+@test "munmap of part of a mapping frees it and keeps the parts that stay" {
+	page=$(getconf PAGESIZE)
+	records_are rec_munmap "a 1 $((8 * page)) mmap
 f 1 0
 a 1 $((7 * page)) mmap
 f 1 0
 a 1 $((3 * page)) mmap
 a 1 $((3 * page)) mmap
 f 1 1
-f 1 0" ]
+f 1 0"
 	# The parts keep the mapping's stack.
 	[ "$(awk '$1 == "a" { print $3 }' "$out" | sort -u | wc -l)" -eq 1 ]
 	# The last munmap touches nothing tracked: one untracked free.
@@ -181,18 +187,15 @@ f 1 0" ]
 }
 
 @test "mremap of part of a mapping: the parts around it stay counted" {
-	run -0 $BIN/mf-record -o "$out" $PROGS/rec_mremap
-	valid_stream "$out"
 	page=$(getconf PAGESIZE)
-	run -0 sizes_and_frees "$out"
-	[ "$output" = "a 1 $((4 * page)) mmap
+	records_are rec_mremap "a 1 $((4 * page)) mmap
 f 1 0
 a 1 $((1 * page)) mmap
 a 1 $((2 * page)) mmap
 a 1 $((3 * page)) mremap
 f 1 0
 f 1 2
-f 1 1" ]
+f 1 1"
 	grep -qx "E [0-9]* 4 4 0 0 exit 0" "$out"
 }
 
@@ -314,25 +317,26 @@ E $(awk '$1 == "E" { print $2 }' "$out") 5 5 0 0 exit 0" ]
 	[ ! -e "$out" ]
 }
 
-@test "the exit status passes through: exit 3" {
-	run -3 $BIN/mf-record -o "$out" $PROGS/rec_exit exit3
+# rec_exit_ends HOW STATUS END: rec_exit HOW (its one allocation of 4242
+# bytes, then its end) recorded exits STATUS, the stream is valid, holds
+# that allocation and ends with "E MS 1 0 0 0 END".
+rec_exit_ends() {
+	run "-$2" $BIN/mf-record -o "$out" $PROGS/rec_exit "$1"
 	valid_stream "$out"
-	grep -qx 'E [0-9]* 1 0 0 0 exit 3' "$out"
+	grep -qx "E [0-9]* 1 0 0 0 $3" "$out"
 	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
+}
+
+@test "the exit status passes through: exit 3" {
+	rec_exit_ends exit3 3 "exit 3"
 }
 
 @test "a program killed by SIGSEGV gives 139 and signal 11, its events kept" {
-	run -139 $BIN/mf-record -o "$out" $PROGS/rec_exit segv
-	valid_stream "$out"
-	grep -qx 'E [0-9]* 1 0 0 0 signal 11' "$out"
-	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
+	rec_exit_ends segv 139 "signal 11"
 }
 
 @test "abort keeps the events before it" {
-	run -134 $BIN/mf-record -o "$out" $PROGS/rec_exit abort
-	valid_stream "$out"
-	grep -qx 'E [0-9]* 1 0 0 0 signal 6' "$out"
-	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
+	rec_exit_ends abort 134 "signal 6"
 }
 
 @test "a double free that glibc aborts on is counted as a double free" {
@@ -371,16 +375,11 @@ f 1 0" ]
 }
 
 @test "_exit keeps the events before it" {
-	run -5 $BIN/mf-record -o "$out" $PROGS/rec_exit _exit
-	valid_stream "$out"
-	grep -qx 'E [0-9]* 1 0 0 0 exit 5' "$out"
-	[ "$(awk '$1 == "a" { print $4 }' "$out")" = 4242 ]
+	rec_exit_ends _exit 5 "exit 5"
 }
 
 @test "SIGKILL keeps the events before it" {
-	run -137 $BIN/mf-record -o "$out" $PROGS/rec_exit kill
-	valid_stream "$out"
-	grep -qx 'E [0-9]* 1 0 0 0 signal 9' "$out"
+	rec_exit_ends kill 137 "signal 9"
 }
 
 @test "SIGTERM to mf-record is passed on to the program, and the stream finished" {

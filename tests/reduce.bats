@@ -11,45 +11,8 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
-# The stack lines of $output (the lines that are not comments).
-stacks() {
-	grep -v '^#' <<<"$output"
-}
-
-# The value of metadata key $1 in $output.
-meta() {
-	sed -n "s/^# $1=//p" <<<"$output"
-}
-
 @test "mf-peak: the whole output of a small capture" {
-	run -0 --separate-stderr "$BIN/mf-peak" "$DATA/reduce_peak.mft"
-	[ "$stderr" = "" ]
-	diff -u - <(echo "$output") <<'EOF'
-# format="mf-folded/1"
-# reducer="peak"
-# value="bytes"
-# inverted=false
-# split_threads=false
-# command="./app 100000"
-# argv=["./app","100000"]
-# pid=4242
-# start_ms=1764127800000
-# duration_ms=12
-# interval_ms=10
-# ended="exit 0"
-# total_allocations=4
-# total_frees=2
-# total_bytes=500
-# untracked_frees=0
-# thread={"thread":1,"tid":4242,"name":"app"}
-# module={"path":"/src/app","program":true,"lines":true,"files":["/src/app.c"]}
-# peak_bytes=300
-# peak_time_ms=5
-# peak_allocations=2
-# leaked_bytes=250
-# leaked_allocations=2
-# memory=[5,100,4096]
-# memory=[10,250,8192]
+	reduce_peak_writes peak mf-peak <<'EOF'
 # shown_bytes=300
 # shown_allocations=2
 # count=1
@@ -79,11 +42,7 @@ main (/src/grow.c:20);scratch (/src/grow.c:9) 5" ]
 @test "mf-leaks: allocations live at the end, realloc chain included" {
 	run -0 --separate-stderr "$BIN/mf-leaks" "$DATA/reduce_realloc.mft"
 	[ "$(stacks)" = "main (/src/grow.c:20);grow (/src/grow.c:5) 40" ]
-	[ "$(meta reducer)" = '"leaks"' ]
-	[ "$(meta leaked_bytes)" = 40 ]
-	[ "$(meta leaked_allocations)" = 1 ]
-	[ "$(meta shown_bytes)" = 40 ]
-	[ "$(meta peak_bytes)" = 45 ]
+	meta_is reducer '"leaks"' leaked_bytes 40 leaked_allocations 1 shown_bytes 40 peak_bytes 45
 	grep -qx '# count=1' <<<"$output"
 }
 
@@ -406,16 +365,16 @@ thread 2 (worker);work (/src/mt.c:10);worker_main (/src/mt.c:20) 1000" ]
 }
 
 @test "mf-invert refuses an event stream" {
-	run -1 --separate-stderr "$BIN/mf-invert" "$DATA/reduce_peak.mft"
+	fails_saying "mf-invert: $DATA/reduce_peak.mft:1: expected folded stacks, found an event stream header (reduce it first: mf-peak, mf-leaks or mf-fold)" \
+		"$BIN/mf-invert" "$DATA/reduce_peak.mft"
 	[ "$output" = "" ]
-	[ "$stderr" = "mf-invert: $DATA/reduce_peak.mft:1: expected folded stacks, found an event stream header (reduce it first: mf-peak, mf-leaks or mf-fold)" ]
 }
 
 @test "mf-invert: a malformed stack line names its line" {
 	printf '# format="mf-folded/1"\na;b 12\na;b twelve\n' > bad
-	run -1 --separate-stderr "$BIN/mf-invert" bad
+	fails_saying "mf-invert: bad:3: expected a whole number of at most 20 digits after the stack, found 'twelve'" \
+		"$BIN/mf-invert" bad
 	[ "$output" = "" ]
-	[ "$stderr" = "mf-invert: bad:3: expected a whole number of at most 20 digits after the stack, found 'twelve'" ]
 }
 
 @test "incomplete capture: output marked truncated, then an error, exit 1" {
@@ -433,50 +392,50 @@ main (/src/app.c:30);a (/src/app.c:4);b (/src/app.c:8) 200" ]
 
 @test "bad input: a malformed record names FILE:LINE" {
 	sed 's/^a 1 3 200$/a 1 3 2x0/' "$DATA/reduce_peak.mft" > bad.mft
-	run -1 --separate-stderr "$BIN/mf-peak" bad.mft
+	fails_saying "mf-peak: bad.mft:15: expected SIZE as a whole number of at most 20 digits, found '2x0'" \
+		"$BIN/mf-peak" bad.mft
 	[ "$output" = "" ]
-	[ "$stderr" = "mf-peak: bad.mft:15: expected SIZE as a whole number of at most 20 digits, found '2x0'" ]
-	run -1 --separate-stderr "$BIN/mf-leaks" bad.mft
-	[ "$stderr" = "mf-leaks: bad.mft:15: expected SIZE as a whole number of at most 20 digits, found '2x0'" ]
+	fails_saying "mf-leaks: bad.mft:15: expected SIZE as a whole number of at most 20 digits, found '2x0'" \
+		"$BIN/mf-leaks" bad.mft
 }
 
 @test "bad input: an undefined stack id" {
 	sed 's/^a 1 3 200$/a 1 9 200/' "$DATA/reduce_peak.mft" > bad.mft
-	run -1 --separate-stderr "$BIN/mf-peak" bad.mft
+	fails_saying "mf-peak: bad.mft:15: undefined stack 9" \
+		"$BIN/mf-peak" bad.mft
 	[ "$output" = "" ]
-	[ "$stderr" = "mf-peak: bad.mft:15: undefined stack 9" ]
-	run -1 --separate-stderr "$BIN/mf-fold" --temporary bad.mft
-	[ "$stderr" = "mf-fold: bad.mft:15: undefined stack 9" ]
+	fails_saying "mf-fold: bad.mft:15: undefined stack 9" \
+		"$BIN/mf-fold" --temporary bad.mft
 }
 
 @test "bad input: a truncated gzip stream" {
 	# -n: no name or time in the header; the line of the cut still depends
 	# on gzip's exact bytes, so it is derived from them.
 	gzip -nc < "$DATA/reduce_peak.mft" | head -c 200 > cut.gz
-	run -1 --separate-stderr "$BIN/mf-peak" cut.gz
+	fails_saying "mf-peak: cut.gz:$(gzip_cut_line cut.gz): truncated or corrupt gzip input: unexpected end of file" \
+		"$BIN/mf-peak" cut.gz
 	[ "$output" = "" ]
-	[ "$stderr" = "mf-peak: cut.gz:$(gzip_cut_line cut.gz): truncated or corrupt gzip input: unexpected end of file" ]
 }
 
 @test "bad input: empty input" {
 	: > empty
-	run -1 --separate-stderr "$BIN/mf-peak" empty
+	fails_saying "mf-peak: empty: empty input: expected an mf event stream (docs/FORMAT.md)" \
+		"$BIN/mf-peak" empty
 	[ "$output" = "" ]
-	[ "$stderr" = "mf-peak: empty: empty input: expected an mf event stream (docs/FORMAT.md)" ]
-	run -1 --separate-stderr "$BIN/mf-fold" < empty
-	[ "$stderr" = "mf-fold: -: empty input: expected an mf event stream (docs/FORMAT.md)" ]
+	fails_saying "mf-fold: -: empty input: expected an mf event stream (docs/FORMAT.md)" \
+		"$BIN/mf-fold" < empty
 }
 
 @test "bad input: garbage and binary data" {
 	printf 'hello world\n' > garbage
-	run -1 --separate-stderr "$BIN/mf-peak" garbage
+	fails_saying "mf-peak: garbage:1: expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream" \
+		"$BIN/mf-peak" garbage
 	[ "$output" = "" ]
-	[ "$stderr" = "mf-peak: garbage:1: expected the header 'H 2 KIND PID START_MS INTERVAL_MS ARGV' of an event stream" ]
 	printf 'PK\003\004\000\000junk\n' > binary
-	run -1 --separate-stderr "$BIN/mf-leaks" binary
-	[ "$stderr" = "mf-leaks: binary:1: binary data (a NUL byte) where a text line was expected" ]
-	run -1 --separate-stderr "$BIN/mf-fold" garbage
-	[ "$stderr" = "mf-fold: garbage:1: expected a whole number of at most 20 digits after the stack, found 'world'" ]
+	fails_saying "mf-leaks: binary:1: binary data (a NUL byte) where a text line was expected" \
+		"$BIN/mf-leaks" binary
+	fails_saying "mf-fold: garbage:1: expected a whole number of at most 20 digits after the stack, found 'world'" \
+		"$BIN/mf-fold" garbage
 }
 
 @test "bad input: folded stacks given to mf-peak" {

@@ -12,11 +12,6 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
-# The value of metadata key $1 in $output.
-meta() {
-	sed -n "s/^# $1=//p" <<<"$output"
-}
-
 MF=$BIN/mf
 
 # The memory entries of the report FILE, one per line.
@@ -28,34 +23,7 @@ USAGE_LEAKS="usage: mf-leaks [-f] [-o OUTPUT] [--since MS] [--split-threads] [--
 USAGE_FOLD="usage: mf-fold [-f] [-o OUTPUT] [--temporary[=N]] [--count] [--functions] [--split-threads] [--split-processes] [--max-memory-records N] [FILE...]"
 
 @test "mf-leaks: the memory lines come after leaked_* and before shown_*" {
-	run -0 --separate-stderr "$BIN/mf-leaks" "$DATA/reduce_peak.mft"
-	[ "$stderr" = "" ]
-	diff -u - <(echo "$output") <<'EOF'
-# format="mf-folded/1"
-# reducer="leaks"
-# value="bytes"
-# inverted=false
-# split_threads=false
-# command="./app 100000"
-# argv=["./app","100000"]
-# pid=4242
-# start_ms=1764127800000
-# duration_ms=12
-# interval_ms=10
-# ended="exit 0"
-# total_allocations=4
-# total_frees=2
-# total_bytes=500
-# untracked_frees=0
-# thread={"thread":1,"tid":4242,"name":"app"}
-# module={"path":"/src/app","program":true,"lines":true,"files":["/src/app.c"]}
-# peak_bytes=300
-# peak_time_ms=5
-# peak_allocations=2
-# leaked_bytes=250
-# leaked_allocations=2
-# memory=[5,100,4096]
-# memory=[10,250,8192]
+	reduce_peak_writes leaks mf-leaks <<'EOF'
 # shown_bytes=250
 # shown_allocations=2
 # count=2
@@ -72,27 +40,7 @@ EOF
 }
 
 @test "mf-fold: the memory lines come after the recording's metadata and before shown_*" {
-	run -0 --separate-stderr "$BIN/mf-fold" "$DATA/reduce_peak.mft"
-	[ "$stderr" = "" ]
-	diff -u - <(echo "$output") <<'EOF'
-# format="mf-folded/1"
-# reducer="all"
-# value="bytes"
-# inverted=false
-# split_threads=false
-# command="./app 100000"
-# argv=["./app","100000"]
-# pid=4242
-# start_ms=1764127800000
-# duration_ms=12
-# interval_ms=10
-# ended="exit 0"
-# total_allocations=4
-# total_frees=2
-# total_bytes=500
-# untracked_frees=0
-# thread={"thread":1,"tid":4242,"name":"app"}
-# module={"path":"/src/app","program":true,"lines":true,"files":["/src/app.c"]}
+	reduce_peak_writes all mf-fold <<'EOF'
 # memory=[5,100,4096]
 # memory=[10,250,8192]
 # shown_bytes=500

@@ -165,10 +165,16 @@ a 1 malloc 22222 @18 18" ]
 	[ -e "$dir/done" ]
 }
 
-@test "shim: bootstrap: the first allocation is a calloc in a constructor" {
-	run -0 $DUMP $T/shim_ctor
+# dump_is PROGRAM DUMP: shim_dump of PROGRAM (of the build's tests) exits
+# 0 and its lines but the s and M records are exactly DUMP.
+dump_is() {
+	run -0 $DUMP "$T/$1"
 	run -0 grep -v '^[sM]' <<<"$output"
-	[ "$output" = "T 1 shim_ctor
+	[ "$output" = "$2" ]
+}
+
+@test "shim: bootstrap: the first allocation is a calloc in a constructor" {
+	dump_is shim_ctor "T 1 shim_ctor
 a 1 calloc 4242 @1 1
 f 1 @1
 # gaps 0
@@ -176,15 +182,13 @@ f 1 @1
 # time-errors 0
 # attached 1
 # threads 1
-# exit 0" ]
+# exit 0"
 }
 
 @test "shim: a forked child is never recorded, and its thread exit is harmless" {
 	# The child (forked from a second thread) ends with pthread_exit: the
 	# program's exit status is the child's, 100 + signal if it crashed.
-	run -0 $DUMP $T/shim_fork
-	run -0 grep -v '^[sM]' <<<"$output"
-	[ "$output" = "T 1 shim_fork
+	dump_is shim_fork "T 1 shim_fork
 a 1 malloc 11111 @1 1
 f 1 @1
 a 1 calloc 304 @2 2
@@ -198,7 +202,7 @@ f 1 @4
 # time-errors 0
 # attached 1
 # threads 2
-# exit 0" ]
+# exit 0"
 }
 
 @test "shim: an exec'd program runs untracked and the memfd is closed" {

@@ -45,34 +45,46 @@ frames() {
 pc_of() { awk -v l="$1" '$1 == "pc" && $2 == l { print $3 }' "$IN"; }
 bias_of() { awk -v p="$1" '$1 == "module" && $5 == p { print $2; exit }' "$IN"; }
 
+# pc_frame SOURCE LABEL FUNCTION MODULE: LABEL's one frame, FUNCTION at
+# the line of sym_pc("LABEL") in SOURCE, in MODULE.
+pc_frame() {
+	[ "$(frames "$2")" = "$3	$1:$(line_of "$1" "sym_pc(\"$2\")")	$4" ]
+}
+
 # lib_frame LABEL FUNCTION LIB: LABEL's one frame, FUNCTION at the line of
 # sym_pc("LABEL") in the library's source, in module LIB.
 lib_frame() {
-	local src=$ROOT/tests/tools/sym_dl_lib.c
-	[ "$(frames "$1")" = "$2	$src:$(line_of "$src" "sym_pc(\"$1\")")	$3" ]
+	pc_frame "$ROOT/tests/tools/sym_dl_lib.c" "$@"
+}
+
+# cc_frame LABEL FUNCTION: sym_cc's frame of LABEL, FUNCTION at the line
+# of sym_pc("LABEL") in sym_cc.cc.
+cc_frame() {
+	symbolize sym_cc
+	pc_frame "$P/sym_cc.cc" "$1" "$2" "$B/sym_cc"
 }
 
 @test "a plain C call chain: each caller at the line of its call" {
 	symbolize sym_c
-	[ "$(frames leaf)" = "leaf	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("leaf")')	$B/sym_c" ]
+	pc_frame "$P/sym_c.c" leaf leaf "$B/sym_c"
 	[ "$(frames caller-of-leaf)" = "middle	$P/sym_c.c:$(line_of "$P/sym_c.c" '	leaf();')	$B/sym_c" ]
-	[ "$(frames main)" = "main	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("main")')	$B/sym_c" ]
+	pc_frame "$P/sym_c.c" main main "$B/sym_c"
 }
 
 @test "a static function" {
 	symbolize sym_c
-	[ "$(frames static)" = "leaf_static	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("static")')	$B/sym_c" ]
+	pc_frame "$P/sym_c.c" static leaf_static "$B/sym_c"
 }
 
 @test "a C function renamed with an asm label keeps its C name" {
 	symbolize sym_c
-	[ "$(frames asm-label)" = "labelled	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("asm-label")')	$B/sym_c" ]
+	pc_frame "$P/sym_c.c" asm-label labelled "$B/sym_c"
 }
 
 @test "a position-dependent executable (bias 0)" {
 	symbolize sym_c_nopie
 	[ "$(bias_of "$B/sym_c_nopie")" = 0 ]
-	[ "$(frames leaf)" = "leaf	$P/sym_c.c:$(line_of "$P/sym_c.c" 'sym_pc("leaf")')	$B/sym_c_nopie" ]
+	pc_frame "$P/sym_c.c" leaf leaf "$B/sym_c_nopie"
 	[ "$(frames caller-of-leaf)" = "middle	$P/sym_c.c:$(line_of "$P/sym_c.c" '	leaf();')	$B/sym_c_nopie" ]
 }
 
@@ -125,23 +137,19 @@ plt	sym_c+0x$(printf '%x' $((0x$plt)))	?:0" ]
 }
 
 @test "a C++ method in a namespace, demangled with its parameters" {
-	symbolize sym_cc
-	[ "$(frames method)" = "ns::Cls::method(int)	$P/sym_cc.cc:$(line_of "$P/sym_cc.cc" 'sym_pc("method")')	$B/sym_cc" ]
+	cc_frame method "ns::Cls::method(int)"
 }
 
 @test "a C++ constructor, which GCC's DWARF gives no linkage name" {
-	symbolize sym_cc
-	[ "$(frames constructor)" = "ns::Cls::Cls(int)	$P/sym_cc.cc:$(line_of "$P/sym_cc.cc" 'sym_pc("constructor")')	$B/sym_cc" ]
+	cc_frame constructor "ns::Cls::Cls(int)"
 }
 
 @test "a function template instance" {
-	symbolize sym_cc
-	[ "$(frames template)" = "int twice<int>(int)	$P/sym_cc.cc:$(line_of "$P/sym_cc.cc" 'sym_pc("template")')	$B/sym_cc" ]
+	cc_frame template "int twice<int>(int)"
 }
 
 @test "a lambda, which has no DWARF scope around its code" {
-	symbolize sym_cc
-	[ "$(frames lambda)" = "main::{lambda(int)#1}::operator()(int) const	$P/sym_cc.cc:$(line_of "$P/sym_cc.cc" 'sym_pc("lambda")')	$B/sym_cc" ]
+	cc_frame lambda "main::{lambda(int)#1}::operator()(int) const"
 }
 
 @test "libstdc++ template code compiled into the program, at its header's line" {
@@ -160,7 +168,7 @@ main	$src:$(line_of "$src" '	outer();')	$B/sym_inline" ]
 
 @test "a library loaded with dlopen, its module added after other lookups" {
 	symbolize sym_dl "$B/libsym_dl.so"
-	[ "$(frames before-dlopen)" = "main	$P/sym_dl.c:$(line_of "$P/sym_dl.c" 'sym_pc("before-dlopen")')	$B/sym_dl" ]
+	pc_frame "$P/sym_dl.c" before-dlopen main "$B/sym_dl"
 	lib_frame lib-entry sym_dl_entry "$B/libsym_dl.so"
 	lib_frame lib-static dl_static "$B/libsym_dl.so"
 }
@@ -483,6 +491,22 @@ plugin_stack() {
 	echo "plugin_run ($src:$(line_of "$src" "return NAMED(PLUGIN, _run)(n);"));$1_run ($src:$(line_of "$src" "return NAMED(PLUGIN, _leak)(n);"));$1_leak ($src:$(line_of "$src" 'return malloc(n);')) $2"
 }
 
+# plugins_leak LEAKS [OPTION...] -- ARG...: mf-record (with OPTIONs)
+# records sym_plugins ARGs into $out silently, and the plugins' leaks, as
+# plugin_leaks prints them, are LEAKS.
+plugins_leak() {
+	local want=$1 options=()
+	shift
+	while [ "$1" != -- ]; do
+		options+=("$1")
+		shift
+	done
+	shift
+	run -0 --separate-stderr "$BIN/mf-record" "${options[@]}" -o "$out" "$B/sym_plugins" "$@"
+	[ "$stderr" = "" ]
+	[ "$(plugin_leaks "$out")" = "$want" ]
+}
+
 # The plugins' M records, by file name, sorted.
 plugin_modules() {
 	awk '$1 == "M" && $3 ~ /libplugin_/ { sub(/.*\//, "", $3); print $3 }' "$1" | sort
@@ -491,11 +515,8 @@ plugin_modules() {
 @test "two plugins loaded in turn at the same place, with the same code: each allocation under its own plugin's names" {
 	local out=$BATS_TEST_TMPDIR/rec.mft
 	# sym_plugins fails unless both land at the same place.
-	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/sym_plugins" alternate - \
-		"$B/libplugin_a.so" "$B/libplugin_b.so"
-	[ "$stderr" = "" ]
-	[ "$(plugin_leaks "$out")" = "$(plugin_stack a 303)
-$(plugin_stack b 603)" ]
+	plugins_leak "$(plugin_stack a 303)
+$(plugin_stack b 603)" -- alternate - "$B/libplugin_a.so" "$B/libplugin_b.so"
 	# A loaded again after B is sent again: two M records with one path
 	# are one module to the readers, so each path has one.
 	[ "$(plugin_modules "$out")" = "libplugin_a.so
@@ -504,22 +525,16 @@ libplugin_b.so" ]
 
 @test "two plugins loaded in turn at the same place, aggregated: named as when they were allocated" {
 	local out=$BATS_TEST_TMPDIR/rec.mft
-	run -0 --separate-stderr "$BIN/mf-record" --aggregate -o "$out" "$B/sym_plugins" alternate - \
-		"$B/libplugin_a.so" "$B/libplugin_b.so"
-	[ "$stderr" = "" ]
-	[ "$(plugin_leaks "$out")" = "$(plugin_stack a 303)
-$(plugin_stack b 603)" ]
+	plugins_leak "$(plugin_stack a 303)
+$(plugin_stack b 603)" --aggregate -- alternate - "$B/libplugin_a.so" "$B/libplugin_b.so"
 }
 
 @test "a plugin unloaded, another loaded elsewhere, the first loaded again" {
 	local out=$BATS_TEST_TMPDIR/rec.mft
-	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/sym_plugins" elsewhere - \
-		"$B/libplugin_a.so" "$B/libplugin_b.so"
-	[ "$stderr" = "" ]
 	# Two call sites in the host: A's first load and its second.
-	[ "$(plugin_leaks "$out")" = "$(plugin_stack a 101)
+	plugins_leak "$(plugin_stack a 101)
 $(plugin_stack a 100)
-$(plugin_stack b 200)" ]
+$(plugin_stack b 200)" -- elsewhere - "$B/libplugin_a.so" "$B/libplugin_b.so"
 }
 
 @test "plugins loaded in turn by relative paths after a chdir, decoys of their names where the recorder runs" {
@@ -530,11 +545,8 @@ $(plugin_stack b 200)" ]
 	cp "$B/libplugin_b.so" "$here/libplugin_a.so"
 	cp "$B/libplugin_a.so" "$here/libplugin_b.so"
 	cd "$here"
-	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$B/sym_plugins" alternate "$dir" \
-		./libplugin_a.so ./libplugin_b.so
-	[ "$stderr" = "" ]
-	[ "$(plugin_leaks "$out")" = "$(plugin_stack a 303)
-$(plugin_stack b 603)" ]
+	plugins_leak "$(plugin_stack a 303)
+$(plugin_stack b 603)" -- alternate "$dir" ./libplugin_a.so ./libplugin_b.so
 }
 
 # --- Rust: both mangling schemes demangled, without hashes ---

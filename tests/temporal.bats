@@ -23,6 +23,33 @@ window() {
 	views "$@" | awk -F '\t' '{ print "# count=" $3; print $2 " " $4 }'
 }
 
+# writes FIXTURE REPORT [OPTION...]: mf-temporal (with OPTIONs) on
+# tests/data/temporal_FIXTURE.mft exits 0, says nothing on standard error
+# and writes exactly tests/data/temporal_FIXTURE.REPORT.
+writes() {
+	local fixture=$1 report=$2
+	shift 2
+	run -0 --separate-stderr $T "$@" $D/temporal_$fixture.mft
+	[ "$output" = "$(cat $D/temporal_$fixture.$report)" ]
+	[ "$stderr" = "" ]
+}
+
+# refuses NAME CAPTURE MESSAGE: mf-temporal on $TMP/NAME, written with
+# printf CAPTURE, exits 1, writes nothing and says MESSAGE.
+refuses() {
+	printf "$2" >"$TMP/$1"
+	run -1 --separate-stderr $T "$TMP/$1"
+	[ "$output" = "" ]
+	[ "$stderr" = "$3" ]
+}
+
+# shows FILE S E VIEW: the window of slices [S, E] of FILE is VIEW, as
+# window prints it.
+shows() {
+	run -0 window "$1" "$2" "$3"
+	[ "$output" = "$4" ]
+}
+
 # brute FILE [leaks] [split]: replay a capture moment by moment and print
 # what every window must show, in the format of views, by the semantics of
 # the issue: the live allocations at the first highest moment of the window
@@ -148,62 +175,48 @@ usage: mf-temporal [--leaks] [--split-threads] [-f] [-o OUTPUT] [FILE]" ]
 }
 
 @test "temporal: peak series, exactly (the example of docs/TEMPORAL.md)" {
-	run -0 --separate-stderr $T $D/temporal_basic.mft
-	[ "$output" = "$(cat $D/temporal_basic.peak)" ]
-	[ "$stderr" = "" ]
+	writes basic peak
 	run -0 diff <(sed -n '/^`mf-temporal` writes:/,/^Slice 0/p' docs/TEMPORAL.md |
 		      sed -n 's/^    //p') $D/temporal_basic.peak
 }
 
 @test "temporal: leak lifetimes, exactly" {
-	run -0 --separate-stderr $T --leaks $D/temporal_basic.mft
-	[ "$output" = "$(cat $D/temporal_basic.leaks)" ]
+	writes basic leaks --leaks
 }
 
 @test "temporal: stacks of the same text and their series merge, threads merge" {
-	run -0 $T $D/temporal_threads.mft
-	[ "$output" = "$(cat $D/temporal_threads.peak)" ]
-	run -0 $T --leaks $D/temporal_threads.mft
-	[ "$output" = "$(cat $D/temporal_threads.leaks)" ]
+	writes threads peak
+	writes threads leaks --leaks
 }
 
 @test "temporal: --split-threads keeps each allocating thread apart, even when another thread frees" {
-	run -0 $T --split-threads $D/temporal_threads.mft
-	[ "$output" = "$(cat $D/temporal_threads.split-peak)" ]
-	run -0 $T --split-threads --leaks $D/temporal_threads.mft
-	[ "$output" = "$(cat $D/temporal_threads.split-leaks)" ]
+	writes threads split-peak --split-threads
+	writes threads split-leaks --split-threads --leaks
 }
 
 @test "temporal: records at 9 ms and 10 ms fall in slices 0 and 1; the first of equal high-water marks wins" {
-	run -0 $T $D/temporal_edges.mft
-	[ "$output" = "$(cat $D/temporal_edges.peak)" ]
-	run -0 $T --leaks $D/temporal_edges.mft
-	[ "$output" = "$(cat $D/temporal_edges.leaks)" ]
+	writes edges peak
+	writes edges leaks --leaks
 }
 
 @test "temporal: windows of the documented example" {
 	$T $D/temporal_basic.mft > $TMP/peak
 	$T --leaks $D/temporal_basic.mft > $TMP/leaks
-	run -0 window $TMP/peak 3 5
-	[ "$output" = "# count=1
+	shows $TMP/peak 3 5 "# count=1
 main (prog.c:10);a (prog.c:3) 100
 # count=1
-main (prog.c:10);b (prog.c:5) 60" ]
-	run -0 window $TMP/peak 2 2
-	[ "$output" = "# count=1
+main (prog.c:10);b (prog.c:5) 60"
+	shows $TMP/peak 2 2 "# count=1
 main (prog.c:10);a (prog.c:3) 100
 # count=1
-main (prog.c:10);b (prog.c:5) 200" ]
-	run -0 window $TMP/leaks 1 3
-	[ "$output" = "# count=1
-main (prog.c:10);b (prog.c:5) 60" ]
-	run -0 window $TMP/leaks 0 4
-	[ "$output" = "# count=1
+main (prog.c:10);b (prog.c:5) 200"
+	shows $TMP/leaks 1 3 "# count=1
+main (prog.c:10);b (prog.c:5) 60"
+	shows $TMP/leaks 0 4 "# count=1
 main (prog.c:10);a (prog.c:3) 100
 # count=1
-main (prog.c:10);b (prog.c:5) 60" ]
-	run -0 window $TMP/leaks 5 5
-	[ "$output" = "" ]
+main (prog.c:10);b (prog.c:5) 60"
+	shows $TMP/leaks 5 5 ""
 }
 
 @test "temporal: the whole window is the stack lines, for every fixture" {
@@ -299,19 +312,15 @@ main (prog.c:10);b (prog.c:5) 60" ]
 }
 
 @test "temporal: an aggregated capture is refused" {
-	printf 'H 1 aggregate 9 0 10 ./agg\nK 0 100\nE 5 1 0 0 0 exit 0\n' > $TMP/agg.mft
-	run -1 --separate-stderr $T $TMP/agg.mft
-	[ "$output" = "" ]
-	[ "$stderr" = "mf-temporal: $TMP/agg.mft: temporal reports need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate" ]
+	refuses agg.mft 'H 1 aggregate 9 0 10 ./agg\nK 0 100\nE 5 1 0 0 0 exit 0\n' \
+		"mf-temporal: $TMP/agg.mft: temporal reports need a full capture, and this one is aggregated (mf-record --aggregate keeps only the peak and the leaks); record again without --aggregate"
 	run -1 --separate-stderr $T --leaks $TMP/agg.mft
 	[ "$output" = "" ]
 }
 
 @test "temporal: bad input is an error naming FILE:LINE, and writes nothing" {
-	printf 'H 1 full 1 0 10 ./bad\nT 1 1 bad\nf 1 0\n' > $TMP/bad.mft
-	run -1 --separate-stderr $T $TMP/bad.mft
-	[ "$output" = "" ]
-	[ "$stderr" = "mf-temporal: $TMP/bad.mft:3: free of allocation 0 back, but only 0 were made" ]
+	refuses bad.mft 'H 1 full 1 0 10 ./bad\nT 1 1 bad\nf 1 0\n' \
+		"mf-temporal: $TMP/bad.mft:3: free of allocation 0 back, but only 0 were made"
 	run -1 --separate-stderr $T -o $TMP/never.out $TMP/bad.mft
 	[ ! -e $TMP/never.out ]
 	printf 'not an event stream\n' > $TMP/bad2.mft
@@ -320,20 +329,16 @@ main (prog.c:10);b (prog.c:5) 60" ]
 }
 
 @test "temporal: allocations adding up to 2^63 bytes are refused" {
-	printf 'H 1 full 1 0 10 ./huge\nM 1 /h\nF 1 1 h.c 1 main\nS 1 0 1\nT 1 1 h\na 1 1 9223372036854775807\nf 1 0\na 1 1 1\nE 0 2 1 0 0 exit 0\n' > $TMP/huge.mft
-	run -1 --separate-stderr $T $TMP/huge.mft
-	[ "$output" = "" ]
-	[ "$stderr" = "mf-temporal: $TMP/huge.mft:8: allocations add up to more than 2^63 - 1 bytes, more than the temporal report can count" ]
+	refuses huge.mft 'H 1 full 1 0 10 ./huge\nM 1 /h\nF 1 1 h.c 1 main\nS 1 0 1\nT 1 1 h\na 1 1 9223372036854775807\nf 1 0\na 1 1 1\nE 0 2 1 0 0 exit 0\n' \
+		"mf-temporal: $TMP/huge.mft:8: allocations add up to more than 2^63 - 1 bytes, more than the temporal report can count"
 	sed -i '/^a 1 1 1$/d; s/^E 0 2 1/E 0 1 1/' $TMP/huge.mft
 	run -0 $T --leaks $TMP/huge.mft
 	run -0 grep -Fx '# total_bytes=9223372036854775807' <<<"$output"
 }
 
 @test "temporal: a time beyond ten million slices is refused" {
-	printf 'H 1 full 1 0 1 ./long\nt 9999999\nt 10000000\nE 10000000 0 0 0 0 exit 0\n' > $TMP/long.mft
-	run -1 --separate-stderr $T $TMP/long.mft
-	[ "$output" = "" ]
-	[ "$stderr" = "mf-temporal: $TMP/long.mft:3: time 10000000 ms is slice 10000000 of 1 ms, and the temporal report holds at most 10000000 slices" ]
+	refuses long.mft 'H 1 full 1 0 1 ./long\nt 9999999\nt 10000000\nE 10000000 0 0 0 0 exit 0\n' \
+		"mf-temporal: $TMP/long.mft:3: time 10000000 ms is slice 10000000 of 1 ms, and the temporal report holds at most 10000000 slices"
 }
 
 @test "temporal: a capture cut short is reported after the output, marked truncated" {

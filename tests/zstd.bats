@@ -57,6 +57,17 @@ same_as_plain() {
 	done <<<"$READERS"
 }
 
+# reads_as_plain PLAIN PROGRAM ARG...: PROGRAM with ARGs (its input in
+# another form, or on standard input) exits 0 and writes exactly what it
+# writes on the plain file PLAIN.
+reads_as_plain() {
+	local plain=$1 prog=$2
+	shift 2
+	"$BIN/$prog" "$plain" > expected
+	run -0 --separate-stderr "$BIN/$prog" "$@"
+	[ "$output" = "$(cat expected)" ]
+}
+
 @test "mf-record -o FILE.zst writes zstd that zstd, zstdcat and zstdgrep read" {
 	run -0 zstd -t -q cap.mft.zst
 	run -0 zstd -d -q -c cap.mft.zst
@@ -85,16 +96,10 @@ same_as_plain() {
 
 @test "a long zstd capture is read in two threads, from a file and from a pipe" {
 	[ "$(stat -c %s big.mft)" -gt $((8 << 20)) ]
-	"$BIN/mf-peak" big.mft > expected
-	run -0 --separate-stderr "$BIN/mf-peak" big.mft.zst
-	[ "$output" = "$(cat expected)" ]
-	"$BIN/mf-temporal" big.mft > expected
-	run -0 --separate-stderr "$BIN/mf-temporal" - < <(cat big.mft.zst)
-	[ "$output" = "$(cat expected)" ]
+	reads_as_plain big.mft mf-peak big.mft.zst
+	reads_as_plain big.mft mf-temporal - < <(cat big.mft.zst)
 	gzip -1 -c big.mft > big.mft.gz
-	"$BIN/mf-leaks" big.mft > expected
-	run -0 --separate-stderr "$BIN/mf-leaks" big.mft.gz
-	[ "$output" = "$(cat expected)" ]
+	reads_as_plain big.mft mf-leaks big.mft.gz
 }
 
 @test "the format is told by the data, not by the name" {
@@ -179,24 +184,16 @@ first_lines() {
 	zstdcat agg.mft.zst > agg.mft
 	[ "$(head -1 agg.mft | cut -d' ' -f1-3)" = "H 2 aggregate" ]
 	[ "$(tail -1 agg.mft | cut -d' ' -f1)" = "E" ]
-	"$BIN/mf-peak" agg.mft > expected
-	run -0 --separate-stderr "$BIN/mf-peak" agg.mft.zst
-	[ "$output" = "$(cat expected)" ]
-	"$BIN/mf-leaks" agg.mft > expected
-	run -0 --separate-stderr "$BIN/mf-leaks" - < agg.mft.zst
-	[ "$output" = "$(cat expected)" ]
+	reads_as_plain agg.mft mf-peak agg.mft.zst
+	reads_as_plain agg.mft mf-leaks - < agg.mft.zst
 }
 
 @test "the filters write .zst with -o, and read folded stacks in zstd" {
 	"$BIN/mf-peak" cap.mft > peak.folded
 	run -0 --separate-stderr "$BIN/mf-peak" -o peak.folded.zst cap.mft.zst
 	cmp <(zstdcat peak.folded.zst) peak.folded
-	"$BIN/mf-invert" peak.folded > expected
-	run -0 --separate-stderr "$BIN/mf-invert" peak.folded.zst
-	[ "$output" = "$(cat expected)" ]
-	"$BIN/mf-fold" peak.folded > expected
-	run -0 --separate-stderr "$BIN/mf-fold" - < peak.folded.zst
-	[ "$output" = "$(cat expected)" ]
+	reads_as_plain peak.folded mf-invert peak.folded.zst
+	reads_as_plain peak.folded mf-fold - < peak.folded.zst
 }
 
 @test "mf flamegraph names the report of a .zst capture without .zst" {
