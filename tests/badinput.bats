@@ -33,7 +33,7 @@ overflow.mft    | events | 1 | %P: overflow.mft:5: expected SIZE as a whole numb
 heapsum.mft     | mf-peak mf-leaks mf-fold | 1 | %P: heapsum.mft:6: total heap size overflows 64 bits
 heapsum.mft     | mf-temporal | 1 | %P: heapsum.mft:5: allocations add up to more than 2^63 - 1 bytes, more than the temporal report can count
 negative.mft    | events | 1 | %P: negative.mft:5: expected SIZE as a whole number of at most 20 digits, found '-5'
-unknown.mft     | events | 1 | %P: unknown.mft:3: unknown record type 'Z' (expected one of H M F S T t m a f P L K E)
+unknown.mft     | events | 1 | %P: unknown.mft:3: unknown record type 'Z' (expected one of H M F S T t m a f P L K X E)
 version.mft     | events | 1 | %P: version.mft:1: unsupported event stream version 3 (this reader knows versions 1 and 2)
 undefined.mft   | events | 1 | %P: undefined.mft:5: undefined stack 7
 nothread.mft    | events | 1 | %P: nothread.mft:5: undefined thread 9
@@ -57,7 +57,7 @@ fullp.mft       | events | 1 | %P: fullp.mft:5: 'P' record in a full capture (on
 backwards.mft   | events | 1 | %P: backwards.mft:4: time goes backwards: 5 ms after 9 ms
 afterend.mft    | events | 1 | %P: afterend.mft:4: record after the end record (E)
 ctlrecord.mft   | events | 1 | %P: ctlrecord.mft:2: expected a one-character record type followed by a space, found '\x1b]0;owned\x07'
-ctltype.mft     | events | 1 | %P: ctltype.mft:2: unknown record type '\x1b' (expected one of H M F S T t m a f P L K E)
+ctltype.mft     | events | 1 | %P: ctltype.mft:2: unknown record type '\x1b' (expected one of H M F S T t m a f P L K X E)
 ctlkind.mft     | events | 1 | %P: ctlkind.mft:1: expected KIND 'full' or 'aggregate', found '\x1b[2J\xc2\x9b2J\xff\xc3'
 ctlsize.mft     | events | 1 | %P: ctlsize.mft:5: expected SIZE as a whole number of at most 20 digits, found '5\x1b[31mé\x7f'
 ctlvalue.folded | folded | 1 | %P: ctlvalue.folded:2: expected a whole number of at most 20 digits after the stack, found '5\x1b]0;x\x07'

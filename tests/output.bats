@@ -227,7 +227,7 @@ make_null() {
 	echo old > out
 	printf 'H 2 full 1 0 10 x\nZ\n' > bad.mft
 	run -1 --separate-stderr "$BIN/mf" flamegraph -f -o out bad.mft
-	[ "$stderr" = "mf-peak: bad.mft:2: unknown record type 'Z' (expected one of H M F S T t m a f P L K E)" ]
+	[ "$stderr" = "mf-peak: bad.mft:2: unknown record type 'Z' (expected one of H M F S T t m a f P L K X E)" ]
 	[ "$(cat out)" = old ]
 	[ "$(ls -A)" = "bad.mft
 out" ]
