@@ -155,9 +155,9 @@ static uint32_t process_node(struct foldtree *tree, const struct ev_reader *r)
 }
 
 /*
- * stacktab_fold with the stacks under node root (FOLDTREE_ROOT, or a
- * process frame), adding to *shown rather than setting it: several
- * captures summed in one tree.
+ * Fold table t into tree (reduce.h, "How reduce_captures() folds a
+ * table") under node root (FOLDTREE_ROOT, or a process frame), adding to
+ * *shown: several captures summed in one tree.
  */
 static void stacktab_fold_under(const struct stacktab *t, const struct ev_reader *r,
 				const uint64_t *bytes, const uint64_t *count, int flags, uint32_t root,
@@ -175,14 +175,6 @@ static void stacktab_fold_under(const struct stacktab *t, const struct ev_reader
 	}
 	hash_release(&f.nodes);
 	free(f.path);
-}
-
-void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
-		   const uint64_t *bytes, const uint64_t *count, int flags,
-		   struct foldtree *tree, struct shown *shown)
-{
-	memset(shown, 0, sizeof *shown);
-	stacktab_fold_under(t, r, bytes, count, flags, FOLDTREE_ROOT, tree, shown);
 }
 
 void reduce_write_head(struct output *out, const char *reducer, int value_is_count,
@@ -383,8 +375,8 @@ void meta_release(struct meta_list *m)
 	memset(m, 0, sizeof *m);
 }
 
-const char *snapshot_options_parse(int argc, char **argv, const char *usage,
-				   const char *time_option, struct snapshot_options *o)
+void snapshot_options_parse(int argc, char **argv, const char *usage,
+			    const char *time_option, struct snapshot_options *o)
 {
 	const struct option options[] = {
 		{ "force", no_argument, NULL, 'f' },
@@ -419,7 +411,6 @@ const char *snapshot_options_parse(int argc, char **argv, const char *usage,
 	}
 	o->inputs = (const char *const *)argv + optind;
 	o->ninputs = (size_t)(argc - optind);
-	return optind < argc ? argv[optind] : NULL;
 }
 
 void reduce_write_folded(const char *path, int force, const struct meta_list *meta,

@@ -15,7 +15,7 @@
  *	stacktab_init(&tab, split_threads);
  *	size_t s = stacktab_slot(&tab, ev.thread, ev.stack, ev.stack_index);
  *	tab.bytes[s] += ev.size; tab.count[s]++;
- *	stacktab_fold(&tab, &r, tab.bytes, tab.count, 0, &tree, &shown);
+ *	... reduce_captures() (below) folds the table into its tree ...
  *	stacktab_release(&tab);
  */
 #ifndef MF_REDUCE_H
@@ -51,21 +51,18 @@ void stacktab_release(struct stacktab *t);
 size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
 		     uint32_t stack_index);
 /*
- * Add every slot with a non-zero count to tree: the folded stack (after its
- * thread frame when split) with bytes[slot], or count[slot] with
- * FOLD_COUNT, as VALUE and count[slot] as its count; with FOLD_FUNCTIONS
- * each frame but a thread frame reduced to its function (mf-fold
- * --functions).  *shown gets the sums of bytes and counts added.  Work and
- * memory are proportional to the distinct stacks, never to their depths
- * summed (the size of the output).
+ * How reduce_captures() folds a table: every slot with a non-zero count
+ * becomes its folded stack (after its thread frame when split) with
+ * bytes[slot], or count[slot] with FOLD_COUNT, as VALUE and count[slot] as
+ * its count; with FOLD_FUNCTIONS each frame but a thread frame is reduced
+ * to its function (mf-fold --functions).  struct shown sums the bytes and
+ * counts added.  Work and memory are proportional to the distinct stacks,
+ * never to their depths summed (the size of the output).
  */
 struct shown {
 	uint64_t bytes, count;
 };
 enum { FOLD_COUNT = 1, FOLD_FUNCTIONS = 2 };
-void stacktab_fold(const struct stacktab *t, const struct ev_reader *r,
-		   const uint64_t *bytes, const uint64_t *count, int flags,
-		   struct foldtree *tree, struct shown *shown);
 
 /*
  * The first metadata lines of a reducer's output: format, reducer, value
@@ -121,7 +118,7 @@ struct capture_reducer {
 	/* The capture is folded: what read kept for it may go.  NULL: nothing to do. */
 	void (*done)(void *self);
 	void *self;
-	int flags;		/* as stacktab_fold's */
+	int flags;		/* FOLD_COUNT, FOLD_FUNCTIONS (above) */
 	int split_processes;	/* each capture under its process frame */
 	uint64_t max_memory_records;
 };
@@ -180,8 +177,8 @@ struct snapshot_options {
 	int has_time;		/* --at or --since was given */
 	uint64_t time_ms;
 };
-const char *snapshot_options_parse(int argc, char **argv, const char *usage,
-				   const char *time_option, struct snapshot_options *o);
+void snapshot_options_parse(int argc, char **argv, const char *usage,
+			    const char *time_option, struct snapshot_options *o);
 
 /*
  * folded_set_add() for a stack read from in: a sum that would overflow is
