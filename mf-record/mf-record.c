@@ -195,8 +195,17 @@ struct recording {
 	int listener;		/* the socket processes ask for regions on (execs; forks with --follow-fork) */
 	struct proc **procs;
 	size_t nprocs, cap;
-	uint64_t unrecorded;	/* processes not recorded, counted by released regions */
+	uint64_t unrecorded;	/* processes forked or spawned, not recorded, counted by released regions */
+	uint64_t cloned;	/* processes made by a raw clone, which nothing records, counted so too */
 };
+
+/* Add the processes region shm counted as not recorded to the recording's counts. */
+static void count_unrecorded(struct recording *rec, void *shm)
+{
+	struct mf_shared_header *hdr = shm;
+	rec->unrecorded += atomic_load(&hdr->unrecorded);
+	rec->cloned += atomic_load(&hdr->cloned);
+}
 
 /*
  * A new region (*region_fd: its descriptor, for the process) and the
@@ -271,7 +280,7 @@ static void proc_release(struct recording *rec, struct proc *p)
 {
 	if (!p->w)
 		return;
-	rec->unrecorded += atomic_load(&((struct mf_shared_header *)p->shm)->unrecorded);
+	count_unrecorded(rec, p->shm);
 	rings_free(p->rings);
 	writer_free(p->w);
 	p->w = NULL;
@@ -305,10 +314,9 @@ static void proc_drain_all(struct proc *p)
  */
 static void follow_exec(struct recording *rec, struct proc *p, int conn)
 {
-	struct mf_shared_header *hdr = p->shm;
 	proc_drain_all(p);
 	p->lost += rings_lost(p->rings) + dropped_events(p->shm);
-	rec->unrecorded += atomic_load(&hdr->unrecorded);
+	count_unrecorded(rec, p->shm);
 	rings_free(p->rings);
 	munmap(p->shm, p->shm_size);
 	p->replaced = 1;	/* only a tracked program passes the tracker on */
@@ -469,6 +477,23 @@ static void record(struct recording *rec)
 	}
 }
 
+/*
+ * The end-of-run note on the processes that ran unrecorded: forked or
+ * spawned ones (counted without --follow-fork, which records them), and
+ * apart, those of a raw clone, which no option records.
+ */
+static void say_unrecorded(const struct recording *rec)
+{
+	uint64_t n = rec->unrecorded, c = rec->cloned;
+	if (n)
+		warn("%llu process%s started by the program ran unrecorded: --follow-fork records them",
+		     (unsigned long long)n, n == 1 ? "" : "es");
+	if (c)
+		warn("%llu process%s made by a raw clone system call ran unrecorded: %s no fork handler, so --follow-fork cannot follow %s",
+		     (unsigned long long)c, c == 1 ? "" : "es", c == 1 ? "it ran" : "they ran",
+		     c == 1 ? "it" : "them");
+}
+
 int main(int argc, char **argv)
 {
 	struct recording rec = { .o = { .interval_ms = 10 }, .listener = -1 };
@@ -512,17 +537,10 @@ int main(int argc, char **argv)
 		proc_release(&rec, rec.procs[i]);
 		free(rec.procs[i]);
 	}
-	uint64_t missed = rec.unrecorded;
 	free(rec.procs);
 	free(program);
 	free(shim);
-	if (missed && !rec.o.follow)
-		warn("%llu process%s started by the program ran unrecorded: --follow-fork records them",
-		     (unsigned long long)missed, missed == 1 ? "" : "es");
-	else if (missed)	/* following, only raw clones go uncounted by a region of their own */
-		warn("%llu process%s made by a raw clone system call ran unrecorded: %s no fork handler, so --follow-fork cannot follow %s",
-		     (unsigned long long)missed, missed == 1 ? "" : "es", missed == 1 ? "it ran" : "they ran",
-		     missed == 1 ? "it" : "them");
+	say_unrecorded(&rec);
 	if (status < 0)
 		return 0;
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);

@@ -104,14 +104,17 @@ struct mf_shared_header {
 	_Atomic uint32_t slots_used;	/* high-water mark of claimed slots */
 	uint32_t clock;			/* enum mf_clock: what event keys are */
 	uint32_t slots;			/* slots in the region, 1 to MF_SLOTS: at most so many threads are tracked at once */
-	_Atomic uint32_t unrecorded;	/* processes forked from this one and not recorded (no --follow-fork) */
+	_Atomic uint32_t unrecorded;	/* processes forked or spawned from this one and not recorded (no --follow-fork) */
 	_Atomic uint64_t dropped;	/* events of threads that found every slot taken: not recorded */
 	int32_t launcher;		/* the launcher's pid (--follow-fork: not every process's parent) */
 	_Atomic uint32_t exit_code;	/* 0x100 | STATUS once the process called exit (--follow-fork), else 0 */
 	_Atomic uint64_t counter;	/* MF_CLOCK_COUNTER: the next key; starts at 1; alone on its cache line */
 	char pad1[56];
+	/* Apart from counter's line, which every event of the counter clock writes. */
+	_Atomic uint32_t cloned;	/* processes made from this one by a raw clone: no option records them */
+	char pad2[60];
 };
-_Static_assert(sizeof(struct mf_shared_header) == 128, "header is two cache lines");
+_Static_assert(sizeof(struct mf_shared_header) == 192, "header is three cache lines");
 
 struct mf_slot {
 	_Atomic uint32_t state;		/* enum mf_slot_state */

@@ -370,3 +370,23 @@ cut_by_file_size() {
 	[ "$(sizes "$out")" = "1000 2000" ]
 	valid "$out"
 }
+
+# A raw clone's child is not one --follow-fork records: without the
+# option too, the end-of-run note counts it on a line of its own, apart
+# from the forked child that --follow-fork would record.
+@test "faults: without --follow-fork, a raw clone's child is counted apart from a forked one" {
+	run -0 --separate-stderr "$BIN/mf-record" -o "$out" "$PROGS/fault_rawclone"
+	[ "$stderr" = "mf-record: 1 process made by a raw clone system call ran unrecorded: it ran no fork handler, so --follow-fork cannot follow it" ]
+	run -0 --separate-stderr "$BIN/mf-record" -f -o "$out" "$PROGS/fault_forkclone"
+	[ "${#stderr_lines[@]}" = 2 ]
+	[ "${stderr_lines[0]}" = "mf-record: 1 process started by the program ran unrecorded: --follow-fork records them" ]
+	[ "${stderr_lines[1]}" = "mf-record: 1 process made by a raw clone system call ran unrecorded: it ran no fork handler, so --follow-fork cannot follow it" ]
+	valid "$out"
+	[ "$(sizes "$out")" = "7780 7783" ]
+	run -0 --separate-stderr "$BIN/mf-record" -f --follow-fork -o "$out" "$PROGS/fault_forkclone"
+	[ "$stderr" = "mf-record: 1 process made by a raw clone system call ran unrecorded: it ran no fork handler, so --follow-fork cannot follow it" ]
+	children=(out.*.mft)
+	[ "${#children[@]}" = 1 ]
+	[ "$(sizes "${children[0]}")" = "7781" ]
+	[ "$(sizes "$out")" = "7780 7783" ]
+}

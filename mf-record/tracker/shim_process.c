@@ -199,13 +199,13 @@ void fork_child(void)
  * The child of a fork that ran no fork handlers (see shim_own): it
  * stops tracking before it writes anything.  The rings stay mapped: they
  * are its parent's, and the parent goes on writing them.  It is counted
- * with --follow-fork too, which cannot follow it (no handler asks for
- * its region).
+ * apart from forked children, with --follow-fork or without: that option
+ * cannot follow it (no handler asks for its region).
  */
 enum how_tracked forked_apart(struct shim_thread *t)
 {
 	if (atomic_exchange(&shim_state, SHIM_OFF) == SHIM_ON)
-		atomic_fetch_add(&shim_hdr->unrecorded, 1);
+		atomic_fetch_add(&shim_hdr->cloned, 1);
 	t->slot = NULL;
 	return UNTRACKED;
 }
