@@ -345,9 +345,7 @@ static void follow_one(struct recording *rec, int conn, const struct mf_follow_r
 	/* A fork, or the exec of a process started without fork's handlers (posix_spawn). */
 	struct proc *parent = find_proc(rec, req->parent, 1);
 	char *path = follow_capture_path(rec->o.output, req->pid);
-	if (!rec->o.force && access(path, F_OK) == 0) {
-		warn("'%s' already exists: process %ld is not recorded (use -f to overwrite)",
-		     path, (long)req->pid);
+	if (!follow_capture_allowed(path, rec->o.force, req->pid)) {
 		close(conn);
 		free(path);
 		return;

@@ -472,3 +472,41 @@ _start;__libc_start_main_impl;__libc_start_call_main;main;first_leak 1000" ]
 	grep -qx '# peak_bytes=1008' <<<"$output"
 	[ "$(grep -c '^# exec=' <<<"$output")" = 8 ]
 }
+
+# in_pid_namespace COMMAND...: COMMAND as the first process of a new PID
+# namespace, killed with all of it after 20 s (unshare ignores SIGTERM).
+in_pid_namespace() {
+	timeout -s KILL 20 unshare --pid --fork --kill-child --mount-proc "$@"
+}
+
+# The name of a child's capture is mf-record's, made from -o's: -f lets
+# it replace an old capture there (a regular file), nothing else.  A FIFO
+# there blocked the whole recording on opening it; a dangling link
+# without -f stopped it.  In a PID namespace the child's id is small, so
+# every name it can get is ready beforehand (threads take ids too: which
+# one it gets is not known).
+@test "--follow-fork: a child's capture path that is a FIFO, or a link, is refused with a warning; the run finishes" {
+	dir=$BATS_TEST_TMPDIR/names
+	mkdir "$dir"
+	cd "$dir"
+	for pid in $(seq 3 40); do mkfifo "trace.$pid.mft"; done
+	run -0 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -f -o trace.mft $PROGS/rec_fork
+	[[ "$stderr" =~ ^mf-record:\ \'trace\.([0-9]+)\.mft\' ]]
+	child=${BASH_REMATCH[1]}
+	[ "$stderr" = "mf-record: 'trace.$child.mft' is not a regular file: process $child is not recorded" ]
+	[ "$(awk '$1 == "a" { printf "%s ", $4 }' trace.mft)" = "1111 3333 " ]
+	[ "$(find . -type p | wc -l)" = 38 ]
+	[ "$(find . ! -type p | sort | tr "\n" " ")" = ". ./trace.mft " ]
+	rm trace.*
+	for pid in $(seq 3 40); do ln -s "elsewhere.$pid" "trace.$pid.mft"; done
+	run -0 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -o trace.mft $PROGS/rec_fork
+	[[ "$stderr" =~ ^mf-record:\ \'trace\.([0-9]+)\.mft\' ]]
+	child=${BASH_REMATCH[1]}
+	[ "$stderr" = "mf-record: 'trace.$child.mft' already exists: process $child is not recorded (use -f to overwrite)" ]
+	run -0 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -f -o trace.mft $PROGS/rec_fork
+	[[ "$stderr" =~ ^mf-record:\ \'trace\.([0-9]+)\.mft\' ]]
+	child=${BASH_REMATCH[1]}
+	[ "$stderr" = "mf-record: 'trace.$child.mft' is not a regular file: process $child is not recorded" ]
+	[ "$(find . -type l | wc -l)" = 38 ]
+	[ "$(find . ! -type l | sort | tr "\n" " ")" = ". ./trace.mft " ]
+}

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -85,6 +86,19 @@ char *follow_capture_path(const char *file, pid_t pid)
 	char tag[24];
 	snprintf(tag, sizeof tag, "%ld", (long)pid);
 	return capture_sibling(file, tag);
+}
+
+int follow_capture_allowed(const char *path, int force, pid_t pid)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return 1;	/* nothing there: output_open creates it, or says why not */
+	if (!force)
+		warn("'%s' already exists: process %ld is not recorded (use -f to overwrite)",
+		     path, (long)pid);
+	else if (!S_ISREG(st.st_mode))
+		warn("'%s' is not a regular file: process %ld is not recorded", path, (long)pid);
+	return force && S_ISREG(st.st_mode);
 }
 
 int follow_watch(pid_t pid)

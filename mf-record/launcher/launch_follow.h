@@ -47,6 +47,17 @@ void follow_grant(int conn, int region_fd);
  */
 char *follow_capture_path(const char *file, pid_t pid);
 
+/*
+ * Whether process pid's capture may be written at path (its name is
+ * mf-record's, made from the user's -o): where nothing is, or with force
+ * over a regular file, what an earlier run left there.  Else a warning
+ * names path and the process is not recorded: without force, whatever
+ * exists; with it, anything but a regular file (a FIFO would block the
+ * recording until some reader opened it; a device or a symbolic link
+ * would write where the user never named).
+ */
+int follow_capture_allowed(const char *path, int force, pid_t pid);
+
 /* A descriptor that polls readable once pid has ended (pidfd_open), or -1 if it is gone already. */
 int follow_watch(pid_t pid);
 /* Whether the process behind a follow_watch descriptor has ended. */
