@@ -13,6 +13,22 @@ static int add_overflows(uint64_t a, uint64_t b)
 	return a + b < a;
 }
 
+/* Whether any of the four sums of *sum + *add overflows 64 bits. */
+static int sides_overflow(const struct diff_sides *sum, const struct diff_sides *add)
+{
+	return add_overflows(sum->before, add->before) || add_overflows(sum->after, add->after) ||
+	       add_overflows(sum->count_before, add->count_before) ||
+	       add_overflows(sum->count_after, add->count_after);
+}
+
+static void sides_add(struct diff_sides *sum, const struct diff_sides *add)
+{
+	sum->before += add->before;
+	sum->after += add->after;
+	sum->count_before += add->count_before;
+	sum->count_after += add->count_after;
+}
+
 void diff_set_add(struct diff_set *s, const struct input *in, const char *stack, size_t n,
 		  const struct diff_sides *add)
 {
@@ -23,39 +39,29 @@ void diff_set_add(struct diff_set *s, const struct input *in, const char *stack,
 		memset(s->v + old, 0, (s->cap - old) * sizeof *s->v);
 	}
 	struct diff_sides *v = &s->v[id];
-	if (add_overflows(v->before, add->before) || add_overflows(v->after, add->after) ||
-	    add_overflows(v->count_before, add->count_before) ||
-	    add_overflows(v->count_after, add->count_after))
+	if (sides_overflow(v, add))
 		input_error(in, "the total of a stack overflows 64 bits");
-	v->before += add->before;
-	v->after += add->after;
-	v->count_before += add->count_before;
-	v->count_after += add->count_after;
+	if (sides_overflow(&s->total, add))
+		input_error(in, "the total of all stacks overflows 64 bits");
+	sides_add(v, add);
+	sides_add(&s->total, add);
 }
 
 void diff_set_total(const struct diff_set *s, struct diff_sides *total)
 {
-	memset(total, 0, sizeof *total);
-	for (size_t i = 0; i < s->stacks.count; i++) {
-		const struct diff_sides *v = &s->v[i];
-		if (add_overflows(total->before, v->before) || add_overflows(total->after, v->after) ||
-		    add_overflows(total->count_before, v->count_before) ||
-		    add_overflows(total->count_after, v->count_after))
-			die("the total of all stacks overflows 64 bits");
-		total->before += v->before;
-		total->after += v->after;
-		total->count_before += v->count_before;
-		total->count_after += v->count_after;
-	}
+	*total = s->total;
 }
 
 void diff_set_scale_before(struct diff_set *s, uint64_t num, uint64_t den)
 {
 	if (!den)
 		return;
-	/* Each BEFORE is at most den, so the quotient fits in 64 bits. */
-	for (size_t i = 0; i < s->stacks.count; i++)
+	/* Each BEFORE is at most den, so the quotient, and their sum, is at most num. */
+	s->total.before = 0;
+	for (size_t i = 0; i < s->stacks.count; i++) {
 		s->v[i].before = (uint64_t)((unsigned __int128)s->v[i].before * num / den);
+		s->total.before += s->v[i].before;
+	}
 }
 
 void diff_set_write(const struct diff_set *s, struct output *out, int counted)

@@ -32,25 +32,25 @@ struct diff_set {
 	struct intern stacks;
 	struct diff_sides *v;	/* per stack id */
 	size_t cap;
+	struct diff_sides total;	/* of every stack */
 };
 
-#define DIFF_SET_INIT { INTERN_INIT, NULL, 0 }
+#define DIFF_SET_INIT { INTERN_INIT, NULL, 0, { 0, 0, 0, 0 } }
 
 /*
  * Add add to the sums of stack[0..n) (escaped, as in the file), a new
- * stack starting at zero on both sides.  A sum that overflows 64 bits is
- * an input error naming in's line.
+ * stack starting at zero on both sides.  A sum that overflows 64 bits,
+ * the stack's or the total of all stacks, is an input error naming in's
+ * line: so the totals written later always fit.
  */
 void diff_set_add(struct diff_set *s, const struct input *in, const char *stack, size_t n,
 		  const struct diff_sides *add);
-/*
- * The sums of every stack added, in *total; a sum that overflows 64 bits
- * dies ("the total of all stacks overflows 64 bits").
- */
+/* The sums of every stack added (and scaled), in *total.  Cannot fail. */
 void diff_set_total(const struct diff_set *s, struct diff_sides *total);
 /*
  * Multiply every BEFORE by num / den, rounded down (mf-diff --normalize,
- * as difffolded.pl -n); den 0 leaves them as they are.
+ * as difffolded.pl -n); den 0 leaves them as they are.  den is the total
+ * of BEFORE: each product, and their total, is then at most num.
  */
 void diff_set_scale_before(struct diff_set *s, uint64_t num, uint64_t den);
 /*

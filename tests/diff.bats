@@ -487,3 +487,32 @@ main;a;b 0 300000" ]
 	"$BIN/mf-html" -o hostile.html hostile.folded
 	diff_check hostile "$PWD/hostile.html"
 }
+
+# Sums past 64 bits are input errors that name the file and the line
+# where the total of one side overflowed, as the sum of one stack's does
+# (mf-diff named no file at all, with --normalize or without, nor did
+# mf-invert and mf-fold reading a diff); --normalize scales the largest
+# values exactly (128-bit products).
+@test "mf-diff, mf-invert, mf-fold: a total past 64 bits names FILE:LINE; --normalize scales the largest values exactly" {
+	printf 'main;a 1\n' > good
+	printf 'main;a 10000000000000000000\nmain;b 10000000000000000000\n' > big
+	for args in "--normalize big good" "big good" "good big" "--normalize good big"; do
+		run -1 --separate-stderr "$BIN/mf-diff" $args
+		[ "$stderr" = "mf-diff: big:2: the total of all stacks overflows 64 bits" ]
+		[ "$output" = "" ]
+	done
+	printf '# format="mf-folded/1"\n# reducer="diff"\nmain;a 10000000000000000000 0\nmain;b 1 10000000000000000000\nmain;c 0 10000000000000000000\n' > bigdiff
+	run -1 --separate-stderr "$BIN/mf-invert" bigdiff
+	[ "$stderr" = "mf-invert: bigdiff:5: the total of all stacks overflows 64 bits" ]
+	run -1 --separate-stderr "$BIN/mf-fold" bigdiff
+	[ "$stderr" = "mf-fold: bigdiff:5: the total of all stacks overflows 64 bits" ]
+	# BASE totals 4 and NEW 2^64 - 1: each BASE value times (2^64 - 1) / 4, rounded down.
+	printf 'main;a 3\nmain;b 1\n' > small
+	printf 'main;c 18446744073709551615\n' > max
+	run -0 --separate-stderr "$BIN/mf-diff" --normalize small max
+	[ "$(stacks)" = "main;a 13835058055282163711 0
+main;b 4611686018427387903 0
+main;c 0 18446744073709551615" ]
+	[ "$(meta shown_before)" = 18446744073709551614 ]
+	[ "$(meta shown_after)" = 18446744073709551615 ]
+}
