@@ -270,3 +270,20 @@ attach_refused() {
 	run -0 --separate-stderr $BIN/mf-leaks "$out"
 	[ "$stderr" = "" ]
 }
+
+# Following forks is for a program mf-record starts: with -p (or mf
+# attach) the option is a usage error, in either order, before anything
+# is attached or written.
+@test "attach: --follow-fork with -p, or with mf attach, is a usage error" {
+	for args in "-p $$ --follow-fork" "--follow-fork -p $$"; do
+		run -2 --separate-stderr $BIN/mf-record $args -o "$out"
+		[ "${stderr_lines[0]}" = "mf-record: --follow-fork goes with a PROGRAM mf-record starts, not with -p" ]
+		[ "${stderr_lines[2]}" = "       mf-record -p PID [--duration S] [-f] [-o FILE] [--interval MS] [--aggregate]" ]
+		[ "$output" = "" ]
+		[ ! -e "$out" ]
+	done
+	run -2 --separate-stderr $BIN/mf attach --follow-fork -o "$out" $$
+	[ "$stderr" = "mf: unknown option '--follow-fork'
+usage: mf attach [-f] [-o FILE] [--duration S] [--interval MS] [--aggregate] PID" ]
+	[ ! -e "$out" ]
+}
