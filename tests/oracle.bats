@@ -92,6 +92,7 @@ heaptrack_peak() {
 
 valgrind_memcheck() {
 	valgrind --tool=memcheck --run-libc-freeres=no --run-cxx-freeres=no \
+		--leak-check=full --show-leak-kinds=all --num-callers=50 \
 		--log-file="$BATS_FILE_TMPDIR/$1.memcheck" "${@:2}"
 }
 
@@ -170,4 +171,47 @@ same() {
 	mf=$(mf_figures "$BATS_FILE_TMPDIR/cxx.mft")
 	same "the C++ program's peak" "${mf##* peak=}" \
 		"$(heaptrack_peak "$BATS_FILE_TMPDIR/cxx.heaptrack.zst")"
+}
+
+# file_lines: of frames read one a line, "NAME (PATH:LINE)" or "NAME
+# (MODULE)", the base name and line of each that has a line.
+file_lines() {
+	sed -n 's/.*(\([^()]*\))$/\1/p' | sed -n 's|^.*/||; /:[0-9][0-9]*$/p'
+}
+
+# mf_leak_lines CAPTURE BYTES: file:line of each frame of mf-leaks' stack
+# of BYTES bytes, from main inwards (memcheck shows nothing below main).
+mf_leak_lines() {
+	"$BIN/mf-leaks" "$1" | awk -v b="$2" '!/^#/ && $NF == b' | sed 's/ [0-9]*$//' |
+		tr ';' '\n' | sed -n '/^main (/,$p' | file_lines
+}
+
+# memcheck_leak_lines LOG BYTES: the same of memcheck's loss record of
+# BYTES bytes in 1 block, outermost first.
+memcheck_leak_lines() {
+	sed 's/^==[0-9]*== //' "$1" |
+		awk -v b="$2" '{ n = $1; gsub(/,/, "", n) }
+		n == b && / bytes in 1 blocks are / { on = 1; next }
+		on && !/^ *(at|by) / { on = 0 }
+		on' |
+		file_lines | tac
+}
+
+# bats test_tags=slow
+@test "oracle: C++ containers: the leaks' stacks have memcheck's file:line, inlined frames included" {
+	TOOLS=heaptrack record cxx "$(cxx_cmd)"
+	local cap=$BATS_FILE_TMPDIR/cxx.mft log=$BATS_FILE_TMPDIR/cxx.memcheck
+	# The string leaked on purpose: its characters, in the inlined constructor.
+	diff <(mf_leak_lines "$cap" 201) - <<-EOF
+	oracle_cxx.cc:38
+	basic_string.h:659
+	EOF
+	diff <(mf_leak_lines "$cap" 201) <(memcheck_leak_lines "$log" 201)
+	# stdout's buffer, allocated by printf through glibc's inlined calls
+	# (libc6-dbg): 10 frames, two functions inlined twice.
+	run -0 mf_leak_lines "$cap" 4096
+	[ "${#lines[@]}" = 10 ]
+	[ "${lines[0]}" = oracle_cxx.cc:36 ]
+	[ "${lines[9]}" = filedoalloc.c:101 ]
+	diff <(mf_leak_lines "$cap" 4096) <(memcheck_leak_lines "$log" 4096)
 }
