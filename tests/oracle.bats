@@ -131,7 +131,7 @@ same() {
 	if [ -n "$2" ] && [ "$2" = "$3" ]; then
 		return 0
 	fi
-	printf '%s differ:\n  mf:     %s\n  oracle: %s\n' "$1" "$2" "$3" >&2
+	printf '%s: mf and the oracle differ:\n  mf:     %s\n  oracle: %s\n' "$1" "$2" "$3" >&2
 	return 1
 }
 
