@@ -112,14 +112,17 @@ deps: deps-test
 # of their own.  The suite runs last: its summary line
 # ends the output.
 CHECK_FUZZ_SECONDS = 10
+# make check builds on every CPU, unless make was given its own -j; the
+# suite runs as many test files at a time (tests/run).
+CHECK_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
 # The sanitized pass leaves out the tests tagged browser and slow (tests/run).
 ifdef SANITIZE
 SUITE_ARGS = --leave-out browser,slow
 endif
 check: deps-test
-	@$(MAKE) --no-print-directory all test-programs
+	@$(MAKE) --no-print-directory $(CHECK_JOBS) all test-programs
 ifndef SANITIZE
-	@$(MAKE) --no-print-directory fuzz-harnesses
+	@$(MAKE) --no-print-directory $(CHECK_JOBS) fuzz-harnesses
 	@tests/fuzz/run $(CHECK_FUZZ_SECONDS)
 endif
 	@MF_BIN=$(BIN) MF_BUILD=$(BUILD) tests/run $(SUITE_ARGS)

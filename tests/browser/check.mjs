@@ -1,10 +1,12 @@
 // check.mjs CHECK REPORT.html - one browser check of an mf-html report, run
 // by tests/html.bats (one @test per check).  Prints what went wrong and exits
 // 1 on failure.  Every check also fails on a console error or warning, a
-// page error, an alert, or any request that is not a file: URL, and saves a
-// screenshot to tests/artifacts/CHECK.png.
+// page error, an alert, or any request that is not a file: URL.  A check
+// that fails saves a screenshot to tests/artifacts/CHECK-failed.png (every
+// check saves tests/artifacts/CHECK.png with MF_SCREENSHOTS set: lib.mjs).
 import assert from 'node:assert/strict';
-import { openReport, screenshot } from './lib.mjs';
+import path from 'node:path';
+import { cli, runCheck, screenshot } from './lib.mjs';
 
 const mf = {
 	state: (page) => page.evaluate(() => window.mf.state()),
@@ -561,27 +563,15 @@ const checks = {
 	},
 };
 
-const [name, file, hash = '', scheme = 'light', ...args] = process.argv.slice(2);
-if (!checks[name] || !file) {
-	console.error(`usage: node check.mjs CHECK REPORT.html [#FRAGMENT] [light|dark] [ARGS...]\nchecks: ${Object.keys(checks).join(' ')}`);
-	process.exit(2);
+export async function main(argv, out, cwd) {
+	const [name, file, hash = '', scheme = 'light', ...args] = argv;
+	if (!checks[name] || !file) {
+		out.error(`usage: node check.mjs CHECK REPORT.html [#FRAGMENT] [light|dark] [ARGS...]\nchecks: ${Object.keys(checks).join(' ')}`);
+		return 2;
+	}
+	return runCheck(path.resolve(cwd, file), { hash, colorScheme: scheme }, out, name, name, (r) => checks[name](r, ...args));
 }
 // A page that blocks its thread (a backtracking regular expression, before
-// page-match.js) would block the check for ever: it fails after 5 minutes.
-setTimeout(() => { console.error(`check ${name}: the page did not answer within 5 minutes`); process.exit(1); }, 300000).unref();
-const r = await openReport(file, { hash, colorScheme: scheme });
-let failed = false;
-try {
-	await checks[name](r, ...args);
-	await screenshot(r.page, name);
-} catch (e) {
-	failed = true;
-	console.error(`check ${name} failed: ${e.message}`);
-	await screenshot(r.page, name + '-failed').catch(() => {});
-}
-await r.close();
-if (r.problems.length) {
-	failed = true;
-	console.error(r.problems.join('\n'));
-}
-process.exit(failed ? 1 : 0);
+// page-match.js) would block the check for ever: it fails after 5 minutes
+// (cli).
+await cli(import.meta.url, main);

@@ -2,10 +2,11 @@
 // differential mode of an mf-html report (mf-diff's output), run by
 // tests/diff.bats.  Prints what went wrong and exits 1 on failure.  Every
 // check also fails on a console error or warning, a page error, an alert,
-// or a request that is not a file: URL, and saves a screenshot to
-// tests/artifacts/diff-CHECK.png.
+// or a request that is not a file: URL.  A check that fails (or every check,
+// with MF_SCREENSHOTS set) saves a screenshot to tests/artifacts/diff-CHECK.png.
 import assert from 'node:assert/strict';
-import { openReport, screenshot } from './lib.mjs';
+import path from 'node:path';
+import { cli, openReport, screenshot } from './lib.mjs';
 
 const WHITE = 'rgb(246,246,246)', RED = 'rgb(214,32,32)', BLUE = 'rgb(32,96,214)';
 
@@ -168,23 +169,26 @@ const checks = {
 	},
 };
 
-const [check, file, hash = ''] = process.argv.slice(2);
-if (!checks[check]) {
-	console.error(`diff.mjs: unknown check '${check}'`);
-	process.exit(2);
+export async function main(argv, out, cwd) {
+	const [check, file, hash = ''] = argv;
+	if (!checks[check]) {
+		out.error(`diff.mjs: unknown check '${check}'`);
+		return 2;
+	}
+	const r = await openReport(path.resolve(cwd, file), { hash });
+	let failed = false;
+	try {
+		await checks[check](r.page);
+	} catch (e) {
+		out.log(`${check}: ${e.message}`);
+		failed = true;
+	}
+	await screenshot(r.page, 'diff-' + check, failed);
+	if (r.problems.length) {
+		out.log(`${check}: ${r.problems.join('\n')}`);
+		failed = true;
+	}
+	await r.close();
+	return failed ? 1 : 0;
 }
-const r = await openReport(file, { hash });
-let failed = false;
-try {
-	await checks[check](r.page);
-} catch (e) {
-	console.log(`${check}: ${e.message}`);
-	failed = true;
-}
-await screenshot(r.page, 'diff-' + check);
-if (r.problems.length) {
-	console.log(`${check}: ${r.problems.join('\n')}`);
-	failed = true;
-}
-await r.close();
-process.exit(failed ? 1 : 0);
+await cli(import.meta.url, main);

@@ -6,20 +6,32 @@
 // tests/browser/server.mjs, for the whole suite), the page opens in a new
 // context of it: as separate from every other check as a browser of its
 // own, without the seconds a start of chromium costs.  Otherwise (a check
-// run by hand, the benchmarks) it starts its own chromium.
-import { chromium } from 'playwright-core';
+// run by hand, the benchmarks) it starts its own chromium.  Inside the
+// check server (server.mjs) the page opens in a new context of the server's
+// own browser (useBrowser).
+//
+// playwright-core is imported only when a page opens: a check that only
+// hands its arguments to the check server (cli, below) starts in a tenth of
+// the time.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
 	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export const LAUNCH = { executablePath: '/usr/bin/chromium', headless: true, args: ARGS.filter((a) => a !== '--headless') };
 
+let ownBrowser = null;
+// The check server's browser: every page opens in a new context of it.
+export function useBrowser(browser) { ownBrowser = browser; }
+
 // A fresh browser context, and what to do once it is closed.
 async function newContext(options) {
+	if (ownBrowser) return { context: await ownBrowser.newContext(options), release: async () => {} };
+	const { chromium } = await import('playwright-core');
 	if (process.env.MF_BROWSER_WS) {
 		const browser = await chromium.connect(process.env.MF_BROWSER_WS);
 		const context = await browser.newContext(options);
@@ -60,8 +72,81 @@ export async function openReport(file, { width = 1280, height = 800, colorScheme
 	return { page, context, problems, requests, close };
 }
 
-export async function screenshot(page, name) {
+// A screenshot of the page, tests/artifacts/NAME.png, for a person to look
+// at: always of a check that failed (failed), otherwise only when
+// MF_SCREENSHOTS is set (a full-page PNG costs a check about a fifth of
+// its time, and nothing reads it).  Without one the page still draws a
+// frame, as a screenshot makes it, so that an error thrown in drawing is
+// caught all the same.
+export async function screenshot(page, name, failed = false) {
+	if (!failed && !process.env.MF_SCREENSHOTS) {
+		await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+		return;
+	}
 	const dir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'artifacts');
 	fs.mkdirSync(dir, { recursive: true });
 	await page.screenshot({ path: path.join(dir, name + '.png'), fullPage: true });
+}
+
+// runCheck(FILE, OPTIONS, out, NAME, SHOT, check): open FILE (openReport
+// OPTIONS), run check(r) on it (r.out: where it prints); 0 when it passes
+// and the page had no problem, else 1 with what went wrong on out.error.
+// SHOT names the screenshot.
+export async function runCheck(file, options, out, name, shot, check) {
+	const r = await openReport(file, options);
+	r.out = out;
+	let failed = false;
+	try {
+		await check(r);
+		await screenshot(r.page, shot);
+	} catch (e) {
+		failed = true;
+		out.error(`check ${name} failed: ${e.message}`);
+		await screenshot(r.page, shot + '-failed', true).catch(() => {});
+	}
+	await r.close();
+	if (r.problems.length) {
+		failed = true;
+		out.error(r.problems.join('\n'));
+	}
+	return failed ? 1 : 0;
+}
+
+// cli(import.meta.url, main): run a check script's main(ARGS, out, cwd) when
+// the script is the program node runs, and exit with its status.  With
+// MF_CHECK_SOCK set (tests/run starts the check server, server.mjs), the
+// server runs it instead: no import of playwright-core, no connection to
+// the browser, in this process.  out.log and out.error are the standard
+// output and error; the server gives back both, and the status.  A check
+// that gets no answer from its page fails after 5 minutes (a page that
+// blocks its thread, a backtracking regular expression, would block the
+// check for ever).
+export async function cli(url, main) {
+	if (path.resolve(process.argv[1]) !== fileURLToPath(url)) return;
+	const args = process.argv.slice(2);
+	const script = path.basename(fileURLToPath(url));
+	if (process.env.MF_CHECK_SOCK) process.exit(await ask(process.env.MF_CHECK_SOCK, { script, args, cwd: process.cwd() }));
+	setTimeout(() => { console.error(timedOut(script, args)); process.exit(1); }, CHECK_MS).unref();
+	process.exit(await main(args, console, process.cwd()));
+}
+
+export const CHECK_MS = 300000;
+export const timedOut = (script, args) => `check ${args[0]}: the page did not answer within ${CHECK_MS / 60000} minutes (${script})`;
+
+// Send one request to the check server; print what it answers; its status.
+function ask(socket, request) {
+	return new Promise((resolve) => {
+		let answer = '';
+		const c = net.createConnection(socket, () => c.end(JSON.stringify(request) + '\n'));
+		c.setEncoding('utf8');
+		c.on('data', (d) => { answer += d; });
+		c.on('error', (e) => { console.error(`check server ${socket}: ${e.message}`); resolve(1); });
+		c.on('end', () => {
+			let a;
+			try { a = JSON.parse(answer); } catch { console.error(`check server ${socket}: no answer`); return resolve(1); }
+			process.stdout.write(a.stdout);
+			process.stderr.write(a.stderr);
+			resolve(a.status);
+		});
+	});
 }

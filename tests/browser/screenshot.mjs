@@ -8,7 +8,7 @@ if (!file || !name) {
 	process.exit(2);
 }
 const r = await openReport(file, { colorScheme: scheme, hash });
-await screenshot(r.page, name);
+await screenshot(r.page, name, true);
 await r.close();
 if (r.problems.length) {
 	console.error(r.problems.join('\n'));

@@ -2,10 +2,12 @@
 // the temporal mode of an mf-html report (mf-temporal's output), run by
 // tests/temporal_html.bats.  Prints what went wrong and exits 1 on failure.
 // Every check also fails on a console error or warning, a page error, an
-// alert, or any request that is not a file: URL, and saves a screenshot to
-// tests/artifacts/temporal-CHECK.png.
+// alert, or any request that is not a file: URL.  A check that fails saves
+// a screenshot to tests/artifacts/temporal-CHECK-failed.png (every check
+// saves tests/artifacts/temporal-CHECK.png with MF_SCREENSHOTS set).
 import assert from 'node:assert/strict';
-import { openReport, screenshot } from './lib.mjs';
+import path from 'node:path';
+import { cli, runCheck, screenshot } from './lib.mjs';
 
 const ext = {
 	window: (page) => page.evaluate(() => window.mf.extension().window()),
@@ -58,7 +60,7 @@ const checks = {
 	// Every window [S, E] (or the one given): "S E<TAB>stack<TAB>count<TAB>bytes" lines, as
 	// tests/helpers.bash temporal_views prints them; and the graph's totals
 	// are the sums of what the window shows.
-	async views({ page }, S, E) {
+	async views({ page, out }, S, E) {
 		const n = (await ext.window(page)).slices;
 		const lines = [];
 		for (let s = S === undefined ? 0 : Number(S); s < n; s++) {
@@ -80,7 +82,7 @@ const checks = {
 			if (S !== undefined) break;
 		}
 		await ext.set(page, 0, n - 1);
-		console.log(lines.join('\n'));
+		out.log(lines.join('\n'));
 	},
 
 	// temp_phases: the whole window is phase one; a window over phase two
@@ -271,24 +273,13 @@ checks.hugeslices = async ({ page }) => {
 	assert.equal((await state(page)).total, 60);
 };
 
-const [name, file, hash = '', ...args] = process.argv.slice(2);
-if (!checks[name] || !file) {
-	console.error(`usage: node temporal.mjs CHECK REPORT.html [#FRAGMENT] [ARGS...]\nchecks: ${Object.keys(checks).join(' ')}`);
-	process.exit(2);
+export async function main(argv, out, cwd) {
+	const [name, file, hash = '', ...args] = argv;
+	if (!checks[name] || !file) {
+		out.error(`usage: node temporal.mjs CHECK REPORT.html [#FRAGMENT] [ARGS...]\nchecks: ${Object.keys(checks).join(' ')}`);
+		return 2;
+	}
+	return runCheck(path.resolve(cwd, file), { hash, width: 1280, height: 900 }, out, name, 'temporal-' + name,
+		(r) => checks[name](r, ...args));
 }
-const r = await openReport(file, { hash, width: 1280, height: 900 });
-let failed = false;
-try {
-	await checks[name](r, ...args);
-	await screenshot(r.page, 'temporal-' + name);
-} catch (e) {
-	failed = true;
-	console.error(`check ${name} failed: ${e.message}`);
-	await screenshot(r.page, 'temporal-' + name + '-failed').catch(() => {});
-}
-await r.close();
-if (r.problems.length) {
-	failed = true;
-	console.error(r.problems.join('\n'));
-}
-process.exit(failed ? 1 : 0);
+await cli(import.meta.url, main);
