@@ -48,9 +48,10 @@ BUILD_PKGS = gcc g++ make libc6-dev pkg-config zlib1g-dev libdeflate-dev libzstd
 # zstd: zstd, zstdcat and zstdgrep, which must read what mf-record writes (tests/zstd.bats).
 # sqlite3, valgrind, heaptrack: the outside oracles and a real program they
 # measure (tests/oracle.bats).
+# strace: what mf-record tells the kernel about its capture's pages (tests/record.bats).
 # make check also builds and briefly runs the fuzzers (FUZZ_PKGS, below).
 TEST_PKGS = bats jq nodejs chromium python3 man-db groff-base libc6-dbg libjemalloc-dev \
-	libgoogle-perftools-dev zstd sqlite3 valgrind heaptrack $(FUZZ_PKGS)
+	libgoogle-perftools-dev zstd sqlite3 valgrind heaptrack strace $(FUZZ_PKGS)
 DEMO_PKGS =
 # The benchmarks measure against heaptrack (bench/reduce.sh, bench/record.sh);
 # bench/html.sh records a clang++ run.

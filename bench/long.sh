@@ -3,7 +3,10 @@
 # churning malloc/free for SECONDS (default 20), run bare, under mf-record
 # writing plain text, .gz, .zst and /dev/null, and under heaptrack.
 # Prints, per mode, the allocations per second the program made (against
-# the bare program's) and the capture's size; then, per capture, the time
+# the bare program's), the capture's size, and the CPU time per event of
+# the launcher's two threads: mf-record's (ordering, formatting) and
+# mf-output's (compressing, writing, starting the disk's writes); then,
+# per capture, the time
 # mf-peak and mf-temporal take against the time merely decompressing it
 # takes (cat, zcat, zstdcat), in seconds and in nanoseconds per event.
 #
@@ -33,22 +36,52 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }
 size_of() { if [ -f "$1" ]; then stat -c %s "$1"; else echo -; fi; }
 
 echo "4-thread churn, $DURATION s per run"
-printf '%-16s %12s %7s %9s %7s %14s\n' mode allocs/s ratio cpu sys capture
+row='%-16s %12s %7s %9s %7s %14s %12s %12s\n'
+printf "$row" mode allocs/s ratio cpu sys capture "mf-record" "mf-output"
 "${program[@]}" >/dev/null 2>"$work/run.bare.err"
 bare=$(rate "$work/run.bare.err")
-printf '%-16s %12s %7s %9s %7s %14s\n' bare "$bare" 1.00x - - -
+printf "$row" bare "$bare" 1.00x - - - - -
+
+# watch_threads JOB FILE: until JOB's child (the launcher) ends, FILE holds
+# its threads' /proc stat lines, read every 0.2 s.
+watch_threads() {
+	local job=$1 file=$2 pid=
+	while [ -z "$pid" ] && kill -0 "$job" 2>/dev/null; do
+		read -r pid _ 2>/dev/null <"/proc/$job/task/$job/children" || true
+		sleep 0.05
+	done
+	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do
+		cat "/proc/$pid/task/"*/stat >"$file.new" 2>/dev/null && mv "$file.new" "$file"
+		sleep 0.2
+	done
+}
+# thread_cpu FILE NAME EVENTS: the CPU of the threads named NAME, in ns per event.
+thread_cpu() {
+	[ -s "$1" ] || { echo -; return; }
+	awk -v name="($2)" -v n="$3" -v hz="$(getconf CLK_TCK)" \
+		'$2 == name { t += $14 + $15; seen = 1 } END { if (seen && n) printf "%.1f ns/ev", t / hz * 1e9 / n; else print "-" }' "$1"
+}
 
 # record MODE OUT CMD...: run CMD (the program under a recorder), print its row.
 record() {
 	local mode=$1 out=$2 user sys
 	shift 2
-	{ TIMEFORMAT='%U %S'; time "$@" >/dev/null 2>"$work/run.$mode.err"; } 2>"$work/run.$mode.time" || true
+	{ TIMEFORMAT='%U %S'; time "$@" >/dev/null 2>"$work/run.$mode.err"; } 2>"$work/run.$mode.time" &
+	watch_threads $! "$work/run.$mode.threads"
+	wait $! || true
 	read -r user sys <"$work/run.$mode.time"
-	local r
+	local r events
 	r=$(rate "$work/run.$mode.err")
-	printf '%-16s %12s %7s %8.1fs %6.1fs %14s\n' "$mode" "$r" "$(ratio "$r" "$bare")" \
-		"$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$sys" "$(size_of "$out")"
+	# two events a round: the free of a block and the malloc of the next
+	events=$(awk '$1 == "rounds" { print 2 * $2 }' "$work/run.$mode.err")
+	local main output
+	main=$(thread_cpu "$work/run.$mode.threads" mf-record "$events")
+	output=$(thread_cpu "$work/run.$mode.threads" mf-output "$events")
+	printf "$row" "$mode" "$r" "$(ratio "$r" "$bare")" \
+		"$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1fs", u + s }')" "$(awk -v s="$sys" 'BEGIN { printf "%.1fs", s }')" \
+		"$(size_of "$out")" "$main" "$output"
 	eval "rate_${mode//[^a-z]/_}=$r"
+	eval "total_${mode//[^a-z]/_}='$(awk -v a="${main% ns/ev}" -v b="${output% ns/ev}" 'BEGIN { print a + b }')'"
 }
 
 record mf-devnull /dev/null bin/mf-record -f -o /dev/null "${program[@]}"
@@ -103,3 +136,5 @@ echo "mf-peak per event, zst / gz: $(ratio "$(per_event "$read_zst_mf_peak" "$ev
 echo "mf-peak / zstdcat on zst: $(ratio "$read_zst_mf_peak" "$read_zst_zstdcat") (target <= 1.5x)," \
 	"cpu $(ratio "$cpu_zst_mf_peak" "$cpu_zst_zstdcat")"
 echo "recording rate, plain / zst: $(ratio "$rate_mf_plain" "$rate_mf_zst") (target >= 1.00x)"
+# The steadier figure on a loaded machine: what the launcher's threads take per event.
+echo "launcher cpu per event, plain / zst: $(ratio "$total_mf_plain" "$total_mf_zst") (target <= 1.00x)"

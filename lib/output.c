@@ -33,7 +33,7 @@
 
 #include "err.h"
 
-enum { OUTBUF = 1 << 16, MEMBER_MAX = 1 << 20 };
+enum { OUTBUF = 1 << 16, MEMBER_MAX = 1 << 20, DROP_CHUNK = 1 << 20 };
 
 static const char stdout_name[] = "standard output";
 
@@ -151,6 +151,33 @@ void output_open(struct output *out, const char *path, int force)
 	}
 }
 
+void output_drop_behind(struct output *out)
+{
+	struct stat st;
+	off_t at = lseek(out->fd, 0, SEEK_CUR);
+	if (fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode) && at >= 0) {
+		out->drop = 1;
+		out->written = out->sent = at;
+	}
+}
+
+/*
+ * Each whole MiB written goes to the disk now, and the one
+ * OUTPUT_DROP_LAG before it leaves the page cache.  Both are advice: an
+ * error says nothing of the bytes write() took, which stay in the cache
+ * to be written as any others, so none is fatal.
+ */
+static void drop_behind(struct output *out)
+{
+	while (out->written - out->sent >= DROP_CHUNK) {
+		(void)sync_file_range(out->fd, out->sent, DROP_CHUNK, SYNC_FILE_RANGE_WRITE);
+		out->sent += DROP_CHUNK;
+		if (out->sent >= OUTPUT_DROP_LAG + DROP_CHUNK)
+			(void)posix_fadvise(out->fd, out->sent - OUTPUT_DROP_LAG - DROP_CHUNK,
+					    DROP_CHUNK, POSIX_FADV_DONTNEED);
+	}
+}
+
 static void write_fd(struct output *out, const char *p, size_t n)
 {
 	while (n) {
@@ -161,7 +188,10 @@ static void write_fd(struct output *out, const char *p, size_t n)
 			die_errno("cannot write '%s'", out->name);
 		p += w;
 		n -= (size_t)w;
+		out->written += w;
 	}
+	if (out->drop)
+		drop_behind(out);
 }
 
 /* One gzip member of n bytes (at most MEMBER_MAX). */

@@ -666,3 +666,51 @@ sleeps_seen() {
 	valid_stream "$out"
 	[ "$(allocs "$out" | grep -c '^200000 malloc 1 fill@[^|]*|g@')" -eq 3 ]
 }
+
+# page_advice CMD...: run CMD under strace; "$advice" gets the advice the
+# capture's writer gave the kernel about its pages (output_drop_behind in
+# lib/output.h), one "CALL OFFSET LENGTH ADVICE" line each.  Under
+# ptrace LeakSanitizer cannot work (the sanitized build's pass): the other
+# tests look for leaks.
+page_advice() {
+	advice=$BATS_TEST_TMPDIR/advice
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f --seccomp-bpf -qq -e signal=none -e trace=sync_file_range,fadvise64 \
+		-o "$advice.strace" "$@"
+	sed -E 's/^[0-9]+ +([a-z0-9_]+)\([0-9]+, ([0-9]+), ([0-9]+), ([A-Z_]+)\) += 0$/\1 \2 \3 \4/' \
+		"$advice.strace" >"$advice"
+}
+
+# The advice a capture of $1 bytes gets: each whole MiB sent to the disk
+# once written, and the MiB 64 MiB before it let go.
+advice_for() {
+	awk -v size="$1" 'BEGIN {
+		m = 1048576
+		for (k = 0; k < int(size / m); k++) {
+			print "sync_file_range", k * m, m, "SYNC_FILE_RANGE_WRITE"
+			if (k >= 64)
+				print "fadvise64", (k - 64) * m, m, "POSIX_FADV_DONTNEED"
+		}
+	}'
+}
+
+@test "a capture file's pages: each MiB written is sent to the disk; a pipe's and a device's get no advice" {
+	page_advice $BIN/mf-record -o "$out" $PROGS/rec_churn 100000
+	valid_stream "$out"
+	[ "$(stat -c %s "$out")" -gt 1048576 ]
+	[ "$(cat "$advice")" = "$(advice_for "$(stat -c %s "$out")")" ]
+	page_advice $BIN/mf-record -o - $PROGS/rec_churn 100000 | cat >"$out"
+	valid_stream "$out"
+	[ ! -s "$advice" ]
+	page_advice $BIN/mf-record -f -o /dev/null $PROGS/rec_churn 100000
+	[ ! -s "$advice" ]
+}
+
+# bats test_tags=slow
+@test "a capture of 67 MiB keeps its last 64 MiB in the page cache: the MiB before are let go as it goes" {
+	page_advice $BIN/mf-record -o "$out" $PROGS/rec_churn 4000000
+	valid_stream "$out"
+	[ "$(stat -c %s "$out")" -gt $((65 * 1048576)) ]
+	[ "$(cat "$advice")" = "$(advice_for "$(stat -c %s "$out")")" ]
+	[ "$(grep -c fadvise64 "$advice")" -ge 1 ]
+}

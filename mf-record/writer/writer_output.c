@@ -39,9 +39,11 @@ void text_start(struct writer_output *t, struct output *out)
 	t->text = t->texts[0];
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->changed, NULL);
+	output_drop_behind(out);
 	int err = pthread_create(&t->thread, NULL, write_handed, t);
 	if (err)
 		die("cannot start a thread: %s", strerror(err));
+	pthread_setname_np(t->thread, "mf-output");	/* for top, perf and bench/long.sh */
 	t->aside = 1;
 }
 

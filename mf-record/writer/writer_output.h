@@ -15,6 +15,11 @@
  * writer would wait with it, and the recorded program with the writer.
  * Eight megabytes queued absorb such a stall; compressing never needed them.
  *
+ * A capture may be many gigabytes: it keeps only its last
+ * OUTPUT_DROP_LAG bytes in the page cache (output_drop_behind), so that
+ * writing it reuses pages rather than taking new ones.  The output
+ * thread is named "mf-output".
+ *
  *	text_start(&t, out);			// starts the output thread
  *	char *p = text_room(&t, 40); ...; text_commit(&t, p, end);
  *	buf_adds(&t.line, "T 1 ..."); text_end_line(&t);

@@ -509,6 +509,22 @@ void writer_process_gone(struct writer *w)
 
 /* ---- execve ---- */
 
+/* No mapping yet, at the system's page size: a new writer's, and after an exec. */
+static void start_regions(struct writer *w)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	regions_init(&w->regions, page > 0 ? (uint64_t)page : 4096);
+}
+
+/* The command's words, each after a space: of the H record, and of X. */
+static void add_words(struct buf *line, char *const *argv)
+{
+	for (char *const *arg = argv; *arg; arg++) {
+		buf_addc(line, ' ');
+		syntax_escape(line, *arg, SYNTAX_WORD);
+	}
+}
+
 /* Aggregated: the live blocks and mappings leave their sites, not counted as frees. */
 static void discard_sites(struct writer *w)
 {
@@ -534,18 +550,14 @@ void writer_exec(struct writer *w, uint64_t now_ns, char *const *argv)
 	live_release(&w->live);
 	live_release(&w->inherited);
 	regions_release(&w->regions);
-	long page = sysconf(_SC_PAGESIZE);
-	regions_init(&w->regions, page > 0 ? (uint64_t)page : 4096);
+	start_regions(w);
 	for (size_t i = 0; i < w->nremaps; i++)
 		w->remaps[i].valid = 0;
 	frames_exec(&w->frames, w->o.pid);
 	hash_release(&w->threads.pthreads);
 	w->thread_shift = w->max_thread > 1 ? w->max_thread - 1 : 0;
 	buf_printf(&w->text.line, "%c %llu", EV_EXEC, (unsigned long long)w->memory.now_ms);
-	for (char *const *arg = argv; *arg; arg++) {
-		buf_addc(&w->text.line, ' ');
-		syntax_escape(&w->text.line, *arg, SYNTAX_WORD);
-	}
+	add_words(&w->text.line, argv);
 	text_end_line(&w->text);
 }
 
@@ -581,10 +593,7 @@ static void write_header(struct writer *w)
 	buf_printf(&w->text.line, "%c %d %s %ld %llu %llu", EV_HEADER, SYNTAX_VERSION,
 		   w->o.aggregate ? "aggregate" : "full", (long)w->o.pid,
 		   (unsigned long long)w->o.start_ms, (unsigned long long)w->o.interval_ms);
-	for (char *const *arg = w->o.argv; *arg; arg++) {
-		buf_addc(&w->text.line, ' ');
-		syntax_escape(&w->text.line, *arg, SYNTAX_WORD);
-	}
+	add_words(&w->text.line, w->o.argv);
 	text_end_line(&w->text);
 	if (w->o.origin) {
 		buf_printf(&w->text.line, "# %s", w->o.origin);
@@ -599,8 +608,7 @@ struct writer *writer_new(struct output *out, const struct writer_options *opts)
 	text_start(&w->text, out);
 	memory_init(&w->memory, opts->start_ns, opts->interval_ms, opts->pid, opts->aggregate);
 	frames_init(&w->frames, opts->pid);
-	long page = sysconf(_SC_PAGESIZE);
-	regions_init(&w->regions, page > 0 ? (uint64_t)page : 4096);
+	start_regions(w);
 	write_header(w);
 	return w;
 }
