@@ -118,7 +118,7 @@ kind_temporal() {
 	record_compiler
 	for capture in syn cc; do
 		for mode in peak leaks; do
-			bin/mf-temporal $([ $mode = leaks ] && echo --leaks) -o "$tmp/t.folded" "$tmp/$capture".mft*
+			bin/mf-temporal $([ $mode = leaks ] && echo --leaks) -f -o "$tmp/t.folded" "$tmp/$capture".mft*
 			page "$tmp/t.folded" "temporal $mode, $([ $capture = syn ] && echo "synthetic ($STACKS leaf stacks)" || echo compiler)"
 		done
 	done
