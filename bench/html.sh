@@ -12,6 +12,10 @@
 #   compiler   a real program's pages: clang++ -fsyntax-only of
 #              bench/stl.cc (much of the C++ standard library) recorded by
 #              mf-record, all its allocations (mf-fold) and its peak
+#   temporal   temporal pages (mf-temporal, peak and --leaks): the
+#              synthetic 60 s capture of bench/temporal_capture.awk with
+#              STACKS leaf stacks, and the clang++ recording of compiler
+#              (bench/temporal_html.sh times their window moves)
 # Targets: first render within 1 s, zoom within 100 ms, under 60 bytes per
 # stack after the first 100 KB, at 100,000 stacks.
 set -euo pipefail
@@ -89,24 +93,41 @@ kind_diff() {
 	page "$tmp/new.folded" "plain page of the after side:"
 }
 
-# clang++ on bench/stl.cc, recorded (clang runs its compiler in its own
-# process, where g++ would start cc1plus; make bench installs clang).
-kind_compiler() {
+# clang++ on bench/stl.cc, recorded once into $tmp/cc.mft.gz (clang runs
+# its compiler in its own process, where g++ would start cc1plus; make
+# bench installs clang).
+record_compiler() {
+	[ ! -f "$tmp/cc.mft.gz" ] || return 0
 	command -v clang++ >/dev/null || { echo "bench/html.sh: clang++ is missing: run make bench" >&2; return 1; }
 	set -- clang++ -std=c++17 -fsyntax-only bench/stl.cc
 	start=$(date +%s%N)
 	bin/mf-record -o "$tmp/cc.mft.gz" "$@" 2> "$tmp/record.log" || { cat "$tmp/record.log"; return 1; }
 	echo "recorded: $* ($(( ($(date +%s%N) - start) / 1000000 )) ms)"
+}
+
+kind_compiler() {
+	record_compiler
 	bin/mf-fold -o "$tmp/all.folded" "$tmp/cc.mft.gz"
 	bin/mf-peak -o "$tmp/peak.folded" "$tmp/cc.mft.gz"
 	page "$tmp/all.folded" "compiler, all allocations"
 	page "$tmp/peak.folded" "compiler, peak"
 }
 
-[ $# -gt 0 ] || set -- synthetic leaves diff compiler
+kind_temporal() {
+	awk -v MS=60000 -v STACKS="$STACKS" -v ALLOCS_MS=5 -f bench/temporal_capture.awk > "$tmp/syn.mft"
+	record_compiler
+	for capture in syn cc; do
+		for mode in peak leaks; do
+			bin/mf-temporal $([ $mode = leaks ] && echo --leaks) -f -o "$tmp/t.folded" "$tmp/$capture".mft*
+			page "$tmp/t.folded" "temporal $mode, $([ $capture = syn ] && echo "synthetic ($STACKS leaf stacks)" || echo compiler)"
+		done
+	done
+}
+
+[ $# -gt 0 ] || set -- synthetic leaves diff compiler temporal
 for kind in "$@"; do
 	case $kind in
-	synthetic|leaves|diff|compiler) echo "-- $kind"; "kind_$kind" ;;
+	synthetic|leaves|diff|compiler|temporal) echo "-- $kind"; "kind_$kind" ;;
 	*) echo "bench/html.sh: unknown page kind '$kind'" >&2; exit 2 ;;
 	esac
 done

@@ -8,7 +8,7 @@
 # part says what it holds): a new part goes in this list.
 MF_HTML_PAGE_JS = mf-html/page-model.js mf-html/page-match.js mf-html/page-tree.js \
 	mf-html/page-draw.js mf-html/page-controls.js mf-html/page-diff.js mf-html/page-pack.js \
-	mf-html/page-window.js
+	mf-html/page-series.js mf-html/page-window.js
 MF_HTML_ASSETS = mf-html/page.html mf-html/page.css $(BUILD)/mf-html/page.js \
 	mf-html/temporal.css mf-html/temporal.js
 
@@ -23,7 +23,7 @@ $(BUILD)/mf-html/assets.c: $(MF_HTML_ASSETS) mf-html/embed.awk
 $(BUILD)/mf-html/assets.o: $(BUILD)/mf-html/assets.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BIN)/mf-html: $(BUILD)/mf-html/mf-html.o $(BUILD)/mf-html/pack.o $(BUILD)/mf-html/assets.o $(LIBMF)
+$(BIN)/mf-html: $(BUILD)/mf-html/mf-html.o $(BUILD)/mf-html/pack.o $(BUILD)/mf-html/pack_series.o $(BUILD)/mf-html/assets.o $(LIBMF)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
 PROGRAMS += $(BIN)/mf-html

@@ -13,7 +13,9 @@
  *
  * That is the readable form; a page of PACK_MIN_STACKS stacks or more gets
  * the packed form of pack.h instead, the same data in a fraction of the
- * bytes: "names" and "files" tables, and "frames" and "stacks" as strings.
+ * bytes: "words", "names" and "files" tables, and "frames" and "stacks" as
+ * strings; its memory records and temporal series leave "meta" for
+ * "series" (pack_series.h).
  *
  * Frames are interned and unescaped (\xHH back to the byte).  Each stack is
  * prefix-compressed against the one before it (input is sorted, so most
@@ -40,6 +42,7 @@
 #include "num.h"
 #include "output.h"
 #include "pack.h"
+#include "pack_series.h"
 #include "syntax.h"
 
 /* assets.c, generated from the page's files by mf-html/build.mk. */
@@ -76,6 +79,7 @@ struct report {
 	int diff;		/* the input is a diff: stacks carry BEFORE too */
 	struct buf frame;	/* scratch: one unescaped frame */
 	struct memory_records memory;
+	struct series_pack series;	/* the series as a packed page writes them */
 };
 
 /*
@@ -109,9 +113,11 @@ static void memory_write_meta(struct report *r)
 	char json[MEMREC_JSON_SIZE];
 	memory_finish(m);
 	for (size_t i = 0; i < m->n; i++) {
+		size_t start = r->meta.len;
 		memrec_json(&m->kept[i], json);
 		add_meta_raw(r, "memory", json);
 		buf_addc(&r->meta, ']');
+		series_note(&r->series, "memory", json, 0, start, r->meta.len);
 	}
 	snprintf(json, sizeof json, "%llu", (unsigned long long)r->memory.max);
 	add_meta_raw(r, "max_memory_records", json);
@@ -123,6 +129,7 @@ static void add_meta(struct report *r, const struct folded_line *l)
 {
 	if (r->memory.max && strcmp(l->key, "memory") == 0 && memory_set_aside(&r->memory, l->json))
 		return;
+	size_t start = r->meta.len;
 	add_meta_raw(r, l->key, l->json);
 	/* Per-stack keys (stack_live, ... of docs/TEMPORAL.md) belong to the
 	 * stack line that follows: say which. */
@@ -131,6 +138,7 @@ static void add_meta(struct report *r, const struct folded_line *l)
 		buf_addu64(&r->meta, r->nstacks);
 	}
 	buf_addc(&r->meta, ']');
+	series_note(&r->series, l->key, l->json, r->nstacks, start, r->meta.len);
 }
 
 static void add_number(struct report *r, uint64_t v)
@@ -255,10 +263,15 @@ static void write_data(struct output *out, struct report *r, const char *title,
 	}
 	buf_adds(&b, "],\"meta\":[");
 	output_write(out, b.data, b.len);
-	output_write(out, buf_str(&r->meta), r->meta.len);
+	int packed = r->nstacks >= PACK_MIN_STACKS;
+	if (packed)
+		series_write_meta(out, &r->series, buf_str(&r->meta), r->meta.len);
+	else
+		output_write(out, buf_str(&r->meta), r->meta.len);
 	output_puts(out, "],");
 	buf_clear(&b);
-	int packed = r->nstacks >= PACK_MIN_STACKS;
+	if (packed)
+		series_write_fields(&b, &r->series);
 	if (packed)
 		pack_frames(&b, &r->frames);
 	else
@@ -343,7 +356,7 @@ int main(int argc, char **argv)
 		usage_error(usage_text, "expected at most one FILE, found %d", argc - optind);
 
 	/* Static: an input error exits with it still reachable, not leaked. */
-	static struct report r = { .all_counted = 1 };
+	static struct report r = { .all_counted = 1, .series = SERIES_PACK_INIT };
 	r.memory.max = max_records;
 	if (max_records)
 		memory_init(&r.memory.kept, max_records);
@@ -355,5 +368,6 @@ int main(int argc, char **argv)
 	output_open(&out, outpath, force);
 	write_page(&out, &r, title, hide, nhide);
 	output_close(&out);
+	series_release(&r.series);
 	return 0;
 }

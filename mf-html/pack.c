@@ -92,30 +92,186 @@ static void name_split(const char *name, size_t n, size_t *own, size_t *params)
 	*params = p;
 }
 
+/* Whether c belongs to a word of a scope or parameter list: a name with its "::" and '~'. */
+static int word_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '~';
+}
+
 /*
- * Append the names as "scopes", "params" and "names" tables (the names
- * holding their own parts) and "nameparts": each name's scope and
- * parameter list.
+ * Scopes and parameter lists as words: runs of word characters and runs
+ * of the others ("(", "clang::Sema", "&, ", "bool", ")"), each an index in
+ * one table of words, most frequent first (so most take one character).
+ * A run never splits a multi-byte character: all its bytes are others.
  */
-static void pack_names(struct buf *b, const struct intern *names)
+struct words {
+	struct intern table;
+	uint64_t *uses;		/* per word id */
+	size_t uses_cap;
+	uint32_t *seq;		/* per string: its number of words, then their ids */
+	size_t seq_len, seq_cap;
+};
+
+static void words_add_id(struct words *w, uint32_t v)
+{
+	w->seq = xgrow(w->seq, &w->seq_cap, w->seq_len + 1, sizeof *w->seq);
+	w->seq[w->seq_len++] = v;
+}
+
+static void words_add(struct words *w, const char *s, size_t n)
+{
+	size_t count_at = w->seq_len;
+	words_add_id(w, 0);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && word_char((unsigned char)s[j]) == word_char((unsigned char)s[i]))
+			j++;
+		uint32_t id = intern(&w->table, s + i, j - i);
+		if (id >= w->uses_cap) {
+			size_t old = w->uses_cap;
+			w->uses = xgrow(w->uses, &w->uses_cap, id + 1, sizeof *w->uses);
+			memset(w->uses + old, 0, (w->uses_cap - old) * sizeof *w->uses);
+		}
+		w->uses[id]++;
+		words_add_id(w, id);
+		w->seq[count_at]++;
+		i = j;
+	}
+}
+
+static const uint64_t *sort_uses;
+/* Most used first; of equal use, the first seen. */
+static int by_uses(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (sort_uses[x] != sort_uses[y])
+		return sort_uses[x] > sort_uses[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* Append "words":[...], and the strings from..to of w (by their order of adding) as "KEY":"PACKED",. */
+static void words_write(struct buf *b, struct words *w, const char *const keys[2], size_t split)
+{
+	size_t n = w->table.count;
+	uint32_t *order = xcalloc(n ? n : 1, sizeof *order), *rank = xcalloc(n ? n : 1, sizeof *rank);
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	sort_uses = w->uses;
+	qsort(order, n, sizeof *order, by_uses);
+	buf_adds(b, "\"words\":[");
+	for (size_t i = 0; i < n; i++) {
+		rank[order[i]] = (uint32_t)i;
+		if (i)
+			buf_addc(b, ',');
+		json_quote(b, intern_str(&w->table, order[i]), intern_len(&w->table, order[i]));
+	}
+	buf_adds(b, "],");
+	size_t at = 0;
+	for (int k = 0; k < 2; k++) {
+		struct buf packed = BUF_INIT;
+		for (size_t strings = 0; k ? at < w->seq_len : strings < split; strings++) {
+			uint32_t len = w->seq[at++];
+			pack_number(&packed, len);
+			for (uint32_t j = 0; j < len; j++)
+				pack_number(&packed, rank[w->seq[at++]]);
+		}
+		pack_field(b, keys[k], &packed);
+		buf_addc(b, ',');
+	}
+	free(order);
+	free(rank);
+}
+
+static const struct intern *sort_names;
+/* Own part of a name: [own, params) of name_split. */
+static const char *own_part(const struct intern *names, uint32_t id, size_t *n)
+{
+	const char *name = intern_str(names, id);
+	size_t q, p;
+	name_split(name, intern_len(names, id), &q, &p);
+	*n = p - q;
+	return name + q;
+}
+
+/* By own part, byte by byte; of equal ones, the first seen. */
+static int by_own_part(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	size_t n, m;
+	const char *s = own_part(sort_names, x, &n), *t = own_part(sort_names, y, &m);
+	int c = memcmp(s, t, n < m ? n : m);
+	if (c)
+		return c;
+	if (n != m)
+		return n < m ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* The bytes s and t share at their start, up to the first that is not ASCII (a JavaScript character each). */
+static size_t shared_ascii(const char *s, size_t n, const char *t, size_t m)
+{
+	size_t i = 0;
+	while (i < n && i < m && s[i] == t[i] && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/*
+ * Append the names: "words", then "scopes" and "params" as words, then
+ * "names", their own parts in byte order, each without what it shares with
+ * the one before (front coding: sorted, C++ names share long starts), and
+ * "nameparts": each name's scope, parameter list and count of characters
+ * shared.  rank[id] is set to the place of name id in that order.
+ */
+static void pack_names(struct buf *b, const struct intern *names, uint32_t *rank)
 {
 	struct intern scopes = INTERN_INIT, params = INTERN_INIT;
-	struct buf parts = BUF_INIT;
-	buf_adds(b, "\"names\":[");
+	struct words w = { INTERN_INIT, NULL, 0, NULL, 0, 0 };
+	uint32_t *parts = xcalloc(2 * names->count + 1, sizeof *parts);
 	for (size_t i = 0; i < names->count; i++) {
 		const char *name = intern_str(names, (uint32_t)i);
 		size_t n = intern_len(names, (uint32_t)i), q, p;
 		name_split(name, n, &q, &p);
-		pack_number(&parts, intern(&scopes, name, q));
-		pack_number(&parts, intern(&params, name + p, n - p));
+		parts[2 * i] = intern(&scopes, name, q);
+		parts[2 * i + 1] = intern(&params, name + p, n - p);
+	}
+	for (size_t i = 0; i < scopes.count; i++)
+		words_add(&w, intern_str(&scopes, (uint32_t)i), intern_len(&scopes, (uint32_t)i));
+	for (size_t i = 0; i < params.count; i++)
+		words_add(&w, intern_str(&params, (uint32_t)i), intern_len(&params, (uint32_t)i));
+	static const char *const keys[2] = { "scopes", "params" };
+	words_write(b, &w, keys, scopes.count);
+	uint32_t *order = xcalloc(names->count + 1, sizeof *order);
+	for (size_t i = 0; i < names->count; i++)
+		order[i] = (uint32_t)i;
+	sort_names = names;
+	qsort(order, names->count, sizeof *order, by_own_part);
+	struct buf codes = BUF_INIT;
+	const char *prev = "";
+	size_t prev_len = 0;
+	buf_adds(b, "\"names\":[");
+	for (size_t i = 0; i < names->count; i++) {
+		uint32_t id = order[i];
+		size_t n;
+		const char *name = own_part(names, id, &n);
+		size_t shared = shared_ascii(prev, prev_len, name, n);
+		rank[id] = (uint32_t)i;
+		pack_number(&codes, parts[2 * id]);
+		pack_number(&codes, parts[2 * id + 1]);
+		pack_number(&codes, shared);
 		if (i)
 			buf_addc(b, ',');
-		json_quote(b, name + q, p - q);
+		json_quote(b, name + shared, n - shared);
+		prev = name;
+		prev_len = n;
 	}
 	buf_adds(b, "],");
-	pack_table(b, "scopes", &scopes);
-	pack_table(b, "params", &params);
-	pack_field(b, "nameparts", &parts);
+	pack_field(b, "nameparts", &codes);
+	free(order);
+	free(parts);
+	free(w.uses);
+	free(w.seq);
+	intern_release(&w.table);
 	intern_release(&scopes);
 	intern_release(&params);
 }
@@ -124,25 +280,33 @@ void pack_frames(struct buf *b, const struct intern *frames)
 {
 	struct intern names = INTERN_INIT, files = INTERN_INIT;
 	struct buf codes = BUF_INIT;
+	/* Per frame: its name's id, its location code, its line. */
+	uint64_t *f = xcalloc(3 * frames->count + 1, sizeof *f);
 	for (size_t i = 0; i < frames->count; i++) {
 		const char *text = intern_str(frames, (uint32_t)i), *loc;
 		size_t loc_len, file_len = 0;
 		size_t func_len = folded_frame_split(text, intern_len(frames, (uint32_t)i), &loc, &loc_len);
-		pack_number(&codes, intern(&names, text, func_len));
-		if (!loc_len) {
-			pack_number(&codes, 0);
+		f[3 * i] = intern(&names, text, func_len);
+		if (!loc_len)
 			continue;
-		}
 		int64_t line = location_line(loc, loc_len, &file_len);
 		uint64_t file = intern(&files, loc, line < 0 ? loc_len : file_len);
-		pack_number(&codes, 2 * file + (line < 0 ? 1 : 2));
-		if (line >= 0)
-			pack_number(&codes, (uint64_t)line);
+		f[3 * i + 1] = 2 * file + (line < 0 ? 1 : 2);
+		f[3 * i + 2] = line < 0 ? 0 : (uint64_t)line;
 	}
-	pack_names(b, &names);
+	uint32_t *rank = xcalloc(names.count + 1, sizeof *rank);
+	pack_names(b, &names, rank);
+	for (size_t i = 0; i < frames->count; i++) {
+		pack_number(&codes, rank[f[3 * i]]);
+		pack_number(&codes, f[3 * i + 1]);
+		if (f[3 * i + 1] % 2 == 0 && f[3 * i + 1])
+			pack_number(&codes, f[3 * i + 2]);
+	}
 	buf_addc(b, ',');
 	pack_table(b, "files", &files);
 	pack_field(b, "frames", &codes);
+	free(f);
+	free(rank);
 	intern_release(&names);
 	intern_release(&files);
 }

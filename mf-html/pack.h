@@ -15,7 +15,10 @@
  * location is the file FILE, a module's name) or 2*FILE+2 followed by a
  * line (the location is FILE:LINE).  A name is its scope ("ns::Class::"),
  * its own part and its parameter list, scopes and parameter lists in
- * tables of their own: C++ names repeat those where they differ.
+ * tables of their own: C++ names repeat those where they differ.  Scopes
+ * and parameter lists are written as words (runs of name characters, runs
+ * of the others) of one table, most used first; own parts sorted, each
+ * without the characters it shares with the one before.
  *
  * A stack is, as in the readable form, SHARED frames of the one before it
  * and N new ones, then its values; each new frame is coded against its
@@ -38,8 +41,8 @@
 /* Append v in the packed number form. */
 void pack_number(struct buf *b, uint64_t v);
 /*
- * Append "names":[...],"scopes":[...],"params":[...],"nameparts":"...",
- * "files":[...],"frames":"..." for the frame table.
+ * Append "words":[...],"scopes":"...","params":"...","names":[...],
+ * "nameparts":"...","files":[...],"frames":"..." for the frame table.
  */
 void pack_frames(struct buf *b, const struct intern *frames);
 /*

@@ -4,7 +4,7 @@
  * into the model (type by type: one malformed value only loses itself), and
  * holds the default source, the formatting helpers and the page's state.
  *
- * The page script is eight files concatenated by mf-html/build.mk into one
+ * The page script is nine files concatenated by mf-html/build.mk into one
  * function scope, in this order:
  *   page-model.js    decodeModel(DATA) -> model: metadata, frames, stacks (once);
  *                    source.values(model) -> what each stack weighs now (the
@@ -17,6 +17,7 @@
  *   page-controls.js the URL fragment, search, buttons, header and panels
  *   page-diff.js     the differential mode, for mf-diff's output (model.diff)
  *   page-pack.js     the packed form of the data of large pages, for decodeModel
+ *   page-series.js   their packed memory records and temporal series, for decodeModel
  *   page-window.js   window.mf (docs/REPORT.md) and the start
  * The parts only declare (functions, and variables set from constants or
  * the document); page-window.js starts the page once all of them are set.
@@ -380,6 +381,7 @@
       var wrong = addMeta(m, key, r.value);
       if (wrong) warnings.push('ignored metadata ' + kv[0] + ' that is not ' + wrong);
     });
+    var series = unpackSeries(d, m);    /* page-series.js: a large page's packed memory records and series */
     var meta = m.meta;
     /* The readable form, or the packed one of large pages (page-pack.js). */
     var packed = typeof d.frames === 'string', u = packed ? unpackFrames(d) : null;
@@ -391,7 +393,7 @@
     var stacks = packed ? unpackStacks(d.stacks, diff, frames.length) : readStacks(d.stacks, diff);
     var hasPython = markPython(frames, stacks);
     return { meta: meta, threads: m.threads, memory: m.memory, modules: m.modules, hasPython: hasPython,
-             frames: frames, stacks: stacks, stackMeta: stackMeta,
+             frames: frames, stacks: stacks, stackMeta: stackMeta, series: series,
              counted: !!d.counted, title: d.title, warnings: warnings, diff: diff,
              unit: meta.value === 'count' ? 'count' : 'bytes' };
   }

@@ -36,10 +36,30 @@
     return table[i];
   }
 
-  /* The function names: each one's scope, own part (d.names) and parameter list. */
+  /* A packed list of strings: each its number of words, then their indexes in words. */
+  function unpackWords(s, words) {
+    var r = new PackReader(typeof s === 'string' ? s : ''), out = [];
+    while (r.more()) {
+      var n = r.next(), t = '';
+      for (var j = 0; j < n; j++) t += packEntry(words, r.next());
+      out.push(t);
+    }
+    return out;
+  }
+
+  /*
+   * The function names: each one's scope, own part and parameter list.
+   * Own parts come front-coded (d.names without the characters they share
+   * with the one before), scopes and parameter lists as words.
+   */
   function unpackNames(d) {
     var r = new PackReader(d.nameparts), names = [], n = Array.isArray(d.names) ? d.names.length : 0;
-    for (var i = 0; i < n; i++) names.push(packEntry(d.scopes, r.next()) + packEntry(d.names, i) + packEntry(d.params, r.next()));
+    var scopes = unpackWords(d.scopes, d.words), params = unpackWords(d.params, d.words), own = '';
+    for (var i = 0; i < n; i++) {
+      var scope = packEntry(scopes, r.next()), param = packEntry(params, r.next());
+      own = own.slice(0, r.next()) + packEntry(d.names, i);
+      names.push(scope + own + param);
+    }
     return names;
   }
 

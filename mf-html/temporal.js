@@ -52,7 +52,14 @@
   /* mf-temporal writes at most this many slices (its MAX_SLICES): more is not its output. */
   var MAX_SLICES = 10000000;
 
-  /* Checks the header keys and flattens the per-stack series; returns a problem or ''. */
+  /* An entry's slices out of range: K (MADE) outside the slices, or FREED before MADE or after the last. */
+  function badEntry(e0, e1) { return e0 < 0 || e0 >= N || (LEAKS && (e1 < e0 || e1 > N)); }
+  function entryProblem(stack) {
+    return KEY + ' of stack ' + (stack + 1) + ' has an entry that is not ' +
+      (LEAKS ? '[MADE,FREED,COUNT,BYTES] with 0 <= MADE <= FREED <= ' + N : '[K,DCOUNT,DBYTES] with 0 <= K < ' + N);
+  }
+
+  /* Checks the header keys; returns a problem or ''. */
   function prepare() {
     var m = model.meta;
     if (!isInt(m.slices) || m.slices < 1 || m.slices > MAX_SLICES) return 'no valid "slices" key (1 to ' + MAX_SLICES + ')';
@@ -66,6 +73,11 @@
         return '"slice_peaks" is not ' + N + ' byte counts';
       peaks = Float64Array.from(sp);
     }
+    return '';
+  }
+
+  /* Flattens the per-stack series; returns a problem or ''. */
+  function prepareSeries() {
     var lists = [], total = 0, i, j;
     for (i = 0; i < model.stackMeta.length; i++) {
       var sm = model.stackMeta[i];
@@ -76,31 +88,41 @@
         return KEY + ' of stack ' + (sm.stack + 1) + ' is not a list of entries';
       for (j = 0; j < v.length; j++) {
         var en = v[j];
-        if (!Array.isArray(en) || en.length !== WIDTH || !en.every(isInt) || en[0] < 0 || en[0] >= N ||
-            (LEAKS && (en[1] < en[0] || en[1] > N)))
-          return KEY + ' of stack ' + (sm.stack + 1) + ' has an entry that is not ' +
-            (LEAKS ? '[MADE,FREED,COUNT,BYTES] with 0 <= MADE <= FREED <= ' + N : '[K,DCOUNT,DBYTES] with 0 <= K < ' + N);
+        if (!Array.isArray(en) || en.length !== WIDTH || !en.every(isInt) || badEntry(en[0], en[1]))
+          return entryProblem(sm.stack);
       }
       lists.push([sm.stack, v]);
       total += v.length;
     }
+    /* A large page's series, packed (page-series.js): the same entries, read now. */
+    var p = null, pe = null;
+    try { p = model.series && model.series[KEY] ? model.series[KEY]() : null; } catch (e) { return KEY + ': ' + e.message; }
+    pe = p ? p.entries : null;
+    for (i = 0; p && i < p.stack.length; i++) {
+      if (p.stack[i] >= M) return KEY + ' of stack ' + (p.stack[i] + 1) + ' is not a list of entries';
+      for (j = p.start[i] * WIDTH; j < p.start[i + 1] * WIDTH; j += WIDTH)
+        if (badEntry(pe[j], pe[j + 1])) return entryProblem(p.stack[i]);
+    }
+    if (p) total += p.start[p.stack.length];
     /* Counting sort by slice: off[k] is where slice k's entries start. */
     off = new Int32Array(N + 1);
     lists.forEach(function (l) { l[1].forEach(function (en) { off[en[0] + 1]++; }); });
+    for (j = 0; pe && j < pe.length; j += WIDTH) off[pe[j] + 1]++;
     for (i = 0; i < N; i++) off[i + 1] += off[i];
     var fill = off.slice(0, N);
     eStack = new Int32Array(total);
     eCount = new Float64Array(total);
     eBytes = new Float64Array(total);
     if (LEAKS) eFreed = new Int32Array(total);
-    lists.forEach(function (l) {
-      l[1].forEach(function (en) {
-        var at = fill[en[0]]++;
-        eStack[at] = l[0];
-        if (LEAKS) { eFreed[at] = en[1]; eCount[at] = en[2]; eBytes[at] = en[3]; }
-        else { eCount[at] = en[1]; eBytes[at] = en[2]; }
-      });
-    });
+    function put(stack, e, at) {
+      var to = fill[e[at]]++;
+      eStack[to] = stack;
+      if (LEAKS) { eFreed[to] = e[at + 1]; eCount[to] = e[at + 2]; eBytes[to] = e[at + 3]; }
+      else { eCount[to] = e[at + 1]; eBytes[to] = e[at + 2]; }
+    }
+    lists.forEach(function (l) { l[1].forEach(function (en) { put(l[0], en, 0); }); });
+    for (i = 0; p && i < p.stack.length; i++)
+      for (j = p.start[i] * WIDTH; j < p.start[i + 1] * WIDTH; j += WIDTH) put(p.stack[i], pe, j);
     cur.value = new Float64Array(M);
     cur.count = new Float64Array(M);
     return '';
@@ -127,11 +149,13 @@
   /* Each stack's value for the window: what source.values returns. */
   function windowValues() {
     var t = performance.now(), value, count, i;
-    if (problem) {
+    /* The whole recording before the series are read: the stack lines are its report (docs/TEMPORAL.md). */
+    var early = !seriesRead && !problem && isWhole();
+    if (early || !readSeries()) {
       value = new Float64Array(model.stacks.length);
       count = new Float64Array(model.stacks.length);
       for (i = 0; i < model.stacks.length; i++) { value[i] = model.stacks[i].value; count[i] = model.stacks[i].count; }
-      shown.high = -1;
+      shown.high = early && !LEAKS ? highest(0, N - 1) : -1;
     } else if (LEAKS) {
       value = new Float64Array(M);
       count = new Float64Array(M);
@@ -155,6 +179,30 @@
     shown.bytes = b; shown.count = c; shown.stacks = n;
     timing.lastValuesMs = performance.now() - t;
     return { value: value, count: count };
+  }
+
+  /*
+   * A large page's series come packed (page-series.js) and are read when
+   * first needed: a window other than the whole recording, the script
+   * interface, or right after the first paint, whichever comes first.
+   * Returns false when that showed a problem (the page then says so).
+   */
+  var seriesRead = false, container = null;
+  function readSeries() {
+    if (seriesRead || problem) return !problem;
+    var t = performance.now();
+    seriesRead = true;
+    problem = prepareSeries();
+    timing.prepareMs += performance.now() - t;
+    if (problem && container) {
+      container.textContent = '';
+      showProblem(container);
+      series = { heap: [], rss: [] };
+    }
+    return !problem;
+  }
+  function readSeriesLater() {
+    if (!seriesRead && !readSeries()) api.refresh();
   }
 
   /* ------------------------------------------------------------ window */
@@ -475,6 +523,7 @@
     mode: LEAKS ? 'leaks' : 'peak',
     /* The window and what it shows: slices [start, end], times in ms. */
     window: function () {
+      readSeriesLater();
       return {
         start: win.s, end: win.e, slices: N, intervalMs: I, whole: isWhole(),
         startMs: win.s * I, endMs: (win.e + 1) * I,
@@ -489,6 +538,7 @@
     setWindow: function (s, e) { setWindow(s, e, 'now'); return ifc.window(); },
     /* Every stack shown now, in input order: { stack, count, bytes }. */
     shown: function () {
+      readSeriesLater();
       var v = windowValues(), out = [];
       for (var i = 0; i < v.value.length; i++)
         if (v.count[i] !== 0 || v.value[i] !== 0) out.push({ stack: stackText(i), count: v.count[i], bytes: v.value[i] });
@@ -505,7 +555,7 @@
   mf.extend({
     source: { name: LEAKS ? 'temporal-leaks' : 'temporal', values: function () { return windowValues(); } },
     api: ifc,
-    init: function (container, pageApi) {
+    init: function (box, pageApi) {
       var t = performance.now();
       api = pageApi;
       model = api.model;
@@ -514,7 +564,11 @@
       maxPoints = isInt(cap) && cap > 0 ? cap : 0;
       problem = prepare();
       timing.prepareMs = performance.now() - t;
-      if (problem) { showProblem(container); series = { heap: [], rss: [] }; return; }
+      /* Packed series wait for the first paint; the raw ones of a small page are read now. */
+      if (model.series && model.series[KEY]) requestAnimationFrame(function () { setTimeout(readSeriesLater, 0); });
+      else readSeries();
+      if (problem) { showProblem(box); series = { heap: [], rss: [] }; return; }
+      container = box;
       series = chartSeries();
       geom.tmax = N * I;
       geom.vmax = 1;
@@ -523,7 +577,7 @@
       geom.vmax = nice.top;
       geom.unit = nice.unit;
       win = windowFromQuery(new URLSearchParams(location.hash.replace(/^#/, '')));
-      build(container);
+      build(box);
       wire();
     },
     fragment: function (q) {

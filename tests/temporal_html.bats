@@ -240,3 +240,102 @@ views() {
 	run -2 --separate-stderr "$BIN/mf" flamegraph --temporal --temporary-allocation-threshold 3 "$DATA/temporal_basic.mft"
 	[ "${stderr_lines[0]}" = "mf: --temporal cannot show temporary allocations" ]
 }
+
+# big_temporal FILE [LINE...]: a temporal report of 1,000 stacks (a packed
+# page), each stack's stack_live [[1,1,100],[2,-1,-100]] (at the peak, in
+# slice 1, one allocation of 100 bytes), or LINE for the stacks 0, 1, ...
+# (for stack i the i-th LINE, when given).
+big_temporal() {
+	local out=$1
+	shift
+	printf '# format="mf-folded/1"\n# reducer="temporal"\n# slices=4\n# interval_ms=10\n'
+	printf '# slice_peaks=[5,100,0,7]\n# memory=[10,5,4096]\n# memory=[20,100,8192]\n'
+	for i in $(seq 0 999); do
+		line='[[1,1,100],[2,-1,-100]]'
+		[ $# -eq 0 ] || { line=$1; shift; }
+		printf '# stack_live=%s\n# count=1\nmain;f%d 100\n' "$line" "$i"
+	done
+} > "$1"
+
+@test "mf-html packs a large page's memory records, slice_peaks and per-stack series (docs/REPORT.md)" {
+	cd "$BATS_TEST_TMPDIR"
+	big_temporal big
+	"$BIN/mf-html" -o big.html big
+	grep -q '"meta":\[\["format","\\"mf-folded/1\\""\],\["reducer","\\"temporal\\""\],\["slices","4"\],\["interval_ms","10"\]\],"series":{' big.html
+	# memory [10,5,4096] [20,100,8192]: Z(10) Z(5) Z(4096), Z(10) Z(95) Z(4096);
+	# slice_peaks: Z(5) Z(95) Z(-100) Z(7); a line: stack delta, 2 entries,
+	# Z(1) then the sums Z(1) Z(100), Z(1) Z(0) Z(0).
+	grep -q '"series":{"memory":"7-US%7U-US%","slice_peaks":"-U-U61","stack_live":"#%%%U7%##$%%%U7%##$%%%U7%##' big.html
+	[ "$(grep -o '%%%U7%##' big.html | wc -l)" = 1000 ]
+	run ! grep -q '"stack_live","\|"memory","\|"slice_peaks","' big.html
+	# --leaks: Z(MADE) Z(FREED-MADE) Z(COUNT) Z(BYTES).
+	sed -e 's/"temporal"/"temporal-leaks"/' -e '/slice_peaks/d' -e 's/^# stack_live=.*/# stack_lifetimes=[[1,4,2,100]]/' big > leaks
+	"$BIN/mf-html" -o leaks.html leaks
+	grep -q '"series":{"memory":"7-US%7U-US%","stack_lifetimes":"#$%)'"'"'U7$$%)'"'"'U7' leaks.html
+}
+
+@test "mf-html leaves in meta what it cannot pack exactly, as a small page has it" {
+	cd "$BATS_TEST_TMPDIR"
+	# A line with a space, -0, a leading zero, a number of 2^51, an entry of
+	# the wrong width, running sums past 2^51: each stays raw; the others pack.
+	big_temporal odd '[[1, 1,100]]' '[[1,-0,5]]' '[[1,01,5]]' '[[1,1,2251799813685248]]' '[[1,1]]' \
+		'[[1,1,2251799813685247],[2,0,1]]' '[[1,1,2251799813685247]]'
+	"$BIN/mf-html" -o odd.html odd
+	for i in 0 1 2 3 4 5; do
+		grep -q "\"stack_live\",\"$(sed -n "$((3 * i + 8))s/^# stack_live=//p" odd | sed 's/[][]/\\&/g')\",$i\]" odd.html
+	done
+	# Stack 6 is the first packed: delta 6, one entry, Z(1) Z(1) Z(2^51 - 1).
+	grep -q '"stack_live":")$%%' odd.html
+	[ "$(grep -o '"stack_live","' odd.html | wc -l)" = 6 ]
+	# Memory records are packed all or none; slice_peaks only when alone.
+	big_temporal two
+	sed -i -e 's/^# memory=\[20,100,8192\]$/# memory=[20,100,8192,1]/' -e 's/^# slice_peaks=.*/&\n&/' two
+	"$BIN/mf-html" -o two.html two
+	grep -q '\["slice_peaks","\[5,100,0,7\]"\],\["slice_peaks","\[5,100,0,7\]"\],\["memory","\[10,5,4096\]"\],\["memory","\[20,100,8192,1\]"\]' two.html
+	grep -q '"series":{"stack_live":"#%' two.html
+}
+
+# bats test_tags=browser
+@test "browser: a packed temporal page shows exactly what its twin with the series in meta shows" {
+	cd "$BATS_TEST_TMPDIR"
+	awk -v MS=2000 -v STACKS=1200 -v ALLOCS_MS=5 -f "$ROOT/bench/temporal_capture.awk" > t.mft
+	"$BIN/mf-temporal" t.mft > t.peak
+	"$BIN/mf-temporal" --leaks t.mft > t.leaks
+	for f in peak leaks; do
+		[ "$(grep -vc '^#' "t.$f")" -ge 1000 ]
+		# A space in a series line is valid JSON that mf-html does not pack.
+		sed -E 's/^# (stack_[a-z]+|memory|slice_peaks)=\[/# \1=[ /' "t.$f" > "twin.$f"
+		"$BIN/mf-html" -o "t.$f.html" "t.$f"
+		"$BIN/mf-html" -o "twin.$f.html" "twin.$f"
+		grep -q '"series":{"memory":"' "t.$f.html"
+		run ! grep -q '"series":' "twin.$f.html"
+	done
+	cd "$ROOT"
+	browser_ready
+	run -0 node tests/browser/same-temporal.mjs "$BATS_TEST_TMPDIR/twin.peak.html" "$BATS_TEST_TMPDIR/t.peak.html"
+	[ "$output" = "same 12 windows" ]
+	run -0 node tests/browser/same-temporal.mjs "$BATS_TEST_TMPDIR/twin.leaks.html" "$BATS_TEST_TMPDIR/t.leaks.html"
+	[ "$output" = "same 12 windows" ]
+}
+
+# bats test_tags=browser
+@test "browser: a packed series entry outside the slices is reported once the series are read" {
+	cd "$BATS_TEST_TMPDIR"
+	big_temporal bad '[[1,1,100]]' '[[4,1,100]]'
+	"$BIN/mf-html" -o bad.html bad
+	cd "$ROOT"
+	browser_ready
+	run -0 node --input-type=module -e '
+import { openReport } from "'"$ROOT"'/tests/browser/lib.mjs";
+const r = await openReport(process.argv[1]);
+const w = await r.page.evaluate(() => window.mf.extension().window());
+await r.page.waitForFunction(() => document.querySelector("#mf-extension .mf-warning"));
+console.log(w.problem);
+console.log(await r.page.evaluate(() => document.querySelector("#mf-extension").textContent));
+console.log(await r.page.evaluate(() => window.mf.state().total));
+await r.close();
+' "$BATS_TEST_TMPDIR/bad.html"
+	[ "$output" = 'stack_live of stack 2 has an entry that is not [K,DCOUNT,DBYTES] with 0 <= K < 4
+The time window is not available: stack_live of stack 2 has an entry that is not [K,DCOUNT,DBYTES] with 0 <= K < 4. The graph shows the whole recording.
+100000' ]
+}
