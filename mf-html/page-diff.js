@@ -21,12 +21,7 @@
   var diffSource = {
     name: 'diff',
     values: function (model) {
-      var n = model.stacks.length, a = new Float64Array(n), ac = new Float64Array(n);
-      var b = new Float64Array(n), bc = new Float64Array(n);
-      for (var i = 0; i < n; i++) {
-        var s = model.stacks[i];
-        a[i] = s.value; ac[i] = s.count; b[i] = s.before; bc[i] = s.beforeCount;
-      }
+      var st = model.st, a = st.value, ac = st.count, b = st.before, bc = st.beforeCount;
       return diffView.base ? { value: b, count: bc, other: a, otherCount: ac }
                            : { value: a, count: ac, other: b, otherCount: bc };
     }
@@ -34,27 +29,29 @@
 
   /* Before and after of node n, whole and own. */
   function diffSides(n) {
+    var t = app.tree;
     return diffView.base
-      ? { before: n.total, after: n.o, beforeSelf: n.self, afterSelf: n.oSelf, beforeCount: n.count, afterCount: n.oCount }
-      : { before: n.o, after: n.total, beforeSelf: n.oSelf, afterSelf: n.self, beforeCount: n.oCount, afterCount: n.count };
+      ? { before: t.total[n], after: t.o[n], beforeSelf: t.self[n], afterSelf: t.oSelf[n], beforeCount: t.count[n], afterCount: t.oCount[n] }
+      : { before: t.o[n], after: t.total[n], beforeSelf: t.oSelf[n], afterSelf: t.self[n], beforeCount: t.oCount[n], afterCount: t.count[n] };
   }
 
   /* The largest change and the list, once per tree (after a rebuild). */
   function diffPrepare() {
     if (diffCache.tree === app.tree) return;
     /* No object per node: 100,000 stacks make several hundred thousand. */
-    var max = 0, own = new Map(), stack = app.tree.kids.slice(), sign = diffView.base ? -1 : 1;
+    var t = app.tree, max = 0, own = new Map(), sign = diffView.base ? -1 : 1;
+    var stack = Array.prototype.slice.call(t.kids, t.kidStart[ROOT], t.kidStart[ROOT] + t.kidN[ROOT]);
     while (stack.length) {
-      var n = stack.pop(), ch = Math.abs(n.total - n.o);
+      var n = stack.pop(), ch = Math.abs(t.total[n] - t.o[n]);
       if (ch > max) max = ch;
-      var selfCh = sign * (n.self - n.oSelf);
-      var e = own.get(n.f);
-      if (!e) own.set(n.f, e = { f: n.f, change: 0, before: 0, after: 0, node: n, nodeCh: -1 });
+      var selfCh = sign * (t.self[n] - t.oSelf[n]);
+      var e = own.get(t.f[n]);
+      if (!e) own.set(t.f[n], e = { f: t.f[n], change: 0, before: 0, after: 0, node: n, nodeCh: -1 });
       e.change += selfCh;
-      e.before += diffView.base ? n.self : n.oSelf;
-      e.after += diffView.base ? n.oSelf : n.self;
+      e.before += diffView.base ? t.self[n] : t.oSelf[n];
+      e.after += diffView.base ? t.oSelf[n] : t.self[n];
       if (Math.abs(selfCh) > e.nodeCh) { e.nodeCh = Math.abs(selfCh); e.node = n; }
-      for (var k = 0; k < n.kids.length; k++) stack.push(n.kids[k]);
+      for (var k = t.kidStart[n], k1 = k + t.kidN[n]; k < k1; k++) stack.push(t.kids[k]);
     }
     var list = Array.from(own.values()).filter(function (e) { return e.change !== 0; });
     list.sort(function (x, y) {
@@ -71,7 +68,7 @@
 
   function diffColour(n) {
     diffPrepare();
-    var ch = (diffView.base ? -1 : 1) * (n.total - n.o);
+    var ch = (diffView.base ? -1 : 1) * (app.tree.total[n] - app.tree.o[n]);
     if (ch === 0 || diffCache.max === 0) return diffMix(DIFF_RED, 0);
     return diffMix(ch > 0 ? DIFF_RED : DIFF_BLUE, Math.min(1, Math.abs(ch) / diffCache.max));
   }
@@ -105,7 +102,7 @@
     info.before = s.before; info.after = s.after; info.change = s.after - s.before;
     info.selfBefore = s.beforeSelf; info.selfAfter = s.afterSelf;
     info.countBefore = s.beforeCount; info.countAfter = s.afterCount;
-    info.colour = n.f >= 0 ? diffColour(n) : null;
+    info.colour = n !== ROOT ? diffColour(n) : null;
   }
 
   /* "$ cmd" and when it was recorded, for one side (prefix base_ or new_). */
@@ -120,7 +117,7 @@
   }
 
   function diffTotals() {
-    var s = diffSides(app.tree);
+    var s = diffSides(ROOT);
     return s;
   }
 
