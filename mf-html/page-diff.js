@@ -35,30 +35,42 @@
       : { before: t.o[n], after: t.total[n], beforeSelf: t.oSelf[n], afterSelf: t.self[n], beforeCount: t.oCount[n], afterCount: t.count[n] };
   }
 
-  /* The largest change and the list, once per tree (after a rebuild). */
+  /*
+   * The largest change and the list, once per tree (after a rebuild).  No
+   * object per node or frame: per frame id, typed arrays of its own change,
+   * before and after summed over its nodes, and the node of its largest own
+   * change (the first met in the walk, which goes through the callees last
+   * first); then the DIFF_LIST largest by one pass, not a sort of them all.
+   */
   function diffPrepare() {
     if (diffCache.tree === app.tree) return;
-    /* No object per node: 100,000 stacks make several hundred thousand. */
-    var t = app.tree, max = 0, own = new Map(), sign = diffView.base ? -1 : 1;
+    var t = app.tree, nf = model.frames.length, max = 0, sign = diffView.base ? -1 : 1;
+    var change = new Float64Array(nf), before = new Float64Array(nf), after = new Float64Array(nf);
+    var nodeCh = new Float64Array(nf).fill(-1), node = new Int32Array(nf);
     var stack = Array.prototype.slice.call(t.kids, t.kidStart[ROOT], t.kidStart[ROOT] + t.kidN[ROOT]);
     while (stack.length) {
-      var n = stack.pop(), ch = Math.abs(t.total[n] - t.o[n]);
+      var n = stack.pop(), f = t.f[n], ch = Math.abs(t.total[n] - t.o[n]);
       if (ch > max) max = ch;
       var selfCh = sign * (t.self[n] - t.oSelf[n]);
-      var e = own.get(t.f[n]);
-      if (!e) own.set(t.f[n], e = { f: t.f[n], change: 0, before: 0, after: 0, node: n, nodeCh: -1 });
-      e.change += selfCh;
-      e.before += diffView.base ? t.self[n] : t.oSelf[n];
-      e.after += diffView.base ? t.oSelf[n] : t.self[n];
-      if (Math.abs(selfCh) > e.nodeCh) { e.nodeCh = Math.abs(selfCh); e.node = n; }
+      change[f] += selfCh;
+      before[f] += diffView.base ? t.self[n] : t.oSelf[n];
+      after[f] += diffView.base ? t.oSelf[n] : t.self[n];
+      if (Math.abs(selfCh) > nodeCh[f]) { nodeCh[f] = Math.abs(selfCh); node[f] = n; }
       for (var k = t.kidStart[n], k1 = k + t.kidN[n]; k < k1; k++) stack.push(t.kids[k]);
     }
-    var list = Array.from(own.values()).filter(function (e) { return e.change !== 0; });
-    list.sort(function (x, y) {
-      var tx = model.frames[x.f].text, ty = model.frames[y.f].text;
-      return Math.abs(y.change) - Math.abs(x.change) || (tx < ty ? -1 : tx > ty ? 1 : 0);
-    });
-    diffCache = { tree: app.tree, max: max, list: list.slice(0, DIFF_LIST) };
+    var order = function (x, y) {
+      var tx = model.frames[x].text, ty = model.frames[y].text;
+      return Math.abs(change[y]) - Math.abs(change[x]) || (tx < ty ? -1 : tx > ty ? 1 : 0);
+    };
+    var top = [];
+    for (f = 0; f < nf; f++) {
+      if (change[f] === 0 || top.length === DIFF_LIST && order(f, top[DIFF_LIST - 1]) >= 0) continue;
+      var i = top.length === DIFF_LIST ? DIFF_LIST - 1 : top.length;
+      while (i > 0 && order(f, top[i - 1]) < 0) { top[i] = top[i - 1]; i--; }
+      top[i] = f;
+    }
+    var list = top.map(function (id) { return { f: id, change: change[id], before: before[id], after: after[id], node: node[id] }; });
+    diffCache = { tree: app.tree, max: max, list: list };
     diffShowList();
   }
 

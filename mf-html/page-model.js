@@ -68,11 +68,16 @@
     return { func: text, loc: '' };
   }
 
+  /* The first characters a name of HIDDEN_FUNCTIONS may have, but for finish_grow's, which may be anywhere. */
+  var MAY_HIDE_NAME = /^[_scdo<a]$/;
   function isHidden(func, loc) {
     var i;
     /* A Rust name demangled with its hash ("::h0afb5a4d462339b5") matches as without it. */
-    func = func.replace(/::h[0-9a-f]{16}$/, '');
-    for (i = 0; i < HIDDEN_FUNCTIONS.length; i++) if (HIDDEN_FUNCTIONS[i].test(func)) return true;
+    if (func.length >= 19 && func.charCodeAt(func.length - 17) === 104) func = func.replace(/::h[0-9a-f]{16}$/, '');
+    if (MAY_HIDE_NAME.test(func.charAt(0)) || func.indexOf('finish_grow') >= 0)
+      for (i = 0; i < HIDDEN_FUNCTIONS.length; i++) if (HIDDEN_FUNCTIONS[i].test(func)) return true;
+    /* Each location pattern names ld-linux or libmf-record: most locations need no pattern. */
+    if (loc.indexOf('ld-linux') < 0 && loc.indexOf('libmf-record') < 0) return false;
     for (i = 0; i < HIDDEN_LOCATIONS.length; i++) if (HIDDEN_LOCATIONS[i].test(loc)) return true;
     return false;
   }
@@ -117,6 +122,7 @@
   var CPYTHON_MODULE = /^(lib)?python\d+(\.\d+)*[a-z]*(\.so(\.\d+)*)?$/; /* python3.11, libpython3.11.so.1.0 */
   var IMPORT_MACHINERY = /^<frozen importlib\._bootstrap(_external)?>$/;
   var PYTHON_FILE = /\.pyw?$|^<[^>]*>$/;                              /* app.py, <string>, <frozen runpy> */
+  var PYTHON_LOC = /\.pyw?:\d+$|^<[^>]*>:\d+$/;                        /* a location whose file is one */
 
   function baseName(path) { return path.replace(/^.*\//, ''); }
 
@@ -237,16 +243,42 @@
    * only in the stacks with Python frames (buildTree).
    */
   function makeFrame(text, p, userHidden, index) {
-    var th = THREAD_FRAME.exec(text);
-    if (th) return { text: text, func: 'thread ' + th[1], loc: th[2] || '', kind: 'thread',
-                     hidden: false, python: false, cpython: false, withPython: false, thread: Number(th[1]), threadName: th[2] || '',
-                     short: '' };
+    /* Tested on the parts, which isHidden reads anyway: the text is only made whole when needed. */
+    var th = p.func.charCodeAt(0) === 116 && p.func.startsWith('thread ') ? THREAD_FRAME.exec(text) : null;
+    if (th) return new Frame(text, 'thread ' + th[1], th[2] || '', false, KIND_THREAD, Number(th[1]));
     var hidden = userHidden || isHidden(p.func, p.loc);
-    var k = text === '<STACK TOO DEEP>' ? { kind: 'system', python: false, cpython: false } : frameKind(p.loc, index);
-    return { text: text, func: p.func, loc: p.loc, kind: hidden ? 'system' : k.kind, hidden: hidden,
-             python: k.python, cpython: k.cpython, withPython: false, thread: -1, threadName: '',
-             short: null };
+    return new Frame(text, p.func, p.loc, hidden, !p.loc && p.func === '<STACK TOO DEEP>' ? KIND_SYSTEM : index, -1);
   }
+
+  /*
+   * A frame: its kind, python and cpython (frameKind) are worked out when
+   * first asked for, as only the frames drawn need them before the first
+   * paint (markPython asks for all of them when a module line says Python
+   * is there, or a location may be Python's).  k: the frameKind result, or
+   * the module index to make it from.
+   */
+  var KIND_THREAD = { kind: 'thread', python: false, cpython: false };
+  var KIND_SYSTEM = { kind: 'system', python: false, cpython: false };
+  function Frame(text, func, loc, hidden, k, thread) {
+    this.text = text;
+    this.func = func;
+    this.loc = loc;
+    this.hidden = hidden;
+    this.withPython = false;
+    this.thread = thread;
+    this.threadName = thread >= 0 ? loc : '';
+    this.short = thread >= 0 ? '' : null;
+    this.k = k;
+  }
+  Frame.prototype.kinds = function () {
+    if (this.k.kind === undefined) this.k = frameKind(this.loc, this.k);
+    return this.k;
+  };
+  Object.defineProperties(Frame.prototype, {
+    kind: { get: function () { var k = this.kinds(); return this.hidden && k !== KIND_THREAD ? 'system' : k.kind; } },
+    python: { get: function () { return this.kinds().python; } },
+    cpython: { get: function () { return this.kinds().cpython; } }
+  });
 
   /*
    * A frame's short name ('' for a thread frame), made when first asked
@@ -259,14 +291,14 @@
   }
 
   /* With Python frames in the report, CPython's own frames are irrelevant: grey, hidden in Python stacks. */
-  function markPython(frames, st) {
-    var hasPython = frames.some(function (f) { return f.python; });
+  function markPython(frames, st, index) {
+    var maybe = index.byName.has('[python]') || frames.some(function (f) { return PYTHON_LOC.test(f.loc); });
+    var hasPython = maybe && frames.some(function (f) { return f.python; });
     if (!hasPython) return false;
     frames.forEach(function (f) {
       if (!f.cpython) return;
       f.withPython = !f.hidden;   /* hidden only in stacks with Python frames */
-      f.hidden = true;
-      f.kind = 'system';
+      f.hidden = true;            /* and so of kind system */
     });
     /* Which stacks have a Python frame: in[d] says whether the first d frames do. */
     var has = new Uint8Array(st.maxDepth + 1);
@@ -455,7 +487,7 @@
     var frames = texts.map(function (t, i) { return makeFrame(t, parts[i], extra[i] === 1, index); });
     var diff = d.diff === true;
     var st = packed ? unpackStacks(d.stacks, diff, frames.length) : readStacks(d.stacks, diff, frames.length);
-    var hasPython = markPython(frames, st);
+    var hasPython = markPython(frames, st, index);
     var model = { meta: meta, threads: m.threads, memory: m.memory, modules: m.modules, hasPython: hasPython,
              frames: frames, st: st, nstacks: st.n, stackMeta: stackMeta,
              counted: !!d.counted, title: d.title, warnings: warnings, diff: diff,

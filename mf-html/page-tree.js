@@ -163,10 +163,17 @@
       return ta < tb ? -1 : ta > tb ? 1 : 0;
     };
     t.x = new Float64Array(n);
+    /* Sorted in a plain array, used again: a subarray per node costs more than its sort. */
+    var list = [];
     for (i = 0; i < n; i++) {
-      var k0 = t.kidStart[i], k1 = k0 + t.kidN[i], x = t.x[i];
-      if (k1 - k0 > 1) t.kids.subarray(k0, k1).sort(byWidth);
-      for (var k = k0; k < k1; k++) { t.x[t.kids[k]] = x; x += total[t.kids[k]]; }
+      var k0 = t.kidStart[i], k1 = k0 + t.kidN[i], x = t.x[i], k;
+      if (k1 - k0 > 1) {
+        list.length = 0;
+        for (k = k0; k < k1; k++) list.push(t.kids[k]);
+        list.sort(byWidth);
+        for (k = k0; k < k1; k++) t.kids[k] = list[k - k0];
+      }
+      for (k = k0; k < k1; k++) { t.x[t.kids[k]] = x; x += total[t.kids[k]]; }
     }
   }
 
