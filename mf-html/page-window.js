@@ -111,4 +111,11 @@
   publish();
   applyFragment();
   drawSpark();
+  /* What the first paint did not need, worked out after it in small tasks: each frame's kind (its colour), so a zoom does not. */
+  function warmFrames(from) {
+    var end = Math.min(model.frames.length, from + 2000);
+    for (var i = from; i < end; i++) model.frames[i].kinds();
+    if (end < model.frames.length) setTimeout(function () { warmFrames(end); }, 0);
+  }
+  requestAnimationFrame(function () { setTimeout(function () { warmFrames(0); }, 0); });
 }());
