@@ -80,13 +80,13 @@
     app.searchRe = re;
     app.matchOf = m;
     /* The share counts each matched subtree once: nested matches add nothing. */
-    var total = 0, stack = [app.tree];
+    var t = app.tree, total = 0, stack = [ROOT];
     while (stack.length) {
       var n = stack.pop();
-      if (n.f >= 0 && m[n.f]) { total += n.total; continue; }
-      for (var k = 0; k < n.kids.length; k++) stack.push(n.kids[k]);
+      if (n !== ROOT && m[t.f[n]]) { total += t.total[n]; continue; }
+      for (var k = t.kidStart[n], k1 = k + t.kidN[n]; k < k1; k++) stack.push(t.kids[k]);
     }
-    app.share = app.tree.total ? total / app.tree.total : 0;
+    app.share = t.total[ROOT] ? total / t.total[ROOT] : 0;
     var out = $('mf-match');
     out.textContent = '';
     out.appendChild(el('b', fmtPct(app.share)));
@@ -97,7 +97,7 @@
   /* ------------------------------------------------------------ controls */
 
   function zoomTo(n, push) {
-    if (!n || n === app.view.zoom) return;
+    if (n < 0 || n === app.view.zoom) return;
     app.view.zoom = n;
     draw();
     saveState(push);
@@ -122,15 +122,15 @@
     canvas.addEventListener('click', function (e) {
       var r = canvas.getBoundingClientRect();
       var n = nodeAt(e.clientX - r.left, e.clientY - r.top);
-      if (n) zoomTo(n, true);
+      if (n >= 0) zoomTo(n, true);
     });
     canvas.addEventListener('mousemove', function (e) {
       var r = canvas.getBoundingClientRect();
       var n = nodeAt(e.clientX - r.left, e.clientY - r.top);
-      if (n) showTip(n, e.clientX, e.clientY); else tip.hidden = true;
+      if (n >= 0) showTip(n, e.clientX, e.clientY); else tip.hidden = true;
     });
     canvas.addEventListener('mouseleave', function () { tip.hidden = true; });
-    $('mf-reset').addEventListener('click', function () { zoomTo(app.tree, true); });
+    $('mf-reset').addEventListener('click', function () { zoomTo(ROOT, true); });
     $('mf-orient').addEventListener('click', function () {
       app.view.flame = !app.view.flame;
       syncControls(); draw(); saveState(false);
@@ -139,7 +139,7 @@
       var zp = zoomPath(app.view.zoom);
       app.view.hide = this.checked;
       rebuild();
-      app.view.zoom = zp.length ? findPath(zp.filter(function (f) { return !app.view.hide || !model.frames[f].hidden; })) : app.tree;
+      app.view.zoom = zp.length ? findPath(zp.filter(function (f) { return !app.view.hide || !model.frames[f].hidden; })) : ROOT;
       draw(); saveState(false);
     });
     var searchTimer = 0;
@@ -181,7 +181,7 @@
       if (e.key === '/' && !inField) { e.preventDefault(); $('mf-search').focus(); $('mf-search').select(); }
       else if (e.key === 'Escape' && !$('mf-memory').open) {
         if (inField) e.target.blur();
-        zoomTo(app.tree, true);
+        zoomTo(ROOT, true);
       }
     });
     window.addEventListener('popstate', applyFragment);
@@ -228,7 +228,7 @@
     $('mf-inverted').hidden = m.inverted !== true;
     if (command) $('mf-command').textContent = '$ ' + command;
     var t = $('mf-totals');
-    var shown = app.tree.total, count = app.tree.count;
+    var shown = app.tree.total[ROOT], count = app.tree.count[ROOT];
     var parts = [];
     var what = /leaks$/.test(m.reducer) ? 'Leaked' : /^(peak|temporal)$/.test(m.reducer) ? 'At the peak' : 'Shown';
     parts.push([what + ': ', valueText(shown)]);
@@ -266,9 +266,9 @@
     if (typeof m.peak_time_ms === 'number') add('Peak reached at', fmtMs(m.peak_time_ms));
     if (typeof m.peak_allocations === 'number') add('Live allocations at the peak', fmtInt(m.peak_allocations));
     if (typeof m.leaked_bytes === 'number') add('Leaked', fmtBytes(m.leaked_bytes) + ' in ' + fmtAllocs(m.leaked_allocations));
-    add('Shown', valueText(app.tree.total) + (model.counted && model.unit !== 'count' ? ' in ' + fmtAllocs(app.tree.count) : ''));
+    add('Shown', valueText(app.tree.total[ROOT]) + (model.counted && model.unit !== 'count' ? ' in ' + fmtAllocs(app.tree.count[ROOT]) : ''));
     add('Distinct frames', fmtInt(model.frames.length));
-    add('Distinct stacks', fmtInt(model.stacks.length));
+    add('Distinct stacks', fmtInt(model.nstacks));
     if (split) add('Threads', fmtInt(threads.length));
     if (typeof m.interval_ms === 'number') add('Memory sampled every', fmtMs(m.interval_ms));
     rows.forEach(function (r) { dl.appendChild(el('dt', r[0])); dl.appendChild(el('dd', r[1])); });

@@ -21,12 +21,7 @@
   var diffSource = {
     name: 'diff',
     values: function (model) {
-      var n = model.stacks.length, a = new Float64Array(n), ac = new Float64Array(n);
-      var b = new Float64Array(n), bc = new Float64Array(n);
-      for (var i = 0; i < n; i++) {
-        var s = model.stacks[i];
-        a[i] = s.value; ac[i] = s.count; b[i] = s.before; bc[i] = s.beforeCount;
-      }
+      var st = model.st, a = st.value, ac = st.count, b = st.before, bc = st.beforeCount;
       return diffView.base ? { value: b, count: bc, other: a, otherCount: ac }
                            : { value: a, count: ac, other: b, otherCount: bc };
     }
@@ -34,34 +29,48 @@
 
   /* Before and after of node n, whole and own. */
   function diffSides(n) {
+    var t = app.tree;
     return diffView.base
-      ? { before: n.total, after: n.o, beforeSelf: n.self, afterSelf: n.oSelf, beforeCount: n.count, afterCount: n.oCount }
-      : { before: n.o, after: n.total, beforeSelf: n.oSelf, afterSelf: n.self, beforeCount: n.oCount, afterCount: n.count };
+      ? { before: t.total[n], after: t.o[n], beforeSelf: t.self[n], afterSelf: t.oSelf[n], beforeCount: t.count[n], afterCount: t.oCount[n] }
+      : { before: t.o[n], after: t.total[n], beforeSelf: t.oSelf[n], afterSelf: t.self[n], beforeCount: t.oCount[n], afterCount: t.count[n] };
   }
 
-  /* The largest change and the list, once per tree (after a rebuild). */
+  /*
+   * The largest change and the list, once per tree (after a rebuild).  No
+   * object per node or frame: per frame id, typed arrays of its own change,
+   * before and after summed over its nodes, and the node of its largest own
+   * change (the first met in the walk, which goes through the callees last
+   * first); then the DIFF_LIST largest by one pass, not a sort of them all.
+   */
   function diffPrepare() {
     if (diffCache.tree === app.tree) return;
-    /* No object per node: 100,000 stacks make several hundred thousand. */
-    var max = 0, own = new Map(), stack = app.tree.kids.slice(), sign = diffView.base ? -1 : 1;
+    var t = app.tree, nf = model.frames.length, max = 0, sign = diffView.base ? -1 : 1;
+    var change = new Float64Array(nf), before = new Float64Array(nf), after = new Float64Array(nf);
+    var nodeCh = new Float64Array(nf).fill(-1), node = new Int32Array(nf);
+    var stack = Array.prototype.slice.call(t.kids, t.kidStart[ROOT], t.kidStart[ROOT] + t.kidN[ROOT]);
     while (stack.length) {
-      var n = stack.pop(), ch = Math.abs(n.total - n.o);
+      var n = stack.pop(), f = t.f[n], ch = Math.abs(t.total[n] - t.o[n]);
       if (ch > max) max = ch;
-      var selfCh = sign * (n.self - n.oSelf);
-      var e = own.get(n.f);
-      if (!e) own.set(n.f, e = { f: n.f, change: 0, before: 0, after: 0, node: n, nodeCh: -1 });
-      e.change += selfCh;
-      e.before += diffView.base ? n.self : n.oSelf;
-      e.after += diffView.base ? n.oSelf : n.self;
-      if (Math.abs(selfCh) > e.nodeCh) { e.nodeCh = Math.abs(selfCh); e.node = n; }
-      for (var k = 0; k < n.kids.length; k++) stack.push(n.kids[k]);
+      var selfCh = sign * (t.self[n] - t.oSelf[n]);
+      change[f] += selfCh;
+      before[f] += diffView.base ? t.self[n] : t.oSelf[n];
+      after[f] += diffView.base ? t.oSelf[n] : t.self[n];
+      if (Math.abs(selfCh) > nodeCh[f]) { nodeCh[f] = Math.abs(selfCh); node[f] = n; }
+      for (var k = t.kidStart[n], k1 = k + t.kidN[n]; k < k1; k++) stack.push(t.kids[k]);
     }
-    var list = Array.from(own.values()).filter(function (e) { return e.change !== 0; });
-    list.sort(function (x, y) {
-      var tx = model.frames[x.f].text, ty = model.frames[y.f].text;
-      return Math.abs(y.change) - Math.abs(x.change) || (tx < ty ? -1 : tx > ty ? 1 : 0);
-    });
-    diffCache = { tree: app.tree, max: max, list: list.slice(0, DIFF_LIST) };
+    var order = function (x, y) {
+      var tx = model.frames[x].text, ty = model.frames[y].text;
+      return Math.abs(change[y]) - Math.abs(change[x]) || (tx < ty ? -1 : tx > ty ? 1 : 0);
+    };
+    var top = [];
+    for (f = 0; f < nf; f++) {
+      if (change[f] === 0 || top.length === DIFF_LIST && order(f, top[DIFF_LIST - 1]) >= 0) continue;
+      var i = top.length === DIFF_LIST ? DIFF_LIST - 1 : top.length;
+      while (i > 0 && order(f, top[i - 1]) < 0) { top[i] = top[i - 1]; i--; }
+      top[i] = f;
+    }
+    var list = top.map(function (id) { return { f: id, change: change[id], before: before[id], after: after[id], node: node[id] }; });
+    diffCache = { tree: app.tree, max: max, list: list };
     diffShowList();
   }
 
@@ -71,7 +80,7 @@
 
   function diffColour(n) {
     diffPrepare();
-    var ch = (diffView.base ? -1 : 1) * (n.total - n.o);
+    var ch = (diffView.base ? -1 : 1) * (app.tree.total[n] - app.tree.o[n]);
     if (ch === 0 || diffCache.max === 0) return diffMix(DIFF_RED, 0);
     return diffMix(ch > 0 ? DIFF_RED : DIFF_BLUE, Math.min(1, Math.abs(ch) / diffCache.max));
   }
@@ -105,7 +114,7 @@
     info.before = s.before; info.after = s.after; info.change = s.after - s.before;
     info.selfBefore = s.beforeSelf; info.selfAfter = s.afterSelf;
     info.countBefore = s.beforeCount; info.countAfter = s.afterCount;
-    info.colour = n.f >= 0 ? diffColour(n) : null;
+    info.colour = n !== ROOT ? diffColour(n) : null;
   }
 
   /* "$ cmd" and when it was recorded, for one side (prefix base_ or new_). */
@@ -120,7 +129,7 @@
   }
 
   function diffTotals() {
-    var s = diffSides(app.tree);
+    var s = diffSides(ROOT);
     return s;
   }
 

@@ -22,10 +22,12 @@
   var charW = 7.2;
   var layout = { width: 0, rows: 0, x0: 0, scale: 0, off: 0, view: 0 };
 
+  /* The colour of node n (an index into app.tree, page-tree.js). */
   function frameColour(n) {
-    if (n.f < 0) return app.dark ? 'hsl(220,8%,42%)' : 'hsl(220,8%,78%)';
-    var f = model.frames[n.f];
-    if (app.matchOf && app.matchOf[n.f]) return app.dark ? '#d6336c' : '#f06595';
+    var id = app.tree.f[n];
+    if (id < 0) return app.dark ? 'hsl(220,8%,42%)' : 'hsl(220,8%,78%)';
+    var f = model.frames[id];
+    if (app.matchOf && app.matchOf[id]) return app.dark ? '#d6336c' : '#f06595';
     if (model.diff) return diffColour(n);      /* page-diff.js: by change */
     var h = hashStr(f.func), l = app.dark ? 8 : 0;
     switch (f.kind) {
@@ -37,19 +39,19 @@
   }
 
   function label(n) {
-    if (n.f < 0) {
+    if (n === ROOT) {
       var what = app.view.thread !== null ? 'thread ' + app.view.thread + ' only' : 'all threads';
-      return '<root>  ' + valueText(n.total) + (split ? ' (' + what + ')' : '');
+      return '<root>  ' + valueText(app.tree.total[n]) + (split ? ' (' + what + ')' : '');
     }
-    var f = model.frames[n.f];
+    var f = model.frames[app.tree.f[n]];
     if (f.kind === 'thread') return f.text;
     return f.func;
   }
 
   /* The label's second part, shown when there is room: "file.c:12". */
   function labelLoc(n) {
-    if (n.f < 0) return '';
-    var f = model.frames[n.f];
+    if (n === ROOT) return '';
+    var f = model.frames[app.tree.f[n]];
     return f.kind === 'thread' || !f.loc ? '' : f.loc.replace(/^.*\//, '');
   }
 
@@ -59,19 +61,20 @@
 
   function draw() {
     var t = performance.now();
-    var tree = app.tree, zoom = app.view.zoom;
-    var empty = !tree || tree.total === 0;
+    var t0 = app.tree, zoom = app.view.zoom;
+    var empty = !t0 || t0.total[ROOT] === 0;
     $('mf-empty').hidden = !empty;
     $('mf-graph').hidden = empty;
-    $('mf-reset').disabled = zoom === tree;
+    $('mf-reset').disabled = zoom === ROOT;
     if (empty) { app.drawTime = performance.now() - t; return; }
     var width = $('mf-graph').clientWidth || 800;
-    var rows = zoom.depth + zoom.height + 1;
+    var depth = t0.depth, total = t0.total, kids = t0.kids, kidStart = t0.kidStart, kidN = t0.kidN;
+    var rows = depth[zoom] + t0.height[zoom] + 1;
     var dpr = window.devicePixelRatio || 1;
     layout.width = width;
     layout.rows = rows;
-    layout.x0 = zoom.x;
-    layout.scale = zoom.total ? width / zoom.total : 0;
+    layout.x0 = t0.x[zoom];
+    layout.scale = total[zoom] ? width / total[zoom] : 0;
     placeCanvas(rows * ROW);
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(layout.view * dpr);
@@ -85,15 +88,17 @@
     var dmin = app.view.flame ? rows - r1 : r0, dmax = app.view.flame ? rows - 1 - r0 : r1;
     /* The zoomed frame's callers span the whole width, dimmed. */
     ctx.globalAlpha = 0.55;
-    for (var a = zoom.parent; a; a = a.parent) if (a.depth >= dmin && a.depth <= dmax) box(a, 0, width);
+    for (var a = t0.parent[zoom]; a >= 0; a = t0.parent[a]) if (depth[a] >= dmin && depth[a] <= dmax) box(a, 0, width);
     ctx.globalAlpha = 1;
     var stack = [zoom];
     while (stack.length) {
       var n = stack.pop();
-      var x = (n.x - layout.x0) * layout.scale, w = n.total * layout.scale;
-      if (w < MIN_WIDTH || n.depth > dmax) continue;      /* and so are all its callees */
-      if (n.depth >= dmin) box(n, x, w);
-      for (var k = n.kids.length - 1; k >= 0; k--) stack.push(n.kids[k]);
+      var x = (t0.x[n] - layout.x0) * layout.scale, w = total[n] * layout.scale;
+      if (w < MIN_WIDTH || depth[n] > dmax) continue;      /* and so are all its callees */
+      if (depth[n] >= dmin) box(n, x, w);
+      /* Callees are widest first: past the first too narrow, all are. */
+      for (var k = kidStart[n], k1 = k + kidN[n]; k < k1 && total[kids[k]] * layout.scale >= MIN_WIDTH; k++) ;
+      for (k--; k >= kidStart[n]; k--) stack.push(kids[k]);
     }
     app.drawTime = performance.now() - t;
     if (!app.firstRender) app.firstRender = performance.now();
@@ -125,7 +130,7 @@
   }
 
   function box(n, x, w) {
-    var y = rowY(n.depth);
+    var y = rowY(app.tree.depth[n]);
     ctx.fillStyle = frameColour(n);
     ctx.fillRect(x, y, Math.max(w - (w > 3 ? 1 : 0), 0.5), ROW - 1);
     if (w < charW * 3 + 6) return;
@@ -137,36 +142,37 @@
       ctx.fillText(loc, x + 3 + (text.length + 2) * charW, y + ROW / 2);
       return;
     }
-    if (text.length > fit && n.f >= 0 && frameShort(model.frames[n.f])) text = frameShort(model.frames[n.f]);
+    var f = n === ROOT ? null : model.frames[app.tree.f[n]];
+    if (text.length > fit && f && frameShort(f)) text = frameShort(f);
     if (text.length > fit) text = fit >= 3 ? text.slice(0, fit - 1) + '\u2026' : '';
     if (!text) return;
     ctx.fillStyle = '#111';
     ctx.fillText(text, x + 3, y + ROW / 2);
   }
 
-  /* The node under canvas point (px, py), or null. */
+  /* The node under canvas point (px, py), or -1. */
   function nodeAt(px, py) {
-    var zoom = app.view.zoom;
+    var zoom = app.view.zoom, t = app.tree;
     var row = Math.floor((py + layout.off) / ROW);
     var depth = app.view.flame ? layout.rows - 1 - row : row;
-    if (depth < 0 || depth >= layout.rows) return null;
-    if (depth < zoom.depth) {
+    if (depth < 0 || depth >= layout.rows) return -1;
+    if (depth < t.depth[zoom]) {
       var a = zoom;
-      while (a.depth > depth) a = a.parent;
+      while (t.depth[a] > depth) a = t.parent[a];
       return a;
     }
     var v = layout.x0 + px / layout.scale, n = zoom;
-    if (v < n.x || v >= n.x + n.total) return null;
-    while (n.depth < depth) {
-      var next = null;
-      for (var k = 0; k < n.kids.length; k++) {
-        var c = n.kids[k];
-        if (v >= c.x && v < c.x + c.total) { next = c; break; }
+    if (v < t.x[n] || v >= t.x[n] + t.total[n]) return -1;
+    while (t.depth[n] < depth) {
+      var next = -1;
+      for (var k = t.kidStart[n], k1 = k + t.kidN[n]; k < k1; k++) {
+        var c = t.kids[k];
+        if (v >= t.x[c] && v < t.x[c] + t.total[c]) { next = c; break; }
       }
-      if (!next) return null;
+      if (next < 0) return -1;
       n = next;
     }
-    return (n.total * layout.scale) >= MIN_WIDTH ? n : null;
+    return (t.total[n] * layout.scale) >= MIN_WIDTH ? n : -1;
   }
 
   /* ------------------------------------------------------------- tooltip */
@@ -174,15 +180,15 @@
   var tip = $('mf-tip');
   function showTip(n, cx, cy) {
     tip.textContent = '';
-    var f = n.f >= 0 ? model.frames[n.f] : null;
+    var t = app.tree, f = n === ROOT ? null : model.frames[t.f[n]];
     tip.appendChild(el('div', f ? f.func : '<root>', 'mf-tip-fn'));
     tip.appendChild(el('div', f ? (f.loc || 'unknown location') : 'all allocations', 'mf-tip-loc'));
     var rows = [
-      ['Total', valueText(n.total)],
-      ['Self', valueText(n.self)],
-      ['Share of total', app.tree.total ? fmtPct(n.total / app.tree.total) : '-']
+      ['Total', valueText(t.total[n])],
+      ['Self', valueText(t.self[n])],
+      ['Share of total', t.total[ROOT] ? fmtPct(t.total[n] / t.total[ROOT]) : '-']
     ];
-    if (model.counted && model.unit !== 'count') rows.push(['Allocations', fmtInt(n.count) + (n.selfCount ? ' (' + fmtInt(n.selfCount) + ' here)' : '')]);
+    if (model.counted && model.unit !== 'count') rows.push(['Allocations', fmtInt(t.count[n]) + (t.selfCount[n] ? ' (' + fmtInt(t.selfCount[n]) + ' here)' : '')]);
     if (model.diff) rows = diffTipRows(n);     /* page-diff.js: before, after, change */
     if (f && f.hidden && !app.view.hide) rows.push(['Kind', 'irrelevant frame (shown because hiding is off)']);
     var table = el('table');

@@ -69,11 +69,16 @@
     return { func: text, loc: '' };
   }
 
+  /* The first characters a name of HIDDEN_FUNCTIONS may have, but for finish_grow's, which may be anywhere. */
+  var MAY_HIDE_NAME = /^[_scdo<a]$/;
   function isHidden(func, loc) {
     var i;
     /* A Rust name demangled with its hash ("::h0afb5a4d462339b5") matches as without it. */
-    func = func.replace(/::h[0-9a-f]{16}$/, '');
-    for (i = 0; i < HIDDEN_FUNCTIONS.length; i++) if (HIDDEN_FUNCTIONS[i].test(func)) return true;
+    if (func.length >= 19 && func.charCodeAt(func.length - 17) === 104) func = func.replace(/::h[0-9a-f]{16}$/, '');
+    if (MAY_HIDE_NAME.test(func.charAt(0)) || func.indexOf('finish_grow') >= 0)
+      for (i = 0; i < HIDDEN_FUNCTIONS.length; i++) if (HIDDEN_FUNCTIONS[i].test(func)) return true;
+    /* Each location pattern names ld-linux or libmf-record: most locations need no pattern. */
+    if (loc.indexOf('ld-linux') < 0 && loc.indexOf('libmf-record') < 0) return false;
     for (i = 0; i < HIDDEN_LOCATIONS.length; i++) if (HIDDEN_LOCATIONS[i].test(loc)) return true;
     return false;
   }
@@ -118,6 +123,7 @@
   var CPYTHON_MODULE = /^(lib)?python\d+(\.\d+)*[a-z]*(\.so(\.\d+)*)?$/; /* python3.11, libpython3.11.so.1.0 */
   var IMPORT_MACHINERY = /^<frozen importlib\._bootstrap(_external)?>$/;
   var PYTHON_FILE = /\.pyw?$|^<[^>]*>$/;                              /* app.py, <string>, <frozen runpy> */
+  var PYTHON_LOC = /\.pyw?:\d+$|^<[^>]*>:\d+$/;                        /* a location whose file is one */
 
   function baseName(path) { return path.replace(/^.*\//, ''); }
 
@@ -238,16 +244,42 @@
    * only in the stacks with Python frames (buildTree).
    */
   function makeFrame(text, p, userHidden, index) {
-    var th = THREAD_FRAME.exec(text);
-    if (th) return { text: text, func: 'thread ' + th[1], loc: th[2] || '', kind: 'thread',
-                     hidden: false, python: false, cpython: false, withPython: false, thread: Number(th[1]), threadName: th[2] || '',
-                     short: '' };
+    /* Tested on the parts, which isHidden reads anyway: the text is only made whole when needed. */
+    var th = p.func.charCodeAt(0) === 116 && p.func.startsWith('thread ') ? THREAD_FRAME.exec(text) : null;
+    if (th) return new Frame(text, 'thread ' + th[1], th[2] || '', false, KIND_THREAD, Number(th[1]));
     var hidden = userHidden || isHidden(p.func, p.loc);
-    var k = text === '<STACK TOO DEEP>' ? { kind: 'system', python: false, cpython: false } : frameKind(p.loc, index);
-    return { text: text, func: p.func, loc: p.loc, kind: hidden ? 'system' : k.kind, hidden: hidden,
-             python: k.python, cpython: k.cpython, withPython: false, thread: -1, threadName: '',
-             short: null };
+    return new Frame(text, p.func, p.loc, hidden, !p.loc && p.func === '<STACK TOO DEEP>' ? KIND_SYSTEM : index, -1);
   }
+
+  /*
+   * A frame: its kind, python and cpython (frameKind) are worked out when
+   * first asked for, as only the frames drawn need them before the first
+   * paint (markPython asks for all of them when a module line says Python
+   * is there, or a location may be Python's).  k: the frameKind result, or
+   * the module index to make it from.
+   */
+  var KIND_THREAD = { kind: 'thread', python: false, cpython: false };
+  var KIND_SYSTEM = { kind: 'system', python: false, cpython: false };
+  function Frame(text, func, loc, hidden, k, thread) {
+    this.text = text;
+    this.func = func;
+    this.loc = loc;
+    this.hidden = hidden;
+    this.withPython = false;
+    this.thread = thread;
+    this.threadName = thread >= 0 ? loc : '';
+    this.short = thread >= 0 ? '' : null;
+    this.k = k;
+  }
+  Frame.prototype.kinds = function () {
+    if (this.k.kind === undefined) this.k = frameKind(this.loc, this.k);
+    return this.k;
+  };
+  Object.defineProperties(Frame.prototype, {
+    kind: { get: function () { var k = this.kinds(); return this.hidden && k !== KIND_THREAD ? 'system' : k.kind; } },
+    python: { get: function () { return this.kinds().python; } },
+    cpython: { get: function () { return this.kinds().cpython; } }
+  });
 
   /*
    * A frame's short name ('' for a thread frame), made when first asked
@@ -260,17 +292,21 @@
   }
 
   /* With Python frames in the report, CPython's own frames are irrelevant: grey, hidden in Python stacks. */
-  function markPython(frames, stacks) {
-    var hasPython = frames.some(function (f) { return f.python; });
+  function markPython(frames, st, index) {
+    var maybe = index.byName.has('[python]') || frames.some(function (f) { return PYTHON_LOC.test(f.loc); });
+    var hasPython = maybe && frames.some(function (f) { return f.python; });
     if (!hasPython) return false;
     frames.forEach(function (f) {
       if (!f.cpython) return;
       f.withPython = !f.hidden;   /* hidden only in stacks with Python frames */
-      f.hidden = true;
-      f.kind = 'system';
+      f.hidden = true;            /* and so of kind system */
     });
-    stacks.forEach(function (s) {
-      s.python = s.frames.some(function (id) { return frames[id].python; });
+    /* Which stacks have a Python frame: in[d] says whether the first d frames do. */
+    var has = new Uint8Array(st.maxDepth + 1);
+    st.python = new Uint8Array(st.n);
+    eachStack(st, function (s, fr, shared, len) {
+      for (var j = shared; j < len; j++) has[j + 1] = has[j] || frames[fr[j]].python ? 1 : 0;
+      st.python[s] = has[len];
     });
     return true;
   }
@@ -348,24 +384,86 @@
     return '';
   }
 
-  function newStack(frames, value, count) {
-    return { frames: frames, value: value, count: count, python: false, before: 0, beforeCount: 0 };
+  /*
+   * The stacks as the page holds them (model.st), in typed arrays: stack s
+   * is its first shared[s] frames of the stack before it, then its own,
+   * pool[off[s] .. off[s + 1]); its value, count (and in a diff before,
+   * beforeCount); python[s] (markPython) whether it has a Python frame;
+   * maxDepth the most frames of any.  No object or array per stack: the
+   * tree is built from them in one pass (buildTree).
+   */
+  function StackList(diff) {
+    this.n = 0; this.np = 0; this.maxDepth = 0; this.python = null; this.diff = diff;
+    this.shared = new Int32Array(1024); this.off = new Int32Array(1025); this.pool = new Int32Array(4096);
+    this.value = new Float64Array(1024); this.count = new Float64Array(1024);
+    this.before = diff ? new Float64Array(1024) : null; this.beforeCount = diff ? new Float64Array(1024) : null;
+  }
+  /* Room for one more stack of n new frames; the offset of its first. */
+  StackList.prototype.start = function (shared, n) {
+    var cap = this.shared.length, self = this;
+    if (this.n === cap) ['shared', 'value', 'count', 'before', 'beforeCount'].forEach(function (k) {
+      if (self[k]) self[k] = grown(self[k], cap * 2);
+    });
+    if (this.n + 1 === this.off.length) this.off = grown(this.off, cap * 2 + 1);
+    if (this.np + n > this.pool.length) this.pool = grown(this.pool, Math.max(this.pool.length * 2, this.np + n));
+    if (shared + n > this.maxDepth) this.maxDepth = shared + n;
+    this.shared[this.n] = shared;
+    return this.np;
+  };
+  /* The end of the stack started: its values. */
+  StackList.prototype.end = function (np, value, count, before, beforeCount) {
+    this.np = np;
+    this.value[this.n] = value;
+    this.count[this.n] = count;
+    if (this.diff) { this.before[this.n] = before; this.beforeCount[this.n] = beforeCount; }
+    this.off[++this.n] = np;
+  };
+  /* The arrays cut to what they hold. */
+  StackList.prototype.done = function () {
+    var n = this.n, self = this;
+    ['shared', 'value', 'count', 'before', 'beforeCount'].forEach(function (k) { if (self[k]) self[k] = self[k].subarray(0, n); });
+    this.off = this.off.subarray(0, n + 1);
+    this.pool = this.pool.subarray(0, this.np);
+    return this;
+  };
+
+  /* fn(s, fr, shared, len) for each stack s, fr[0 .. len) its frames (an array reused: read it, do not keep it). */
+  function eachStack(st, fn) {
+    var fr = new Int32Array(st.maxDepth + 1);
+    for (var s = 0; s < st.n; s++) {
+      var shared = st.shared[s], o = st.off[s], len = shared + st.off[s + 1] - o;
+      for (var j = shared; j < len; j++) fr[j] = st.pool[o + j - shared];
+      fn(s, fr, shared, len);
+    }
+  }
+
+  /* The stacks as objects { frames, value, count, python, before, beforeCount }, made when first asked for (temporal.js). */
+  function stackObjects(st) {
+    var out = new Array(st.n);
+    eachStack(st, function (s, fr, shared, len) {
+      out[s] = { frames: Array.prototype.slice.call(fr, 0, len), value: st.value[s], count: st.count[s],
+                 python: st.python ? st.python[s] === 1 : false,
+                 before: st.diff ? st.before[s] : 0, beforeCount: st.diff ? st.beforeCount[s] : 0 };
+    });
+    return out;
   }
 
   /* Stacks come prefix-compressed: shared, n, n frame ids, value, count
      (a diff: then before, count before; page-diff.js). */
-  function readStacks(a, diff) {
-    var stacks = [], prev = [], i = 0;
+  function readStacks(a, diff, nframes) {
+    var st = new StackList(diff), i = 0, prevLen = 0;
     while (i < a.length) {
-      var shared = a[i++], n = a[i++];
-      var fr = prev.slice(0, shared);
-      for (var j = 0; j < n; j++) fr.push(a[i++]);
-      var st = newStack(fr, a[i++], a[i++]);
-      if (diff) { st.before = a[i++]; st.beforeCount = a[i++]; }
-      stacks.push(st);
-      prev = fr;
+      var shared = a[i++], n = a[i++], np = st.start(shared, n);
+      if (!(shared <= prevLen)) throw new Error('the page data shares more frames than the stack before has');
+      prevLen = shared + n;
+      for (var j = 0; j < n; j++) {
+        var id = a[i++];
+        if (!(id >= 0 && id < nframes)) throw new Error('the page data names a frame it does not have');
+        st.pool[np++] = id;
+      }
+      st.end(np, a[i++], a[i++], diff ? a[i++] : 0, diff ? a[i++] : 0);
     }
-    return stacks;
+    return st.done();
   }
 
   function decodeModel(d) {
@@ -390,23 +488,28 @@
     var index = moduleIndex(m.modules);
     var frames = texts.map(function (t, i) { return makeFrame(t, parts[i], extra[i] === 1, index); });
     var diff = d.diff === true;
-    var stacks = packed ? unpackStacks(d.stacks, diff, frames.length) : readStacks(d.stacks, diff);
-    var hasPython = markPython(frames, stacks);
-    return { meta: meta, threads: m.threads, memory: m.memory, modules: m.modules, hasPython: hasPython,
-             frames: frames, stacks: stacks, stackMeta: stackMeta, series: series,
+    var st = packed ? unpackStacks(d.stacks, diff, frames.length) : readStacks(d.stacks, diff, frames.length);
+    var hasPython = markPython(frames, st, index);
+    var model = { meta: meta, threads: m.threads, memory: m.memory, modules: m.modules, hasPython: hasPython,
+             frames: frames, st: st, nstacks: st.n, stackMeta: stackMeta, series: series,
              counted: !!d.counted, title: d.title, warnings: warnings, diff: diff,
              unit: meta.value === 'count' ? 'count' : 'bytes' };
+    var objects = null;
+    Object.defineProperty(model, 'stacks', { get: function () { return objects || (objects = stackObjects(st)); } });
+    return model;
   }
 
   /* The thread of each stack (-1 when none): its first thread frame. */
   function stackThreads(model) {
-    return model.stacks.map(function (s) {
-      for (var i = 0; i < s.frames.length; i++) {
-        var f = model.frames[s.frames[i]];
-        if (f.thread >= 0) return f.thread;
-      }
-      return -1;
+    var st = model.st, out = new Int32Array(st.n).fill(-1), frames = model.frames;
+    if (!frames.some(function (f) { return f.thread >= 0; })) return out;
+    var th = new Int32Array(st.maxDepth + 1);
+    th[0] = -1;
+    eachStack(st, function (s, fr, shared, len) {
+      for (var j = shared; j < len; j++) th[j + 1] = th[j] >= 0 ? th[j] : frames[fr[j]].thread;
+      out[s] = th[len];
     });
+    return out;
   }
 
   /* Threads for the dropdown: "# thread=" lines, then thread frames. */
@@ -433,11 +536,7 @@
    */
   var defaultSource = {
     name: 'snapshot',
-    values: function (model) {
-      var n = model.stacks.length, v = new Float64Array(n), c = new Float64Array(n);
-      for (var i = 0; i < n; i++) { v[i] = model.stacks[i].value; c[i] = model.stacks[i].count; }
-      return { value: v, count: c };
-    }
+    values: function (model) { return { value: model.st.value, count: model.st.count }; }
   };
 
   /* ------------------------------------------------------------- helpers */
@@ -448,7 +547,11 @@
     while (Math.abs(n) >= 1024 && u < units.length - 1) { n /= 1024; u++; }
     return u === 0 ? n + ' B' : (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)) + ' ' + units[u];
   }
-  function fmtInt(n) { return Math.round(Number(n) || 0).toLocaleString('en-US'); }
+  /* "1,234,567": by hand, as the first toLocaleString of a page costs ~100 ms. */
+  function fmtInt(n) {
+    var r = Math.round(Number(n) || 0);
+    return (r < 0 ? '-' : '') + String(Math.abs(r)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  }
   /* "1 allocation", "5 allocations". */
   function fmtAllocs(n) { return fmtInt(n) + (Math.round(Number(n) || 0) === 1 ? ' allocation' : ' allocations'); }
   function fmtMs(ms) {
@@ -534,6 +637,6 @@
     if (!app.vals) app.vals = app.source.values(model);
     app.tree = buildTree(model, app.vals, { hide: app.view.hide, thread: app.view.thread, threadOf: threadOf });
     timing.build = performance.now() - tb;
-    app.view.zoom = app.tree;
+    app.view.zoom = ROOT;
     computeSearch();
   }

@@ -82,22 +82,23 @@
    * whose id follows.
    */
   function unpackStacks(s, diff, nframes) {
-    var r = new PackReader(s), stacks = [], prev = [], callees = [];
+    var r = new PackReader(s), st = new StackList(diff), fr = new Int32Array(64), callees = [], prevLen = 0;
     /* One list per caller (the root first), made up front: an array filled at random large indexes is a slow sparse one. */
     for (var c = 0; c <= nframes; c++) callees.push(null);
     while (r.more()) {
-      var shared = r.next(), n = r.next(), fr = prev.slice(0, shared);
-      for (var j = 0; j < n; j++) {
-        var caller = fr.length ? fr[fr.length - 1] + 1 : 0, k = r.next();
+      var shared = r.next(), n = r.next(), np = st.start(shared, n);
+      if (!(shared <= prevLen)) throw new Error('the packed page data shares more frames than the stack before has');
+      if (shared + n > fr.length) fr = grown(fr, Math.max(fr.length * 2, shared + n));
+      for (var j = shared; j < shared + n; j++) {
+        var caller = j ? fr[j - 1] + 1 : 0, k = r.next();
         var list = callees[caller] || (callees[caller] = []), id = k ? list[k - 1] : r.next();
         if (!k) list.push(id);
         if (!(id < nframes)) throw new Error('the packed page data names a frame it does not have');
-        fr.push(id);
+        fr[j] = id;
+        st.pool[np++] = id;
       }
-      var st = newStack(fr, r.next(), r.next());
-      if (diff) { st.before = r.next(); st.beforeCount = r.next(); }
-      stacks.push(st);
-      prev = fr;
+      prevLen = shared + n;
+      st.end(np, r.next(), r.next(), diff ? r.next() : 0, diff ? r.next() : 0);
     }
-    return stacks;
+    return st.done();
   }

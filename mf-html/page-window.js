@@ -8,28 +8,27 @@
   /* ------------------------------------------------ window interface */
 
   function frameInfo(n, canvasTop) {
-    var f = n.f >= 0 ? model.frames[n.f] : null;
+    var t = app.tree, id = t.f[n], f = id >= 0 ? model.frames[id] : null;
     var inZoom = isInside(n, app.view.zoom);
     var x = 0, w = 0;
-    if (inZoom) { x = (n.x - layout.x0) * layout.scale; w = n.total * layout.scale; }
+    if (inZoom) { x = (t.x[n] - layout.x0) * layout.scale; w = t.total[n] * layout.scale; }
     else if (isInside(app.view.zoom, n)) { x = 0; w = layout.width; }
     var info = {
       name: f ? f.func : '<root>', location: f ? f.loc : '', frame: f ? f.text : '<root>',
       kind: f ? f.kind : 'root', hidden: f ? f.hidden : false, short: f ? frameShort(f) : '',
-      bytes: n.total, self: n.self, count: n.count, selfCount: n.selfCount, depth: n.depth,
-      x: x, y: rowY(n.depth) - layout.off + canvasTop, width: w, height: ROW - 1,
-      drawn: w >= MIN_WIDTH, matched: !!(f && app.matchOf && app.matchOf[n.f])
+      bytes: t.total[n], self: t.self[n], count: t.count[n], selfCount: t.selfCount[n], depth: t.depth[n],
+      x: x, y: rowY(t.depth[n]) - layout.off + canvasTop, width: w, height: ROW - 1,
+      drawn: w >= MIN_WIDTH, matched: !!(f && app.matchOf && app.matchOf[id])
     };
     if (model.diff) diffFrameInfo(n, info);    /* page-diff.js: before, after, colour */
     return info;
   }
-  function isInside(n, anc) { for (; n; n = n.parent) if (n === anc) return true; return false; }
 
   function publish() {
     var totals = Object.freeze({
-      value: app.tree.total, bytes: model.unit === 'bytes' ? app.tree.total : null,
-      count: model.counted ? app.tree.count : null, unit: model.unit,
-      stacks: model.stacks.length, frames: model.frames.length
+      value: app.tree.total[ROOT], bytes: model.unit === 'bytes' ? app.tree.total[ROOT] : null,
+      count: model.counted ? app.tree.count[ROOT] : null, unit: model.unit,
+      stacks: model.nstacks, frames: model.frames.length
     });
     var api = {
       version: 1,
@@ -40,11 +39,11 @@
          canvas (y from its top where it is now: it covers only the part of
          a deep graph on screen); width 0 outside the zoomed frame. */
       frames: function () {
-        var out = [], stack = [app.tree];
+        var t = app.tree, out = [], stack = [ROOT];
         while (stack.length) {
           var n = stack.pop();
           out.push(frameInfo(n, 0));
-          for (var k = n.kids.length - 1; k >= 0; k--) stack.push(n.kids[k]);
+          for (var k = t.kidStart[n] + t.kidN[n] - 1; k >= t.kidStart[n]; k--) stack.push(t.kids[k]);
         }
         return out;
       },
@@ -53,11 +52,11 @@
         return {
           view: app.view.flame ? 'flame' : 'icicle',
           zoom: zoomPath(z).map(function (f) { return model.frames[f].text; }),
-          zoomBytes: z.total,
+          zoomBytes: app.tree.total[z],
           search: app.view.search, searchValid: !app.view.search || !!app.searchRe, searchProblem: app.searchProblem,
           searchShare: app.share, searchBytes: app.searchRe ? app.matchTotal : 0,
           thread: app.view.thread, hide: app.view.hide, theme: app.dark ? 'dark' : 'light',
-          total: app.tree.total, count: model.counted ? app.tree.count : null,
+          total: app.tree.total[ROOT], count: model.counted ? app.tree.count[ROOT] : null,
           rows: layout.rows, fragment: fragment(),
           firstRenderMs: app.firstRender, lastDrawMs: app.drawTime, source: app.source.name,
           parseMs: timing.parse, decodeMs: timing.decode, buildMs: timing.build, nodes: app.nodes
@@ -112,4 +111,11 @@
   publish();
   applyFragment();
   drawSpark();
+  /* What the first paint did not need, worked out after it in small tasks: each frame's kind (its colour), so a zoom does not. */
+  function warmFrames(from) {
+    var end = Math.min(model.frames.length, from + 2000);
+    for (var i = from; i < end; i++) model.frames[i].kinds();
+    if (end < model.frames.length) setTimeout(function () { warmFrames(end); }, 0);
+  }
+  requestAnimationFrame(function () { setTimeout(function () { warmFrames(0); }, 0); });
 }());

@@ -333,3 +333,34 @@ console.log(JSON.stringify(seen[0].frames.map((f) => f[0])).replace(/\u2028/g, "
 	[ "$output" = '1006 same frames
 ["</script> (</script>:5)","a (b) (libz.so.1)","edge (/src/e.c:1)","f(int) const (/src/x.c:0)","g (/src/x.c:007)","g (/src/x.c:007)","g (/src/x.c:007)","h (/src/x.c:)","i (/src/x.c:1234567890)","j\u2028 (\"q\".c:2)","plain","thread 3 (worker)"]' ]
 }
+
+# bats test_tags=browser
+@test "browser: stacks whose callers come back after others merge into one node, hidden callers too, readable and packed" {
+	cd "$BATS_TEST_TMPDIR"
+	# In byte order "a;b!x" sorts between "a;b" and "a;b;c": the tree is
+	# built in one pass over the stacks, and node a;b must be found again.
+	# Both operator new frames are hidden: their callees d merge.
+	printf '%s\n' 'a;b 1' 'a;b!x;c 2' 'a;b;c 4' 'a;operator new(unsigned long) (libstdc++.so.6);d 8' \
+		'a;operator new[](unsigned long) (libstdc++.so.6);d 16' > few
+	awk 'BEGIN { for (i = 0; i < 1000; i++) printf "zpad;pad_%d 1\n", i }' > pad
+	cat few pad > all
+	"$BIN/mf-html" -o readable.html few
+	"$BIN/mf-html" -o packed.html all
+	grep -q '"frames":"' packed.html
+	(cd "$ROOT" && browser_ready)
+	run node --input-type=module -e '
+import { openReport } from "'"$ROOT"'/tests/browser/lib.mjs";
+for (const file of process.argv.slice(1)) for (const hash of ["", "#hide=0"]) {
+	const r = await openReport(file, { hash });
+	const got = await r.page.evaluate(() => window.mf.frames().filter((f) => !/^(zpad|pad_\d+|<root>)$/.test(f.name))
+		.map((f) => f.name + " " + f.depth + " " + f.bytes + " " + f.self).join(", "));
+	if (r.problems.length) console.log(r.problems.join("\n"));
+	console.log(got);
+	await r.close();
+}
+' "$BATS_TEST_TMPDIR/readable.html" "$BATS_TEST_TMPDIR/packed.html"
+	[ "$output" = 'a 1 31 0, d 2 24 24, b 2 5 1, c 3 4 4, b!x 2 2 0, c 3 2 2
+a 1 31 0, operator new[](unsigned long) 2 16 0, d 3 16 16, operator new(unsigned long) 2 8 0, d 3 8 8, b 2 5 1, c 3 4 4, b!x 2 2 0, c 3 2 2
+a 1 31 0, d 2 24 24, b 2 5 1, c 3 4 4, b!x 2 2 0, c 3 2 2
+a 1 31 0, operator new[](unsigned long) 2 16 0, d 3 16 16, operator new(unsigned long) 2 8 0, d 3 8 8, b 2 5 1, c 3 4 4, b!x 2 2 0, c 3 2 2' ]
+}

@@ -120,7 +120,7 @@ async function measure(report, svgFile) {
 }
 
 function scriptTimes(s) {
-	return `${(s.parseMs + s.decodeMs + s.buildMs + s.lastDrawMs).toFixed(0)} (parse ${s.parseMs.toFixed(0)}, decode ${s.decodeMs.toFixed(0)}, build ${s.buildMs.toFixed(0)})`;
+	return `${(s.parseMs + s.decodeMs + s.buildMs + s.lastDrawMs).toFixed(0)} (parse ${s.parseMs.toFixed(0)}, decode ${s.decodeMs.toFixed(0)}, build ${s.buildMs.toFixed(0)}, draw ${s.lastDrawMs.toFixed(0)})`;
 }
 
 async function first(report) {
