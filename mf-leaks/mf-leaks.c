@@ -77,9 +77,16 @@ static void read_capture(struct leaks *l, struct ev_reader *r, struct memory *me
 	if (l->since)
 		ev_require_full(r, "the leaks since a moment (--since)");
 	while (ev_next(r, &ev)) {
+		/* Tests before the switch: nearly every record is one of these two. */
+		if (ev.type == EV_ALLOC) {
+			on_alloc(l, r, &ev);
+			continue;
+		}
+		if (ev.type == EV_FREE) {
+			on_free(l, &ev);
+			continue;
+		}
 		switch (ev.type) {
-		case EV_ALLOC: on_alloc(l, r, &ev); break;
-		case EV_FREE: on_free(l, &ev); break;
 		case EV_MEMORY:
 			if (memory)
 				memory_add(memory, ev.time_ms, ev.heap, ev.rss);
