@@ -6,9 +6,9 @@
 # the bare program's), the capture's size, and the CPU time per event of
 # the launcher's two threads: mf-record's (ordering, formatting) and
 # mf-output's (compressing, writing, starting the disk's writes); then,
-# per capture, the time
-# mf-peak and mf-temporal take against the time merely decompressing it
-# takes (cat, zcat, zstdcat), in seconds and in nanoseconds per event.
+# per capture, the time mf-peak, mf-temporal, mf-leaks and mf-fold take
+# against the time merely decompressing it takes (cat, zcat, zstdcat), in
+# seconds and in nanoseconds per event.
 #
 # Targets (issue 17): the .zst capture at most 0.85x the .gz one; mf-peak
 # on .zst at most 0.4x its time per event on .gz and within 1.5x of
@@ -102,13 +102,13 @@ fi
 # Reading: one capture per format, each with the events of its own run.
 echo
 printf '%-8s %-12s %9s %9s %10s %9s\n' capture reader seconds ns/event "vs floor" cpu
-# read_row CAPTURE FLOOR-CMD: the floor and both reducers on one capture.
+# read_row CAPTURE FLOOR-CMD: the floor and the reducers on one capture.
 # cpu (user + sys, both threads of a reader) is the figure to trust on a
 # loaded machine, where the wall time is mostly waiting for a core.
 read_row() {
 	local cap=$1 floor=$2 events t0 t u s
 	events=$("$floor" "$cap" | tail -1 | awk '$1 == "E" { print $3 + $4 }')
-	for cmd in "$floor" bin/mf-peak bin/mf-temporal; do
+	for cmd in "$floor" bin/mf-peak bin/mf-temporal bin/mf-leaks bin/mf-fold; do
 		{ TIMEFORMAT='%R %U %S'; time "$cmd" "$cap" >/dev/null; } 2>"$work/t"
 		read -r t u s <"$work/t"
 		[ "$cmd" = "$floor" ] && t0=$t

@@ -20,9 +20,15 @@ struct ev_live {
 	uint64_t next_free;	/* pool free list, index + 1 */
 };
 
+/*
+ * A ring entry, small (24 bytes) since every free reads one: its number is
+ * the ring's index (only one number of the window falls on each entry), and
+ * its stack id the reader's table's for stack_index.
+ */
 struct ev_recent {
-	uint64_t id;		/* the allocation's number; 0 when free */
-	struct ev_live live;
+	uint32_t stack_index1;	/* dense stack index + 1; 0 when the entry is free */
+	uint32_t thread;
+	uint64_t size, time_ms;
 };
 
 static const char *const allocators[] = {
@@ -123,7 +129,7 @@ static int fast_stack(const struct ev_reader *r, uint64_t stack)
  * number, where most frees find them without hashing; one still live when
  * its ring entry is needed again moves to the pool and the live hash.
  */
-static void keep_older(struct ev_reader *r, const struct ev_recent *e)
+static void keep_older(struct ev_reader *r, uint64_t id, const struct ev_recent *e)
 {
 	size_t slot;
 	if (r->priv.free_head) {
@@ -133,26 +139,39 @@ static void keep_older(struct ev_reader *r, const struct ev_recent *e)
 		r->priv.pool = xgrow(r->priv.pool, &r->priv.cap_pool, r->priv.npool + 1, sizeof *r->priv.pool);
 		slot = r->priv.npool++;
 	}
-	r->priv.pool[slot] = e->live;
-	*hash_put(&r->priv.live, e->id, NULL) = slot;
+	r->priv.pool[slot] = (struct ev_live){ r->priv.stack_id[e->stack_index1 - 1], e->size,
+					       e->time_ms, e->thread, e->stack_index1 - 1, 0 };
+	*hash_put(&r->priv.live, id, NULL) = slot;
 }
 
-/* Take allocation id out of the live ones into *out; 0 if it is not live. */
-static int take_live(struct ev_reader *r, uint64_t id, struct ev_live *out)
+/*
+ * Take allocation id out of the live ones: ev gets what it was (stack,
+ * stack_index, size, alloc_time_ms, alloc_thread); 0 if it is not live.
+ */
+static inline int take_live(struct ev_reader *r, uint64_t id, struct ev *ev)
 {
 	if (r->nallocs - id < EV_RECENT) {
 		/* Its ring entry has not been reused: there or freed already. */
 		struct ev_recent *e = &r->priv.recent[id & (EV_RECENT - 1)];
-		if (e->id != id)
+		if (!e->stack_index1)
 			return 0;
-		*out = e->live;
-		e->id = 0;
+		ev->stack_index = e->stack_index1 - 1;
+		ev->stack = r->priv.stack_id[ev->stack_index];
+		ev->size = e->size;
+		ev->alloc_time_ms = e->time_ms;
+		ev->alloc_thread = e->thread;
+		e->stack_index1 = 0;
 		return 1;
 	}
 	uint64_t slot;
 	if (!hash_remove(&r->priv.live, id, &slot))
 		return 0;
-	*out = r->priv.pool[slot];
+	const struct ev_live *l = &r->priv.pool[slot];
+	ev->stack = l->stack;
+	ev->stack_index = l->stack_index;
+	ev->size = l->size;
+	ev->alloc_time_ms = l->time_ms;
+	ev->alloc_thread = l->thread;
 	r->priv.pool[slot].next_free = r->priv.free_head;
 	r->priv.free_head = slot + 1;
 	return 1;
@@ -205,11 +224,9 @@ static void add_live(struct ev_reader *r, struct ev *ev)
 	if (!r->priv.recent)
 		r->priv.recent = xcalloc(EV_RECENT, sizeof *r->priv.recent);
 	struct ev_recent *e = &r->priv.recent[ev->alloc_id & (EV_RECENT - 1)];
-	if (e->id)
-		keep_older(r, e);
-	e->id = ev->alloc_id;
-	e->live = (struct ev_live){ ev->stack, ev->size, r->now_ms, ev->thread,
-				    ev->stack_index, 0 };
+	if (e->stack_index1)
+		keep_older(r, ev->alloc_id - EV_RECENT, e);
+	*e = (struct ev_recent){ ev->stack_index + 1, ev->thread, ev->size, r->now_ms };
 }
 
 /* "+N" or "-N": the allocation N after or before the one the last f freed. */
@@ -256,14 +273,9 @@ static void read_free(struct ev_reader *r, struct ev *ev)
 	free_live(r, ev);
 }
 
-/* ev ends allocation l (taken out of the live ones): what the reducers see of it. */
-static void end_allocation(struct ev_reader *r, struct ev *ev, const struct ev_live *l)
+/* ev ended its allocation (taken out of the live ones): the totals without it. */
+static void end_allocation(struct ev_reader *r, struct ev *ev)
 {
-	ev->stack = l->stack;
-	ev->stack_index = l->stack_index;
-	ev->size = l->size;
-	ev->alloc_time_ms = l->time_ms;
-	ev->alloc_thread = l->thread;
 	r->heap -= ev->size;
 	r->nfrees++;
 }
@@ -272,11 +284,10 @@ static void end_allocation(struct ev_reader *r, struct ev *ev, const struct ev_l
 static void free_live(struct ev_reader *r, struct ev *ev)
 {
 	r->priv.last_freed = ev->alloc_id;
-	struct ev_live l;
-	if (!take_live(r, ev->alloc_id, &l))
+	if (!take_live(r, ev->alloc_id, ev))
 		input_error(&r->in, "free of allocation %llu, which is not live (freed twice?)",
 			    (unsigned long long)ev->alloc_id);
-	end_allocation(r, ev, &l);
+	end_allocation(r, ev);
 }
 
 static void read_live(struct ev_reader *r, struct ev *ev, char type)
@@ -305,10 +316,11 @@ static void list_live(struct ev_reader *r)
 {
 	struct ev_reader_private *p = &r->priv;
 	p->ngone = p->gone_next = 0;
+	/* Ring entry i holds the allocation of the latest EV_RECENT numbered i modulo EV_RECENT. */
 	for (size_t i = 0; p->recent && i < EV_RECENT; i++)
-		if (p->recent[i].id) {
+		if (p->recent[i].stack_index1) {
 			p->gone = xgrow(p->gone, &p->cap_gone, p->ngone + 1, sizeof *p->gone);
-			p->gone[p->ngone++] = p->recent[i].id;
+			p->gone[p->ngone++] = r->nallocs - ((r->nallocs - i) & (EV_RECENT - 1));
 		}
 	for (size_t i = 0; p->live.slots && i <= p->live.mask; i++)
 		if (p->live.slots[i].key != HASH_EMPTY) {
@@ -344,14 +356,13 @@ static void read_exec(struct ev_reader *r)
 /* The next allocation the X record ended: an f record of thread 0 (no thread freed it). */
 static void end_gone(struct ev_reader *r, struct ev *ev)
 {
-	struct ev_live l;
 	uint64_t id = r->priv.gone[r->priv.gone_next++];
-	if (!take_live(r, id, &l))
+	if (!take_live(r, id, ev))
 		die("%s: allocation %llu vanished", r->in.name, (unsigned long long)id);
 	ev->type = EV_FREE;
 	ev->time_ms = r->now_ms;
 	ev->alloc_id = id;
-	end_allocation(r, ev, &l);
+	end_allocation(r, ev);
 	r->discarded++;
 }
 
@@ -390,6 +401,41 @@ static void read_end(struct ev_reader *r)
 }
 
 /*
+ * fast_field() for a line in the input's chunk, with at least 8 bytes
+ * readable past the space: the digits found and summed 8 at a time,
+ * without a branch per digit (their count varies, and mispredicted
+ * branches were most of the parse).
+ */
+static inline int chunk_field(const char **p, uint64_t *v)
+{
+	const char *q = *p;
+	if (*q != ' ')
+		return 0;
+	uint64_t w;
+	memcpy(&w, q + 1, 8);
+	/* Little-endian: the first character is the lowest byte.  A byte
+	 * is a digit when it is '0' + 0 .. 9; the carry out of a byte
+	 * above 0x89 only ever marks bytes after it. */
+	uint64_t x = w ^ 0x3030303030303030u;
+	uint64_t other = ((x + 0x7676767676767676u) | x) & 0x8080808080808080u;
+	if (other & 0x80)
+		return 0;	/* no digit */
+	if (!other)
+		return fast_field(p, v);	/* 8 digits or more: rare */
+	/* The top bit of byte k, the first not a digit: the digits are
+	 * bytes 0 .. k-1, moved to the top, with zeros before them. */
+	int top = __builtin_ctzll(other), k = top >> 3;
+	x <<= 71 - top;
+	/* Each byte is a digit now: pairs, fours, then all eight summed. */
+	x = x * 2561 >> 8;
+	x = (x & 0x00ff00ff00ff00ffu) * 6553601 >> 16;
+	x = (x & 0x0000ffff0000ffffu) * 42949672960001u >> 32;
+	*v = x;
+	*p = q + 1 + k;
+	return 1;
+}
+
+/*
  * The longest line fast_record() reads: a type, then three fields of a
  * space and at most 20 digits (one too many is how it sees 20), then the
  * newline.
@@ -425,11 +471,12 @@ static int fast_record(struct ev_reader *r, struct ev *ev)
 	if (!p || r->aggregate || r->ended || (p[0] != 'a' && p[0] != 'f'))
 		return 0;
 	p++;
+	/* FAST_LINE bytes are there: 8 past the third field's space are. */
 	uint64_t thread, v, size = 0;
-	if (!fast_field(&p, &thread) || !fast_field(&p, &v) || !fast_thread(r, thread))
+	if (!chunk_field(&p, &thread) || !chunk_field(&p, &v) || !fast_thread(r, thread))
 		return 0;
 	if (line[0] == 'a') {
-		if (!fast_field(&p, &size) || !fast_stack(r, v) || *p != '\n')
+		if (!chunk_field(&p, &size) || !fast_stack(r, v) || *p != '\n')
 			return 0;
 		fast_event(ev, EV_ALLOC, thread);
 		ev->stack = v;
@@ -450,7 +497,12 @@ static int fast_record(struct ev_reader *r, struct ev *ev)
 	return 1;
 }
 
-int ev_next(struct ev_reader *r, struct ev *ev)
+/*
+ * ev_next() but for its fast path (fast_record() has failed, or allocations
+ * an X record ended are to come): kept out of line, so that the fast
+ * path saves and restores only the few registers it uses.
+ */
+__attribute__((noinline)) static int next_record(struct ev_reader *r, struct ev *ev)
 {
 	/* A copy, not memset: the compiler's "rep stos" is slow for one small struct. */
 	static const struct ev zero;
@@ -459,8 +511,6 @@ int ev_next(struct ev_reader *r, struct ev *ev)
 		end_gone(r, ev);
 		return 1;
 	}
-	if (fast_record(r, ev))
-		return 1;
 	struct fields fs;
 	*ev = zero;
 	for (;;) {
@@ -525,4 +575,11 @@ int ev_next(struct ev_reader *r, struct ev *ev)
 	}
 	ev->time_ms = r->now_ms;
 	return 1;
+}
+
+int ev_next(struct ev_reader *r, struct ev *ev)
+{
+	if (r->priv.gone_next >= r->priv.ngone && fast_record(r, ev))
+		return 1;
+	return next_record(r, ev);
 }

@@ -110,6 +110,7 @@ struct ev_reader {
 		size_t nframes, cap_frames;
 		uint64_t *stack_parent;	/* dense index of parent + 1, 0 for the root */
 		uint64_t *stack_frame;	/* dense index of the frame */
+		uint64_t *stack_id;	/* the S record's ID */
 		size_t nstacks, cap_stacks;
 		struct ev_thread *threads;
 		size_t nthreads, cap_threads;

@@ -100,6 +100,7 @@ void ev_close(struct ev_reader *r)
 	free(r->priv.frames);
 	free(r->priv.stack_parent);
 	free(r->priv.stack_frame);
+	free(r->priv.stack_id);
 	free(r->priv.threads);
 	free(r->priv.thread_numbers);
 	free(r->priv.pool);

@@ -87,7 +87,10 @@ void read_stack(struct ev_reader *r)
 	r->priv.stack_parent = xgrow(r->priv.stack_parent, &cap, i + 1, sizeof *r->priv.stack_parent);
 	cap = r->priv.cap_stacks;
 	r->priv.stack_frame = xgrow(r->priv.stack_frame, &cap, i + 1, sizeof *r->priv.stack_frame);
+	cap = r->priv.cap_stacks;
+	r->priv.stack_id = xgrow(r->priv.stack_id, &cap, i + 1, sizeof *r->priv.stack_id);
 	r->priv.cap_stacks = cap;
+	r->priv.stack_id[i] = id;
 	r->priv.stack_parent[i] = parent_index;
 	r->priv.stack_frame[i] = frame_index;
 	r->priv.nstacks++;

@@ -50,8 +50,8 @@ static void reserve(struct stacktab *t, size_t i)
 	t->cap = cap;
 }
 
-size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
-		     uint32_t stack_index)
+size_t stacktab_slot_new(struct stacktab *t, uint32_t thread, uint64_t stack,
+			 uint32_t stack_index)
 {
 	size_t slot;
 	if (!t->split_threads) {

@@ -48,8 +48,20 @@ struct stacktab {
 void stacktab_init(struct stacktab *t, int split_threads);
 void stacktab_release(struct stacktab *t);
 /* The slot of (thread, stack); created (with zero totals) when new. */
-size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
-		     uint32_t stack_index);
+static inline size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
+				   uint32_t stack_index);
+/* stacktab_slot() but for a slot that may be new or split by thread: its slow path. */
+size_t stacktab_slot_new(struct stacktab *t, uint32_t thread, uint64_t stack,
+			 uint32_t stack_index);
+
+/* Inline, as reducers call it once an event: without --split-threads a seen stack is its index. */
+static inline size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
+				   uint32_t stack_index)
+{
+	if (!t->split_threads && stack_index < t->cap && t->stack[stack_index])
+		return stack_index;
+	return stacktab_slot_new(t, thread, stack, stack_index);
+}
 /*
  * How reduce_captures() folds a table: every slot with a non-zero count
  * becomes its folded stack (after its thread frame when split) with

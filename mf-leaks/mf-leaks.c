@@ -70,27 +70,37 @@ static void on_live(struct leaks *l, const struct ev *ev)
 	l->tab.count[slot] += ev->count;
 }
 
+/* A record neither a nor f; memory NULL: a capture but the first's, no memory records. */
+static void on_other(struct leaks *l, const struct ev *ev, struct memory *memory)
+{
+	switch (ev->type) {
+	case EV_MEMORY:
+		if (memory)
+			memory_add(memory, ev->time_ms, ev->heap, ev->rss);
+		break;
+	case EV_PEAK_LIVE:
+	case EV_END_LIVE: on_live(l, ev); break;
+	case EV_PEAK:
+		l->peak_bytes = ev->heap;
+		l->peak_time_ms = ev->time_ms;
+		break;
+	}
+}
+
 /* The memory records go to memory; NULL: a capture but the first's, none. */
 static void read_capture(struct leaks *l, struct ev_reader *r, struct memory *memory)
 {
 	struct ev ev;
 	if (l->since)
 		ev_require_full(r, "the leaks since a moment (--since)");
+	/* a and f tested before the switch: nearly every record is one of them. */
 	while (ev_next(r, &ev)) {
-		switch (ev.type) {
-		case EV_ALLOC: on_alloc(l, r, &ev); break;
-		case EV_FREE: on_free(l, &ev); break;
-		case EV_MEMORY:
-			if (memory)
-				memory_add(memory, ev.time_ms, ev.heap, ev.rss);
-			break;
-		case EV_PEAK_LIVE:
-		case EV_END_LIVE: on_live(l, &ev); break;
-		case EV_PEAK:
-			l->peak_bytes = ev.heap;
-			l->peak_time_ms = ev.time_ms;
-			break;
-		}
+		if (ev.type == EV_ALLOC)
+			on_alloc(l, r, &ev);
+		else if (ev.type == EV_FREE)
+			on_free(l, &ev);
+		else
+			on_other(l, &ev, memory);
 	}
 }
 

@@ -53,11 +53,9 @@ struct peak {
 	size_t at_n;
 };
 
-/* Room for the peak's per-slot arrays up to the table's capacity. */
-static void peak_reserve(struct peak *p)
+/* Room for the peak's per-slot arrays up to the table's capacity (grown: peak_reserve). */
+static void peak_grow(struct peak *p)
 {
-	if (p->cap >= p->tab.cap)
-		return;
 	size_t old = p->cap, cap;
 	cap = old;
 	p->peak_bytes = xgrow(p->peak_bytes, &cap, p->tab.cap, sizeof *p->peak_bytes);
@@ -71,6 +69,12 @@ static void peak_reserve(struct peak *p)
 	memset(p->peak_count + old, 0, (cap - old) * sizeof *p->peak_count);
 	memset(p->changed + old, 0, (cap - old) * sizeof *p->changed);
 	p->cap = cap;
+}
+
+static inline void peak_reserve(struct peak *p)
+{
+	if (p->cap < p->tab.cap)
+		peak_grow(p);
 }
 
 static size_t slot_of(struct peak *p, uint32_t thread, uint64_t stack, uint32_t index)
@@ -172,9 +176,16 @@ static void read_capture(struct peak *p, struct ev_reader *r, struct memory *mem
 	while (ev_next(r, &ev)) {
 		if (p->at && !p->at_taken && ev.time_ms > p->at_ms)
 			take_moment(p);
+		/* Tests before the switch: nearly every record is one of these two. */
+		if (ev.type == EV_ALLOC) {
+			on_alloc(p, r, &ev);
+			continue;
+		}
+		if (ev.type == EV_FREE) {
+			on_free(p, &ev);
+			continue;
+		}
 		switch (ev.type) {
-		case EV_ALLOC: on_alloc(p, r, &ev); break;
-		case EV_FREE: on_free(p, &ev); break;
 		case EV_MEMORY:
 			if (memory)
 				memory_add(memory, ev.time_ms, ev.heap, ev.rss);

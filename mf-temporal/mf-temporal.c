@@ -84,6 +84,7 @@ struct temporal {
 	uint64_t interval;
 	/* slices */
 	uint64_t slice;			/* the current one */
+	uint64_t slice_end;		/* the first ms after it (UINT64_MAX: none) */
 	uint64_t epoch;			/* bumped at every new high-water mark */
 	uint64_t hwm;			/* bytes at this slice's high-water mark */
 	uint64_t *slice_peaks;
@@ -91,7 +92,9 @@ struct temporal {
 	/* the first moment of the maximum, over the whole recording */
 	uint64_t peak_bytes, peak_time_ms, peak_allocations, live_allocations;
 	/* stacks */
-	struct hash key_index;		/* dense stack << 32 | thread -> key */
+	struct hash key_index;		/* split: dense stack << 32 | thread -> key */
+	uint32_t *key_direct;		/* not split: dense stack -> key + 1, 0 for none */
+	size_t ndirect;
 	struct key *keys;
 	size_t nkeys, cap_keys;
 	uint32_t *dirty, *dirty_next;
@@ -105,22 +108,49 @@ struct temporal {
 	size_t nmemory, cap_memory;
 };
 
-/* The key of the reader's stack (dense index stack_index) in thread. */
-static uint32_t key_of(struct temporal *t, uint64_t stack, uint32_t stack_index,
-		       uint32_t thread)
+/* A new key, for stack in thread. */
+static uint32_t new_key(struct temporal *t, uint64_t stack, uint32_t thread)
 {
-	if (!t->split_threads)
-		thread = 0;
+	if (t->nkeys >= UINT32_MAX)
+		die("more than 2^32 distinct stacks");
+	t->keys = xgrow(t->keys, &t->cap_keys, t->nkeys + 1, sizeof *t->keys);
+	t->keys[t->nkeys] = (struct key){ .stack = stack, .thread = thread };
+	return (uint32_t)t->nkeys++;
+}
+
+/* key_of() for a key not found by the dense stack index alone. */
+static uint32_t find_key(struct temporal *t, uint64_t stack, uint32_t stack_index,
+			 uint32_t thread)
+{
+	if (!t->split_threads) {
+		if (stack_index >= t->ndirect) {
+			size_t n = t->ndirect;
+			t->key_direct = xgrow(t->key_direct, &n, (size_t)stack_index + 1, sizeof *t->key_direct);
+			memset(t->key_direct + t->ndirect, 0, (n - t->ndirect) * sizeof *t->key_direct);
+			t->ndirect = n;
+		}
+		uint32_t k = new_key(t, stack, 0);
+		t->key_direct[stack_index] = k + 1;
+		return k;
+	}
 	int added;
 	uint64_t *k = hash_put(&t->key_index, (uint64_t)stack_index << 32 | thread, &added);
-	if (added) {
-		if (t->nkeys >= UINT32_MAX)
-			die("more than 2^32 distinct stacks");
-		t->keys = xgrow(t->keys, &t->cap_keys, t->nkeys + 1, sizeof *t->keys);
-		t->keys[t->nkeys] = (struct key){ .stack = stack, .thread = thread };
-		*k = t->nkeys++;
-	}
+	if (added)
+		*k = new_key(t, stack, thread);
 	return (uint32_t)*k;
+}
+
+/*
+ * The key of the reader's stack (dense index stack_index) in thread: once
+ * an event, so without --split-threads an array indexed by the stack, not
+ * a hash, finds it.
+ */
+static inline uint32_t key_of(struct temporal *t, uint64_t stack, uint32_t stack_index,
+			      uint32_t thread)
+{
+	if (!t->split_threads && stack_index < t->ndirect && t->key_direct[stack_index])
+		return t->key_direct[stack_index] - 1;
+	return find_key(t, stack, stack_index, thread);
 }
 
 static struct entry *new_entry(struct temporal *t, uint32_t key, uint64_t made, uint64_t freed)
@@ -171,6 +201,8 @@ static void touch(struct temporal *t, uint32_t k)
 /* A slice starts: its high-water mark so far is its first moment. */
 static void open_slice(struct temporal *t, uint64_t heap)
 {
+	t->slice_end = t->slice + 1 > UINT64_MAX / t->interval ? UINT64_MAX
+							       : (t->slice + 1) * t->interval;
 	t->epoch++;
 	t->hwm = heap;
 }
@@ -294,12 +326,15 @@ static void reduce(struct temporal *t, struct ev_reader *r)
 	struct ev ev;
 	open_slice(t, 0);
 	while (ev_next(r, &ev)) {
-		advance(t, r, ev.time_ms);
-		switch (ev.type) {
-		case EV_ALLOC: on_alloc(t, r, &ev); break;
-		case EV_FREE: on_free(t, &ev); break;
-		case EV_MEMORY: on_memory(t, &ev); break;
-		}
+		/* Time moves only at t, m and E records, never at a or f, nearly all of them. */
+		if (ev.time_ms >= t->slice_end)
+			advance(t, r, ev.time_ms);
+		if (ev.type == EV_ALLOC)
+			on_alloc(t, r, &ev);
+		else if (ev.type == EV_FREE)
+			on_free(t, &ev);
+		else if (ev.type == EV_MEMORY)
+			on_memory(t, &ev);
 	}
 	close_slice(t);
 }
@@ -503,6 +538,7 @@ static void temporal_release(struct temporal *t)
 {
 	free(t->slice_peaks);
 	hash_release(&t->key_index);
+	free(t->key_direct);
 	free(t->keys);
 	free(t->dirty);
 	free(t->dirty_next);

@@ -692,3 +692,58 @@ w("".join("# stack_live=[[%d,1,8]]\n# count=1\nmain;f 8\n" % i for i in range(10
 	[ "$(grep -E '^# (command|argv)=' <<<"$output")" = '# command=""
 # argv=[]' ]
 }
+
+# The reader's fast path sums the digits of a field 8 at a time: every
+# length from 1 to 19 digits (one stack each, two allocations of that
+# many digits), followed by enough lines that each is read in place.
+@test "sizes of 1 to 19 digits: exact sums per stack" {
+	python3 -c 'import sys
+w = sys.stdout.write
+w("H 2 full 1 0 10 ./digits\nT 1 1 digits\nM 1 /app\n")
+for k in range(1, 20):
+    w("F %d 1 ? 0 d%02d\nS %d 0 %d\n" % (k, k, k, k))
+for k in range(1, 20):
+    w("a 1 %d %d\na 1 %d %s\n" % (k, 10 ** (k - 1), k, "1234567890123456789"[:k]))
+w("".join("t %d\n" % i for i in range(1, 10)) + "E 9 38 0 0 0 exit 0\n")' > digits.mft
+	want=$(python3 -c 'for k in range(1, 20):
+    print("# count=2\nd%02d (app) %d" % (k, 10 ** (k - 1) + int("1234567890123456789"[:k])))')
+	run -0 --separate-stderr "$BIN/mf-leaks" digits.mft
+	[ "$(grep -E '^(# count=|[^#])' <<<"$output")" = "$want" ]
+	meta_is leaked_bytes 2482853211248285311 leaked_allocations 38
+	run -0 --separate-stderr "$BIN/mf-fold" digits.mft
+	[ "$(stacks)" = "$(grep -v '^#' <<<"$want")" ]
+}
+
+# The latest 32768 allocations sit in a ring, older live ones elsewhere:
+# frees and an exec (X) reach both, and each ends what it should.
+@test "allocations older than the reader's ring: freed and ended by an exec exactly" {
+	python3 -c 'import sys
+w = sys.stdout.write
+w("H 2 full 1 0 10 ./ring\nT 1 1 ring\nM 1 /app\nF 1 1 ? 0 a\nF 2 1 ? 0 b\nS 1 0 1\nS 2 0 2\n")
+w("a 1 1 1\n" * 20000 + "a 1 2 3\n" * 20000)
+w("f 1 39999\nf 1 0\nt 5\nX 5 ./next\na 1 2 5\nE 6 40001 2 0 0 exit 0\n")' > ring.mft
+	run -0 --separate-stderr "$BIN/mf-peak" ring.mft
+	[ "$(stacks)" = "a (app) 20000
+b (app) 60000" ]
+	meta_is peak_bytes 80000 peak_allocations 40000 leaked_bytes 5 leaked_allocations 1
+	run -0 --separate-stderr "$BIN/mf-leaks" ring.mft
+	[ "$(stacks)" = "b (app) 5" ]
+	run -0 --separate-stderr "$BIN/mf-fold" ring.mft
+	[ "$(stacks)" = "a (app) 20000
+b (app) 60005" ]
+	# Only the free of the latest is temporary: an exec's ending is no thread's free.
+	run -0 --separate-stderr "$BIN/mf-fold" --temporary ring.mft
+	[ "$(stacks)" = "b (app) 3" ]
+}
+
+# mf-temporal closes a slice only when time reaches its end, which for an
+# interval of 2^63 ms lies past the largest time a capture can hold.
+@test "mf-temporal: an interval of 2^63 ms, times up to 2^64 - 1" {
+	printf '%s\n' 'H 2 full 1 0 9223372036854775808 ./big' 'T 1 1 big' 'M 1 /app' 'F 1 1 ? 0 a' \
+		'S 1 0 1' 'a 1 1 10' 't 9223372036854775807' 'a 1 1 20' 't 9223372036854775808' \
+		'f 1 0' 't 18446744073709551615' 'a 1 1 30' 'E 18446744073709551615 3 1 0 0 exit 0' > big.mft
+	run -0 --separate-stderr "$BIN/mf-temporal" big.mft
+	meta_is stack_live '[[0,2,30],[1,0,10]]' shown_bytes 40
+	run -0 --separate-stderr "$BIN/mf-temporal" --leaks big.mft
+	meta_is shown_bytes 40 shown_allocations 2
+}
