@@ -210,7 +210,7 @@ memcheck_leak_lines() {
 	local cap=$BATS_FILE_TMPDIR/cxx.mft log=$BATS_FILE_TMPDIR/cxx.memcheck
 	# The string leaked on purpose: its characters, in the inlined constructor.
 	diff <(mf_leak_lines "$cap" 201) - <<-EOF
-	oracle_cxx.cc:38
+	oracle_cxx.cc:39
 	basic_string.h:659
 	EOF
 	diff <(mf_leak_lines "$cap" 201) <(memcheck_leak_lines "$log" 201)
@@ -218,7 +218,7 @@ memcheck_leak_lines() {
 	# (libc6-dbg): 10 frames, two functions inlined twice.
 	run -0 mf_leak_lines "$cap" 4096
 	[ "${#lines[@]}" = 10 ]
-	[ "${lines[0]}" = oracle_cxx.cc:36 ]
+	[ "${lines[0]}" = oracle_cxx.cc:37 ]
 	[ "${lines[9]}" = filedoalloc.c:101 ]
 	diff <(mf_leak_lines "$cap" 4096) <(memcheck_leak_lines "$log" 4096)
 }
