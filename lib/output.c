@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,15 +44,60 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* ".NAME.mf-XXXXXX" in target's directory: the same file system, so rename works. */
+/* Where path's last name starts: after its last slash. */
+static size_t dir_length(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? (size_t)(slash + 1 - path) : 0;
+}
+
+/* The longest name the directory of path (its first dirlen bytes) takes. */
+static size_t name_max(const char *path, size_t dirlen)
+{
+	char *dir = dirlen ? xstrndup(path, dirlen) : xstrdup(".");
+	long max = pathconf(dir, _PC_NAME_MAX);
+	free(dir);
+	return max > 0 ? (size_t)max : NAME_MAX;
+}
+
+int output_name_too_long(const char *path, size_t *len, size_t *max)
+{
+	size_t dirlen = dir_length(path);
+	*len = strlen(path + dirlen);
+	*max = name_max(path, dirlen);
+	return *len > *max;
+}
+
+/*
+ * ".NAME.mf-XXXXXX" in target's directory: the same file system, so rename
+ * works.  A NAME that would make it longer than the directory takes is cut
+ * short (at a character, not inside one); mkostemp's O_EXCL still gives a
+ * name no other file has.
+ */
 static char *temp_name(const char *target)
 {
-	const char *slash = strrchr(target, '/');
-	int dirlen = slash ? (int)(slash + 1 - target) : 0;
-	size_t size = strlen(target) + sizeof ".mf-XXXXXX" + 1;
+	static const char suffix[] = ".mf-XXXXXX";
+	size_t dirlen = dir_length(target), keep = strlen(target + dirlen);
+	size_t max = name_max(target, dirlen), room = max > sizeof suffix ? max - sizeof suffix : 0;
+	if (keep > room) {
+		keep = room;
+		while (keep > 0 && (target[dirlen + keep] & 0xc0) == 0x80)
+			keep--;
+	}
+	size_t size = dirlen + 1 + keep + sizeof suffix;
 	char *name = xmalloc(size);
-	snprintf(name, size, "%.*s.%s.mf-XXXXXX", dirlen, target, target + dirlen);
+	snprintf(name, size, "%.*s.%.*s%s", (int)dirlen, target, (int)keep, target + dirlen, suffix);
 	return name;
+}
+
+/* lstat's ENAMETOOLONG on path: which name is too long, and by how much. */
+static noreturn void die_name_too_long(const char *path)
+{
+	size_t len, max;
+	if (output_name_too_long(path, &len, &max))
+		die("cannot create '%s': its name is %zu bytes long, more than the %zu "
+		    "its directory takes", path, len, max);
+	die_errno("cannot create '%s'", path);
 }
 
 /* The mode a new file gets from open(2): 0666 less the umask. */
@@ -124,6 +170,8 @@ void output_open(struct output *out, const char *path, int force)
 	out->force = force;
 	struct stat st;
 	if (lstat(path, &st) != 0) {
+		if (errno == ENAMETOOLONG)
+			die_name_too_long(path);
 		if (errno != ENOENT)
 			die_errno("cannot create '%s'", path);
 		open_temp(out, path, NULL);

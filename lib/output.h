@@ -8,7 +8,9 @@
  *    ("'PATH' already exists; use -f to overwrite it") unless force is set
  *    (the -f of every mf program).
  *  - A regular file, new or replaced, is written atomically: into a
- *    temporary file beside it (".NAME.mf-XXXXXX"), renamed over it by
+ *    temporary file beside it (".NAME.mf-XXXXXX", NAME cut short where
+ *    the whole would be longer than the directory takes: 255 bytes on
+ *    Linux's file systems), renamed over it by
  *    output_close(), so a reader sees the old file or the whole new one,
  *    and a failure leaves the old file as it was.  A replaced file keeps
  *    its permission bits (and owner, where permitted); a new one gets 0666
@@ -72,8 +74,18 @@ struct output {
 	off_t sent;		/* written up to here: sent to the disk */
 };
 
-/* path NULL or "-" means stdout.  Dies with a clear message on failure. */
+/*
+ * path NULL or "-" means stdout.  Dies with a clear message on failure (a
+ * name too long for its directory: "cannot create 'PATH': its name is N
+ * bytes long, more than the MAX its directory takes").
+ */
 void output_open(struct output *out, const char *path, int force);
+/*
+ * Whether path's last name is longer than its directory takes
+ * (pathconf's _PC_NAME_MAX, NAME_MAX where it does not say); *len is
+ * set to the name's length, *max to that limit, either way.  Cannot fail.
+ */
+int output_name_too_long(const char *path, size_t *len, size_t *max);
 void output_write(struct output *out, const void *data, size_t n);
 void output_puts(struct output *out, const char *s);
 void output_printf(struct output *out, const char *fmt, ...)

@@ -510,3 +510,31 @@ in_pid_namespace() {
 	[ "$(find . -type l | wc -l)" = 38 ]
 	[ "$(find . ! -type l | sort | tr "\n" " ")" = ". ./trace.mft " ]
 }
+
+# A child's capture is named -o's name with ".PID" added, and written
+# through a temporary file of 11 bytes more (lib/output.h).  A name that
+# fits once the child's id is in it but whose temporary name did not
+# stopped the whole recording ("File name too long"), leaving the
+# program's capture empty; a name that does not fit at all did the same.
+# In a PID namespace the child's id has one or two digits.
+@test "--follow-fork: a child's capture name that fits is written however long; one too long is refused with a warning" {
+	dir=$BATS_TEST_TMPDIR/long
+	mkdir "$dir"
+	cd "$dir"
+	stem=$(printf '%0240d' 0)
+	run -0 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -o "$stem.mft" $PROGS/rec_fork
+	[ "$stderr" = "" ]
+	[ "$(awk '$1 == "a" { printf "%s ", $4 }' "$stem.mft")" = "1111 3333 " ]
+	child=$(find . -name "$stem.*.mft")
+	[[ "$child" =~ ^\./$stem\.[0-9]{1,2}\.mft$ ]]
+	[ "$(awk '$1 == "a" { printf "%s ", $4 }' "$child")" = "2222 " ]
+	[ "$(ls -A | wc -l)" = 2 ]
+	rm ./*
+	stem=$(printf '%0250d' 0)
+	run -0 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -o "$stem.mft" $PROGS/rec_fork
+	[[ "$stderr" =~ ^mf-record:\ \'$stem\.([0-9]+)\.mft\' ]]
+	child=${BASH_REMATCH[1]}
+	[ "$stderr" = "mf-record: '$stem.$child.mft': its name is $((255 + ${#child})) bytes long, more than the 255 its directory takes: process $child is not recorded" ]
+	[ "$(awk '$1 == "a" { printf "%s ", $4 }' "$stem.mft")" = "1111 3333 " ]
+	[ "$(ls -A)" = "$stem.mft" ]
+}

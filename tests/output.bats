@@ -266,3 +266,43 @@ out" ]
 		[ "$stderr" = "mf: cannot write 'standard output': No space left on device" ]
 	done
 }
+
+# The temporary file is ".NAME.mf-XXXXXX", 11 bytes longer than NAME: a
+# name of 245 to 255 bytes, which the file system takes, could not be
+# written ("File name too long").  Its NAME is now cut short to fit, at a
+# character (a name of two-byte characters here), and a name that does
+# not fit says so.
+@test "output: a name that fits is written however long, through a temporary name cut short; a name too long is refused" {
+	cd "$T"
+	name=$(printf '%0250d' 0)
+	for p in $PROGRAMS; do
+		write "$p" "$name" 2> err
+		starts_right "$p" "$name"
+		[ "$(ls -A | LC_ALL=C sort)" = "$name
+err" ]
+		rm "$name"
+		run -1 --separate-stderr write "$p" "${name}xxxxxx"
+		name_of=${p/_run/-record}
+		name_of=${name_of/_attach/-record}
+		name_of=${name_of/_*}
+		[ "$stderr" = "$name_of: cannot create '${name}xxxxxx': its name is 256 bytes long, more than the 255 its directory takes" ]
+		[ "$(ls -A)" = err ]
+	done
+	# The temporary file while mf-record records: NAME cut to 244 bytes,
+	# here 122 two-byte characters, not 122 and a half.
+	wide=$(printf 'é%.0s' $(seq 125))
+	mkfifo go
+	"$BIN/mf-record" -o "$wide" sh -c 'read line < go' &
+	for i in $(seq 1 3000); do
+		[ -n "$(find . -name '.*.mf-*')" ] && break
+		sleep 0.01
+	done
+	temp=$(find . -name '.*.mf-*')
+	echo >go
+	wait $!
+	[[ "$temp" =~ ^\./\.$(printf 'é%.0s' $(seq 122))\.mf-......$ ]]
+	[ "$(ls -A | LC_ALL=C sort)" = "err
+go
+$wide" ]
+	[ "$(head -c 8 "$wide")" = "H 2 full" ]
+}

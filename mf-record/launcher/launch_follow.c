@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "capture.h"
 #include "err.h"
+#include "output.h"
 
 int follow_listen(char *name, int reap)
 {
@@ -91,6 +92,12 @@ char *follow_capture_path(const char *file, pid_t pid)
 int follow_capture_allowed(const char *path, int force, pid_t pid)
 {
 	struct stat st;
+	size_t len, max;
+	if (lstat(path, &st) != 0 && errno == ENAMETOOLONG && output_name_too_long(path, &len, &max)) {
+		warn("'%s': its name is %zu bytes long, more than the %zu its directory takes: "
+		     "process %ld is not recorded", path, len, max, (long)pid);
+		return 0;
+	}
 	if (lstat(path, &st) != 0)
 		return 1;	/* nothing there: output_open creates it, or says why not */
 	if (!force)

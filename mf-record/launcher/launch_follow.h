@@ -54,7 +54,9 @@ char *follow_capture_path(const char *file, pid_t pid);
  * names path and the process is not recorded: without force, whatever
  * exists; with it, anything but a regular file (a FIFO would block the
  * recording until some reader opened it; a device or a symbolic link
- * would write where the user never named).
+ * would write where the user never named).  A name longer than its
+ * directory takes (-o's with ".PID" added) is refused the same way,
+ * rather than stop the whole recording.
  */
 int follow_capture_allowed(const char *path, int force, pid_t pid);
 
