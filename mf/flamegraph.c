@@ -156,7 +156,12 @@ static void parse_flamegraph(int argc, char **argv, struct fg_options *o)
 		case 'f': o->force = 1; break;
 		case 'h': output_help(usage_flamegraph, "\n", help_flamegraph, NULL);
 		case 'o': o->output = optarg; break;
-		case O_DIFF: o->diff_base = optarg; break;
+		case O_DIFF:
+			/* getopt takes "--diff -o r.html" as a base named "-o": say so at once. */
+			if (optarg[0] == '-' && optarg[1] != '\0')
+				usage_error(usage_flamegraph, "--diff takes BASE_CAPTURE right after it, not the option '%s'", optarg);
+			o->diff_base = optarg;
+			break;
 		case O_DIFF_AT: parse_diff_at(optarg, o); break;
 		case O_INVERTED: o->inverted = 1; break;
 		case O_LEAKS: o->leaks = 1; break;

@@ -361,6 +361,8 @@ main;two 200 200" ]
 	[ "${stderr_lines[0]}" = "mf: BASE_CAPTURE and CAPTURE cannot both be standard input" ]
 	run -2 --separate-stderr "$BIN/mf" flamegraph "$REC/new.mft" --diff
 	[ "${stderr_lines[0]}" = "mf: option '--diff' needs an argument" ]
+	run -2 --separate-stderr "$BIN/mf" flamegraph --diff -o r.html "$REC/base.mft" "$REC/new.mft"
+	[ "${stderr_lines[0]}" = "mf: --diff takes BASE_CAPTURE right after it, not the option '-o'" ]
 	[ ! -e r.html ]
 }
 
