@@ -69,40 +69,77 @@
     return { func: text, loc: '' };
   }
 
-  /* The first characters a name of HIDDEN_FUNCTIONS may have, but for finish_grow's, which may be anywhere. */
-  var MAY_HIDE_NAME = /^[_scdo<a]$/;
-  function isHidden(func, loc) {
-    var i;
+  /*
+   * What a frame's name says of it, as bits: FRAME_HIDDEN (a HIDDEN_FUNCTIONS
+   * name), FRAME_THREAD (it may be a thread frame: "thread N (NAME)"),
+   * FRAME_TOO_DEEP (mf-record's "<STACK TOO DEEP>", which it is only
+   * without a location).  A name that starts with none of MAY_FLAG_NAME's
+   * characters and has no "finish_grow" in it (the one pattern not at the
+   * start) has none: the frame tables test that on a name's parts.
+   */
+  var FRAME_HIDDEN = 1, FRAME_THREAD = 2, FRAME_TOO_DEEP = 4;
+  var MAY_FLAG_NAME = /^[_scdo<at]$/;
+  function nameFlags(func) {
+    var bits = func === '<STACK TOO DEEP>' ? FRAME_TOO_DEEP : func.startsWith('thread ') ? FRAME_THREAD : 0;
     /* A Rust name demangled with its hash ("::h0afb5a4d462339b5") matches as without it. */
     if (func.length >= 19 && func.charCodeAt(func.length - 17) === 104) func = func.replace(/::h[0-9a-f]{16}$/, '');
-    if (MAY_HIDE_NAME.test(func.charAt(0)) || func.indexOf('finish_grow') >= 0)
-      for (i = 0; i < HIDDEN_FUNCTIONS.length; i++) if (HIDDEN_FUNCTIONS[i].test(func)) return true;
+    if (MAY_FLAG_NAME.test(func.charAt(0)) || func.indexOf('finish_grow') >= 0)
+      for (var i = 0; i < HIDDEN_FUNCTIONS.length; i++) if (HIDDEN_FUNCTIONS[i].test(func)) return bits | FRAME_HIDDEN;
+    return bits;
+  }
+  /* Does a HIDDEN_LOCATIONS pattern hide this location? */
+  function locationHidden(loc) {
     /* Each location pattern names ld-linux or libmf-record: most locations need no pattern. */
     if (loc.indexOf('ld-linux') < 0 && loc.indexOf('libmf-record') < 0) return false;
-    for (i = 0; i < HIDDEN_LOCATIONS.length; i++) if (HIDDEN_LOCATIONS[i].test(loc)) return true;
+    for (var i = 0; i < HIDDEN_LOCATIONS.length; i++) if (HIDDEN_LOCATIONS[i].test(loc)) return true;
     return false;
   }
+
+  /*
+   * The frames of a readable page (texts, the "frames" list), with the
+   * interface of a packed page's (PackedFrames, page-pack.js): n, and for
+   * frame i its text(i), func(i), loc(i); flags(), each frame's nameFlags
+   * (FRAME_HIDDEN for its location too); mayBePython(), whether a location
+   * looks like a Python one.
+   */
+  function ReadableFrames(texts) {
+    this.n = texts.length;
+    this.texts = texts;
+    this.parts = texts.map(splitFrame);
+  }
+  ReadableFrames.prototype.text = function (i) { return this.texts[i]; };
+  ReadableFrames.prototype.func = function (i) { return this.parts[i].func; };
+  ReadableFrames.prototype.loc = function (i) { return this.parts[i].loc; };
+  ReadableFrames.prototype.flags = function () {
+    return Uint8Array.from(this.parts, function (p) {
+      var f = nameFlags(p.func);
+      return p.loc ? (f & ~FRAME_TOO_DEEP) | (locationHidden(p.loc) ? FRAME_HIDDEN : 0) : f;
+    });
+  };
+  ReadableFrames.prototype.mayBePython = function () {
+    return this.parts.some(function (p) { return PYTHON_LOC.test(p.loc); });
+  };
 
   /*
    * Which frames the --hide patterns hide (a Uint8Array over frames), each
    * pattern matched through page-match.js within MATCH_BUDGET_MS: one that
    * is not valid, or too slow for these frames, is left out with a warning.
    */
-  function extraHidden(parts, patterns, warnings) {
-    var out = new Uint8Array(parts.length);
+  function extraHidden(table, patterns, warnings) {
+    var out = new Uint8Array(table.n);
     patterns.forEach(function (src) {
       if (typeof src !== 'string') return;
-      var m = compileMatcher(src), hit = new Uint8Array(parts.length);
+      var m = compileMatcher(src), hit = new Uint8Array(table.n);
       if (m.error) { warnings.push('ignored --hide pattern (' + m.error + '): ' + src); return; }
       var deadline = performance.now() + MATCH_BUDGET_MS;
       try {
-        for (var i = 0; i < parts.length; i++) hit[i] = m.test(parts[i].func, deadline) || m.test(parts[i].loc, deadline) ? 1 : 0;
+        for (var i = 0; i < table.n; i++) hit[i] = m.test(table.func(i), deadline) || m.test(table.loc(i), deadline) ? 1 : 0;
       } catch (e) {
         if (e !== SLOW) throw e;
         warnings.push('ignored --hide pattern that was too slow to match: ' + src);
         return;
       }
-      for (var j = 0; j < parts.length; j++) out[j] |= hit[j];
+      for (var j = 0; j < table.n; j++) out[j] |= hit[j];
     });
     return out;
   }
@@ -238,36 +275,42 @@
   var THREAD_FRAME = /^thread (\d+)(?: \(([\s\S]*)\))?$/;
 
   /*
-   * A frame of the model.  hidden: "Hide irrelevant frames" hides it;
-   * cpython: it is CPython's own, hidden in a report with Python frames
-   * (markPython), and then, unless another rule hides it (withPython),
-   * only in the stacks with Python frames (buildTree).
+   * Frame i of a frame table (ReadableFrames, PackedFrames) for the model.
+   * hidden: "Hide irrelevant frames" hides it; cpython: it is CPython's
+   * own, hidden in a report with Python frames (markPython), and then,
+   * unless another rule hides it (withPython), only in the stacks with
+   * Python frames (buildTree).  flags: the frame's (table.flags()).
    */
-  function makeFrame(text, p, userHidden, index) {
-    /* Tested on the parts, which isHidden reads anyway: the text is only made whole when needed. */
-    var th = p.func.charCodeAt(0) === 116 && p.func.startsWith('thread ') ? THREAD_FRAME.exec(text) : null;
-    if (th) return new Frame(text, 'thread ' + th[1], th[2] || '', false, KIND_THREAD, Number(th[1]));
-    var hidden = userHidden || isHidden(p.func, p.loc);
-    return new Frame(text, p.func, p.loc, hidden, !p.loc && p.func === '<STACK TOO DEEP>' ? KIND_SYSTEM : index, -1);
+  function makeFrame(table, i, flags, userHidden, index) {
+    var th = flags & FRAME_THREAD ? THREAD_FRAME.exec(table.text(i)) : null;
+    if (th) return new Frame(table, i, 'thread ' + th[1], th[2] || '', false, KIND_THREAD, Number(th[1]));
+    var hidden = userHidden || (flags & FRAME_HIDDEN) !== 0;
+    return new Frame(table, i, null, null, hidden, flags & FRAME_TOO_DEEP ? KIND_SYSTEM : index, -1);
   }
 
   /*
-   * A frame: its kind, python and cpython (frameKind) are worked out when
-   * first asked for, as only the frames drawn need them before the first
+   * A frame: its text, func (its function) and loc (its location, '' when
+   * none) are made from its table when first asked for, as only the frames
+   * drawn, hovered or searched need them; its kind, python and cpython
+   * (frameKind) too, as only the frames drawn need them before the first
    * paint (markPython asks for all of them when a module line says Python
-   * is there, or a location may be Python's).  k: the frameKind result, or
-   * the module index to make it from.
+   * is there, or a location may be Python's; page-window.js works out the
+   * rest after the first paint).  A thread frame's func and loc are given
+   * (fn, lc: "thread N" and its name).  k: the frameKind result, or the
+   * module index to make it from.
    */
   var KIND_THREAD = { kind: 'thread', python: false, cpython: false };
   var KIND_SYSTEM = { kind: 'system', python: false, cpython: false };
-  function Frame(text, func, loc, hidden, k, thread) {
-    this.text = text;
-    this.func = func;
-    this.loc = loc;
+  function Frame(table, i, fn, lc, hidden, k, thread) {
+    this.table = table;
+    this.i = i;
+    this.t = null;
+    this.fn = fn;
+    this.lc = lc;
     this.hidden = hidden;
     this.withPython = false;
     this.thread = thread;
-    this.threadName = thread >= 0 ? loc : '';
+    this.threadName = thread >= 0 ? lc : '';
     this.short = thread >= 0 ? '' : null;
     this.k = k;
   }
@@ -276,6 +319,9 @@
     return this.k;
   };
   Object.defineProperties(Frame.prototype, {
+    text: { get: function () { return this.t === null ? (this.t = this.table.text(this.i)) : this.t; } },
+    func: { get: function () { return this.fn === null ? this.table.func(this.i) : this.fn; } },
+    loc: { get: function () { return this.lc === null ? this.table.loc(this.i) : this.lc; } },
     kind: { get: function () { var k = this.kinds(); return this.hidden && k !== KIND_THREAD ? 'system' : k.kind; } },
     python: { get: function () { return this.kinds().python; } },
     cpython: { get: function () { return this.kinds().cpython; } }
@@ -292,8 +338,8 @@
   }
 
   /* With Python frames in the report, CPython's own frames are irrelevant: grey, hidden in Python stacks. */
-  function markPython(frames, st, index) {
-    var maybe = index.byName.has('[python]') || frames.some(function (f) { return PYTHON_LOC.test(f.loc); });
+  function markPython(frames, table, st, index) {
+    var maybe = index.byName.has('[python]') || table.mayBePython();
     var hasPython = maybe && frames.some(function (f) { return f.python; });
     if (!hasPython) return false;
     frames.forEach(function (f) {
@@ -482,14 +528,13 @@
     var series = unpackSeries(d, m);    /* page-series.js: a large page's packed memory records and series */
     var meta = m.meta;
     /* The readable form, or the packed one of large pages (page-pack.js). */
-    var packed = typeof d.frames === 'string', u = packed ? unpackFrames(d) : null;
-    var texts = packed ? u.texts : d.frames, parts = packed ? u.parts : texts.map(splitFrame);
-    var extra = extraHidden(parts, Array.isArray(d.hide) ? d.hide : [], warnings);
-    var index = moduleIndex(m.modules);
-    var frames = texts.map(function (t, i) { return makeFrame(t, parts[i], extra[i] === 1, index); });
+    var packed = typeof d.frames === 'string', table = packed ? new PackedFrames(d) : new ReadableFrames(d.frames);
+    var extra = extraHidden(table, Array.isArray(d.hide) ? d.hide : [], warnings);
+    var index = moduleIndex(m.modules), flags = table.flags(), frames = new Array(table.n);
+    for (var i = 0; i < table.n; i++) frames[i] = makeFrame(table, i, flags[i], extra[i] === 1, index);
     var diff = d.diff === true;
     var st = packed ? unpackStacks(d.stacks, diff, frames.length) : readStacks(d.stacks, diff, frames.length);
-    var hasPython = markPython(frames, st, index);
+    var hasPython = markPython(frames, table, st, index);
     var model = { meta: meta, threads: m.threads, memory: m.memory, modules: m.modules, hasPython: hasPython,
              frames: frames, st: st, nstacks: st.n, stackMeta: stackMeta, series: series,
              counted: !!d.counted, title: d.title, warnings: warnings, diff: diff,

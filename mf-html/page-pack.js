@@ -48,32 +48,112 @@
   }
 
   /*
-   * The function names: each one's scope, own part and parameter list.
-   * Own parts come front-coded (d.names without the characters they share
-   * with the one before), scopes and parameter lists as words.
+   * The function names, each made whole (scope, own part, parameter list)
+   * when first asked for: a page of many frames does not make every name
+   * before its first paint.  Own parts come front-coded (d.names without
+   * the characters they share with the one before), so they are made up
+   * front; scopes and parameter lists are words.
    */
-  function unpackNames(d) {
-    var r = new PackReader(d.nameparts), names = [], n = Array.isArray(d.names) ? d.names.length : 0;
-    var scopes = unpackWords(d.scopes, d.words), params = unpackWords(d.params, d.words), own = '';
+  function PackedNames(d) {
+    var r = new PackReader(d.nameparts), n = Array.isArray(d.names) ? d.names.length : 0, own = '';
+    this.scopes = unpackWords(d.scopes, d.words);
+    this.params = unpackWords(d.params, d.words);
+    this.scope = new Int32Array(n);
+    this.param = new Int32Array(n);
+    this.own = new Array(n);
+    this.whole = new Array(n);
     for (var i = 0; i < n; i++) {
-      var scope = packEntry(scopes, r.next()), param = packEntry(params, r.next());
+      this.scope[i] = r.next();
+      this.param[i] = r.next();
+      packEntry(this.scopes, this.scope[i]);
+      packEntry(this.params, this.param[i]);
       own = own.slice(0, r.next()) + packEntry(d.names, i);
-      names.push(scope + own + param);
+      this.own[i] = own;
     }
-    return names;
   }
+  PackedNames.prototype.name = function (i) {
+    var w = this.whole[i];
+    if (w === undefined) w = this.whole[i] = this.scopes[this.scope[i]] + this.own[i] + this.params[this.param[i]];
+    return w;
+  };
+  /*
+   * May name i be one a frame flag is about (nameFlags: hidden, a thread, too
+   * deep)?  Told from its parts, without making it whole: its first
+   * character, and whether it holds "finish_grow" (which has no ':' or '(',
+   * so it cannot straddle a scope ending in "::" or a parameter list
+   * starting with '('; a name split otherwise is made whole to be sure).
+   */
+  PackedNames.prototype.mayFlag = function (i) {
+    var scope = this.scopes[this.scope[i]], own = this.own[i], param = this.params[this.param[i]];
+    var first = scope ? scope.charAt(0) : own ? own.charAt(0) : param.charAt(0);
+    if (MAY_FLAG_NAME.test(first)) return true;
+    if (scope && !scope.endsWith('::') || param && param.charAt(0) !== '(') return this.name(i).indexOf('finish_grow') >= 0;
+    return own.indexOf('finish_grow') >= 0 || scope.indexOf('finish_grow') >= 0 || param.indexOf('finish_grow') >= 0;
+  };
 
-  /* The frames' texts and their { func, loc } parts from the names, d.files and d.frames. */
-  function unpackFrames(d) {
-    var r = new PackReader(d.frames), names = unpackNames(d), texts = [], parts = [];
+  /*
+   * The frames of a packed page, each its name's index, its location's
+   * code (0 none, 2*FILE+1 the file, 2*FILE+2 FILE:LINE) and line, its
+   * strings made when asked for (the same interface as ReadableFrames,
+   * page-model.js).  The flags that decide which frames are hidden are
+   * worked out once per name and per file, not per frame.
+   */
+  function PackedFrames(d) {
+    var r = new PackReader(d.frames), names = new PackedNames(d), nn = names.own.length;
+    var files = Array.isArray(d.files) ? d.files : [], n = 0;
+    for (var f = 0; f < files.length; f++) packEntry(files, f);
+    var name = new Int32Array(1024), code = new Int32Array(1024), line = new Int32Array(1024);
     while (r.more()) {
-      var func = packEntry(names, r.next()), code = r.next(), loc = '';
-      if (code) loc = packEntry(d.files, (code - 1) >>> 1) + (code % 2 === 0 ? ':' + r.next() : '');
-      parts.push({ func: func, loc: loc });
-      texts.push(loc ? func + ' (' + loc + ')' : func);
+      if (n === name.length) { name = grown(name, 2 * n); code = grown(code, 2 * n); line = grown(line, 2 * n); }
+      var nm = r.next(), c = r.next();
+      if (!(nm < nn && c <= 2 * files.length)) throw new Error('the packed page data names an entry its tables do not have');
+      name[n] = nm;
+      code[n] = c;
+      line[n++] = c && c % 2 === 0 ? r.next() : 0;
     }
-    return { texts: texts, parts: parts };
+    this.n = n;
+    this.names = names;
+    this.files = files;
+    this.name = name.subarray(0, n);
+    this.code = code.subarray(0, n);
+    this.line = line.subarray(0, n);
   }
+  PackedFrames.prototype.func = function (i) { return this.names.name(this.name[i]); };
+  PackedFrames.prototype.loc = function (i) {
+    var c = this.code[i];
+    return c ? this.files[(c - 1) >>> 1] + (c % 2 === 0 ? ':' + this.line[i] : '') : '';
+  };
+  PackedFrames.prototype.text = function (i) {
+    var loc = this.loc(i);
+    return loc ? this.func(i) + ' (' + loc + ')' : this.func(i);
+  };
+  /* Each frame's flags (nameFlags, FRAME_HIDDEN for its location too), from each name's and each file's. */
+  PackedFrames.prototype.flags = function () {
+    var names = this.names, nf = new Uint8Array(names.own.length), ff = new Uint8Array(this.files.length);
+    var out = new Uint8Array(this.n), i;
+    for (i = 0; i < nf.length; i++) nf[i] = names.mayFlag(i) ? nameFlags(names.name(i)) : 0;
+    /* FILE:LINE is hidden when FILE is: the location patterns never reach into ":LINE". */
+    for (i = 0; i < ff.length; i++) ff[i] = locationHidden(this.files[i]) ? FRAME_HIDDEN : 0;
+    for (i = 0; i < this.n; i++) {
+      var c = this.code[i], f = nf[this.name[i]];
+      out[i] = c ? (f & ~FRAME_TOO_DEEP) | ff[(c - 1) >>> 1] : f;
+    }
+    return out;
+  };
+  /*
+   * Does any frame's location look like a Python one (PYTHON_LOC)?  FILE:LINE
+   * does when FILE is a Python file (PYTHON_FILE); a module's location
+   * when it matches the pattern itself.
+   */
+  PackedFrames.prototype.mayBePython = function () {
+    var files = this.files, line = new Uint8Array(files.length), mod = new Uint8Array(files.length), i;
+    for (i = 0; i < files.length; i++) { line[i] = PYTHON_FILE.test(files[i]) ? 1 : 0; mod[i] = PYTHON_LOC.test(files[i]) ? 1 : 0; }
+    for (i = 0; i < this.n; i++) {
+      var c = this.code[i];
+      if (c && (c % 2 === 0 ? line : mod)[(c - 1) >>> 1]) return true;
+    }
+    return false;
+  };
 
   /*
    * The stacks of a packed "stacks" string: SHARED, N, N frame codes, the

@@ -364,3 +364,68 @@ a 1 31 0, operator new[](unsigned long) 2 16 0, d 3 16 16, operator new(unsigned
 a 1 31 0, d 2 24 24, b 2 5 1, c 3 4 4, b!x 2 2 0, c 3 2 2
 a 1 31 0, operator new[](unsigned long) 2 16 0, d 3 16 16, operator new(unsigned long) 2 8 0, d 3 8 8, b 2 5 1, c 3 4 4, b!x 2 2 0, c 3 2 2' ]
 }
+
+# bats test_tags=browser
+@test "browser: frames hidden by name and by file, their texts made when read: the same on a readable and a packed page" {
+	cd "$BATS_TEST_TMPDIR"
+	# Each frame under main, its own width: hidden by its name (one a Rust
+	# name with its hash, one with finish_grow after a scope), by its file
+	# or module (with and without a line), and look-alikes that are not.
+	printf '%s\n' '_start' 'operator new(unsigned long) (/usr/include/c++/12/new:5)' \
+		'std::allocator<int>::allocate(unsigned long) (/usr/include/c++/12/bits/allocator.h:9)' \
+		'mycrate::finish_grow<u8> (/src/lib.rs:3)' '__rust_alloc::h0123456789abcdef' \
+		'f_ld (/lib64/ld-linux-x86-64.so.2)' 'f_ldline (/glibc/ld-linux-x86-64.so.2:5)' \
+		'f_ldoff (ld-linux-x86-64.so.2+0x1f2e)' 'f_rec (/opt/mf/libmf-record.so:12)' 'f_rec2 (libmf-record.so)' \
+		'operator newest (/src/a.c:2)' 'my_finish_grow (/src/a.c:3)' 'f_notld (/lib64/ld-linux.d/x.so:4)' \
+		'f_mfrec (/src/libmf-recorder.c:5)' 'clang::Sema::X(int) (/src/s.cc:7)' 'thread 2 (worker)' '<STACK TOO DEEP>' |
+		awk '{ printf "main;%s %d\n", $0, 1000 - NR }' > few
+	(cd "$ROOT" && browser_ready)
+	# The same with 1,000 stacks more, packed.
+	awk '1; END { for (i = 0; i < 1000; i++) printf "zpad;pad_%d 1\n", i }' few > all
+	"$BIN/mf-html" -o readable.html few
+	"$BIN/mf-html" -o packed.html all
+	grep -q '"frames":"' packed.html
+	run node --input-type=module -e '
+import { openReport } from "'"$ROOT"'/tests/browser/lib.mjs";
+const seen = [];
+for (const file of process.argv.slice(1)) {
+	const r = await openReport(file, { hash: "#hide=0" });
+	const list = () => r.page.evaluate(() => window.mf.frames().filter((f) => f.depth === 2 && !/^pad_/.test(f.name))
+		.map((f) => [f.frame, f.name, f.location, f.kind, f.hidden].join(" | ")).join("\n"));
+	const first = await list();
+	/* After the first paint the page works out every frame kind in idle tasks: read them again after. */
+	await r.page.evaluate(() => new Promise((res) => setTimeout(res, 300)));
+	const again = await list();
+	await r.page.evaluate(() => { location.hash = "#hide=1"; });
+	await r.page.waitForFunction(() => window.mf.state().hide === true);
+	const shown = await r.page.evaluate(() => window.mf.frames().filter((f) => f.depth === 2 && !/^pad_/.test(f.name)).map((f) => f.name).join(", "));
+	if (r.problems.length) console.log(r.problems.join("\n"));
+	await r.close();
+	seen.push(first + "\n" + shown);
+	console.log(first === again ? "same after the idle tasks" : "different after the idle tasks:\n" + again);
+}
+console.log(seen[0] === seen[1] ? "readable and packed the same" : "different:\n" + seen[1]);
+console.log(seen[0]);
+' "$BATS_TEST_TMPDIR/readable.html" "$BATS_TEST_TMPDIR/packed.html"
+	[ "$output" = 'same after the idle tasks
+same after the idle tasks
+readable and packed the same
+_start | _start |  | system | true
+operator new(unsigned long) (/usr/include/c++/12/new:5) | operator new(unsigned long) | /usr/include/c++/12/new:5 | system | true
+std::allocator<int>::allocate(unsigned long) (/usr/include/c++/12/bits/allocator.h:9) | std::allocator<int>::allocate(unsigned long) | /usr/include/c++/12/bits/allocator.h:9 | system | true
+mycrate::finish_grow<u8> (/src/lib.rs:3) | mycrate::finish_grow<u8> | /src/lib.rs:3 | system | true
+__rust_alloc::h0123456789abcdef | __rust_alloc::h0123456789abcdef |  | system | true
+f_ld (/lib64/ld-linux-x86-64.so.2) | f_ld | /lib64/ld-linux-x86-64.so.2 | system | true
+f_ldline (/glibc/ld-linux-x86-64.so.2:5) | f_ldline | /glibc/ld-linux-x86-64.so.2:5 | system | true
+f_ldoff (ld-linux-x86-64.so.2+0x1f2e) | f_ldoff | ld-linux-x86-64.so.2+0x1f2e | system | true
+f_rec (/opt/mf/libmf-record.so:12) | f_rec | /opt/mf/libmf-record.so:12 | system | true
+f_rec2 (libmf-record.so) | f_rec2 | libmf-record.so | system | true
+operator newest (/src/a.c:2) | operator newest | /src/a.c:2 | user | false
+my_finish_grow (/src/a.c:3) | my_finish_grow | /src/a.c:3 | user | false
+f_notld (/lib64/ld-linux.d/x.so:4) | f_notld | /lib64/ld-linux.d/x.so:4 | user | false
+f_mfrec (/src/libmf-recorder.c:5) | f_mfrec | /src/libmf-recorder.c:5 | user | false
+clang::Sema::X(int) (/src/s.cc:7) | clang::Sema::X(int) | /src/s.cc:7 | user | false
+thread 2 (worker) | thread 2 | worker | thread | false
+<STACK TOO DEEP> | <STACK TOO DEEP> |  | system | false
+operator newest, my_finish_grow, f_notld, f_mfrec, clang::Sema::X(int), thread 2, <STACK TOO DEEP>' ]
+}
