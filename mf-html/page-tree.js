@@ -29,39 +29,85 @@
   }
 
   /*
-   * Node (parent, frame) -> node: open addressing over node ids + 1, so a
-   * stack whose callers came before, not right before it, finds their
-   * nodes (hidden frames skipped; the input's order is by text, where
-   * "a;b" and "a;b;c" may have "a;b!x" between them).
+   * Callees while the tree is built: each node's list through firstKid and
+   * nextKid (node ids + 1, newest first), and kidN counts them.  Most of a
+   * stack's frames make new nodes, and a node made for this stack has no
+   * callees yet, so a callee is only looked for under a node made before:
+   * in its list while that is short (FEW_KIDS), else in a KidIndex that
+   * gets such a node's callees the first time one is looked for, and its
+   * new callees after.  A hash over every node cost a million probes, all
+   * cache misses, at a million nodes.
    */
-  function NodeIndex(cap) {
-    var size = 1024;
-    while (size < cap * 2) size *= 2;
-    this.slots = new Int32Array(size);
-    this.mask = size - 1;
+  var FEW_KIDS = 8;
+
+  /* (parent, frame) -> node by open addressing, the key beside the node: one cache line a probe. */
+  function KidIndex() {
+    this.slots = new Int32Array(4 * 1024);
+    this.mask = 1023;
+    this.used = 0;
   }
-  NodeIndex.prototype.slot = function (t, p, f) {
+  KidIndex.prototype.home = function (p, f) {
     var h = (Math.imul(p, 0x9e3779b1) ^ Math.imul(f + 1, 0x85ebca77)) >>> 0;
-    for (var i = (h ^ h >>> 15) & this.mask; ; i = (i + 1) & this.mask) {
-      var n = this.slots[i];
-      if (n === 0 || t.parent[n - 1] === p && t.f[n - 1] === f) return i;
+    return (h ^ h >>> 15) & this.mask;
+  };
+  KidIndex.prototype.find = function (p, f) {
+    for (var i = this.home(p, f); ; i = (i + 1) & this.mask) {
+      var b = i * 4, n = this.slots[b];
+      if (n === 0) return -1;
+      if (this.slots[b + 1] === p && this.slots[b + 2] === f) return n - 1;
     }
   };
+  /* Node (a callee of p for frame f, not in the index yet). */
+  KidIndex.prototype.add = function (p, f, node) {
+    if (++this.used * 2 > this.mask + 1) this.grow();
+    for (var i = this.home(p, f); this.slots[i * 4] !== 0; i = (i + 1) & this.mask) ;
+    this.slots[i * 4] = node + 1;
+    this.slots[i * 4 + 1] = p;
+    this.slots[i * 4 + 2] = f;
+  };
+  KidIndex.prototype.grow = function () {
+    var old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    this.mask = this.mask * 2 + 1;
+    for (var b = 0; b < old.length; b += 4) {
+      if (old[b] === 0) continue;
+      for (var i = this.home(old[b + 1], old[b + 2]); this.slots[i * 4] !== 0; i = (i + 1) & this.mask) ;
+      this.slots.set(old.subarray(b, b + 3), i * 4);
+    }
+  };
+
+  var TREE_ARRAYS = ['parent', 'f', 'depth', 'self', 'selfCount', 'oSelf', 'oSelfCount', 'firstKid', 'nextKid', 'kidN', 'indexed'];
 
   /* An empty tree with room for cap nodes, with the root. */
   function newTree(cap, other) {
     var t = { n: 1, parent: new Int32Array(cap), f: new Int32Array(cap), depth: new Int32Array(cap),
               self: new Float64Array(cap), selfCount: new Float64Array(cap),
-              oSelf: other ? new Float64Array(cap) : null, oSelfCount: other ? new Float64Array(cap) : null };
+              oSelf: other ? new Float64Array(cap) : null, oSelfCount: other ? new Float64Array(cap) : null,
+              firstKid: new Int32Array(cap), nextKid: new Int32Array(cap), kidN: new Int32Array(cap),
+              indexed: new Uint8Array(cap) };
     t.parent[0] = -1;
     t.f[0] = -1;
     return t;
   }
   function growTree(t) {
     var cap = t.parent.length * 2;
-    ['parent', 'f', 'depth', 'self', 'selfCount', 'oSelf', 'oSelfCount'].forEach(function (k) {
+    TREE_ARRAYS.forEach(function (k) {
       if (t[k]) t[k] = grown(t[k], cap);
     });
+  }
+
+  /* The callee of node p (made before this stack) for frame f, or -1. */
+  function findKid(t, index, p, f) {
+    var c;
+    if (t.kidN[p] <= FEW_KIDS) {
+      for (c = t.firstKid[p] - 1; c >= 0; c = t.nextKid[c] - 1) if (t.f[c] === f) return c;
+      return -1;
+    }
+    if (!t.indexed[p]) {
+      t.indexed[p] = 1;
+      for (c = t.firstKid[p] - 1; c >= 0; c = t.nextKid[c] - 1) index.add(p, t.f[c], c);
+    }
+    return index.find(p, f);
   }
 
   /*
@@ -71,13 +117,16 @@
    * One pass over the stacks as the model holds them (each one's frames
    * after those it shares with the one before): the nodes of the shared
    * frames are those of the stack before, kept in at[] by depth, so only
-   * a stack's new frames are looked up.  A source with another side
-   * (vals.other, vals.otherCount: a diff's, page-diff.js) has it summed
-   * into the same nodes; a stack of that side alone makes nodes of width 0.
+   * a stack's new frames are looked for (findKid: a stack whose callers
+   * came before, not right before it, finds their nodes; the input's
+   * order is by text, where "a;b" and "a;b;c" may have "a;b!x" between
+   * them).  A source with another side (vals.other, vals.otherCount: a
+   * diff's, page-diff.js) has it summed into the same nodes; a stack of
+   * that side alone makes nodes of width 0.
    */
   function buildTree(model, vals, opts) {
     var frames = model.frames, st = model.st, other = vals.other || null, otherCount = vals.otherCount;
-    var t = newTree(st.pool.length + 1, other), index = new NodeIndex(st.pool.length + 1);
+    var t = newTree(st.pool.length + 1, other), index = new KidIndex();
     var hidden = new Uint8Array(frames.length), hiddenOutsidePython = new Uint8Array(frames.length);
     for (var i = 0; i < frames.length; i++) {
       hidden[i] = opts.hide && frames[i].hidden ? 1 : 0;
@@ -85,7 +134,8 @@
       hiddenOutsidePython[i] = hidden[i] && !frames[i].withPython ? 1 : 0;
     }
     var fr = new Int32Array(st.maxDepth + 1), at = new Int32Array(st.maxDepth + 2);
-    var valid = 0, lastPython = -1, len = 0;
+    var valid = 0, lastPython = -1, len = 0, n = t.n;
+    var parent = t.parent, fa = t.f, depth = t.depth, firstKid = t.firstKid, nextKid = t.nextKid, kidN = t.kidN;
     for (var s = 0; s < st.n; s++) {
       /* The frames of stack s: those it shares with the stack before, then its own. */
       var shared = st.shared[s], o = st.off[s], end = st.off[s + 1];
@@ -97,20 +147,27 @@
       if (v === 0 && c === 0 && ov === 0 && oc === 0) continue;
       var py = st.python ? st.python[s] : 0;
       if (py !== lastPython) { valid = 0; lastPython = py; }
-      var hid = py ? hidden : hiddenOutsidePython;
+      var hid = py ? hidden : hiddenOutsidePython, fresh = n;
       at[0] = ROOT;
       for (var d = valid; d < len; d++) {
         var p = at[d], f = fr[d];
         if (hid[f]) { at[d + 1] = p; continue; }
-        var slot = index.slot(t, p, f), node = index.slots[slot] - 1;
+        /* A node of this stack (p >= fresh) has no callees yet. */
+        var node = p >= fresh ? -1 : findKid(t, index, p, f);
         if (node < 0) {
-          if (t.n === t.parent.length) growTree(t);
-          node = t.n++;
-          t.parent[node] = p;
-          t.f[node] = f;
-          t.depth[node] = t.depth[p] + 1;
-          index.slots[slot] = node + 1;
-          if (t.n * 2 > index.slots.length) index = rehash(t);
+          /* A new callee of p; the arrays are read through locals, each t.x costs a load. */
+          if (n === parent.length) {
+            growTree(t);
+            parent = t.parent; fa = t.f; depth = t.depth; firstKid = t.firstKid; nextKid = t.nextKid; kidN = t.kidN;
+          }
+          node = n++;
+          parent[node] = p;
+          fa[node] = f;
+          depth[node] = depth[p] + 1;
+          nextKid[node] = firstKid[p];
+          firstKid[p] = node + 1;
+          kidN[p]++;
+          if (t.indexed[p]) index.add(p, f, node);
         }
         at[d + 1] = node;
       }
@@ -120,14 +177,11 @@
       t.selfCount[leaf] += c;
       if (other) { t.oSelf[leaf] += ov; t.oSelfCount[leaf] += oc; }
     }
+    t.n = n;
+    t.firstKid = t.nextKid = t.indexed = null;
     finishTree(t, model);
     app.nodes = t.n;
     return t;
-  }
-  function rehash(t) {
-    var index = new NodeIndex(t.parent.length);
-    for (var n = 0; n < t.n; n++) if (t.parent[n] >= 0) index.slots[index.slot(t, t.parent[n], t.f[n])] = n + 1;
-    return index;
   }
 
   /*
@@ -136,44 +190,48 @@
    * before its children.
    */
   function finishTree(t, model) {
-    var n = t.n, i, p, frames = model.frames;
-    t.total = t.self.slice(0, n);
-    t.count = t.selfCount.slice(0, n);
-    t.o = t.oSelf ? t.oSelf.slice(0, n) : null;
-    t.oCount = t.oSelfCount ? t.oSelfCount.slice(0, n) : null;
-    t.height = new Int32Array(n);
-    t.kidN = new Int32Array(n);
+    var n = t.n, i, p, parent = t.parent;
+    var total = t.total = t.self.slice(0, n), count = t.count = t.selfCount.slice(0, n);
+    var o = t.o = t.oSelf ? t.oSelf.slice(0, n) : null, oCount = t.oCount = t.oSelfCount ? t.oSelfCount.slice(0, n) : null;
+    var height = t.height = new Int32Array(n), kidN = t.kidN = t.kidN.slice(0, n);
     for (i = n - 1; i > 0; i--) {
-      p = t.parent[i];
-      t.total[p] += t.total[i];
-      t.count[p] += t.count[i];
-      if (t.o) { t.o[p] += t.o[i]; t.oCount[p] += t.oCount[i]; }
-      if (t.height[i] + 1 > t.height[p]) t.height[p] = t.height[i] + 1;
-      t.kidN[p]++;
+      p = parent[i];
+      total[p] += total[i];
+      count[p] += count[i];
+      if (o) { o[p] += o[i]; oCount[p] += oCount[i]; }
+      if (height[i] + 1 > height[p]) height[p] = height[i] + 1;
     }
-    t.kidStart = new Int32Array(n);
-    for (i = 1; i < n; i++) t.kidStart[i] = t.kidStart[i - 1] + t.kidN[i - 1];
-    t.kids = new Int32Array(Math.max(n - 1, 0));
-    var fill = t.kidStart.slice();
-    for (i = 1; i < n; i++) t.kids[fill[t.parent[i]]++] = i;
-    var total = t.total, f = t.f;
+    var kidStart = t.kidStart = new Int32Array(n);
+    for (i = 1; i < n; i++) kidStart[i] = kidStart[i - 1] + kidN[i - 1];
+    var kids = t.kids = new Int32Array(Math.max(n - 1, 0));
+    var fill = kidStart.slice();
+    for (i = 1; i < n; i++) kids[fill[parent[i]]++] = i;
+    orderKids(t, model.frames);
+  }
+
+  /* Each node's callees widest first, then by frame text; their x offsets. */
+  function orderKids(t, frames) {
+    var total = t.total, f = t.f, kids = t.kids, n = t.n, kidStart = t.kidStart, kidN = t.kidN;
     var byWidth = function (a, b) {
       if (total[a] !== total[b]) return total[b] - total[a];
       var ta = frames[f[a]].text, tb = frames[f[b]].text;
       return ta < tb ? -1 : ta > tb ? 1 : 0;
     };
-    t.x = new Float64Array(n);
+    var x = t.x = new Float64Array(n);
     /* Sorted in a plain array, used again: a subarray per node costs more than its sort. */
     var list = [];
-    for (i = 0; i < n; i++) {
-      var k0 = t.kidStart[i], k1 = k0 + t.kidN[i], x = t.x[i], k;
-      if (k1 - k0 > 1) {
+    for (var i = 0; i < n; i++) {
+      var k0 = kidStart[i], k1 = k0 + kidN[i], at = x[i], k, a;
+      if (k1 - k0 === 2) {
+        /* Most lists of more than one are of two: no sort for them. */
+        if (byWidth(kids[k0], kids[k0 + 1]) > 0) { a = kids[k0]; kids[k0] = kids[k0 + 1]; kids[k0 + 1] = a; }
+      } else if (k1 - k0 > 2) {
         list.length = 0;
-        for (k = k0; k < k1; k++) list.push(t.kids[k]);
+        for (k = k0; k < k1; k++) list.push(kids[k]);
         list.sort(byWidth);
-        for (k = k0; k < k1; k++) t.kids[k] = list[k - k0];
+        for (k = k0; k < k1; k++) kids[k] = list[k - k0];
       }
-      for (k = k0; k < k1; k++) { t.x[t.kids[k]] = x; x += total[t.kids[k]]; }
+      for (k = k0; k < k1; k++) { x[kids[k]] = at; at += total[kids[k]]; }
     }
   }
 

@@ -429,3 +429,68 @@ thread 2 (worker) | thread 2 | worker | thread | false
 <STACK TOO DEEP> | <STACK TOO DEEP> |  | system | false
 operator newest, my_finish_grow, f_notld, f_mfrec, clang::Sema::X(int), thread 2, <STACK TOO DEEP>' ]
 }
+
+@test "browser: stacks sharing deep prefixes in scrambled order make the same tree as merging them one by one" {
+	cd "$BATS_TEST_TMPDIR"
+	# 1,916 stacks under one caller chain 12 deep: its last frame has 700
+	# callees (found again by a table past a few), each with two or three of
+	# its own, values with many ties (order by text then); "kN!x" sorts
+	# between "kN" and "kN;..." and hidden operator new frames merge into kN.
+	awk 'BEGIN {
+		c = "c0"; for (d = 1; d < 12; d++) c = c ";c" d
+		for (i = 0; i < 700; i++) {
+			for (j = 0; j < 2 + i % 2; j++) printf "%s;k%d;n%d %d\n", c, i, j, 1 + (i + j) % 4
+			if (i % 7 == 0) printf "%s;k%d!x;z %d\n", c, i, 1 + i % 3
+			if (i % 11 == 0) printf "%s;operator new(unsigned long) (libstdc++.so.6);k%d;n0 %d\n", c, i, 2
+		}
+		printf "%s 5\nc0;c1 7\n", c
+	}' > sorted
+	# Scrambled: in the order of a hash of each line, not of its text.
+	awk '{ h = 0; for (i = 1; i <= length($0); i++) h = (h * 31 + index("0123456789cknxz;!", substr($0, i, 1))) % 1000003; print h "\t" $0 }' sorted |
+		sort -n | cut -f2- > scrambled
+	"$BIN/mf-html" -o page.html scrambled
+	grep -q '"frames":"' page.html
+	(cd "$ROOT" && browser_ready)
+	run node --input-type=module -e '
+import fs from "node:fs";
+import { openReport } from "'"$ROOT"'/tests/browser/lib.mjs";
+// The tree as a merge of one stack at a time into nested maps: callees
+// widest first, then by frame text; hidden frames dropped with hide on.
+function expected(hide) {
+	const root = { kids: new Map(), total: 0, self: 0 };
+	for (const line of fs.readFileSync("scrambled", "utf8").split("\n").filter(Boolean)) {
+		const sp = line.lastIndexOf(" "), v = Number(line.slice(sp + 1));
+		let n = root;
+		n.total += v;
+		for (const f of line.slice(0, sp).split(";")) {
+			if (hide && f.startsWith("operator new")) continue;
+			if (!n.kids.has(f)) n.kids.set(f, { kids: new Map(), total: 0, self: 0 });
+			n = n.kids.get(f);
+			n.total += v;
+		}
+		n.self += v;
+	}
+	const out = [];
+	const walk = (name, n, d) => {
+		out.push(name + " " + d + " " + n.total + " " + n.self);
+		[...n.kids].sort((a, b) => b[1].total - a[1].total || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).forEach(([k, c]) => walk(k, c, d + 1));
+	};
+	walk("<root>", root, 0);
+	return out;
+}
+for (const hash of ["", "#hide=0"]) {
+	const r = await openReport("page.html", { hash });
+	const got = await r.page.evaluate(() => window.mf.frames().map((f) => f.frame + " " + f.depth + " " + f.bytes + " " + f.self));
+	if (r.problems.length) console.log(r.problems.join("\n"));
+	const want = expected(hash === "");
+	const bad = got.findIndex((g, i) => g !== want[i]);
+	console.log(got.length, want.length, bad < 0 ? "same tree" : "differs at " + bad + ": " + got[bad] + " != " + want[bad]);
+	console.log(got.slice(12, 17).join(", "));
+	await r.close();
+}
+'
+	[ "$output" = '2663 2663 same tree
+c11 12 4882 5, k121 13 11 0, n0 14 4 4, n2 14 4 4, n1 14 3 3
+2792 2792 same tree
+c11 12 4882 5, operator new(unsigned long) (libstdc++.so.6) 13 128 0, k0 14 2 0, n0 15 2 2, k11 14 2 0' ]
+}
