@@ -33,11 +33,11 @@ done
 awk -v MS="${MS:-60000}" -v STACKS="${FIRST_STACKS:-100000}" -v ALLOCS_MS=5 -f bench/temporal_capture.awk > "$tmp/big.mft"
 for kind in peak leaks; do
 	bin/mf-temporal $([ $kind = leaks ] && echo --leaks) -o "$tmp/big-$kind" "$tmp/big.mft"
-	bin/mf-html -o "$tmp/$kind.html" "$tmp/big-$kind"
-	pages=("$tmp/$kind.html")
+	bin/mf-html -o "$tmp/first-$kind.html" "$tmp/big-$kind"
+	pages=("$tmp/first-$kind.html")
 	if [ -n "${BASE:-}" ]; then
 		"$BASE/mf-html" -o "$tmp/base-$kind.html" "$tmp/big-$kind"
-		pages=("$tmp/base-$kind.html" "$tmp/$kind.html")
+		pages=("$tmp/base-$kind.html" "$tmp/first-$kind.html")
 	fi
 	printf '%s first render, %s stacks:\n' $kind "$(grep -vc '^#' "$tmp/big-$kind")"
 	node tests/browser/temporal-bench.mjs first "${pages[@]}" | sed 's/^/  /'
