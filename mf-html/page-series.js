@@ -45,44 +45,75 @@
 
   /*
    * One per-stack series (stack_live, width 3, or stack_lifetimes, width
-   * 4): { stack, start, entries }: the stack of each line, where its
-   * entries start (start[lines] is their number), and the entries as the
-   * readable form has them, width numbers each.
+   * 4), read a part at a time so that a page can read it between frames:
+   * step(until) reads whole lines until performance.now() passes until (or
+   * the end: then it returns true); lines, and the arrays below, say what
+   * is read so far; result() gives, once all is read, { stack, start,
+   * entries }: the stack of each line, where its entries start (start[lines]
+   * is their number), and the entries as the readable form has them, width
+   * numbers each.  A damaged string throws, as packedNumbers does.
    */
-  function packedStackSeries(s, width) {
-    var v = packedNumbers(s), lines = 0, total = 0, i = 0;
-    while (i < v.length) {
-      var n = v[i + 1];
-      i += 2 + n * width;
-      if (!(i <= v.length)) throw new Error('the packed page data is damaged: a per-stack series ends early');
-      lines++;
-      total += n;
-    }
-    var out = { stack: new Float64Array(lines), start: new Float64Array(lines + 1), entries: new Float64Array(total * width) };
-    var e = out.entries, at = 0, stack = 0;
-    i = 0;
-    for (var l = 0; l < lines; l++) {
-      stack += v[i];
-      var end = at + v[i + 1] * width, before = 0, count = 0, bytes = 0;
-      out.stack[l] = stack;
-      out.start[l] = at / width;
-      for (i += 2; at < end; at += width, i += width) {
-        e[at] = before = before + unzigzag(v[i]);
-        if (width === 4) {
-          e[at + 1] = before + unzigzag(v[i + 1]);
-          e[at + 2] = unzigzag(v[i + 2]);
-          e[at + 3] = unzigzag(v[i + 3]);
-        } else {
-          var c = unzigzag(v[i + 1]), b = unzigzag(v[i + 2]);
-          e[at + 1] = c - count;
-          e[at + 2] = b - bytes;
-          count = c;
-          bytes = b;
-        }
+  function StackSeriesReader(s, width) {
+    this.s = s; this.width = width; this.pos = 0; this.prevStack = 0;
+    this.lines = 0; this.total = 0;
+    this.stack = new Float64Array(256); this.start = new Float64Array(257); this.entries = new Float64Array(256 * width);
+  }
+  /* The next number; its first character must be there (else the lines end early). */
+  StackSeriesReader.prototype.num = function () {
+    var s = this.s, v = 0, d, c;
+    if (this.pos >= s.length) throw new Error('the packed page data is damaged: a per-stack series ends early');
+    do {
+      if (this.pos >= s.length) throw new Error('the packed page data is damaged at its end');
+      c = s.charCodeAt(this.pos++);
+      d = c < 128 ? PACK_DIGIT[c] : -1;
+      if (d < 0) throw new Error('the packed page data is damaged at character ' + (this.pos - 1));
+      v = v * PACK_BASE + (d >= PACK_BASE ? d - PACK_BASE : d);
+    } while (d >= PACK_BASE);
+    return v;
+  };
+  /* One line: its stack, its entries back from their differences and running sums. */
+  StackSeriesReader.prototype.line = function () {
+    var width = this.width, stack = this.prevStack += this.num(), n = this.num(), l = this.lines;
+    if (l + 1 >= this.start.length) { this.stack = grown(this.stack, l * 2 + 2); this.start = grown(this.start, l * 2 + 3); }
+    this.stack[l] = stack;
+    this.start[l] = this.total;
+    for (var k = 0, before = 0, count = 0, bytes = 0; k < n; k++) {
+      var at = this.total * width;
+      if (at + width > this.entries.length) this.entries = grown(this.entries, this.entries.length * 2);
+      var e = this.entries;
+      e[at] = before = before + unzigzag(this.num());
+      if (width === 4) {
+        e[at + 1] = before + unzigzag(this.num());
+        e[at + 2] = unzigzag(this.num());
+        e[at + 3] = unzigzag(this.num());
+      } else {
+        var c = unzigzag(this.num()), b = unzigzag(this.num());
+        e[at + 1] = c - count;
+        e[at + 2] = b - bytes;
+        count = c;
+        bytes = b;
       }
+      this.total++;
     }
-    out.start[lines] = total;
-    return out;
+    this.start[++this.lines] = this.total;
+  };
+  StackSeriesReader.prototype.step = function (until) {
+    while (this.pos < this.s.length) {
+      for (var i = 0; i < 256 && this.pos < this.s.length; i++) this.line();
+      if (performance.now() >= until) break;
+    }
+    return this.pos >= this.s.length;
+  };
+  StackSeriesReader.prototype.result = function () {
+    return { stack: this.stack.subarray(0, this.lines), start: this.start.subarray(0, this.lines + 1),
+             entries: this.entries.subarray(0, this.total * this.width) };
+  };
+
+  /* One per-stack series at once: StackSeriesReader's result. */
+  function packedStackSeries(s, width) {
+    var r = new StackSeriesReader(s, width);
+    r.step(Infinity);
+    return r.result();
   }
 
   var SERIES_WIDTHS = { stack_live: 3, stack_lifetimes: 4 };
@@ -90,7 +121,8 @@
   /*
    * The packed "series" of d into the model m: memory records into
    * m.memory, slice_peaks into m.meta; returns model.series, each packed
-   * per-stack key's reader (a function giving packedStackSeries's object).
+   * per-stack key's reader (a function giving packedStackSeries's object,
+   * and its reader() a StackSeriesReader, to read it a part at a time).
    */
   function unpackSeries(d, m) {
     var p = d.series, out = Object.create(null);
@@ -102,7 +134,9 @@
       m.meta.slice_peaks = peaks;
     }
     Object.keys(SERIES_WIDTHS).forEach(function (key) {
-      if (typeof p[key] === 'string') out[key] = function () { return packedStackSeries(p[key], SERIES_WIDTHS[key]); };
+      if (typeof p[key] !== 'string') return;
+      out[key] = function () { return packedStackSeries(p[key], SERIES_WIDTHS[key]); };
+      out[key].reader = function () { return new StackSeriesReader(p[key], SERIES_WIDTHS[key]); };
     });
     return out;
   }

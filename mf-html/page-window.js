@@ -73,23 +73,29 @@
          api.save() to keep it in the URL fragment (ext.fragment(q) adds its
          keys, ext.applyFragment(q) reads them back). */
       extend: function (ext) {
+        var before = app.vals;
         app.ext = ext;
         if (ext.source) { app.source = ext.source; app.vals = null; }
         if (ext.init) ext.init($('mf-extension'), { model: model, refresh: refresh, fmtBytes: fmtBytes, fmtMs: fmtMs,
                                                     save: function () { saveState(false); } });
-        refresh();
+        refresh(before);
       }
     };
     Object.freeze(api);
     Object.defineProperty(window, 'mf', { value: api, writable: false, configurable: false });
   }
 
-  /* Recompute values from the source and redraw, keeping the zoom if it still exists. */
-  function refresh() {
-    var zp = zoomPath(app.view.zoom);
-    app.vals = null;
-    rebuild();
-    app.view.zoom = findPath(zp);
+  /*
+   * Recompute values from the source and redraw, keeping the zoom if it
+   * still exists.  Values that are the very arrays of before (given by
+   * extend: a temporal page opens on the stack lines' own) keep the tree.
+   */
+  function refresh(before) {
+    var zp = zoomPath(app.view.zoom), v = app.vals = before ? app.source.values(model) : null;
+    if (!v || !['value', 'count', 'other', 'otherCount'].every(function (k) { return v[k] === before[k]; })) {
+      rebuild();
+      app.view.zoom = findPath(zp);
+    }
     draw();
   }
 

@@ -22,7 +22,7 @@
 (function () {
   'use strict';
 
-  var mf = window.mf;
+  var mf = window.mf, opening = performance.now();
   if (!mf || typeof mf.extend !== 'function') return;
   var reducer = mf.meta.reducer;
   if (reducer !== 'temporal' && reducer !== 'temporal-leaks') return;
@@ -66,7 +66,7 @@
     if (!isInt(m.interval_ms) || m.interval_ms < 1) return 'no valid "interval_ms" key';
     N = m.slices;
     I = m.interval_ms;
-    M = model.stacks.length;
+    M = model.nstacks;
     if (!LEAKS) {
       var sp = m.slice_peaks;
       if (!Array.isArray(sp) || sp.length !== N || !sp.every(function (v) { return isInt(v) && v >= 0; }))
@@ -76,56 +76,99 @@
     return '';
   }
 
-  /* Flattens the per-stack series; returns a problem or ''. */
-  function prepareSeries() {
-    var lists = [], total = 0, i, j;
-    for (i = 0; i < model.stackMeta.length; i++) {
-      var sm = model.stackMeta[i];
-      if (sm.key !== KEY) continue;
-      var v;
-      try { v = JSON.parse(sm.raw); } catch (e) { return KEY + ' of stack ' + (sm.stack + 1) + ' is not JSON'; }
-      if (!isInt(sm.stack) || sm.stack < 0 || sm.stack >= M || !Array.isArray(v))
-        return KEY + ' of stack ' + (sm.stack + 1) + ' is not a list of entries';
-      for (j = 0; j < v.length; j++) {
-        var en = v[j];
-        if (!Array.isArray(en) || en.length !== WIDTH || !en.every(isInt) || badEntry(en[0], en[1]))
-          return entryProblem(sm.stack);
+  /*
+   * The per-stack series flattened, a part at a time: step(until) works
+   * until performance.now() passes until, and returns true once done (with
+   * problem set when the series have one).  First the raw lines
+   * (model.stackMeta, all of a small page's) at once, then a large page's
+   * packed ones as page-series.js's reader gives them, each line checked
+   * and its entries counted by slice as it comes (damage found later in
+   * the packed text still comes first, as when it was read whole), then the
+   * counting sort by slice: off[k] is where slice k's entries start.
+   */
+  function seriesJob() {
+    var lists = [], total = 0, bad = '', r = null, checked = 0, putAt = 0, fill = null, phase = 0;
+
+    /* The raw lines, parsed, checked and counted; returns a problem or ''. */
+    function rawLines() {
+      var i, j;
+      for (i = 0; i < model.stackMeta.length; i++) {
+        var sm = model.stackMeta[i];
+        if (sm.key !== KEY) continue;
+        var v;
+        try { v = JSON.parse(sm.raw); } catch (e) { return KEY + ' of stack ' + (sm.stack + 1) + ' is not JSON'; }
+        if (!isInt(sm.stack) || sm.stack < 0 || sm.stack >= M || !Array.isArray(v))
+          return KEY + ' of stack ' + (sm.stack + 1) + ' is not a list of entries';
+        for (j = 0; j < v.length; j++) {
+          var en = v[j];
+          if (!Array.isArray(en) || en.length !== WIDTH || !en.every(isInt) || badEntry(en[0], en[1]))
+            return entryProblem(sm.stack);
+        }
+        lists.push([sm.stack, v]);
+        total += v.length;
       }
-      lists.push([sm.stack, v]);
-      total += v.length;
+      off = new Int32Array(N + 1);
+      lists.forEach(function (l) { l[1].forEach(function (en) { off[en[0] + 1]++; }); });
+      return '';
     }
-    /* A large page's series, packed (page-series.js): the same entries, read now. */
-    var p = null, pe = null;
-    try { p = model.series && model.series[KEY] ? model.series[KEY]() : null; } catch (e) { return KEY + ': ' + e.message; }
-    pe = p ? p.entries : null;
-    for (i = 0; p && i < p.stack.length; i++) {
-      if (p.stack[i] >= M) return KEY + ' of stack ' + (p.stack[i] + 1) + ' is not a list of entries';
-      for (j = p.start[i] * WIDTH; j < p.start[i + 1] * WIDTH; j += WIDTH)
-        if (badEntry(pe[j], pe[j + 1])) return entryProblem(p.stack[i]);
+    /* The packed lines read since the last call: checked (the first problem kept for the end) and counted. */
+    function checkPacked() {
+      var e = r.entries, i, j;
+      for (; checked < r.lines && !bad; checked++) {
+        if (r.stack[checked] >= M) { bad = KEY + ' of stack ' + (r.stack[checked] + 1) + ' is not a list of entries'; break; }
+        for (j = r.start[checked] * WIDTH; j < r.start[checked + 1] * WIDTH; j += WIDTH) {
+          if (badEntry(e[j], e[j + 1])) { bad = entryProblem(r.stack[checked]); break; }
+          off[e[j] + 1]++;
+        }
+      }
     }
-    if (p) total += p.start[p.stack.length];
-    /* Counting sort by slice: off[k] is where slice k's entries start. */
-    off = new Int32Array(N + 1);
-    lists.forEach(function (l) { l[1].forEach(function (en) { off[en[0] + 1]++; }); });
-    for (j = 0; pe && j < pe.length; j += WIDTH) off[pe[j] + 1]++;
-    for (i = 0; i < N; i++) off[i + 1] += off[i];
-    var fill = off.slice(0, N);
-    eStack = new Int32Array(total);
-    eCount = new Float64Array(total);
-    eBytes = new Float64Array(total);
-    if (LEAKS) eFreed = new Int32Array(total);
     function put(stack, e, at) {
       var to = fill[e[at]]++;
       eStack[to] = stack;
       if (LEAKS) { eFreed[to] = e[at + 1]; eCount[to] = e[at + 2]; eBytes[to] = e[at + 3]; }
       else { eCount[to] = e[at + 1]; eBytes[to] = e[at + 2]; }
     }
-    lists.forEach(function (l) { l[1].forEach(function (en) { put(l[0], en, 0); }); });
-    for (i = 0; p && i < p.stack.length; i++)
-      for (j = p.start[i] * WIDTH; j < p.start[i + 1] * WIDTH; j += WIDTH) put(p.stack[i], pe, j);
-    cur.value = new Float64Array(M);
-    cur.count = new Float64Array(M);
-    return '';
+    /* Every entry counted: the offsets, the arrays, and the raw lines' entries in them. */
+    function startSort() {
+      if (r) { r = r.result(); total += r.start[r.stack.length]; }
+      for (var i = 0; i < N; i++) off[i + 1] += off[i];
+      fill = off.slice(0, N);
+      eStack = new Int32Array(total);
+      eCount = new Float64Array(total);
+      eBytes = new Float64Array(total);
+      if (LEAKS) eFreed = new Int32Array(total);
+      lists.forEach(function (l) { l[1].forEach(function (en) { put(l[0], en, 0); }); });
+    }
+    /* Up to n of the packed lines into the arrays. */
+    function putPacked(n) {
+      for (var end = Math.min(r.stack.length, putAt + n); putAt < end; putAt++)
+        for (var j = r.start[putAt] * WIDTH; j < r.start[putAt + 1] * WIDTH; j += WIDTH) put(r.stack[putAt], r.entries, j);
+    }
+
+    function step(until) {
+      if (phase === 0) {
+        if ((problem = rawLines())) return true;
+        try { r = model.series && model.series[KEY] ? model.series[KEY].reader() : null; } catch (e) { problem = KEY + ': ' + e.message; return true; }
+        phase = 1;
+      }
+      if (phase === 1) {
+        if (r) {
+          var read;
+          try { read = r.step(until); } catch (e) { problem = KEY + ': ' + e.message; return true; }
+          checkPacked();
+          if (!read) return false;
+          if (bad) { problem = bad; return true; }
+        }
+        startSort();
+        phase = 2;
+      }
+      while (r && putAt < r.stack.length && performance.now() < until) putPacked(2048);
+      if (r && putAt < r.stack.length) return false;
+      cur.value = new Float64Array(M);
+      cur.count = new Float64Array(M);
+      return true;
+    }
+    return { step: step };
   }
 
   /* The first slice with the largest high-water mark in [s, e]. */
@@ -152,9 +195,9 @@
     /* The whole recording before the series are read: the stack lines are its report (docs/TEMPORAL.md). */
     var early = !seriesRead && !problem && isWhole();
     if (early || !readSeries()) {
-      value = new Float64Array(model.stacks.length);
-      count = new Float64Array(model.stacks.length);
-      for (i = 0; i < model.stacks.length; i++) { value[i] = model.stacks[i].value; count[i] = model.stacks[i].count; }
+      /* The stack lines' own values (the page's default source gives the same arrays: nothing writes them). */
+      value = model.st.value;
+      count = model.st.count;
       shown.high = early && !LEAKS ? highest(0, N - 1) : -1;
     } else if (LEAKS) {
       value = new Float64Array(M);
@@ -183,26 +226,47 @@
 
   /*
    * A large page's series come packed (page-series.js) and are read when
-   * first needed: a window other than the whole recording, the script
-   * interface, or right after the first paint, whichever comes first.
-   * Returns false when that showed a problem (the page then says so).
+   * first needed (a window other than the whole recording, the script
+   * interface), or else a part at a time between frames once the first is
+   * painted (readInBackground).  Returns false when that showed a problem
+   * (the page then says so).
    */
-  var seriesRead = false, container = null;
+  var seriesRead = false, container = null, job = null;
   function readSeries() {
-    if (seriesRead || problem) return !problem;
+    if (!seriesRead && !problem) readPart(Infinity);
+    return !problem;
+  }
+  /* Reads the series until performance.now() passes until; true once all is read. */
+  function readPart(until) {
     var t = performance.now();
-    seriesRead = true;
-    problem = prepareSeries();
+    if (!job) { job = seriesJob(); job.began = t; }
+    var done = job.step(until);
     timing.prepareMs += performance.now() - t;
+    if (!done) return false;
+    /* For benchmarks and tests (docs/REPORT.md): from the first part to the last, and the time spent in them. */
+    performance.measure('mf-temporal series', { start: job.began, end: performance.now(), detail: { ms: timing.prepareMs } });
+    seriesRead = true;
+    job = null;
     if (problem && container) {
       container.textContent = '';
       showProblem(container);
       series = { heap: [], rss: [] };
     }
-    return !problem;
+    return true;
   }
   function readSeriesLater() {
     if (!seriesRead && !readSeries()) api.refresh();
+  }
+  /* Parts of at most 20 ms in the browser's idle time, so that frames and input go first. */
+  function readInBackground() {
+    var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 0); };
+    function part(deadline) {
+      if (seriesRead || problem) return;
+      var budget = deadline && deadline.timeRemaining ? Math.min(Math.max(deadline.timeRemaining(), 4), 20) : 10;
+      if (!readPart(performance.now() + budget)) idle(part);
+      else if (problem) api.refresh();
+    }
+    requestAnimationFrame(function () { idle(part); });
   }
 
   /* ------------------------------------------------------------ window */
@@ -405,6 +469,11 @@
     return { input: input };
   }
 
+  /* A count as toLocaleString('en-US') writes it ("1,234,567"), whole ones without its first call's cost (~100 ms). */
+  function thousands(n) {
+    return Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : n.toLocaleString('en-US');
+  }
+
   function sliceText(k, end) { return api.fmtMs((end ? k + 1 : k) * I); }
   /* Slice k as the time it covers: "20 ms – 30 ms". */
   function sliceSpan(k) { return api.fmtMs(k * I) + '–' + api.fmtMs((k + 1) * I); }
@@ -425,7 +494,7 @@
     part('Window ', sliceText(win.s, false) + ' \u2013 ' + sliceText(win.e, true));
     if (shown.high >= 0) part('highest point ', api.fmtBytes(peaks[shown.high]) + ' in ' + sliceSpan(shown.high));
     part(LEAKS ? 'made in it and not freed by its end: ' : 'live then: ',
-      api.fmtBytes(shown.bytes) + ' in ' + shown.count.toLocaleString('en-US') + ' allocation' + (shown.count === 1 ? '' : 's'));
+      api.fmtBytes(shown.bytes) + ' in ' + thousands(shown.count) + ' allocation' + (shown.count === 1 ? '' : 's'));
   }
 
   function wire() {
@@ -514,8 +583,20 @@
 
   /* --------------------------------------------------- script interface */
 
-  function stackText(i) {
-    return model.stacks[i].frames.map(function (f) { return model.frames[f].text; }).join(';');
+  /*
+   * The texts of the stacks whose want(i) holds (others undefined): their
+   * frames' texts joined by ';'.  From model.st, where each stack shares
+   * its first shared[i] frames with the one before (page-model.js).
+   */
+  function stackTexts(want) {
+    var st = model.st, frames = model.frames, out = new Array(st.n), fr = [];
+    for (var i = 0; i < st.n; i++) {
+      var shared = st.shared[i], o = st.off[i], len = shared + st.off[i + 1] - o;
+      for (var j = shared; j < len; j++) fr[j] = frames[st.pool[o + j - shared]].text;
+      fr.length = len;
+      if (want(i)) out[i] = fr.join(';');
+    }
+    return out;
   }
 
   var ifc = Object.freeze({
@@ -540,8 +621,10 @@
     shown: function () {
       readSeriesLater();
       var v = windowValues(), out = [];
+      function on(i) { return v.count[i] !== 0 || v.value[i] !== 0; }
+      var text = stackTexts(on);
       for (var i = 0; i < v.value.length; i++)
-        if (v.count[i] !== 0 || v.value[i] !== 0) out.push({ stack: stackText(i), count: v.count[i], bytes: v.value[i] });
+        if (on(i)) out.push({ stack: text[i], count: v.count[i], bytes: v.value[i] });
       return out;
     },
     /* The points drawn: [[fromMs, toMs, atMs, bytes], ...] of the heap and the RSS. */
@@ -565,7 +648,7 @@
       problem = prepare();
       timing.prepareMs = performance.now() - t;
       /* Packed series wait for the first paint; the raw ones of a small page are read now. */
-      if (model.series && model.series[KEY]) requestAnimationFrame(function () { setTimeout(readSeriesLater, 0); });
+      if (model.series && model.series[KEY]) readInBackground();
       else readSeries();
       if (problem) { showProblem(box); series = { heap: [], rss: [] }; return; }
       container = box;
@@ -595,4 +678,6 @@
   });
   /* extend has refreshed the graph from the window: the controls follow. */
   if (!problem && ui.chart) { syncControls(); drawChart(); }
+  /* The temporal mode's share of the page's start (docs/REPORT.md), which mf.state()'s times leave out. */
+  performance.measure('mf-temporal open', { start: opening, end: performance.now() });
 }());

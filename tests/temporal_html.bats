@@ -339,3 +339,71 @@ await r.close();
 The time window is not available: stack_live of stack 2 has an entry that is not [K,DCOUNT,DBYTES] with 0 <= K < 4. The graph shows the whole recording.
 100000' ]
 }
+
+# bats test_tags=browser
+@test "browser: a packed temporal page opens and reads its series without model.stacks, and its windows are the format's" {
+	cd "$BATS_TEST_TMPDIR"
+	awk -v MS=1000 -v STACKS=1200 -v ALLOCS_MS=5 -f "$ROOT/bench/temporal_capture.awk" > t.mft
+	"$BIN/mf-temporal" t.mft > t.peak
+	"$BIN/mf-temporal" --leaks t.mft > t.leaks
+	# Before the page script: a counter of the reads of each "stacks" getter it defines (model.stacks).
+	cat > counter.html <<'HTML'
+<script>
+window.stacksGetters = 0; window.stacksReads = 0;
+(function (define) {
+  Object.defineProperty = function (o, k, d) {
+    if (k === 'stacks' && d && d.get) {
+      var get = d.get;
+      window.stacksGetters++;
+      d = { get: function () { window.stacksReads++; return get.call(this); } };
+    }
+    return define(o, k, d);
+  };
+})(Object.defineProperty);
+</script>
+HTML
+	for f in peak leaks; do
+		[ "$(grep -vc '^#' "t.$f")" -ge 1000 ]
+		"$BIN/mf-html" -o "t.$f.html" "t.$f"
+		grep -q '"series":{"memory":"' "t.$f.html"
+		awk 'NR == FNR { c = c $0 "\n"; next } { print } /^<head>$/ { printf "%s", c }' counter.html "t.$f.html" > "c.$f.html"
+	done
+	n=$(meta t.peak slices)
+	[ "$n" -gt 50 ]
+	windows="0 $((n - 1)) $((n / 4)) $((n / 2)) $((n / 2)) $((n / 2)) 0 $((n / 3)) $((n - 5)) $((n - 1))"
+	cd "$ROOT"
+	browser_ready
+	for f in peak leaks; do
+		# Opened, then the series read after the first paint without being asked
+		# (the measure "mf-temporal series" says when), then windows moved.
+		run -0 --separate-stderr node --input-type=module -e '
+import { openReport } from "'"$ROOT"'/tests/browser/lib.mjs";
+const [file, ...w] = process.argv.slice(1);
+const r = await openReport(file);
+const reads = () => r.page.evaluate(() => [window.stacksGetters, window.stacksReads]);
+console.log("opened", (await reads()).join(" "), (await r.page.evaluate(() => window.mf.state().source)));
+await r.page.waitForFunction(() => performance.getEntriesByName("mf-temporal series").length === 1);
+console.log("series read", (await reads()).join(" "));
+const lines = await r.page.evaluate((w) => {
+	const ext = window.mf.extension(), out = [];
+	for (let i = 0; i < w.length; i += 2) {
+		const s = Number(w[i]), e = Number(w[i + 1]), got = ext.setWindow(s, e);
+		let bytes = 0;
+		for (const x of ext.shown()) { out.push(`${s} ${e}\t${x.stack}\t${x.count}\t${x.bytes}`); bytes += x.bytes; }
+		if (got.bytes !== bytes || window.mf.state().total !== bytes || got.problem !== null) out.push(`window ${s} ${e}: ${JSON.stringify(got)}`);
+	}
+	return out;
+}, w);
+console.log("windows moved", (await reads()).join(" "));
+console.log(lines.join("\n"));
+await r.close();
+if (r.problems.length) { console.error(r.problems.join("\n")); process.exit(1); }
+' "$BATS_TEST_TMPDIR/c.$f.html" $windows
+		[ -z "$stderr" ]
+		[ "${lines[0]}" = "opened 1 0 temporal$([ $f = leaks ] && echo -leaks)" ]
+		[ "${lines[1]}" = "series read 1 0" ]
+		[ "${lines[2]}" = "windows moved 1 0" ]
+		set -- $windows
+		diff <(while [ $# -gt 0 ]; do temporal_views "$BATS_TEST_TMPDIR/t.$f" "$1" "$2"; shift 2; done) <(printf '%s\n' "${lines[@]:3}")
+	done
+}
