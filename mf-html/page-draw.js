@@ -66,7 +66,7 @@
     $('mf-empty').hidden = !empty;
     $('mf-graph').hidden = empty;
     $('mf-reset').disabled = zoom === ROOT;
-    if (empty) { app.drawTime = performance.now() - t; return; }
+    if (empty) { drawn(t); return; }
     var width = $('mf-graph').clientWidth || 800;
     var depth = t0.depth, total = t0.total, kids = t0.kids, kidStart = t0.kidStart, kidN = t0.kidN;
     var rows = depth[zoom] + t0.height[zoom] + 1;
@@ -100,6 +100,11 @@
       for (var k = kidStart[n], k1 = k + kidN[n]; k < k1 && total[kids[k]] * layout.scale >= MIN_WIDTH; k++) ;
       for (k--; k >= kidStart[n]; k--) stack.push(kids[k]);
     }
+    drawn(t);
+  }
+
+  /* An empty report's "No allocations to show." is its first render too. */
+  function drawn(t) {
     app.drawTime = performance.now() - t;
     if (!app.firstRender) app.firstRender = performance.now();
   }

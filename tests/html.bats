@@ -494,3 +494,9 @@ c11 12 4882 5, k121 13 11 0, n0 14 4 4, n2 14 4 4, n1 14 3 3
 2792 2792 same tree
 c11 12 4882 5, operator new(unsigned long) (libstdc++.so.6) 13 128 0, k0 14 2 0, n0 15 2 2, k11 14 2 0' ]
 }
+
+# bats test_tags=browser
+@test "browser: a report of no allocations says so and counts as rendered" {
+	printf '# value: bytes\n' | "$BIN/mf-html" -o "$BATS_TEST_TMPDIR/empty.html"
+	browser empty "$BATS_TEST_TMPDIR/empty.html"
+}

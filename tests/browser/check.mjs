@@ -233,6 +233,15 @@ const checks = {
 		assert.deepEqual([r.view, r.search, r.hide, r.thread, r.zoom.length], ['icicle', 'compute', false, 2, 4]);
 	},
 
+	// A report with nothing in it renders (firstRenderMs is set) and says so.
+	async empty({ page }) {
+		assert.equal(await page.locator('#mf-empty').innerText(), 'No allocations to show.');
+		assert.equal(await page.locator('#mf-graph').isVisible(), false);
+		const r = await mf.state(page);
+		assert.ok(r.firstRenderMs > 0);
+		assert.deepEqual(await page.evaluate(() => window.mf.frames().map((f) => [f.name, f.bytes, f.count, f.drawn])), [['<root>', 0, 0, false]]);
+	},
+
 	// Frame names are text: no element, no script, no alert.
 	async xss({ page }) {
 		assert.ok((await names(page)).includes('<img src=x onerror=alert(1)>'));
