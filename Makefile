@@ -120,7 +120,18 @@ CHECK_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
 ifdef SANITIZE
 SUITE_ARGS = --leave-out browser,slow
 endif
+# The test programs are never sanitized (TEST_PROG_FLAGS: mf records them,
+# and what it records are plain programs), so the sanitized pass starts
+# from copies of those the plain build made, dates kept: make builds again
+# only what is out of date.  The test tools that link mf's own code
+# (TEST_TOOLS, tests/tools/build.mk) are sanitized: never copied.
+ifdef SANITIZE
+SHARE_PLAIN_TESTS = if [ -d build/tests ]; then mkdir -p $(BUILD)/tests && \
+	find build/tests -maxdepth 1 -type f $(foreach t,$(notdir $(TEST_TOOLS)),! -name $(t)) \
+		-exec cp -pu -t $(BUILD)/tests {} +; fi
+endif
 check: deps-test
+	@$(SHARE_PLAIN_TESTS)
 	@$(MAKE) --no-print-directory $(CHECK_JOBS) all test-programs
 ifndef SANITIZE
 	@$(MAKE) --no-print-directory $(CHECK_JOBS) fuzz-harnesses

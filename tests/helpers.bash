@@ -15,6 +15,13 @@ BIN=$(mf_abs "${MF_BIN:-bin}")
 PROGS=$(mf_abs "${MF_BUILD:-build}")/tests
 DATA=$ROOT/tests/data
 
+# python3: Debian's (python3 is in TEST_PKGS), not whatever PATH finds first:
+# the tests use it as a tool, and pyenv's shim, first on many a PATH, costs
+# more than half a second of CPU a call before Python even starts.
+python3() {
+	/usr/bin/python3 "$@"
+}
+
 # temporal_views FILE [S E]: what a temporal report (docs/TEMPORAL.md) shows
 # for the window of slices [S, E], or for every window with no S and E, by
 # the format's rules, as lines "S E<TAB>stack<TAB>count<TAB>bytes", stacks

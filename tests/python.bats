@@ -15,13 +15,19 @@ load helpers
 
 PY=$ROOT/tests/progs
 
+# pyenv's root, found once: `pyenv root` is a script of its own, and each
+# test asks for three interpreters.
+setup_file() {
+	export PYENV_ROOT_OF_TESTS=${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")}
+}
+
 setup() {
 	cd "$ROOT"
 }
 
 # pyenv_python MINOR: pyenv's python3.MINOR, or fail naming it.
 pyenv_python() {
-	local root=${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")} p
+	local root=$PYENV_ROOT_OF_TESTS p
 	for p in "$root"/versions/3.$1.*/bin/python3; do
 		if [ -x "$p" ]; then
 			echo "$p"
@@ -329,7 +335,7 @@ each_python() {
 }
 
 @test "python: an interpreter mf-record does not understand is recorded natively, with one warning" {
-	local root=${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")} old=
+	local root=$PYENV_ROOT_OF_TESTS old=
 	for p in "$root"/versions/3.{6,7,8,9,10}.*/bin/python3; do
 		if [ -x "$p" ]; then old=$p; break; fi
 	done

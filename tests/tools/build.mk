@@ -62,6 +62,10 @@ $(SYM_DL)_crc.so: tests/tools/sym_dl_lib.c tests/progs/sym_common.h
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $@.full $@
 	rm -f $@.full
 
+# The test tools that link mf's own code, sanitized with it (make
+# SANITIZE=1): the Makefile's check never copies them from the plain build.
+TEST_TOOLS = $(SYMTEST) $(INFLATETEST)
+
 test-programs: $(SYMTEST) $(INFLATETEST) $(SYM_DL_LIBS) $(BUILD)/tests/sym_c_nopie $(BUILD)/tests/sym_c_stripped
 
 # The library tests/progs/sym_load loads, and a decoy of the same shape
