@@ -80,6 +80,24 @@ static void aggregate_only(const struct ev_reader *r, char type)
 }
 
 /*
+ * The next digits of a line, at most 20; 0 unless 1 to 19 of them follow
+ * a space.  *p moves past them.
+ */
+static inline int fast_field(const char **p, uint64_t *v)
+{
+	const char *q = *p;
+	if (*q++ != ' ')
+		return 0;
+	uint64_t x = 0;
+	int k = 0;
+	for (unsigned d; k < 20 && (d = (unsigned char)q[k] - '0') <= 9; k++)
+		x = x * 10 + d;
+	*v = x;
+	*p = q + k;
+	return k >= 1 && k <= 19;
+}
+
+/*
  * The fast path for the records that make up nearly all of a capture ('a'
  * and 'f' with only numbers): exactly n fields of 1 to 19 digits, ids that
  * are defined and found without hashing.  Anything else returns 0 and goes
@@ -383,6 +401,48 @@ static void read_end(struct ev_reader *r)
 }
 
 /*
+ * fast_field() for a line in the input's chunk, with at least 8 bytes
+ * readable past the space: the digits found and summed 8 at a time,
+ * without a branch per digit (their count varies, and mispredicted
+ * branches were most of the parse).
+ */
+static inline int chunk_field(const char **p, uint64_t *v)
+{
+	const char *q = *p;
+	if (*q != ' ')
+		return 0;
+	uint64_t w;
+	memcpy(&w, q + 1, 8);
+	/* Little-endian: the first character is the lowest byte.  A byte
+	 * is a digit when it is '0' + 0 .. 9; the carry out of a byte
+	 * above 0x89 only ever marks bytes after it. */
+	uint64_t x = w ^ 0x3030303030303030u;
+	uint64_t other = ((x + 0x7676767676767676u) | x) & 0x8080808080808080u;
+	if (other & 0x80)
+		return 0;	/* no digit */
+	if (!other)
+		return fast_field(p, v);	/* 8 digits or more: rare */
+	/* The top bit of byte k, the first not a digit: the digits are
+	 * bytes 0 .. k-1, moved to the top, with zeros before them. */
+	int top = __builtin_ctzll(other), k = top >> 3;
+	x <<= 71 - top;
+	/* Each byte is a digit now: pairs, fours, then all eight summed. */
+	x = x * 2561 >> 8;
+	x = (x & 0x00ff00ff00ff00ffu) * 6553601 >> 16;
+	x = (x & 0x0000ffff0000ffffu) * 42949672960001u >> 32;
+	*v = x;
+	*p = q + 1 + k;
+	return 1;
+}
+
+/*
+ * The longest line fast_record() reads: a type, then three fields of a
+ * space and at most 20 digits (one too many is how it sees 20), then the
+ * newline.
+ */
+enum { FAST_LINE = 1 + 3 * 21 + 1 };
+
+/*
  * ev for an 'a' or 'f' record, every field 0 but these: field by field,
  * as the compiler makes "rep stos" or "rep movs" of a whole struct, slow
  * for one this small.
@@ -399,70 +459,38 @@ static inline void fast_event(struct ev *ev, int type, uint64_t thread)
 }
 
 /*
- * The records the decompressing thread made (events_scan.c) before the
- * line at the reader's place: lines the general way read.  Rare: only
- * a record refused (an id not yet defined) or a capture's last lines
- * leave any.
- */
-__attribute__((noinline)) static void skip_records(struct input *in)
-{
-	while (in->rec != in->rec_end && ((const struct ev_rec *)in->rec)->start < in->bufpos)
-		in->rec += sizeof(struct ev_rec);
-}
-
-/*
- * The next line as an 'a' or 'f' record of numbers only, in *e, with its
- * newline in *nl: the decompressing thread's record of it, or read from
- * the chunk when it made none there (and the whole line is in the chunk).
- * 0 if it has another form, or is not at hand; nothing is taken yet.
- */
-static inline int next_numbers(struct input *in, struct ev_rec *e, const char **nl)
-{
-	if (in->rec != in->rec_end && !in->pushed_back) {
-		const struct ev_rec *made = (const struct ev_rec *)in->rec;
-		if (made->start == in->bufpos) {
-			in->rec += sizeof *made;
-			*e = *made;
-			*nl = in->buf + made->start + made->len;
-			return 1;
-		}
-		if (made->start < in->bufpos)
-			skip_records(in);
-		return 0;
-	}
-	const char *line = input_peek(in, FAST_LINE);
-	if (!line || (line[0] != 'a' && line[0] != 'f') || !ev_scan_line(line, e))
-		return 0;
-	*nl = line + e->len;
-	return 1;
-}
-
-/*
  * The hot path of a full capture, nearly all of whose lines are 'a' and
- * 'f' with numbers only: their numbers as parsed ahead (next_numbers), and
- * the ids found without hashing.  Anything else returns 0, having taken
- * no line, and goes the general way, which gives the exact error message.
+ * 'f' with numbers only: parsed straight from the input's chunk, without
+ * looking for the newline first, when the whole line is there and its ids
+ * are found without hashing.  Anything else returns 0, having read
+ * nothing, and goes the general way, which gives the exact error message.
  */
 static int fast_record(struct ev_reader *r, struct ev *ev)
 {
-	struct ev_rec e;
-	const char *nl;
-	if (r->aggregate || r->ended || !next_numbers(&r->in, &e, &nl) || !fast_thread(r, e.thread))
+	const char *line = input_peek(&r->in, FAST_LINE), *p = line;
+	if (!p || r->aggregate || r->ended || (p[0] != 'a' && p[0] != 'f'))
 		return 0;
-	if (e.type == 'a') {
-		if (!fast_stack(r, e.v))
+	p++;
+	/* FAST_LINE bytes are there: 8 past the third field's space are. */
+	uint64_t thread, v, size = 0;
+	if (!chunk_field(&p, &thread) || !chunk_field(&p, &v) || !fast_thread(r, thread))
+		return 0;
+	if (line[0] == 'a') {
+		if (!chunk_field(&p, &size) || !fast_stack(r, v) || *p != '\n')
 			return 0;
-		fast_event(ev, EV_ALLOC, e.thread);
-		ev->stack = e.v;
-		ev->stack_index = r->priv.stack_direct[e.v] - 1;
-		ev->size = e.size;
+		fast_event(ev, EV_ALLOC, thread);
+		ev->stack = v;
+		ev->stack_index = r->priv.stack_direct[v] - 1;
+		ev->size = size;
 		ev->allocator = allocators[0];
-		input_take(&r->in, nl);
+		input_take(&r->in, p);
 		add_live(r, ev);
 	} else {
-		input_take(&r->in, nl);
-		fast_event(ev, EV_FREE, e.thread);
-		ev->alloc_id = from_latest(r, e.v);
+		if (*p != '\n')
+			return 0;
+		input_take(&r->in, p);
+		fast_event(ev, EV_FREE, thread);
+		ev->alloc_id = from_latest(r, v);
 		free_live(r, ev);
 	}
 	ev->time_ms = r->now_ms;

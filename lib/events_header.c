@@ -74,7 +74,6 @@ void ev_open(struct ev_reader *r, const char *path)
 {
 	memset(r, 0, sizeof *r);
 	input_open(&r->in, path);
-	input_scan_ahead(&r->in, ev_scan, sizeof(struct ev_rec), EV_REC_MIN_LINE);
 	read_header(r);
 }
 
@@ -83,7 +82,6 @@ void ev_open_input(struct ev_reader *r, struct input *in)
 	memset(r, 0, sizeof *r);
 	r->in = *in;
 	memset(in, 0, sizeof *in);
-	input_scan_ahead(&r->in, ev_scan, sizeof(struct ev_rec), EV_REC_MIN_LINE);
 	read_header(r);
 }
 

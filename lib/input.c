@@ -52,9 +52,6 @@ struct slot {
 	char *data;
 	size_t len;
 	enum source_status status;
-	int has_nul;		/* data holds a NUL byte somewhere */
-	char *records;		/* what the scanner made of data's lines */
-	size_t nrecords;
 };
 
 struct input_source {
@@ -81,10 +78,6 @@ struct input_source {
 	size_t first, nfilled;	/* slots[first] is the oldest filled one */
 	int holding;		/* the line reader reads slots[first] */
 	int stop;
-	/* input_scan_ahead(): set before the thread starts, read by it only */
-	input_scanner *scan;
-	size_t record_size, min_line;
-	int line_start;		/* the thread's next slot begins a line */
 };
 
 /* zlib prefixes its messages with "<fd:N>: ", which means nothing to a user. */
@@ -285,27 +278,6 @@ static enum source_status fill(struct input_source *s, char *dst, size_t cap, si
 	return SOURCE_DATA;
 }
 
-/*
- * What the thread does to a slot besides filling it, so that the line
- * reader does not: the NUL check, and the scanner's records of the lines
- * that begin in it (a line the previous slot began is the line reader's,
- * since it spans two slots).
- */
-static void scan_slot(struct input_source *s, struct slot *slot)
-{
-	slot->has_nul = memchr(slot->data, '\0', slot->len) != NULL;
-	slot->nrecords = 0;
-	if (!s->scan)
-		return;
-	size_t from = 0;
-	if (!s->line_start) {
-		const char *nl = memchr(slot->data, '\n', slot->len);
-		from = nl ? (size_t)(nl - slot->data) + 1 : slot->len;
-	}
-	s->line_start = slot->len > 0 && slot->data[slot->len - 1] == '\n';
-	slot->nrecords = s->scan(slot->data, from, slot->len, slot->records);
-}
-
 /* The thread: fills the free slots in order, until the end, an error or a stop. */
 static void *decompress_ahead(void *arg)
 {
@@ -319,11 +291,6 @@ static void *decompress_ahead(void *arg)
 		struct slot *slot = &s->slots[(s->first + s->nfilled) % SLOTS];
 		pthread_mutex_unlock(&s->lock);
 		slot->status = fill(s, slot->data, SLOT_BYTES, &slot->len);
-		if (slot->status == SOURCE_DATA)
-			scan_slot(s, slot);
-		/* The unlock below publishes the slot: its text and records
-		 * are written before the line reader, taking the lock, sees
-		 * nfilled count it (the mutex orders both ways). */
 		pthread_mutex_lock(&s->lock);
 		s->nfilled++;
 		pthread_cond_broadcast(&s->changed);
@@ -334,24 +301,11 @@ static void *decompress_ahead(void *arg)
 	return NULL;
 }
 
-static void free_slots(struct input_source *s)
-{
-	for (int i = 0; i < SLOTS; i++) {
-		free(s->slots[i].data);
-		free(s->slots[i].records);
-	}
-}
-
 /* Move the source into its thread; without one (it cannot start), stay here. */
-static void start_thread(struct input_source *s, const struct input *in)
+static void start_thread(struct input_source *s)
 {
-	for (int i = 0; i < SLOTS; i++) {
+	for (int i = 0; i < SLOTS; i++)
 		s->slots[i].data = xmalloc(SLOT_BYTES);
-		if (s->scan)
-			s->slots[i].records = xmalloc((SLOT_BYTES / s->min_line + 1) * s->record_size);
-	}
-	/* The text made so far ends where the line reader's chunk does. */
-	s->line_start = in->buflen == 0 || in->buf[in->buflen - 1] == '\n';
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->changed, NULL);
 	s->threaded = pthread_create(&s->thread, NULL, decompress_ahead, s) == 0;
@@ -359,11 +313,12 @@ static void start_thread(struct input_source *s, const struct input *in)
 		return;
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->changed);
-	free_slots(s);
+	for (int i = 0; i < SLOTS; i++)
+		free(s->slots[i].data);
 }
 
 /* Hand back the slot read so far and take the next one, waiting for it. */
-static struct slot *take_slot(struct input_source *s)
+static enum source_status take_slot(struct input_source *s, char **data, size_t *len)
 {
 	pthread_mutex_lock(&s->lock);
 	if (s->holding) {
@@ -377,7 +332,9 @@ static struct slot *take_slot(struct input_source *s)
 	s->holding = 1;
 	struct slot *slot = &s->slots[s->first];
 	pthread_mutex_unlock(&s->lock);
-	return slot;
+	*data = slot->data;
+	*len = slot->len;
+	return slot->status;
 }
 
 /* The next chunk of text into in->buf; 0 at the end.  Dies on a source error. */
@@ -389,24 +346,13 @@ static int refill(struct input *in)
 	if (in->eof)
 		return 0;
 	if (use_thread && !s->threaded && s->compressed && s->made >= THREAD_AFTER)
-		start_thread(s, in);
-	in->rec = in->rec_end = NULL;
+		start_thread(s);
 	if (s->threaded) {
-		struct slot *slot = take_slot(s);
-		st = slot->status;
-		in->buf = slot->data;
-		n = slot->len;
-		in->chunk_has_nul = slot->has_nul;
-		if (slot->records && st == SOURCE_DATA) {
-			in->rec = slot->records;
-			in->rec_end = slot->records + slot->nrecords * s->record_size;
-		}
+		st = take_slot(s, &in->buf, &n);
 	} else {
 		st = fill(s, s->chunk, CHUNK, &n);
 		in->buf = s->chunk;
 		s->made += n;
-		/* One scan per chunk instead of one per line: lines are checked only if it has one. */
-		in->chunk_has_nul = memchr(in->buf, '\0', n) != NULL;
 	}
 	if (st == SOURCE_ERROR)
 		die("%s:%lu: %s", in->name, in->lineno + 1, s->error);
@@ -416,6 +362,8 @@ static int refill(struct input *in)
 	}
 	in->bufpos = 0;
 	in->buflen = n;
+	/* One scan per chunk instead of one per line: lines are checked only if it has one. */
+	in->chunk_has_nul = memchr(in->buf, '\0', in->buflen) != NULL;
 	return 1;
 }
 
@@ -527,18 +475,8 @@ static void stop_thread(struct input_source *s)
 	pthread_join(s->thread, NULL);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->changed);
-	free_slots(s);
-}
-
-void input_scan_ahead(struct input *in, input_scanner *scan, size_t record_size,
-		      size_t min_line)
-{
-	struct input_source *s = in->src;
-	if (!s || s->threaded || !use_thread)
-		return;
-	s->scan = scan;
-	s->record_size = record_size;
-	s->min_line = min_line;
+	for (int i = 0; i < SLOTS; i++)
+		free(s->slots[i].data);
 }
 
 void input_close(struct input *in)

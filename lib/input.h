@@ -15,8 +15,7 @@
  * (several megabytes of text) is decompressed in a thread of its own, a
  * few megabytes ahead of the lines being read, so that on two cores the
  * caller parses one chunk while the next one is inflated; memory stays
- * bounded (INPUT_AHEAD bytes of text, and zstd's window; with a scanner,
- * its records, below).  Errors of that
+ * bounded (INPUT_AHEAD bytes of text, and zstd's window).  Errors of that
  * thread are reported by input_getline() when the lines reach them, so a
  * truncated file still names the line where its text stops.
  *
@@ -56,9 +55,6 @@ struct input {
 	char *buf;		/* the chunk being read (the source's) */
 	size_t cap, bufpos, buflen;
 	int eof;
-	/* the scanner's records of the chunk's lines (input_scan_ahead), not
-	 * yet used; the caller moves rec on as it uses them */
-	const char *rec, *rec_end;
 };
 
 /* Open path ("-" or NULL for stdin); dies with "cannot open 'path': ..." */
@@ -102,25 +98,6 @@ static inline void input_take(struct input *in, const char *nl)
 	in->bufpos += in->len + 1;
 	in->lineno++;
 }
-
-/*
- * Work the decompressing thread can do for the caller, on the second core:
- * scan(text, from, len, records) is called on each chunk of text the
- * thread makes, its lines beginning at from (a line begun in the chunk
- * before is not the scanner's), and writes records of record_size bytes,
- * at most one a line, lines being at least min_line bytes with their
- * newline; it returns their number.  in->rec .. in->rec_end are then the
- * records of the chunk being read, made before the line reader reached
- * it.  What a record says of a line is the caller's: the line is still in
- * the chunk, and input_take() (with the newline the record tells) or
- * input_getline() takes it.  Without a thread (a small or uncompressed
- * input, or once the thread has started) there are no records, and the
- * caller reads the lines.  Memory: a chunk's records take at most
- * record_size / min_line times its text.
- */
-typedef size_t input_scanner(const char *text, size_t from, size_t len, void *records);
-void input_scan_ahead(struct input *in, input_scanner *scan, size_t record_size,
-		      size_t min_line);
 
 /* Stop the decompressing thread, if any, and free everything. */
 void input_close(struct input *in);
