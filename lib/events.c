@@ -186,7 +186,7 @@ static const char *allocator_field(const struct input *in, const struct fields *
 	input_error(in, "unknown ALLOCATOR '%s'", printable(fs->f[i], fs->len[i]));
 }
 
-static void add_live(struct ev_reader *r, struct ev *ev);
+static inline void add_live(struct ev_reader *r, struct ev *ev);
 static void free_live(struct ev_reader *r, struct ev *ev);
 
 static void read_alloc(struct ev_reader *r, struct ev *ev)
@@ -212,8 +212,8 @@ static void read_alloc(struct ev_reader *r, struct ev *ev)
 	add_live(r, ev);
 }
 
-/* The allocation in ev (thread, stack, size, allocator) becomes live. */
-static void add_live(struct ev_reader *r, struct ev *ev)
+/* The allocation in ev (thread, stack, size, allocator) becomes live.  Inlined: the hot path's. */
+static inline __attribute__((always_inline)) void add_live(struct ev_reader *r, struct ev *ev)
 {
 	if (r->heap + ev->size < r->heap || r->total_bytes + ev->size < r->total_bytes)
 		input_error(&r->in, "total heap size overflows 64 bits");

@@ -47,14 +47,15 @@ struct stacktab {
 
 void stacktab_init(struct stacktab *t, int split_threads);
 void stacktab_release(struct stacktab *t);
-/* The slot of (thread, stack); created (with zero totals) when new. */
-static inline size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
-				   uint32_t stack_index);
 /* stacktab_slot() but for a slot that may be new or split by thread: its slow path. */
 size_t stacktab_slot_new(struct stacktab *t, uint32_t thread, uint64_t stack,
 			 uint32_t stack_index);
 
-/* Inline, as reducers call it once an event: without --split-threads a seen stack is its index. */
+/*
+ * The slot of (thread, stack); created (with zero totals) when new.
+ * Inline, as reducers call it once an event: without --split-threads a
+ * seen stack is its index.
+ */
 static inline size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
 				   uint32_t stack_index)
 {

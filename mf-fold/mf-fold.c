@@ -47,27 +47,73 @@ struct options {
 	uint64_t max_memory_records;	/* event streams only */
 };
 
-/* Temporary allocations: the thread's allocation count at each live allocation. */
+/*
+ * Temporary allocations: the thread's allocation count at each live
+ * allocation.  Both found without hashing in the common case, since
+ * --temporary pays them once an event: the counts of threads numbered
+ * below DIRECT_THREADS in an array, and the latest RING allocations'
+ * counts in a ring indexed by their number (allocations are numbered 1,
+ * 2, ... in order); one still live when its ring entry is needed again
+ * moves to the hash, so memory stays proportional to the live ones.
+ */
+enum { DIRECT_THREADS = 1 << 16, RING = 1 << 15 };
 struct temporary {
 	uint64_t threshold;
-	struct hash thread_allocs;	/* thread -> allocations it made so far */
-	struct hash seq;		/* live allocation -> its thread's count then */
+	uint64_t *direct;		/* thread -> allocations it made so far */
+	size_t ndirect;
+	struct hash thread_allocs;	/* the same for a thread of DIRECT_THREADS or more */
+	uint64_t *ring;			/* number % RING -> the count then; 0: none */
+	uint64_t latest;		/* the latest allocation's number */
+	struct hash seq;		/* older live allocations -> the count then */
 };
+
+/* The thread's count of allocations, to change. */
+static uint64_t *thread_allocs(struct temporary *t, uint32_t thread)
+{
+	if (thread >= DIRECT_THREADS)
+		return hash_put(&t->thread_allocs, thread, NULL);
+	if (thread >= t->ndirect) {
+		size_t old = t->ndirect;
+		t->direct = xgrow(t->direct, &t->ndirect, (size_t)thread + 1, sizeof *t->direct);
+		memset(t->direct + old, 0, (t->ndirect - old) * sizeof *t->direct);
+	}
+	return &t->direct[thread];
+}
 
 static void temporary_alloc(struct temporary *t, const struct ev *ev)
 {
-	uint64_t n = ++*hash_put(&t->thread_allocs, ev->thread, NULL);
-	*hash_put(&t->seq, ev->alloc_id, NULL) = n;
+	uint64_t n = ++*thread_allocs(t, ev->thread);
+	if (!t->ring)
+		t->ring = xcalloc(RING, sizeof *t->ring);
+	uint64_t *e = &t->ring[ev->alloc_id % RING];
+	if (*e)
+		*hash_put(&t->seq, ev->alloc_id - RING, NULL) = *e;
+	*e = n;
+	t->latest = ev->alloc_id;
 }
 
 /* Whether the free in ev ends a temporary allocation. */
 static int temporary_free(struct temporary *t, const struct ev *ev)
 {
 	uint64_t seq;
-	if (!hash_remove(&t->seq, ev->alloc_id, &seq) || ev->thread != ev->alloc_thread)
+	if (t->latest - ev->alloc_id < RING) {
+		seq = t->ring[ev->alloc_id % RING];
+		t->ring[ev->alloc_id % RING] = 0;
+	} else if (!hash_remove(&t->seq, ev->alloc_id, &seq)) {
+		seq = 0;
+	}
+	if (!seq || ev->thread != ev->alloc_thread)
 		return 0;
-	uint64_t now = *hash_get(&t->thread_allocs, ev->thread);
+	uint64_t now = *thread_allocs(t, ev->thread);
 	return now - seq <= t->threshold;
+}
+
+static void temporary_release(struct temporary *t)
+{
+	free(t->direct);
+	free(t->ring);
+	hash_release(&t->thread_allocs);
+	hash_release(&t->seq);
 }
 
 static void add(struct stacktab *tab, uint32_t thread, const struct ev *ev)
@@ -81,7 +127,7 @@ static void add(struct stacktab *tab, uint32_t thread, const struct ev *ev)
 static void read_capture(struct stacktab *tab, struct memory *mem, struct ev_reader *r,
 			 const struct options *o)
 {
-	struct temporary t = { o->threshold, HASH_INIT, HASH_INIT };
+	struct temporary t = { .threshold = o->threshold, .thread_allocs = HASH_INIT, .seq = HASH_INIT };
 	struct ev ev;
 	ev_require_full(r, o->temporary ? "temporary allocations" : "all allocations");
 	while (ev_next(r, &ev)) {
@@ -94,8 +140,7 @@ static void read_capture(struct stacktab *tab, struct memory *mem, struct ev_rea
 		else if (ev.type == EV_MEMORY && mem)
 			memory_add(mem, ev.time_ms, ev.heap, ev.rss);
 	}
-	hash_release(&t.thread_allocs);
-	hash_release(&t.seq);
+	temporary_release(&t);
 }
 
 /*

@@ -77,7 +77,8 @@ static inline void peak_reserve(struct peak *p)
 		peak_grow(p);
 }
 
-static size_t slot_of(struct peak *p, uint32_t thread, uint64_t stack, uint32_t index)
+/* Inlined: its two callers run once an event. */
+static inline __attribute__((always_inline)) size_t slot_of(struct peak *p, uint32_t thread, uint64_t stack, uint32_t index)
 {
 	size_t slot = stacktab_slot(&p->tab, thread, stack, index);
 	peak_reserve(p);

@@ -747,3 +747,26 @@ b (app) 60005" ]
 	run -0 --separate-stderr "$BIN/mf-temporal" --leaks big.mft
 	meta_is shown_bytes 40 shown_allocations 2
 }
+
+# mf-fold --temporary finds the latest allocations' counts in a ring and
+# small threads' in an array: an allocation still live when 32768 later
+# ones have reused its ring entry, and a thread numbered past 2^16, take
+# the hash, with the same result.
+@test "mf-fold --temporary: an allocation outlives 40000 others of another thread; thread 70000" {
+	python3 -c 'import sys
+w = sys.stdout.write
+w("H 2 full 1 0 10 ./ring\nT 1 1 one\nT 2 2 two\nT 70000 3 big\nM 1 /app\nF 1 1 ? 0 a\nF 2 1 ? 0 b\nS 1 0 1\nS 2 0 2\n")
+w("a 2 2 7\n" + "a 1 1 1\nf 1 0\n" * 40000 + "f 2 40000\n")
+w("a 70000 2 9\nf 70000 0\nE 6 40002 40002 0 0 exit 0\n")' > ring.mft
+	run -0 --separate-stderr "$BIN/mf-fold" --temporary=0 ring.mft
+	[ "$(stacks)" = "a (app) 40000
+b (app) 16" ]
+	# One allocation of thread 2 between: its block is no longer temporary at 0.
+	sed 's/^f 2 40000$/a 2 1 5\nf 2 40001/; s/^E 6 40002 40002 /E 6 40003 40002 /' ring.mft > ring2.mft
+	run -0 --separate-stderr "$BIN/mf-fold" --temporary=0 ring2.mft
+	[ "$(stacks)" = "a (app) 40000
+b (app) 9" ]
+	run -0 --separate-stderr "$BIN/mf-fold" --temporary=1 ring2.mft
+	[ "$(stacks)" = "a (app) 40000
+b (app) 16" ]
+}
