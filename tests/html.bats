@@ -430,6 +430,7 @@ thread 2 (worker) | thread 2 | worker | thread | false
 operator newest, my_finish_grow, f_notld, f_mfrec, clang::Sema::X(int), thread 2, <STACK TOO DEEP>' ]
 }
 
+# bats test_tags=browser
 @test "browser: stacks sharing deep prefixes in scrambled order make the same tree as merging them one by one" {
 	cd "$BATS_TEST_TMPDIR"
 	# 1,916 stacks under one caller chain 12 deep: its last frame has 700
