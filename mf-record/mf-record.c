@@ -176,6 +176,7 @@ struct proc {
 	struct rings *rings;
 	char **argv;		/* for H, followed processes only (from /proc); freed with it */
 	char *origin;		/* for the comment after H */
+	char *path;		/* a followed process's capture name: out names it until the end */
 	int ended, done;
 	int status;		/* wait status or WRITER_STATUS_*; known once ended */
 	uint64_t start_ns, end_ns, next_rss_ns, done_ns;
@@ -355,7 +356,7 @@ static void follow_one(struct recording *rec, int conn, const struct mf_follow_r
 	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	int region_fd;
 	struct proc *p = proc_start(rec, req->pid, path, start_ns, &region_fd);
-	free(path);
+	p->path = path;
 	p->argv = follow_command(req->pid);
 	struct buf origin = BUF_INIT;
 	buf_printf(&origin, "from fork %ld", (long)req->parent);

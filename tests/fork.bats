@@ -538,3 +538,14 @@ in_pid_namespace() {
 	[ "$(awk '$1 == "a" { printf "%s ", $4 }' "$stem.mft")" = "1111 3333 " ]
 	[ "$(ls -A)" = "$stem.mft" ]
 }
+
+# The child's capture is named by its own copy of the path, kept as long as
+# the capture: the launcher used to free it once the file was open, so an
+# error at the end named whatever the memory held then.
+@test "--follow-fork: a child whose capture name was taken while it ran is named in the error" {
+	cd "$BATS_TEST_TMPDIR"
+	run -1 --separate-stderr $BIN/mf-record --follow-fork -o trace.mft sh -c 'sh -c ": > trace.\$\$.mft"; true'
+	[[ "$stderr" =~ ^mf-record:\ \'trace\.([0-9]+)\.mft\' ]]
+	child=${BASH_REMATCH[1]}
+	[ "$stderr" = "mf-record: 'trace.$child.mft' already exists; use -f to overwrite it" ]
+}
