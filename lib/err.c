@@ -2,14 +2,17 @@
 #include "err.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 const char *progname = "mf";
@@ -142,16 +145,53 @@ const char *printable(const char *s, size_t n)
 	return out;
 }
 
-static char remove_path[PATH_MAX], keep_path[PATH_MAX];
-static volatile sig_atomic_t remove_armed, keep_armed;
+/*
+ * The files to remove or rename at exit: a list that only grows, whose
+ * entries are reused once done, so that a signal handler walking it (in
+ * whatever thread the signal came to) never meets freed memory.  Whoever
+ * changes an entry first claims it (EXIT_BUSY) and publishes the new
+ * state last; a handler skips an entry another thread holds, so a file
+ * whose state is being changed at that very moment stays as it is.
+ */
+enum { EXIT_FREE, EXIT_BUSY, EXIT_REMOVE, EXIT_RENAME, EXIT_REPLACE };
+
+struct exit_file {
+	atomic_int state;
+	struct exit_file *next;	/* set before the entry is on the list, then never */
+	char path[PATH_MAX], keep_as[PATH_MAX];
+};
+
+static _Atomic(struct exit_file *) exit_files;
+
+int rename_noreplace(const char *from, const char *to)
+{
+	if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A file system without RENAME_NOREPLACE: link() refuses a name too. */
+	if (link(from, to) != 0)
+		return -1;
+	unlink(from);
+	return 0;
+}
 
 void remove_on_exit_now(void)
 {
-	if (remove_armed && keep_armed)
-		rename(remove_path, keep_path);
-	else if (remove_armed)
-		unlink(remove_path);
-	remove_armed = 0;
+	int saved = errno;
+	for (struct exit_file *f = atomic_load(&exit_files); f; f = f->next) {
+		int state = atomic_exchange(&f->state, EXIT_BUSY);
+		if (state == EXIT_BUSY)
+			continue;	/* another thread's, mid-change: its own */
+		if (state == EXIT_REMOVE)
+			unlink(f->path);
+		else if (state == EXIT_RENAME)
+			rename_noreplace(f->path, f->keep_as);
+		else if (state == EXIT_REPLACE)
+			rename(f->path, f->keep_as);
+		atomic_store(&f->state, EXIT_FREE);
+	}
+	errno = saved;
 }
 
 static void remove_and_reraise(int sig)
@@ -168,31 +208,50 @@ static void copy_path(char *to, const char *path)
 	strcpy(to, path);
 }
 
-void rename_on_exit(const char *path, const char *keep_as)
+/* An entry claimed for the caller: a free one, or a new one on the list. */
+static struct exit_file *claim_exit_file(void)
 {
-	remove_on_exit(path);
-	if (!path)
-		return;
-	remove_armed = 0;
-	copy_path(keep_path, keep_as);
-	keep_armed = 1;
-	remove_armed = 1;
+	for (struct exit_file *f = atomic_load(&exit_files); f; f = f->next) {
+		int free_state = EXIT_FREE;
+		if (atomic_compare_exchange_strong(&f->state, &free_state, EXIT_BUSY))
+			return f;
+	}
+	struct exit_file *f = xcalloc(1, sizeof *f);
+	atomic_init(&f->state, EXIT_BUSY);
+	f->next = atomic_load(&exit_files);
+	while (!atomic_compare_exchange_weak(&exit_files, &f->next, f))
+		;
+	return f;
 }
 
-void remove_on_exit(const char *path)
+struct exit_file *remove_on_exit(const char *path)
 {
 	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
-	remove_armed = 0;
-	keep_armed = 0;
-	if (!path)
-		return;
-	copy_path(remove_path, path);
-	remove_armed = 1;
+	if (strlen(path) >= PATH_MAX)
+		die("'%s': the name is too long", path);
+	struct exit_file *f = claim_exit_file();
+	copy_path(f->path, path);
+	atomic_store(&f->state, EXIT_REMOVE);
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		struct sigaction old;
 		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
 			signal(sigs[i], remove_and_reraise);
 	}
+	return f;
+}
+
+void rename_on_exit(struct exit_file *f, const char *keep_as, int replace)
+{
+	if (strlen(keep_as) >= PATH_MAX)
+		die("'%s': the name is too long", keep_as);
+	atomic_store(&f->state, EXIT_BUSY);
+	copy_path(f->keep_as, keep_as);
+	atomic_store(&f->state, replace ? EXIT_REPLACE : EXIT_RENAME);
+}
+
+void exit_file_done(struct exit_file *f)
+{
+	atomic_store(&f->state, EXIT_FREE);
 }
 
 void *xmalloc(size_t n)

@@ -61,18 +61,30 @@ enum { PRINTABLE_MAX = 80 };
 const char *printable(const char *s, size_t n);
 
 /*
- * The file a program is writing and has not finished (the temporary file
- * of lib/output.h): it is removed when the program exits through
- * mf_exit() or is killed by SIGHUP, SIGINT or SIGTERM, whose handlers are
- * installed here if the program left them at their default.  NULL: there
- * is none any more.  One file at a time; the paths are copied.
+ * The files a program is writing and has not finished (the temporary
+ * files of lib/output.h), any number at a time, from any thread: each is
+ * removed when the program exits through mf_exit() or is killed by
+ * SIGHUP, SIGINT or SIGTERM, whose handlers are installed here if the
+ * program left them at their default.  The path is copied; the handle
+ * stays valid to the end of the program.
  */
-void remove_on_exit(const char *path);
-/* The same, but the file is renamed to keep_as instead of removed. */
-void rename_on_exit(const char *path, const char *keep_as);
-/* Remove (or rename) that file now, if any; async-signal-safe, for a
+struct exit_file;
+struct exit_file *remove_on_exit(const char *path);
+/*
+ * That file is renamed to keep_as instead of removed; over a file that
+ * is there by then only if replace (-f), else it stays where it is.
+ */
+void rename_on_exit(struct exit_file *f, const char *keep_as, int replace);
+/* The file is finished (put in place or removed): nothing to do at exit. */
+void exit_file_done(struct exit_file *f);
+/* Remove (or rename) every such file now; async-signal-safe, for a
  * signal handler. */
 void remove_on_exit_now(void);
+/*
+ * rename(2), failing with EEXIST rather than replacing a file (link and
+ * unlink where the file system has no RENAME_NOREPLACE); async-signal-safe.
+ */
+int rename_noreplace(const char *from, const char *to);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

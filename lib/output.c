@@ -121,7 +121,7 @@ static void open_temp(struct output *out, const char *target, const struct stat 
 	out->fd = mkostemp(out->tmp, O_CLOEXEC);
 	if (out->fd < 0)
 		die_errno("cannot create '%s'", out->name);
-	remove_on_exit(out->tmp);
+	out->pending = remove_on_exit(out->tmp);
 	if (like && (like->st_uid != geteuid() || like->st_gid != getegid()))
 		(void)!fchown(out->fd, like->st_uid, like->st_gid);
 	if (fchmod(out->fd, like ? like->st_mode & 0777 : new_file_mode()) != 0)
@@ -333,20 +333,6 @@ void output_printf(struct output *out, const char *fmt, ...)
 	free(big);
 }
 
-/* rename(), failing with EEXIST rather than replacing a file. */
-static int rename_noreplace(const char *from, const char *to)
-{
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	/* A file system without RENAME_NOREPLACE: link() refuses a name too. */
-	if (link(from, to) != 0)
-		return -1;
-	unlink(from);
-	return 0;
-}
-
 static void put_in_place(struct output *out)
 {
 	int r = out->force ? rename(out->tmp, out->target) : rename_noreplace(out->tmp, out->target);
@@ -355,7 +341,7 @@ static void put_in_place(struct output *out)
 			die("'%s' already exists; use -f to overwrite it", out->name);
 		die_errno("cannot create '%s'", out->name);
 	}
-	remove_on_exit(NULL);
+	exit_file_done(out->pending);
 }
 
 static void release(struct output *out)
@@ -388,7 +374,7 @@ void output_close(struct output *out)
 void output_keep_partial(struct output *out)
 {
 	if (out->tmp)
-		rename_on_exit(out->tmp, out->target);
+		rename_on_exit(out->pending, out->target, out->force);
 }
 
 void output_discard(struct output *out)
@@ -397,7 +383,7 @@ void output_discard(struct output *out)
 		close(out->fd);
 	if (out->tmp) {
 		unlink(out->tmp);
-		remove_on_exit(NULL);
+		exit_file_done(out->pending);
 	}
 	release(out);
 }

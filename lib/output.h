@@ -61,6 +61,7 @@ struct output {
 	int fd;
 	int force;
 	char *tmp;		/* the temporary file, or NULL when written in place */
+	struct exit_file *pending;	/* tmp, removed or kept at exit (lib/err.h) */
 	char *target;		/* what tmp replaces: the path, or its link's file */
 	void *gz;		/* the libdeflate compressor of a .gz file */
 	void *zstd;		/* the libzstd context of a .zst file */

@@ -541,11 +541,21 @@ in_pid_namespace() {
 
 # The child's capture is named by its own copy of the path, kept as long as
 # the capture: the launcher used to free it once the file was open, so an
-# error at the end named whatever the memory held then.
-@test "--follow-fork: a child whose capture name was taken while it ran is named in the error" {
+# error at the end named whatever the memory held then.  On that error
+# every capture is kept (lib/err.h holds any number): the parent's is put
+# in place, the child's stays under its temporary name, and the file the
+# program made at the child's path is left alone.  One file at a time, the
+# parent's was often left hidden and the file replaced.
+@test "--follow-fork: a child whose capture name was taken while it ran is named in the error, every capture kept" {
 	cd "$BATS_TEST_TMPDIR"
-	run -1 --separate-stderr $BIN/mf-record --follow-fork -o trace.mft sh -c 'sh -c ": > trace.\$\$.mft"; true'
-	[[ "$stderr" =~ ^mf-record:\ \'trace\.([0-9]+)\.mft\' ]]
-	child=${BASH_REMATCH[1]}
-	[ "$stderr" = "mf-record: 'trace.$child.mft' already exists; use -f to overwrite it" ]
+	for run in 1 2 3; do
+		rm -f trace.* .trace.*
+		run -1 --separate-stderr $BIN/mf-record --follow-fork -o trace.mft sh -c 'sh -c ": > trace.\$\$.mft"; true'
+		[[ "$stderr" =~ ^mf-record:\ \'trace\.([0-9]+)\.mft\' ]]
+		child=${BASH_REMATCH[1]}
+		[ "$stderr" = "mf-record: 'trace.$child.mft' already exists; use -f to overwrite it" ]
+		[ -f trace.mft ]
+		[ -f "trace.$child.mft" ] && [ ! -s "trace.$child.mft" ]
+		[ "$(find . -name ".trace.$child.mft.mf-*" -size +0 | wc -l)" = 1 ]
+	done
 }
