@@ -4,6 +4,9 @@
 TEST_PROG_SRC = $(wildcard tests/progs/*.c tests/progs/*.cc)
 TEST_PROGS = $(patsubst tests/progs/%,$(BUILD)/tests/%,$(basename $(TEST_PROG_SRC)))
 TEST_PROG_FLAGS = -O0 -g -fno-omit-frame-pointer -fno-inline -pthread
+# Each program's headers (proto.h, by_hand.h, ...) are in build/tests/NAME.d:
+# a program built before its header changed is built again, not run stale.
+TEST_PROG_DEPS = -MMD -MP -MF $@.d
 # diff.bats compares two builds of one program: diff_builds (the base) and
 # diff_builds_new, built from the same source with -DNEW.
 TEST_PROGS += $(BUILD)/tests/diff_builds_new
@@ -13,11 +16,11 @@ test-programs: $(TEST_PROGS)
 
 $(BUILD)/tests/diff_builds_new: tests/progs/diff_builds.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -DNEW -o $@ $< -ldl
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) $(TEST_PROG_DEPS) -DNEW -o $@ $< -ldl
 
 $(BUILD)/tests/%: tests/progs/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -o $@ $< -ldl $(TEST_PROG_LIBS)
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) $(TEST_PROG_DEPS) -o $@ $< -ldl $(TEST_PROG_LIBS)
 
 # Programs linked with another allocator (Debian's libjemalloc-dev,
 # libgoogle-perftools-dev: TEST_PKGS).
@@ -31,11 +34,14 @@ $(BUILD)/tests/shim_dump: mf-record/proto.h
 # A statically linked program, which mf-record -p refuses (tests/attach.bats).
 $(BUILD)/tests/attach_static: tests/progs/attach_static.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) -static -o $@ $<
+	$(CC) -std=gnu11 $(TEST_PROG_FLAGS) $(TEST_PROG_DEPS) -static -o $@ $<
 
 $(BUILD)/tests/%: tests/progs/%.cc
 	@mkdir -p $(dir $@)
-	$(CXX) $(TEST_PROG_FLAGS) -o $@ $< -ldl
+	$(CXX) $(TEST_PROG_FLAGS) $(TEST_PROG_DEPS) -o $@ $< -ldl
+-include $(TEST_PROGS:=.d)
+# New rules or flags here are new programs.
+$(TEST_PROGS) $(BUILD)/tests/attach_static: tests/build.mk
 include tests/tools/build.mk
 include tests/fuzz/build.mk
 
