@@ -555,7 +555,8 @@ in_pid_namespace() {
 		child=${BASH_REMATCH[1]}
 		[ "$stderr" = "mf-record: 'trace.$child.mft' already exists; use -f to overwrite it" ]
 		[ -f trace.mft ]
-		[ -f "trace.$child.mft" ] && [ ! -s "trace.$child.mft" ]
+		[ -f "trace.$child.mft" ]
+		[ ! -s "trace.$child.mft" ]
 		[ "$(find . -name ".trace.$child.mft.mf-*" -size +0 | wc -l)" = 1 ]
 	done
 }
