@@ -201,11 +201,11 @@ static void remove_and_reraise(int sig)
 	raise(sig);
 }
 
-static void copy_path(char *to, const char *path)
+/* Checked before an entry is claimed: dying with one held would leave its file. */
+static void check_path(const char *path)
 {
 	if (strlen(path) >= PATH_MAX)
 		die("'%s': the name is too long", path);
-	strcpy(to, path);
 }
 
 /* An entry claimed for the caller: a free one, or a new one on the list. */
@@ -227,10 +227,9 @@ static struct exit_file *claim_exit_file(void)
 struct exit_file *remove_on_exit(const char *path)
 {
 	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
-	if (strlen(path) >= PATH_MAX)
-		die("'%s': the name is too long", path);
+	check_path(path);
 	struct exit_file *f = claim_exit_file();
-	copy_path(f->path, path);
+	strcpy(f->path, path);
 	atomic_store(&f->state, EXIT_REMOVE);
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		struct sigaction old;
@@ -242,10 +241,9 @@ struct exit_file *remove_on_exit(const char *path)
 
 void rename_on_exit(struct exit_file *f, const char *keep_as, int replace)
 {
-	if (strlen(keep_as) >= PATH_MAX)
-		die("'%s': the name is too long", keep_as);
+	check_path(keep_as);
 	atomic_store(&f->state, EXIT_BUSY);
-	copy_path(f->keep_as, keep_as);
+	strcpy(f->keep_as, keep_as);
 	atomic_store(&f->state, replace ? EXIT_REPLACE : EXIT_RENAME);
 }
 
