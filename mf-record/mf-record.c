@@ -534,6 +534,7 @@ int main(int argc, char **argv)
 	int status = main_proc->status;
 	for (size_t i = 0; i < rec.nprocs; i++) {
 		proc_release(&rec, rec.procs[i]);
+		free(rec.procs[i]->path);	/* kept to the end: out named it until closed */
 		free(rec.procs[i]);
 	}
 	free(rec.procs);
