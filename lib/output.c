@@ -90,14 +90,44 @@ static char *temp_name(const char *target)
 	return name;
 }
 
+/*
+ * What went wrong, as die() would print it after "PROG: " (errnum: with
+ * ": strerror(errnum)" appended, as die_errno does), allocated; the
+ * output_try_* functions return it.
+ */
+static char *failure(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *failure(int errnum, const char *fmt, ...)
+{
+	const char *reason = errnum ? strerror(errnum) : NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	size_t size = (n > 0 ? (size_t)n : 0) + (reason ? 2 + strlen(reason) : 0) + 1;
+	char *msg = xmalloc(size);
+	va_start(ap, fmt);
+	vsnprintf(msg, size, fmt, ap);
+	va_end(ap);
+	if (reason)
+		snprintf(msg + strlen(msg), size - strlen(msg), ": %s", reason);
+	return msg;
+}
+
 /* lstat's ENAMETOOLONG on path: which name is too long, and by how much. */
-static noreturn void die_name_too_long(const char *path)
+static char *name_too_long(const char *path)
 {
 	size_t len, max;
+	int errnum = errno;
 	if (output_name_too_long(path, &len, &max))
-		die("cannot create '%s': its name is %zu bytes long, more than the %zu "
-		    "its directory takes", path, len, max);
-	die_errno("cannot create '%s'", path);
+		return failure(0, "cannot create '%s': its name is %zu bytes long, more than the %zu "
+			       "its directory takes", path, len, max);
+	return failure(errnum, "cannot create '%s'", path);
+}
+
+/* Print what went wrong (an output_try_* function's message) and exit 1. */
+static noreturn void die_of(char *message)
+{
+	die("%s", message);
 }
 
 /* The mode a new file gets from open(2): 0666 less the umask. */
@@ -114,33 +144,37 @@ static mode_t new_file_mode(void)
  * only where permitted, as root: otherwise the file becomes ours, as with
  * any editor that saves by renaming).
  */
-static void open_temp(struct output *out, const char *target, const struct stat *like)
+static char *open_temp(struct output *out, const char *target, const struct stat *like)
 {
 	out->target = xstrdup(target);
 	out->tmp = temp_name(target);
 	out->fd = mkostemp(out->tmp, O_CLOEXEC);
-	if (out->fd < 0)
-		die_errno("cannot create '%s'", out->name);
+	if (out->fd < 0) {
+		int errnum = errno;
+		free(out->tmp);
+		out->tmp = NULL;	/* none made: none to remove */
+		return failure(errnum, "cannot create '%s'", out->name);
+	}
 	out->pending = remove_on_exit(out->tmp);
 	if (like && (like->st_uid != geteuid() || like->st_gid != getegid()))
 		(void)!fchown(out->fd, like->st_uid, like->st_gid);
 	if (fchmod(out->fd, like ? like->st_mode & 0777 : new_file_mode()) != 0)
-		die_errno("cannot create '%s'", out->name);
+		return failure(errno, "cannot create '%s'", out->name);
+	return NULL;
 }
 
 /* A device, a FIFO, a dangling link: no temporary file, no truncation. */
-static void open_in_place(struct output *out, const char *path)
+static char *open_in_place(struct output *out, const char *path)
 {
 	out->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-	if (out->fd < 0)
-		die_errno("cannot create '%s'", path);
+	return out->fd < 0 ? failure(errno, "cannot create '%s'", path) : NULL;
 }
 
-static void open_zstd(struct output *out)
+static char *open_zstd(struct output *out)
 {
 	out->zstd = ZSTD_createCCtx();
 	if (!out->zstd)
-		die("cannot create '%s': out of memory", out->name);
+		return failure(0, "cannot create '%s': out of memory", out->name);
 	/* Long-distance matching over a window zstd -d takes without --long (see output.h). */
 	const int params[][2] = {
 		{ ZSTD_c_compressionLevel, OUTPUT_ZSTD_LEVEL },
@@ -152,51 +186,74 @@ static void open_zstd(struct output *out)
 	for (size_t i = 0; i < sizeof params / sizeof *params && !ZSTD_isError(err); i++)
 		err = ZSTD_CCtx_setParameter(out->zstd, (ZSTD_cParameter)params[i][0], params[i][1]);
 	if (ZSTD_isError(err))
-		die("cannot create '%s': %s", out->name, ZSTD_getErrorName(err));
+		return failure(0, "cannot create '%s': %s", out->name, ZSTD_getErrorName(err));
 	out->packed_cap = ZSTD_CStreamOutSize();
 	out->packed = xmalloc(out->packed_cap);
+	return NULL;
 }
 
-void output_open(struct output *out, const char *path, int force)
+/* The file at path (out->name), by the rules of output.h. */
+static char *open_file(struct output *out, const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0) {
+		if (errno == ENAMETOOLONG)
+			return name_too_long(path);
+		if (errno != ENOENT)
+			return failure(errno, "cannot create '%s'", path);
+		return open_temp(out, path, NULL);
+	}
+	if (!out->force)
+		return failure(0, "'%s' already exists; use -f to overwrite it", path);
+	if (S_ISREG(st.st_mode))
+		return open_temp(out, path, &st);
+	if (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		char *file = realpath(path, NULL);
+		if (!file)
+			return failure(errno, "cannot create '%s'", path);
+		char *error = open_temp(out, file, &st);
+		free(file);
+		return error;
+	}
+	return open_in_place(out, path);
+}
+
+/* The compressor path's ending asks for, if any. */
+static char *open_compressor(struct output *out, const char *path)
+{
+	if (ends_with(path, ".zst"))
+		return open_zstd(out);
+	if (!ends_with(path, ".gz"))
+		return NULL;
+	out->gz = libdeflate_alloc_compressor(1);
+	if (!out->gz)
+		return failure(0, "cannot create '%s': out of memory", path);
+	out->packed_cap = libdeflate_gzip_compress_bound(out->gz, MEMBER_MAX);
+	out->packed = xmalloc(out->packed_cap);
+	return NULL;
+}
+
+char *output_try_open(struct output *out, const char *path, int force)
 {
 	memset(out, 0, sizeof *out);
+	out->fd = -1;
 	out->buf = xmalloc(OUTBUF);
 	if (!path || strcmp(path, "-") == 0) {
 		out->name = stdout_name;
 		out->fd = 1;
-		return;
+		return NULL;
 	}
 	out->name = path;
 	out->force = force;
-	struct stat st;
-	if (lstat(path, &st) != 0) {
-		if (errno == ENAMETOOLONG)
-			die_name_too_long(path);
-		if (errno != ENOENT)
-			die_errno("cannot create '%s'", path);
-		open_temp(out, path, NULL);
-	} else if (!force) {
-		die("'%s' already exists; use -f to overwrite it", path);
-	} else if (S_ISREG(st.st_mode)) {
-		open_temp(out, path, &st);
-	} else if (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-		char *file = realpath(path, NULL);
-		if (!file)
-			die_errno("cannot create '%s'", path);
-		open_temp(out, file, &st);
-		free(file);
-	} else {
-		open_in_place(out, path);
-	}
-	if (ends_with(path, ".gz")) {
-		out->gz = libdeflate_alloc_compressor(1);
-		if (!out->gz)
-			die("cannot create '%s': out of memory", path);
-		out->packed_cap = libdeflate_gzip_compress_bound(out->gz, MEMBER_MAX);
-		out->packed = xmalloc(out->packed_cap);
-	} else if (ends_with(path, ".zst")) {
-		open_zstd(out);
-	}
+	char *error = open_file(out, path);
+	return error ? error : open_compressor(out, path);
+}
+
+void output_open(struct output *out, const char *path, int force)
+{
+	char *error = output_try_open(out, path, force);
+	if (error)
+		die_of(error);
 }
 
 void output_drop_behind(struct output *out)
@@ -226,37 +283,38 @@ static void drop_behind(struct output *out)
 	}
 }
 
-static void write_fd(struct output *out, const char *p, size_t n)
+static char *write_fd(struct output *out, const char *p, size_t n)
 {
 	while (n) {
 		ssize_t w = write(out->fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			die_errno("cannot write '%s'", out->name);
+			return failure(w < 0 ? errno : ENOSPC, "cannot write '%s'", out->name);
 		p += w;
 		n -= (size_t)w;
 		out->written += w;
 	}
 	if (out->drop)
 		drop_behind(out);
+	return NULL;
 }
 
 /* One gzip member of n bytes (at most MEMBER_MAX). */
-static void write_member(struct output *out, const char *p, size_t n)
+static char *write_member(struct output *out, const char *p, size_t n)
 {
 	size_t packed = libdeflate_gzip_compress(out->gz, p, n, out->packed, out->packed_cap);
 	if (packed == 0)
-		die("cannot write '%s': compression failed", out->name);
-	write_fd(out, out->packed, packed);
+		return failure(0, "cannot write '%s': compression failed", out->name);
 	out->members++;
+	return write_fd(out, out->packed, packed);
 }
 
 /*
  * Compress n bytes into the zstd frame (end: and finish it), writing what
  * comes out.  mode ZSTD_e_continue keeps up to a block inside libzstd.
  */
-static void write_zstd(struct output *out, const char *p, size_t n, ZSTD_EndDirective mode)
+static char *write_zstd(struct output *out, const char *p, size_t n, ZSTD_EndDirective mode)
 {
 	ZSTD_inBuffer in = { p, n, 0 };
 	size_t left;
@@ -264,47 +322,66 @@ static void write_zstd(struct output *out, const char *p, size_t n, ZSTD_EndDire
 		ZSTD_outBuffer o = { out->packed, out->packed_cap, 0 };
 		left = ZSTD_compressStream2(out->zstd, &o, &in, mode);
 		if (ZSTD_isError(left))
-			die("cannot write '%s': compression failed: %s", out->name,
-			    ZSTD_getErrorName(left));
-		write_fd(out, out->packed, o.pos);
+			return failure(0, "cannot write '%s': compression failed: %s", out->name,
+				       ZSTD_getErrorName(left));
+		char *error = write_fd(out, out->packed, o.pos);
+		if (error)
+			return error;
 	} while (mode == ZSTD_e_continue ? in.pos < in.size : left != 0);
+	return NULL;
 }
 
-static void write_all(struct output *out, const char *p, size_t n)
+static char *write_all(struct output *out, const char *p, size_t n)
 {
-	if (out->zstd) {
-		write_zstd(out, p, n, ZSTD_e_continue);
-		return;
-	}
-	if (!out->gz) {
-		write_fd(out, p, n);
-		return;
-	}
+	if (out->zstd)
+		return write_zstd(out, p, n, ZSTD_e_continue);
+	if (!out->gz)
+		return write_fd(out, p, n);
 	while (n) {
 		size_t chunk = n > MEMBER_MAX ? MEMBER_MAX : n;
-		write_member(out, p, chunk);
+		char *error = write_member(out, p, chunk);
+		if (error)
+			return error;
 		p += chunk;
 		n -= chunk;
 	}
+	return NULL;
+}
+
+/* The buffered bytes, written. */
+static char *flush_buffer(struct output *out)
+{
+	size_t n = out->len;
+	out->len = 0;
+	return write_all(out, out->buf, n);
 }
 
 void output_flush(struct output *out)
 {
-	write_all(out, out->buf, out->len);
-	out->len = 0;
+	char *error = flush_buffer(out);
+	if (error)
+		die_of(error);
+}
+
+char *output_try_write(struct output *out, const void *data, size_t n)
+{
+	if (out->len + n > OUTBUF) {
+		char *error = flush_buffer(out);
+		if (error)
+			return error;
+		if (n > OUTBUF)
+			return write_all(out, data, n);
+	}
+	memcpy(out->buf + out->len, data, n);
+	out->len += n;
+	return NULL;
 }
 
 void output_write(struct output *out, const void *data, size_t n)
 {
-	if (out->len + n > OUTBUF) {
-		output_flush(out);
-		if (n > OUTBUF) {
-			write_all(out, data, n);
-			return;
-		}
-	}
-	memcpy(out->buf + out->len, data, n);
-	out->len += n;
+	char *error = output_try_write(out, data, n);
+	if (error)
+		die_of(error);
 }
 
 void output_puts(struct output *out, const char *s)
@@ -333,15 +410,19 @@ void output_printf(struct output *out, const char *fmt, ...)
 	free(big);
 }
 
-static void put_in_place(struct output *out)
+/* The temporary file renamed to its path (without force, not over a file there by now). */
+static char *put_in_place(struct output *out)
 {
 	int r = out->force ? rename(out->tmp, out->target) : rename_noreplace(out->tmp, out->target);
 	if (r != 0) {
 		if (errno == EEXIST)
-			die("'%s' already exists; use -f to overwrite it", out->name);
-		die_errno("cannot create '%s'", out->name);
+			return failure(0, "'%s' already exists; use -f to overwrite it", out->name);
+		return failure(errno, "cannot create '%s'", out->name);
 	}
 	exit_file_done(out->pending);
+	free(out->tmp);
+	out->tmp = NULL;	/* in place: nothing left to rename or remove */
+	return NULL;
 }
 
 static void release(struct output *out)
@@ -357,18 +438,62 @@ static void release(struct output *out)
 	out->packed = out->buf = out->tmp = out->target = NULL;
 }
 
+/* The rest written: the buffer, and the end of a compressed file. */
+static char *finish_file(struct output *out)
+{
+	char *error = flush_buffer(out);
+	if (!error && out->gz && out->members == 0)	/* nothing written: still a gzip file */
+		error = write_member(out, "", 0);
+	if (!error && out->zstd)
+		error = write_zstd(out, "", 0, ZSTD_e_end);
+	return error;
+}
+
+/* Close the file, unless it is stdout; fd is -1 after, whatever close says. */
+static char *close_file(struct output *out)
+{
+	int fd = out->fd;
+	out->fd = -1;
+	if (out->name == stdout_name || fd < 0 || close(fd) == 0)
+		return NULL;
+	return failure(errno, "cannot write '%s'", out->name);
+}
+
+char *output_try_close(struct output *out)
+{
+	char *error = finish_file(out);
+	if (!error)
+		error = close_file(out);
+	if (!error && out->tmp)
+		error = put_in_place(out);
+	if (!error)
+		release(out);
+	return error;
+}
+
 void output_close(struct output *out)
 {
-	output_flush(out);
-	if (out->gz && out->members == 0)	/* nothing written: still a gzip file */
-		write_member(out, "", 0);
-	if (out->zstd)
-		write_zstd(out, "", 0, ZSTD_e_end);
-	if (out->name != stdout_name && close(out->fd) != 0)
-		die_errno("cannot write '%s'", out->name);
-	if (out->tmp)
-		put_in_place(out);
+	char *error = output_try_close(out);
+	if (error)
+		die_of(error);
+}
+
+char *output_abandon(struct output *out)
+{
+	char *kept = NULL;
+	free(close_file(out));	/* what the file holds is written: a late error changes nothing */
+	if (out->tmp) {
+		char *error = put_in_place(out);
+		free(error);
+		if (error) {	/* its path was taken: it stays as it is */
+			kept = xstrdup(out->tmp);
+			exit_file_done(out->pending);
+		}
+	}
+	if (!kept && out->name != stdout_name)
+		kept = xstrdup(out->name);
 	release(out);
+	return kept;
 }
 
 void output_keep_partial(struct output *out)
@@ -379,8 +504,7 @@ void output_keep_partial(struct output *out)
 
 void output_discard(struct output *out)
 {
-	if (out->name != stdout_name)
-		close(out->fd);
+	free(close_file(out));
 	if (out->tmp) {
 		unlink(out->tmp);
 		exit_file_done(out->pending);

@@ -30,6 +30,24 @@
  * write error (a full disk, a closed pipe) is fatal and names the file, so
  * a result is never silently truncated.  output_close() flushes and checks:
  * call it before exit 0.
+ *
+ * Where one failing file must not end the program (mf-record's capture
+ * of a process it follows, one of many), output_try_open, output_try_write
+ * and output_try_close return what went wrong instead, and
+ * output_abandon() then keeps what was written:
+ *
+ *	char *error = output_try_open(&out, path, force);
+ *	if (!error)
+ *		error = output_try_write(&out, data, n);	// ... and more
+ *	if (!error)
+ *		error = output_try_close(&out);
+ *	if (error && out was opened)
+ *		kept = output_abandon(&out);	// else output_discard(&out)
+ *	warn("%s: ... '%s'", error, kept); free(error); free(kept);
+ *
+ * Their message is the one the dying function prints (without "PROG: "),
+ * allocated: the caller frees it.  The dying functions are these with
+ * die() on the message.
  */
 #ifndef MF_OUTPUT_H
 #define MF_OUTPUT_H
@@ -82,12 +100,25 @@ struct output {
  */
 void output_open(struct output *out, const char *path, int force);
 /*
+ * The same, returning instead of dying: NULL, or the message output_open
+ * would die with (allocated).  Either way out is then the caller's to
+ * end: output_discard() after a failure.
+ */
+char *output_try_open(struct output *out, const char *path, int force);
+/*
  * Whether path's last name is longer than its directory takes
  * (pathconf's _PC_NAME_MAX, NAME_MAX where it does not say); *len is
  * set to the name's length, *max to that limit, either way.  Cannot fail.
  */
 int output_name_too_long(const char *path, size_t *len, size_t *max);
 void output_write(struct output *out, const void *data, size_t n);
+/*
+ * The same, returning NULL, or the message output_write would die with
+ * (allocated): then what the file holds is all it will hold (some of
+ * data, maybe none), and only output_abandon() or output_discard() may
+ * follow.
+ */
+char *output_try_write(struct output *out, const void *data, size_t n);
 void output_puts(struct output *out, const char *s);
 void output_printf(struct output *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -99,6 +130,22 @@ void output_flush(struct output *out);
  * path meanwhile is refused, not replaced).  Dies on error.
  */
 void output_close(struct output *out);
+/*
+ * The same, returning NULL (out released), or the message output_close
+ * would die with (allocated): then the file is where it was, closed or
+ * not, and only output_abandon() or output_discard() may follow.
+ */
+char *output_try_close(struct output *out);
+/*
+ * Keep what was written, after a failure or instead of output_close():
+ * close the file (an error closing it changes nothing it holds), put a
+ * temporary file in place as output_close() would, and if that fails
+ * (without force, a file took the path meanwhile) leave it under its
+ * temporary name, neither removed nor renamed at exit.  Releases out.
+ * Returns where the file is, allocated (the caller frees it): out->name
+ * or the temporary name; NULL for standard output.  Cannot fail.
+ */
+char *output_abandon(struct output *out);
 /*
  * For a result worth reading even cut short (mf-record's capture: the
  * readers say it is incomplete): if the program exits on an error, or is
