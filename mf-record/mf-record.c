@@ -61,7 +61,9 @@ static const char help[] =
 	"killed it; with -p, 0 once the stream is written.  A program the recorded\n"
 	"process execs continues its capture.  Without --follow-fork, processes the\n"
 	"program forks run unrecorded, and a line on standard error says how many\n"
-	"at the end.\n"
+	"at the end.  With it, a process whose capture cannot be made, written or\n"
+	"put in place runs on unrecorded, with a warning that says where its\n"
+	"capture so far is; the others are recorded on, and mf-record exits 1.\n"
 	"\n"
 	"MF_CLOCK=tsc or MF_CLOCK=counter chooses what orders the threads' events:\n"
 	"the CPU's time stamp counter (the default where the kernel's clock uses it)\n"
@@ -177,6 +179,7 @@ struct proc {
 	char **argv;		/* for H, followed processes only (from /proc); freed with it */
 	char *origin;		/* for the comment after H */
 	char *path;		/* a followed process's capture name: out names it until the end */
+	int failed;		/* its capture failed and was abandoned: its events go nowhere since */
 	int ended, done;
 	int status;		/* wait status or WRITER_STATUS_*; known once ended */
 	uint64_t start_ns, end_ns, next_rss_ns, done_ns;
@@ -198,6 +201,7 @@ struct recording {
 	size_t nprocs, cap;
 	uint64_t unrecorded;	/* processes forked or spawned, not recorded, counted by released regions */
 	uint64_t cloned;	/* processes made by a raw clone, which nothing records, counted so too */
+	uint64_t incomplete;	/* followed processes without a whole capture at their name: exit 1 */
 };
 
 /* Add the processes region shm counted as not recorded to the recording's counts. */
@@ -210,9 +214,10 @@ static void count_unrecorded(struct recording *rec, void *shm)
 
 /*
  * A new region (*region_fd: its descriptor, for the process) and the
- * capture's file at path; the writer comes with proc_write.
+ * capture's file, out (open; p's from now on); the writer comes with
+ * proc_write.
  */
-static struct proc *proc_start(struct recording *rec, pid_t pid, const char *path,
+static struct proc *proc_start(struct recording *rec, pid_t pid, const struct output *out,
 			       uint64_t start_ns, int *region_fd)
 {
 	struct proc *p = xcalloc(1, sizeof *p);
@@ -222,7 +227,7 @@ static struct proc *proc_start(struct recording *rec, pid_t pid, const char *pat
 	p->status = WRITER_STATUS_UNKNOWN;
 	p->shm = launch_shared_memory(region_fd, start_ns, rec->clock);
 	p->shm_size = mf_shm_size(((struct mf_shared_header *)p->shm)->slots);
-	output_open(&p->out, path, rec->o.force);
+	p->out = *out;
 	output_keep_partial(&p->out);	/* a capture cut short is still worth reading */
 	return p;
 }
@@ -231,9 +236,10 @@ static struct proc *proc_start(struct recording *rec, pid_t pid, const char *pat
 static void proc_write(struct recording *rec, struct proc *p, char *const *argv, uint64_t start_ns,
 		       uint64_t start_ms)
 {
+	/* A followed process's capture is one of many: its failure is not the recording's. */
 	struct writer_options wo = { .aggregate = rec->o.aggregate, .interval_ms = rec->o.interval_ms,
 		.start_ns = start_ns, .start_ms = start_ms, .pid = p->pid, .argv = argv,
-		.origin = p->origin };
+		.origin = p->origin, .soft = p->path != NULL };
 	p->w = writer_new(&p->out, &wo);
 	p->rings = rings_new(p->shm, p->w);
 	rec->procs = xgrow(rec->procs, &rec->cap, rec->nprocs + 1, sizeof *rec->procs);
@@ -259,15 +265,59 @@ static void proc_ended(struct proc *p, int status, uint64_t end_ns)
 	writer_process_gone(p->w);
 }
 
+/*
+ * A followed process's capture failed (error says why): keep what it
+ * holds, under its name or else its temporary one, and say where.  The
+ * process goes on unrecorded: its writer still takes its events (else its
+ * rings would fill and stop it), writing none, so that the captures of
+ * the children it forks start right.  The recording ends with exit 1.
+ */
+static void proc_give_up(struct recording *rec, struct proc *p, const char *error)
+{
+	char *kept = output_abandon(&p->out);
+	/* One wording whether the process still runs or not: the writer may learn it either way. */
+	warn("%s: process %ld is recorded no further; its capture is kept as '%s'", error,
+	     (long)p->pid, kept);
+	free(kept);
+	p->failed = 1;
+	rec->incomplete++;
+}
+
+/* A write error ended p's capture (only a followed process's can): give it up now. */
+static void proc_check(struct recording *rec, struct proc *p)
+{
+	const char *error = p->failed ? NULL : writer_error(p->w);
+	if (error)
+		proc_give_up(rec, p, error);
+}
+
+/* A followed process's capture, written: closed and put in place, or given up. */
+static void follow_close(struct recording *rec, struct proc *p)
+{
+	proc_check(rec, p);
+	if (p->failed)
+		return;
+	char *error = output_try_close(&p->out);
+	if (error)
+		proc_give_up(rec, p, error);
+	free(error);
+}
+
 /* All written: the E record, the file closed; the writer is kept a while for late forks. */
-static void proc_finish(struct proc *p)
+static void proc_finish(struct recording *rec, struct proc *p)
 {
 	p->done = 1;
 	p->done_ns = monotonic_ns();
-	if (!proc_recorded(p))
-		return;	/* no recording: main discards the file */
+	if (!proc_recorded(p)) {	/* no recording: no file (main discards the program's) */
+		if (p->path && !p->failed)
+			output_discard(&p->out);
+		return;
+	}
 	writer_end(p->w, p->end_ns, p->lost + rings_lost(p->rings) + dropped_events(p->shm), p->status);
-	output_close(&p->out);
+	if (p->path)
+		follow_close(rec, p);
+	else
+		output_close(&p->out);
 }
 
 /*
@@ -346,8 +396,11 @@ static void follow_one(struct recording *rec, int conn, const struct mf_follow_r
 	/* A fork, or the exec of a process started without fork's handlers (posix_spawn). */
 	struct proc *parent = find_proc(rec, req->parent, 1);
 	char *path = follow_capture_path(rec->o.output, req->pid);
-	if (!follow_capture_allowed(path, rec->o.force, req->pid)) {
-		close(conn);
+	struct output out;
+	if (!follow_capture_allowed(path, rec->o.force, req->pid) ||
+	    !follow_open(&out, path, rec->o.force, req->pid)) {
+		rec->incomplete++;
+		close(conn);	/* the process runs unrecorded */
 		free(path);
 		return;
 	}
@@ -355,7 +408,7 @@ static void follow_one(struct recording *rec, int conn, const struct mf_follow_r
 		rings_process_before(parent->rings, req->fork_key);
 	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	int region_fd;
-	struct proc *p = proc_start(rec, req->pid, path, start_ns, &region_fd);
+	struct proc *p = proc_start(rec, req->pid, &out, start_ns, &region_fd);
 	p->path = path;
 	p->argv = follow_command(req->pid);
 	struct buf origin = BUF_INIT;
@@ -418,6 +471,8 @@ static size_t proc_step(struct recording *rec, struct proc *p, uint64_t now)
 	enum { BUDGET = 1 << 13 };	/* events between two drains: well under a ring of them */
 	if (p->done)
 		return 0;
+	if (p->path)
+		proc_check(rec, p);
 	if (!rec->o.follow && !p->ended) {
 		int status;
 		uint64_t end_ns;
@@ -434,7 +489,7 @@ static size_t proc_step(struct recording *rec, struct proc *p, uint64_t now)
 	size_t taken = rings_drain(p->rings);
 	size_t done = rings_process(p->rings, BUDGET, p->ended);
 	if (p->ended && !rings_pending(p->rings)) {
-		proc_finish(p);
+		proc_finish(rec, p);
 		return taken + done;
 	}
 	if (taken == 0 && done < BUDGET && !rings_pending(p->rings))
@@ -518,7 +573,9 @@ int main(int argc, char **argv)
 	int shm_fd;
 	uint64_t start_ns = monotonic_ns(), start_ms = realtime_ms();
 	/* First: a capture that cannot start must leave no empty file behind. */
-	struct proc *main_proc = proc_start(&rec, 0, rec.o.output, start_ns, &shm_fd);
+	struct output out;
+	output_open(&out, rec.o.output, rec.o.force);
+	struct proc *main_proc = proc_start(&rec, 0, &out, start_ns, &shm_fd);
 	int to_stdout = !rec.o.output || !strcmp(rec.o.output, "-");
 	main_proc->pid = launch_start(program, command, shim, shm_fd, to_stdout);
 	main_proc->own_child = 1;
@@ -541,6 +598,8 @@ int main(int argc, char **argv)
 	free(program);
 	free(shim);
 	say_unrecorded(&rec);
+	if (rec.incomplete)
+		return 1;	/* a process's capture is missing or cut short: said above */
 	if (status < 0)
 		return 0;
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);

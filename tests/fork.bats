@@ -484,13 +484,13 @@ in_pid_namespace() {
 # there blocked the whole recording on opening it; a dangling link
 # without -f stopped it.  In a PID namespace the child's id is small, so
 # every name it can get is ready beforehand (threads take ids too: which
-# one it gets is not known).
+# one it gets is not known).  A process not recorded makes the exit 1.
 @test "--follow-fork: a child's capture path that is a FIFO, or a link, is refused with a warning; the run finishes" {
 	dir=$BATS_TEST_TMPDIR/names
 	mkdir "$dir"
 	cd "$dir"
 	for pid in $(seq 3 40); do mkfifo "trace.$pid.mft"; done
-	run -0 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -f -o trace.mft $PROGS/rec_fork
+	run -1 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -f -o trace.mft $PROGS/rec_fork
 	[[ "$stderr" =~ ^mf-record:\ \'trace\.([0-9]+)\.mft\' ]]
 	child=${BASH_REMATCH[1]}
 	[ "$stderr" = "mf-record: 'trace.$child.mft' is not a regular file: process $child is not recorded" ]
@@ -499,11 +499,11 @@ in_pid_namespace() {
 	[ "$(find . ! -type p | sort | tr "\n" " ")" = ". ./trace.mft " ]
 	rm trace.*
 	for pid in $(seq 3 40); do ln -s "elsewhere.$pid" "trace.$pid.mft"; done
-	run -0 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -o trace.mft $PROGS/rec_fork
+	run -1 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -o trace.mft $PROGS/rec_fork
 	[[ "$stderr" =~ ^mf-record:\ \'trace\.([0-9]+)\.mft\' ]]
 	child=${BASH_REMATCH[1]}
 	[ "$stderr" = "mf-record: 'trace.$child.mft' already exists: process $child is not recorded (use -f to overwrite)" ]
-	run -0 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -f -o trace.mft $PROGS/rec_fork
+	run -1 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -f -o trace.mft $PROGS/rec_fork
 	[[ "$stderr" =~ ^mf-record:\ \'trace\.([0-9]+)\.mft\' ]]
 	child=${BASH_REMATCH[1]}
 	[ "$stderr" = "mf-record: 'trace.$child.mft' is not a regular file: process $child is not recorded" ]
@@ -516,7 +516,8 @@ in_pid_namespace() {
 # fits once the child's id is in it but whose temporary name did not
 # stopped the whole recording ("File name too long"), leaving the
 # program's capture empty; a name that does not fit at all did the same.
-# In a PID namespace the child's id has one or two digits.
+# In a PID namespace the child's id has one or two digits.  The process
+# not recorded makes the exit 1.
 @test "--follow-fork: a child's capture name that fits is written however long; one too long is refused with a warning" {
 	dir=$BATS_TEST_TMPDIR/long
 	mkdir "$dir"
@@ -531,7 +532,7 @@ in_pid_namespace() {
 	[ "$(ls -A | wc -l)" = 2 ]
 	rm ./*
 	stem=$(printf '%0250d' 0)
-	run -0 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -o "$stem.mft" $PROGS/rec_fork
+	run -1 --separate-stderr in_pid_namespace $BIN/mf-record --follow-fork -o "$stem.mft" $PROGS/rec_fork
 	[[ "$stderr" =~ ^mf-record:\ \'$stem\.([0-9]+)\.mft\' ]]
 	child=${BASH_REMATCH[1]}
 	[ "$stderr" = "mf-record: '$stem.$child.mft': its name is $((255 + ${#child})) bytes long, more than the 255 its directory takes: process $child is not recorded" ]
@@ -542,10 +543,12 @@ in_pid_namespace() {
 # The child's capture is named by its own copy of the path, kept as long as
 # the capture: the launcher used to free it once the file was open, so an
 # error at the end named whatever the memory held then.  On that error
-# every capture is kept (lib/err.h holds any number): the parent's is put
-# in place, the child's stays under its temporary name, and the file the
-# program made at the child's path is left alone.  One file at a time, the
-# parent's was often left hidden and the file replaced.
+# every capture is kept: the parent's is put in place, the child's stays
+# under its temporary name, named in the warning, and the file the program
+# made at the child's path is left alone.  One file at a time, the
+# parent's was often left hidden and the file replaced.  The error ended
+# the whole recording (exit 1 at once); now it is the child's alone, said
+# in one line, and the exit is 1 at the end.
 @test "--follow-fork: a child whose capture name was taken while it ran is named in the error, every capture kept" {
 	cd "$BATS_TEST_TMPDIR"
 	for run in 1 2 3; do
@@ -553,10 +556,83 @@ in_pid_namespace() {
 		run -1 --separate-stderr $BIN/mf-record --follow-fork -o trace.mft sh -c 'sh -c ": > trace.\$\$.mft"; true'
 		[[ "$stderr" =~ ^mf-record:\ \'trace\.([0-9]+)\.mft\' ]]
 		child=${BASH_REMATCH[1]}
-		[ "$stderr" = "mf-record: 'trace.$child.mft' already exists; use -f to overwrite it" ]
+		kept=$(find . -name ".trace.$child.mft.mf-*")
+		[ "$stderr" = "mf-record: 'trace.$child.mft' already exists; use -f to overwrite it: process $child is recorded no further; its capture is kept as '${kept#./}'" ]
 		[ -f trace.mft ]
 		[ -f "trace.$child.mft" ]
 		[ ! -s "trace.$child.mft" ]
 		[ "$(find . -name ".trace.$child.mft.mf-*" -size +0 | wc -l)" = 1 ]
+		# Both whole: the child's capture was written to its end.
+		grep -qx 'E [0-9]* [0-9]* [0-9]* 0 0 exit 0' trace.mft
+		grep -qx 'E [0-9]* [0-9]* [0-9]* 0 0 exit 0' "$kept"
+		$BIN/mf-leaks "$kept" >/dev/null
 	done
+}
+
+# on_small_disk OPTIONS BALLAST COMMAND...: COMMAND in a mount namespace
+# of its own, in which ./small is a new tmpfs mounted with OPTIONS (size=,
+# nr_inodes=), holding small/ballast of BALLAST bytes unless that is 0: a
+# disk that fills, for honest faults.  What small holds at the end is
+# copied to ./kept, since the tmpfs goes with the namespace.
+on_small_disk() {
+	local options=$1 ballast=$2
+	shift 2
+	mkdir small kept
+	unshare --mount bash -c 'mount -t tmpfs -o "$0" mf-small small || exit 99
+		[ "$1" = 0 ] || head -c "$1" /dev/zero >small/ballast || exit 98
+		shift
+		"$@"
+		status=$?
+		cp -a small/. kept/
+		exit $status' "$options" "$ballast" "$@"
+}
+
+# A followed child whose capture cannot be created (here: a file system
+# with no inode left once the program's capture took one) ended the whole
+# recording.  Now the child runs unrecorded, said in one line like a name
+# refused, the others are recorded whole, and the exit is 1.
+@test "--follow-fork: a child whose capture cannot be created is not recorded, with a warning; the others are whole, the exit 1" {
+	cd "$BATS_TEST_TMPDIR"
+	run -1 --separate-stderr on_small_disk size=1m,nr_inodes=2 0 $BIN/mf-record --follow-fork -o small/cap.mft $PROGS/rec_fork
+	[[ "$stderr" =~ ^mf-record:\ cannot\ create\ \'small/cap\.([0-9]+)\.mft\' ]]
+	child=${BASH_REMATCH[1]}
+	[ "$stderr" = "mf-record: cannot create 'small/cap.$child.mft': No space left on device: process $child is not recorded" ]
+	[ "$(ls -A kept)" = cap.mft ]
+	[ "$(awk '$1 == "a" { printf "%s ", $4 }' kept/cap.mft)" = "1111 3333 " ]
+	grep -qx 'E [0-9]* 2 2 0 0 exit 0' kept/cap.mft
+	$BIN/mf-leaks kept/cap.mft >/dev/null
+}
+
+# A followed child whose capture fills the disk ended the whole recording,
+# every capture cut where it stood.  Now that capture alone ends, put in
+# place as far as written and named in one line; the child runs on
+# unrecorded, and the others, the parent's and a child forked after (once
+# fork_fill saw the cut capture in place and made room), are recorded whole.
+@test "--follow-fork: a child whose capture fills the disk is recorded no further, its capture kept and named; the others are whole, the exit 1" {
+	cd "$BATS_TEST_TMPDIR"
+	# 64 KiB left of 1 MiB: the child's 100000 allocations need some 2 MB.
+	run -1 --separate-stderr on_small_disk size=1m $((1024 * 1024 - 65536)) $BIN/mf-record --follow-fork -o small/cap.mft $PROGS/fork_fill small small/ballast 100000
+	[[ "$stderr" =~ ^mf-record:\ cannot\ write\ \'small/cap\.([0-9]+)\.mft\' ]]
+	first=${BASH_REMATCH[1]}
+	[ "$stderr" = "mf-record: cannot write 'small/cap.$first.mft': No space left on device: process $first is recorded no further; its capture is kept as 'small/cap.$first.mft'" ]
+	[ "$(ls -A kept | wc -l)" = 3 ]
+	second=$(ls kept | grep -v -e '^cap\.mft$' -e "^cap\.$first\.mft\$")
+	second=${second#cap.}
+	second=${second%.mft}
+	# The cut capture: all the room there was, the child's up to there.
+	[ "$(stat -c %s "kept/cap.$first.mft")" = 65536 ]
+	[ "$(awk 'NR == 1 { print $1, $4 }' "kept/cap.$first.mft")" = "H $first" ]
+	[ "$(grep -c '^a [0-9]* [0-9]* 16$' "kept/cap.$first.mft")" -gt 1000 ]
+	[ "$(grep -c '^E ' "kept/cap.$first.mft")" = 0 ]
+	run -1 --separate-stderr $BIN/mf-leaks -o leaks "kept/cap.$first.mft"
+	[ "$stderr" = "mf-leaks: kept/cap.$first.mft: incomplete capture: no end record; the output covers only what was recorded" ]
+	# The others whole: the parent's 1000 and 3000 bytes, the second child's 2222.
+	[ "$(awk '$1 == "a" { printf "%s ", $4 }' kept/cap.mft)" = "1000 3000 " ]
+	grep -qx 'E [0-9]* 2 1 0 0 exit 0' kept/cap.mft
+	[ "$(awk '$1 == "a" { printf "%s ", $4 }' "kept/cap.$second.mft")" = "2222 " ]
+	grep -qx "# from fork $(awk '$1 == "H" { print $4 }' kept/cap.mft)" "kept/cap.$second.mft"
+	grep -qx 'E [0-9]* 1 0 0 0 exit 0' "kept/cap.$second.mft"
+	run -0 --separate-stderr $BIN/mf-leaks kept/cap.mft "kept/cap.$second.mft"
+	[ "$stderr" = "" ]
+	grep -qx '# leaked_bytes=3222' <<<"$output"
 }

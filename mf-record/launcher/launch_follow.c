@@ -108,6 +108,17 @@ int follow_capture_allowed(const char *path, int force, pid_t pid)
 	return force && S_ISREG(st.st_mode);
 }
 
+int follow_open(struct output *out, const char *path, int force, pid_t pid)
+{
+	char *error = output_try_open(out, path, force);
+	if (!error)
+		return 1;
+	warn("%s: process %ld is not recorded", error, (long)pid);
+	output_discard(out);
+	free(error);
+	return 0;
+}
+
 int follow_watch(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);

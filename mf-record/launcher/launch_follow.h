@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "output.h"
 #include "../proto.h"
 
 /*
@@ -59,6 +60,14 @@ char *follow_capture_path(const char *file, pid_t pid);
  * rather than stop the whole recording.
  */
 int follow_capture_allowed(const char *path, int force, pid_t pid);
+/*
+ * Open out, process pid's capture at path (once follow_capture_allowed):
+ * 1, or 0 when it cannot be created (the directory is not writable, the
+ * disk full...), with a warning that says why and names pid, which is not
+ * recorded; nothing is left at path.  A capture that cannot be made is
+ * one process's loss, not the recording's.
+ */
+int follow_open(struct output *out, const char *path, int force, pid_t pid);
 
 /* A descriptor that polls readable once pid has ended (pidfd_open), or -1 if it is gone already. */
 int follow_watch(pid_t pid);

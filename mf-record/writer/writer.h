@@ -28,7 +28,9 @@
  * writer_live.c (blocks by address), writer_sites.c (aggregated sites).
  *
  * Every function dies on a write error (lib/output.h) and on events that
- * cannot come from the shim; none of them can otherwise fail.
+ * cannot come from the shim; none of them can otherwise fail.  A writer
+ * started soft does not die on a write error: its capture ends there
+ * (writer_error says why), and it goes on taking events, writing none.
  */
 #ifndef MF_WRITER_H
 #define MF_WRITER_H
@@ -49,11 +51,18 @@ struct writer_options {
 	pid_t pid;		/* for H and for the RSS of m records */
 	char *const *argv;	/* the command as given */
 	const char *origin;	/* --follow-fork: the comment line after H ("from fork PID"), or NULL */
+	int soft;		/* a write error ends this capture, not the program (writer_error) */
 };
 
 /* Writes the H record.  The writer keeps out and opts->argv; it copies the rest. */
 struct writer *writer_new(struct output *out, const struct writer_options *opts);
 void writer_free(struct writer *w);
+/*
+ * NULL, or (soft) the write error that ended the capture: out is then no
+ * longer touched, for the caller to abandon (lib/output.h).  w's, freed
+ * with it.
+ */
+const char *writer_error(struct writer *w);
 
 /*
  * A module of the process (MF_EV_MODULE keyed key, with its build id

@@ -9,6 +9,35 @@
 
 #include "err.h"
 
+const char *text_error(struct writer_output *t)
+{
+	pthread_mutex_lock(&t->lock);
+	const char *error = t->error;
+	pthread_mutex_unlock(&t->lock);
+	return error;
+}
+
+/*
+ * Write n bytes of p, unless an error ended the capture: then they are
+ * dropped.  A write error dies, or with soft ends the capture.  The
+ * caller has out to itself (the output thread, or the writer's thread
+ * while that one is idle).
+ */
+static void put(struct writer_output *t, const char *p, size_t n)
+{
+	if (text_error(t))
+		return;
+	char *error = output_try_write(t->out, p, n);
+	if (!error)
+		return;
+	if (!t->soft)
+		die("%s", error);
+	/* Set once out is no longer touched: whoever reads it may abandon out. */
+	pthread_mutex_lock(&t->lock);
+	t->error = error;
+	pthread_mutex_unlock(&t->lock);
+}
+
 static void *write_handed(void *arg)
 {
 	struct writer_output *t = arg;
@@ -20,8 +49,8 @@ static void *write_handed(void *arg)
 			break;
 		size_t i = t->first;
 		pthread_mutex_unlock(&t->lock);
-		/* A write error dies here, as it would in the other thread. */
-		output_write(t->out, t->texts[i], t->lens[i]);
+		/* A write error dies here (without soft), as it would in the other thread. */
+		put(t, t->texts[i], t->lens[i]);
 		pthread_mutex_lock(&t->lock);
 		t->first = (t->first + 1) % TEXT_BUFFERS;
 		t->handed--;
@@ -31,9 +60,9 @@ static void *write_handed(void *arg)
 	return NULL;
 }
 
-void text_start(struct writer_output *t, struct output *out)
+void text_start(struct writer_output *t, struct output *out, int soft)
 {
-	*t = (struct writer_output){ .line = BUF_INIT, .out = out };
+	*t = (struct writer_output){ .line = BUF_INIT, .out = out, .soft = soft };
 	for (int i = 0; i < TEXT_BUFFERS; i++)
 		t->texts[i] = xmalloc(TEXT_BYTES);
 	t->text = t->texts[0];
@@ -59,7 +88,7 @@ static void output_idle(struct writer_output *t)
 void text_flush(struct writer_output *t)
 {
 	if (!t->aside) {
-		output_write(t->out, t->text, t->text_len);
+		put(t, t->text, t->text_len);
 		t->text_len = 0;
 		return;
 	}
@@ -84,7 +113,7 @@ void text_write(struct writer_output *t, const char *s, size_t n)
 		text_flush(t);
 		if (t->aside)
 			output_idle(t);	/* out is not the output thread's alone */
-		output_write(t->out, s, n);
+		put(t, s, n);
 		return;
 	}
 	char *p = text_room(t, n);
@@ -117,4 +146,5 @@ void text_release(struct writer_output *t)
 	for (int i = 0; i < TEXT_BUFFERS; i++)
 		free(t->texts[i]);
 	buf_release(&t->line);
+	free(t->error);
 }

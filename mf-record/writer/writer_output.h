@@ -26,7 +26,11 @@
  *	text_finish(&t);			// all written, the thread joined
  *	text_release(&t);
  *
- * A write error dies (lib/output.h), in whichever thread meets it.
+ * A write error dies (lib/output.h), in whichever thread meets it; or,
+ * for a capture started soft (one of many: a process --follow-fork
+ * follows), ends that capture only: text_error() then says what went
+ * wrong, out is no longer touched (its owner may abandon it), and what
+ * comes after is dropped, so the writer goes on as before.
  */
 #ifndef MF_WRITER_OUTPUT_H
 #define MF_WRITER_OUTPUT_H
@@ -58,10 +62,17 @@ struct writer_output {
 	pthread_cond_t changed;
 	size_t first, handed;
 	int finished;
+	int soft;		/* a write error ends this capture, not the program */
+	char *error;		/* set (under lock) once one did */
 };
 
-/* Start writing to out (kept, not owned); dies if the thread cannot start. */
-void text_start(struct writer_output *t, struct output *out);
+/*
+ * Start writing to out (kept, not owned), soft or not (see above); dies
+ * if the thread cannot start.
+ */
+void text_start(struct writer_output *t, struct output *out, int soft);
+/* NULL, or (soft) the write error that ended the capture; t's, freed with it.  Any thread. */
+const char *text_error(struct writer_output *t);
 /* Hand what is buffered to the output thread. */
 void text_flush(struct writer_output *t);
 /* Write everything and stop the thread; out is then the caller's again. */

@@ -605,12 +605,17 @@ struct writer *writer_new(struct output *out, const struct writer_options *opts)
 {
 	struct writer *w = xcalloc(1, sizeof *w);
 	w->o = *opts;
-	text_start(&w->text, out);
+	text_start(&w->text, out, opts->soft);
 	memory_init(&w->memory, opts->start_ns, opts->interval_ms, opts->pid, opts->aggregate);
 	frames_init(&w->frames, opts->pid);
 	start_regions(w);
 	write_header(w);
 	return w;
+}
+
+const char *writer_error(struct writer *w)
+{
+	return text_error(&w->text);
 }
 
 void writer_free(struct writer *w)
