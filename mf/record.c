@@ -51,7 +51,8 @@ static const char help_run[] =
 	"PROGRAM runs with PYTHONMALLOC=malloc unless PYTHONMALLOC is set, so that\n"
 	"every object of a Python program is an allocation of its own.\n"
 	"\n"
-	"Exits with mf-record's status: the program's, or 128 + N if signal N killed it.\n";
+	"Exits with mf-record's status: the program's, or 128 + N if signal N killed it;\n"
+	"with --follow-fork, 1 when a process's capture is missing or cut short.\n";
 
 static const char help_attach[] =
 	"Record the running process PID with mf-record -p, from now until it ends,\n"
