@@ -16,6 +16,11 @@
 #              synthetic 60 s capture of bench/temporal_capture.awk with
 #              STACKS leaf stacks, and the clang++ recording of compiler
 #              (bench/temporal_html.sh times their window moves)
+# A first render's "script" figure is the page's own script times
+# (window.mf.state(): parse, decode, build, draw) and, on a temporal page,
+# the temporal mode's start (the measure "mf-temporal open"); the rest of
+# a first render is the browser's: loading and decoding the page, layout,
+# paint, garbage collection.
 # Targets: first render within 1 s, zoom within 100 ms, under 60 bytes per
 # stack after the first 100 KB, at 100,000 stacks.
 set -euo pipefail

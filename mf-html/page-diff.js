@@ -150,6 +150,8 @@
       c.appendChild(line);
     });
     diffHeaderTotals();
+    /* The list now: the first draw makes it (diffColour), but a side with nothing to show draws nothing. */
+    diffPrepare();
     $('mf-help-what').textContent = 'This report shows what changed between two reductions (mf-diff): widths are the ' +
       (diffView.base ? 'before' : 'after') + ' side\'s ' + (model.unit === 'count' ? 'numbers of allocations' : 'bytes') +
       '; red frames grew, blue ones shrank, the stronger the colour the larger the change next to the largest one; near-white frames did not change.';
@@ -224,9 +226,11 @@
   }
 
   function diffShowList() {
-    var ol = document.querySelector('#mf-diff-list ol');
+    var ol = document.querySelector('#mf-diff-list ol'), t = app.tree;
     if (!ol) return;
     ol.textContent = '';
+    /* Nothing on either side ("No allocations to show."): no list, not even its heading. */
+    if ((ol.parentNode.hidden = t.total[ROOT] === 0 && t.o[ROOT] === 0)) return;
     if (!diffCache.list.length) ol.appendChild(el('li', 'no frame changed', 'mf-diff-none'));
     diffCache.list.forEach(function (e) {
       var f = model.frames[e.f], li = el('li');

@@ -388,8 +388,10 @@
       c.textAlign = t === 0 ? 'left' : X(t) > w - geom.R - 30 ? 'right' : 'center';
       c.fillText(api.fmtMs(t), x, CHART_H - geom.B + 5);
     }
-    /* Heap: a step per slice (or bucket) at its high-water mark, filled. */
-    var heap = series.heap, heapColour = css('--heap');
+    /* Heap: a step per slice (or bucket) at its high-water mark, filled; at most one step per device pixel
+       of the plot (the highest of those it covers): a path of one per slice takes ~50 ms to fill. */
+    var px = Math.max(1, Math.round((w - geom.L - geom.R) * dpr));
+    var heap = bucket(series.heap, px), rss = bucket(series.rss, px), heapColour = css('--heap');
     if (heap.length) {
       c.beginPath();
       c.moveTo(X(heap[0][0]), Y(0));
@@ -403,9 +405,9 @@
       c.globalAlpha = 0.28; c.fillStyle = heapColour; c.fill();
       c.globalAlpha = 1; c.strokeStyle = heapColour; c.lineWidth = 1.5; c.stroke();
     }
-    if (series.rss.length > 1) {
+    if (rss.length > 1) {
       c.beginPath();
-      series.rss.forEach(function (q, k) { if (k) c.lineTo(X(q[2]), Y(q[3])); else c.moveTo(X(q[2]), Y(q[3])); });
+      rss.forEach(function (q, k) { if (k) c.lineTo(X(q[2]), Y(q[3])); else c.moveTo(X(q[2]), Y(q[3])); });
       c.strokeStyle = css('--rss'); c.lineWidth = 1.5; c.stroke();
     }
     return layer;
@@ -475,8 +477,9 @@
   }
 
   function sliceText(k, end) { return api.fmtMs((end ? k + 1 : k) * I); }
-  /* Slice k as the time it covers: "20 ms – 30 ms". */
-  function sliceSpan(k) { return api.fmtMs(k * I) + '–' + api.fmtMs((k + 1) * I); }
+  /* Slice k as the time it covers: "20 ms \u2013 30 ms" (an escape: one non-ASCII byte makes the browser decode
+     the whole page, data and script, as two-byte text, several times slower). */
+  function sliceSpan(k) { return api.fmtMs(k * I) + '\u2013' + api.fmtMs((k + 1) * I); }
 
   function syncControls() {
     ui.start.input.value = String(win.s);

@@ -518,3 +518,28 @@ main;c 0 18446744073709551615" ]
 	[ "$(meta shown_before)" = 18446744073709551614 ]
 	[ "$(meta shown_after)" = 18446744073709551615 ]
 }
+
+# An empty diff (two moments before the first allocation) shows "No
+# allocations to show." and no "Largest changes" heading over nothing; a
+# diff whose after side is empty draws nothing with its widths but lists
+# what shrank all the same.
+# bats test_tags=browser
+@test "browser: an empty diff page hides the largest changes; an empty after side still lists them" {
+	run -0 "$BIN/mf" flamegraph -o empty.html --diff-at 0,1 "$DATA/diff_phases.mft"
+	printf '# format="mf-folded/1"\n# reducer="diff"\nmain;a 10 0\nmain;b 5 0\n' | "$BIN/mf-html" -o gone.html
+	(cd "$ROOT" && browser_ready)
+	run -0 --separate-stderr node --input-type=module -e '
+import { openReport } from "'"$ROOT"'/tests/browser/lib.mjs";
+for (const file of process.argv.slice(1)) {
+	const r = await openReport(file);
+	console.log(await r.page.evaluate(() => [document.getElementById("mf-empty").hidden ? "graph" : "empty",
+		document.getElementById("mf-diff-list").hidden ? "no list" : "list",
+		...Array.from(document.querySelectorAll("#mf-diff-list li"), (li) => li.innerText.replace(/\n/g, " "))].join("|")));
+	await r.close();
+	if (r.problems.length) { console.error(r.problems.join("\n")); process.exit(1); }
+}
+' "$PWD/empty.html" "$PWD/gone.html"
+	[ -z "$stderr" ]
+	[ "${lines[0]}" = "empty|no list" ]
+	[ "${lines[1]}" = "empty|list|"$'\u2212'"10 B a|"$'\u2212'"5 B b" ]
+}

@@ -407,3 +407,14 @@ if (r.problems.length) { console.error(r.problems.join("\n")); process.exit(1); 
 		diff <(while [ $# -gt 0 ]; do temporal_views "$BATS_TEST_TMPDIR/t.$f" "$1" "$2"; shift 2; done) <(printf '%s\n' "${lines[@]:3}")
 	done
 }
+
+# ------------------------------------------------------------ page bytes
+
+@test "mf-html: the page of an ASCII input is ASCII throughout (one other byte makes chromium decode all of it as two-byte text)" {
+	printf '# format="mf-folded/1"\n# reducer="peak"\nmain;f 10\n' > "$BATS_TEST_TMPDIR/p.folded"
+	"$BIN/mf-html" -o "$BATS_TEST_TMPDIR/p.html" "$BATS_TEST_TMPDIR/p.folded"
+	for page in "$BATS_TEST_TMPDIR/p.html" "$R/basic.peak.html" "$R/basic.leaks.html"; do
+		run -1 env LC_ALL=C grep -c -P '[^\x00-\x7f]' "$page"
+		[ "$output" = 0 ]
+	done
+}
