@@ -97,24 +97,27 @@
   function newTree(cap, st, vals) {
     var Depth = st.maxDepth < 65535 ? Uint16Array : Int32Array, other = vals.other || null;
     var t = { n: 1, parent: new Int32Array(cap), f: new Int32Array(cap), depth: new Depth(cap), height: null,
-              total: new Float64Array(cap), countAll: 0, counts: null,
+              total: new Float64Array(cap), countAll: 0,
               o: other ? new Float64Array(cap) : null, oCount: other ? new Float64Array(cap) : null,
               firstKid: new Int32Array(cap), nextKid: new Int32Array(cap), kidN: new Int32Array(cap),
               kidStart: null, kids: null, x: null,
-              vals: vals, leafOf: new Int32Array(st.n).fill(-1), sums: null,
+              vals: vals, leafOf: new Int32Array(st.n).fill(-1),
               get self() { return selfSums(this).self; },
               get selfCount() { return selfSums(this).selfCount; },
               get oSelf() { return selfSums(this).oSelf; },
               get oSelfCount() { return selfSums(this).oSelfCount; },
-              get count() { return this.counts || counts(this); } };
+              get count() { return counts(this); } };
     t.parent[0] = -1;
     t.f[0] = -1;
     return t;
   }
 
-  /* The tree's own values per node, summed over the stacks in their order, as the build summed the totals. */
+  /*
+   * The tree's own values per node, summed over the stacks in their order,
+   * as the build summed the totals; they take the getters' place, so that
+   * a walk of every node (page-diff.js) reads plain arrays.
+   */
   function selfSums(t) {
-    if (t.sums) return t.sums;
     var n = t.n, v = t.vals, other = v.other || null, leafOf = t.leafOf;
     var a = { self: new Float64Array(n), selfCount: new Float64Array(n),
               oSelf: other ? new Float64Array(n) : null, oSelfCount: other ? new Float64Array(n) : null };
@@ -125,14 +128,14 @@
       a.selfCount[leaf] += v.count[s];
       if (other) { a.oSelf[leaf] += other[s]; a.oSelfCount[leaf] += v.otherCount[s]; }
     }
-    t.sums = a;
+    Object.keys(a).forEach(function (k) { Object.defineProperty(t, k, { value: a[k], writable: true, enumerable: true }); });
     return a;
   }
   /* Allocations per node, callees' included: its own, summed up as finishTree sums the totals. */
   function counts(t) {
     var count = new Float64Array(t.selfCount), parent = t.parent;
     for (var i = t.n - 1; i > 0; i--) count[parent[i]] += count[i];
-    t.counts = count;
+    Object.defineProperty(t, 'count', { value: count, writable: true, enumerable: true });
     return count;
   }
   function growTree(t) {
