@@ -228,7 +228,7 @@
     $('mf-inverted').hidden = m.inverted !== true;
     if (command) $('mf-command').textContent = '$ ' + command;
     var t = $('mf-totals');
-    var shown = app.tree.total[ROOT], count = app.tree.count[ROOT];
+    var shown = app.tree.total[ROOT], count = app.tree.countAll;
     var parts = [];
     var what = /leaks$/.test(m.reducer) ? 'Leaked' : /^(peak|temporal)$/.test(m.reducer) ? 'At the peak' : 'Shown';
     parts.push([what + ': ', valueText(shown)]);
@@ -266,7 +266,7 @@
     if (typeof m.peak_time_ms === 'number') add('Peak reached at', fmtMs(m.peak_time_ms));
     if (typeof m.peak_allocations === 'number') add('Live allocations at the peak', fmtInt(m.peak_allocations));
     if (typeof m.leaked_bytes === 'number') add('Leaked', fmtBytes(m.leaked_bytes) + ' in ' + fmtAllocs(m.leaked_allocations));
-    add('Shown', valueText(app.tree.total[ROOT]) + (model.counted && model.unit !== 'count' ? ' in ' + fmtAllocs(app.tree.count[ROOT]) : ''));
+    add('Shown', valueText(app.tree.total[ROOT]) + (model.counted && model.unit !== 'count' ? ' in ' + fmtAllocs(app.tree.countAll) : ''));
     add('Distinct frames', fmtInt(model.frames.length));
     add('Distinct stacks', fmtInt(model.nstacks));
     if (split) add('Threads', fmtInt(threads.length));

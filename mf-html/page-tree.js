@@ -17,7 +17,9 @@
    * edge); o, oSelf, oCount, oSelfCount the same sums of the source's
    * other side (a diff's, page-diff.js), null without one.  A node's
    * callees, widest first and then by frame text, are
-   * kids[kidStart[i] .. kidStart[i] + kidN[i]).
+   * kids[kidStart[i] .. kidStart[i] + kidN[i]).  self, selfCount, count,
+   * oSelf and oSelfCount are made when first read (newTree); the arrays
+   * may be longer than the tree's n nodes.
    */
   var ROOT = 0;
 
@@ -34,7 +36,7 @@
    * stack's frames make new nodes, and a node made for this stack has no
    * callees yet, so a callee is only looked for under a node made before:
    * in its list while that is short (FEW_KIDS), else in a KidIndex that
-   * gets such a node's callees the first time one is looked for, and its
+   * gets all of a node's callees when it gets more than FEW_KIDS, and its
    * new callees after.  A hash over every node cost a million probes, all
    * cache misses, at a million nodes.
    */
@@ -72,22 +74,69 @@
     for (var b = 0; b < old.length; b += 4) {
       if (old[b] === 0) continue;
       for (var i = this.home(old[b + 1], old[b + 2]); this.slots[i * 4] !== 0; i = (i + 1) & this.mask) ;
-      this.slots.set(old.subarray(b, b + 3), i * 4);
+      /* Copied one by one: a subarray per entry cost more than the whole copy. */
+      this.slots[i * 4] = old[b];
+      this.slots[i * 4 + 1] = old[b + 1];
+      this.slots[i * 4 + 2] = old[b + 2];
     }
   };
 
-  var TREE_ARRAYS = ['parent', 'f', 'depth', 'self', 'selfCount', 'oSelf', 'oSelfCount', 'firstKid', 'nextKid', 'kidN', 'indexed'];
+  var TREE_ARRAYS = ['parent', 'f', 'depth', 'total', 'o', 'oCount', 'firstKid', 'nextKid', 'kidN'];
 
-  /* An empty tree with room for cap nodes, with the root. */
-  function newTree(cap, other) {
-    var t = { n: 1, parent: new Int32Array(cap), f: new Int32Array(cap), depth: new Int32Array(cap),
-              self: new Float64Array(cap), selfCount: new Float64Array(cap),
-              oSelf: other ? new Float64Array(cap) : null, oSelfCount: other ? new Float64Array(cap) : null,
+  /*
+   * An empty tree with room for cap nodes, with the root, for the stacks
+   * of model.st and their values vals.  A stack's value goes into its
+   * leaf's total (finishTree adds the callees').  Memory is most of the
+   * build's cost: each page of a new array costs a fault when first
+   * written, so no array is copied, depths take 16 bits unless a stack is
+   * deeper (maxDepth), and self, selfCount, oSelf, oSelfCount and count,
+   * which the first paint does not read, are made when one is first read
+   * (selfSums, counts), from the stacks' leaves (leafOf, -1 for a stack
+   * left out); countAll is the root's count.
+   */
+  function newTree(cap, st, vals) {
+    var Depth = st.maxDepth < 65535 ? Uint16Array : Int32Array, other = vals.other || null;
+    var t = { n: 1, parent: new Int32Array(cap), f: new Int32Array(cap), depth: new Depth(cap), height: null,
+              total: new Float64Array(cap), countAll: 0,
+              o: other ? new Float64Array(cap) : null, oCount: other ? new Float64Array(cap) : null,
               firstKid: new Int32Array(cap), nextKid: new Int32Array(cap), kidN: new Int32Array(cap),
-              indexed: new Uint8Array(cap) };
+              kidStart: null, kids: null, x: null,
+              vals: vals, leafOf: new Int32Array(st.n).fill(-1),
+              get self() { return selfSums(this).self; },
+              get selfCount() { return selfSums(this).selfCount; },
+              get oSelf() { return selfSums(this).oSelf; },
+              get oSelfCount() { return selfSums(this).oSelfCount; },
+              get count() { return counts(this); } };
     t.parent[0] = -1;
     t.f[0] = -1;
     return t;
+  }
+
+  /*
+   * The tree's own values per node, summed over the stacks in their order,
+   * as the build summed the totals; they take the getters' place, so that
+   * a walk of every node (page-diff.js) reads plain arrays.
+   */
+  function selfSums(t) {
+    var n = t.n, v = t.vals, other = v.other || null, leafOf = t.leafOf;
+    var a = { self: new Float64Array(n), selfCount: new Float64Array(n),
+              oSelf: other ? new Float64Array(n) : null, oSelfCount: other ? new Float64Array(n) : null };
+    for (var s = 0; s < leafOf.length; s++) {
+      var leaf = leafOf[s];
+      if (leaf < 0) continue;
+      a.self[leaf] += v.value[s];
+      a.selfCount[leaf] += v.count[s];
+      if (other) { a.oSelf[leaf] += other[s]; a.oSelfCount[leaf] += v.otherCount[s]; }
+    }
+    Object.keys(a).forEach(function (k) { Object.defineProperty(t, k, { value: a[k], writable: true, enumerable: true }); });
+    return a;
+  }
+  /* Allocations per node, callees' included: its own, summed up as finishTree sums the totals. */
+  function counts(t) {
+    var count = new Float64Array(t.selfCount), parent = t.parent;
+    for (var i = t.n - 1; i > 0; i--) count[parent[i]] += count[i];
+    Object.defineProperty(t, 'count', { value: count, writable: true, enumerable: true });
+    return count;
   }
   function growTree(t) {
     var cap = t.parent.length * 2;
@@ -103,11 +152,13 @@
       for (c = t.firstKid[p] - 1; c >= 0; c = t.nextKid[c] - 1) if (t.f[c] === f) return c;
       return -1;
     }
-    if (!t.indexed[p]) {
-      t.indexed[p] = 1;
-      for (c = t.firstKid[p] - 1; c >= 0; c = t.nextKid[c] - 1) index.add(p, t.f[c], c);
-    }
     return index.find(p, f);
+  }
+
+  /* Node (just made, a callee of p for frame f) into the index if p has more than a few callees now, with the others if it has just got there. */
+  function indexKid(t, index, p, f, node) {
+    if (t.kidN[p] > FEW_KIDS + 1) index.add(p, f, node);
+    else for (var c = t.firstKid[p] - 1; c >= 0; c = t.nextKid[c] - 1) index.add(p, t.f[c], c);
   }
 
   /*
@@ -126,7 +177,7 @@
    */
   function buildTree(model, vals, opts) {
     var frames = model.frames, st = model.st, other = vals.other || null, otherCount = vals.otherCount;
-    var t = newTree(st.pool.length + 1, other), index = new KidIndex();
+    var t = newTree(st.pool.length + 1, st, vals), index = new KidIndex(), leafOf = t.leafOf;
     var hidden = new Uint8Array(frames.length), hiddenOutsidePython = new Uint8Array(frames.length);
     for (var i = 0; i < frames.length; i++) {
       hidden[i] = opts.hide && frames[i].hidden ? 1 : 0;
@@ -166,62 +217,60 @@
           depth[node] = depth[p] + 1;
           nextKid[node] = firstKid[p];
           firstKid[p] = node + 1;
-          kidN[p]++;
-          if (t.indexed[p]) index.add(p, f, node);
+          if (++kidN[p] > FEW_KIDS) indexKid(t, index, p, f, node);
         }
         at[d + 1] = node;
       }
       valid = len;
-      var leaf = at[len];
-      t.self[leaf] += v;
-      t.selfCount[leaf] += c;
-      if (other) { t.oSelf[leaf] += ov; t.oSelfCount[leaf] += oc; }
+      var leaf = leafOf[s] = at[len];
+      t.total[leaf] += v;
+      t.countAll += c;
+      if (other) { t.o[leaf] += ov; t.oCount[leaf] += oc; }
     }
     t.n = n;
-    t.firstKid = t.nextKid = t.indexed = null;
     finishTree(t, model);
     app.nodes = t.n;
     return t;
   }
 
   /*
-   * Totals, heights, child lists and order (widest first, then by frame
-   * text), x offsets.  Nodes are in creation order: every parent comes
-   * before its children.
+   * Totals and heights, then child lists and their order.  Nodes are in
+   * creation order: every parent comes before its children.
    */
   function finishTree(t, model) {
-    var n = t.n, i, p, parent = t.parent;
-    var total = t.total = t.self.slice(0, n), count = t.count = t.selfCount.slice(0, n);
-    var o = t.o = t.oSelf ? t.oSelf.slice(0, n) : null, oCount = t.oCount = t.oSelfCount ? t.oSelfCount.slice(0, n) : null;
-    var height = t.height = new Int32Array(n), kidN = t.kidN = t.kidN.slice(0, n);
+    var n = t.n, i, p, parent = t.parent, total = t.total, o = t.o, oCount = t.oCount;
+    var height = t.height = new t.depth.constructor(n);
     for (i = n - 1; i > 0; i--) {
       p = parent[i];
       total[p] += total[i];
-      count[p] += count[i];
       if (o) { o[p] += o[i]; oCount[p] += oCount[i]; }
       if (height[i] + 1 > height[p]) height[p] = height[i] + 1;
     }
-    var kidStart = t.kidStart = new Int32Array(n);
-    for (i = 1; i < n; i++) kidStart[i] = kidStart[i - 1] + kidN[i - 1];
-    var kids = t.kids = new Int32Array(Math.max(n - 1, 0));
-    var fill = kidStart.slice();
-    for (i = 1; i < n; i++) kids[fill[parent[i]]++] = i;
     orderKids(t, model.frames);
   }
 
-  /* Each node's callees widest first, then by frame text; their x offsets. */
+  /*
+   * Each node's callees, from its list of the build, into kids[kidStart[i]
+   * ..), widest first, then by frame text; their x offsets.  One pass:
+   * kidStart takes the place of firstKid, read just before.
+   */
   function orderKids(t, frames) {
-    var total = t.total, f = t.f, kids = t.kids, n = t.n, kidStart = t.kidStart, kidN = t.kidN;
+    var total = t.total, f = t.f, n = t.n, kidN = t.kidN, firstKid = t.firstKid, nextKid = t.nextKid;
     var byWidth = function (a, b) {
       if (total[a] !== total[b]) return total[b] - total[a];
       var ta = frames[f[a]].text, tb = frames[f[b]].text;
       return ta < tb ? -1 : ta > tb ? 1 : 0;
     };
-    var x = t.x = new Float64Array(n);
+    var kids = t.kids = new Int32Array(Math.max(n - 1, 0)), kidStart = t.kidStart = firstKid, x = t.x = new Float64Array(n);
     /* Sorted in a plain array, used again: a subarray per node costs more than its sort. */
-    var list = [];
+    var list = [], k0 = 0, k1 = 0;
     for (var i = 0; i < n; i++) {
-      var k0 = kidStart[i], k1 = k0 + kidN[i], at = x[i], k, a;
+      var at = x[i], k, a, c = firstKid[i] - 1;
+      k0 = k1;
+      k1 += kidN[i];
+      kidStart[i] = k0;
+      /* The list is newest first: filled from its end, the callees are in creation order. */
+      for (k = k1; c >= 0; c = nextKid[c] - 1) kids[--k] = c;
       if (k1 - k0 === 2) {
         /* Most lists of more than one are of two: no sort for them. */
         if (byWidth(kids[k0], kids[k0 + 1]) > 0) { a = kids[k0]; kids[k0] = kids[k0 + 1]; kids[k0 + 1] = a; }
@@ -233,6 +282,7 @@
       }
       for (k = k0; k < k1; k++) { x[kids[k]] = at; at += total[kids[k]]; }
     }
+    t.firstKid = t.nextKid = null;
   }
 
   /* The zoomed node as a path of frame ids from the root. */

@@ -27,7 +27,7 @@
   function publish() {
     var totals = Object.freeze({
       value: app.tree.total[ROOT], bytes: model.unit === 'bytes' ? app.tree.total[ROOT] : null,
-      count: model.counted ? app.tree.count[ROOT] : null, unit: model.unit,
+      count: model.counted ? app.tree.countAll : null, unit: model.unit,
       stacks: model.nstacks, frames: model.frames.length
     });
     var api = {
@@ -56,7 +56,7 @@
           search: app.view.search, searchValid: !app.view.search || !!app.searchRe, searchProblem: app.searchProblem,
           searchShare: app.share, searchBytes: app.searchRe ? app.matchTotal : 0,
           thread: app.view.thread, hide: app.view.hide, theme: app.dark ? 'dark' : 'light',
-          total: app.tree.total[ROOT], count: model.counted ? app.tree.count[ROOT] : null,
+          total: app.tree.total[ROOT], count: model.counted ? app.tree.countAll : null,
           rows: layout.rows, fragment: fragment(),
           firstRenderMs: app.firstRender, lastDrawMs: app.drawTime, source: app.source.name,
           parseMs: timing.parse, decodeMs: timing.decode, buildMs: timing.build, nodes: app.nodes

@@ -501,3 +501,75 @@ c11 12 4882 5, operator new(unsigned long) (libstdc++.so.6) 13 128 0, k0 14 2 0,
 	printf '# value: bytes\n' | "$BIN/mf-html" -o "$BATS_TEST_TMPDIR/empty.html"
 	browser empty "$BATS_TEST_TMPDIR/empty.html"
 }
+
+# bats test_tags=browser
+@test "browser: every node's own and whole bytes and allocations, made after the first paint, are those of merging the stacks, with hiding off and a thread filter" {
+	cd "$BATS_TEST_TMPDIR"
+	# 3 threads, 400 stacks in a scrambled order, counts of their own;
+	# "kN" alone and "kN;nM" (a caller's own bytes), a stack ending in a
+	# hidden operator new (its bytes go to kN, beside kN's own), and stacks
+	# of no bytes and no allocations (left out) or allocations only.
+	awk 'BEGIN {
+		print "# format=\"mf-folded/1\""; print "# reducer=\"leaks\""; print "# split_threads=true"
+		for (t = 1; t <= 3; t++) printf "# thread={\"thread\":%d,\"tid\":%d,\"name\":\"w%d\"}\n", t, 100 + t, t
+		for (i = 0; i < 400; i++) {
+			t = 1 + i % 3; s = "thread " t " (w" t ");main (/src/m.c:1);k" (i * 7) % 23
+			if (i % 5 == 0) s = s ";operator new(unsigned long) (libstdc++.so.6)"
+			else if (i % 4 != 0) s = s ";n" i % 6
+			v = (i % 9 == 0) ? 0 : 1 + (i * 13) % 50; c = (i % 18 == 0) ? 0 : 1 + i % 5
+			printf "%06d\t# count=%d\n%06d\t%s %d\n", (i * 7919) % 1000, c, (i * 7919) % 1000, s, v
+		}
+	}' | sort -s -t'	' -k1,1n | cut -f2- > stacks.folded
+	"$BIN/mf-html" -o page.html stacks.folded
+	(cd "$ROOT" && browser_ready)
+	run node --input-type=module -e '
+import fs from "node:fs";
+import { openReport } from "'"$ROOT"'/tests/browser/lib.mjs";
+// The tree as a merge of one stack at a time into nested maps: callees
+// widest first, then by frame text.
+function expected(hide, thread) {
+	const node = () => ({ kids: new Map(), total: 0, self: 0, count: 0, selfCount: 0 });
+	const root = node();
+	let count = 0;
+	for (const line of fs.readFileSync("stacks.folded", "utf8").split("\n")) {
+		if (line.startsWith("# count=")) { count = Number(line.slice(8)); continue; }
+		if (!line || line[0] === "#") continue;
+		const sp = line.lastIndexOf(" "), v = Number(line.slice(sp + 1)), frames = line.slice(0, sp).split(";");
+		if (v === 0 && count === 0 || thread && frames[0] !== "thread " + thread + " (w" + thread + ")") continue;
+		let n = root;
+		n.total += v; n.count += count;
+		for (const f of frames) {
+			if (hide && f.startsWith("operator new")) continue;
+			if (!n.kids.has(f)) n.kids.set(f, node());
+			n = n.kids.get(f);
+			n.total += v; n.count += count;
+		}
+		n.self += v; n.selfCount += count;
+	}
+	const out = [];
+	const walk = (name, n, d) => {
+		out.push([name, d, n.total, n.self, n.count, n.selfCount].join(" "));
+		[...n.kids].sort((a, b) => b[1].total - a[1].total || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).forEach(([k, c]) => walk(k, c, d + 1));
+	};
+	walk("<root>", root, 0);
+	return out;
+}
+for (const [hash, hide, thread] of [["", true, 0], ["#hide=0", false, 0], ["#thread=2", true, 2]]) {
+	const r = await openReport("page.html", { hash });
+	const s = await r.page.evaluate(() => ({ count: window.mf.state().count, totals: window.mf.totals.count }));
+	const got = await r.page.evaluate(() => window.mf.frames().map((f) => [f.frame, f.depth, f.bytes, f.self, f.count, f.selfCount].join(" ")));
+	if (r.problems.length) console.log(r.problems.join("\n"));
+	const want = expected(hide, thread), bad = got.findIndex((g, i) => g !== want[i]);
+	console.log(hash || "-", got.length, want.length, bad < 0 ? "same tree" : "differs at " + bad + ": " + got[bad] + " != " + want[bad],
+		"root count", s.count, s.totals, want[0].split(" ")[4]);
+	console.log(got.slice(3, 6).join(", "));
+	await r.close();
+}
+'
+	[ "$output" = '- 200 200 same tree root count 1133 1133 1133
+k0 3 249 89 17 6, n4 4 86 86 5 5, n1 4 74 74 6 6
+#hide=0 266 266 same tree root count 1133 1133 1133
+k0 3 249 43 17 5, n4 4 86 86 5 5, n1 4 74 74 6 6
+#thread=2 69 69 same tree root count 400 1133 400
+k0 3 249 89 17 6, n4 4 86 86 5 5, n1 4 74 74 6 6' ]
+}
