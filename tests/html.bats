@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # mf-html: folded stacks -> one self-contained HTML page.  The command line
 # is checked here; the page itself in headless chromium by
-# tests/browser/check.mjs, one @test per check.
+# tests/browser/check.mjs, a few pages and checks per @test.
 
 load helpers
 
@@ -72,7 +72,7 @@ setup() {
 	cd "$BATS_TEST_DIRNAME/.."
 }
 
-# browser CHECK REPORT [#FRAGMENT] [light|dark]
+# browser CHECK[+CHECK...] REPORT [#FRAGMENT] [light|dark] [ARGS...] [-- CHECK REPORT ...]
 browser() {
 	browser_ready || return 1
 	run node tests/browser/check.mjs "$@"
@@ -187,114 +187,67 @@ browser() {
 	grep -q "content=\"default-src 'none'" <<< "$output"
 }
 
+# Each page is loaded once and several checks run on it one after the
+# other; the pages of a test share one browser context (check.mjs).  A
+# failure names the check and the page.
+
 # bats test_tags=browser
-@test "browser: expected frames with their bytes" { browser frames "$REPORTS/peak.html"; }
-# bats test_tags=browser
-@test "browser: the flame/icicle toggle mirrors the graph" { browser orient "$REPORTS/peak.html"; }
-# bats test_tags=browser
-@test "browser: hide irrelevant frames removes _start and keeps totals" { browser hide "$REPORTS/peak.html"; }
-# bats test_tags=browser
-@test "browser: --hide hides more frames" { browser hideextra "$REPORTS/hideextra.html"; }
-# bats test_tags=browser
-@test "browser: the thread filter shows one thread" { browser threads "$REPORTS/threads.html"; }
-# bats test_tags=browser
-@test "browser: search highlights matches and shows their share" { browser search "$REPORTS/threads.html"; }
-# bats test_tags=browser
-@test "browser: click zooms, Reset and Esc zoom out" { browser zoom "$REPORTS/peak.html"; }
-# bats test_tags=browser
-@test "browser: frames too narrow at the top level exist when zoomed" { browser narrow "$REPORTS/narrow.html"; }
-# bats test_tags=browser
-@test "browser: Back undoes a zoom" { browser back "$REPORTS/peak.html"; }
-# bats test_tags=browser
-@test "browser: the URL fragment restores a view" {
-	browser fragment "$REPORTS/threads.html" '#view=flame&zoom=5.6.7.8&search=compute&thread=2&hide=0'
+@test "browser: the peak page: no request but the file; its frames and bytes; tooltip; flame/icicle mirror; click, Reset and Esc zoom; hiding irrelevant frames keeps totals; Back undoes a zoom; memory chart and CSV" {
+	browser network+frames+tooltip+orient+zoom+hide+back+memory "$REPORTS/peak.html"
 }
 # bats test_tags=browser
-@test "browser: a frame named <img onerror> renders as text" { browser xss "$REPORTS/evil.html"; }
-# bats test_tags=browser
-@test "browser: the tooltip shows bytes, share and allocations" { browser tooltip "$REPORTS/peak.html"; }
-# bats test_tags=browser
-@test "browser: inverted input is labelled inverted" { browser inverted "$REPORTS/inverted.html"; }
-# bats test_tags=browser
-@test "browser: plain flamegraph.pl input" { browser plain "$REPORTS/plain.html"; }
-# bats test_tags=browser
-@test "browser: memory chart and CSV download" { browser memory "$REPORTS/peak.html"; }
+@test "browser: the threads page: the thread filter shows one thread; search highlights matches and shows their share; the URL fragment restores a view" {
+	browser threads+search "$REPORTS/threads.html" \
+		-- fragment "$REPORTS/threads.html" '#view=flame&zoom=5.6.7.8&search=compute&thread=2&hide=0'
+}
 # bats test_tags=browser
 @test "browser: dark theme follows the system and switches" { browser theme "$REPORTS/peak.html" '' dark; }
 # bats test_tags=browser
-@test "browser: value=count input is drawn in allocations" { browser count "$REPORTS/count.html"; }
-# bats test_tags=browser
-@test "browser: no request to anything but the file" { browser network "$REPORTS/peak.html"; }
+@test "browser: --hide hides more; frames too narrow at the top level exist when zoomed; a frame named <img onerror> is text; inverted input is labelled; plain flamegraph.pl input; value=count is drawn in allocations" {
+	browser hideextra "$REPORTS/hideextra.html" -- narrow "$REPORTS/narrow.html" -- xss "$REPORTS/evil.html" \
+		-- inverted "$REPORTS/inverted.html" -- plain "$REPORTS/plain.html" -- count "$REPORTS/count.html"
+}
 
-# hostile NAME [WARNING]: the page of hostile_reports' line NAME works and warns so.
-hostile() { browser hostile "$REPORTS/hostile-$1.html" '' light "${2-}"; }
+# hostile NAME [WARNING]: the arguments of check.mjs for the page of
+# hostile_reports' line NAME: it works and warns so.
+hostile() { printf '%s\0' -- hostile "$REPORTS/hostile-$1.html" '' light "${2-}"; }
 # bats test_tags=browser
-@test "browser: a start_ms past what a date holds is ignored" { hostile start 'ignored metadata start_ms that is not a time'; }
-# bats test_tags=browser
-@test "browser: an end time past what a date holds is left out" { hostile duration; }
-# bats test_tags=browser
-@test "browser: a command that is an object is ignored" { hostile command 'ignored metadata command that is not a string'; }
-# bats test_tags=browser
-@test "browser: a pid that is an object is ignored" { hostile pid 'ignored metadata pid that is not a number'; }
-# bats test_tags=browser
-@test "browser: an ended that is an object is ignored" { hostile ended 'ignored metadata ended that is not a string'; }
-# bats test_tags=browser
-@test "browser: a temporary_threshold that is an object is ignored" { hostile threshold 'ignored metadata temporary_threshold that is not a number'; }
-# bats test_tags=browser
-@test "browser: a leaked_allocations that is an object is ignored" { hostile leaked 'ignored metadata leaked_allocations that is not a number'; }
-# bats test_tags=browser
-@test "browser: a thread name that is an object is ignored" {
-	hostile thread 'ignored metadata thread that is not a {"thread":N,"tid":TID,"name":"NAME"}'
+@test "browser: metadata of the wrong type is ignored, and said so: start_ms past a date, end time past a date, command, pid, ended, temporary_threshold, leaked_allocations, thread name, argv, memory record, module lines; a key named __proto__ is a key like any other; reducers __proto__ and constructor are unknown reducers" {
+	mapfile -d '' -t args < <(
+		hostile start 'ignored metadata start_ms that is not a time'
+		hostile duration
+		hostile command 'ignored metadata command that is not a string'
+		hostile pid 'ignored metadata pid that is not a number'
+		hostile ended 'ignored metadata ended that is not a string'
+		hostile threshold 'ignored metadata temporary_threshold that is not a number'
+		hostile leaked 'ignored metadata leaked_allocations that is not a number'
+		hostile thread 'ignored metadata thread that is not a {"thread":N,"tid":TID,"name":"NAME"}'
+		hostile argv 'ignored metadata argv that is not a list of strings'
+		hostile memory 'ignored metadata memory that is not a [MS,HEAP,RSS] of numbers'
+		hostile protokey
+		hostile module 'ignored metadata module that is not a {"path":"PATH","program":BOOL,"lines":BOOL,"files":[...]}; ignored metadata module that is not a {"path":"PATH","program":BOOL,"lines":BOOL,"files":[...]}')
+	[ "${#args[@]}" = $((12 * 6)) ]
+	browser protoreducer "$REPORTS/hostile-proto.html" -- protoreducer "$REPORTS/hostile-constructor.html" "${args[@]}"
 }
 # bats test_tags=browser
-@test "browser: an argv that is not strings is ignored" { hostile argv 'ignored metadata argv that is not a list of strings'; }
-# bats test_tags=browser
-@test "browser: a memory record that is not numbers is ignored" { hostile memory 'ignored metadata memory that is not a [MS,HEAP,RSS] of numbers'; }
-# bats test_tags=browser
-@test "browser: a key named __proto__ is a key like any other" { hostile protokey; }
-# bats test_tags=browser
-@test "browser: a module line of the wrong shape is ignored" {
-	hostile module 'ignored metadata module that is not a {"path":"PATH","program":BOOL,"lines":BOOL,"files":[...]}; ignored metadata module that is not a {"path":"PATH","program":BOOL,"lines":BOOL,"files":[...]}'
+@test "browser: argv is shown quoted as a shell needs it; a thread name with a newline keeps the thread filter working; the memory CSV has numbers only, no formula" {
+	browser argv "$REPORTS/argv.html" -- threadnewline "$REPORTS/newline.html" -- csv "$REPORTS/csv.html"
 }
 # bats test_tags=browser
-@test "browser: reducer __proto__ is an unknown reducer" { browser protoreducer "$REPORTS/hostile-proto.html"; }
-# bats test_tags=browser
-@test "browser: reducer constructor is an unknown reducer" { browser protoreducer "$REPORTS/hostile-constructor.html"; }
-# bats test_tags=browser
-@test "browser: argv is shown quoted as a shell needs it" { browser argv "$REPORTS/argv.html"; }
-# bats test_tags=browser
-@test "browser: a thread name with a newline keeps the thread filter working" { browser threadnewline "$REPORTS/newline.html"; }
-# bats test_tags=browser
-@test "browser: the memory CSV has numbers only, no formula" { browser csv "$REPORTS/csv.html"; }
-# bats test_tags=browser
-@test "browser: a backtracking search from the fragment matches at once" { browser backtrack "$REPORTS/backtrack.html" '#search=(a%2B)%2B%24'; }
-# bats test_tags=browser
-@test "browser: a backtracking --hide pattern hides at once" { browser backtrack "$REPORTS/backtrack-hide.html" '' light hidden; }
-# bats test_tags=browser
-@test "browser: a search too slow for the frames stops and says so" { browser slowsearch "$REPORTS/long.html"; }
-# bats test_tags=browser
-@test "browser: a --hide pattern too slow for the frames is left out" { browser slowhide "$REPORTS/long-hide.html"; }
+@test "browser: a backtracking search from the fragment, and a backtracking --hide pattern, match at once; a search too slow for the frames stops and says so; a --hide pattern too slow is left out" {
+	browser backtrack "$REPORTS/backtrack.html" '#search=(a%2B)%2B%24' -- backtrack "$REPORTS/backtrack-hide.html" '' light hidden \
+		-- slowsearch "$REPORTS/long.html" -- slowhide "$REPORTS/long-hide.html"
+}
 # bats test_tags=browser
 @test "browser: a stack 5,000 frames deep is drawn" { browser deep "$REPORTS/deep.html"; }
 
 # bats test_tags=browser
-@test "browser: kinds by module and path: program, plugins, glibc, C++ headers, Rust std; plumbing hidden; short labels" {
-	browser kinds "$REPORTS/kinds.html"
-}
-# bats test_tags=browser
-@test "browser: a stripped program is the user's code; modules without debug information and their debug files" {
+@test "browser: frame kinds: by module and path (program, plugins, glibc, C++ headers, Rust std; plumbing hidden; short labels); a stripped program is the user's code, modules without debug information and their debug files; Python frames; folded stacks without module lines by their paths" {
 	jq_id=$(build_id /usr/bin/jq) libc_id=$(build_id /usr/lib/x86_64-linux-gnu/libc.so.6)
 	[ -n "$jq_id" ]
 	[ -n "$libc_id" ]
-	browser stripped "$REPORTS/stripped.html" '' light "$jq_id" "$libc_id"
-}
-# bats test_tags=browser
-@test "browser: Python frames: user code and standard library; CPython and the import machinery hidden, shown with hiding off" {
-	browser python "$REPORTS/python.html"
-}
-# bats test_tags=browser
-@test "browser: folded stacks without module lines are coloured by their paths" {
-	browser pathkinds "$REPORTS/pathkinds.html"
+	browser kinds "$REPORTS/kinds.html" -- stripped "$REPORTS/stripped.html" '' light "$jq_id" "$libc_id" \
+		-- python "$REPORTS/python.html" -- pathkinds "$REPORTS/pathkinds.html"
 }
 
 # bats test_tags=browser

@@ -1,12 +1,13 @@
 // check.mjs CHECK REPORT.html - one browser check of an mf-html report, run
-// by tests/html.bats (one @test per check).  Prints what went wrong and exits
+// by tests/html.bats; several checks of one page, and several pages, in
+// one run (main, below).  Prints what went wrong and exits
 // 1 on failure.  Every check also fails on a console error or warning, a
 // page error, an alert, or any request that is not a file: URL.  A check
 // that fails saves a screenshot to tests/artifacts/CHECK-failed.png (every
 // check saves tests/artifacts/CHECK.png with MF_SCREENSHOTS set: lib.mjs).
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { cli, runCheck, screenshot } from './lib.mjs';
+import { cli, runChecks, screenshot } from './lib.mjs';
 
 const mf = {
 	state: (page) => page.evaluate(() => window.mf.state()),
@@ -572,13 +573,30 @@ const checks = {
 	},
 };
 
+// main: CHECK REPORT.html [#FRAGMENT] [light|dark] [ARGS...], then more of
+// the same after "--": each REPORT loaded once, in one browser context for
+// all (lib.mjs runChecks), its CHECK run on it; CHECK may be several joined
+// by "+" (frames+tooltip), run one after the other on the same page.
 export async function main(argv, out, cwd) {
-	const [name, file, hash = '', scheme = 'light', ...args] = argv;
-	if (!checks[name] || !file) {
-		out.error(`usage: node check.mjs CHECK REPORT.html [#FRAGMENT] [light|dark] [ARGS...]\nchecks: ${Object.keys(checks).join(' ')}`);
+	const loads = [];
+	for (let rest = argv; rest.length;) {
+		const end = rest.indexOf('--');
+		const group = end < 0 ? rest : rest.slice(0, end);
+		rest = end < 0 ? [] : rest.slice(end + 1);
+		const [names = '', file, hash = '', scheme = 'light', ...args] = group;
+		const bad = names.split('+').filter((n) => !Object.hasOwn(checks, n));
+		if (bad.length || !file) {
+			out.error(`usage: node check.mjs CHECK[+CHECK...] REPORT.html [#FRAGMENT] [light|dark] [ARGS...] [-- CHECK REPORT.html ...]\nchecks: ${Object.keys(checks).join(' ')}`);
+			return 2;
+		}
+		loads.push({ file: path.resolve(cwd, file), options: { hash, colorScheme: scheme },
+			checks: names.split('+').map((n) => [n, n, (r) => checks[n](r, ...args)]) });
+	}
+	if (!loads.length) {
+		out.error('usage: node check.mjs CHECK[+CHECK...] REPORT.html [#FRAGMENT] [light|dark] [ARGS...] [-- CHECK REPORT.html ...]');
 		return 2;
 	}
-	return runCheck(path.resolve(cwd, file), { hash, colorScheme: scheme }, out, name, name, (r) => checks[name](r, ...args));
+	return runChecks(loads, out);
 }
 // A page that blocks its thread (a backtracking regular expression, before
 // page-match.js) would block the check for ever: it fails after 5 minutes

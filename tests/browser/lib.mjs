@@ -43,6 +43,17 @@ async function newContext(options) {
 }
 
 export async function openReport(file, { width = 1280, height = 800, colorScheme = 'light', hash = '', warm = false } = {}) {
+	const r = await openContext({ width, height, colorScheme });
+	// For timing: a first page (warm: its path) starts the browser's
+	// machinery, so the report's own load is what gets measured.
+	if (warm) await r.page.goto(pathToFileURL(path.resolve(warm)).href);
+	await loadReport(r, file, hash);
+	return r;
+}
+
+// A new context and its page, which collect problems and requests (see
+// above) for loadReport; close() ends both.
+export async function openContext({ width = 1280, height = 800, colorScheme = 'light' } = {}) {
 	const { context, release } = await newContext({ viewport: { width, height }, colorScheme });
 	const problems = [];
 	const requests = [];
@@ -59,17 +70,38 @@ export async function openReport(file, { width = 1280, height = 800, colorScheme
 	});
 	page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
 	page.on('dialog', (d) => { problems.push(`dialog opened: ${d.message()}`); d.dismiss(); });
-	const url = pathToFileURL(path.resolve(file)).href + hash;
-	// For timing: a first page (warm: its path) starts the browser's
-	// machinery, so the report's own load is what gets measured.
-	if (warm) await page.goto(pathToFileURL(path.resolve(warm)).href);
-	await page.goto(url);
-	await page.waitForFunction(() => window.mf && window.mf.state().firstRenderMs > 0);
+	// MF_PAGE_LOG (tests/run): a line for every page loaded, reloads too,
+	// the cost of the browser checks that the machine's load does not move.
+	if (process.env.MF_PAGE_LOG) {
+		page.on('load', () => { if (page.url() !== 'about:blank') fs.appendFileSync(process.env.MF_PAGE_LOG, page.url() + '\n'); });
+	}
 	const close = async () => {
 		await context.close();
 		await release();
 	};
-	return { page, context, problems, requests, close };
+	return { page, context, problems, requests, close, loaded: false };
+}
+
+// Load FILE#HASH in the context's page, as in a context of its own: what
+// the page before it stored is cleared, and a blank page comes between (so
+// that a page of the same file is loaded again, not only its fragment
+// changed); then wait for its first render.  The problems and requests
+// are those of this load alone.
+export async function loadReport(r, file, hash = '') {
+	if (r.loaded) await leaveReport(r);
+	r.problems.length = 0;
+	r.requests.length = 0;
+	r.loaded = true;
+	await r.page.goto(pathToFileURL(path.resolve(file)).href + hash);
+	await r.page.waitForFunction(() => window.mf && window.mf.state().firstRenderMs > 0);
+}
+
+// Clear what the page stored and leave it for a blank page: whatever it
+// still had to say is in r.problems.
+async function leaveReport(r) {
+	if (r.page.url() === 'about:blank') return;
+	await r.page.evaluate(() => { localStorage.clear(); sessionStorage.clear(); }).catch(() => {});
+	await r.page.goto('about:blank');
 }
 
 // A screenshot of the page, tests/artifacts/NAME.png, for a person to look
@@ -93,22 +125,46 @@ export async function screenshot(page, name, failed = false) {
 // and the page had no problem, else 1 with what went wrong on out.error.
 // SHOT names the screenshot.
 export async function runCheck(file, options, out, name, shot, check) {
-	const r = await openReport(file, options);
-	r.out = out;
-	let failed = false;
-	try {
-		await check(r);
-		await screenshot(r.page, shot);
-	} catch (e) {
-		failed = true;
-		out.error(`check ${name} failed: ${e.message}`);
-		await screenshot(r.page, shot + '-failed', true).catch(() => {});
+	return runChecks([{ file, options, checks: [[name, shot, check]] }], out);
+}
+
+// runChecks(LOADS, out): each of LOADS, { file, options, checks }, loaded
+// in turn, in one context while their OPTIONS' viewport and colour scheme
+// stay the same (loadReport); on each load its checks, [NAME, SHOT,
+// check], one after the other on the same page, as runCheck runs one.  A
+// check that fails stops those after it on that page, which are named.
+// 0 when every check passes and no page had a problem, else 1.
+export async function runChecks(loads, out) {
+	let r = null, key = null, failed = false;
+	for (const { file, options = {}, checks } of loads) {
+		const { width = 1280, height = 800, colorScheme = 'light', hash = '' } = options;
+		if (key !== `${width} ${height} ${colorScheme}`) {
+			if (r) await r.close();
+			r = await openContext({ width, height, colorScheme });
+			key = `${width} ${height} ${colorScheme}`;
+		}
+		await loadReport(r, file, hash);
+		r.out = out;
+		for (let i = 0; i < checks.length; i++) {
+			const [name, shot, check] = checks[i];
+			try {
+				await check(r);
+				await screenshot(r.page, shot);
+			} catch (e) {
+				failed = true;
+				out.error(`check ${name} failed on ${path.basename(file)}${hash}: ${e.message}`);
+				if (i + 1 < checks.length) out.error(`not run after it: ${checks.slice(i + 1).map((c) => c[0]).join(' ')}`);
+				await screenshot(r.page, shot + '-failed', true).catch(() => {});
+				break;
+			}
+		}
+		await leaveReport(r);
+		if (r.problems.length) {
+			failed = true;
+			out.error(`${path.basename(file)}${hash}: ${r.problems.join('\n')}`);
+		}
 	}
-	await r.close();
-	if (r.problems.length) {
-		failed = true;
-		out.error(r.problems.join('\n'));
-	}
+	if (r) await r.close();
 	return failed ? 1 : 0;
 }
 
