@@ -313,7 +313,7 @@ hostile() { browser hostile "$REPORTS/hostile-$1.html" '' light "${2-}"; }
 	"$BIN/mf-html" -o readable.html edges
 	"$BIN/mf-html" -o packed.html all
 	grep -q '"frames":\["edge (/src/e.c:1)",' readable.html
-	grep -q '"words":\[.*"names":\[.*"files":\["/src/e.c",.*"frames":"[^"]*","counted":false,"stacks":"[^"]*"}' packed.html
+	grep -q '"words":\[.*"names":\[.*"files":\["\\u003c/script\\u003e",.*"frames":"[^"]*","counted":false,"stacks":"[^"]*"}' packed.html
 	(cd "$ROOT" && browser_ready)
 	run node --input-type=module -e '
 import { openReport } from "'"$ROOT"'/tests/browser/lib.mjs";
