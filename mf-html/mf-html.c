@@ -270,22 +270,24 @@ static void write_data(struct output *out, struct report *r, const char *title,
 		output_write(out, buf_str(&r->meta), r->meta.len);
 	output_puts(out, "],");
 	buf_clear(&b);
+	uint32_t *place = packed ? xcalloc(r->frames.count + 1, sizeof *place) : NULL;
 	if (packed)
 		series_write_fields(&b, &r->series);
 	if (packed)
-		pack_frames(&b, &r->frames);
+		pack_frames(&b, &r->frames, place);
 	else
 		readable_frames(&b, &r->frames);
 	buf_printf(&b, ",\"counted\":%s,%s\"stacks\":%s",
 		   r->all_counted && r->nstacks ? "true" : "false", r->diff ? "\"diff\":true," : "",
 		   packed ? "\"" : "[");
 	if (packed)
-		pack_stacks(&b, r->nums, r->nums_len, r->diff ? 4 : 2);
+		pack_stacks(&b, r->nums, r->nums_len, r->diff ? 4 : 2, place);
 	else
 		readable_stacks(&b, r->nums, r->nums_len);
 	buf_adds(&b, packed ? "\"}" : "]}");
 	output_write(out, b.data, b.len);
 	buf_release(&b);
+	free(place);
 }
 
 /* The page template with its <!--MF:NAME--> markers filled in. */

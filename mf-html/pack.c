@@ -276,37 +276,119 @@ static void pack_names(struct buf *b, const struct intern *names, uint32_t *rank
 	intern_release(&params);
 }
 
-void pack_frames(struct buf *b, const struct intern *frames)
+/*
+ * The next character of text s (n bytes) at *i, which moves past it, as
+ * the browser reads the page (UTF-8 by the WHATWG decoder: each maximal
+ * part of a sequence that is not UTF-8 reads as one U+FFFD).
+ */
+static uint32_t page_char(const unsigned char *s, size_t n, size_t *i)
+{
+	unsigned char c = s[(*i)++], lo = 0x80, hi = 0xbf;
+	uint32_t ch;
+	int more;
+	if (c < 0x80)
+		return c;
+	if (c >= 0xc2 && c <= 0xdf)
+		more = 1, ch = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		more = 2, ch = c & 0x0f, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		more = 3, ch = c & 0x07, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0xfffd;
+	for (; more; more--, lo = 0x80, hi = 0xbf) {
+		if (*i == n || s[*i] < lo || s[*i] > hi)
+			return 0xfffd;	/* that byte starts the next character */
+		ch = ch << 6 | (s[(*i)++] & 0x3f);
+	}
+	return ch;
+}
+
+/*
+ * A character's place in JavaScript's order of strings, which compares
+ * UTF-16 code units: a character from U+10000 is two, the first from
+ * 0xd800, so it comes before U+E000..U+FFFF.
+ */
+static uint32_t page_order(uint32_t ch)
+{
+	return ch >= 0xe000 && ch <= 0xffff ? ch + 0x110000 : ch;
+}
+
+/* Texts s (n bytes) and t (m) as the page compares them: JavaScript's < on the strings it reads. */
+static int page_compare(const char *s, size_t n, const char *t, size_t m)
+{
+	const unsigned char *a = (const unsigned char *)s, *b = (const unsigned char *)t;
+	size_t i = 0, j = 0;
+	while (i < n && j < m) {
+		if (a[i] == b[j] && a[i] < 0x80) {
+			i++, j++;	/* the common case, ASCII, without decoding */
+			continue;
+		}
+		uint32_t x = page_order(page_char(a, n, &i)), y = page_order(page_char(b, m, &j));
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return (i < n) - (j < m);
+}
+
+static const struct intern *sort_frames;
+/* By text as the page compares them; of texts the page reads alike, the first seen. */
+static int by_page_text(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = page_compare(intern_str(sort_frames, x), intern_len(sort_frames, x),
+			     intern_str(sort_frames, y), intern_len(sort_frames, y));
+	return c ? c : (x > y) - (x < y);
+}
+
+/* The frames' ids in the order of their texts (by_page_text), and place[id] each one's place in it. */
+static uint32_t *frames_in_text_order(const struct intern *frames, uint32_t *place)
+{
+	uint32_t *order = xcalloc(frames->count + 1, sizeof *order);
+	for (size_t i = 0; i < frames->count; i++)
+		order[i] = (uint32_t)i;
+	sort_frames = frames;
+	qsort(order, frames->count, sizeof *order, by_page_text);
+	for (size_t i = 0; i < frames->count; i++)
+		place[order[i]] = (uint32_t)i;
+	return order;
+}
+
+void pack_frames(struct buf *b, const struct intern *frames, uint32_t *place)
 {
 	struct intern names = INTERN_INIT, files = INTERN_INIT;
 	struct buf codes = BUF_INIT;
 	/* Per frame: its name's id, its location code, its line. */
 	uint64_t *f = xcalloc(3 * frames->count + 1, sizeof *f);
-	for (size_t i = 0; i < frames->count; i++) {
+	uint32_t *order = frames_in_text_order(frames, place);
+	for (size_t k = 0; k < frames->count; k++) {
+		size_t i = order[k];
 		const char *text = intern_str(frames, (uint32_t)i), *loc;
 		size_t loc_len, file_len = 0;
 		size_t func_len = folded_frame_split(text, intern_len(frames, (uint32_t)i), &loc, &loc_len);
-		f[3 * i] = intern(&names, text, func_len);
+		f[3 * k] = intern(&names, text, func_len);
 		if (!loc_len)
 			continue;
 		int64_t line = location_line(loc, loc_len, &file_len);
 		uint64_t file = intern(&files, loc, line < 0 ? loc_len : file_len);
-		f[3 * i + 1] = 2 * file + (line < 0 ? 1 : 2);
-		f[3 * i + 2] = line < 0 ? 0 : (uint64_t)line;
+		f[3 * k + 1] = 2 * file + (line < 0 ? 1 : 2);
+		f[3 * k + 2] = line < 0 ? 0 : (uint64_t)line;
 	}
 	uint32_t *rank = xcalloc(names.count + 1, sizeof *rank);
 	pack_names(b, &names, rank);
-	for (size_t i = 0; i < frames->count; i++) {
-		pack_number(&codes, rank[f[3 * i]]);
-		pack_number(&codes, f[3 * i + 1]);
-		if (f[3 * i + 1] % 2 == 0 && f[3 * i + 1])
-			pack_number(&codes, f[3 * i + 2]);
+	pack_number(&codes, frames->count);
+	for (size_t k = 0; k < frames->count; k++) {
+		pack_number(&codes, rank[f[3 * k]]);
+		pack_number(&codes, f[3 * k + 1]);
+		if (f[3 * k + 1] % 2 == 0 && f[3 * k + 1])
+			pack_number(&codes, f[3 * k + 2]);
 	}
 	buf_addc(b, ',');
 	pack_table(b, "files", &files);
 	pack_field(b, "frames", &codes);
 	free(f);
 	free(rank);
+	free(order);
 	intern_release(&names);
 	intern_release(&files);
 }
@@ -335,12 +417,25 @@ static void pack_callee(struct buf *b, struct callees *c, uint64_t caller1, uint
 	}
 }
 
-void pack_stacks(struct buf *b, const uint64_t *nums, size_t n, size_t per_stack)
+/* Append the number of stacks of nums and of their new frames (the reader's array sizes). */
+static void pack_stack_counts(struct buf *b, const uint64_t *nums, size_t n, size_t per_stack)
+{
+	uint64_t stacks = 0, fresh = 0;
+	for (size_t i = 0; i < n; i += 2 + nums[i + 1] + per_stack) {
+		stacks++;
+		fresh += nums[i + 1];
+	}
+	pack_number(b, stacks);
+	pack_number(b, fresh);
+}
+
+void pack_stacks(struct buf *b, const uint64_t *nums, size_t n, size_t per_stack, const uint32_t *place)
 {
 	size_t count_cap = 0;
 	struct callees c = { HASH_INIT, NULL };
 	uint64_t *prev = NULL;	/* the frames of the stack before */
 	size_t prev_cap = 0;
+	pack_stack_counts(b, nums, n, per_stack);
 	for (size_t i = 0; i < n;) {
 		uint64_t shared = nums[i], fresh = nums[i + 1];
 		pack_number(b, shared);
@@ -348,14 +443,14 @@ void pack_stacks(struct buf *b, const uint64_t *nums, size_t n, size_t per_stack
 		i += 2;
 		prev = xgrow(prev, &prev_cap, shared + fresh, sizeof *prev);
 		for (uint64_t k = 0; k < fresh; k++, i++) {
-			uint64_t depth = shared + k, caller1 = depth ? prev[depth - 1] + 1 : 0;
-			if (nums[i] + 1 >= count_cap) {	/* room for it as a caller */
+			uint64_t depth = shared + k, caller1 = depth ? prev[depth - 1] + 1 : 0, id = place[nums[i]];
+			if (id + 1 >= count_cap) {	/* room for it as a caller */
 				size_t old = count_cap;
-				c.count = xgrow(c.count, &count_cap, nums[i] + 2, sizeof *c.count);
+				c.count = xgrow(c.count, &count_cap, id + 2, sizeof *c.count);
 				memset(c.count + old, 0, (count_cap - old) * sizeof *c.count);
 			}
-			pack_callee(b, &c, caller1, nums[i]);
-			prev[depth] = nums[i];
+			pack_callee(b, &c, caller1, id);
+			prev[depth] = id;
 		}
 		for (size_t k = 0; k < per_stack; k++)
 			pack_number(b, nums[i++]);

@@ -20,9 +20,16 @@
  * of the others) of one table, most used first; own parts sorted, each
  * without the characters it shares with the one before.
  *
- * A stack is, as in the readable form, SHARED frames of the one before it
- * and N new ones, then its values; each new frame is coded against its
- * caller: K > 0 is the K-th distinct callee that caller has had so far
+ * Frames are written in the order of their texts as the page compares
+ * them (JavaScript's < on the strings the browser reads from the page's
+ * UTF-8; texts it reads alike in the order first seen), so the page breaks
+ * ties between frames by their ids without making their texts; "frames"
+ * starts with their number.
+ *
+ * "stacks" starts with the number of stacks and of their new frames (the
+ * page sizes its arrays once); then a stack is, as in the readable form,
+ * SHARED frames of the one before it and N new ones, then its values;
+ * each new frame is coded against its caller: K > 0 is the K-th distinct callee that caller has had so far
  * (in the order they came), 0 a new callee, whose frame id follows.  A
  * call graph is narrow, so most frames take one character.
  */
@@ -42,13 +49,15 @@
 void pack_number(struct buf *b, uint64_t v);
 /*
  * Append "words":[...],"scopes":"...","params":"...","names":[...],
- * "nameparts":"...","files":[...],"frames":"..." for the frame table.
+ * "nameparts":"...","files":[...],"frames":"..." for the frame table;
+ * place (frames->count entries) gets each frame id's place in it.
  */
-void pack_frames(struct buf *b, const struct intern *frames);
+void pack_frames(struct buf *b, const struct intern *frames, uint32_t *place);
 /*
  * Append the stacks, given as the readable form's numbers (SHARED, N,
- * N frame ids, then per_stack values), packed, without quotes.
+ * N frame ids, then per_stack values), packed, without quotes; each frame
+ * id as its place given by pack_frames.
  */
-void pack_stacks(struct buf *b, const uint64_t *nums, size_t n, size_t per_stack);
+void pack_stacks(struct buf *b, const uint64_t *nums, size_t n, size_t per_stack, const uint32_t *place);
 
 #endif

@@ -100,7 +100,8 @@
    * interface of a packed page's (PackedFrames, page-pack.js): n, and for
    * frame i its text(i), func(i), loc(i); flags(), each frame's nameFlags
    * (FRAME_HIDDEN for its location too); mayBePython(), whether a location
-   * looks like a Python one.
+   * looks like a Python one; ranks(), each frame's place in the order of
+   * the texts (null when that is the frames' own order).
    */
   function ReadableFrames(texts) {
     this.n = texts.length;
@@ -118,6 +119,14 @@
   };
   ReadableFrames.prototype.mayBePython = function () {
     return this.parts.some(function (p) { return PYTHON_LOC.test(p.loc); });
+  };
+  /* Frames of one text share a place: the tree then keeps such siblings in the order it made them. */
+  ReadableFrames.prototype.ranks = function () {
+    var texts = this.texts, order = new Array(this.n), rank = new Int32Array(this.n), i;
+    for (i = 0; i < this.n; i++) order[i] = i;
+    order.sort(function (a, b) { return texts[a] < texts[b] ? -1 : texts[a] > texts[b] ? 1 : 0; });
+    for (i = 1; i < this.n; i++) rank[order[i]] = texts[order[i]] === texts[order[i - 1]] ? rank[order[i - 1]] : i;
+    return rank;
   };
 
   /*
@@ -279,13 +288,14 @@
    * hidden: "Hide irrelevant frames" hides it; cpython: it is CPython's
    * own, hidden in a report with Python frames (markPython), and then,
    * unless another rule hides it (withPython), only in the stacks with
-   * Python frames (buildTree).  flags: the frame's (table.flags()).
+   * Python frames (buildTree).  flags: the frame's (table.flags()); rank:
+   * its place in the order of texts (table.ranks()).
    */
-  function makeFrame(table, i, flags, userHidden, index) {
+  function makeFrame(table, i, flags, userHidden, index, rank) {
     var th = flags & FRAME_THREAD ? THREAD_FRAME.exec(table.text(i)) : null;
-    if (th) return new Frame(table, i, 'thread ' + th[1], th[2] || '', false, KIND_THREAD, Number(th[1]));
+    if (th) return new Frame(table, i, 'thread ' + th[1], th[2] || '', false, KIND_THREAD, Number(th[1]), rank);
     var hidden = userHidden || (flags & FRAME_HIDDEN) !== 0;
-    return new Frame(table, i, null, null, hidden, flags & FRAME_TOO_DEEP ? KIND_SYSTEM : index, -1);
+    return new Frame(table, i, null, null, hidden, flags & FRAME_TOO_DEEP ? KIND_SYSTEM : index, -1, rank);
   }
 
   /*
@@ -297,13 +307,16 @@
    * is there, or a location may be Python's; page-window.js works out the
    * rest after the first paint).  A thread frame's func and loc are given
    * (fn, lc: "thread N" and its name).  k: the frameKind result, or the
-   * module index to make it from.
+   * module index to make it from.  rank: its place in the order of the
+   * frames' texts, by which the tree orders siblings of equal width
+   * without making their texts (orderKids).
    */
   var KIND_THREAD = { kind: 'thread', python: false, cpython: false };
   var KIND_SYSTEM = { kind: 'system', python: false, cpython: false };
-  function Frame(table, i, fn, lc, hidden, k, thread) {
+  function Frame(table, i, fn, lc, hidden, k, thread, rank) {
     this.table = table;
     this.i = i;
+    this.rank = rank;
     this.t = null;
     this.fn = fn;
     this.lc = lc;
@@ -436,22 +449,19 @@
    * pool[off[s] .. off[s + 1]); its value, count (and in a diff before,
    * beforeCount); python[s] (markPython) whether it has a Python frame;
    * maxDepth the most frames of any.  No object or array per stack: the
-   * tree is built from them in one pass (buildTree).
+   * tree is built from them in one pass (buildTree).  The arrays are made
+   * once, for the n stacks and np new frames the data says it holds.
    */
-  function StackList(diff) {
+  function StackList(diff, n, np) {
     this.n = 0; this.np = 0; this.maxDepth = 0; this.python = null; this.diff = diff;
-    this.shared = new Int32Array(1024); this.off = new Int32Array(1025); this.pool = new Int32Array(4096);
-    this.value = new Float64Array(1024); this.count = new Float64Array(1024);
-    this.before = diff ? new Float64Array(1024) : null; this.beforeCount = diff ? new Float64Array(1024) : null;
+    this.shared = new Int32Array(n); this.off = new Int32Array(n + 1); this.pool = new Int32Array(np);
+    this.value = new Float64Array(n); this.count = new Float64Array(n);
+    this.before = diff ? new Float64Array(n) : null; this.beforeCount = diff ? new Float64Array(n) : null;
   }
-  /* Room for one more stack of n new frames; the offset of its first. */
+  /* One more stack of n new frames; the offset of its first. */
   StackList.prototype.start = function (shared, n) {
-    var cap = this.shared.length, self = this;
-    if (this.n === cap) ['shared', 'value', 'count', 'before', 'beforeCount'].forEach(function (k) {
-      if (self[k]) self[k] = grown(self[k], cap * 2);
-    });
-    if (this.n + 1 === this.off.length) this.off = grown(this.off, cap * 2 + 1);
-    if (this.np + n > this.pool.length) this.pool = grown(this.pool, Math.max(this.pool.length * 2, this.np + n));
+    if (this.n === this.shared.length || this.np + n > this.pool.length)
+      throw new Error('the page data holds more stacks or frames than it says');
     if (shared + n > this.maxDepth) this.maxDepth = shared + n;
     this.shared[this.n] = shared;
     return this.np;
@@ -464,12 +474,10 @@
     if (this.diff) { this.before[this.n] = before; this.beforeCount[this.n] = beforeCount; }
     this.off[++this.n] = np;
   };
-  /* The arrays cut to what they hold. */
+  /* The list, once every stack is in. */
   StackList.prototype.done = function () {
-    var n = this.n, self = this;
-    ['shared', 'value', 'count', 'before', 'beforeCount'].forEach(function (k) { if (self[k]) self[k] = self[k].subarray(0, n); });
-    this.off = this.off.subarray(0, n + 1);
-    this.pool = this.pool.subarray(0, this.np);
+    if (this.n !== this.shared.length || this.np !== this.pool.length)
+      throw new Error('the page data holds fewer stacks or frames than it says');
     return this;
   };
 
@@ -497,7 +505,12 @@
   /* Stacks come prefix-compressed: shared, n, n frame ids, value, count
      (a diff: then before, count before; page-diff.js). */
   function readStacks(a, diff, nframes) {
-    var st = new StackList(diff), i = 0, prevLen = 0;
+    var per = diff ? 4 : 2, stacks = 0, fresh = 0, i;
+    /* How many stacks and new frames, for StackList's arrays. */
+    for (i = 0; i + 1 < a.length && a[i + 1] >= 0; i += 2 + a[i + 1] + per) { stacks++; fresh += a[i + 1]; }
+    if (i !== a.length) throw new Error('the page data has a stack cut short');
+    var st = new StackList(diff, stacks, fresh), prevLen = 0;
+    i = 0;
     while (i < a.length) {
       var shared = a[i++], n = a[i++], np = st.start(shared, n);
       if (!(shared <= prevLen)) throw new Error('the page data shares more frames than the stack before has');
@@ -530,8 +543,8 @@
     /* The readable form, or the packed one of large pages (page-pack.js). */
     var packed = typeof d.frames === 'string', table = packed ? new PackedFrames(d) : new ReadableFrames(d.frames);
     var extra = extraHidden(table, Array.isArray(d.hide) ? d.hide : [], warnings);
-    var index = moduleIndex(m.modules), flags = table.flags(), frames = new Array(table.n);
-    for (var i = 0; i < table.n; i++) frames[i] = makeFrame(table, i, flags[i], extra[i] === 1, index);
+    var index = moduleIndex(m.modules), flags = table.flags(), rank = table.ranks(), frames = new Array(table.n);
+    for (var i = 0; i < table.n; i++) frames[i] = makeFrame(table, i, flags[i], extra[i] === 1, index, rank ? rank[i] : i);
     var diff = d.diff === true;
     var st = packed ? unpackStacks(d.stacks, diff, frames.length) : readStacks(d.stacks, diff, frames.length);
     var hasPython = markPython(frames, table, st, index);

@@ -92,32 +92,39 @@
   };
 
   /*
-   * The frames of a packed page, each its name's index, its location's
-   * code (0 none, 2*FILE+1 the file, 2*FILE+2 FILE:LINE) and line, its
-   * strings made when asked for (the same interface as ReadableFrames,
-   * page-model.js).  The flags that decide which frames are hidden are
-   * worked out once per name and per file, not per frame.
+   * The frames of a packed page (their number first), each its name's
+   * index, its location's code (0 none, 2*FILE+1 the file, 2*FILE+2
+   * FILE:LINE) and line, its strings made when asked for (the same
+   * interface as ReadableFrames, page-model.js).  The flags that decide
+   * which frames are hidden are worked out once per name and per file, not
+   * per frame.  mf-html wrote the frames in the order of their texts
+   * (pack.h).
    */
   function PackedFrames(d) {
-    var r = new PackReader(d.frames), names = new PackedNames(d), nn = names.own.length;
-    var files = Array.isArray(d.files) ? d.files : [], n = 0;
+    var r = new PackReader(typeof d.frames === 'string' ? d.frames : ''), names = new PackedNames(d), nn = names.own.length;
+    var files = Array.isArray(d.files) ? d.files : [], n = 0, all = r.more() ? r.next() : 0;
     for (var f = 0; f < files.length; f++) packEntry(files, f);
-    var name = new Int32Array(1024), code = new Int32Array(1024), line = new Int32Array(1024);
+    /* Each frame takes two characters or more. */
+    if (!(all <= r.s.length / 2)) throw new Error('the packed page data has fewer frames than it says');
+    var name = new Int32Array(all), code = new Int32Array(all), line = new Int32Array(all);
     while (r.more()) {
-      if (n === name.length) { name = grown(name, 2 * n); code = grown(code, 2 * n); line = grown(line, 2 * n); }
+      if (n === all) throw new Error('the packed page data has more frames than it says');
       var nm = r.next(), c = r.next();
       if (!(nm < nn && c <= 2 * files.length)) throw new Error('the packed page data names an entry its tables do not have');
       name[n] = nm;
       code[n] = c;
       line[n++] = c && c % 2 === 0 ? r.next() : 0;
     }
+    if (n !== all) throw new Error('the packed page data has fewer frames than it says');
     this.n = n;
     this.names = names;
     this.files = files;
-    this.name = name.subarray(0, n);
-    this.code = code.subarray(0, n);
-    this.line = line.subarray(0, n);
+    this.name = name;
+    this.code = code;
+    this.line = line;
   }
+  /* The frames' own order is that of their texts. */
+  PackedFrames.prototype.ranks = function () { return null; };
   PackedFrames.prototype.func = function (i) { return this.names.name(this.name[i]); };
   PackedFrames.prototype.loc = function (i) {
     var c = this.code[i];
@@ -156,13 +163,18 @@
   };
 
   /*
-   * The stacks of a packed "stacks" string: SHARED, N, N frame codes, the
-   * values.  A frame code K > 0 is the K-th distinct callee of the frame
-   * before it (of the root for a stack's first frame), 0 a new callee
-   * whose id follows.
+   * The stacks of a packed "stacks" string: the number of stacks and of
+   * their new frames, then per stack SHARED, N, N frame codes, the values.
+   * A frame code K > 0 is the K-th distinct callee of the frame before it
+   * (of the root for a stack's first frame), 0 a new callee whose id
+   * follows.
    */
   function unpackStacks(s, diff, nframes) {
-    var r = new PackReader(s), st = new StackList(diff), fr = new Int32Array(64), callees = [], prevLen = 0;
+    s = typeof s === 'string' ? s : '';
+    var r = new PackReader(s), stacks = r.more() ? r.next() : 0, fresh = r.more() ? r.next() : 0;
+    /* Each stack takes four characters or more, each new frame one or more. */
+    if (!(stacks <= s.length / 4 && fresh <= s.length)) throw new Error('the packed page data has fewer stacks than it says');
+    var st = new StackList(diff, stacks, fresh), fr = new Int32Array(64), callees = [], prevLen = 0;
     /* One list per caller (the root first), made up front: an array filled at random large indexes is a slow sparse one. */
     for (var c = 0; c <= nframes; c++) callees.push(null);
     while (r.more()) {

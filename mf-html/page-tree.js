@@ -258,8 +258,8 @@
     var total = t.total, f = t.f, n = t.n, kidN = t.kidN, firstKid = t.firstKid, nextKid = t.nextKid;
     var byWidth = function (a, b) {
       if (total[a] !== total[b]) return total[b] - total[a];
-      var ta = frames[f[a]].text, tb = frames[f[b]].text;
-      return ta < tb ? -1 : ta > tb ? 1 : 0;
+      /* By text, through each frame's place in the order of texts: no text is made. */
+      return frames[f[a]].rank - frames[f[b]].rank;
     };
     var kids = t.kids = new Int32Array(Math.max(n - 1, 0)), kidStart = t.kidStart = firstKid, x = t.x = new Float64Array(n);
     /* Sorted in a plain array, used again: a subarray per node costs more than its sort. */
