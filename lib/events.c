@@ -186,6 +186,13 @@ static const char *allocator_field(const struct input *in, const struct fields *
 	input_error(in, "unknown ALLOCATOR '%s'", printable(fs->f[i], fs->len[i]));
 }
 
+/* The ring, made by the first a record's path (read_alloc or next_record). */
+static void make_ring(struct ev_reader *r)
+{
+	if (!r->priv.recent)
+		r->priv.recent = xcalloc(EV_RECENT, sizeof *r->priv.recent);
+}
+
 static inline void add_live(struct ev_reader *r, struct ev *ev);
 static void free_live(struct ev_reader *r, struct ev *ev);
 
@@ -209,20 +216,23 @@ static void read_alloc(struct ev_reader *r, struct ev *ev)
 		if (fs.n == 4)
 			ev->allocator = allocator_field(&r->in, &fs, 3);
 	}
+	make_ring(r);
 	add_live(r, ev);
 }
 
-/* The allocation in ev (thread, stack, size, allocator) becomes live.  Inlined: the hot path's. */
+/*
+ * The allocation in ev (thread, stack, size, allocator) becomes live;
+ * make_ring() was called.  Inlined: the hot path's.
+ */
 static inline __attribute__((always_inline)) void add_live(struct ev_reader *r, struct ev *ev)
 {
-	if (r->heap + ev->size < r->heap || r->total_bytes + ev->size < r->total_bytes)
+	/* The heap is never more than the total: the total's overflow is the heap's too. */
+	if (r->total_bytes + ev->size < r->total_bytes)
 		input_error(&r->in, "total heap size overflows 64 bits");
 	r->heap += ev->size;
 	r->total_bytes += ev->size;
 	ev->alloc_id = ++r->nallocs;
 
-	if (!r->priv.recent)
-		r->priv.recent = xcalloc(EV_RECENT, sizeof *r->priv.recent);
 	struct ev_recent *e = &r->priv.recent[ev->alloc_id & (EV_RECENT - 1)];
 	if (e->stack_index1)
 		keep_older(r, ev->alloc_id - EV_RECENT, e);
@@ -443,18 +453,17 @@ static inline int chunk_field(const char **p, uint64_t *v)
 enum { FAST_LINE = 1 + 3 * 21 + 1 };
 
 /*
- * ev for an 'a' or 'f' record, every field 0 but these: field by field,
- * as the compiler makes "rep stos" or "rep movs" of a whole struct, slow
- * for one this small.
+ * ev for an 'a' or 'f' record, field by field, as the compiler makes
+ * "rep stos" or "rep movs" of a whole struct, slow for one this small:
+ * here the fields neither record has; fast_record() sets the others, and
+ * those the record does not have to 0, each once.
  */
 static inline void fast_event(struct ev *ev, int type, uint64_t thread)
 {
-	_Static_assert(sizeof(struct ev) == 104, "fast_event sets every field of struct ev");
+	_Static_assert(sizeof(struct ev) == 104, "fast_record sets every field of struct ev");
 	ev->type = type;
 	ev->thread = (uint32_t)thread;
-	ev->stack = ev->size = ev->count = ev->alloc_id = ev->alloc_time_ms = 0;
-	ev->stack_index = ev->alloc_thread = 0;
-	ev->allocator = NULL;
+	ev->count = 0;
 	ev->heap = ev->rss = 0;
 }
 
@@ -468,7 +477,7 @@ static inline void fast_event(struct ev *ev, int type, uint64_t thread)
 static int fast_record(struct ev_reader *r, struct ev *ev)
 {
 	const char *line = input_peek(&r->in, FAST_LINE), *p = line;
-	if (!p || r->aggregate || r->ended || (p[0] != 'a' && p[0] != 'f'))
+	if (!p || (p[0] != 'a' && p[0] != 'f'))
 		return 0;
 	p++;
 	/* FAST_LINE bytes are there: 8 past the third field's space are. */
@@ -478,19 +487,22 @@ static int fast_record(struct ev_reader *r, struct ev *ev)
 	if (line[0] == 'a') {
 		if (!chunk_field(&p, &size) || !fast_stack(r, v) || *p != '\n')
 			return 0;
+		input_take(&r->in, p);
 		fast_event(ev, EV_ALLOC, thread);
 		ev->stack = v;
 		ev->stack_index = r->priv.stack_direct[v] - 1;
 		ev->size = size;
 		ev->allocator = allocators[0];
-		input_take(&r->in, p);
-		add_live(r, ev);
+		ev->alloc_time_ms = ev->alloc_thread = 0;
+		add_live(r, ev);	/* alloc_id */
 	} else {
 		if (*p != '\n')
 			return 0;
 		input_take(&r->in, p);
 		fast_event(ev, EV_FREE, thread);
+		ev->allocator = NULL;
 		ev->alloc_id = from_latest(r, v);
+		/* stack, stack_index, size, alloc_time_ms, alloc_thread (or an error) */
 		free_live(r, ev);
 	}
 	ev->time_ms = r->now_ms;
@@ -499,10 +511,9 @@ static int fast_record(struct ev_reader *r, struct ev *ev)
 
 /*
  * ev_next() but for its fast path (fast_record() has failed, or allocations
- * an X record ended are to come): kept out of line, so that the fast
- * path saves and restores only the few registers it uses.
+ * an X record ended are to come).
  */
-__attribute__((noinline)) static int next_record(struct ev_reader *r, struct ev *ev)
+static int general_record(struct ev_reader *r, struct ev *ev)
 {
 	/* A copy, not memset: the compiler's "rep stos" is slow for one small struct. */
 	static const struct ev zero;
@@ -577,9 +588,23 @@ __attribute__((noinline)) static int next_record(struct ev_reader *r, struct ev 
 	return 1;
 }
 
+/*
+ * general_record(), then whether the fast path may be tried next: only
+ * this path changes what that depends on.  Kept out of line, so that the
+ * fast path saves and restores only the few registers it uses.
+ */
+__attribute__((noinline)) static int next_record(struct ev_reader *r, struct ev *ev)
+{
+	int got = general_record(r, ev);
+	r->priv.fast = !r->aggregate && !r->ended && r->priv.gone_next >= r->priv.ngone;
+	if (r->priv.fast)
+		make_ring(r);
+	return got;
+}
+
 int ev_next(struct ev_reader *r, struct ev *ev)
 {
-	if (r->priv.gone_next >= r->priv.ngone && fast_record(r, ev))
+	if (r->priv.fast && fast_record(r, ev))
 		return 1;
 	return next_record(r, ev);
 }

@@ -134,6 +134,9 @@ struct ev_reader {
 		size_t nexecs, cap_execs;
 		uint64_t *gone;
 		size_t ngone, gone_next, cap_gone;
+		/* ev_next may try its fast path: a full capture not ended,
+		 * no allocations of an X record to end (set by its slow path) */
+		int fast;
 	} priv;
 };
 

@@ -52,6 +52,7 @@ struct slot {
 	char *data;
 	size_t len;
 	enum source_status status;
+	int has_nul;		/* data holds a NUL byte (looked for by the thread) */
 };
 
 struct input_source {
@@ -291,6 +292,9 @@ static void *decompress_ahead(void *arg)
 		struct slot *slot = &s->slots[(s->first + s->nfilled) % SLOTS];
 		pthread_mutex_unlock(&s->lock);
 		slot->status = fill(s, slot->data, SLOT_BYTES, &slot->len);
+		/* Here, where the text is still in this core's cache, rather
+		 * than in the line reader's thread, the busier of the two. */
+		slot->has_nul = memchr(slot->data, '\0', slot->len) != NULL;
 		pthread_mutex_lock(&s->lock);
 		s->nfilled++;
 		pthread_cond_broadcast(&s->changed);
@@ -317,8 +321,12 @@ static void start_thread(struct input_source *s)
 		free(s->slots[i].data);
 }
 
-/* Hand back the slot read so far and take the next one, waiting for it. */
-static enum source_status take_slot(struct input_source *s, char **data, size_t *len)
+/*
+ * Hand back the slot read so far and take the next one, waiting for it:
+ * its text, and whether that holds a NUL byte.
+ */
+static enum source_status take_slot(struct input_source *s, char **data, size_t *len,
+				    int *has_nul)
 {
 	pthread_mutex_lock(&s->lock);
 	if (s->holding) {
@@ -334,6 +342,7 @@ static enum source_status take_slot(struct input_source *s, char **data, size_t 
 	pthread_mutex_unlock(&s->lock);
 	*data = slot->data;
 	*len = slot->len;
+	*has_nul = slot->has_nul;
 	return slot->status;
 }
 
@@ -343,16 +352,19 @@ static int refill(struct input *in)
 	struct input_source *s = in->src;
 	size_t n = 0;
 	enum source_status st;
+	int has_nul = 0;
 	if (in->eof)
 		return 0;
 	if (use_thread && !s->threaded && s->compressed && s->made >= THREAD_AFTER)
 		start_thread(s);
 	if (s->threaded) {
-		st = take_slot(s, &in->buf, &n);
+		st = take_slot(s, &in->buf, &n, &has_nul);
 	} else {
 		st = fill(s, s->chunk, CHUNK, &n);
 		in->buf = s->chunk;
 		s->made += n;
+		/* One scan per chunk instead of one per line: lines are checked only if it has one. */
+		has_nul = memchr(in->buf, '\0', n) != NULL;
 	}
 	if (st == SOURCE_ERROR)
 		die("%s:%lu: %s", in->name, in->lineno + 1, s->error);
@@ -362,8 +374,7 @@ static int refill(struct input *in)
 	}
 	in->bufpos = 0;
 	in->buflen = n;
-	/* One scan per chunk instead of one per line: lines are checked only if it has one. */
-	in->chunk_has_nul = memchr(in->buf, '\0', in->buflen) != NULL;
+	in->chunk_has_nul = has_nul;
 	return 1;
 }
 

@@ -78,9 +78,11 @@ void input_unget(struct input *in);
  * newline first: the text after the line last returned, if the chunk at
  * hand holds at least need bytes of it (and no line was pushed back);
  * NULL otherwise, and input_getline() reads on.  Having found the line's
- * newline at nl, the parser takes it with input_take(): the line becomes
- * in->line, as if input_getline() had returned it.  A line a parser takes
- * so must not hold a NUL byte (a parser of digits and spaces never does).
+ * newline at nl, the parser takes it with input_take(): the line is
+ * counted (input_error() names it) and the next line starts after nl, but
+ * in->line and in->len are left as they were, as the parser has them
+ * (and input_unget() must not follow).  A line a parser takes so must not
+ * hold a NUL byte (a parser of digits and spaces never does).
  */
 static inline const char *input_peek(const struct input *in, size_t need)
 {
@@ -91,11 +93,7 @@ static inline const char *input_peek(const struct input *in, size_t need)
 
 static inline void input_take(struct input *in, const char *nl)
 {
-	char *start = in->buf + in->bufpos;
-	in->len = (size_t)(nl - start);
-	start[in->len] = '\0';
-	in->line = start;
-	in->bufpos += in->len + 1;
+	in->bufpos = (size_t)(nl + 1 - in->buf);
 	in->lineno++;
 }
 

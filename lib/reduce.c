@@ -48,6 +48,7 @@ static void reserve(struct stacktab *t, size_t i)
 	memset(t->bytes + old, 0, (cap - old) * sizeof *t->bytes);
 	memset(t->count + old, 0, (cap - old) * sizeof *t->count);
 	t->cap = cap;
+	t->direct = t->split_threads ? 0 : cap;
 }
 
 size_t stacktab_slot_new(struct stacktab *t, uint32_t thread, uint64_t stack,

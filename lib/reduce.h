@@ -43,6 +43,7 @@ struct stacktab {
 	uint32_t *thread;	/* slot -> thread number (0 unless split) */
 	uint64_t *bytes, *count;	/* zero when a slot is created */
 	size_t n, cap;		/* slots used (upper bound), allocated */
+	size_t direct;		/* cap unless split: a stack index below it may be its slot */
 };
 
 void stacktab_init(struct stacktab *t, int split_threads);
@@ -59,7 +60,7 @@ size_t stacktab_slot_new(struct stacktab *t, uint32_t thread, uint64_t stack,
 static inline size_t stacktab_slot(struct stacktab *t, uint32_t thread, uint64_t stack,
 				   uint32_t stack_index)
 {
-	if (!t->split_threads && stack_index < t->cap && t->stack[stack_index])
+	if (stack_index < t->direct && t->stack[stack_index])
 		return stack_index;
 	return stacktab_slot_new(t, thread, stack, stack_index);
 }
