@@ -211,18 +211,60 @@ static void read_folded(struct report *r, const char *path)
 	folded_close(&fr);
 }
 
-/* Write text with &, <, >, " as entities: --title goes into the markup. */
+/*
+ * Write text with &, <, >, " as entities: --title goes into the markup.
+ * A character from U+0080 is written as its number (&#xHEX;), so the page
+ * stays ASCII (write_ascii says why).
+ */
 static void write_html_text(struct output *out, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		if ((unsigned char)s[i] >= 0x80) {
+			char ref[16];
+			uint32_t ch = page_char((const unsigned char *)s, n, &i);
+			output_write(out, ref, (size_t)snprintf(ref, sizeof ref, "&#x%x;", (unsigned)ch));
+			continue;
+		}
+		switch (s[i]) {
 		case '&': output_puts(out, "&amp;"); break;
 		case '<': output_puts(out, "&lt;"); break;
 		case '>': output_puts(out, "&gt;"); break;
 		case '"': output_puts(out, "&quot;"); break;
-		default: output_write(out, s, 1);
+		default: output_write(out, s + i, 1);
 		}
+		i++;
 	}
+}
+
+/*
+ * Write the data block (JSON) as ASCII: each character from U+0080 as a
+ * \uXXXX escape (two, a surrogate pair, above U+FFFF), the character the
+ * browser would read from its UTF-8.  Such bytes are only ever inside JSON
+ * strings, where the escape reads as that character.  One byte from 0x80
+ * anywhere makes Chromium hold the whole page, data and script, as
+ * two-byte text, which costs about 40 ms of decoding a megabyte.
+ */
+static void write_ascii(struct output *out, const char *s, size_t n)
+{
+	size_t run = 0, i = 0;
+	while (i < n) {
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		output_write(out, s + run, i - run);
+		uint32_t ch = page_char((const unsigned char *)s, n, &i);
+		char esc[16];
+		if (ch >= 0x10000)
+			snprintf(esc, sizeof esc, "\\u%04x\\u%04x", 0xd800 + ((ch - 0x10000) >> 10),
+				 0xdc00 + ((ch - 0x10000) & 0x3ff));
+		else
+			snprintf(esc, sizeof esc, "\\u%04x", ch);
+		output_puts(out, esc);
+		run = i;
+	}
+	output_write(out, s + run, n - run);
 }
 
 /* The readable form: "frames":[TEXT,...] and the stacks' numbers in decimal. */
@@ -262,14 +304,12 @@ static void write_data(struct output *out, struct report *r, const char *title,
 		json_quote(&b, hide[i], strlen(hide[i]));
 	}
 	buf_adds(&b, "],\"meta\":[");
-	output_write(out, b.data, b.len);
 	int packed = r->nstacks >= PACK_MIN_STACKS;
 	if (packed)
-		series_write_meta(out, &r->series, buf_str(&r->meta), r->meta.len);
+		series_write_meta(&b, &r->series, buf_str(&r->meta), r->meta.len);
 	else
-		output_write(out, buf_str(&r->meta), r->meta.len);
-	output_puts(out, "],");
-	buf_clear(&b);
+		buf_add(&b, buf_str(&r->meta), r->meta.len);
+	buf_adds(&b, "],");
 	uint32_t *place = packed ? xcalloc(r->frames.count + 1, sizeof *place) : NULL;
 	if (packed)
 		series_write_fields(&b, &r->series);
@@ -285,7 +325,7 @@ static void write_data(struct output *out, struct report *r, const char *title,
 	else
 		readable_stacks(&b, r->nums, r->nums_len);
 	buf_adds(&b, packed ? "\"}" : "]}");
-	output_write(out, b.data, b.len);
+	write_ascii(out, b.data, b.len);
 	buf_release(&b);
 	free(place);
 }

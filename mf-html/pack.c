@@ -276,12 +276,7 @@ static void pack_names(struct buf *b, const struct intern *names, uint32_t *rank
 	intern_release(&params);
 }
 
-/*
- * The next character of text s (n bytes) at *i, which moves past it, as
- * the browser reads the page (UTF-8 by the WHATWG decoder: each maximal
- * part of a sequence that is not UTF-8 reads as one U+FFFD).
- */
-static uint32_t page_char(const unsigned char *s, size_t n, size_t *i)
+uint32_t page_char(const unsigned char *s, size_t n, size_t *i)
 {
 	unsigned char c = s[(*i)++], lo = 0x80, hi = 0xbf;
 	uint32_t ch;

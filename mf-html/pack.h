@@ -60,4 +60,11 @@ void pack_frames(struct buf *b, const struct intern *frames, uint32_t *place);
  */
 void pack_stacks(struct buf *b, const uint64_t *nums, size_t n, size_t per_stack, const uint32_t *place);
 
+/*
+ * The next character of text s (n bytes) at *i, which moves past it, as
+ * the browser reads the page (UTF-8 by the WHATWG decoder: each maximal
+ * part of a sequence that is not UTF-8 reads as one U+FFFD).
+ */
+uint32_t page_char(const unsigned char *s, size_t n, size_t *i);
+
 #endif

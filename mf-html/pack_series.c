@@ -204,19 +204,19 @@ static int dropped(const struct series_pack *s, const struct series_drop *d)
 }
 
 /* Part of the meta text: a leading comma goes when nothing was written before it. */
-static void write_part(struct output *out, const char *p, size_t n, int *any)
+static void write_part(struct buf *b, const char *p, size_t n, int *any)
 {
 	if (!*any && n && *p == ',') {
 		p++;
 		n--;
 	}
 	if (n) {
-		output_write(out, p, n);
+		buf_add(b, p, n);
 		*any = 1;
 	}
 }
 
-void series_write_meta(struct output *out, const struct series_pack *s, const char *meta, size_t len)
+void series_write_meta(struct buf *b, const struct series_pack *s, const char *meta, size_t len)
 {
 	size_t at = 0;
 	int any = 0;
@@ -225,10 +225,10 @@ void series_write_meta(struct output *out, const struct series_pack *s, const ch
 		if (!dropped(s, d))
 			continue;
 		/* An entry is [start, end) with its leading comma, if any. */
-		write_part(out, meta + at, d->start - at, &any);
+		write_part(b, meta + at, d->start - at, &any);
 		at = d->end;
 	}
-	write_part(out, meta + at, len - at, &any);
+	write_part(b, meta + at, len - at, &any);
 }
 
 static void write_field(struct buf *b, int *first, const char *key, const struct buf *packed)

@@ -71,8 +71,8 @@ struct series_pack {
  */
 void series_note(struct series_pack *s, const char *key, const char *json, size_t stack,
 		 size_t start, size_t end);
-/* Write the meta text (entries separated by commas) without the entries packed. */
-void series_write_meta(struct output *out, const struct series_pack *s, const char *meta, size_t len);
+/* Append the meta text (entries separated by commas) without the entries packed. */
+void series_write_meta(struct buf *b, const struct series_pack *s, const char *meta, size_t len);
 /* Append "series":{...}, (nothing when nothing was packed). */
 void series_write_fields(struct buf *b, const struct series_pack *s);
 void series_release(struct series_pack *s);

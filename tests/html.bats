@@ -560,3 +560,33 @@ for (const file of process.argv.slice(1)) {
 	[ "$output" = '<root> 0, main 1, two 2, x 3, y 3, B 2, a 2, b 2, f 2, f (a.c:10) 2, f (a.c:9) 2, z 2, \u00e9 2, \ud83d\ude00 2, \ue000 2, \ufffdq 2, k1 3, \ufffdq 2, k2 3
 <root> 0, zpad 1, pad_0 2, pad_1 2, pad_10 2, pad_100 2, main 1, two 2, x 3, y 3, B 2, a 2, b 2, f 2, f (a.c:10) 2, f (a.c:9) 2, z 2, \u00e9 2, \ud83d\ude00 2, \ue000 2, \ufffdq 2, k1 3, \ufffdq 2, k2 3' ]
 }
+
+# The page writes every character from U+0080 as an escape (\uXXXX in its
+# data, &#xHEX; in its markup): the browser must read the very characters
+# the UTF-8 would have given, bytes that are not UTF-8 as U+FFFD.
+# bats test_tags=browser
+@test "browser: a page of other characters, written as escapes, reads them as UTF-8 would: frames, title, command, packed and readable" {
+	cd "$BATS_TEST_TMPDIR"
+	printf '%b\n' '# format="mf-folded/1"' '# reducer="peak"' '# argv=["caf\xc3\xa9","\xe2\x82"]' \
+		'main;\xc3\xa9t\xc3\xa9;\xf0\x9f\x98\x80 10' 'main;\xff\xe2\x82 5' > u.folded
+	"$BIN/mf-html" --title "$(printf 'caf\xc3\xa9 \xf0\x9f\x98\x80')" -o titled.html u.folded
+	"$BIN/mf-html" -o readable.html u.folded
+	awk '1; END { for (i = 0; i < 1000; i++) printf "pad;\303\251_%d 1\n", i }' u.folded > u2.folded
+	"$BIN/mf-html" -o packed.html u2.folded
+	(cd "$ROOT" && browser_ready)
+	run node --input-type=module -e '
+import { openReport } from "'"$ROOT"'/tests/browser/lib.mjs";
+const ascii = (s) => s.replace(/[^\x20-\x7e]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+for (const file of process.argv.slice(1)) {
+	const r = await openReport(file);
+	const got = await r.page.evaluate(() => [document.title, document.getElementById("mf-title").textContent,
+		window.mf.frames().slice(0, 6).map((f) => f.frame).join(",")].join(" | "));
+	if (r.problems.length) console.log(r.problems.join("\n"));
+	console.log(ascii(got));
+	await r.close();
+}
+' "$BATS_TEST_TMPDIR/titled.html" "$BATS_TEST_TMPDIR/readable.html" "$BATS_TEST_TMPDIR/packed.html"
+	[ "$output" = 'caf\u00e9 \ud83d\ude00 | caf\u00e9 \ud83d\ude00 | <root>,main,\u00e9t\u00e9,\ud83d\ude00,\ufffd\ufffd
+Peak memory: '"'"'caf\u00e9'"'"' '"'"'\ufffd'"'"' | mf \u2014 peak memory flame graph | <root>,main,\u00e9t\u00e9,\ud83d\ude00,\ufffd\ufffd
+Peak memory: '"'"'caf\u00e9'"'"' '"'"'\ufffd'"'"' | mf \u2014 peak memory flame graph | <root>,pad,\u00e9_0,\u00e9_1,\u00e9_10,\u00e9_100' ]
+}

@@ -410,11 +410,20 @@ if (r.problems.length) { console.error(r.problems.join("\n")); process.exit(1); 
 
 # ------------------------------------------------------------ page bytes
 
-@test "mf-html: the page of an ASCII input is ASCII throughout (one other byte makes chromium decode all of it as two-byte text)" {
+@test "mf-html: a page is ASCII throughout, whatever its input (one other byte makes chromium decode all of it as two-byte text)" {
 	printf '# format="mf-folded/1"\n# reducer="peak"\nmain;f 10\n' > "$BATS_TEST_TMPDIR/p.folded"
 	"$BIN/mf-html" -o "$BATS_TEST_TMPDIR/p.html" "$BATS_TEST_TMPDIR/p.folded"
-	for page in "$BATS_TEST_TMPDIR/p.html" "$R/basic.peak.html" "$R/basic.leaks.html"; do
+	# Other characters, and bytes that are not UTF-8, in frames, metadata
+	# and the title, on a readable page and a packed one.
+	printf '%b\n' '# format="mf-folded/1"' '# reducer="peak"' '# argv=["caf\xc3\xa9"]' \
+		'main;\xc3\xa9t\xc3\xa9;\xf0\x9f\x98\x80 10' 'main;\xff\xe2\x82 5' > "$BATS_TEST_TMPDIR/u.folded"
+	"$BIN/mf-html" --title "$(printf 'caf\xc3\xa9 \xf0\x9f\x98\x80')" -o "$BATS_TEST_TMPDIR/u.html" "$BATS_TEST_TMPDIR/u.folded"
+	awk '1; END { for (i = 0; i < 1000; i++) printf "pad;\303\251_%d 1\n", i }' "$BATS_TEST_TMPDIR/u.folded" > "$BATS_TEST_TMPDIR/u2.folded"
+	"$BIN/mf-html" -o "$BATS_TEST_TMPDIR/u2.html" "$BATS_TEST_TMPDIR/u2.folded"
+	grep -q '"frames":"' "$BATS_TEST_TMPDIR/u2.html"
+	for page in "$BATS_TEST_TMPDIR/p.html" "$R/basic.peak.html" "$R/basic.leaks.html" "$BATS_TEST_TMPDIR/u.html" "$BATS_TEST_TMPDIR/u2.html"; do
 		run -1 env LC_ALL=C grep -c -P '[^\x00-\x7f]' "$page"
 		[ "$output" = 0 ]
 	done
+	grep -q '<title>caf&#xe9; &#x1f600;</title>' "$BATS_TEST_TMPDIR/u.html"
 }
