@@ -92,14 +92,15 @@ char *follow_capture_path(const char *file, pid_t pid)
 int follow_capture_allowed(const char *path, int force, pid_t pid)
 {
 	struct stat st;
-	size_t len, max;
-	if (lstat(path, &st) != 0 && errno == ENAMETOOLONG && output_name_too_long(path, &len, &max)) {
-		warn("'%s': its name is %zu bytes long, more than the %zu its directory takes: "
-		     "process %ld is not recorded", path, len, max, (long)pid);
-		return 0;
+	if (lstat(path, &st) != 0) {
+		size_t len, max;
+		if (errno == ENAMETOOLONG && output_name_too_long(path, &len, &max)) {
+			warn("'%s': its name is %zu bytes long, more than the %zu its directory takes: "
+			     "process %ld is not recorded", path, len, max, (long)pid);
+			return 0;
+		}
+		return 1;	/* nothing there: follow_open creates it, or says why not */
 	}
-	if (lstat(path, &st) != 0)
-		return 1;	/* nothing there: output_open creates it, or says why not */
 	if (!force)
 		warn("'%s' already exists: process %ld is not recorded (use -f to overwrite)",
 		     path, (long)pid);
