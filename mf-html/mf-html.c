@@ -310,13 +310,14 @@ static void write_data(struct output *out, struct report *r, const char *title,
 	else
 		buf_add(&b, buf_str(&r->meta), r->meta.len);
 	buf_adds(&b, "],");
-	uint32_t *place = packed ? xcalloc(r->frames.count + 1, sizeof *place) : NULL;
-	if (packed)
+	uint32_t *place = NULL;	/* a packed page's frame ids: each frame's place in text order */
+	if (packed) {
+		place = xcalloc(r->frames.count + 1, sizeof *place);
 		series_write_fields(&b, &r->series);
-	if (packed)
 		pack_frames(&b, &r->frames, place);
-	else
+	} else {
 		readable_frames(&b, &r->frames);
+	}
 	buf_printf(&b, ",\"counted\":%s,%s\"stacks\":%s",
 		   r->all_counted && r->nstacks ? "true" : "false", r->diff ? "\"diff\":true," : "",
 		   packed ? "\"" : "[");
